@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+// tracer — explains what the Linux kernel does with every packet in a capture.
+import PackageDescription
+
+let package = Package(
+    name: "tracer",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tracer", targets: ["tracer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libpcap, through a tiny header of `tracer_pcap_*` inline functions (the swift-nio way:
+        // one C prefix, everything above it Swift). Debian: libpcap-dev.
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]
+        ),
+        // The only module that calls libpcap: read, filter, write captures.
+        .target(name: "Capture", dependencies: ["CPcap", "Wire"]),
+        // The wire layer: zero-copy views over frame bytes, checksums, frame builders.
+        .target(name: "Wire"),
+        // The host: interfaces, routes, rules, neighbours, sysctls, sockets; snapshot load/capture.
+        .target(name: "HostModel", dependencies: ["Wire"]),
+        // The command line: subcommands, options, output formats.
+        .target(name: "TracerCLI", dependencies: [
+            "Capture", "Wire", "HostModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "tracer", dependencies: ["TracerCLI"]),
+        // Writes the synthetic fixture captures in Fixtures/captures with the project's own builders.
+        .executableTarget(name: "make-fixtures", dependencies: ["Capture", "Wire"]),
+
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
+        .testTarget(name: "HostModelTests", dependencies: ["HostModel"]),
+        .testTarget(name: "CLITests", dependencies: ["tracer", "Capture", "Wire", "HostModel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

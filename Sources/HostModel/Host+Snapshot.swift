@@ -1,0 +1,200 @@
+// Building a Host from a snapshot's files: `ip -j` JSON, `sysctl -a`, `ss -H -tuna`.
+import Foundation
+import Wire
+
+extension Host {
+    /// Loads a snapshot directory, or `default` for the embedded default host.
+    public static func load(_ spec: String) throws(SnapshotError) -> Host {
+        if spec == "default" { return defaultHost }
+        return try Host(snapshot: Snapshot.read(directory: spec))
+    }
+
+    public init(snapshot: Snapshot) throws(SnapshotError) {
+        let reader = SnapshotReader(snapshot: snapshot)
+        self.init(origin: snapshot.origin)
+        interfaces = try reader.interfaces()
+        routes = try reader.routes()
+        rules = try reader.rules()
+        neighbours = try reader.neighbours()
+        if let text = snapshot.files[.sysctl] { sysctls = Sysctls(parsing: text) }
+        if let text = snapshot.files[.sockets] {
+            sockets = text.split(separator: "\n").compactMap { Socket(ssLine: $0) }
+        }
+        nftablesJSON = snapshot.files[.nftJSON]
+    }
+}
+
+/// Reads one file at a time; every error names the file and the entry.
+struct SnapshotReader {
+    let snapshot: Snapshot
+
+    func path(_ f: SnapshotFile) -> String {
+        snapshot.origin == "this machine" ? f.rawValue : (snapshot.origin as NSString).appendingPathComponent(f.rawValue)
+    }
+
+    func fail(_ f: SnapshotFile, _ message: String) -> SnapshotError { SnapshotError(file: path(f), message: message) }
+
+    /// The file as a JSON array of objects; empty when the file is absent.
+    func entries(_ f: SnapshotFile) throws(SnapshotError) -> [[String: Any]] {
+        guard let text = snapshot.files[f] else { return [] }
+        if text.allSatisfy(\.isWhitespace) { return [] }
+        let value: Any
+        do { value = try JSONSerialization.jsonObject(with: Data(text.utf8)) } catch {
+            throw fail(f, "not JSON (expected the output of `\(f.command)`)")
+        }
+        guard let array = value as? [Any] else { throw fail(f, "expected a JSON array (the output of `\(f.command)`)") }
+        var out: [[String: Any]] = []
+        for (i, e) in array.enumerated() {
+            guard let o = e as? [String: Any] else { throw fail(f, "entry \(i + 1) is not an object") }
+            out.append(o)
+        }
+        return out
+    }
+
+    func interfaces() throws(SnapshotError) -> [Interface] {
+        var drivers: [String: String] = [:]
+        // `/sys/class/net/eth0/device/uevent:DRIVER=e1000`
+        for line in (snapshot.files[.drivers] ?? "").split(separator: "\n") {
+            let parts = line.split(separator: "/")
+            guard parts.count >= 4, let eq = line.range(of: "DRIVER=") else { continue }
+            drivers[String(parts[3])] = String(line[eq.upperBound...]).trimmed
+        }
+        var out: [Interface] = []
+        for (i, e) in try entries(.addresses).enumerated() {
+            guard let index = e["ifindex"] as? Int, let name = e["ifname"] as? String else {
+                throw fail(.addresses, "entry \(i + 1): no ifindex/ifname")
+            }
+            let kind = (e["linkinfo"] as? [String: Any])?["info_kind"] as? String
+            var iface = Interface(index: index, name: name, mac: (e["address"] as? String).flatMap(MACAddress.init),
+                                  mtu: e["mtu"] as? Int ?? 1500, flags: e["flags"] as? [String] ?? [],
+                                  operState: e["operstate"] as? String ?? "UNKNOWN",
+                                  linkType: e["link_type"] as? String ?? "ether", kind: kind,
+                                  driver: drivers[name] ?? kind, promiscuity: e["promiscuity"] as? Int ?? 0)
+            if iface.linkType != "ether" && iface.linkType != "loopback" { iface.mac = nil }
+            for (j, a) in (e["addr_info"] as? [[String: Any]] ?? []).enumerated() {
+                guard let local = a["local"] as? String, let address = IPAddress(local), let plen = a["prefixlen"] as? Int else {
+                    throw fail(.addresses, "\(name): address \(j + 1): no local/prefixlen")
+                }
+                iface.addresses.append(InterfaceAddress(
+                    address: address, prefixLength: plen,
+                    broadcast: (a["broadcast"] as? String).flatMap { IPv4Address($0) },
+                    scope: RouteScope(a["scope"] as? String ?? "global"), label: a["label"] as? String))
+            }
+            out.append(iface)
+        }
+        return out
+    }
+
+    func routes() throws(SnapshotError) -> [Route] {
+        // `ip route show table all` lists IPv6 routes too; where ip6-route.json is there, the
+        // IPv6 ones come from it alone (an entry that appears in both is read once).
+        let v6Entries = try entries(.routes6)
+        let v6Keys = Set(v6Entries.map(Self.key))
+        var all = try entries(.routes).filter { !v6Keys.contains(Self.key($0)) }
+        all += v6Entries
+        var out: [Route] = []
+        for (i, e) in all.enumerated() {
+            out.append(try route(e, number: i + 1, forceV6: v6Keys.contains(Self.key(e))))
+        }
+        return out
+    }
+
+    static func key(_ e: [String: Any]) -> String {
+        (try? String(decoding: JSONSerialization.data(withJSONObject: e, options: [.sortedKeys]), as: UTF8.self)) ?? ""
+    }
+
+    func route(_ e: [String: Any], number: Int, forceV6: Bool) throws(SnapshotError) -> Route {
+        let file: SnapshotFile = forceV6 ? .routes6 : .routes
+        let text = { (k: String) in e[k] as? String }
+        let v6 = forceV6 || [text("dst"), text("gateway"), text("prefsrc")].contains { $0?.contains(":") == true }
+        guard let dstText = text("dst"), let dst = IPPrefix(dstText, v6: v6) else {
+            throw fail(file, "route \(number): bad or missing dst")
+        }
+        guard let type = RouteType(rawValue: text("type") ?? "unicast") else {
+            throw fail(file, "route \(number): unknown route type '\(text("type") ?? "")'")
+        }
+        guard let table = RouteTable(name: text("table") ?? "main") else {
+            throw fail(file, "route \(number): bad table '\(text("table") ?? "")'")
+        }
+        let defaultScope: RouteScope = switch type {
+        case .local: .host
+        case .broadcast, .multicast, .anycast: .link
+        default: .universe
+        }
+        var mtu: Int? = nil
+        for m in e["metrics"] as? [[String: Any]] ?? [] {
+            if let v = m["mtu"] as? Int { mtu = v }
+        }
+        return Route(table: table, type: type, destination: dst.network, gateway: text("gateway").flatMap { IPAddress($0) },
+                     device: text("dev"), metric: e["metric"] as? Int ?? 0,
+                     scope: text("scope").map(RouteScope.init) ?? defaultScope,
+                     preferredSource: text("prefsrc").flatMap { IPAddress($0) },
+                     protocolName: text("protocol") ?? "boot", tos: Int(text("tos") ?? "") ?? 0, mtu: mtu,
+                     flags: e["flags"] as? [String] ?? [])
+    }
+
+    func rules() throws(SnapshotError) -> [PolicyRule] {
+        let v4 = try entries(.rules)
+        let v6 = try entries(.rules6)
+        var out: [PolicyRule] = []
+        if snapshot.files[.rules] == nil { out += PolicyRule.defaultV4 }
+        for (i, e) in v4.enumerated() { out.append(try rule(e, number: i + 1, v6: false)) }
+        for (i, e) in v6.enumerated() { out.append(try rule(e, number: i + 1, v6: true)) }
+        return out
+    }
+
+    func rule(_ e: [String: Any], number: Int, v6: Bool) throws(SnapshotError) -> PolicyRule {
+        let file: SnapshotFile = v6 ? .rules6 : .rules
+        func prefix(_ addr: String, _ len: String) throws(SnapshotError) -> IPPrefix? {
+            guard let a = e[addr] as? String, a != "all" else { return nil }
+            guard let p = IPPrefix(a, v6: v6) else { throw fail(file, "rule \(number): bad \(addr) '\(a)'") }
+            return IPPrefix(address: p.address, length: e[len] as? Int ?? p.length)
+        }
+        func hex(_ k: String) -> UInt32? {
+            guard let s = e[k] as? String else { return nil }
+            return s.hasPrefix("0x") ? UInt32(s.dropFirst(2), radix: 16) : UInt32(s)
+        }
+        func ports(_ k: String) -> ClosedRange<Int>? {
+            if let p = e[k] as? Int { return p...p }
+            if let s = e[k] as? String {
+                let parts = s.split(separator: "-").compactMap { Int($0) }
+                if parts.count == 2, parts[0] <= parts[1] { return parts[0]...parts[1] }
+                if parts.count == 1 { return parts[0]...parts[0] }
+            }
+            return nil
+        }
+        let action: PolicyRule.Action
+        switch e["action"] as? String {
+        case nil, "to_tbl"?:
+            if let g = e["goto"] as? Int { action = .goto(g) }
+            else if let t = e["table"] as? String {
+                guard let table = RouteTable(name: t) else { throw fail(file, "rule \(number): bad table '\(t)'") }
+                action = .lookup(table)
+            } else { action = .nop }
+        case "goto"?: action = .goto(e["goto"] as? Int ?? 0)
+        case "nop"?: action = .nop
+        case "blackhole"?: action = .blackhole
+        case "unreachable"?: action = .unreachable
+        case "prohibit"?: action = .prohibit
+        case let other?: throw fail(file, "rule \(number): unknown action '\(other)'")
+        }
+        return PolicyRule(isV4: !v6, priority: e["priority"] as? Int ?? 0, invert: e.keys.contains("not"),
+                          source: try prefix("src", "srclen"), destination: try prefix("dst", "dstlen"),
+                          inputInterface: e["iif"] as? String, outputInterface: e["oif"] as? String,
+                          fwmark: hex("fwmark"), fwmask: hex("fwmask"), tos: (e["tos"] as? String).flatMap { Int($0, radix: 16) },
+                          ipProtocol: e["ipproto"] as? String, sourcePorts: ports("sport"), destinationPorts: ports("dport"),
+                          suppressPrefixLength: e["suppress_prefixlength"] as? Int, action: action)
+    }
+
+    func neighbours() throws(SnapshotError) -> [Neighbour] {
+        var out: [Neighbour] = []
+        for (i, e) in try entries(.neighbours).enumerated() {
+            guard let d = e["dst"] as? String, let a = IPAddress(d), let dev = e["dev"] as? String else {
+                throw fail(.neighbours, "entry \(i + 1): bad dst/dev")
+            }
+            out.append(Neighbour(address: a, device: dev, mac: (e["lladdr"] as? String).flatMap(MACAddress.init),
+                                 states: e["state"] as? [String] ?? []))
+        }
+        return out
+    }
+}

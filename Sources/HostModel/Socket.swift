@@ -1,0 +1,65 @@
+// Sockets as `ss -H -tuna` lists them.
+import Wire
+
+public struct Socket: Equatable, Sendable {
+    public enum Kind: String, Equatable, Sendable { case tcp, udp, raw, icmp }
+
+    public var protocolKind: Kind
+    /// LISTEN, UNCONN, ESTAB, TIME-WAIT, …
+    public var state: String
+    /// nil: the wildcard (`*`, `0.0.0.0` and `[::]` all bind every address of their family).
+    public var localAddress: IPAddress?
+    public var localPort: UInt16
+    public var remoteAddress: IPAddress?
+    public var remotePort: UInt16?
+    /// `%dev` after the local address (SO_BINDTODEVICE).
+    public var boundDevice: String?
+    /// True for `[::]`/`*` sockets that also take IPv4 (dual-stack, `*` in ss).
+    public var isV6: Bool
+
+    public init(protocolKind: Kind, state: String, localAddress: IPAddress?, localPort: UInt16,
+                remoteAddress: IPAddress? = nil, remotePort: UInt16? = nil, boundDevice: String? = nil, isV6: Bool = false) {
+        self.protocolKind = protocolKind; self.state = state; self.localAddress = localAddress; self.localPort = localPort
+        self.remoteAddress = remoteAddress; self.remotePort = remotePort; self.boundDevice = boundDevice; self.isV6 = isV6
+    }
+
+    /// One `ss -H -tuna` line: `udp UNCONN 0 0 0.0.0.0%eth0:68 0.0.0.0:*`. Nil for a line that
+    /// is not a socket of a kind the model knows.
+    public init?(ssLine line: Substring) {
+        let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard f.count >= 6, let p = Kind(rawValue: String(f[0])) else { return nil }
+        guard let local = Self.endpoint(f[4]), let remote = Self.endpoint(f[5]) else { return nil }
+        guard let lport = local.port else { return nil }
+        self.init(protocolKind: p, state: String(f[1]), localAddress: local.address, localPort: lport,
+                  remoteAddress: remote.address, remotePort: remote.port, boundDevice: local.device, isV6: local.v6)
+    }
+
+    /// `addr[%dev]:port` with `[v6]`, `*` and `0.0.0.0` forms; port `*` is nil.
+    static func endpoint(_ text: Substring) -> (address: IPAddress?, port: UInt16?, device: String?, v6: Bool)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = text[..<colon]
+        let portText = text[text.index(after: colon)...]
+        let port: UInt16? = portText == "*" ? nil : UInt16(portText)
+        if portText != "*" && port == nil { return nil }
+        var device: String? = nil
+        var v6 = false
+        if host.hasPrefix("[") {
+            v6 = true
+            guard let close = host.lastIndex(of: "]") else { return nil }
+            let after = host[host.index(after: close)...]
+            if after.hasPrefix("%") { device = String(after.dropFirst()) }
+            host = host[host.index(after: host.startIndex)..<close]
+        }
+        if let pct = host.firstIndex(of: "%") {
+            device = String(host[host.index(after: pct)...])
+            host = host[..<pct]
+        }
+        if host == "*" { return (nil, port, device, true) }
+        guard let a = IPAddress(host) else { return nil }
+        switch a {
+        case .v4(let v) where v.isUnspecified: return (nil, port, device, false)
+        case .v6(let v) where v.isUnspecified: return (nil, port, device, true)
+        default: return (a, port, device, v6 || !a.isV4)
+        }
+    }
+}

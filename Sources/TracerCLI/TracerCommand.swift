@@ -1,0 +1,73 @@
+// The `tracer` command line: subcommands and the options they share.
+import ArgumentParser
+import Capture
+import HostModel
+
+public struct TracerCommand: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "tracer",
+        abstract: "Explain what the Linux kernel does with every packet in a capture.",
+        discussion: """
+        tracer reads a pcap/pcapng capture through libpcap and, frame by frame, follows it through a
+        model of the Linux kernel's receive and transmit paths.
+
+        Examples:
+          tracer explain capture.pcap                     every frame, one line each
+          tracer explain capture.pcap 'udp port 53' -c 10 the first ten DNS frames
+          tracer explain capture.pcapng --format json     one JSON object per frame
+          tracer explain capture.pcap --host ./snap       against a host snapshot
+          tracer snapshot -o ./snap                       snapshot this machine's network setup
+          tracer host --host ./snap                       show what a snapshot loads as
+
+        Exit status: 0 all frames read; 1 a capture, snapshot or output could not be read or
+        written (a one-line message names the file and frame); 64 bad usage.
+        """,
+        version: "tracer \(version) (\(CaptureReader.libpcapVersion))",
+        subcommands: [ExplainCommand.self, ReplayCommand.self, SnapshotCommand.self, HostCommand.self]
+    )
+
+    public init() {}
+}
+
+public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case text, json
+}
+
+/// Options every capture-reading subcommand takes.
+public struct CaptureOptions: ParsableArguments {
+    @Argument(help: "The capture to read (pcap or pcapng).")
+    var capture: String
+
+    @Argument(help: ArgumentHelp("A filter expression, as tcpdump takes it (compiled by libpcap).", valueName: "expression"))
+    var filter: [String] = []
+
+    @Option(name: .short, help: ArgumentHelp("Stop after <count> frames that pass the filter.", valueName: "count"))
+    var count: Int?
+
+    @Option(help: ArgumentHelp("The host: a snapshot directory, or 'default' for the embedded one.", valueName: "dir|default"))
+    var host: String = "default"
+
+    @Option(help: ArgumentHelp("The interface frames arrive on when the capture does not say.", valueName: "name"))
+    var iface: String?
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .text
+
+    public init() {}
+
+    public func validate() throws {
+        if let count, count < 1 { throw ValidationError("-c takes a positive number of frames") }
+    }
+
+    var filterExpression: String? { filter.isEmpty ? nil : filter.joined(separator: " ") }
+}
+
+/// An error already reported as one line; the command exits with `ExitCode.failure`.
+struct Reported: Error {}
+
+func fail(_ message: String) -> ExitCode {
+    reportError(message)
+    return ExitCode.failure
+}

@@ -1,0 +1,52 @@
+// The Internet checksum (RFC 1071), with the IPv4/IPv6 pseudo-headers UDP, TCP and ICMPv6 use.
+
+public enum InternetChecksum {
+    /// The one's-complement sum of `bytes` as 16-bit big-endian words, added to `initial`,
+    /// not yet folded or complemented. An odd last byte is padded with zero.
+    @inline(__always)
+    public static func sum(_ bytes: UnsafeRawBufferPointer, initial: UInt64 = 0) -> UInt64 {
+        var acc = initial
+        var i = 0
+        let n = bytes.count
+        while i + 1 < n {
+            acc &+= UInt64(bytes[i]) << 8 | UInt64(bytes[i + 1])
+            i += 2
+        }
+        if i < n { acc &+= UInt64(bytes[i]) << 8 }
+        return acc
+    }
+
+    public static func sum(_ bytes: [UInt8], initial: UInt64 = 0) -> UInt64 {
+        bytes.withUnsafeBytes { sum($0, initial: initial) }
+    }
+
+    /// Folds a running sum to 16 bits and complements it: the value that goes in the field.
+    @inline(__always)
+    public static func finish(_ sum: UInt64) -> UInt16 {
+        var s = sum
+        while s >> 16 != 0 { s = (s & 0xffff) + (s >> 16) }
+        return ~UInt16(s)
+    }
+
+    /// The pseudo-header sum for IPv4 (source, destination, zero, protocol, length).
+    public static func pseudoHeader(source: IPv4Address, destination: IPv4Address, protocol proto: UInt8, length: Int) -> UInt64 {
+        UInt64(source.value >> 16) + UInt64(source.value & 0xffff)
+            + UInt64(destination.value >> 16) + UInt64(destination.value & 0xffff)
+            + UInt64(proto) + UInt64(length)
+    }
+
+    /// The pseudo-header sum for IPv6 (RFC 8200 §8.1).
+    public static func pseudoHeader(source: IPv6Address, destination: IPv6Address, nextHeader: UInt8, length: Int) -> UInt64 {
+        func words(_ a: IPv6Address) -> UInt64 {
+            var s: UInt64 = 0
+            for v in [a.high, a.low] { s += (v >> 48) + ((v >> 32) & 0xffff) + ((v >> 16) & 0xffff) + (v & 0xffff) }
+            return s
+        }
+        return words(source) + words(destination) + UInt64(length >> 16) + UInt64(length & 0xffff) + UInt64(nextHeader)
+    }
+
+    /// True when `bytes` (a header or message with its checksum field in place) sums to 0xffff.
+    public static func verifies(_ bytes: UnsafeRawBufferPointer, initial: UInt64 = 0) -> Bool {
+        finish(sum(bytes, initial: initial)) == 0
+    }
+}

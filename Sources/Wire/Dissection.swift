@@ -1,0 +1,138 @@
+// A frame read layer by layer, as far as its bytes allow, and its one-line summary in the
+// manner of `tcpdump -n`. Each layer is a view over the frame's bytes; nothing is copied.
+
+public struct Dissection {
+    public enum Network {
+        case ipv4(IPv4Packet)
+        case ipv6(IPv6Packet)
+        case arp(ARPPacket)
+        case other(EtherType)
+        case malformed(EtherType, WireError)
+    }
+
+    public enum Transport {
+        case udp(UDPDatagram)
+        case tcp(TCPSegment)
+        case icmp(ICMPv4Message)
+        case icmpv6(ICMPv6Message)
+        /// A non-first IPv4 fragment: no transport header in this frame.
+        case laterFragment
+        case other(IPProtocol)
+        case malformed(IPProtocol, WireError)
+    }
+
+    public let link: LinkFrame?
+    public let linkError: WireError?
+    public let network: Network?
+    public let transport: Transport?
+
+    public init(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) {
+        switch LinkFrame.decode(bytes, as: linkType) {
+        case .failure(let e):
+            link = nil; linkError = e; network = nil; transport = nil
+        case .success(let l):
+            link = l; linkError = nil
+            let (n, t) = Self.dissectNetwork(l.network, protocol: l.networkProtocol)
+            network = n; transport = t
+        }
+    }
+
+    static func dissectNetwork(_ bytes: UnsafeRawBufferPointer, protocol proto: EtherType) -> (Network, Transport?) {
+        switch proto {
+        case .ipv4:
+            switch IPv4Packet.parse(bytes) {
+            case .failure(let e): return (.malformed(proto, e), nil)
+            case .success(let ip):
+                if ip.fragOffset != 0 { return (.ipv4(ip), .laterFragment) }
+                return (.ipv4(ip), dissectTransport(ip.payload, protocol: ip.nextProtocol))
+            }
+        case .ipv6:
+            switch IPv6Packet.parse(bytes) {
+            case .failure(let e): return (.malformed(proto, e), nil)
+            case .success(let ip): return (.ipv6(ip), dissectTransport(ip.payload, protocol: ip.nextHeader))
+            }
+        case .arp:
+            switch ARPPacket.parse(bytes) {
+            case .failure(let e): return (.malformed(proto, e), nil)
+            case .success(let a): return (.arp(a), nil)
+            }
+        default:
+            return (.other(proto), nil)
+        }
+    }
+
+    static func dissectTransport(_ bytes: UnsafeRawBufferPointer, protocol proto: IPProtocol) -> Transport {
+        func wrap<T>(_ r: Result<T, WireError>, _ make: (T) -> Transport) -> Transport {
+            switch r { case .success(let v): make(v); case .failure(let e): .malformed(proto, e) }
+        }
+        switch proto {
+        case .udp: return wrap(UDPDatagram.parse(bytes), Transport.udp)
+        case .tcp: return wrap(TCPSegment.parse(bytes), Transport.tcp)
+        case .icmp: return wrap(ICMPv4Message.parse(bytes), Transport.icmp)
+        case .icmpv6: return wrap(ICMPv6Message.parse(bytes), Transport.icmpv6)
+        default: return .other(proto)
+        }
+    }
+
+    /// One line in the manner of `tcpdump -n` (absolute sequence numbers, as with `-S`).
+    public var summary: String {
+        guard let link else { return "[\(linkError.map(String.init(describing:)) ?? "unreadable")]" }
+        var prefix = ""
+        if let eth = link.ethernet {
+            for tag in eth.vlanTags { prefix += "\(tag), " }
+        }
+        guard let network else { return prefix + "[no network layer]" }
+        switch network {
+        case .other(let t):
+            return prefix + "\(t), length \(link.network.count)"
+        case .malformed(let t, let e):
+            return prefix + "\(t == .ipv4 ? "IP" : t == .ipv6 ? "IP6" : t.description) [\(e)]"
+        case .arp(let a):
+            return prefix + Self.summarize(a)
+        case .ipv4(let ip):
+            let frag = ip.isFragment ? " (frag \(ip.ident):\(ip.payload.count)@\(ip.fragOffset)\(ip.moreFrags ? "+" : ""))" : ""
+            return prefix + "IP " + Self.summarize(transport, src: ip.source.description, dst: ip.destination.description,
+                                                  proto: ip.nextProtocol, payloadLength: ip.payload.count) + frag
+        case .ipv6(let ip):
+            return prefix + "IP6 " + Self.summarize(transport, src: ip.source.description, dst: ip.destination.description,
+                                                   proto: ip.nextHeader, payloadLength: ip.payload.count)
+        }
+    }
+
+    static func summarize(_ a: ARPPacket) -> String {
+        switch a.operation {
+        case .request: "ARP, Request who-has \(a.targetProtocolAddress) tell \(a.senderProtocolAddress), length \(a.bytes.count)"
+        case .reply: "ARP, Reply \(a.senderProtocolAddress) is-at \(a.senderHardwareAddress), length \(a.bytes.count)"
+        case .unknown(let op): "ARP, op \(op), length \(a.bytes.count)"
+        }
+    }
+
+    static func summarize(_ t: Transport?, src: String, dst: String, proto: IPProtocol, payloadLength: Int) -> String {
+        switch t {
+        case .udp(let u)?:
+            return "\(src).\(u.sourcePort) > \(dst).\(u.destinationPort): UDP, length \(Int(u.length) - 8)"
+        case .tcp(let s)?:
+            var line = "\(src).\(s.sourcePort) > \(dst).\(s.destinationPort): Flags [\(s.flags)], seq \(s.sequenceNumber)"
+            if s.flags.contains(.ack) { line += ", ack \(s.ackNumber)" }
+            line += ", win \(s.window)"
+            if case .success(let opts) = s.options, !opts.isEmpty {
+                line += ", options [" + opts.map(\.description).joined(separator: ",") + "]"
+            }
+            return line + ", length \(payloadLength - s.headerLength)"
+        case .icmp(let m)?:
+            var line = "\(src) > \(dst): ICMP \(m.kind)"
+            switch m.kind {
+            case .echoRequest, .echoReply: line += ", id \(m.echoIdent), seq \(m.echoSequence)"
+            case .destinationUnreachable(code: 4): line += ", mtu \(m.nextHopMTU)"
+            default: break
+            }
+            return line + ", length \(m.bytes.count)"
+        case .icmpv6(let m)?:
+            return "\(src) > \(dst): ICMP6, \(m.typeName), length \(m.bytes.count)"
+        case .malformed(let p, let e)?:
+            return "\(src) > \(dst): \(p) [\(e)]"
+        case .laterFragment?, .other?, nil:
+            return "\(src) > \(dst): \(proto)"
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import TracerCLI
+
+TracerCommand.main()
