@@ -4,16 +4,21 @@ import Wire
 
 public final class CaptureWriter {
     public let path: String
-    public let linkType: LinkType
+    public let dlt: Int32
     private let dead: OpaquePointer
     private let dumper: OpaquePointer
     private var closed = false
 
-    public init(path: String, linkType: LinkType, snapLength: Int = 262_144) throws(CaptureError) {
+    public convenience init(path: String, linkType: LinkType, snapLength: Int = 262_144) throws(CaptureError) {
+        try self.init(path: path, dlt: linkType.rawValue, snapLength: snapLength)
+    }
+
+    /// Any DLT libpcap knows, also those tracer does not read (fixtures of unsupported link types).
+    public init(path: String, dlt: Int32, snapLength: Int = 262_144) throws(CaptureError) {
         self.path = path
-        self.linkType = linkType
-        guard let d = tracer_pcap_open_dead(linkType.rawValue, Int32(snapLength)) else {
-            throw .write(path: path, message: "libpcap could not open a handle for \(linkType)")
+        self.dlt = dlt
+        guard let d = tracer_pcap_open_dead(dlt, Int32(snapLength)) else {
+            throw .write(path: path, message: "libpcap could not open a handle for DLT \(dlt)")
         }
         guard let w = tracer_pcap_dump_open(d, path) else {
             let message = String(cString: tracer_pcap_error(d))

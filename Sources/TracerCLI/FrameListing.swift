@@ -42,7 +42,7 @@ struct FrameListing {
             guard let frame else { break }
             progress.tick(frame.number)
             if let filter, !filter.matches(frame) { continue }
-            let d = Dissection(frame.bytes, linkType: reader.linkType)
+            let d = Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength)
             let iface = resolver.interface(for: d.link)
             let dir: Direction = d.link?.packetType == .outgoing ? .tx : direction
             var summary = d.summary

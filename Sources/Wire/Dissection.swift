@@ -26,21 +26,23 @@ public struct Dissection {
     public let network: Network?
     public let transport: Transport?
 
-    public init(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) {
+    /// `wireLength`: the frame's length on the wire when a snap length captured less of it.
+    public init(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, wireLength: Int? = nil) {
         switch LinkFrame.decode(bytes, as: linkType) {
         case .failure(let e):
             link = nil; linkError = e; network = nil; transport = nil
         case .success(let l):
             link = l; linkError = nil
-            let (n, t) = Self.dissectNetwork(l.network, protocol: l.networkProtocol)
+            let (n, t) = Self.dissectNetwork(l.network, protocol: l.networkProtocol,
+                                             uncaptured: max(0, (wireLength ?? bytes.count) - bytes.count))
             network = n; transport = t
         }
     }
 
-    static func dissectNetwork(_ bytes: UnsafeRawBufferPointer, protocol proto: EtherType) -> (Network, Transport?) {
+    static func dissectNetwork(_ bytes: UnsafeRawBufferPointer, protocol proto: EtherType, uncaptured: Int) -> (Network, Transport?) {
         switch proto {
         case .ipv4:
-            switch IPv4Packet.parse(bytes) {
+            switch IPv4Packet.parse(bytes, uncaptured: uncaptured) {
             case .failure(let e): return (.malformed(proto, e), nil)
             case .success(let ip):
                 if ip.fragOffset != 0 { return (.ipv4(ip), .laterFragment) }
@@ -90,7 +92,8 @@ public struct Dissection {
         case .arp(let a):
             return prefix + Self.summarize(a)
         case .ipv4(let ip):
-            let frag = ip.isFragment ? " (frag \(ip.ident):\(ip.payload.count)@\(ip.fragOffset)\(ip.moreFrags ? "+" : ""))" : ""
+            var frag = ip.isFragment ? " (frag \(ip.ident):\(ip.payload.count)@\(ip.fragOffset)\(ip.moreFrags ? "+" : ""))" : ""
+            if case .failure(let e) = ip.options { frag += " [\(e)]" }
             return prefix + "IP " + Self.summarize(transport, src: ip.source.description, dst: ip.destination.description,
                                                   proto: ip.nextProtocol, payloadLength: ip.payload.count) + frag
         case .ipv6(let ip):

@@ -25,15 +25,16 @@ public struct IPv4Packet {
     }
 
     /// Checks version, IHL, that the header is all there, and that total length covers the header
-    /// and is no longer than the bytes.
-    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<IPv4Packet, WireError> {
+    /// and is no longer than the bytes. `uncaptured` is how many bytes a snap length cut off the
+    /// end of the frame: total length may run into them.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, uncaptured: Int = 0) -> Result<IPv4Packet, WireError> {
         let fixed = parseFixedHeader(bytes)
         guard case .success(let p) = fixed else { return fixed }
         if p.version != 4 { return .failure(.badVersion(.ipv4, p.version)) }
         if p.ihl < 5 { return .failure(.badHeaderLength(.ipv4, p.headerLength)) }
         if bytes.count < p.headerLength { return .failure(.truncated(.ipv4, need: p.headerLength, have: bytes.count)) }
         let total = Int(p.totalLength)
-        if total < p.headerLength || total > bytes.count { return .failure(.badTotalLength(.ipv4, total)) }
+        if total < p.headerLength || total > bytes.count + uncaptured { return .failure(.badTotalLength(.ipv4, total)) }
         return .success(p)
     }
 
@@ -178,6 +179,8 @@ public struct IPv4Header: Hashable, Sendable {
 
     /// The header followed by `payload`, with total length and header checksum filled in.
     public func emit(payload: [UInt8]) -> [UInt8] {
+        precondition(options.count <= 40 && options.count % 4 == 0 || ihlOverride != nil,
+                     "IPv4 options are at most 40 bytes, padded to 4 (IPv4Option.emit pads)")
         var h = [UInt8]()
         h.reserveCapacity(headerLength + payload.count)
         let ihl = ihlOverride ?? UInt8(headerLength / 4)
