@@ -1,0 +1,1 @@
+explain Fixtures/captures/ethernet.pcap -c 0

@@ -1,0 +1,1 @@
+replay Fixtures/captures/ethernet.pcap

@@ -1,0 +1,1 @@
+explain Fixtures/captures/ieee802_11.pcap

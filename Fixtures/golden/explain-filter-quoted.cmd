@@ -1,0 +1,1 @@
+explain Fixtures/captures/sll2.pcap 'tcp or arp'

@@ -1,0 +1,1 @@
+explain Fixtures/captures/ipv6.pcap

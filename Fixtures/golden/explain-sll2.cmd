@@ -1,0 +1,1 @@
+explain Fixtures/captures/sll2.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+explain Fixtures/captures/ethernet-usec.pcap -c 3

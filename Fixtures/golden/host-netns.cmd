@@ -1,0 +1,1 @@
+host --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+replay --tx Fixtures/captures/raw.pcap -c 3

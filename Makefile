@@ -1,0 +1,56 @@
+# tracer — build, test, demo. Every target installs what it needs on a fresh Debian machine.
+SHELL := /bin/bash
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# System packages: libpcap to build; tcpdump/tshark (editcap) for the cross-check tests and the
+# fixture converters; iproute2/nftables/ethtool/python3 for snapshots and the netns fixtures.
+DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables ethtool python3
+TRACER := .build/debug/tracer
+
+.PHONY: all deps build test golden demo fixtures fixtures-netns clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Rewrites Fixtures/golden/*.out from the current build. Read every changed line before committing.
+golden: deps
+	$(SWIFT) build --build-tests
+	TRACER_UPDATE_GOLDEN=1 $(SWIFT) test --skip-build --filter GoldenTests
+	@git --no-pager diff --stat -- Fixtures/golden || true
+
+demo: build
+	@echo; echo "== the host the demo capture was taken on (a snapshot of a network namespace)"
+	$(TRACER) host --host Fixtures/hosts/netns-h
+	@echo; echo "== its traffic: ping, UDP to an open and a closed port, TCP to a listener and a closed port"
+	$(TRACER) explain Fixtures/captures/netns-sll2.pcap --host Fixtures/hosts/netns-h
+	@echo; echo "== the same, only TCP, as JSON"
+	$(TRACER) explain Fixtures/captures/netns-sll2.pcap tcp --host Fixtures/hosts/netns-h --format json -c 3
+
+# Regenerates the synthetic captures from the builders (make-fixtures), then the pcapng and
+# microsecond variants with Wireshark's editcap.
+fixtures: deps
+	$(SWIFT) build --product make-fixtures
+	.build/debug/make-fixtures Fixtures/captures
+	editcap -F pcapng Fixtures/captures/ethernet.pcap Fixtures/captures/ethernet.pcapng
+	editcap -F pcap Fixtures/captures/ethernet.pcap Fixtures/captures/ethernet-usec.pcap
+
+# Re-captures the real-kernel fixtures in network namespaces (root).
+fixtures-netns: build
+	Fixtures/scripts/capture-netns.sh $(TRACER)
+
+clean:
+	rm -rf .build
