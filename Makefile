@@ -24,12 +24,12 @@ build: deps
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-xctest
 
 # Rewrites Fixtures/golden/*.out from the current build. Read every changed line before committing.
 golden: deps
 	$(SWIFT) build --build-tests
-	TRACER_UPDATE_GOLDEN=1 $(SWIFT) test --skip-build --filter GoldenTests
+	TRACER_UPDATE_GOLDEN=1 $(SWIFT) test --skip-build --disable-xctest --filter GoldenTests
 	@git --no-pager diff --stat -- Fixtures/golden || true
 
 demo: build
