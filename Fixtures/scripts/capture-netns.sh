@@ -2,6 +2,7 @@
 # Makes the real-kernel fixtures: a host snapshot taken inside a network namespace, and a
 # LINUX_SLL2 capture of real traffic to and from that host.
 #   Fixtures/hosts/netns-h/          `tracer snapshot` run inside netns h
+#   Fixtures/hosts/netns-h-noforward/ the same with net.ipv4.ip_forward=0
 #   Fixtures/captures/netns-sll2.pcap  tcpdump -i any -y LINUX_SLL2 in h while w talks to it
 # Needs root, iproute2, nftables, tcpdump, ethtool, python3. Only the namespaces it creates are touched;
 # they are deleted on exit, also on failure.
@@ -69,6 +70,12 @@ sleep 0.5
 
 rm -rf "$top/Fixtures/hosts/netns-h"
 ip netns exec $H "$tracer" snapshot -o "$top/Fixtures/hosts/netns-h"
+
+# The same host with forwarding off.
+ip netns exec $H sysctl -qw net.ipv4.ip_forward=0
+rm -rf "$top/Fixtures/hosts/netns-h-noforward"
+ip netns exec $H "$tracer" snapshot -o "$top/Fixtures/hosts/netns-h-noforward"
+ip netns exec $H sysctl -qw net.ipv4.ip_forward=1
 
 pcap="$top/Fixtures/captures/netns-sll2.pcap"
 ip netns exec $H tcpdump -q -n -i any -y LINUX_SLL2 -w "$pcap" 'not ip6' 2>/dev/null &

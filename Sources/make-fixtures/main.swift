@@ -203,6 +203,7 @@ do {
         try w.close()
         print("wrote \(outDir)/ieee802_11.pcap")
     }
+    try writeReceiveCases(to: "\(outDir)/../rx")
 } catch {
     print("make-fixtures: \(error)")
     exit(1)

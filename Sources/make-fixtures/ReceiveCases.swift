@@ -1,0 +1,85 @@
+// The receive-path cases (issue 3): one small capture per outcome, addressed to the host of
+// Fixtures/hosts/netns-h (eth0 02:00:00:00:00:01 10.1.0.2/24, peer 10.1.0.1 at 02:00:00:00:00:fe;
+// eth1 10.2.0.2/24 MTU 1400, peer 10.2.0.1; forwarding on; rp_filter strict on eth0; UDP 5353 and
+// TCP 10.1.0.2:80 open). `forward-off` is for Fixtures/hosts/netns-h-noforward.
+import Capture
+import Wire
+
+struct ReceiveCase {
+    let name: String
+    let frames: [[UInt8]]
+}
+
+func receiveCases() -> [ReceiveCase] {
+    let h = IPv4Address(10, 1, 0, 2), p = IPv4Address(10, 1, 0, 1)
+    let hostMAC = MACAddress(0x02, 0, 0, 0, 0, 0x01), peerMAC = MACAddress(0x02, 0, 0, 0, 0, 0xfe)
+    let data = Array("hello kernel".utf8)
+
+    func eth(_ ip: [UInt8], to: MACAddress = hostMAC, type: EtherType = .ipv4) -> [UInt8] {
+        EthernetHeader(destination: to, source: peerMAC, etherType: type).emit(payload: ip)
+    }
+    func udp(_ src: IPv4Address = p, dst: IPv4Address = h, dport: UInt16, ttl: UInt8 = 64, ident: UInt16 = 0x1001,
+             payload: [UInt8] = data, df: Bool = true, edit: (inout IPv4Header, inout UDPHeader) -> Void = { _, _ in }) -> [UInt8] {
+        var ip = IPv4Header(source: src, destination: dst, protocol: .udp, ttl: ttl, ident: ident, dontFrag: df)
+        var u = UDPHeader(sourcePort: 40000, destinationPort: dport)
+        edit(&ip, &u)
+        return ip.emit(payload: u.emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum))
+    }
+    func syn(dport: UInt16) -> [UInt8] {
+        let ip = IPv4Header(source: p, destination: h, protocol: .tcp, ident: 0x2001)
+        let t = TCPHeader(sourcePort: 40001, destinationPort: dport, sequenceNumber: 1000, flags: .syn, window: 64240,
+                          options: [.maxSegmentSize(1460), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(7)])
+        return ip.emit(payload: t.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))
+    }
+    func arp(target: IPv4Address) -> [UInt8] {
+        eth(ARPHeader(operation: .request, senderHardwareAddress: peerMAC, senderProtocolAddress: p,
+                      targetHardwareAddress: .zero, targetProtocolAddress: target).emit(), to: .broadcast, type: .arp)
+    }
+
+    let echo: [UInt8] = {
+        let ip = IPv4Header(source: p, destination: h, protocol: .icmp, ident: 0x3001)
+        return ip.emit(payload: ICMPv4Header.echoRequest(ident: 7, sequence: 1).emit(body: (0..<56).map { UInt8($0) }))
+    }()
+    let unknownProtocol: [UInt8] = IPv4Header(source: p, destination: h, protocol: .unknown(253), ident: 0x4001).emit(payload: data)
+
+    return [
+        ReceiveCase(name: "udp-delivered", frames: [eth(udp(dport: 5353))]),
+        ReceiveCase(name: "udp-closed-port", frames: [eth(udp(dport: 5354))]),
+        ReceiveCase(name: "udp-bad-checksum", frames: [eth(udp(dport: 5353) { _, u in u.checksumOverride = 0x1234 })]),
+        ReceiveCase(name: "tcp-syn-listener", frames: [eth(syn(dport: 80))]),
+        ReceiveCase(name: "tcp-syn-closed-port", frames: [eth(syn(dport: 81))]),
+        ReceiveCase(name: "icmp-echo", frames: [eth(echo)]),
+        ReceiveCase(name: "ip-bad-checksum", frames: [eth(udp(dport: 5353) { ip, _ in ip.checksumOverride = 0xbeef })]),
+        ReceiveCase(name: "ip-bad-ihl", frames: [eth(udp(dport: 5353) { ip, _ in ip.ihlOverride = 4 })]),
+        ReceiveCase(name: "ip-bad-version", frames: [eth(udp(dport: 5353) { ip, _ in ip.versionOverride = 5 })]),
+        ReceiveCase(name: "ip-total-length-beyond-frame", frames: [eth(udp(dport: 5353) { ip, _ in ip.totalLengthOverride = 1000 })]),
+        ReceiveCase(name: "other-host-mac", frames: [eth(udp(dport: 5353), to: MACAddress(0x02, 0, 0, 0, 0, 0x77))]),
+        ReceiveCase(name: "unknown-protocol", frames: [eth(unknownProtocol)]),
+        ReceiveCase(name: "forward", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353))]),
+        ReceiveCase(name: "forward-off", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353))]),
+        ReceiveCase(name: "forward-ttl-1", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353, ttl: 1))]),
+        ReceiveCase(name: "forward-df-too-big", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353,
+                                                                 payload: [UInt8](repeating: 0x5a, count: 1422)))]),
+        ReceiveCase(name: "route-blackhole", frames: [eth(udp(dst: IPv4Address(10, 66, 0, 1), dport: 5353))]),
+        ReceiveCase(name: "route-unreachable", frames: [eth(udp(dst: IPv4Address(10, 67, 0, 1), dport: 5353))]),
+        ReceiveCase(name: "route-prohibit", frames: [eth(udp(dst: IPv4Address(10, 68, 0, 1), dport: 5353))]),
+        ReceiveCase(name: "policy-rule-table-100", frames: [eth(udp(dst: IPv4Address(10, 70, 0, 5), dport: 5353))]),
+        ReceiveCase(name: "rp-filter-spoofed-source", frames: [eth(udp(IPv4Address(10, 2, 0, 99), dport: 5353))]),
+        ReceiveCase(name: "martian-source", frames: [eth(udp(IPv4Address(127, 0, 0, 1), dport: 5353))]),
+        ReceiveCase(name: "broadcast", frames: [eth(udp(dst: IPv4Address(10, 1, 0, 255), dport: 5353), to: .broadcast),
+                                                eth(udp(dst: IPv4Address(10, 1, 0, 255), dport: 5354), to: .broadcast)]),
+        ReceiveCase(name: "arp-request-for-us", frames: [arp(target: h)]),
+        ReceiveCase(name: "arp-request-for-other", frames: [arp(target: IPv4Address(10, 1, 0, 99))]),
+    ]
+}
+
+func writeReceiveCases(to dir: String) throws {
+    for c in receiveCases() {
+        let w = try CaptureWriter(path: "\(dir)/\(c.name).pcap", linkType: .ethernet)
+        for (i, f) in c.frames.enumerated() {
+            w.write(f, timestamp: Timestamp(seconds: 1_700_000_100, nanoseconds: Int64(i) * 1_000_000))
+        }
+        try w.close()
+    }
+    print("wrote \(receiveCases().count) receive-path cases to \(dir)")
+}
