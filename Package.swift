@@ -25,9 +25,11 @@ let package = Package(
         .target(name: "Wire"),
         // The host: interfaces, routes, rules, neighbours, sysctls, sockets; snapshot load/capture.
         .target(name: "HostModel", dependencies: ["Wire"]),
+        // The model of the Linux kernel's network stack: one file per kernel file it mirrors.
+        .target(name: "Kernel", dependencies: ["Wire", "HostModel"]),
         // The command line: subcommands, options, output formats.
         .target(name: "TracerCLI", dependencies: [
-            "Capture", "Wire", "HostModel",
+            "Capture", "Wire", "HostModel", "Kernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tracer", dependencies: ["TracerCLI"]),
@@ -37,6 +39,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
         .testTarget(name: "HostModelTests", dependencies: ["HostModel"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Capture", "Wire", "HostModel"]),
         .testTarget(name: "CLITests", dependencies: ["tracer", "Capture", "Wire", "HostModel"]),
     ],
     swiftLanguageModes: [.v6]

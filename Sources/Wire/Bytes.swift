@@ -2,13 +2,13 @@
 // checked constructors; after that these reads are in bounds by construction.
 
 extension UnsafeRawBufferPointer {
-    @inline(__always) func u8(_ offset: Int) -> UInt8 { self[offset] }
+    @inline(__always) public func u8(_ offset: Int) -> UInt8 { self[offset] }
 
-    @inline(__always) func u16(_ offset: Int) -> UInt16 {
+    @inline(__always) public func u16(_ offset: Int) -> UInt16 {
         UInt16(self[offset]) << 8 | UInt16(self[offset + 1])
     }
 
-    @inline(__always) func u32(_ offset: Int) -> UInt32 {
+    @inline(__always) public func u32(_ offset: Int) -> UInt32 {
         UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16
             | UInt32(self[offset + 2]) << 8 | UInt32(self[offset + 3])
     }

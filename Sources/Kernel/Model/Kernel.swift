@@ -1,0 +1,122 @@
+// The model's kernel: one host, one profile, and the state that lives across frames (neighbour
+// table). Each received frame runs through the driver's receive path and ends in a FrameReport.
+//
+//   driver (e1000 NAPI | veth backlog)
+//     └─ __netif_receive_skb_one_core ─ __netif_receive_skb_core → ptype: ip_rcv | arp_rcv
+//          ip_rcv → ip_rcv_core → NF_HOOK(PRE_ROUTING) → ip_rcv_finish → ip_rcv_finish_core
+//             → ip_route_input_noref → dst_input: ip_local_deliver | ip_forward | ip_error
+import HostModel
+import Wire
+
+public final class Kernel {
+    public let host: Host
+    public let profile: Profile
+    /// Neighbour entries (IPv4 → MAC per device), seeded from the snapshot, updated by ARP.
+    var neighbours: [NeighbourKey: MACAddress] = [:]
+
+    // Per-frame state, reset by `receive`.
+    var trace = CallTrace()
+    var counters = Counters()
+    var emitted: [EmittedFrame] = []
+    var hooks: [HookPass] = []
+    var fib: [FIBLookup] = []
+    var end: (verdict: Verdict, stack: [String])?
+    var socketDescription: String?
+
+    struct NeighbourKey: Hashable { let device: String; let address: IPv4Address }
+
+    public init(host: Host, profile: Profile) {
+        self.host = host
+        self.profile = profile
+        for n in host.neighbours where n.isValid {
+            if case .v4(let a) = n.address, let mac = n.mac { neighbours[NeighbourKey(device: n.device, address: a)] = mac }
+        }
+    }
+
+    /// The driver a frame on `iface` enters through: the snapshot's, else the profile's.
+    func driver(of iface: Interface) -> DriverKind {
+        if let d = iface.driver, let k = DriverKind(rawValue: d) { return k }
+        return profile.driver
+    }
+
+    /// Runs one received frame through the model. `pktType` is what the capture recorded (SLL),
+    /// else eth_type_trans decides from the destination MAC.
+    public func receive(frame: [UInt8], linkType: LinkType, iface: Interface, breakpoint: String? = nil) -> FrameReport {
+        trace = CallTrace()
+        trace.breakpoint = breakpoint
+        let profile = self.profile
+        trace.isInlined = { profile.isInlined($0) }
+        counters = Counters()
+        emitted = []
+        hooks = []
+        fib = []
+        end = nil
+        socketDescription = nil
+
+        let skb = frame.withUnsafeBytes { bytes -> SKB? in
+            guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return nil }
+            let pktType = link.packetType ?? eth_type_trans(link.ethernet, dev: iface)
+            let skb = SKB(frame: frame, networkOffset: link.networkOffset, dev: iface, pktType: pktType, proto: link.networkProtocol)
+            skb.vlanTagged = link.ethernet?.outerTag != nil
+            return skb
+        }
+        var routeSeen: InputRoute? = nil
+        if let skb {
+            switch driver(of: iface) {
+            case .veth: veth_xmit(skb)
+            case .e1000: e1000_clean(skb)
+            }
+            routeSeen = skb.dst
+        } else {
+            end = (Verdict(action: .drop, reason: profile.hasDropReasons ? "PKT_TOO_SMALL" : nil, function: "eth_type_trans",
+                           detail: "the frame is shorter than its link-layer header"), [])
+        }
+        let e = end ?? (Verdict(action: .queue, reason: nil, function: trace.path.last?.function ?? "?", detail: "no end recorded"), [])
+        return FrameReport(verdict: e.verdict, route: routeSeen, netfilter: hooks, emitted: emitted, counters: counters,
+                           path: trace.path, fib: fib, breakStack: trace.breakStack, endStack: e.stack,
+                           socket: socketDescription, iface: iface.name)
+    }
+
+    /// eth_type_trans: the packet type from the destination MAC (net/ethernet/eth.c).
+    func eth_type_trans(_ eth: EthernetFrame?, dev: Interface) -> PacketType {
+        guard let eth else { return .host }
+        let dst = eth.destination
+        if dst.isMulticast { return dst.isBroadcast ? .broadcast : .multicast }
+        if let mac = dev.mac, dst != mac { return .otherHost }
+        return .host
+    }
+
+    // MARK: - ends of an skb's life
+
+    /// kfree_skb_reason: the drop, its reason, and the location the kernel would report (the
+    /// innermost live frame that is not inlined). `tail` marks a drop that is the caller's last
+    /// act (a tail call), so the caller's own frame is already gone.
+    func kfree_skb_reason(_ reason: String, detail: String) {
+        recordEnd(.drop, reason: profile.hasDropReasons ? reason : nil, detail: detail, entry: "sk_skb_reason_drop")
+    }
+
+    func consume_skb(_ action: VerdictAction, detail: String) {
+        recordEnd(action, reason: nil, detail: detail, entry: "consume_skb")
+    }
+
+    /// The skb was handed on (queued to a socket, transmitted): its life goes on elsewhere.
+    func handedOff(_ action: VerdictAction, function: String, detail: String) {
+        guard end == nil else { return }
+        end = (Verdict(action: action, reason: nil, function: function, detail: detail), visibleStack())
+    }
+
+    private func recordEnd(_ action: VerdictAction, reason: String?, detail: String, entry: String) {
+        guard end == nil else { return }
+        let stack = visibleStack()
+        let location = stack.first ?? "?"
+        end = (Verdict(action: action, reason: reason, function: location, detail: detail),
+               profile.backtraceStyle == .kernelStack ? [entry] + stack : stack)
+    }
+
+    /// The live stack as this profile's backtraces show it: the kernel's own stack traces leave
+    /// out inlined functions; gdb shows them.
+    func visibleStack() -> [String] {
+        let live = trace.liveStack()
+        return profile.backtraceStyle == .gdb ? live : live.filter { !profile.isInlined($0) }
+    }
+}

@@ -1,0 +1,98 @@
+// Kernel and driver profiles: which functions exist, where they live, and which the compiler
+// inlined — so a backtrace lists exactly the frames a real stack would.
+
+public enum KernelVersion: String, Sendable, CaseIterable {
+    case v6_18 = "6.18"
+    case v5_4 = "5.4"
+}
+
+public enum DriverKind: String, Sendable, CaseIterable {
+    case e1000, veth
+}
+
+/// How a backtrace is taken: gdb shows inlined functions as frames of their own; the kernel's
+/// own stack traces (`stacktrace` triggers) do not. Neither shows a function that left through a
+/// tail call.
+public enum BacktraceStyle: Sendable {
+    case gdb, kernelStack
+}
+
+public struct Profile: Sendable {
+    public var kernel: KernelVersion
+    public var driver: DriverKind
+    public init(kernel: KernelVersion = .v6_18, driver: DriverKind = .veth) { self.kernel = kernel; self.driver = driver }
+
+    /// 5.4 is the gdb era of the seed notes; 6.18 is checked against this machine's stack traces.
+    /// (A 5.4 build's inlining is listed below from its gdb backtraces; gdb shows those frames.)
+    public var backtraceStyle: BacktraceStyle { kernel == .v5_4 ? .gdb : .kernelStack }
+    /// SKB_DROP_REASON_* arrived in 5.17; 5.4's kfree_skb carries no reason.
+    public var hasDropReasons: Bool { kernel != .v5_4 }
+
+    /// True when the compiler inlined `fn` into its caller in this kernel's builds.
+    public func isInlined(_ fn: String) -> Bool {
+        switch kernel {
+        case .v6_18: Self.inlined6_18.contains(fn)
+        case .v5_4: Self.inlined5_4.contains(fn)
+        }
+    }
+
+    /// Inlined in 6.18 x86_64 builds, as its stack traces show (Fixtures/rx/*.kernel.jsonl):
+    /// ip_rcv_finish and ip_local_deliver never appear although they run.
+    static let inlined6_18: Set<String> = [
+        "ip_rcv_finish", "NF_HOOK", "nf_hook", "dst_input", "dst_output",
+        "__netif_receive_skb", "neigh_output", "neigh_hh_output",
+        "ip_finish_output", "__ip_finish_output", "skb_dst_drop", "icmp_reply", "ip_send_skb",
+        "deliver_skb", "veth_forward_skb", "__dev_forward_skb", "netif_rx_internal", "enqueue_to_backlog",
+        "napi_skb_finish", "e1000_receive_skb", "napi_poll", "__udp4_lib_mcast_deliver", "udp_unicast_rcv_skb",
+        "udp_queue_rcv_skb", "tcp_v4_do_rcv_inline",
+    ]
+    /// Inlined in 5.4 builds, as the seed notes' gdb backtraces show (frames without an address
+    /// of their own: napi_skb_finish, e1000_receive_skb, napi_poll, NF_HOOK_COND, neigh_output).
+    static let inlined5_4: Set<String> = [
+        "napi_skb_finish", "e1000_receive_skb", "napi_poll", "NF_HOOK", "NF_HOOK_COND", "nf_hook", "dst_input",
+        "dst_output", "ip_rcv_finish", "neigh_output", "neigh_hh_output", "__netif_receive_skb",
+        "deliver_skb", "icmp_reply", "skb_dst_drop",
+    ]
+}
+
+/// Where each modelled function lives in the kernel tree (for `path[].file` and backtraces).
+public enum KernelSource {
+    public static func file(of fn: String) -> String {
+        if let f = files[fn] { return f }
+        for (prefix, f) in prefixes where fn.hasPrefix(prefix) { return f }
+        return "net/core/dev.c"
+    }
+
+    static let prefixes: [(String, String)] = [
+        ("e1000_", "drivers/net/ethernet/intel/e1000/e1000_main.c"), ("veth_", "drivers/net/veth.c"),
+        ("ip_rcv", "net/ipv4/ip_input.c"), ("ip_local_deliver", "net/ipv4/ip_input.c"),
+        ("ip_route_", "net/ipv4/route.c"), ("fib_table_", "net/ipv4/fib_trie.c"), ("fib_", "net/ipv4/fib_frontend.c"),
+        ("ip_forward", "net/ipv4/ip_forward.c"), ("icmp_", "net/ipv4/icmp.c"), ("__icmp_", "net/ipv4/icmp.c"),
+        ("udp", "net/ipv4/udp.c"), ("__udp4", "net/ipv4/udp.c"), ("tcp_v4", "net/ipv4/tcp_ipv4.c"),
+        ("tcp_", "net/ipv4/tcp_input.c"), ("arp_", "net/ipv4/arp.c"), ("raw_", "net/ipv4/raw.c"),
+        ("ip_finish_output", "net/ipv4/ip_output.c"), ("ip_", "net/ipv4/ip_output.c"),
+        ("neigh_", "include/net/neighbour.h"), ("nf_", "net/netfilter/core.c"),
+    ]
+
+    static let files: [String: String] = [
+        "ip_protocol_deliver_rcu": "net/ipv4/ip_input.c", "ip_error": "net/ipv4/route.c",
+        "ip_mkroute_input": "net/ipv4/route.c", "__mkroute_input": "net/ipv4/route.c",
+        "fib_lookup": "include/net/ip_fib.h", "fib_rules_lookup": "net/core/fib_rules.c",
+        "fib_validate_source": "net/ipv4/fib_frontend.c", "fib_table_lookup": "net/ipv4/fib_trie.c",
+        "NF_HOOK": "include/linux/netfilter.h", "nf_hook": "include/linux/netfilter.h",
+        "nf_hook_slow": "net/netfilter/core.c", "dst_input": "include/net/dst.h", "dst_output": "include/net/dst.h",
+        "tcp_rcv_state_process": "net/ipv4/tcp_input.c", "tcp_conn_request": "net/ipv4/tcp_input.c",
+        "tcp_v4_send_synack": "net/ipv4/tcp_ipv4.c", "tcp_v4_send_reset": "net/ipv4/tcp_ipv4.c",
+        "ip_build_and_send_pkt": "net/ipv4/ip_output.c", "ip_send_unicast_reply": "net/ipv4/ip_output.c",
+        "ip_push_pending_frames": "net/ipv4/ip_output.c", "ip_send_skb": "net/ipv4/ip_output.c",
+        "ip_local_out": "net/ipv4/ip_output.c", "__ip_local_out": "net/ipv4/ip_output.c",
+        "dev_queue_xmit": "include/linux/netdevice.h", "__dev_queue_xmit": "net/core/dev.c",
+        "neigh_resolve_output": "net/core/neighbour.c", "sk_skb_reason_drop": "net/core/skbuff.c",
+        "kfree_skb": "net/core/skbuff.c", "consume_skb": "net/core/skbuff.c",
+        "napi_gro_receive": "net/core/gro.c", "napi_skb_finish": "net/core/gro.c",
+        "__do_softirq": "kernel/softirq.c", "run_ksoftirqd": "kernel/softirq.c", "handle_softirqs": "kernel/softirq.c",
+        "smpboot_thread_fn": "kernel/smpboot.c", "kthread": "kernel/kthread.c",
+        "ret_from_fork": "arch/x86/entry/entry_64.S", "udp_queue_rcv_skb": "net/ipv4/udp.c",
+        "sock_queue_rcv_skb": "net/core/sock.c",
+    ]
+}

@@ -1,0 +1,68 @@
+// What the model says about one frame: verdict, route, hooks, emitted frames, counters, path.
+import HostModel
+import Wire
+
+public enum VerdictAction: String, Sendable {
+    case deliver, forward, drop, consume, queue, send, error
+}
+
+public struct Verdict: Equatable, Sendable {
+    public var action: VerdictAction
+    /// The kernel's drop reason without the SKB_DROP_REASON_ prefix (drops only; nil on 5.4).
+    public var reason: String?
+    /// The function the kernel reports as the location (kfree_skb/consume_skb `location=`).
+    public var function: String
+    public var detail: String
+}
+
+/// The route an input lookup attached to the skb (skb_dst), as `ip route get … iif` would say.
+public struct InputRoute: Equatable, Sendable {
+    public enum Input: Equatable, Sendable { case localDeliver, forward, error(errno: Int32) }
+    public var input: Input
+    public var type: RouteType
+    public var table: RouteTable?
+    public var prefix: IPPrefix?
+    public var device: String?
+    public var gateway: IPv4Address?
+    public var source: IPv4Address?
+    public var rulePriority: Int?
+    public var mtu: Int?
+    public var isBroadcast: Bool { type == .broadcast }
+}
+
+public struct HookPass: Equatable, Sendable {
+    public var hook: String
+    public var verdict: String
+}
+
+public struct EmittedFrame: Equatable, Sendable {
+    public var iface: String
+    public var bytes: [UInt8]
+    public var why: String
+}
+
+/// One `fib:fib_table_lookup` as the kernel's tracepoint would print it.
+public struct FIBLookup: Equatable, Sendable {
+    public var table: RouteTable
+    public var source: IPv4Address
+    public var destination: IPv4Address
+    public var iif: Int
+    public var oif: Int
+    public var result: String
+}
+
+public struct FrameReport {
+    public var verdict: Verdict
+    public var route: InputRoute?
+    public var netfilter: [HookPass] = []
+    public var emitted: [EmittedFrame] = []
+    public var counters = Counters()
+    public var path: [PathEntry] = []
+    public var fib: [FIBLookup] = []
+    /// The live stack at the breakpoint (innermost first), when one was set and reached.
+    public var breakStack: [String]?
+    /// The live stack when the frame's life ended (kfree_skb/consume_skb), innermost first.
+    public var endStack: [String] = []
+    public var socket: String?
+    public var iface: String
+}

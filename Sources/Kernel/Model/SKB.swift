@@ -1,0 +1,42 @@
+// The socket buffer as far as the model needs it: the packet bytes, where the network header is,
+// the device, the packet type and the route attached to it (skb_dst).
+import HostModel
+import Wire
+
+public final class SKB {
+    /// The frame as received (link header included).
+    public var frame: [UInt8]
+    /// Offset of the network header in `frame` (skb->network_header).
+    public var networkOffset: Int
+    /// skb->len from the network header on (trimmed to tot_len by ip_rcv_core).
+    public var length: Int
+    public var dev: Interface
+    public var pktType: PacketType
+    public var proto: EtherType
+    public var mark: UInt32 = 0
+    /// An 802.1Q/802.1ad tag was on the frame (skb_vlan_untag would take it off).
+    public var vlanTagged = false
+    /// skb_dst(): set by the input route lookup.
+    public var dst: InputRoute?
+
+    public init(frame: [UInt8], networkOffset: Int, dev: Interface, pktType: PacketType, proto: EtherType) {
+        self.frame = frame
+        self.networkOffset = networkOffset
+        self.length = frame.count - networkOffset
+        self.dev = dev
+        self.pktType = pktType
+        self.proto = proto
+    }
+
+    /// The network header and what follows, up to `length`.
+    public var network: [UInt8] { Array(frame[networkOffset..<min(frame.count, networkOffset + length)]) }
+
+    /// Runs `body` over the IPv4 header view (the caller has checked there are 20 bytes).
+    func withIPv4<R>(_ body: (IPv4Packet) -> R) -> R {
+        network.withUnsafeBytes { body(IPv4Packet.parseFixedHeader($0).value!) }
+    }
+}
+
+extension Result {
+    var value: Success? { if case .success(let v) = self { v } else { nil } }
+}

@@ -1,0 +1,62 @@
+// The call trace: every modelled kernel function records itself as it runs, so the printed path
+// is the path the code took. Two views are kept:
+//  - `path`: every function entered, in order, with its depth (the logical call path);
+//  - the live stack: what a backtrace at this moment would show. A function that leaves through
+//    a tail call drops its frame before its callee runs (`tailCall`), as compiled code does.
+
+public struct PathEntry: Equatable, Sendable {
+    public let function: String
+    public let depth: Int
+    public var file: String { KernelSource.file(of: function) }
+}
+
+public final class CallTrace {
+    public private(set) var path: [PathEntry] = []
+    private var stack: [(function: String, id: Int)] = []
+    private var nextID = 0
+    /// Frames below the first modelled function (the context the driver runs in), outermost first.
+    var context: [String] = []
+    /// Whether the compiler inlined a function into its caller (set from the profile): a tail
+    /// call from inlined code removes the machine frame it was inlined into.
+    var isInlined: (String) -> Bool = { _ in false }
+    /// A function to stop at, as `b FUNCTION` in gdb.
+    public var breakpoint: String?
+    /// The live stack (innermost first) the first time `breakpoint` was entered.
+    public private(set) var breakStack: [String]?
+
+    public init() {}
+
+    public struct Frame { fileprivate let id: Int; fileprivate let depth: Int }
+
+    /// Enters `function`: a new frame on the live stack and an entry in the path.
+    @discardableResult
+    public func enter(_ function: String) -> Frame {
+        let id = nextID
+        nextID += 1
+        path.append(PathEntry(function: function, depth: stack.count))
+        stack.append((function, id))
+        if let b = breakpoint, b == function, breakStack == nil { breakStack = liveStack() }
+        return Frame(id: id, depth: stack.count - 1)
+    }
+
+    /// Leaves the function of `frame` (a no-op if it already left through a tail call).
+    public func leave(_ frame: Frame) {
+        if let i = stack.lastIndex(where: { $0.id == frame.id }) { stack.removeSubrange(i...) }
+    }
+
+    /// The function of `frame` ends by calling `body` and returning its result: its frame is gone
+    /// while `body` runs (a tail call).
+    public func tailCall<T>(from frame: Frame, _ body: () -> T) -> T {
+        if let i = stack.lastIndex(where: { $0.id == frame.id }) {
+            var cut = i
+            while cut > 0 && isInlined(stack[cut].function) { cut -= 1 }
+            stack.removeSubrange(cut...)
+        }
+        return body()
+    }
+
+    /// Innermost first: the modelled frames, then the context frames below them.
+    public func liveStack() -> [String] {
+        stack.reversed().map(\.function) + context.reversed()
+    }
+}

@@ -1,0 +1,66 @@
+// net/ipv4/arp.c — modelled: 6.18 (checked: request for us → reply; for another → consumed), 5.4.
+import HostModel
+import Wire
+
+extension Kernel {
+    func arp_rcv(_ skb: SKB) {
+        let f = trace.enter("arp_rcv"); defer { trace.leave(f) }
+        let parsed = skb.network.withUnsafeBytes { b -> (op: ARPOperation, sha: MACAddress, sip: IPv4Address, tip: IPv4Address)? in
+            guard let a = ARPPacket.parse(b).value else { return nil }
+            return (a.operation, a.senderHardwareAddress, a.senderProtocolAddress, a.targetProtocolAddress)
+        }
+        guard let arp = parsed else {
+            kfree_skb_reason("NOT_SPECIFIED", detail: "not an Ethernet/IPv4 ARP packet of 28 bytes")
+            return
+        }
+        if skb.pktType == .otherHost || skb.dev.flags.contains("NOARP") {
+            consume_skb(.consume, detail: "ARP for another host's MAC or on a NOARP device")
+            return
+        }
+        NF_HOOK(.arpIn) { arp_process(skb, op: arp.op, sha: arp.sha, sip: arp.sip, tip: arp.tip) }
+    }
+
+    func arp_process(_ skb: SKB, op: ARPOperation, sha: MACAddress, sip: IPv4Address, tip: IPv4Address) {
+        let f = trace.enter("arp_process"); defer { trace.leave(f) }
+        let dev = skb.dev
+        if sip.isMulticast || tip.isMulticast || tip.isLoopback {
+            consume_skb(.consume, detail: "ARP with a multicast or loopback address")
+            return
+        }
+        let key = NeighbourKey(device: dev.name, address: sip)
+        let permanent = host.neighbours.contains { $0.device == dev.name && $0.address == .v4(sip) && $0.states.contains("PERMANENT") }
+        if op == .request {
+            // ip_route_input_noref(skb, tip, sip, 0, dev): is the target one of our addresses?
+            let probe = SKB(frame: skb.frame, networkOffset: skb.networkOffset, dev: dev, pktType: skb.pktType, proto: .arp)
+            let local = arpTargetIsLocal(probe, tip: tip, sip: sip)
+            if local {
+                if !permanent { neighbours[key] = sha }  // neigh_event_ns: the asker becomes STALE
+                let reply = ARPHeader(operation: .reply, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: tip,
+                                      targetHardwareAddress: sha, targetProtocolAddress: sip).emit()
+                let frame = EthernetHeader(destination: sha, source: dev.mac ?? .zero, etherType: .arp).emit(payload: reply)
+                arp_send(frame, dev: dev, why: "ARP reply: \(tip) is-at \(dev.mac?.description ?? "?")")
+                consume_skb(.consume, detail: "ARP request for \(tip), ours on \(dev.name): reply sent" + (permanent ? "" : ", \(sip) learned"))
+                return
+            }
+        }
+        if neighbours[key] != nil && !permanent { neighbours[key] = sha }
+        consume_skb(.consume, detail: op == .request
+                    ? "ARP request for \(tip), not ours (no proxy ARP): nothing sent"
+                    : "ARP \(op) from \(sip): neighbour entry " + (neighbours[key] != nil ? "updated" : "not created (no pending lookup)"))
+    }
+
+    /// The route lookup arp_process makes for the target (with the sender as source).
+    func arpTargetIsLocal(_ skb: SKB, tip: IPv4Address, sip: IPv4Address) -> Bool {
+        let f = trace.enter("ip_route_input_noref"); defer { trace.leave(f) }
+        let fl = Flow(source: sip, destination: tip, iif: skb.dev, oif: nil)
+        guard case .success(let res) = fib_lookup(fl) else { return false }
+        if res.route.type == .local {
+            return fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: nil) == nil
+        }
+        if res.route.type == .unicast, host.sysctls.forwarding(device: skb.dev.name) {
+            let out = res.route.device.flatMap { host.interface(named: $0) }
+            _ = fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: out)
+        }
+        return false
+    }
+}

@@ -1,0 +1,114 @@
+// net/ipv4/fib_rules.c + net/core/fib_rules.c (policy rules) and net/ipv4/fib_trie.c (the
+// longest-prefix match in one table) — modelled: 6.18, 5.4.
+// fib_lookup walks the rules by priority; a `lookup TABLE` rule searches that table, and a
+// `throw` route (or no match) goes on to the next rule. Route types that are errors end the
+// lookup with their errno (fib_props): unreachable -EHOSTUNREACH, prohibit -EACCES,
+// blackhole -EINVAL.
+import HostModel
+import Wire
+
+/// A flow as the FIB sees it (struct flowi4).
+struct Flow {
+    var source: IPv4Address
+    var destination: IPv4Address
+    var iif: Interface?
+    var oif: Interface?
+    var mark: UInt32 = 0
+    var tos: UInt8 = 0
+    var proto: UInt8 = 0
+    var sport: UInt16 = 0
+    var dport: UInt16 = 0
+}
+
+struct FibResult {
+    var route: Route
+    var table: RouteTable
+    var rule: PolicyRule?
+}
+
+let EINVAL: Int32 = 22, EHOSTUNREACH: Int32 = 113, ENETUNREACH: Int32 = 101, EACCES: Int32 = 13, EXDEV: Int32 = 18, EAGAIN: Int32 = 11
+
+extension Kernel {
+    /// fib_lookup: a route, or the errno the kernel returns.
+    func fib_lookup(_ flow: Flow) -> Result<FibResult, FibError> {
+        let f = trace.enter("fib_lookup"); defer { trace.leave(f) }
+        for rule in host.rules.filter(\.isV4).sorted(by: { $0.priority < $1.priority }) where fib4_rule_match(rule, flow) {
+            switch rule.action {
+            case .lookup(let table):
+                switch fib_table_lookup(table, flow) {
+                case .some(let r) where r.type == .throw: continue
+                case .some(let r):
+                    if let s = rule.suppressPrefixLength, r.destination.length <= s { continue }
+                    if let e = Self.errno(of: r.type) { return .failure(FibError(errno: e, route: r, table: table, rule: rule)) }
+                    return .success(FibResult(route: r, table: table, rule: rule))
+                case .none: continue
+                }
+            case .blackhole: return .failure(FibError(errno: EINVAL, route: nil, table: nil, rule: rule))
+            case .unreachable: return .failure(FibError(errno: EHOSTUNREACH, route: nil, table: nil, rule: rule))
+            case .prohibit: return .failure(FibError(errno: EACCES, route: nil, table: nil, rule: rule))
+            case .goto, .nop: continue
+            }
+        }
+        return .failure(FibError(errno: ENETUNREACH, route: nil, table: nil, rule: nil))
+    }
+
+    static func errno(of type: RouteType) -> Int32? {
+        switch type {
+        case .unreachable: EHOSTUNREACH
+        case .prohibit: EACCES
+        case .blackhole: EINVAL
+        default: nil
+        }
+    }
+
+    func fib4_rule_match(_ r: PolicyRule, _ fl: Flow) -> Bool {
+        var m = true
+        if let s = r.source, !s.contains(fl.source) { m = false }
+        if let d = r.destination, !d.contains(fl.destination) { m = false }
+        if let i = r.inputInterface, i != (fl.iif?.name ?? "lo") { m = false }
+        if let o = r.outputInterface, o != fl.oif?.name { m = false }
+        if let mark = r.fwmark, (fl.mark ^ mark) & (r.fwmask ?? 0xffff_ffff) != 0 { m = false }
+        if let tos = r.tos, Int(fl.tos) != tos { m = false }
+        if let p = r.ipProtocol, p != Self.protocolName(fl.proto) { m = false }
+        if let p = r.sourcePorts, !p.contains(Int(fl.sport)) { m = false }
+        if let p = r.destinationPorts, !p.contains(Int(fl.dport)) { m = false }
+        return m != r.invert
+    }
+
+    static func protocolName(_ p: UInt8) -> String {
+        switch p { case 6: "tcp"; case 17: "udp"; case 1: "icmp"; default: String(p) }
+    }
+
+    /// The longest matching prefix in `table`; among equals, the lowest metric. Routes through a
+    /// device that is down are skipped (their next hop is dead).
+    func fib_table_lookup(_ table: RouteTable, _ fl: Flow) -> Route? {
+        let f = trace.enter("fib_table_lookup"); defer { trace.leave(f) }
+        var best: Route? = nil
+        for r in host.routes where r.table == table && r.isV4 && r.destination.contains(fl.destination) {
+            if let d = r.device, let i = host.interface(named: d), !i.isUp { continue }
+            if let o = fl.oif, let d = r.device, o.name != d, r.type == .unicast { continue }
+            if let b = best {
+                if r.destination.length < b.destination.length { continue }
+                if r.destination.length == b.destination.length && r.metric >= b.metric { continue }
+            }
+            best = r
+        }
+        let result: String
+        if let b = best {
+            let err = Self.errno(of: b.type).map { -$0 } ?? (b.type == .throw ? -EAGAIN : 0)
+            result = "dev \(b.device ?? "-") gw \(b.gateway?.description ?? "0.0.0.0") err \(err)"
+        } else {
+            result = "dev - err -\(EAGAIN)"
+        }
+        fib.append(FIBLookup(table: table, source: fl.source, destination: fl.destination,
+                             iif: fl.iif?.index ?? 1, oif: fl.oif?.index ?? 0, result: result))
+        return best
+    }
+}
+
+struct FibError: Error {
+    var errno: Int32
+    var route: Route?
+    var table: RouteTable?
+    var rule: PolicyRule?
+}

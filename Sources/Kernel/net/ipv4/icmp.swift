@@ -1,0 +1,84 @@
+// net/ipv4/icmp.c — modelled: 6.18 (checked: echo reply, port/protocol/host unreachable,
+// prohibited, fragmentation needed, time exceeded), 5.4.
+import HostModel
+import Wire
+
+extension Kernel {
+    /// Per-type counters as /proc/net/snmp names them (IcmpInEchos, IcmpOutDestUnreachs, …).
+    static let icmpTypeCounter: [UInt8: String] = [
+        0: "EchoReps", 3: "DestUnreachs", 4: "SrcQuenchs", 5: "Redirects", 8: "Echos", 11: "TimeExcds",
+        12: "ParmProbs", 13: "Timestamps", 14: "TimestampReps", 17: "AddrMasks", 18: "AddrMaskReps",
+    ]
+
+    func icmp_rcv(_ skb: SKB) {
+        let f = trace.enter("icmp_rcv"); defer { trace.leave(f) }
+        let payload = skb.withIPv4 { Array($0.payload) }
+        counters.inc("IcmpInMsgs")
+        let ok = payload.count >= 8 && payload.withUnsafeBytes { InternetChecksum.verifies($0) }
+        guard ok else {
+            counters.inc("IcmpInCsumErrors")
+            counters.inc("IcmpInErrors")
+            kfree_skb_reason("ICMP_CSUM", detail: payload.count < 8 ? "ICMP message shorter than 8 bytes" : "bad ICMP checksum")
+            return
+        }
+        let type = payload[0]
+        counters.inc("IcmpMsgInType\(type)")
+        if let name = Self.icmpTypeCounter[type] { counters.inc("IcmpIn" + name) }
+        if skb.dst?.isBroadcast == true, type == 8 || type == 13, host.sysctls.int("net.ipv4.icmp_echo_ignore_broadcasts") != 0 {
+            counters.inc("IcmpInErrors")
+            kfree_skb_reason("INVALID_PROTO", detail: "echo to a broadcast address, icmp_echo_ignore_broadcasts=1")
+            return
+        }
+        if type == 8 {
+            icmp_echo(skb, request: payload)
+            consume_skb(.consume, detail: "ICMP echo request answered with an echo reply")
+        } else {
+            consume_skb(.consume, detail: "ICMP type \(type) handled by icmp_rcv")
+        }
+    }
+
+    func icmp_echo(_ skb: SKB, request: [UInt8]) {
+        let f = trace.enter("icmp_echo"); defer { trace.leave(f) }
+        if host.sysctls.int("net.ipv4.icmp_echo_ignore_all") != 0 { return }
+        let (src, dst, tos) = skb.withIPv4 { ($0.source, $0.destination, $0.tos) }
+        var reply = request
+        reply[0] = 0
+        reply[2] = 0; reply[3] = 0
+        let c = reply.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
+        reply[2] = UInt8(c >> 8); reply[3] = UInt8(c & 0xff)
+        let g = trace.enter("icmp_reply"); defer { trace.leave(g) }
+        send_icmp(reply, type: 0, to: src, from: dst, tos: tos)
+    }
+
+    /// __icmp_send: an ICMP error about `skb`, quoting its header and as much data as fits in
+    /// 576 bytes. Not sent about ICMP errors, non-first fragments, or broadcasts.
+    func icmp_send(_ skb: SKB, type: UInt8, code: UInt8, info: UInt32) {
+        let f = trace.enter("__icmp_send"); defer { trace.leave(f) }
+        let (src, dst, tos, fragOffset, proto, payload) = skb.withIPv4 { ($0.source, $0.destination, $0.tos, $0.fragOffset, $0.protocolNumber, Array($0.payload)) }
+        if skb.dst?.isBroadcast == true || skb.pktType != .host && skb.pktType != .outgoing { return }
+        if fragOffset != 0 { return }
+        if src.isZeroNet || src.isMulticast || src.isLimitedBroadcast { return }
+        if proto == 1, let t = payload.first, ![0, 8, 13, 14, 15, 16, 17, 18].contains(t) { return }
+        // The source: the original destination when it was ours, else chosen by the route back.
+        let ours = skb.dst?.input == .localDeliver
+        let quoted = Array(skb.network.prefix(576 - 20 - 8))
+        let body = ICMPv4Header(type: type, code: code, restOfHeader: info).emit(body: quoted)
+        send_icmp(body, type: type, to: src, from: ours ? dst : nil, tos: (tos & 0x1e) | 0xc0, errorCode: code)
+    }
+
+    /// Routes and sends an ICMP message this host makes (icmp_push_reply → ip_push_pending_frames).
+    func send_icmp(_ message: [UInt8], type: UInt8, to daddr: IPv4Address, from saddr: IPv4Address?, tos: UInt8, errorCode: UInt8? = nil) {
+        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: tos, proto: 1) else { return }
+        counters.inc("IcmpOutMsgs")
+        counters.inc("IcmpMsgOutType\(type)")
+        if let name = Self.icmpTypeCounter[type] { counters.inc("IcmpOut" + name) }
+        let ip = IPv4Header(source: out.source, destination: daddr, protocol: .icmp,
+                            ttl: UInt8(host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64), tos: tos, ident: 0, dontFrag: false)
+        let f = trace.enter("ip_push_pending_frames"); defer { trace.leave(f) }
+        let g = trace.enter("ip_send_skb"); defer { trace.leave(g) }
+        let what = type == 0 ? "echo reply" : "ICMP \(ICMPv4Kind(type: type, code: errorCode ?? 0))"
+        let before = emitted.count
+        ip_local_out(ip.emit(payload: message), dev: out.dev, nextHop: out.nextHop)
+        for i in before..<emitted.count where emitted[i].why.isEmpty { emitted[i].why = what }
+    }
+}

@@ -1,0 +1,146 @@
+// net/ipv4/ip_input.c — modelled: 6.18 (checked against its drop reasons, locations and
+// counters: Fixtures/rx/*.kernel.jsonl), 5.4 (same order; no drop reasons).
+//   ip_rcv → ip_rcv_core (header checks) → NF_HOOK(PRE_ROUTING) → ip_rcv_finish →
+//   ip_rcv_finish_core (route) → dst_input → ip_local_deliver → NF_HOOK(LOCAL_IN) →
+//   ip_local_deliver_finish → ip_protocol_deliver_rcu → raw / tcp_v4_rcv / udp_rcv / icmp_rcv
+import Wire
+
+extension Kernel {
+    func ip_rcv(_ skb: SKB) {
+        let f = trace.enter("ip_rcv"); defer { trace.leave(f) }
+        guard ip_rcv_core(skb) else { return }
+        NF_HOOK(.preRouting, tail: false) { ip_rcv_finish(skb) }
+    }
+
+    /// The header checks, in the kernel's order. False: the skb was dropped.
+    func ip_rcv_core(_ skb: SKB) -> Bool {
+        let f = trace.enter("ip_rcv_core"); defer { trace.leave(f) }
+        if skb.pktType == .otherHost {
+            // dev_core_stats_rx_otherhost_dropped_inc: a device counter, no SNMP counter moves.
+            kfree_skb_reason("OTHERHOST", detail: "destination MAC is not \(skb.dev.name)'s (PACKET_OTHERHOST); counted in the device's rx_otherhost_dropped")
+            return false
+        }
+        counters.inc("IpInReceives")
+        counters.inc("IpExtInOctets", by: skb.length)
+        let n = skb.length
+        guard n >= 20 else {
+            counters.inc("IpInHdrErrors")
+            kfree_skb_reason("IP_INHDR", detail: "\(n) bytes: shorter than an IPv4 header (pskb_may_pull)")
+            return false
+        }
+        let (ihl, version, tos, total, csumOK) = skb.withIPv4 { ($0.ihl, $0.version, $0.tos, Int($0.totalLength), $0.headerChecksumIsValid) }
+        if ihl < 5 || version != 4 {
+            counters.inc("IpInHdrErrors")
+            kfree_skb_reason("IP_INHDR", detail: ihl < 5 ? "IHL \(ihl) < 5" : "version \(version) is not 4")
+            return false
+        }
+        counters.inc(["IpExtInNoECTPkts", "IpExtInECT1Pkts", "IpExtInECT0Pkts", "IpExtInCEPkts"][Int(tos & 3)])
+        if n < Int(ihl) * 4 {
+            counters.inc("IpInHdrErrors")
+            kfree_skb_reason("IP_INHDR", detail: "IHL \(ihl) runs past the \(n) bytes received")
+            return false
+        }
+        if !csumOK {
+            counters.inc("IpExtInCsumErrors")
+            counters.inc("IpInHdrErrors")
+            kfree_skb_reason("IP_CSUM", detail: "bad IPv4 header checksum")
+            return false
+        }
+        if n < total {
+            counters.inc("IpExtInTruncatedPkts")
+            kfree_skb_reason("PKT_TOO_SMALL", detail: "total length \(total) > \(n) bytes received")
+            return false
+        }
+        if total < Int(ihl) * 4 {
+            counters.inc("IpInHdrErrors")
+            kfree_skb_reason("IP_INHDR", detail: "total length \(total) < header length \(Int(ihl) * 4)")
+            return false
+        }
+        skb.length = total  // pskb_trim_rcsum: Ethernet padding goes
+        return true
+    }
+
+    /// Inlined into ip_rcv (6.18): its `return dst_input(skb)` is a tail call out of ip_rcv.
+    func ip_rcv_finish(_ skb: SKB) {
+        let f = trace.enter("ip_rcv_finish"); defer { trace.leave(f) }
+        guard ip_rcv_finish_core(skb), let rt = skb.dst else { return }
+        if rt.type == .broadcast {
+            counters.inc("IpExtInBcastPkts")
+            counters.inc("IpExtInBcastOctets", by: skb.length)
+        } else if rt.type == .multicast {
+            counters.inc("IpExtInMcastPkts")
+            counters.inc("IpExtInMcastOctets", by: skb.length)
+        }
+        dst_input(skb)
+    }
+
+    /// Early demux, then the input route. False: dropped.
+    func ip_rcv_finish_core(_ skb: SKB) -> Bool {
+        let f = trace.enter("ip_rcv_finish_core"); defer { trace.leave(f) }
+        if let reason = ip_route_input_noref(skb) {
+            if reason.name == "IP_RPFILTER" { counters.inc("TcpExtIPReversePathFilter") }
+            kfree_skb_reason(reason.name, detail: reason.detail)
+            return false
+        }
+        return true
+    }
+
+    /// dst_input: skb_dst(skb)->input. Inlined, like ip_rcv_finish that calls it, so the indirect
+    /// call is a tail call out of ip_rcv: ip_local_deliver / ip_forward / ip_error run with
+    /// __netif_receive_skb_one_core as their caller on the stack.
+    func dst_input(_ skb: SKB) {
+        let f = trace.enter("dst_input"); defer { trace.leave(f) }
+        guard let rt = skb.dst else { return }
+        trace.tailCall(from: f) {
+            switch rt.input {
+            case .localDeliver: ip_local_deliver(skb)
+            case .forward: ip_forward(skb)
+            case .error(let errno): ip_error(skb, errno: errno)
+            }
+        }
+    }
+
+    func ip_local_deliver(_ skb: SKB) {
+        let f = trace.enter("ip_local_deliver"); defer { trace.leave(f) }
+        if skb.withIPv4({ $0.isFragment }) {
+            // Reassembly is its own issue: the model stops here, saying so.
+            let g = trace.enter("ip_defrag"); defer { trace.leave(g) }
+            handedOff(.queue, function: "ip_defrag", detail: "a fragment: queued for reassembly (not modelled yet)")
+            return
+        }
+        NF_HOOK(.localIn) { ip_local_deliver_finish(skb) }   // return NF_HOOK(…): a tail call
+    }
+
+    func ip_local_deliver_finish(_ skb: SKB) {
+        let f = trace.enter("ip_local_deliver_finish"); defer { trace.leave(f) }
+        ip_protocol_deliver_rcu(skb, proto: skb.withIPv4 { $0.protocolNumber })
+    }
+
+    func ip_protocol_deliver_rcu(_ skb: SKB, proto: UInt8) {
+        let f = trace.enter("ip_protocol_deliver_rcu"); defer { trace.leave(f) }
+        let raw = raw_local_deliver(skb, proto: proto)
+        switch IPProtocol(proto) {
+        case .udp:
+            trace.tailCall(from: trace.enter("udp_rcv")) { __udp4_lib_rcv(skb) }
+            counters.inc("IpInDelivers")
+        case .tcp:
+            tcp_v4_rcv(skb)
+            counters.inc("IpInDelivers")
+        case .icmp:
+            icmp_rcv(skb)
+            counters.inc("IpInDelivers")
+        default:
+            if raw {
+                counters.inc("IpInDelivers")
+                trace.tailCall(from: f) { consume_skb(.deliver, detail: "delivered to a raw socket") }
+            } else {
+                counters.inc("IpInUnknownProtos")
+                icmp_send(skb, type: 3, code: 2, info: 0)
+                // The last act of ip_protocol_deliver_rcu: the kernel reports the caller.
+                trace.tailCall(from: f) {
+                    kfree_skb_reason("IP_NOPROTO", detail: "no handler for IP protocol \(proto) and no raw socket: ICMP protocol unreachable")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+// net/ipv4/tcp_ipv4.c, tcp_input.c (LISTEN state) — modelled: 6.18 (checked: SYN to a listener
+// → SYN-ACK; to a closed port → RST), 5.4. Sequence numbers the kernel randomises (ISN, TS val)
+// are 0 in the frames the model emits.
+import HostModel
+import Wire
+
+extension Kernel {
+    func tcp_v4_rcv(_ skb: SKB) {
+        let f = trace.enter("tcp_v4_rcv"); defer { trace.leave(f) }
+        let (src, dst, payload, pseudo) = skb.withIPv4 { ($0.source, $0.destination, Array($0.payload), $0.pseudoHeaderSum(length: $0.payload.count)) }
+        guard skb.pktType == .host else {
+            kfree_skb_reason("NOT_SPECIFIED", detail: "TCP only for PACKET_HOST")
+            return
+        }
+        counters.inc("TcpInSegs")
+        guard payload.count >= 20 else {
+            kfree_skb_reason("NOT_SPECIFIED", detail: "shorter than a TCP header")
+            return
+        }
+        guard let seg = payload.withUnsafeBytes({ b -> (sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int)? in
+            guard let t = TCPSegment.parse(b).value else { return nil }
+            return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength)
+        }) else {
+            counters.inc("TcpInErrs")
+            kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
+            return
+        }
+        let csumOK = payload.withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
+        if !csumOK {
+            counters.inc("TcpInCsumErrors")
+            counters.inc("TcpInErrs")
+            kfree_skb_reason("TCP_CSUM", detail: "bad TCP checksum")
+            return
+        }
+        let dataLength = payload.count - seg.hlen
+        if let listener = host.sockets.first(where: { s in
+            s.protocolKind == .tcp && s.state == "LISTEN" && s.localPort == seg.dport
+                && (s.localAddress == nil || s.localAddress == .v4(dst)) && (s.boundDevice == nil || s.boundDevice == skb.dev.name)
+        }) {
+            let name = "tcp \(listener.localAddress?.description ?? "0.0.0.0"):\(listener.localPort) LISTEN"
+            socketDescription = name
+            let g = trace.enter("tcp_v4_do_rcv"); defer { trace.leave(g) }
+            let h = trace.enter("tcp_rcv_state_process"); defer { trace.leave(h) }
+            if seg.flags.contains(.syn) && !seg.flags.contains(.ack) && !seg.flags.contains(.rst) {
+                let c = trace.enter("tcp_v4_conn_request"); defer { trace.leave(c) }
+                let r = trace.enter("tcp_conn_request"); defer { trace.leave(r) }
+                tcp_v4_send_synack(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, synOptions: seg.opts)
+                trace.leave(c)
+                consume_skb(.consume, detail: "SYN to \(name): request socket made, SYN-ACK sent")
+            } else if seg.flags.contains(.rst) {
+                kfree_skb_reason("NOT_SPECIFIED", detail: "RST to a listener is ignored")
+            } else {
+                // An ACK with no matching request: answered with a reset (tcp_v4_send_reset).
+                tcp_v4_send_reset(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, ack: seg.ack,
+                                  flags: seg.flags, dataLength: dataLength)
+                kfree_skb_reason("TCP_FLAGS", detail: "segment without SYN to a listener: RST")
+            }
+            return
+        }
+        if seg.flags.contains(.rst) {
+            kfree_skb_reason("NO_SOCKET", detail: "RST to port \(seg.dport) with no socket: ignored")
+            return
+        }
+        tcp_v4_send_reset(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength)
+        kfree_skb_reason("NO_SOCKET", detail: "no socket on TCP port \(seg.dport): RST sent")
+    }
+
+    /// tcp_v4_send_reset: RST|ACK acknowledging a segment that had no ACK; RST with the
+    /// segment's ack number as sequence otherwise (RFC 9293 3.10.7.1).
+    func tcp_v4_send_reset(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16,
+                           seq: UInt32, ack: UInt32, flags: TCPFlags, dataLength: Int) {
+        let f = trace.enter("tcp_v4_send_reset"); defer { trace.leave(f) }
+        var rst: TCPHeader
+        if flags.contains(.ack) {
+            rst = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: ack, flags: .rst, window: 0)
+        } else {
+            let consumed = UInt32(dataLength) + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
+            rst = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: 0, ackNumber: seq &+ consumed, flags: [.rst, .ack], window: 0)
+        }
+        counters.inc("TcpOutRsts")
+        counters.inc("TcpOutSegs")
+        send_tcp(rst, to: daddr, from: saddr, via: "ip_send_unicast_reply", why: "TCP RST")
+    }
+
+    /// The SYN-ACK for a SYN to a listener: MSS from the device MTU; SACK, timestamps and window
+    /// scaling only when the SYN offered them.
+    func tcp_v4_send_synack(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16, seq: UInt32, synOptions: [TCPOption]) {
+        let f = trace.enter("tcp_v4_send_synack"); defer { trace.leave(f) }
+        let mtu = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6)?.dev.mtu ?? 1500
+        var opts: [TCPOption] = [.maxSegmentSize(UInt16(mtu - 40))]
+        let sack = synOptions.contains(.sackPermitted)
+        let ts = synOptions.first { if case .timestamp = $0 { true } else { false } }
+        let ws = synOptions.contains { if case .windowScale = $0 { true } else { false } }
+        if sack && ts != nil { opts.append(.sackPermitted) }
+        if case .timestamp(let v, _)? = ts { opts.append(.timestamp(value: 0, echo: v)) }
+        if sack && ts == nil { opts += [.noOperation, .noOperation, .sackPermitted] }
+        if ws { opts += [.noOperation, .windowScale(rcvWindowScale)] }
+        let synack = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: 0, ackNumber: seq &+ 1,
+                               flags: [.syn, .ack], window: 65160, options: opts)
+        counters.inc("TcpOutSegs")
+        send_tcp(synack, to: daddr, from: saddr, via: "ip_build_and_send_pkt", why: "SYN-ACK")
+    }
+
+    /// tcp_select_initial_window: rcv_wscale = ilog2(max(tcp_rmem[2], rmem_max)) - 15, in 0…14.
+    var rcvWindowScale: UInt8 {
+        let rmem = (host.sysctls["net.ipv4.tcp_rmem"] ?? "4096 131072 6291456")
+            .split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }.last ?? 6_291_456
+        let space = max(rmem, host.sysctls.int("net.core.rmem_max") ?? 212_992)
+        let ilog2 = Int.bitWidth - 1 - space.leadingZeroBitCount
+        return UInt8(min(14, max(0, ilog2 - 15)))
+    }
+
+    func send_tcp(_ header: TCPHeader, to daddr: IPv4Address, from saddr: IPv4Address, via: String, why: String) {
+        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
+        let ip = IPv4Header(source: saddr, destination: daddr, protocol: .tcp,
+                            ttl: UInt8(host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64), ident: 0, dontFrag: true)
+        let f = trace.enter(via); defer { trace.leave(f) }
+        let before = emitted.count
+        ip_local_out(ip.emit(payload: header.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)), dev: out.dev, nextHop: out.nextHop)
+        for i in before..<emitted.count where emitted[i].why.isEmpty { emitted[i].why = why }
+    }
+}
