@@ -1,8 +1,9 @@
-// Reads a capture frame by frame and prints each decoded frame: the loop every subcommand that
-// takes a capture shares. Streaming: one frame in memory at a time.
+// Reads a capture frame by frame and explains each: the loop `explain` and `replay` share.
+// Streaming: one frame in memory at a time (a second pass only when the host is inferred).
 import ArgumentParser
 import Capture
 import HostModel
+import Kernel
 import Wire
 #if canImport(Glibc)
 import Glibc
@@ -15,11 +16,6 @@ struct FrameListing {
     let direction: Direction
 
     func run() throws {
-        let host: Host
-        do { host = try Host.load(options.host) } catch { throw fail("host snapshot \(error)") }
-        if let name = options.iface, host.interface(named: name) == nil {
-            throw fail("--iface \(name): no such interface on host \(host.origin)")
-        }
         let reader: CaptureReader
         do { reader = try CaptureReader(path: options.capture) } catch { throw fail(error.description) }
         var filter: PacketFilter? = nil
@@ -29,6 +25,25 @@ struct FrameListing {
         }
         let out = Output()
         defer { out.flush() }
+        let palette = Palette(fd: 1)
+        let host: Host
+        if let spec = options.host {
+            do { host = try Host.load(spec) } catch { throw fail("host snapshot \(error)") }
+        } else {
+            let (inferred, notes) = try inferHost(filter: filter)
+            host = inferred
+            let lines = ["host inferred from the capture (give --host DIR or --host default to choose one):"] + notes.map { "  " + $0 }
+            if options.format == .json {
+                for l in lines { reportError(l) }
+            } else {
+                for l in lines { out.line(palette.dim(l)) }
+                out.line("")
+            }
+        }
+        if let name = options.iface, host.interface(named: name) == nil {
+            throw fail("--iface \(name): no such interface on host \(host.origin)")
+        }
+        let kernel = Kernel(host: host, profile: Profile(kernel: options.kernel, driver: options.driver))
         let resolver = ArrivalInterface(host: host, fallback: options.iface)
         let progress = Progress()
         var shown = 0
@@ -47,23 +62,41 @@ struct FrameListing {
             let dir: Direction = d.link?.packetType == .outgoing ? .tx : direction
             var summary = d.summary
             if frame.isSnapped { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
+            let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: iface?.name ?? "?", dir: dir.rawValue, summary: summary)
+            let report: FrameReport
+            if dir == .rx, let iface, !frame.isSnapped {
+                report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, breakpoint: options.breakpoint)
+            } else {
+                report = FrameReport(verdict: Verdict(action: dir == .tx ? .send : .error, reason: nil, function: "",
+                                                      detail: dir == .tx ? "sent by this host: the transmit path is not modelled yet"
+                                                        : frame.isSnapped ? "the capture holds only part of this frame (snap length): not modelled"
+                                                        : "no interface to receive on"),
+                                     iface: iface?.name ?? "?")
+            }
             switch options.format {
-            case .text:
-                out.line("\(frame.number) \(frame.timestamp) \(iface) \(dir.rawValue) \(summary)")
-            case .json:
-                var o = JSONObject()
-                o.add("frame", frame.number)
-                o.add("time", frame.timestamp.description)
-                o.add("iface", iface)
-                o.add("dir", dir.rawValue)
-                o.add("len", frame.wireLength)
-                o.add("summary", summary)
-                out.line(o.closed())
+            case .text: for l in Render.text(header, report, palette: palette) { out.line(l) }
+            case .json: out.line(Render.json(header, report))
+            case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint) { out.line(l) }
             }
             shown += 1
             if let c = options.count, shown >= c { break }
         }
         progress.finish()
+    }
+
+    /// The first pass: a host from what the capture shows (same filter, same -c).
+    func inferHost(filter: PacketFilter?) throws -> (Host, [String]) {
+        let reader: CaptureReader
+        do { reader = try CaptureReader(path: options.capture) } catch { throw fail(error.description) }
+        var inference = HostInference()
+        var n = 0
+        while let frame = try? reader.next() {
+            if let filter, !filter.matches(frame) { continue }
+            inference.add(frame.bytes, linkType: reader.linkType)
+            n += 1
+            if let c = options.count, n >= c { break }
+        }
+        return inference.host(driver: options.driver.rawValue)
     }
 }
 
@@ -71,19 +104,17 @@ struct FrameListing {
 /// whose MAC is the frame's destination, else --iface, else the host's first non-loopback one.
 struct ArrivalInterface {
     let host: Host
-    let fallback: String?
-    let defaultName: String
+    let fallback: Interface?
 
     init(host: Host, fallback: String?) {
         self.host = host
-        self.fallback = fallback
-        defaultName = fallback ?? host.firstNonLoopback?.name ?? "lo"
+        self.fallback = fallback.flatMap { host.interface(named: $0) } ?? host.firstNonLoopback ?? host.interfaces.first
     }
 
-    func interface(for link: LinkFrame?) -> String {
-        if let idx = link?.interfaceIndex, let i = host.interface(index: Int(idx)) { return i.name }
-        if let dst = link?.ethernet?.destination, let i = host.interface(mac: dst) { return i.name }
-        return defaultName
+    func interface(for link: LinkFrame?) -> Interface? {
+        if let idx = link?.interfaceIndex, let i = host.interface(index: Int(idx)) { return i }
+        if let dst = link?.ethernet?.destination, let i = host.interface(mac: dst) { return i }
+        return fallback
     }
 }
 

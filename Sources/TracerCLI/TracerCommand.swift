@@ -2,6 +2,7 @@
 import ArgumentParser
 import Capture
 import HostModel
+import Kernel
 
 public struct TracerCommand: ParsableCommand {
     public static let version = "0.1.0"
@@ -18,6 +19,7 @@ public struct TracerCommand: ParsableCommand {
           tracer explain capture.pcap 'udp port 53' -c 10 the first ten DNS frames
           tracer explain capture.pcapng --format json     one JSON object per frame
           tracer explain capture.pcap --host ./snap       against a host snapshot
+          tracer explain cap.pcap --format bt --kernel 5.4 --driver e1000 --break ip_rcv
           tracer snapshot -o ./snap                       snapshot this machine's network setup
           tracer host --host ./snap                       show what a snapshot loads as
 
@@ -32,8 +34,11 @@ public struct TracerCommand: ParsableCommand {
 }
 
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case text, json
+    case text, json, bt
 }
+
+extension KernelVersion: ExpressibleByArgument {}
+extension DriverKind: ExpressibleByArgument {}
 
 /// Options every capture-reading subcommand takes.
 public struct CaptureOptions: ParsableArguments {
@@ -46,19 +51,29 @@ public struct CaptureOptions: ParsableArguments {
     @Option(name: .short, help: ArgumentHelp("Stop after <count> frames that pass the filter.", valueName: "count"))
     var count: Int?
 
-    @Option(help: ArgumentHelp("The host: a snapshot directory, or 'default' for the embedded one.", valueName: "dir|default"))
-    var host: String = "default"
+    @Option(help: ArgumentHelp("The host: a snapshot directory, or 'default' for the embedded one. Without it, the host is inferred from the capture.", valueName: "dir|default"))
+    var host: String?
 
     @Option(help: ArgumentHelp("The interface frames arrive on when the capture does not say.", valueName: "name"))
     var iface: String?
 
-    @Option(help: "Output format.")
+    @Option(help: "Output format: text, json (one object per line), bt (a gdb-style backtrace per frame).")
     var format: OutputFormat = .text
+
+    @Option(help: "The kernel whose paths and drop reasons to model.")
+    var kernel: KernelVersion = .v6_18
+
+    @Option(help: "The driver frames enter through (a host snapshot's driver wins).")
+    var driver: DriverKind = .veth
+
+    @Option(name: .customLong("break"), help: ArgumentHelp("With --format bt: the backtrace when FUNCTION is entered, like `b FUNCTION` then `bt` in gdb.", valueName: "function"))
+    var breakpoint: String?
 
     public init() {}
 
     public func validate() throws {
         if let count, count < 1 { throw ValidationError("-c takes a positive number of frames") }
+        if breakpoint != nil && format != .bt { throw ValidationError("--break goes with --format bt") }
     }
 
     var filterExpression: String? { filter.isEmpty ? nil : filter.joined(separator: " ") }

@@ -30,3 +30,8 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension Result {
+    /// The parsed value, or nil when parsing failed (for callers that need no reason).
+    public var value: Success? { if case .success(let v) = self { v } else { nil } }
+}

@@ -34,7 +34,3 @@ func run(_ program: String, _ args: [String]) -> (status: Int32, out: String, er
 func installed(_ program: String) -> Bool {
     ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + program) }
 }
-
-extension Result {
-    var value: Success? { if case .success(let v) = self { v } else { nil } }
-}

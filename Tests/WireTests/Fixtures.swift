@@ -30,6 +30,5 @@ func withBytes<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R
 }
 
 extension Result {
-    var value: Success? { if case .success(let v) = self { v } else { nil } }
     var error: Failure? { if case .failure(let e) = self { e } else { nil } }
 }

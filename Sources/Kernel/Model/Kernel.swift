@@ -22,6 +22,8 @@ public final class Kernel {
     var fib: [FIBLookup] = []
     var end: (verdict: Verdict, stack: [String])?
     var socketDescription: String?
+    /// Set while the host makes a packet of its own (see `emitting`).
+    var emittingPacket: String?
 
     struct NeighbourKey: Hashable { let device: String; let address: IPv4Address }
 
@@ -52,12 +54,14 @@ public final class Kernel {
         fib = []
         end = nil
         socketDescription = nil
+        emittingPacket = nil
 
         let skb = frame.withUnsafeBytes { bytes -> SKB? in
             guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return nil }
             let pktType = link.packetType ?? eth_type_trans(link.ethernet, dev: iface)
             let skb = SKB(frame: frame, networkOffset: link.networkOffset, dev: iface, pktType: pktType, proto: link.networkProtocol)
             skb.vlanTagged = link.ethernet?.outerTag != nil
+            skb.vlanID = link.ethernet?.outerTag?.vid ?? 0
             return skb
         }
         var routeSeen: InputRoute? = nil

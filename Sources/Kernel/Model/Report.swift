@@ -13,6 +13,9 @@ public struct Verdict: Equatable, Sendable {
     /// The function the kernel reports as the location (kfree_skb/consume_skb `location=`).
     public var function: String
     public var detail: String
+    public init(action: VerdictAction, reason: String?, function: String, detail: String) {
+        self.action = action; self.reason = reason; self.function = function; self.detail = detail
+    }
 }
 
 /// The route an input lookup attached to the skb (skb_dst), as `ip route get … iif` would say.
@@ -33,6 +36,8 @@ public struct InputRoute: Equatable, Sendable {
 public struct HookPass: Equatable, Sendable {
     public var hook: String
     public var verdict: String
+    /// Nil for the received packet; else the packet the host made (a reply, an ARP request).
+    public var packet: String?
 }
 
 public struct EmittedFrame: Equatable, Sendable {
@@ -65,4 +70,12 @@ public struct FrameReport {
     public var endStack: [String] = []
     public var socket: String?
     public var iface: String
+
+    public init(verdict: Verdict, route: InputRoute? = nil, netfilter: [HookPass] = [], emitted: [EmittedFrame] = [],
+                counters: Counters = Counters(), path: [PathEntry] = [], fib: [FIBLookup] = [], breakStack: [String]? = nil,
+                endStack: [String] = [], socket: String? = nil, iface: String) {
+        self.verdict = verdict; self.route = route; self.netfilter = netfilter; self.emitted = emitted
+        self.counters = counters; self.path = path; self.fib = fib; self.breakStack = breakStack
+        self.endStack = endStack; self.socket = socket; self.iface = iface
+    }
 }

@@ -16,6 +16,7 @@ public final class SKB {
     public var mark: UInt32 = 0
     /// An 802.1Q/802.1ad tag was on the frame (skb_vlan_untag would take it off).
     public var vlanTagged = false
+    public var vlanID: UInt16 = 0
     /// skb_dst(): set by the input route lookup.
     public var dst: InputRoute?
 
@@ -35,8 +36,4 @@ public final class SKB {
     func withIPv4<R>(_ body: (IPv4Packet) -> R) -> R {
         network.withUnsafeBytes { body(IPv4Packet.parseFixedHeader($0).value!) }
     }
-}
-
-extension Result {
-    var value: Success? { if case .success(let v) = self { v } else { nil } }
 }

@@ -34,17 +34,21 @@ extension Kernel {
         }
     }
 
-    /// The ptype lookup. VLAN-tagged frames on a device without a VLAN upper device, and
-    /// protocols with no handler, are dropped here, counted in the device's rx_dropped.
+    /// The ptype lookup. A frame with a VLAN tag (id ≠ 0) that no VLAN device takes is marked
+    /// PACKET_OTHERHOST and goes on to its protocol, which drops it (the model has no VLAN
+    /// devices). Protocols with no handler are dropped here (rx_dropped).
     func __netif_receive_skb_core(_ skb: SKB) -> PacketHandler {
         let f = trace.enter("__netif_receive_skb_core"); defer { trace.leave(f) }
         if skb.vlanTagged {
-            kfree_skb_reason("UNHANDLED_PROTO", detail: "802.1Q-tagged frame and no VLAN device on \(skb.dev.name) (the model has no VLAN devices)")
-            return .none
+            let g = trace.enter("vlan_do_receive"); trace.leave(g)
+            if skb.vlanID != 0 { skb.pktType = .otherHost }
         }
         switch skb.proto {
         case .ipv4: return .ip_rcv
         case .arp: return .arp_rcv
+        case .ipv6:
+            end = (Verdict(action: .error, reason: nil, function: "ipv6_rcv", detail: "IPv6: the receive path of IPv6 is not modelled yet"), [])
+            return .none
         default:
             kfree_skb_reason("UNHANDLED_PROTO", detail: "no packet_type for \(skb.proto) (the model handles IPv4 and ARP); rx_dropped on \(skb.dev.name)")
             return .none

@@ -38,7 +38,7 @@ extension Kernel {
                 let reply = ARPHeader(operation: .reply, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: tip,
                                       targetHardwareAddress: sha, targetProtocolAddress: sip).emit()
                 let frame = EthernetHeader(destination: sha, source: dev.mac ?? .zero, etherType: .arp).emit(payload: reply)
-                arp_send(frame, dev: dev, why: "ARP reply: \(tip) is-at \(dev.mac?.description ?? "?")")
+                emitting("ARP reply") { arp_send(frame, dev: dev) }
                 consume_skb(.consume, detail: "ARP request for \(tip), ours on \(dev.name): reply sent" + (permanent ? "" : ", \(sip) learned"))
                 return
             }

@@ -77,8 +77,6 @@ extension Kernel {
         let f = trace.enter("ip_push_pending_frames"); defer { trace.leave(f) }
         let g = trace.enter("ip_send_skb"); defer { trace.leave(g) }
         let what = type == 0 ? "echo reply" : "ICMP \(ICMPv4Kind(type: type, code: errorCode ?? 0))"
-        let before = emitted.count
-        ip_local_out(ip.emit(payload: message), dev: out.dev, nextHop: out.nextHop)
-        for i in before..<emitted.count where emitted[i].why.isEmpty { emitted[i].why = what }
+        emitting(what) { ip_local_out(ip.emit(payload: message), dev: out.dev, nextHop: out.nextHop) }
     }
 }

@@ -48,7 +48,7 @@ extension Kernel {
                 ip_output(packet, dev: out, nextHop: skb.dst?.gateway ?? skb.withIPv4 { $0.destination }, forwarded: true)
             }
         }
-        handedOff(.forward, function: "dev_hard_start_xmit",
+        handedOff(.forward, function: "ip_forward",
                   detail: "forwarded out \(out?.name ?? "?")" + (skb.dst?.gateway.map { " via \($0)" } ?? "") + ", TTL decremented")
     }
 }

@@ -35,7 +35,7 @@ extension Kernel {
         if let mac = neighbours[NeighbourKey(device: dev.name, address: nextHop)] {
             let h = trace.enter("neigh_hh_output"); defer { trace.leave(h) }
             let frame = EthernetHeader(destination: mac, source: dev.mac ?? .zero, etherType: .ipv4).emit(payload: packet)
-            dev_queue_xmit(frame, dev: dev, why: "")
+            dev_queue_xmit(frame, dev: dev)
         } else {
             // No neighbour: neigh_resolve_output queues the packet and sends an ARP request.
             let r = trace.enter("neigh_resolve_output"); defer { trace.leave(r) }
@@ -43,16 +43,25 @@ extension Kernel {
             let req = ARPHeader(operation: .request, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: src,
                                 targetHardwareAddress: .zero, targetProtocolAddress: nextHop).emit()
             let frame = EthernetHeader(destination: .broadcast, source: dev.mac ?? .zero, etherType: .arp).emit(payload: req)
-            arp_send(frame, dev: dev, why: "neighbour \(nextHop) unknown: ARP request, the packet waits in the neighbour queue")
+            emitting("ARP request for \(nextHop): the packet waits in the neighbour queue") { arp_send(frame, dev: dev) }
         }
     }
 
-    func arp_send(_ frame: [UInt8], dev: Interface, why: String) {
+    func arp_send(_ frame: [UInt8], dev: Interface) {
         let f = trace.enter("arp_send_dst"); defer { trace.leave(f) }
-        dev_queue_xmit(frame, dev: dev, why: why)
+        dev_queue_xmit(frame, dev: dev)
     }
 
-    func dev_queue_xmit(_ frame: [UInt8], dev: Interface, why: String) {
+    /// Runs `body` for a packet this host makes (a reply, an ARP request): the hooks it crosses
+    /// and the frames it puts on the wire are labelled `what`.
+    func emitting(_ what: String, _ body: () -> Void) {
+        let outer = emittingPacket
+        emittingPacket = what
+        body()
+        emittingPacket = outer
+    }
+
+    func dev_queue_xmit(_ frame: [UInt8], dev: Interface) {
         let f = trace.enter("dev_queue_xmit"); defer { trace.leave(f) }
         let g = trace.enter("__dev_queue_xmit"); defer { trace.leave(g) }
         let drv = driver(of: dev)
@@ -60,16 +69,16 @@ extension Kernel {
             // pfifo_fast: __dev_xmit_skb → sch_direct_xmit (the seed notes' transmit backtrace).
             let q = trace.enter("__dev_xmit_skb"); defer { trace.leave(q) }
             let s = trace.enter("sch_direct_xmit"); defer { trace.leave(s) }
-            dev_hard_start_xmit(frame, dev: dev, driver: drv, why: why)
+            dev_hard_start_xmit(frame, dev: dev, driver: drv)
         } else {
-            dev_hard_start_xmit(frame, dev: dev, driver: drv, why: why)  // noqueue
+            dev_hard_start_xmit(frame, dev: dev, driver: drv)  // noqueue
         }
     }
 
-    func dev_hard_start_xmit(_ frame: [UInt8], dev: Interface, driver: DriverKind, why: String) {
+    func dev_hard_start_xmit(_ frame: [UInt8], dev: Interface, driver: DriverKind) {
         let f = trace.enter("dev_hard_start_xmit"); defer { trace.leave(f) }
         let g = trace.enter(driver == .e1000 ? "e1000_xmit_frame" : "veth_xmit"); trace.leave(g)
-        emitted.append(EmittedFrame(iface: dev.name, bytes: frame, why: why))
+        emitted.append(EmittedFrame(iface: dev.name, bytes: frame, why: emittingPacket ?? "forwarded"))
     }
 
     /// The output route for a packet this host makes (ip_route_output_key): device, next hop

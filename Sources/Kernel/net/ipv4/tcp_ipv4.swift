@@ -79,15 +79,16 @@ extension Kernel {
         }
         counters.inc("TcpOutRsts")
         counters.inc("TcpOutSegs")
-        send_tcp(rst, to: daddr, from: saddr, via: "ip_send_unicast_reply", why: "TCP RST")
+        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
+        send_tcp(rst, to: daddr, from: saddr, route: out, via: "ip_send_unicast_reply", why: "TCP RST")
     }
 
     /// The SYN-ACK for a SYN to a listener: MSS from the device MTU; SACK, timestamps and window
     /// scaling only when the SYN offered them.
     func tcp_v4_send_synack(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16, seq: UInt32, synOptions: [TCPOption]) {
         let f = trace.enter("tcp_v4_send_synack"); defer { trace.leave(f) }
-        let mtu = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6)?.dev.mtu ?? 1500
-        var opts: [TCPOption] = [.maxSegmentSize(UInt16(mtu - 40))]
+        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
+        var opts: [TCPOption] = [.maxSegmentSize(UInt16(out.dev.mtu - 40))]
         let sack = synOptions.contains(.sackPermitted)
         let ts = synOptions.first { if case .timestamp = $0 { true } else { false } }
         let ws = synOptions.contains { if case .windowScale = $0 { true } else { false } }
@@ -98,7 +99,7 @@ extension Kernel {
         let synack = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: 0, ackNumber: seq &+ 1,
                                flags: [.syn, .ack], window: 65160, options: opts)
         counters.inc("TcpOutSegs")
-        send_tcp(synack, to: daddr, from: saddr, via: "ip_build_and_send_pkt", why: "SYN-ACK")
+        send_tcp(synack, to: daddr, from: saddr, route: out, via: "ip_build_and_send_pkt", why: "SYN-ACK")
     }
 
     /// tcp_select_initial_window: rcv_wscale = ilog2(max(tcp_rmem[2], rmem_max)) - 15, in 0…14.
@@ -110,13 +111,13 @@ extension Kernel {
         return UInt8(min(14, max(0, ilog2 - 15)))
     }
 
-    func send_tcp(_ header: TCPHeader, to daddr: IPv4Address, from saddr: IPv4Address, via: String, why: String) {
-        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
+    func send_tcp(_ header: TCPHeader, to daddr: IPv4Address, from saddr: IPv4Address,
+                  route out: (dev: Interface, nextHop: IPv4Address, source: IPv4Address), via: String, why: String) {
         let ip = IPv4Header(source: saddr, destination: daddr, protocol: .tcp,
                             ttl: UInt8(host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64), ident: 0, dontFrag: true)
         let f = trace.enter(via); defer { trace.leave(f) }
-        let before = emitted.count
-        ip_local_out(ip.emit(payload: header.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)), dev: out.dev, nextHop: out.nextHop)
-        for i in before..<emitted.count where emitted[i].why.isEmpty { emitted[i].why = why }
+        emitting(why) {
+            ip_local_out(ip.emit(payload: header.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)), dev: out.dev, nextHop: out.nextHop)
+        }
     }
 }

@@ -16,7 +16,7 @@ extension Kernel {
     @discardableResult
     func NF_HOOK<T>(_ hook: NFHook, tail: Bool = true, _ okfn: () -> T) -> T {
         let f = trace.enter("NF_HOOK"); defer { trace.leave(f) }
-        hooks.append(HookPass(hook: hook.rawValue, verdict: "accept"))
+        hooks.append(HookPass(hook: hook.rawValue, verdict: "accept", packet: emittingPacket))
         return tail ? trace.tailCall(from: f) { okfn() } : okfn()
     }
 }

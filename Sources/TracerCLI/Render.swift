@@ -1,0 +1,179 @@
+// A FrameReport as text (80 columns), as one JSON object, or as a gdb-style backtrace.
+import Kernel
+import HostModel
+import Wire
+
+struct FrameHeader {
+    var number: Int
+    var time: String
+    var iface: String
+    var dir: String
+    var summary: String
+    var text: String { "\(number) \(time) \(iface) \(dir) \(summary)" }
+}
+
+enum Render {
+    static let labelWidth = 10
+
+    // MARK: text
+
+    static func text(_ h: FrameHeader, _ r: FrameReport, palette: Palette) -> [String] {
+        var out = [palette.bold(h.text)]
+        let v = r.verdict
+        var verdict = v.action.rawValue
+        if let reason = v.reason { verdict += " " + reason }
+        if !v.function.isEmpty { verdict += " in \(v.function)" }
+        let coloured = v.action == .drop || v.action == .error ? palette.red(verdict) : palette.green(verdict)
+        out += field("verdict", coloured + ": " + v.detail, plainLength: verdict.count + 2 + v.detail.count)
+        if let s = r.socket { out += field("socket", s) }
+        if let rt = r.route { out += field("route", routeText(rt)) }
+        var groups: [(String?, [HookPass])] = []
+        for h in r.netfilter {
+            if let last = groups.last, last.0 == h.packet { groups[groups.count - 1].1.append(h) } else { groups.append((h.packet, [h])) }
+        }
+        for (packet, hs) in groups {
+            out += field("netfilter", (packet.map { "(\($0)) " } ?? "") + hs.map { "\($0.hook) \($0.verdict)" }.joined(separator: " → "))
+        }
+        for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
+        if !r.counters.deltas.isEmpty {
+            out += wrapped("counters", r.counters.sorted.map { "\($0.0) +\($0.1)" }, separator: ", ")
+        }
+        out += wrapped("path", r.path.map(\.function), separator: " › ")
+        return out
+    }
+
+    static func routeText(_ rt: InputRoute) -> String {
+        var s: String
+        switch rt.input {
+        case .error(let errno):
+            s = "\(rt.type.rawValue) (\(errnoName(errno))) → ip_error"
+        case .localDeliver: s = "\(rt.type.rawValue) → ip_local_deliver"
+        case .forward: s = "\(rt.type.rawValue) → ip_forward"
+        }
+        if let p = rt.prefix { s += ", \(p)" }
+        if let g = rt.gateway { s += " via \(g)" }
+        if let d = rt.device { s += " dev \(d)" }
+        if let t = rt.table { s += " table \(t)" }
+        if let p = rt.rulePriority, p != 0 && p != 32766 && p != 32767 { s += " (rule \(p))" }
+        if let m = rt.mtu, rt.input == .forward { s += " mtu \(m)" }
+        return s
+    }
+
+    static func errnoName(_ e: Int32) -> String {
+        switch e {
+        case 13: "EACCES"
+        case 22: "EINVAL"
+        case 101: "ENETUNREACH"
+        case 113: "EHOSTUNREACH"
+        default: "errno \(e)"
+        }
+    }
+
+    static func summary(_ frame: [UInt8]) -> String {
+        frame.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary }
+    }
+
+    static func field(_ label: String, _ value: String, plainLength: Int? = nil) -> [String] {
+        ["    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + value]
+    }
+
+    /// Items joined and wrapped to 80 columns under the label.
+    static func wrapped(_ label: String, _ items: [String], separator: String) -> [String] {
+        let indent = String(repeating: " ", count: 4 + labelWidth)
+        var lines: [String] = []
+        var line = "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+        var first = true
+        for item in items {
+            let piece = (first ? "" : separator.trimmingTrailingSpace) + (first ? "" : " ") + item
+            if !first && line.count + piece.count > 80 {
+                lines.append(line + separator.trimmingTrailingSpace)
+                line = indent + item
+            } else {
+                line += first ? item : separator + item
+            }
+            first = false
+        }
+        lines.append(line)
+        return lines
+    }
+
+    // MARK: json
+
+    static func json(_ h: FrameHeader, _ r: FrameReport) -> String {
+        var o = JSONObject()
+        o.add("frame", h.number)
+        o.add("time", h.time)
+        o.add("iface", h.iface)
+        o.add("dir", h.dir)
+        o.add("summary", h.summary)
+        var v = JSONObject()
+        v.add("action", r.verdict.action.rawValue)
+        if let reason = r.verdict.reason { v.add("reason", reason) } else { v.addNull("reason") }
+        v.add("function", r.verdict.function)
+        v.add("detail", r.verdict.detail)
+        o.addRaw("verdict", v.closed())
+        if let s = r.socket { o.add("socket", s) } else { o.addNull("socket") }
+        if let rt = r.route {
+            var j = JSONObject()
+            if let t = rt.table { j.add("table", t.description) } else { j.addNull("table") }
+            j.add("type", rt.type.rawValue)
+            if let p = rt.prefix { j.add("prefix", p.description) } else { j.addNull("prefix") }
+            if let d = rt.device { j.add("dev", d) } else { j.addNull("dev") }
+            if let g = rt.gateway { j.add("gateway", g.description) } else { j.addNull("gateway") }
+            if let s = rt.source { j.add("src", s.description) } else { j.addNull("src") }
+            if let p = rt.rulePriority { j.add("rule", p) } else { j.addNull("rule") }
+            switch rt.input {
+            case .localDeliver: j.add("input", "ip_local_deliver")
+            case .forward: j.add("input", "ip_forward")
+            case .error(let e): j.add("input", "ip_error"); j.add("error", errnoName(e))
+            }
+            o.addRaw("route", j.closed())
+        } else { o.addNull("route") }
+        o.addRaw("netfilter", "[" + r.netfilter.map { n in
+            var j = JSONObject(); j.add("hook", n.hook); j.addRaw("chains", "[]"); j.add("verdict", n.verdict)
+            if let p = n.packet { j.add("packet", p) } else { j.addNull("packet") }
+            return j.closed()
+        }.joined(separator: ",") + "]")
+        o.addNull("fragment")
+        o.addRaw("emit", "[" + r.emitted.map { e in
+            var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hexString(e.bytes)); return j.closed()
+        }.joined(separator: ",") + "]")
+        var c = JSONObject()
+        for (k, n) in r.counters.sorted { c.add(k, n) }
+        o.addRaw("counters", c.closed())
+        o.addRaw("path", "[" + r.path.map { p in
+            var j = JSONObject(); j.add("fn", p.function); j.add("depth", p.depth); j.add("file", p.file); return j.closed()
+        }.joined(separator: ",") + "]")
+        o.addRaw("stack", "[" + r.endStack.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
+        return o.closed()
+    }
+
+    // MARK: bt
+
+    /// gdb's `bt` at the breakpoint (or where the frame's life ended): innermost first.
+    static func backtrace(_ h: FrameHeader, _ r: FrameReport, breakpoint: String?) -> [String] {
+        var out = [h.text]
+        let stack: [String]
+        if let b = breakpoint {
+            guard let s = r.breakStack else {
+                return out + ["    (\(b) is not reached: \(r.verdict.action.rawValue) in \(r.verdict.function))"]
+            }
+            stack = s
+        } else {
+            stack = r.endStack
+        }
+        for (i, fn) in stack.enumerated() {
+            let n = "#\(i)".padding(toLength: 4, withPad: " ", startingAt: 0)
+            out.append("\(n)\(fn) (…) at \(KernelSource.file(of: fn))")
+        }
+        return out
+    }
+}
+
+extension String {
+    var trimmingTrailingSpace: String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
+    }
+}
