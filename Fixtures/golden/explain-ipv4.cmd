@@ -1,1 +1,1 @@
-explain Fixtures/captures/ipv4.pcap
+explain Fixtures/captures/ipv4.pcap --host Fixtures/hosts/netns-h

@@ -1,1 +1,1 @@
-explain Fixtures/captures/ipv6.pcap
+explain Fixtures/captures/ipv6.pcap --host Fixtures/hosts/netns-h

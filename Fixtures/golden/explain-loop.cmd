@@ -1,1 +1,1 @@
-explain Fixtures/captures/loop.pcap
+explain Fixtures/captures/loop.pcap --host Fixtures/hosts/netns-h

@@ -1,1 +1,1 @@
-explain Fixtures/captures/malformed.pcap
+explain Fixtures/captures/malformed.pcap --host Fixtures/hosts/netns-h

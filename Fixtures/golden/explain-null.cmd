@@ -1,1 +1,1 @@
-explain Fixtures/captures/null.pcap
+explain Fixtures/captures/null.pcap --host Fixtures/hosts/netns-h

@@ -1,1 +1,1 @@
-explain Fixtures/captures/ethernet.pcapng
+explain Fixtures/captures/ethernet.pcapng --host Fixtures/hosts/netns-h

@@ -1,1 +1,1 @@
-explain Fixtures/captures/raw.pcap
+explain Fixtures/captures/raw.pcap --host Fixtures/hosts/netns-h

@@ -1,1 +1,1 @@
-explain Fixtures/captures/sll.pcap
+explain Fixtures/captures/sll.pcap --host Fixtures/hosts/netns-h

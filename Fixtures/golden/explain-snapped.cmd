@@ -1,1 +1,1 @@
-explain Fixtures/captures/snapped.pcap
+explain Fixtures/captures/snapped.pcap --host Fixtures/hosts/netns-h

@@ -1,1 +1,1 @@
-explain Fixtures/captures/ethernet-usec.pcap -c 3
+explain Fixtures/captures/ethernet-usec.pcap -c 3 --host Fixtures/hosts/netns-h

@@ -24,7 +24,8 @@ public struct Sysctls: Equatable, Sendable {
 
     /// A per-interface IPv4 setting as the kernel reads it for `device`: the device's own value,
     /// with `all` combined the way IN_DEV_* macros combine them (`max` for rp_filter,
-    /// `or` for accept_local/log_martians/route_localnet, device only for the rest).
+    /// `or` for accept_local/log_martians/route_localnet, `and` for accept_source_route,
+    /// send_redirects and bootp_relay, device only for the rest).
     public func ipv4Conf(_ name: String, device: String) -> Int {
         let dev = int("net.ipv4.conf.\(device).\(name)") ?? int("net.ipv4.conf.default.\(name)") ?? 0
         let all = int("net.ipv4.conf.all.\(name)") ?? 0
@@ -32,6 +33,8 @@ public struct Sysctls: Equatable, Sendable {
         case "rp_filter", "arp_ignore", "arp_announce": return max(dev, all)
         case "accept_local", "log_martians", "route_localnet", "arp_filter", "proxy_arp", "src_valid_mark":
             return (dev != 0 || all != 0) ? 1 : 0
+        case "accept_source_route", "send_redirects", "bootp_relay":
+            return (dev != 0 && all != 0) ? 1 : 0
         case "forwarding": return dev
         default: return dev
         }

@@ -30,9 +30,9 @@ struct FrameListing {
         if let spec = options.host {
             do { host = try Host.load(spec) } catch { throw fail("host snapshot \(error)") }
         } else {
-            let (inferred, notes) = try inferHost(filter: filter)
+            let (inferred, notes) = try inferHost()
             host = inferred
-            let lines = ["host inferred from the capture (give --host DIR or --host default to choose one):"] + notes.map { "  " + $0 }
+            let lines = ["host inferred from the capture (choose one with --host DIR|default):"] + notes.map { "  " + $0 }
             if options.format == .json {
                 for l in lines { reportError(l) }
             } else {
@@ -59,10 +59,12 @@ struct FrameListing {
             if let filter, !filter.matches(frame) { continue }
             let d = Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength)
             let iface = resolver.interface(for: d.link)
-            let dir: Direction = d.link?.packetType == .outgoing ? .tx : direction
+            // Outgoing: the capture says so (SLL/SLL2), or the frame comes from the host's own MAC.
+            let ownSource = d.link?.ethernet.map { e in host.interfaces.contains { $0.mac == e.source && !$0.isLoopback } } ?? false
+            let dir: Direction = d.link?.packetType == .outgoing || ownSource ? .tx : direction
             var summary = d.summary
             if frame.isSnapped { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
-            let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: iface?.name ?? "?", dir: dir.rawValue, summary: summary)
+            let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: iface?.name ?? "?", dir: dir.rawValue, length: frame.wireLength, summary: summary)
             let report: FrameReport
             if dir == .rx, let iface, !frame.isSnapped {
                 report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, breakpoint: options.breakpoint)
@@ -75,8 +77,8 @@ struct FrameListing {
             }
             switch options.format {
             case .text: for l in Render.text(header, report, palette: palette) { out.line(l) }
-            case .json: out.line(Render.json(header, report))
-            case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint) { out.line(l) }
+            case .json: out.line(Render.json(header, report, kernel: options.kernel))
+            case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint, kernel: options.kernel) { out.line(l) }
             }
             shown += 1
             if let c = options.count, shown >= c { break }
@@ -84,18 +86,13 @@ struct FrameListing {
         progress.finish()
     }
 
-    /// The first pass: a host from what the capture shows (same filter, same -c).
-    func inferHost(filter: PacketFilter?) throws -> (Host, [String]) {
+    /// The first pass: a host from what the whole capture shows (the filter and -c choose what
+    /// is explained, not what the host is). A read error ends the pass; the second pass reports it.
+    func inferHost() throws -> (Host, [String]) {
         let reader: CaptureReader
         do { reader = try CaptureReader(path: options.capture) } catch { throw fail(error.description) }
         var inference = HostInference()
-        var n = 0
-        while let frame = try? reader.next() {
-            if let filter, !filter.matches(frame) { continue }
-            inference.add(frame.bytes, linkType: reader.linkType)
-            n += 1
-            if let c = options.count, n >= c { break }
-        }
+        while let frame = try? reader.next() { inference.add(frame.bytes, linkType: reader.linkType) }
         return inference.host(driver: options.driver.rawValue)
     }
 }

@@ -8,6 +8,7 @@ struct FrameHeader {
     var time: String
     var iface: String
     var dir: String
+    var length: Int
     var summary: String
     var text: String { "\(number) \(time) \(iface) \(dir) \(summary)" }
 }
@@ -73,8 +74,27 @@ enum Render {
         frame.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary }
     }
 
+    /// `label value`, the value wrapped at spaces to 80 columns (colour codes do not count).
     static func field(_ label: String, _ value: String, plainLength: Int? = nil) -> [String] {
-        ["    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) + value]
+        let indent = String(repeating: " ", count: 4 + labelWidth)
+        var lines: [String] = []
+        var line = "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+        var width = line.count
+        var first = true
+        for word in value.split(separator: " ", omittingEmptySubsequences: false) {
+            let visible = word.replacingEscapes().count
+            if !first && width + 1 + visible > 80 {
+                lines.append(line)
+                line = indent + word
+                width = indent.count + visible
+            } else {
+                line += (first ? "" : " ") + word
+                width += (first ? 0 : 1) + visible
+            }
+            first = false
+        }
+        lines.append(line)
+        return lines
     }
 
     /// Items joined and wrapped to 80 columns under the label.
@@ -99,12 +119,13 @@ enum Render {
 
     // MARK: json
 
-    static func json(_ h: FrameHeader, _ r: FrameReport) -> String {
+    static func json(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion) -> String {
         var o = JSONObject()
         o.add("frame", h.number)
         o.add("time", h.time)
         o.add("iface", h.iface)
         o.add("dir", h.dir)
+        o.add("len", h.length)
         o.add("summary", h.summary)
         var v = JSONObject()
         v.add("action", r.verdict.action.rawValue)
@@ -142,16 +163,21 @@ enum Render {
         for (k, n) in r.counters.sorted { c.add(k, n) }
         o.addRaw("counters", c.closed())
         o.addRaw("path", "[" + r.path.map { p in
-            var j = JSONObject(); j.add("fn", p.function); j.add("depth", p.depth); j.add("file", p.file); return j.closed()
+            var j = JSONObject(); j.add("fn", p.function); j.add("depth", p.depth); j.add("file", KernelSource.file(of: p.function, kernel: kernel)); return j.closed()
         }.joined(separator: ",") + "]")
         o.addRaw("stack", "[" + r.endStack.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
+        o.addRaw("fib", "[" + r.fib.map { l in
+            var j = JSONObject(); j.add("table", l.table.description); j.add("src", l.source.description)
+            j.add("dst", l.destination.description); j.add("iif", l.iif); j.add("oif", l.oif); j.add("result", l.result)
+            return j.closed()
+        }.joined(separator: ",") + "]")
         return o.closed()
     }
 
     // MARK: bt
 
     /// gdb's `bt` at the breakpoint (or where the frame's life ended): innermost first.
-    static func backtrace(_ h: FrameHeader, _ r: FrameReport, breakpoint: String?) -> [String] {
+    static func backtrace(_ h: FrameHeader, _ r: FrameReport, breakpoint: String?, kernel: KernelVersion) -> [String] {
         var out = [h.text]
         let stack: [String]
         if let b = breakpoint {
@@ -164,7 +190,21 @@ enum Render {
         }
         for (i, fn) in stack.enumerated() {
             let n = "#\(i)".padding(toLength: 4, withPad: " ", startingAt: 0)
-            out.append("\(n)\(fn) (…) at \(KernelSource.file(of: fn))")
+            out.append("\(n)\(fn) (…) at \(KernelSource.file(of: fn, kernel: kernel))")
+        }
+        return out
+    }
+}
+
+extension Substring {
+    /// Without ANSI colour sequences (for measuring what a terminal shows).
+    func replacingEscapes() -> String {
+        var out = ""
+        var inEscape = false
+        for c in self {
+            if c == "\u{1b}" { inEscape = true; continue }
+            if inEscape { if c == "m" { inEscape = false }; continue }
+            out.append(c)
         }
         return out
     }

@@ -68,6 +68,13 @@ func receiveCases() -> [ReceiveCase] {
         ReceiveCase(name: "martian-source", frames: [eth(udp(IPv4Address(127, 0, 0, 1), dport: 5353))]),
         ReceiveCase(name: "broadcast", frames: [eth(udp(dst: IPv4Address(10, 1, 0, 255), dport: 5353), to: .broadcast),
                                                 eth(udp(dst: IPv4Address(10, 1, 0, 255), dport: 5354), to: .broadcast)]),
+        ReceiveCase(name: "ip-option-malformed", frames: [eth(udp(dport: 5353) { ip, _ in ip.options = [IPv4Option.recordRoute, 40, 4, 0] })]),
+        ReceiveCase(name: "ip-option-record-route", frames: [eth(udp(dport: 5353) { ip, _ in
+            ip.options = IPv4Option.emit([IPv4Option(type: IPv4Option.recordRoute, data: [4] + [UInt8](repeating: 0, count: 8))])
+        })]),
+        ReceiveCase(name: "ip-option-source-route", frames: [eth(udp(dport: 5353) { ip, _ in
+            ip.options = IPv4Option.emit([IPv4Option(type: IPv4Option.looseSourceRoute, data: [4] + IPv4Address(10, 2, 0, 1).bytes)])
+        })]),
         ReceiveCase(name: "arp-request-for-us", frames: [arp(target: h)]),
         ReceiveCase(name: "arp-request-for-other", frames: [arp(target: IPv4Address(10, 1, 0, 99))]),
     ]

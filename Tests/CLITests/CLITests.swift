@@ -17,12 +17,13 @@ import Testing
 
     /// Every JSON line is an object with the documented keys.
     @Test func jsonLinesParse() throws {
-        let t = try runTracer(["explain", "Fixtures/captures/sll2.pcap", "--format", "json"])
+        let t = try runTracer(["explain", "Fixtures/captures/sll2.pcap", "--format", "json", "--host", "default"])
         let lines = t.stdout.split(separator: "\n")
         #expect(lines.count == 15)
         for line in lines {
             let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            #expect(Set(o.keys) == ["frame", "time", "iface", "dir", "len", "summary"])
+            #expect(Set(o.keys) == ["frame", "time", "iface", "dir", "len", "summary", "verdict", "socket", "route", "netfilter",
+                                    "fragment", "emit", "counters", "path", "stack", "fib"])
         }
     }
 
@@ -30,7 +31,7 @@ import Testing
     @Test func closedPipe() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "'\(tracerBinary)' explain Fixtures/captures/ethernet.pcap | head -1"]
+        p.arguments = ["-c", "'\(tracerBinary)' explain Fixtures/captures/ethernet.pcap --host default | head -1"]
         p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
         let out = Pipe()
         p.standardOutput = out
@@ -50,5 +51,44 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: "\(dir)/ip-addr.json"))
         let shown = try runTracer(["host", "--host", dir])
         #expect(shown.status == 0 && shown.stdout.contains("interfaces:"))
+    }
+}
+
+@Suite struct BacktraceTests {
+    /// The function names of a gdb/`--format bt` backtrace, innermost first.
+    static func functions(_ text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("#"), line.dropFirst().first?.isNumber == true else { return nil }
+            let words = line.split(separator: " ").map(String.init)
+            // gdb: "#1  0xffffffff818188eb in __netif_receive_skb_one_core (…" or "#0  ip_rcv (…"
+            if let i = words.firstIndex(of: "in"), i + 1 < words.count, words[1].hasPrefix("0x") { return words[i + 1] }
+            return words.count > 1 ? words[1] : nil
+        }
+    }
+
+    /// The seed notes' `b ip_rcv` / `bt` on 5.4 with e1000, reproduced frame for frame.
+    @Test func seedIpRcvBacktrace() throws {
+        let seed = try String(contentsOfFile: "\(packageRoot)/Fixtures/seed/ip_rcv-backtrace.gdb", encoding: .utf8)
+        let expected = Self.functions(seed)
+        #expect(expected.count == 16 && expected.first == "ip_rcv" && expected.last == "ret_from_fork")
+        let t = try runTracer(["explain", "Fixtures/captures/netns-sll2.pcap", "udp port 5353", "--kernel", "5.4",
+                               "--driver", "e1000", "--format", "bt", "--break", "ip_rcv"])
+        #expect(t.status == 0)
+        #expect(Self.functions(t.stdout) == expected)
+    }
+
+    /// `--format bt` at a drop on 6.18/veth lists the frames the real kernel's stack trace
+    /// listed for that drop (Fixtures/rx/NAME.kernel.jsonl), from the drop up to net_rx_action.
+    @Test(arguments: ["udp-closed-port", "ip-bad-checksum", "rp-filter-spoofed-source", "forward-ttl-1", "unknown-protocol", "tcp-syn-closed-port"])
+    func dropStacksMatchTheKernel(name: String) throws {
+        let line = try String(contentsOfFile: "\(packageRoot)/Fixtures/rx/\(name).kernel.jsonl", encoding: .utf8).split(separator: "\n")[0]
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let drop = try #require((o["events"] as? [[String: Any]])?.first { ($0["event"] as? String) == "kfree_skb" })
+        let full = try #require(drop["stack"] as? [String])
+        let top = try #require(full.firstIndex(of: "net_rx_action"))
+        let stack = Array(full[...top])
+        let t = try runTracer(["explain", "Fixtures/rx/\(name).pcap", "--host", "Fixtures/hosts/netns-h", "--format", "bt"])
+        #expect(t.status == 0)
+        #expect(Array(Self.functions(t.stdout).prefix(stack.count)) == stack)
     }
 }

@@ -32,7 +32,10 @@ struct KernelRecord {
 
     init(line: String) throws {
         let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-        let events = (o["events"] as! [[String: Any]]).filter { ($0["event"] as! String) != "fib_table_lookup" }
+        // skb_defer_free_flush frees skbs another CPU consumed earlier: not this frame's end.
+        let events = (o["events"] as! [[String: Any]]).filter {
+            ($0["event"] as! String) != "fib_table_lookup" && ($0["location"] as? String) != "skb_defer_free_flush"
+        }
         if let e = events.first {
             var stack = e["stack"] as? [String] ?? []
             if let i = stack.firstIndex(of: "net_rx_action") { stack = Array(stack[...i]) }

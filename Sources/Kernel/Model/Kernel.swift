@@ -72,12 +72,12 @@ public final class Kernel {
             }
             routeSeen = skb.dst
         } else {
-            end = (Verdict(action: .drop, reason: profile.hasDropReasons ? "PKT_TOO_SMALL" : nil, function: "eth_type_trans",
-                           detail: "the frame is shorter than its link-layer header"), [])
+            end = (Verdict(action: .error, reason: nil, function: "",
+                           detail: "shorter than its link-layer header: no driver hands such a frame to the stack; not modelled"), [])
         }
         let e = end ?? (Verdict(action: .queue, reason: nil, function: trace.path.last?.function ?? "?", detail: "no end recorded"), [])
         return FrameReport(verdict: e.verdict, route: routeSeen, netfilter: hooks, emitted: emitted, counters: counters,
-                           path: trace.path, fib: fib, breakStack: trace.breakStack, endStack: e.stack,
+                           path: trace.path, fib: fib, breakStack: trace.breakStack.map(visible), endStack: e.stack,
                            socket: socketDescription, iface: iface.name)
     }
 
@@ -119,8 +119,9 @@ public final class Kernel {
 
     /// The live stack as this profile's backtraces show it: the kernel's own stack traces leave
     /// out inlined functions; gdb shows them.
-    func visibleStack() -> [String] {
-        let live = trace.liveStack()
-        return profile.backtraceStyle == .gdb ? live : live.filter { !profile.isInlined($0) }
+    func visibleStack() -> [String] { visible(trace.liveStack()) }
+
+    func visible(_ stack: [String]) -> [String] {
+        profile.backtraceStyle == .gdb ? stack : stack.filter { !profile.isInlined($0) }
     }
 }

@@ -44,20 +44,21 @@ public struct Profile: Sendable {
         "ip_finish_output", "__ip_finish_output", "skb_dst_drop", "icmp_reply", "ip_send_skb",
         "deliver_skb", "veth_forward_skb", "__dev_forward_skb", "netif_rx_internal", "enqueue_to_backlog",
         "napi_skb_finish", "e1000_receive_skb", "napi_poll", "__udp4_lib_mcast_deliver", "udp_unicast_rcv_skb",
-        "udp_queue_rcv_skb", "tcp_v4_do_rcv_inline",
+        "udp_queue_rcv_skb", "ip_rcv_options", "ip_options_compile",
     ]
     /// Inlined in 5.4 builds, as the seed notes' gdb backtraces show (frames without an address
     /// of their own: napi_skb_finish, e1000_receive_skb, napi_poll, NF_HOOK_COND, neigh_output).
     static let inlined5_4: Set<String> = [
         "napi_skb_finish", "e1000_receive_skb", "napi_poll", "NF_HOOK", "NF_HOOK_COND", "nf_hook", "dst_input",
-        "dst_output", "ip_rcv_finish", "neigh_output", "neigh_hh_output", "__netif_receive_skb",
+        "dst_output", "ip_rcv_finish", "neigh_output", "neigh_hh_output",
         "deliver_skb", "icmp_reply", "skb_dst_drop",
     ]
 }
 
 /// Where each modelled function lives in the kernel tree (for `path[].file` and backtraces).
 public enum KernelSource {
-    public static func file(of fn: String) -> String {
+    public static func file(of fn: String, kernel: KernelVersion = .v6_18) -> String {
+        if kernel == .v5_4, let f = files5_4[fn] { return f }
         if let f = files[fn] { return f }
         for (prefix, f) in prefixes where fn.hasPrefix(prefix) { return f }
         return "net/core/dev.c"
@@ -65,13 +66,18 @@ public enum KernelSource {
 
     static let prefixes: [(String, String)] = [
         ("e1000_", "drivers/net/ethernet/intel/e1000/e1000_main.c"), ("veth_", "drivers/net/veth.c"),
-        ("ip_rcv", "net/ipv4/ip_input.c"), ("ip_local_deliver", "net/ipv4/ip_input.c"),
+        ("ip_rcv", "net/ipv4/ip_input.c"), ("ip_options_", "net/ipv4/ip_options.c"), ("ip_local_deliver", "net/ipv4/ip_input.c"),
         ("ip_route_", "net/ipv4/route.c"), ("fib_table_", "net/ipv4/fib_trie.c"), ("fib_", "net/ipv4/fib_frontend.c"),
         ("ip_forward", "net/ipv4/ip_forward.c"), ("icmp_", "net/ipv4/icmp.c"), ("__icmp_", "net/ipv4/icmp.c"),
         ("udp", "net/ipv4/udp.c"), ("__udp4", "net/ipv4/udp.c"), ("tcp_v4", "net/ipv4/tcp_ipv4.c"),
         ("tcp_", "net/ipv4/tcp_input.c"), ("arp_", "net/ipv4/arp.c"), ("raw_", "net/ipv4/raw.c"),
         ("ip_finish_output", "net/ipv4/ip_output.c"), ("ip_", "net/ipv4/ip_output.c"),
         ("neigh_", "include/net/neighbour.h"), ("nf_", "net/netfilter/core.c"),
+    ]
+
+    /// Where 5.4 kept what later moved (net/core/gro.c was split out of dev.c in 5.19).
+    static let files5_4: [String: String] = [
+        "napi_gro_receive": "net/core/dev.c", "napi_skb_finish": "net/core/dev.c", "dev_gro_receive": "net/core/dev.c",
     ]
 
     static let files: [String: String] = [
@@ -91,6 +97,7 @@ public enum KernelSource {
         "kfree_skb": "net/core/skbuff.c", "consume_skb": "net/core/skbuff.c",
         "napi_gro_receive": "net/core/gro.c", "napi_skb_finish": "net/core/gro.c",
         "__do_softirq": "kernel/softirq.c", "run_ksoftirqd": "kernel/softirq.c", "handle_softirqs": "kernel/softirq.c",
+        "do_softirq": "kernel/softirq.c", "__local_bh_enable_ip": "kernel/softirq.c",
         "smpboot_thread_fn": "kernel/smpboot.c", "kthread": "kernel/kthread.c",
         "ret_from_fork": "arch/x86/entry/entry_64.S", "udp_queue_rcv_skb": "net/ipv4/udp.c",
         "sock_queue_rcv_skb": "net/core/sock.c",

@@ -17,6 +17,8 @@ public final class SKB {
     /// An 802.1Q/802.1ad tag was on the frame (skb_vlan_untag would take it off).
     public var vlanTagged = false
     public var vlanID: UInt16 = 0
+    /// Why the frame is PACKET_OTHERHOST when it is not the destination MAC.
+    public var otherHostBecause: String?
     /// skb_dst(): set by the input route lookup.
     public var dst: InputRoute?
 

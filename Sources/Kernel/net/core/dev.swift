@@ -41,7 +41,10 @@ extension Kernel {
         let f = trace.enter("__netif_receive_skb_core"); defer { trace.leave(f) }
         if skb.vlanTagged {
             let g = trace.enter("vlan_do_receive"); trace.leave(g)
-            if skb.vlanID != 0 { skb.pktType = .otherHost }
+            if skb.vlanID != 0 {
+                skb.pktType = .otherHost
+                skb.otherHostBecause = "VLAN \(skb.vlanID) tag and no VLAN device on \(skb.dev.name): __netif_receive_skb_core marks it PACKET_OTHERHOST"
+            }
         }
         switch skb.proto {
         case .ipv4: return .ip_rcv

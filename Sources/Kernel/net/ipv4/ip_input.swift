@@ -17,7 +17,8 @@ extension Kernel {
         let f = trace.enter("ip_rcv_core"); defer { trace.leave(f) }
         if skb.pktType == .otherHost {
             // dev_core_stats_rx_otherhost_dropped_inc: a device counter, no SNMP counter moves.
-            kfree_skb_reason("OTHERHOST", detail: "destination MAC is not \(skb.dev.name)'s (PACKET_OTHERHOST); counted in the device's rx_otherhost_dropped")
+            kfree_skb_reason("OTHERHOST", detail: (skb.otherHostBecause ?? "destination MAC is not \(skb.dev.name)'s (PACKET_OTHERHOST)")
+                             + "; counted in the device's rx_otherhost_dropped")
             return false
         }
         counters.inc("IpInReceives")
@@ -82,6 +83,7 @@ extension Kernel {
             kfree_skb_reason(reason.name, detail: reason.detail)
             return false
         }
+        if skb.withIPv4({ $0.ihl > 5 }) && ip_rcv_options(skb) { return false }
         return true
     }
 

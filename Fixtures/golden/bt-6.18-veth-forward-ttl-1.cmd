@@ -1,0 +1,1 @@
+explain Fixtures/rx/forward-ttl-1.pcap --host Fixtures/hosts/netns-h --format bt

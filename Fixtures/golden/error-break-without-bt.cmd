@@ -1,0 +1,1 @@
+explain Fixtures/rx/udp-closed-port.pcap --host Fixtures/hosts/netns-h --format text --break ip_rcv

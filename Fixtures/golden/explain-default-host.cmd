@@ -1,0 +1,1 @@
+explain Fixtures/rx/udp-delivered.pcap --host default

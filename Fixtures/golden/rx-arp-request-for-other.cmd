@@ -1,0 +1,1 @@
+explain Fixtures/rx/arp-request-for-other.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+explain Fixtures/rx/arp-request-for-us.pcap --host Fixtures/hosts/netns-h --format json

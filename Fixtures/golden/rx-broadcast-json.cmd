@@ -1,0 +1,1 @@
+explain Fixtures/rx/broadcast.pcap --host Fixtures/hosts/netns-h --format json

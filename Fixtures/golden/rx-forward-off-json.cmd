@@ -1,0 +1,1 @@
+explain Fixtures/rx/forward-off.pcap --host Fixtures/hosts/netns-h-noforward --format json

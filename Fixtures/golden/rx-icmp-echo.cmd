@@ -1,0 +1,1 @@
+explain Fixtures/rx/icmp-echo.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+explain Fixtures/rx/ip-bad-checksum.pcap --host Fixtures/hosts/netns-h --format json

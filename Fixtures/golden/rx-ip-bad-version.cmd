@@ -1,0 +1,1 @@
+explain Fixtures/rx/ip-bad-version.pcap --host Fixtures/hosts/netns-h

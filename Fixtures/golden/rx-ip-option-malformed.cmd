@@ -1,0 +1,1 @@
+explain Fixtures/rx/ip-option-malformed.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+explain Fixtures/rx/ip-option-record-route.pcap --host Fixtures/hosts/netns-h

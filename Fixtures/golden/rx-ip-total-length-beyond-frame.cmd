@@ -1,0 +1,1 @@
+explain Fixtures/rx/ip-total-length-beyond-frame.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+explain Fixtures/rx/martian-source.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+explain Fixtures/rx/other-host-mac.pcap --host Fixtures/hosts/netns-h --format json

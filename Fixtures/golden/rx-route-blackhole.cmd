@@ -1,0 +1,1 @@
+explain Fixtures/rx/route-blackhole.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+explain Fixtures/rx/route-prohibit.pcap --host Fixtures/hosts/netns-h

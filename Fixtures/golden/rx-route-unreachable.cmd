@@ -1,0 +1,1 @@
+explain Fixtures/rx/route-unreachable.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+explain Fixtures/rx/tcp-syn-listener.pcap --host Fixtures/hosts/netns-h

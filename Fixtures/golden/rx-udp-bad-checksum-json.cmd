@@ -1,0 +1,1 @@
+explain Fixtures/rx/udp-bad-checksum.pcap --host Fixtures/hosts/netns-h --format json

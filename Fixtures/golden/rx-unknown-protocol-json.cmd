@@ -1,0 +1,1 @@
+explain Fixtures/rx/unknown-protocol.pcap --host Fixtures/hosts/netns-h --format json
