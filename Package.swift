@@ -36,11 +36,13 @@ let package = Package(
         // Writes the synthetic fixture captures in Fixtures/captures with the project's own builders.
         .executableTarget(name: "make-fixtures", dependencies: ["Capture", "Wire"]),
 
+        // Helpers the test targets share (package root, running programs, temporary files).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire"]),
-        .testTarget(name: "HostModelTests", dependencies: ["HostModel"]),
-        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Capture", "Wire", "HostModel"]),
-        .testTarget(name: "CLITests", dependencies: ["tracer", "Capture", "Wire", "HostModel"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire", "TestSupport"]),
+        .testTarget(name: "HostModelTests", dependencies: ["HostModel", "TestSupport"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Capture", "Wire", "HostModel", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["tracer", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

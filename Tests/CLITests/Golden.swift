@@ -4,12 +4,8 @@
 // `make golden` (TRACER_UPDATE_GOLDEN=1) rewrites the .out files; CI never does.
 import Foundation
 import Testing
+import TestSupport
 
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
 
 /// The `tracer` binary SwiftPM built next to this test bundle.
 let tracerBinary: String = {

@@ -2,6 +2,7 @@
 // captures, and tcpdump's checksum verdicts on frames the builders wrote.
 import Foundation
 import Testing
+import TestSupport
 @testable import Wire
 @testable import Capture
 

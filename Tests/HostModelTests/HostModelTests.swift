@@ -1,16 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 import Wire
 @testable import HostModel
 
 /// Foundation has a `Host` of its own; ours is the network host.
 typealias Host = HostModel.Host
 
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
 
 @Suite struct DefaultHostTests {
     @Test func defaultHost() throws {
