@@ -251,6 +251,39 @@ def snmp():
     return out
 
 
+# TCP: the kernel picks a random ISN; fixtures count the host's sequence space from 0 (the model's
+# ISN). The ISN of each SYN-ACK the host sends is learned, and later segments of that connection
+# have their acknowledgment number shifted by it (checksum recomputed) before injection.
+def learn_isn(f, isn):
+    if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6:
+        return
+    t = 14 + (f[14] & 15) * 4
+    if f[t + 13] & 0x12 == 0x12:
+        src, dst = f[26:30], f[30:34]
+        isn[(dst, f[t + 2:t + 4], f[t:t + 2])] = int.from_bytes(f[t + 4:t + 8], "big")
+
+
+def shift_ack(f, isn):
+    if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6:
+        return f
+    t = 14 + (f[14] & 15) * 4
+    key = (f[26:30], f[t:t + 2], f[t + 2:t + 4])
+    if key not in isn or not f[t + 13] & 0x10:
+        return f
+    f = bytearray(f)
+    ack = (int.from_bytes(f[t + 8:t + 12], "big") + isn[key]) & 0xffffffff
+    f[t + 8:t + 12] = ack.to_bytes(4, "big")
+    f[t + 16:t + 18] = b"\x00\x00"
+    seg = bytes(f[t:14 + int.from_bytes(f[16:18], "big")])
+    pseudo = f[26:34] + b"\x00\x06" + len(seg).to_bytes(2, "big")
+    data = pseudo + seg + (b"\x00" if len(seg) % 2 else b"")
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    f[t + 16:t + 18] = (~s & 0xffff).to_bytes(2, "big")
+    return bytes(f)
+
+
 def main():
     snap, capture = sys.argv[1], sys.argv[2]
     frames = read_pcap(capture)
@@ -285,7 +318,9 @@ def main():
             except BlockingIOError:
                 pass
         read_trace()
+        isn = {}  # (peer ip, peer port, our port) -> the ISN of the kernel's SYN-ACK
         for i, frame in enumerate(frames, 1):
+            frame = shift_ack(frame, isn)
             dst = ":".join(f"{b:02x}" for b in frame[:6])
             iface = host_macs.get(dst, default_iface)
             if iface not in wires:
@@ -306,6 +341,8 @@ def main():
                         emitted.append({"iface": name, "hex": b.hex()})
                 except BlockingIOError:
                     pass
+            for e in emitted:
+                learn_isn(bytes.fromhex(e["hex"]), isn)
             counters = {k: after[k] - before.get(k, 0) for k in sorted(after) if after[k] != before.get(k, 0)}
             print(json.dumps({"frame": i, "iface": iface, "events": read_trace(), "counters": counters,
                               "emit": emitted}), flush=True)

@@ -69,6 +69,7 @@ struct FrameListing {
             if dir == .rx, let iface, !frame.isSnapped {
                 report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, breakpoint: options.breakpoint)
             } else {
+                if dir == .tx { kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType) }
                 report = FrameReport(verdict: Verdict(action: dir == .tx ? .send : .error, reason: nil, function: "",
                                                       detail: dir == .tx ? "sent by this host: the transmit path is not modelled yet"
                                                         : frame.isSnapped ? "the capture holds only part of this frame (snap length): not modelled"

@@ -31,6 +31,14 @@ func receiveCases() -> [ReceiveCase] {
                           options: [.maxSegmentSize(1460), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(7)])
         return ip.emit(payload: t.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))
     }
+    /// A segment from the peer's port 40002 to :80; `ack` counts from the host's ISN, which the
+    /// model takes as 0 (the oracle shifts it by the kernel's real ISN).
+    func seg(_ flags: TCPFlags, seq: UInt32, ack: UInt32 = 0, payload: [UInt8] = [], ident: UInt16) -> [UInt8] {
+        let ip = IPv4Header(source: p, destination: h, protocol: .tcp, ident: ident)
+        let t = TCPHeader(sourcePort: 40002, destinationPort: 80, sequenceNumber: seq, ackNumber: ack, flags: flags, window: 502,
+                          options: flags.contains(.syn) ? [.maxSegmentSize(1460), .sackPermitted, .noOperation, .windowScale(7)] : [])
+        return ip.emit(payload: t.emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum))
+    }
     func arp(target: IPv4Address) -> [UInt8] {
         eth(ARPHeader(operation: .request, senderHardwareAddress: peerMAC, senderProtocolAddress: p,
                       targetHardwareAddress: .zero, targetProtocolAddress: target).emit(), to: .broadcast, type: .arp)
@@ -49,6 +57,13 @@ func receiveCases() -> [ReceiveCase] {
         ReceiveCase(name: "tcp-syn-listener", frames: [eth(syn(dport: 80))]),
         ReceiveCase(name: "tcp-syn-closed-port", frames: [eth(syn(dport: 81))]),
         ReceiveCase(name: "icmp-echo", frames: [eth(echo)]),
+        ReceiveCase(name: "tcp-handshake-data-fin", frames: [
+            eth(seg(.syn, seq: 5000, ident: 0x2101)),
+            eth(seg(.ack, seq: 5001, ack: 1, ident: 0x2102)),
+            eth(seg([.psh, .ack], seq: 5001, ack: 1, payload: Array("GET / HTTP/1.0\r\n\r\n".utf8), ident: 0x2103)),
+            eth(seg([.fin, .ack], seq: 5019, ack: 1, ident: 0x2104)),
+        ]),
+        ReceiveCase(name: "tcp-ack-to-listener", frames: [eth(seg(.ack, seq: 7000, ack: 12345, ident: 0x2201))]),
         ReceiveCase(name: "ip-bad-checksum", frames: [eth(udp(dport: 5353) { ip, _ in ip.checksumOverride = 0xbeef })]),
         ReceiveCase(name: "ip-bad-ihl", frames: [eth(udp(dport: 5353) { ip, _ in ip.ihlOverride = 4 })]),
         ReceiveCase(name: "ip-bad-version", frames: [eth(udp(dport: 5353) { ip, _ in ip.versionOverride = 5 })]),

@@ -13,6 +13,8 @@ public final class Kernel {
     public let profile: Profile
     /// Neighbour entries (IPv4 → MAC per device), seeded from the snapshot, updated by ARP.
     var neighbours: [NeighbourKey: MACAddress] = [:]
+    /// TCP connections and request sockets, from handshakes seen and the snapshot's ESTAB sockets.
+    var tcpConnections: [TCPKey: TCPConnection] = [:]
 
     // Per-frame state, reset by `receive`.
     var trace = CallTrace()
@@ -22,6 +24,8 @@ public final class Kernel {
     var fib: [FIBLookup] = []
     var end: (verdict: Verdict, stack: [String])?
     var socketDescription: String?
+    /// The input route of the frame being processed (what skb_dst would hold).
+    var currentRoute: InputRoute?
     /// Set while the host makes a packet of its own (see `emitting`).
     var emittingPacket: String?
 
@@ -30,6 +34,12 @@ public final class Kernel {
     public init(host: Host, profile: Profile) {
         self.host = host
         self.profile = profile
+        for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {
+            if case .v4(let l)? = s.localAddress, case .v4(let r)? = s.remoteAddress, let rp = s.remotePort {
+                tcpConnections[TCPKey(peer: r, peerPort: rp, local: l, localPort: s.localPort)] = TCPConnection(
+                    state: .established, rcvNxt: nil, mss: 1460, rcvWscale: 7, timestamps: true, listener: "ss")
+            }
+        }
         for n in host.neighbours where n.isValid {
             if case .v4(let a) = n.address, let mac = n.mac { neighbours[NeighbourKey(device: n.device, address: a)] = mac }
         }
@@ -101,6 +111,12 @@ public final class Kernel {
 
     func consume_skb(_ action: VerdictAction, detail: String) {
         recordEnd(action, reason: nil, detail: detail, entry: "consume_skb")
+    }
+
+    /// __kfree_skb: freed without the skb:kfree_skb/consume_skb tracepoints (TCP's own frees).
+    func __kfree_skb(_ action: VerdictAction, detail: String) {
+        recordEnd(action, reason: nil, detail: detail, entry: "__kfree_skb")
+        end?.verdict.traced = false
     }
 
     /// The skb was handed on (queued to a socket, transmitted): its life goes on elsewhere.

@@ -13,6 +13,9 @@ public struct Verdict: Equatable, Sendable {
     /// The function the kernel reports as the location (kfree_skb/consume_skb `location=`).
     public var function: String
     public var detail: String
+    /// False when the kernel frees the skb without a tracepoint (__kfree_skb): nothing for
+    /// skb:kfree_skb or skb:consume_skb to see.
+    public var traced = true
     public init(action: VerdictAction, reason: String?, function: String, detail: String) {
         self.action = action; self.reason = reason; self.function = function; self.detail = detail
     }

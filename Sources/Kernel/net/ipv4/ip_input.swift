@@ -78,7 +78,8 @@ extension Kernel {
     /// Early demux, then the input route. False: dropped.
     func ip_rcv_finish_core(_ skb: SKB) -> Bool {
         let f = trace.enter("ip_rcv_finish_core"); defer { trace.leave(f) }
-        if let reason = ip_route_input_noref(skb) {
+        let demuxed = skb.withIPv4({ $0.protocolNumber == 6 && !$0.isFragment }) && tcp_v4_early_demux(skb)
+        if !demuxed, let reason = ip_route_input_noref(skb) {
             if reason.name == "IP_RPFILTER" { counters.inc("TcpExtIPReversePathFilter") }
             kfree_skb_reason(reason.name, detail: reason.detail)
             return false

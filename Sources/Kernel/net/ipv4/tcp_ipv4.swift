@@ -7,6 +7,7 @@ import Wire
 extension Kernel {
     func tcp_v4_rcv(_ skb: SKB) {
         let f = trace.enter("tcp_v4_rcv"); defer { trace.leave(f) }
+        currentRoute = skb.dst
         let (src, dst, payload, pseudo) = skb.withIPv4 { ($0.source, $0.destination, Array($0.payload), $0.pseudoHeaderSum(length: $0.payload.count)) }
         guard skb.pktType == .host else {
             kfree_skb_reason("NOT_SPECIFIED", detail: "TCP only for PACKET_HOST")
@@ -33,6 +34,21 @@ extension Kernel {
             return
         }
         let dataLength = payload.count - seg.hlen
+        let tsval: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(let v, _) = $0 { v } else { nil } }.first
+        let key = TCPKey(peer: src, peerPort: seg.sport, local: dst, localPort: seg.dport)
+        // __inet_lookup_skb: established (and request) sockets first, then listeners.
+        if var c = tcpConnections[key] {
+            defer { tcpConnections[key] = c }
+            if c.state == .synRecv {
+                if tcp_check_req(key, &c, ack: seg.ack, dataLength: dataLength, flags: seg.flags) {
+                    tcp_child_process(skb, key, &c, seq: seg.seq, flags: seg.flags, dataLength: dataLength, tsval: tsval)
+                    return
+                }
+            } else {
+                tcp_rcv_established(skb, key, &c, seq: seg.seq, flags: seg.flags, dataLength: dataLength, tsval: tsval)
+                return
+            }
+        }
         if let listener = host.sockets.first(where: { s in
             s.protocolKind == .tcp && s.state == "LISTEN" && s.localPort == seg.dport
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && (s.boundDevice == nil || s.boundDevice == skb.dev.name)
@@ -40,21 +56,31 @@ extension Kernel {
             let name = "tcp \(listener.localAddress?.description ?? "0.0.0.0"):\(listener.localPort) LISTEN"
             socketDescription = name
             let g = trace.enter("tcp_v4_do_rcv"); defer { trace.leave(g) }
-            let h = trace.enter("tcp_rcv_state_process"); defer { trace.leave(h) }
-            if seg.flags.contains(.syn) && !seg.flags.contains(.ack) && !seg.flags.contains(.rst) {
-                let c = trace.enter("tcp_v4_conn_request"); defer { trace.leave(c) }
-                let r = trace.enter("tcp_conn_request"); defer { trace.leave(r) }
-                tcp_v4_send_synack(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, synOptions: seg.opts)
-                trace.leave(c)
-                consume_skb(.consume, detail: "SYN to \(name): request socket made, SYN-ACK sent")
-            } else if seg.flags.contains(.rst) {
-                kfree_skb_reason("NOT_SPECIFIED", detail: "RST to a listener is ignored")
-            } else {
-                // An ACK with no matching request: answered with a reset (tcp_v4_send_reset).
+            var dropReason: String? = nil
+            do {
+                let h = trace.enter("tcp_rcv_state_process"); defer { trace.leave(h) }
+                if seg.flags.contains(.ack) {
+                    dropReason = "TCP_FLAGS"  // `if (th->ack) return SKB_DROP_REASON_TCP_FLAGS;`
+                } else if seg.flags.contains(.rst) {
+                    dropReason = "TCP_RESET"
+                } else if seg.flags.contains(.syn) {
+                    let c = trace.enter("tcp_v4_conn_request"); defer { trace.leave(c) }
+                    let r = trace.enter("tcp_conn_request"); defer { trace.leave(r) }
+                    tcp_v4_send_synack(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, synOptions: seg.opts, listener: name)
+                    trace.leave(c)
+                    consume_skb(.consume, detail: "SYN to \(name): request socket made, SYN-ACK sent")
+                    return
+                } else {
+                    dropReason = "TCP_FLAGS"
+                }
+            }
+            // tcp_v4_do_rcv: `reset: tcp_v4_send_reset(…); discard: kfree_skb_reason(…)`.
+            if dropReason == "TCP_FLAGS" {
                 tcp_v4_send_reset(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, ack: seg.ack,
                                   flags: seg.flags, dataLength: dataLength)
-                kfree_skb_reason("TCP_FLAGS", detail: "segment without SYN to a listener: RST")
             }
+            kfree_skb_reason(dropReason ?? "NOT_SPECIFIED", detail: seg.flags.contains(.rst) ? "RST to a listener: ignored"
+                             : "\(seg.flags.contains(.ack) ? "an ACK" : "a segment without SYN") to \(name) with no request socket: RST sent")
             return
         }
         if seg.flags.contains(.rst) {
@@ -85,7 +111,7 @@ extension Kernel {
 
     /// The SYN-ACK for a SYN to a listener: MSS from the device MTU; SACK, timestamps and window
     /// scaling only when the SYN offered them.
-    func tcp_v4_send_synack(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16, seq: UInt32, synOptions: [TCPOption]) {
+    func tcp_v4_send_synack(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16, seq: UInt32, synOptions: [TCPOption], listener: String) {
         let f = trace.enter("tcp_v4_send_synack"); defer { trace.leave(f) }
         guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
         var opts: [TCPOption] = [.maxSegmentSize(UInt16(out.dev.mtu - 40))]
@@ -96,8 +122,14 @@ extension Kernel {
         if case .timestamp(let v, _)? = ts { opts.append(.timestamp(value: 0, echo: v)) }
         if sack && ts == nil { opts += [.noOperation, .noOperation, .sackPermitted] }
         if ws { opts += [.noOperation, .windowScale(rcvWindowScale)] }
+        let mss = out.dev.mtu - 40
         let synack = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: 0, ackNumber: seq &+ 1,
-                               flags: [.syn, .ack], window: 65160, options: opts)
+                               flags: [.syn, .ack], window: Self.initialWindow(mss: mss, timestamps: ts != nil), options: opts)
+        var tsval: UInt32 = 0
+        if case .timestamp(let v, _)? = ts { tsval = v }
+        tcpConnections[TCPKey(peer: daddr, peerPort: dport, local: saddr, localPort: sport)] = TCPConnection(
+            state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
+            peerTSval: tsval, listener: listener, txRoute: out)
         counters.inc("TcpOutSegs")
         send_tcp(synack, to: daddr, from: saddr, route: out, via: "ip_build_and_send_pkt", why: "SYN-ACK")
     }
