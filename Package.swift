@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // libpcap, through a tiny header of `tracer_pcap_*` inline functions (the swift-nio way:
@@ -26,7 +27,7 @@ let package = Package(
         // The host: interfaces, routes, rules, neighbours, sysctls, sockets; snapshot load/capture.
         .target(name: "HostModel", dependencies: ["Wire"]),
         // The model of the Linux kernel's network stack: one file per kernel file it mirrors.
-        .target(name: "Kernel", dependencies: ["Wire", "HostModel"]),
+        .target(name: "Kernel", dependencies: ["Wire", "HostModel", .product(name: "DequeModule", package: "swift-collections")]),
         // The command line: subcommands, options, output formats.
         .target(name: "TracerCLI", dependencies: [
             "Capture", "Wire", "HostModel", "Kernel",

@@ -50,17 +50,19 @@ class Netns:
 
 
 def read_pcap(path):
+    """The Ethernet frames of a pcap file, each with its timestamp in seconds."""
     with open(path, "rb") as f:
         data = f.read()
     magic = struct.unpack("<I", data[:4])[0]
     endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    scale = 1e-9 if magic in (0xA1B23C4D, 0x4D3CB2A1) else 1e-6
     linktype = struct.unpack(endian + "I", data[20:24])[0]
     if linktype != 1:
         raise SystemExit(f"{path}: the oracle injects Ethernet (EN10MB) frames only, not link type {linktype}")
     off, frames = 24, []
     while off + 16 <= len(data):
-        _, _, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
-        frames.append(data[off + 16:off + 16 + incl])
+        sec, sub, incl, _ = struct.unpack(endian + "IIII", data[off:off + 16])
+        frames.append((sec + sub * scale, data[off + 16:off + 16 + incl]))
         off += 16 + incl
     return frames
 
@@ -319,14 +321,23 @@ def main():
                 pass
         read_trace()
         isn = {}  # (peer ip, peer port, our port) -> the ISN of the kernel's SYN-ACK
-        for i, frame in enumerate(frames, 1):
+        start = None
+        for i, (stamp, frame) in enumerate(frames, 1):
+            with Netns(H):
+                before = snmp()
+            # Keep the capture's clock: a gap of more than a second (a timer to expire, as
+            # reassembly's ipfrag_time) is waited out in real time. What the timers do meanwhile
+            # is reported with the frame that follows the gap.
+            if start is None:
+                start = (stamp, time.monotonic())
+            lag = (stamp - start[0]) - (time.monotonic() - start[1])
+            if lag > 1:
+                time.sleep(lag)
             frame = shift_ack(frame, isn)
             dst = ":".join(f"{b:02x}" for b in frame[:6])
             iface = host_macs.get(dst, default_iface)
             if iface not in wires:
                 iface = default_iface
-            with Netns(H):
-                before = snmp()
             wires[iface].send(frame)
             time.sleep(0.15)
             with Netns(H):

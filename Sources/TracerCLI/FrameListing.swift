@@ -67,7 +67,9 @@ struct FrameListing {
             let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: iface?.name ?? "?", dir: dir.rawValue, length: frame.wireLength, summary: summary)
             let report: FrameReport
             if dir == .rx, let iface, !frame.isSnapped {
-                report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, breakpoint: options.breakpoint)
+                report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface,
+                                        time: Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9,
+                                        breakpoint: options.breakpoint)
             } else {
                 if dir == .tx { kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType) }
                 report = FrameReport(verdict: Verdict(action: dir == .tx ? .send : .error, reason: nil, function: "",

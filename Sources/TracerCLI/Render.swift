@@ -19,7 +19,9 @@ enum Render {
     // MARK: text
 
     static func text(_ h: FrameHeader, _ r: FrameReport, palette: Palette) -> [String] {
-        var out = [palette.bold(h.text)]
+        var out: [String] = []
+        for t in r.timers { out += field("timer", t) }
+        out.append(palette.bold(h.text))
         let v = r.verdict
         var verdict = v.action.rawValue
         if let reason = v.reason { verdict += " " + reason }
@@ -28,6 +30,9 @@ enum Render {
         out += field("verdict", coloured + ": " + v.detail, plainLength: verdict.count + 2 + v.detail.count)
         if let s = r.socket { out += field("socket", s) }
         if let rt = r.route { out += field("route", routeText(rt)) }
+        if let fr = r.fragment {
+            out += field("fragment", "\(fr.outcome): \(fr.datagram) bytes \(fr.offset)–\(fr.offset + fr.length)\(fr.more ? "+" : ""); \(fr.detail)")
+        }
         var groups: [(String?, [HookPass])] = []
         for h in r.netfilter {
             if let last = groups.last, last.0 == h.packet { groups[groups.count - 1].1.append(h) } else { groups.append((h.packet, [h])) }
@@ -155,7 +160,18 @@ enum Render {
             if let p = n.packet { j.add("packet", p) } else { j.addNull("packet") }
             return j.closed()
         }.joined(separator: ",") + "]")
-        o.addNull("fragment")
+        if let fr = r.fragment {
+            var j = JSONObject()
+            j.add("outcome", fr.outcome); j.add("datagram", fr.datagram); j.add("offset", fr.offset)
+            j.add("length", fr.length); j.add("more", fr.more); j.add("detail", fr.detail)
+            o.addRaw("fragment", j.closed())
+        } else { o.addNull("fragment") }
+        o.addRaw("timers", "[" + r.timers.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
+        o.addRaw("ends", "[" + r.ends.map { e in
+            var j = JSONObject(); j.add("event", e.event)
+            if let reason = e.reason { j.add("reason", reason) } else { j.addNull("reason") }
+            j.add("location", e.location); return j.closed()
+        }.joined(separator: ",") + "]")
         o.addRaw("emit", "[" + r.emitted.map { e in
             var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hexString(e.bytes)); return j.closed()
         }.joined(separator: ",") + "]")

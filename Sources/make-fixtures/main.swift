@@ -204,6 +204,7 @@ do {
         print("wrote \(outDir)/ieee802_11.pcap")
     }
     try writeReceiveCases(to: "\(outDir)/../rx")
+    try writeFragmentCases(to: "\(outDir)/../rx")
 } catch {
     print("make-fixtures: \(error)")
     exit(1)

@@ -23,6 +23,8 @@ func hostFor(_ name: String) -> String {
 
 struct KernelRecord {
     var end: (event: String, reason: String?, location: String, stack: [String])?
+    /// Every kfree_skb/consume_skb, in order, as "event reason location".
+    var ends: [String]
     var counters: [String: Int]
     var emitted: [(iface: String, bytes: [UInt8])]
     /// fib_table_lookup events as "table T src -> dst: dev D err E" (gw left out: the kernel's
@@ -35,6 +37,7 @@ struct KernelRecord {
         let events = (o["events"] as! [[String: Any]]).filter {
             ($0["event"] as! String) != "fib_table_lookup" && ($0["location"] as? String) != "skb_defer_free_flush"
         }
+        ends = events.map { "\($0["event"] as! String) \($0["reason"] as? String ?? "-") \($0["location"] as! String)" }
         if let e = events.first {
             var stack = e["stack"] as? [String] ?? []
             if let i = stack.firstIndex(of: "net_rx_action") { stack = Array(stack[...i]) }
@@ -102,21 +105,23 @@ func normalise(_ frame: [UInt8], isn: inout [[UInt8]: UInt32]) -> [UInt8] {
             let iface = bytes.withUnsafeBytes { b in
                 EthernetFrame.parse(b).value.flatMap { host.interface(mac: $0.destination) }
             } ?? host.firstNonLoopback!
-            let r = kernel.receive(frame: bytes, linkType: reader.linkType, iface: iface)
+            let r = kernel.receive(frame: bytes, linkType: reader.linkType, iface: iface,
+                                   time: Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9)
             let k = records[i]
             let where_ = "\(name) frame \(frame.number)"
-            // The end of the skb's life.
-            if let e = k.end {
-                #expect(r.verdict.function == e.location, "\(where_): location")
-                #expect(r.verdict.reason == e.reason, "\(where_): reason")
-                #expect((r.verdict.action == .drop) == (e.event == "kfree_skb"), "\(where_): drop or consume (\(r.verdict.action))")
-                if e.event == "kfree_skb" {
-                    let ours = Array(r.endStack.prefix(e.stack.count))
-                    #expect(ours == e.stack, "\(where_): stack at the drop")
+            // Every skb whose life ended, in order.
+            #expect(r.ends.map { "\($0.event) \($0.reason ?? "-") \($0.location)" } == k.ends, "\(where_): the ends of skbs")
+            // The verdict is one of those ends (a traced drop or consume), or the skb went on
+            // (queued to a socket, sent on, freed without a tracepoint).
+            let v = r.verdict
+            if (v.action == .drop || v.action == .consume) && v.traced {
+                let event = v.action == .drop ? "kfree_skb" : "consume_skb"
+                #expect(k.ends.contains("\(event) \(v.reason ?? "-") \(v.function)"), "\(where_): verdict \(event) \(v.reason ?? "-") in \(v.function)")
+                if let e = k.end, e.event == "kfree_skb", e.location == v.function {
+                    #expect(Array(r.endStack.prefix(e.stack.count)) == e.stack, "\(where_): stack at the drop")
                 }
             } else {
-                #expect([.deliver, .forward, .queue].contains(r.verdict.action) || !r.verdict.traced,
-                        "\(where_): the kernel saw no end (queued, sent on, or freed without a tracepoint), model says \(r.verdict.action) \(r.verdict.reason ?? "") at \(r.verdict.function)")
+                #expect([.deliver, .forward, .queue].contains(v.action) || !v.traced, "\(where_): model says \(v.action) in \(v.function)")
             }
             #expect(r.counters.deltas == k.counters, "\(where_): counters")
             let ourFib = r.fib.map { l -> String in
@@ -126,10 +131,16 @@ func normalise(_ frame: [UInt8], isn: inout [[UInt8]: UInt32]) -> [UInt8] {
             }
             // After sending an ICMP error the kernel's icmp_route_lookup makes further lookups (the
             // xfrm reverse-session check) that the model does not: there, the model's lookups
-            // must be the kernel's first ones; everywhere else, all of them.
+            // must appear in the kernel's, in order; everywhere else, be all of them.
             let sentICMPError = r.emitted.contains { e in e.bytes.count > 34 && e.bytes[23] == 1 && [3, 11, 12].contains(e.bytes[34]) }
             if sentICMPError {
-                #expect(k.fib.starts(with: ourFib) && ourFib.count >= 2, "\(where_): FIB lookups (prefix)\n model:  \(ourFib)\n kernel: \(k.fib)")
+                var rest = k.fib[...]
+                let inOrder = ourFib.allSatisfy { l in
+                    guard let i = rest.firstIndex(of: l) else { return false }
+                    rest = rest[(i + 1)...]
+                    return true
+                }
+                #expect(inOrder && ourFib.count >= 2, "\(where_): FIB lookups (in order)\n model:  \(ourFib)\n kernel: \(k.fib)")
             } else {
                 #expect(ourFib == k.fib, "\(where_): FIB lookups")
             }

@@ -5,6 +5,7 @@
 //     └─ __netif_receive_skb_one_core ─ __netif_receive_skb_core → ptype: ip_rcv | arp_rcv
 //          ip_rcv → ip_rcv_core → NF_HOOK(PRE_ROUTING) → ip_rcv_finish → ip_rcv_finish_core
 //             → ip_route_input_noref → dst_input: ip_local_deliver | ip_forward | ip_error
+import DequeModule
 import HostModel
 import Wire
 
@@ -23,6 +24,19 @@ public final class Kernel {
     var hooks: [HookPass] = []
     var fib: [FIBLookup] = []
     var end: (verdict: Verdict, stack: [String])?
+    var ends: [SkbEnd] = []
+    var fragmentReport: FragmentReport?
+    var timerEvents: [String] = []
+    /// The capture's clock: the timestamp of the frame being processed, in seconds.
+    var now: Double = 0
+    /// IPv4 reassembly queues (net/ipv4/ip_fragment.c), with the memory they hold.
+    var fragQueues: [FragKey: FragQueue] = [:]
+    var fragMemory = 0
+    var fragTimers: Deque<(created: Double, key: FragKey)> = []
+    /// The frag_list length of the reassembled skb being processed (0 for any other skb).
+    var currentFragmentsMerged = 0
+    /// inet_peer rid counters: fragments seen per source (ipfrag_max_dist).
+    var peerRID: [IPv4Address: UInt32] = [:]
     var socketDescription: String?
     /// The input route of the frame being processed (what skb_dst would hold).
     var currentRoute: InputRoute?
@@ -53,7 +67,7 @@ public final class Kernel {
 
     /// Runs one received frame through the model. `pktType` is what the capture recorded (SLL),
     /// else eth_type_trans decides from the destination MAC.
-    public func receive(frame: [UInt8], linkType: LinkType, iface: Interface, breakpoint: String? = nil) -> FrameReport {
+    public func receive(frame: [UInt8], linkType: LinkType, iface: Interface, time: Double = 0, breakpoint: String? = nil) -> FrameReport {
         trace = CallTrace()
         trace.breakpoint = breakpoint
         let profile = self.profile
@@ -65,6 +79,14 @@ public final class Kernel {
         end = nil
         socketDescription = nil
         emittingPacket = nil
+        ends = []
+        fragmentReport = nil
+        timerEvents = []
+        now = time
+        inet_frags_expire()
+        let timerEnds = ends
+        ends = []
+        end = nil
 
         let skb = frame.withUnsafeBytes { bytes -> SKB? in
             guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return nil }
@@ -86,9 +108,13 @@ public final class Kernel {
                            detail: "shorter than its link-layer header: no driver hands such a frame to the stack; not modelled"), [])
         }
         let e = end ?? (Verdict(action: .queue, reason: nil, function: trace.path.last?.function ?? "?", detail: "no end recorded"), [])
-        return FrameReport(verdict: e.verdict, route: routeSeen, netfilter: hooks, emitted: emitted, counters: counters,
-                           path: trace.path, fib: fib, breakStack: trace.breakStack.map(visible), endStack: e.stack,
-                           socket: socketDescription, iface: iface.name)
+        var report = FrameReport(verdict: e.verdict, route: routeSeen, netfilter: hooks, emitted: emitted, counters: counters,
+                                 path: trace.path, fib: fib, breakStack: trace.breakStack.map(visible), endStack: e.stack,
+                                 socket: socketDescription, iface: iface.name)
+        report.ends = timerEnds + ends
+        report.fragment = fragmentReport
+        report.timers = timerEvents
+        return report
     }
 
     /// eth_type_trans: the packet type from the destination MAC (net/ethernet/eth.c).
@@ -107,6 +133,9 @@ public final class Kernel {
     /// act (a tail call), so the caller's own frame is already gone.
     func kfree_skb_reason(_ reason: String, detail: String) {
         recordEnd(.drop, reason: profile.hasDropReasons ? reason : nil, detail: detail, entry: "sk_skb_reason_drop")
+        // A reassembled datagram takes its fragment list with it (skb_release_data).
+        for _ in 0..<currentFragmentsMerged { sideEnd("kfree_skb", reason: "NOT_SPECIFIED", location: "skb_release_data") }
+        currentFragmentsMerged = 0
     }
 
     func consume_skb(_ action: VerdictAction, detail: String) {
@@ -126,11 +155,22 @@ public final class Kernel {
     }
 
     private func recordEnd(_ action: VerdictAction, reason: String?, detail: String, entry: String) {
-        guard end == nil else { return }
         let stack = visibleStack()
         let location = stack.first ?? "?"
-        end = (Verdict(action: action, reason: reason, function: location, detail: detail),
-               profile.backtraceStyle == .kernelStack ? [entry] + stack : stack)
+        let shown = profile.backtraceStyle == .kernelStack ? [entry] + stack : stack
+        if entry != "__kfree_skb" {
+            ends.append(SkbEnd(event: entry == "consume_skb" ? "consume_skb" : "kfree_skb", reason: reason, location: location, stack: shown))
+        }
+        guard end == nil else { return }
+        end = (Verdict(action: action, reason: reason, function: location, detail: detail), shown)
+    }
+
+    /// An skb that ends on the side (a fragment merged into its datagram, a purged queue, the
+    /// fragment list of a freed datagram): listed in `ends`, not the frame's verdict.
+    func sideEnd(_ event: String, reason: String?, location: String? = nil) {
+        let stack = visibleStack()
+        ends.append(SkbEnd(event: event, reason: event == "kfree_skb" && profile.hasDropReasons ? reason : nil,
+                           location: location ?? stack.first ?? "?", stack: []))
     }
 
     /// The live stack as this profile's backtraces show it: the kernel's own stack traces leave

@@ -44,7 +44,7 @@ public struct Profile: Sendable {
         "ip_finish_output", "__ip_finish_output", "skb_dst_drop", "icmp_reply", "ip_send_skb",
         "deliver_skb", "veth_forward_skb", "__dev_forward_skb", "netif_rx_internal", "enqueue_to_backlog",
         "napi_skb_finish", "e1000_receive_skb", "napi_poll", "__udp4_lib_mcast_deliver", "udp_unicast_rcv_skb",
-        "udp_queue_rcv_skb", "ip_rcv_options", "ip_options_compile",
+        "udp_queue_rcv_skb", "ip_rcv_options", "ip_options_compile", "ip_find", "ip_frag_queue",
     ]
     /// Inlined in 5.4 builds, as the seed notes' gdb backtraces show (frames without an address
     /// of their own: napi_skb_finish, e1000_receive_skb, napi_poll, NF_HOOK_COND, neigh_output).
@@ -66,7 +66,10 @@ public enum KernelSource {
 
     static let prefixes: [(String, String)] = [
         ("e1000_", "drivers/net/ethernet/intel/e1000/e1000_main.c"), ("veth_", "drivers/net/veth.c"),
-        ("ip_rcv", "net/ipv4/ip_input.c"), ("ip_options_", "net/ipv4/ip_options.c"), ("ip_local_deliver", "net/ipv4/ip_input.c"),
+        ("ip_rcv", "net/ipv4/ip_input.c"), ("ip_options_", "net/ipv4/ip_options.c"),
+        ("ip_defrag", "net/ipv4/ip_fragment.c"), ("ip_frag", "net/ipv4/ip_fragment.c"), ("ip_find", "net/ipv4/ip_fragment.c"),
+        ("ip_expire", "net/ipv4/ip_fragment.c"), ("inet_frag", "net/ipv4/inet_fragment.c"),
+        ("ip_do_fragment", "net/ipv4/ip_output.c"), ("ip_local_deliver", "net/ipv4/ip_input.c"),
         ("ip_route_", "net/ipv4/route.c"), ("fib_table_", "net/ipv4/fib_trie.c"), ("fib_", "net/ipv4/fib_frontend.c"),
         ("ip_forward", "net/ipv4/ip_forward.c"), ("icmp_", "net/ipv4/icmp.c"), ("__icmp_", "net/ipv4/icmp.c"),
         ("udp", "net/ipv4/udp.c"), ("__udp4", "net/ipv4/udp.c"), ("tcp_v4", "net/ipv4/tcp_ipv4.c"),

@@ -59,6 +59,25 @@ public struct FIBLookup: Equatable, Sendable {
     public var result: String
 }
 
+/// The end of one skb's life, as skb:kfree_skb / skb:consume_skb report it.
+public struct SkbEnd: Equatable, Sendable {
+    public var event: String          // "kfree_skb" or "consume_skb"
+    public var reason: String?
+    public var location: String
+    public var stack: [String]
+}
+
+/// What happened to a fragment (ip_defrag), or to a packet cut into fragments (ip_do_fragment).
+public struct FragmentReport: Equatable, Sendable {
+    public var datagram: String
+    public var offset: Int
+    public var length: Int
+    public var more: Bool
+    /// queued, complete, duplicate, overlap, too-far, no-memory, fragmented
+    public var outcome: String
+    public var detail: String
+}
+
 public struct FrameReport {
     public var verdict: Verdict
     public var route: InputRoute?
@@ -73,6 +92,11 @@ public struct FrameReport {
     public var endStack: [String] = []
     public var socket: String?
     public var iface: String
+    /// Every skb whose life ended while this frame was processed (timers that fired first included).
+    public var ends: [SkbEnd] = []
+    public var fragment: FragmentReport?
+    /// What timers did before this frame (reassembly timeouts), one line each.
+    public var timers: [String] = []
 
     public init(verdict: Verdict, route: InputRoute? = nil, netfilter: [HookPass] = [], emitted: [EmittedFrame] = [],
                 counters: Counters = Counters(), path: [PathEntry] = [], fib: [FIBLookup] = [], breakStack: [String]? = nil,

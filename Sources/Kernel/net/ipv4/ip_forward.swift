@@ -45,7 +45,7 @@ extension Kernel {
         trace.tailCall(from: f) {
             let g = trace.enter("dst_output"); defer { trace.leave(g) }
             trace.tailCall(from: g) {
-                ip_output(packet, dev: out, nextHop: skb.dst?.gateway ?? skb.withIPv4 { $0.destination }, forwarded: true)
+                ip_output(packet, dev: out, nextHop: skb.dst?.gateway ?? skb.withIPv4 { $0.destination }, forwarded: true, mtu: skb.dst?.mtu)
             }
         }
         handedOff(.forward, function: "ip_forward",

@@ -105,12 +105,7 @@ extension Kernel {
 
     func ip_local_deliver(_ skb: SKB) {
         let f = trace.enter("ip_local_deliver"); defer { trace.leave(f) }
-        if skb.withIPv4({ $0.isFragment }) {
-            // Reassembly is its own issue: the model stops here, saying so.
-            let g = trace.enter("ip_defrag"); defer { trace.leave(g) }
-            handedOff(.queue, function: "ip_defrag", detail: "a fragment: queued for reassembly (not modelled yet)")
-            return
-        }
+        if skb.withIPv4({ $0.isFragment }) && ip_defrag(skb) { return }
         NF_HOOK(.localIn) { ip_local_deliver_finish(skb) }   // return NF_HOOK(…): a tail call
     }
 

@@ -1,0 +1,1 @@
+explain Fixtures/rx/frag-closed-port.pcap --host Fixtures/hosts/netns-h --format json

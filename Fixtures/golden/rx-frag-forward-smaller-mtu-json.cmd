@@ -1,0 +1,1 @@
+explain Fixtures/rx/frag-forward-smaller-mtu.pcap --host Fixtures/hosts/netns-h --format json

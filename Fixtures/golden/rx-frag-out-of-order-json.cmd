@@ -1,0 +1,1 @@
+explain Fixtures/rx/frag-out-of-order.pcap --host Fixtures/hosts/netns-h --format json

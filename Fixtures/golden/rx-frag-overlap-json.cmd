@@ -1,0 +1,1 @@
+explain Fixtures/rx/frag-overlap.pcap --host Fixtures/hosts/netns-h --format json

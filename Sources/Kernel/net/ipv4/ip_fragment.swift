@@ -1,0 +1,227 @@
+// net/ipv4/ip_fragment.c and net/ipv4/inet_fragment.c: reassembly on local delivery —
+// modelled: 6.18 (checked: in order, out of order, duplicate, overlap, timeout with ICMP, closed
+// port), 5.4 (same rules). Queues live across frames; the capture's timestamps are the clock.
+//   ip_local_deliver → ip_defrag → ip_find (inet_frag_find) → ip_frag_queue
+//     (inet_frag_queue_insert: RFC 5722 — an overlap kills the queue, a duplicate is dropped)
+//     → ip_frag_reasm (inet_frag_reasm_prepare) when the last hole closes.
+// Memory: each queued fragment counts its truesize against ipfrag_high_thresh; over it, no new
+// queue is made (inet_frag_find returns NULL) and the fragment is dropped — so the model's own
+// memory is bounded by the same limit. truesize is estimated (see `truesize`).
+import HostModel
+import Wire
+
+struct FragKey: Hashable {
+    let source: IPv4Address, destination: IPv4Address, ident: UInt16, proto: UInt8
+}
+
+struct FragQueue {
+    struct Fragment { var offset: Int; var end: Int; var bytes: [UInt8]; var truesize: Int }
+    var fragments: [Fragment] = []        // sorted by offset, non-overlapping
+    var firstIn = false, lastIn = false
+    var length = 0                        // q.len: the datagram's payload length as known so far
+    var meat = 0                          // bytes received
+    var created: Double
+    var rid: UInt32 = 0
+    /// The first fragment's IP header (the reassembled datagram's header) and its route.
+    var header: [UInt8]?
+    var iif: Interface
+    var linkHeader: [UInt8] = []
+    var memory: Int { fragments.reduce(0) { $0 + $1.truesize } }
+}
+
+extension Kernel {
+    /// The memory an skb holding `length` bytes charges (SKB_TRUESIZE of a page-fragment skb:
+    /// data rounded to 64 bytes plus sk_buff and skb_shared_info). An estimate: the kernel's
+    /// depends on how the driver allocated the buffer.
+    static func truesize(_ length: Int) -> Int { ((length + 63) / 64) * 64 + 256 + 320 }
+
+    var ipfragTime: Double { Double(host.sysctls.int("net.ipv4.ipfrag_time") ?? 30) }
+
+    /// ip_defrag: true when the skb was taken (queued, merged or dropped); false when the datagram
+    /// is now whole, with `skb` holding it.
+    func ip_defrag(_ skb: SKB) -> Bool {
+        let f = trace.enter("ip_defrag"); defer { trace.leave(f) }
+        counters.inc("IpReasmReqds")
+        let (key, offset, more, header, payload) = skb.withIPv4 { ip in
+            (FragKey(source: ip.source, destination: ip.destination, ident: ip.ident, proto: ip.protocolNumber),
+             ip.fragOffset, ip.moreFrags, Array(ip.header), Array(ip.payload))
+        }
+        let name = "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16)) \(IPProtocol(key.proto))"
+        func report(_ outcome: String, _ detail: String) {
+            fragmentReport = FragmentReport(datagram: name, offset: offset, length: payload.count, more: more, outcome: outcome, detail: detail)
+        }
+        // ip_find → inet_frag_find: an existing queue, or a new one while memory allows.
+        let g = trace.enter("ip_find"); defer { trace.leave(g) }
+        var q: FragQueue
+        if let existing = fragQueues[key] {
+            q = existing
+        } else {
+            let high = host.sysctls.int("net.ipv4.ipfrag_high_thresh") ?? 4_194_304
+            if high == 0 || fragMemory > high {
+                trace.leave(g)
+                counters.inc("IpReasmFails")
+                report("no-memory", "no new reassembly queue: \(fragMemory) bytes queued > ipfrag_high_thresh \(high)")
+                kfree_skb_reason("NOT_SPECIFIED", detail: "fragment of \(name) dropped: reassembly memory over ipfrag_high_thresh")
+                return true
+            }
+            q = FragQueue(created: now, iif: skb.dev)
+            fragTimers.append((now, key))
+        }
+        trace.leave(g)
+        let h = trace.enter("ip_frag_queue"); defer { trace.leave(h) }
+        // ip_frag_too_far: more than ipfrag_max_dist fragments from this source since this
+        // queue's last one: start the queue over (ip_frag_reinit).
+        let maxDist = UInt32(host.sysctls.int("net.ipv4.ipfrag_max_dist") ?? 64)
+        let rid = (peerRID[key.source] ?? 0) &+ 1
+        peerRID[key.source] = rid
+        if maxDist != 0, !q.fragments.isEmpty, rid &- q.rid > maxDist {
+            counters.inc("IpReasmFails")
+            fragMemory -= q.memory
+            for _ in q.fragments { sideEnd("kfree_skb", reason: "FRAG_TOO_FAR", location: "inet_frag_rbtree_purge") }
+            q = FragQueue(created: now, iif: skb.dev)  // ip_frag_reinit re-arms the timer
+            fragTimers.append((now, key))
+        }
+        q.rid = rid
+        let end = offset + payload.count
+        // Where this fragment goes, by the kernel's rules (ip_frag_queue).
+        var fragEnd = end
+        if !more {
+            if end < q.length || (q.lastIn && end != q.length) {
+                return discardQueue(key, &q, name: name, report: report, why: "a last fragment that ends at \(end), not where the datagram ends")
+            }
+            q.lastIn = true
+            q.length = end
+        } else {
+            fragEnd = end & ~7
+            if fragEnd > q.length {
+                if q.lastIn { return discardQueue(key, &q, name: name, report: report, why: "data beyond the last fragment's end") }
+                q.length = fragEnd
+            }
+        }
+        if fragEnd == offset { return discardQueue(key, &q, name: name, report: report, why: "an empty fragment") }
+        // inet_frag_queue_insert: at the tail if after everything, else by search.
+        if let last = q.fragments.last, last.end < fragEnd {
+            if offset < last.end { return overlap(key, &q, name: name, report: report) }
+        } else {
+            for r in q.fragments where !(fragEnd <= r.offset || offset >= r.end) {
+                if offset >= r.offset && fragEnd <= r.end {
+                    fragQueues[key] = q
+                    report("duplicate", "already have bytes \(r.offset)–\(r.end)")
+                    kfree_skb_reason("DUP_FRAG", detail: "duplicate fragment \(offset)–\(fragEnd) of \(name): dropped, the queue kept")
+                    return true
+                }
+                return overlap(key, &q, name: name, report: report)
+            }
+        }
+        let size = Self.truesize(skb.length)
+        q.fragments.append(.init(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), truesize: size))
+        q.fragments.sort { $0.offset < $1.offset }
+        fragMemory += size
+        q.meat += fragEnd - offset
+        if offset == 0 {
+            q.firstIn = true
+            q.header = header
+            q.linkHeader = Array(skb.frame[..<skb.networkOffset])
+        }
+        if q.firstIn && q.lastIn && q.meat == q.length {
+            ip_frag_reasm(skb, key, q)
+            report("complete", "the datagram is whole: \(q.length) bytes in \(q.fragments.count) fragments")
+            return false
+        }
+        fragQueues[key] = q
+        report("queued", "fragment \(q.fragments.count) of \(name); holes: " + holes(q))
+        handedOff(.queue, function: "ip_defrag", detail: "fragment \(offset)–\(fragEnd)\(more ? "+" : "") of \(name) queued; holes: \(holes(q))")
+        return true
+    }
+
+    func holes(_ q: FragQueue) -> String {
+        var out: [String] = []
+        var at = 0
+        for f in q.fragments {
+            if f.offset > at { out.append("\(at)–\(f.offset)") }
+            at = max(at, f.end)
+        }
+        if !q.lastIn { out.append("\(at)–?") } else if at < q.length { out.append("\(at)–\(q.length)") }
+        return out.isEmpty ? "none" : out.joined(separator: ", ")
+    }
+
+    /// RFC 5722: an overlapping fragment kills the whole queue.
+    func overlap(_ key: FragKey, _ q: inout FragQueue, name: String, report: (String, String) -> Void) -> Bool {
+        counters.inc("IpExtReasmOverlaps")
+        return discardQueue(key, &q, name: name, report: report, why: "an overlapping fragment (RFC 5722)")
+    }
+
+    /// discard_qp: inet_frag_kill, IpReasmFails, the fragment freed; the queue's fragments are
+    /// freed (consumed) when its last reference goes.
+    func discardQueue(_ key: FragKey, _ q: inout FragQueue, name: String, report: (String, String) -> Void, why: String) -> Bool {
+        counters.inc("IpReasmFails")
+        fragQueues[key] = nil
+        fragMemory -= q.memory
+        report("overlap", "queue of \(name) discarded: \(why)")
+        kfree_skb_reason("NOT_SPECIFIED", detail: "\(why): the fragment and the whole queue of \(name) are dropped")
+        for _ in q.fragments { sideEnd("consume_skb", reason: nil, location: "inet_frag_rbtree_purge") }
+        return true
+    }
+
+    /// ip_frag_reasm: the datagram, whole, in `skb` (the completing fragment is merged and consumed).
+    func ip_frag_reasm(_ skb: SKB, _ key: FragKey, _ q: FragQueue) {
+        let f = trace.enter("ip_frag_reasm"); defer { trace.leave(f) }
+        do {
+            let g = trace.enter("inet_frag_reasm_prepare"); defer { trace.leave(g) }
+            sideEnd("consume_skb", reason: nil)
+        }
+        counters.inc("IpReasmOKs")
+        fragQueues[key] = nil
+        fragMemory -= q.memory
+        var header = q.header ?? skb.withIPv4 { Array($0.header) }
+        let payload = q.fragments.flatMap(\.bytes)
+        let total = header.count + payload.count
+        header[2] = UInt8(total >> 8); header[3] = UInt8(total & 0xff)
+        header[6] &= 0x40; header[7] = 0   // offset and MF cleared, DF kept
+        header[10] = 0; header[11] = 0
+        let c = header.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
+        header[10] = UInt8(c >> 8); header[11] = UInt8(c & 0xff)
+        skb.frame = q.linkHeader + header + payload
+        skb.networkOffset = q.linkHeader.count
+        skb.length = total
+        currentFragmentsMerged = q.fragments.count - 1
+    }
+
+    /// The reassembly timer (ip_expire) for every queue older than ipfrag_time at `now`. Queues
+    /// are made in capture order, so `fragTimers` (creation time, key) is ordered by deadline:
+    /// only its head is looked at, O(1) per frame. An entry whose queue is gone or was made
+    /// again later is skipped.
+    func inet_frags_expire() {
+        while let first = fragTimers.first, now - first.created >= ipfragTime {
+            fragTimers.removeFirst()
+            guard let q = fragQueues[first.key], q.created == first.created else { continue }
+            fragQueues[first.key] = nil
+            fragMemory -= q.memory
+            ip_expire(first.key, q)
+        }
+    }
+
+    func ip_expire(_ key: FragKey, _ q: FragQueue) {
+        trace.context = ["run_timer_softirq"]
+        let f = trace.enter("ip_expire"); defer { trace.leave(f); trace.context = [] }
+        counters.inc("IpReasmFails")
+        counters.inc("IpReasmTimeout")
+        let name = "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16))"
+        var line = "ip_expire: \(name) incomplete after \(Int(ipfragTime)) s (ipfrag_time): FRAG_REASM_TIMEOUT"
+        var rest = q.fragments.count
+        if q.firstIn, let header = q.header, let first = q.fragments.first {
+            // The head fragment, routed again, gets an ICMP time exceeded (reassembly) — only an
+            // end host sends one.
+            let head = SKB(frame: q.linkHeader + header + first.bytes, networkOffset: q.linkHeader.count, dev: q.iif, pktType: .host, proto: .ipv4)
+            _ = ip_route_input_noref(head)
+            if head.dst?.input == .localDeliver {
+                icmp_send(head, type: 11, code: 1, info: 0)
+                line += "; ICMP time exceeded (reassembly) sent"
+            }
+            sideEnd("kfree_skb", reason: "FRAG_REASM_TIMEOUT", location: "ip_expire")
+            rest -= 1
+        }
+        for _ in 0..<max(0, rest) { sideEnd("kfree_skb", reason: "FRAG_REASM_TIMEOUT", location: "inet_frag_rbtree_purge") }
+        timerEvents.append(line)
+    }
+}
