@@ -205,7 +205,8 @@ def tracing_off():
 
 # Ends that are not the injected frame's: our own packet-socket reads, the wire's tc drop, and
 # traffic of other namespaces on this machine.
-NOISE_LOCATIONS = {"packet_recvmsg", "virtio_transport_tx_work", "netlink_broadcast_filtered", "skb_defer_free_flush"}
+NOISE_LOCATIONS = {"packet_recvmsg", "virtio_transport_tx_work", "virtio_transport_recv_pkt", "netlink_broadcast_filtered",
+                   "skb_defer_free_flush"}
 
 
 def read_trace():

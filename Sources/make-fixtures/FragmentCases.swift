@@ -48,6 +48,11 @@ func fragmentCases() -> [(name: String, frames: [(seconds: Int64, bytes: [UInt8]
                              fragment(offset: 1480, length: 800, more: false, ident: 0x5004)])),
         ("frag-timeout", [(Int64(0), timeout[0]), (Int64(0), timeout[1]), (Int64(40), small(0x5006))]),
         ("frag-closed-port", at(fragments(dst: h, dport: 5354, size: 3000, ident: 0x5007))),
+        // ipfrag_max_dist (64): 65 fragments of other datagrams from the same source arrive
+        // between two fragments of one datagram, which is then started over (FRAG_TOO_FAR).
+        ("frag-too-far", at([fragment(offset: 0, length: 64, more: true, ident: 0x6000)]
+                            + (1...65).map { fragment(offset: 0, length: 64, more: true, ident: 0x6000 + UInt16($0)) }
+                            + [fragment(offset: 64, length: 64, more: true, ident: 0x6000)])),
         ("frag-forward-smaller-mtu", at(fragments(dst: IPv4Address(10, 2, 0, 1), dport: 5353, size: 3000, ident: 0x5008))),
     ].map { (name: $0.0, frames: $0.1.map { (seconds: $0.0, bytes: $0.1) }) }
 }

@@ -1,0 +1,1 @@
+explain Fixtures/rx/frag-too-far.pcap --host Fixtures/hosts/netns-h
