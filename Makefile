@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables ethtool python3
 TRACER := .build/debug/tracer
 
-.PHONY: all deps build test golden demo fixtures fixtures-netns clean
+.PHONY: all deps build test oracle golden demo fixtures fixtures-netns clean
 
 all: build
 
@@ -25,6 +25,17 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	@$(MAKE) --no-print-directory oracle
+
+# The model against the live kernel (tracer verify) on every receive-path fixture, with a
+# conformance table. Needs root and tracefs; says why it skipped where they are missing.
+ORACLE_NOFORWARD := Fixtures/rx/forward-off.pcap
+oracle: build
+	@if [ "$$(id -u)" != 0 ]; then echo "oracle: skipped: tracer verify needs root (network namespaces, tracefs)"; exit 0; fi; \
+	if [ ! -d /sys/kernel/tracing/events/skb ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then \
+		echo "oracle: skipped: no tracefs at /sys/kernel/tracing"; exit 0; fi; \
+	$(TRACER) verify $(filter-out $(ORACLE_NOFORWARD),$(wildcard Fixtures/rx/*.pcap)) --host Fixtures/hosts/netns-h && \
+	$(TRACER) verify $(ORACLE_NOFORWARD) --host Fixtures/hosts/netns-h-noforward
 
 # Rewrites Fixtures/golden/*.out from the current build. Read every changed line before committing.
 golden: deps

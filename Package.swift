@@ -28,9 +28,13 @@ let package = Package(
         .target(name: "HostModel", dependencies: ["Wire"]),
         // The model of the Linux kernel's network stack: one file per kernel file it mirrors.
         .target(name: "Kernel", dependencies: ["Wire", "HostModel", .product(name: "DequeModule", package: "swift-collections")]),
+        // Linux calls Swift's Glibc does not expose (setns), for `tracer verify`.
+        .systemLibrary(name: "CLinux"),
+        // `tracer verify`: the model against the live kernel, in namespaces built from a snapshot.
+        .target(name: "Verify", dependencies: ["CLinux", "Capture", "Wire", "HostModel", "Kernel"]),
         // The command line: subcommands, options, output formats.
         .target(name: "TracerCLI", dependencies: [
-            "Capture", "Wire", "HostModel", "Kernel",
+            "Capture", "Wire", "HostModel", "Kernel", "Verify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "tracer", dependencies: ["TracerCLI"]),
@@ -42,7 +46,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire", "TestSupport"]),
         .testTarget(name: "HostModelTests", dependencies: ["HostModel", "TestSupport"]),
-        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Capture", "Wire", "HostModel", "TestSupport"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernel", "Capture", "Wire", "HostModel", "Verify", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["tracer", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -27,7 +27,7 @@ public struct TracerCommand: ParsableCommand {
         written (a one-line message names the file and frame); 64 bad usage.
         """,
         version: "tracer \(version) (\(CaptureReader.libpcapVersion))",
-        subcommands: [ExplainCommand.self, ReplayCommand.self, SnapshotCommand.self, HostCommand.self]
+        subcommands: [ExplainCommand.self, ReplayCommand.self, VerifyCommand.self, SnapshotCommand.self, HostCommand.self]
     )
 
     public init() {}

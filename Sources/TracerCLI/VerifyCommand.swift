@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import Kernel
+import Verify
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the model against the real kernel (root): replay captures into namespaces built from a snapshot.",
+        discussion: """
+        For each received frame: the model's prediction, and what the kernel did in a throwaway
+        topology built from the snapshot (a host namespace, one veth per interface, each peer in a
+        wire namespace of its own) — skb:kfree_skb/consume_skb with reason, location and stack,
+        fib:fib_table_lookup, SNMP counter deltas, every frame the host put on a wire. Fields
+        compared: \(Comparison.fields.joined(separator: ", ")). Frames the host itself sends are
+        skipped (the transmit path is not modelled yet). Only Ethernet captures are injected.
+        Exit status: 0 all agree, 1 a disagreement or an error.
+
+        Examples:
+          sudo tracer verify Fixtures/rx/udp-closed-port.pcap --host Fixtures/hosts/netns-h
+          sudo tracer verify Fixtures/rx/*.pcap --host Fixtures/hosts/netns-h --format json
+        """
+    )
+
+    @Argument(help: "Captures (Ethernet) to replay.")
+    var captures: [String]
+
+    @Option(help: ArgumentHelp("The host snapshot directory to build.", valueName: "dir"))
+    var host: String
+
+    @Option(help: ArgumentHelp("Only frames matching this tcpdump filter expression.", valueName: "expression"))
+    var filter: String?
+
+    @Option(help: "text: a line per frame and a table; json: one object per frame.")
+    var format: OutputFormat = .text
+
+    @Option(help: "The kernel profile the model runs.")
+    var kernel: KernelVersion = .v6_18
+
+    @Option(help: "The driver profile the model runs.")
+    var driver: DriverKind = .veth
+
+    @Option(help: ArgumentHelp("Write the kernel's side of every frame as JSON lines to this file.", valueName: "file"))
+    var record: String?
+
+    @Option(help: .hidden)
+    var mutateReason: String?
+
+    func run() throws {
+        if let why = Verifier.unavailableReason() { throw fail(why) }
+        let verifier: Verifier
+        do { verifier = try Verifier(snapshotDirectory: host, profile: Profile(kernel: kernel, driver: driver)) }
+        catch { throw fail("host snapshot \(error)") }
+        if let m = mutateReason {
+            let parts = m.split(separator: "=").map(String.init)
+            if parts.count == 2 { verifier.mutateReason = (parts[0], parts[1]) }
+        }
+        var recordLines: [String] = []
+        let out = Output()
+        var all: [FrameVerdict] = []
+        for capture in captures {
+            do {
+                all += try verifier.run(capture: capture, filter: filter, record: { recordLines.append($0) }) { v in
+                    out.line(format == .json ? Self.json(v) : Self.text(v))
+                    out.flush()
+                }
+            } catch {
+                out.flush()
+                throw fail("\(capture): \(error)")
+            }
+        }
+        if let record {
+            try? (recordLines.joined(separator: "\n") + "\n").write(toFile: record, atomically: true, encoding: .utf8)
+        }
+        if format == .text { for l in Self.table(all) { out.line(l) } }
+        out.flush()
+        if !all.allSatisfy(\.agrees) { throw ExitCode.failure }
+    }
+
+    static func text(_ v: FrameVerdict) -> String {
+        let head = "\((v.capture as NSString).lastPathComponent) frame \(v.frame): "
+        if let s = v.skipped { return head + "skipped (\(s))" }
+        let bad = v.results.filter { !$0.agrees }
+        if bad.isEmpty { return head + "agree  (\(v.summary))" }
+        return head + "DISAGREE  (\(v.summary))\n" + bad.map { "    \($0.field): \($0.detail)" }.joined(separator: "\n")
+    }
+
+    static func json(_ v: FrameVerdict) -> String {
+        var o = JSONObject()
+        o.add("capture", v.capture)
+        o.add("frame", v.frame)
+        o.add("summary", v.summary)
+        o.add("agree", v.agrees)
+        if let s = v.skipped { o.add("skipped", s) } else { o.addNull("skipped") }
+        var f = JSONObject()
+        for r in v.results {
+            var j = JSONObject(); j.add("agree", r.agrees); j.add("detail", r.detail)
+            f.addRaw(r.field, j.closed())
+        }
+        o.addRaw("fields", f.closed())
+        return o.closed()
+    }
+
+    /// Captures × fields: frames agreeing / frames compared.
+    static func table(_ all: [FrameVerdict]) -> [String] {
+        let fields = Comparison.fields
+        let caps = all.reduce(into: [String]()) { if !$0.contains($1.capture) { $0.append($1.capture) } }
+        let width = max(24, caps.map { ($0 as NSString).lastPathComponent.count }.max() ?? 0)
+        var lines = ["", "conformance (frames agreeing / frames compared):",
+                     "capture".padding(toLength: width, withPad: " ", startingAt: 0) + " " + fields.map { String($0.prefix(8)).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()]
+        var agreeing = 0, compared = 0
+        for c in caps {
+            let frames = all.filter { $0.capture == c && $0.skipped == nil }
+            var line = (c as NSString).lastPathComponent.padding(toLength: width, withPad: " ", startingAt: 0) + " "
+            for f in fields {
+                let ok = frames.filter { $0.results.first { $0.field == f }?.agrees ?? false }.count
+                agreeing += ok; compared += frames.count
+                line += "\(ok)/\(frames.count)".padding(toLength: 9, withPad: " ", startingAt: 0)
+            }
+            lines.append(line)
+        }
+        let frames = all.filter { $0.skipped == nil }
+        lines.append("overall: \(frames.filter(\.agrees).count) of \(frames.count) frames agree on every field; \(agreeing) of \(compared) frame-fields agree")
+        return lines
+    }
+}

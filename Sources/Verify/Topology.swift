@@ -1,0 +1,129 @@
+// A throwaway copy of a snapshot host: namespace `trv-<pid>-h` with one veth per snapshot
+// interface (same name, MAC, MTU, addresses), each peer in a wire namespace of its own
+// (`trv-<pid>-w<i>`, where the peer only listens); routes, rules, permanent neighbours, the
+// net.ipv4 sysctls and the nft ruleset applied; the snapshot's listening TCP and unconnected UDP
+// sockets held open. IPv6 is switched off: the model is IPv4 only, and router solicitations,
+// MLD and DAD would only add noise. Nothing is routed outside these namespaces.
+import Foundation
+import HostModel
+import Wire
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class Topology {
+    let host: HostModel.Host
+    let snapshot: Snapshot
+    let hostNS: String
+    /// Interface name → (wire namespace, peer name).
+    private(set) var wires: [String: (netns: String, peer: String)] = [:]
+    private var sockets: [Int32] = []
+
+    init(snapshot: Snapshot, host: HostModel.Host) {
+        self.snapshot = snapshot
+        self.host = host
+        hostNS = "trv-\(getpid())-h"
+    }
+
+    func build() throws {
+        try Shell.run(["ip", "netns", "add", hostNS])
+        try quiet(hostNS)
+        for (i, iface) in host.interfaces.filter({ !$0.isLoopback && $0.linkType == "ether" }).enumerated() {
+            let wire = "trv-\(getpid())-w\(i)"
+            let peer = "w\(i)"
+            try Shell.run(["ip", "netns", "add", wire])
+            try quiet(wire)
+            try Shell.run(["ip", "link", "add", iface.name, "netns", hostNS, "type", "veth", "peer", "name", peer, "netns", wire])
+            if let mac = iface.mac { try Shell.run(["ip", "-n", hostNS, "link", "set", iface.name, "address", mac.description]) }
+            try Shell.run(["ip", "-n", hostNS, "link", "set", iface.name, "mtu", String(iface.mtu)])
+            try Shell.run(["ip", "-n", wire, "link", "set", peer, "mtu", "9000", "up"])
+            // Full checksums on the wire (veth would leave CHECKSUM_PARTIAL ones).
+            _ = try? Shell.run(["ethtool", "-K", iface.name, "tx", "off"], netns: hostNS, check: false)
+            _ = try? Shell.run(["ethtool", "-K", peer, "tx", "off"], netns: wire, check: false)
+            // The wire only listens: its packet socket sees each frame first, then this drops it.
+            try Shell.run(["nft", "-f", "-"], netns: wire, input: "table netdev wire {\n chain in { type filter hook ingress device \(peer) priority 0; policy drop; }\n}\n")
+            if iface.isUp { try Shell.run(["ip", "-n", hostNS, "link", "set", iface.name, "up"]) }
+            for a in iface.addresses where a.address.isV4 {
+                try Shell.run(["ip", "-n", hostNS, "addr", "add", "\(a.address)/\(a.prefixLength)", "dev", iface.name])
+            }
+            wires[iface.name] = (wire, peer)
+        }
+        // The snapshot's net.ipv4 sysctls, in one `sysctl -p` (read-only ones are refused, quietly).
+        let settings = host.sysctls.values.sorted(by: { $0.key < $1.key })
+            .filter { $0.key.hasPrefix("net.ipv4.") && !$0.key.hasPrefix("net.ipv4.neigh") && !$0.key.contains("tcp_") }
+            .map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
+        _ = try? Shell.run(["sysctl", "-q", "-e", "-p", "/dev/stdin"], netns: hostNS, input: settings + "\n", check: false)
+        for r in host.routes where r.isV4 && r.protocolName != "kernel" {
+            var cmd = ["ip", "-n", hostNS, "route", "add"]
+            if r.type != .unicast { cmd.append(r.type.rawValue) }
+            cmd.append(r.destination.description)
+            if let g = r.gateway { cmd += ["via", g.description] }
+            if let d = r.device { cmd += ["dev", d] }
+            if r.table != .main { cmd += ["table", String(r.table.id)] }
+            if r.metric != 0 { cmd += ["metric", String(r.metric)] }
+            if let s = r.preferredSource { cmd += ["src", s.description] }
+            if let m = r.mtu { cmd += ["mtu", String(m)] }
+            if r.protocolName != "boot" { cmd += ["proto", r.protocolName] }
+            try Shell.run(cmd)
+        }
+        for r in host.rules where r.isV4 && !PolicyRule.defaultV4.contains(r) {
+            var cmd = ["ip", "-n", hostNS, "rule", "add", "pref", String(r.priority)]
+            if r.invert { cmd.append("not") }
+            if let s = r.source { cmd += ["from", s.description] }
+            if let d = r.destination { cmd += ["to", d.description] }
+            if let m = r.fwmark { cmd += ["fwmark", "0x\(String(m, radix: 16))" + (r.fwmask.map { "/0x\(String($0, radix: 16))" } ?? "")] }
+            if let i = r.inputInterface { cmd += ["iif", i] }
+            if let o = r.outputInterface { cmd += ["oif", o] }
+            if let p = r.ipProtocol { cmd += ["ipproto", p] }
+            if let p = r.destinationPorts { cmd += ["dport", p.lowerBound == p.upperBound ? "\(p.lowerBound)" : "\(p.lowerBound)-\(p.upperBound)"] }
+            switch r.action {
+            case .lookup(let t): cmd += ["table", String(t.id)]
+            case .goto(let p): cmd += ["goto", String(p)]
+            case .nop: cmd.append("nop")
+            case .blackhole, .unreachable, .prohibit: cmd.append(r.action.description)
+            }
+            try Shell.run(cmd)
+        }
+        for n in host.neighbours where n.isValid {
+            if case .v4(let a) = n.address, let mac = n.mac {
+                try Shell.run(["ip", "-n", hostNS, "neigh", "replace", a.description, "lladdr", mac.description, "dev", n.device, "nud", "permanent"])
+            }
+        }
+        if let nft = snapshot.files[.nftText], !nft.isEmpty { try Shell.run(["nft", "-f", "-"], netns: hostNS, input: nft) }
+        try holdSockets()
+    }
+
+    private func quiet(_ ns: String) throws {
+        try Shell.run(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"], netns: ns)
+        try Shell.run(["ip", "-n", ns, "link", "set", "lo", "up"])
+    }
+
+    /// The snapshot's TCP listeners and unconnected UDP sockets, opened inside the host namespace.
+    private func holdSockets() throws {
+        try inNetns(hostNS) {
+            for s in host.sockets where (s.protocolKind == .tcp && s.state == "LISTEN") || (s.protocolKind == .udp && s.state == "UNCONN") {
+                if case .v4(let a)? = s.localAddress, a.isLoopback { continue }
+                if s.isV6 && s.localAddress != nil { continue }
+                let fd = socket(AF_INET, s.protocolKind == .tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue), 0)
+                guard fd >= 0 else { continue }
+                var one: Int32 = 1
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+                var addr = sockaddr_in()
+                addr.sin_family = sa_family_t(AF_INET)
+                addr.sin_port = s.localPort.bigEndian
+                if case .v4(let a)? = s.localAddress { addr.sin_addr.s_addr = a.value.bigEndian }
+                let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                if ok == 0 && s.protocolKind == .tcp { listen(fd, 16) }
+                sockets.append(fd)
+            }
+        }
+    }
+
+    /// Removes every namespace of this run — also those a build cut short had not listed yet.
+    func destroy() {
+        for fd in sockets { close(fd) }
+        sockets = []
+        Leftovers.removeOwn()
+        wires = [:]
+    }
+}

@@ -1,0 +1,77 @@
+// `tracer verify` on the live kernel. These need root and tracefs; elsewhere they are skipped,
+// saying why. Every run makes its own namespaces (trv-<pid>-…) and removes them.
+import Foundation
+import Testing
+import TestSupport
+
+enum LiveKernel {
+    static var unavailable: String? {
+        if getuid() != 0 { return "needs root (network namespaces, tracefs)" }
+        if !FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events/skb") {
+            _ = run("mount", ["-t", "tracefs", "nodev", "/sys/kernel/tracing"])
+            if !FileManager.default.fileExists(atPath: "/sys/kernel/tracing/events/skb") { return "needs tracefs with the skb events" }
+        }
+        return nil
+    }
+    static var available: Bool { unavailable == nil }
+
+    /// Namespaces and trace instances a verify run with this pid (or any, with nil) left.
+    static func leftovers(pid: Int32? = nil) -> [String] {
+        let prefix = pid.map { "trv-\($0)-" } ?? "trv-"
+        let ns = (run("ip", ["netns", "list"])?.out ?? "").split(separator: "\n").map { String($0.split(separator: " ")[0]) }
+        let inst = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/tracing/instances")) ?? []
+        return (ns + inst).filter { $0.hasPrefix(prefix) }
+    }
+}
+
+@Suite(.serialized, .enabled(if: LiveKernel.available, Comment(rawValue: LiveKernel.unavailable ?? "")))
+struct VerifyTests {
+    @Test func agreesOnTheKernel() throws {
+        let t = try runTracer(["verify", "Fixtures/rx/udp-closed-port.pcap", "Fixtures/rx/icmp-echo.pcap", "--host", "Fixtures/hosts/netns-h"])
+        #expect(t.status == 0, "\(t.stdout)\(t.stderr)")
+        #expect(t.stdout.contains("overall: 2 of 2 frames agree on every field"))
+        #expect(LiveKernel.leftovers().isEmpty)
+    }
+
+    /// A deliberately broken model (one drop reason renamed) is caught, on the field it breaks.
+    @Test func reportsAWrongModel() throws {
+        let t = try runTracer(["verify", "Fixtures/rx/udp-closed-port.pcap", "--host", "Fixtures/hosts/netns-h",
+                               "--mutate-reason", "NO_SOCKET=IP_CSUM"])
+        #expect(t.status == 1)
+        #expect(t.stdout.contains("DISAGREE"))
+        #expect(t.stdout.contains("    reason: model: IP_CSUM | kernel: kfree_skb NO_SOCKET __udp4_lib_rcv"), "\(t.stdout)")
+    }
+
+    /// Interrupted (SIGTERM) it cleans up at once; killed outright (SIGKILL), the next run does.
+    @Test func leavesNothingBehind() throws {
+        for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGKILL, "SIGKILL")] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: tracerBinary)
+            p.arguments = ["verify", "Fixtures/rx/frag-timeout.pcap", "--host", "Fixtures/hosts/netns-h"]
+            p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            // Wait until it is mid-run: its namespaces exist.
+            var waited = 0
+            while LiveKernel.leftovers(pid: p.processIdentifier).count < 3 && waited < 100 { usleep(100_000); waited += 1 }
+            #expect(LiveKernel.leftovers(pid: p.processIdentifier).count >= 3, "\(name): the run never got going")
+            kill(p.processIdentifier, signal)
+            p.waitUntilExit()
+            if signal == SIGTERM {
+                #expect(LiveKernel.leftovers(pid: p.processIdentifier).isEmpty, "SIGTERM left \(LiveKernel.leftovers(pid: p.processIdentifier))")
+            } else {
+                #expect(!LiveKernel.leftovers(pid: p.processIdentifier).isEmpty)
+                let again = try runTracer(["verify", "Fixtures/rx/icmp-echo.pcap", "--host", "Fixtures/hosts/netns-h"])
+                #expect(again.status == 0)
+                #expect(LiveKernel.leftovers().isEmpty, "left: \(LiveKernel.leftovers())")
+            }
+        }
+    }
+}
+
+/// Skipped suites must say why: this runs everywhere and prints it.
+@Test func liveKernelTestsSkipReason() {
+    if let why = LiveKernel.unavailable { print("VerifyTests skipped: \(why)") }
+    #expect(Bool(true))
+}
