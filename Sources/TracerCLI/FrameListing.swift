@@ -43,7 +43,7 @@ struct FrameListing {
         if let name = options.iface, host.interface(named: name) == nil {
             throw fail("--iface \(name): no such interface on host \(host.origin)")
         }
-        let kernel = Kernel(host: host, profile: Profile(kernel: options.kernel, driver: options.driver))
+        let kernel = Kernel(host: host, profile: options.model.profile)
         let resolver = ArrivalInterface(host: host, fallback: options.iface)
         let progress = Progress()
         var shown = 0

@@ -60,11 +60,10 @@ public struct CaptureOptions: ParsableArguments {
     @Option(help: "Output format: text, json (one object per line), bt (a gdb-style backtrace per frame).")
     var format: OutputFormat = .text
 
-    @Option(help: "The kernel whose paths and drop reasons to model.")
-    var kernel: KernelVersion = .v6_18
+    @OptionGroup var model: ModelOptions
 
-    @Option(help: "The driver frames enter through (a host snapshot's driver wins).")
-    var driver: DriverKind = .veth
+    var kernel: KernelVersion { model.kernel }
+    var driver: DriverKind { model.driver }
 
     @Option(name: .customLong("break"), help: ArgumentHelp("With --format bt: the backtrace when FUNCTION is entered, like `b FUNCTION` then `bt` in gdb.", valueName: "function"))
     var breakpoint: String?
@@ -77,6 +76,19 @@ public struct CaptureOptions: ParsableArguments {
     }
 
     var filterExpression: String? { filter.isEmpty ? nil : filter.joined(separator: " ") }
+}
+
+/// The kernel and driver profiles the model runs (explain, replay, verify).
+public struct ModelOptions: ParsableArguments {
+    @Option(help: "The kernel whose paths and drop reasons to model.")
+    var kernel: KernelVersion = .v6_18
+
+    @Option(help: "The driver frames enter through (a host snapshot's driver wins).")
+    var driver: DriverKind = .veth
+
+    public init() {}
+
+    var profile: Profile { Profile(kernel: kernel, driver: driver) }
 }
 
 /// An error already reported as one line; the command exits with `ExitCode.failure`.

@@ -34,11 +34,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "text: a line per frame and a table; json: one object per frame.")
     var format: OutputFormat = .text
 
-    @Option(help: "The kernel profile the model runs.")
-    var kernel: KernelVersion = .v6_18
-
-    @Option(help: "The driver profile the model runs.")
-    var driver: DriverKind = .veth
+    @OptionGroup var model: ModelOptions
 
     @Option(help: ArgumentHelp("Write the kernel's side of every frame as JSON lines to this file.", valueName: "file"))
     var record: String?
@@ -49,7 +45,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         if let why = Verifier.unavailableReason() { throw fail(why) }
         let verifier: Verifier
-        do { verifier = try Verifier(snapshotDirectory: host, profile: Profile(kernel: kernel, driver: driver)) }
+        do { verifier = try Verifier(snapshotDirectory: host, profile: model.profile) }
         catch { throw fail("host snapshot \(error)") }
         if let m = mutateReason {
             let parts = m.split(separator: "=").map(String.init)

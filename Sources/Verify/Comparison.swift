@@ -19,7 +19,7 @@ public struct KernelRecord {
 
     /// The ends of skbs (kfree_skb/consume_skb), in order, as "event reason location".
     public var ends: [String] {
-        events.filter { $0.event != "fib_table_lookup" && !Tracing.noise.contains($0.location ?? "") }
+        events.filter { $0.event != "fib_table_lookup" && !Tracing.isNoise($0.location) }
             .map { "\($0.event) \($0.reason ?? "-") \($0.location ?? "?")" }
     }
 

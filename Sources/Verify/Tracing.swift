@@ -16,10 +16,14 @@ final class Tracing {
     static let events = ["skb/kfree_skb", "skb/consume_skb", "fib/fib_table_lookup", "net/net_dev_xmit"]
     let instance: String
 
-    /// Ends not made by the frame under test: our own packet-socket reads, this machine's vsock
-    /// traffic, deferred frees of skbs consumed earlier.
-    static let noise: Set<String> = ["packet_recvmsg", "virtio_transport_tx_work", "virtio_transport_recv_pkt",
-                                     "netlink_broadcast_filtered", "skb_defer_free_flush"]
+    /// Ends not made by the frame under test: tracing is machine-wide, and a frame injected on a
+    /// wire never ends in netlink (the `ip` commands of whatever else runs), unix or packet
+    /// sockets (ours among them), vsock, or a deferred free of an skb consumed earlier.
+    static let noisePrefixes = ["netlink_", "unix_", "packet_", "virtio_", "skb_defer_free_flush", "skb_free_datagram", "__sk_destruct"]
+    static func isNoise(_ location: String?) -> Bool {
+        guard let l = location else { return false }
+        return noisePrefixes.contains { l.hasPrefix($0) }
+    }
 
     static var available: Bool {
         if FileManager.default.fileExists(atPath: "\(root)/events/skb") { return true }
@@ -91,7 +95,7 @@ final class Tracing {
             }
         }
         return out.filter { e in
-            if Self.noise.contains(e.location ?? "") || e.stack.contains("nft_do_chain_netdev") { return false }
+            if Self.isNoise(e.location) || e.stack.contains("nft_do_chain_netdev") { return false }
             if e.reason == "NETFILTER_DROP", let a = e.text.split(separator: " ").first(where: { $0.hasPrefix("skbaddr=") }),
                transmitted.contains(String(a.dropFirst(8))) { return false }
             return true

@@ -26,29 +26,12 @@ struct Transcript: Equatable {
 
 /// Runs tracer with `args` from the package root, with colour off and a fixed terminal width.
 func runTracer(_ args: [String], environment extra: [String: String] = [:]) throws -> Transcript {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tracerBinary)
-    p.arguments = args
-    p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
     var env = ProcessInfo.processInfo.environment
     env["COLUMNS"] = "100"
     env["NO_COLOR"] = "1"
     for (k, v) in extra { env[k] = v }
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    // Read both pipes concurrently so neither can fill and stall the child.
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    return Transcript(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+    let r = try run(path: tracerBinary, args, directory: packageRoot, environment: env)
+    return Transcript(status: r.status, stdout: r.out, stderr: r.err)
 }
 
 /// Splits a .cmd line into arguments: spaces separate, single quotes group.

@@ -27,13 +27,21 @@ public func installed(_ program: String) -> Bool {
 /// Runs a program from the system's bin directories; nil when it is not installed.
 public func run(_ program: String, _ args: [String]) -> (status: Int32, out: String, err: String)? {
     guard let path = binDirectories.map({ $0 + program }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+    return try? run(path: path, args)
+}
+
+/// Runs the program at `path`, reading its output and errors at once (neither pipe can fill
+/// and stall it).
+public func run(path: String, _ args: [String], directory: String? = nil, environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if let environment { p.environment = environment }
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
-    do { try p.run() } catch { return nil }
+    try p.run()
     nonisolated(unsafe) var errData = Data()
     let group = DispatchGroup()
     group.enter()
