@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables ethtool python3
 TRACER := .build/debug/tracer
 
-.PHONY: all deps build test oracle golden demo fixtures fixtures-netns clean
+.PHONY: all deps build test oracle golden demo bench fixtures fixtures-netns clean
 
 all: build
 
@@ -50,6 +50,18 @@ demo: build
 	$(TRACER) explain Fixtures/captures/netns-sll2.pcap --host Fixtures/hosts/netns-h
 	@echo; echo "== the same, only TCP, as JSON"
 	$(TRACER) explain Fixtures/captures/netns-sll2.pcap tcp --host Fixtures/hosts/netns-h --format json -c 3
+
+# Speed: tracer against the libpcap read floor, tcpdump and tshark on a generated capture of
+# BENCH_FRAMES frames (release build), plus a 100,000-route scale run. Table on stdout,
+# bench-out/bench.json for later comparison.
+BENCH_FRAMES ?= 1000000
+bench: deps
+	$(SWIFT) build -c release --product tracer
+	$(SWIFT) build -c release --product make-fixtures
+	mkdir -p bench-out
+	cc -O2 -o bench-out/pcap_floor bench/pcap_floor.c -lpcap
+	.build/release/make-fixtures --bench bench-out/bench.pcap $(BENCH_FRAMES)
+	python3 bench/run.py bench-out/bench.pcap $(BENCH_FRAMES) 3
 
 # Regenerates the synthetic captures from the builders (make-fixtures), then the pcapng and
 # microsecond variants with Wireshark's editcap.

@@ -90,11 +90,15 @@ struct SnapshotReader {
         // IPv6 ones come from it alone (an entry that appears in both is read once).
         let v6Entries = try entries(.routes6)
         let v6Keys = Set(v6Entries.map(Self.key))
-        var all = try entries(.routes).filter { !v6Keys.contains(Self.key($0)) }
-        all += v6Entries
         var out: [Route] = []
-        for (i, e) in all.enumerated() {
-            out.append(try route(e, number: i + 1, forceV6: v6Keys.contains(Self.key(e))))
+        var n = 0
+        for e in try entries(.routes) where v6Keys.isEmpty || !v6Keys.contains(Self.key(e)) {
+            n += 1
+            out.append(try route(e, number: n, forceV6: false))
+        }
+        for e in v6Entries {
+            n += 1
+            out.append(try route(e, number: n, forceV6: true))
         }
         return out
     }

@@ -113,7 +113,7 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
 
     public func contains(_ a: IPv4Address) -> Bool { contains(.v4(a)) }
 
-    static func mask4(_ len: Int) -> UInt32 { len == 0 ? 0 : ~UInt32(0) << (32 - len) }
+    public static func mask4(_ len: Int) -> UInt32 { len == 0 ? 0 : ~UInt32(0) << (32 - len) }
     static func mask6(_ len: Int) -> (UInt64, UInt64) {
         if len == 0 { return (0, 0) }
         if len <= 64 { return (~UInt64(0) << (64 - len), 0) }

@@ -46,6 +46,7 @@ struct FrameListing {
         let kernel = Kernel(host: host, profile: options.model.profile)
         let resolver = ArrivalInterface(host: host, fallback: options.iface)
         let progress = Progress()
+        var totals = Totals()
         var shown = 0
         while true {
             let frame: CapturedFrame?
@@ -78,15 +79,20 @@ struct FrameListing {
                                                         : "no interface to receive on"),
                                      iface: iface?.name ?? "?")
             }
-            switch options.format {
-            case .text: for l in Render.text(header, report, palette: palette) { out.line(l) }
+            if options.stats {
+                totals.add(report)
+            } else {
+                switch options.format {
+                case .text: for l in Render.text(header, report, palette: palette) { out.line(l) }
             case .json: out.line(Render.json(header, report, kernel: options.kernel))
-            case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint, kernel: options.kernel) { out.line(l) }
+                case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint, kernel: options.kernel) { out.line(l) }
+                }
             }
             shown += 1
             if let c = options.count, shown >= c { break }
         }
         progress.finish()
+        if options.stats { for l in totals.lines(json: options.format == .json) { out.line(l) } }
     }
 
     /// The first pass: a host from what the whole capture shows (the filter and -c choose what
@@ -145,5 +151,39 @@ final class Progress {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// `--stats`: the totals of a run.
+struct Totals {
+    var frames = 0
+    var actions: [String: Int] = [:]
+    var drops: [String: Int] = [:]
+    var counters: [String: Int] = [:]
+
+    mutating func add(_ r: FrameReport) {
+        frames += 1
+        actions[r.verdict.action.rawValue, default: 0] += 1
+        if r.verdict.action == .drop { drops["\(r.verdict.reason ?? "-") in \(r.verdict.function)", default: 0] += 1 }
+        for (k, v) in r.counters.deltas { counters[k, default: 0] += v }
+    }
+
+    func lines(json: Bool) -> [String] {
+        if json {
+            var o = JSONObject()
+            o.add("frames", frames)
+            var a = JSONObject(); for (k, v) in actions.sorted(by: { $0.key < $1.key }) { a.add(k, v) }
+            var d = JSONObject(); for (k, v) in drops.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
+            var c = JSONObject(); for (k, v) in counters.sorted(by: { $0.key < $1.key }) { c.add(k, v) }
+            o.addRaw("verdicts", a.closed()); o.addRaw("drops", d.closed()); o.addRaw("counters", c.closed())
+            return [o.closed()]
+        }
+        var out = ["frames \(frames)", "verdicts:"]
+        out += actions.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "  \($0.key) \($0.value)" }
+        out.append("drops:")
+        out += drops.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "  \($0.key) \($0.value)" }
+        out.append("counters:")
+        out += counters.sorted { $0.key < $1.key }.map { "  \($0.key) \($0.value)" }
+        return out
     }
 }

@@ -62,6 +62,9 @@ public struct CaptureOptions: ParsableArguments {
 
     @OptionGroup var model: ModelOptions
 
+    @Flag(help: "Print only the totals at the end: frames by verdict, drop reasons, SNMP counters.")
+    var stats = false
+
     var kernel: KernelVersion { model.kernel }
     var driver: DriverKind { model.driver }
 

@@ -14,6 +14,12 @@ import Glibc
 
 let outDir = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "Fixtures/captures"
 
+// `make-fixtures --bench PATH N`: the benchmark capture only.
+if CommandLine.arguments.count == 4, CommandLine.arguments[1] == "--bench", let n = Int(CommandLine.arguments[3]) {
+    do { try writeBenchCapture(path: CommandLine.arguments[2], frames: n) } catch { print("make-fixtures: \(error)"); exit(1) }
+    exit(0)
+}
+
 let hostMAC = MACAddress(0x02, 0, 0, 0, 0, 0x01)     // the capture host (eth0)
 let peerMAC = MACAddress(0x02, 0, 0, 0, 0, 0xfe)     // its neighbour / gateway
 let otherMAC = MACAddress(0x02, 0, 0, 0, 0, 0x77)    // someone else on the wire

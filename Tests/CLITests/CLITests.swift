@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import TracerCLI
 
 @Suite struct CLITests {
     @Test func version() throws {
@@ -91,5 +92,14 @@ import TestSupport
         let t = try runTracer(["explain", "Fixtures/rx/\(name).pcap", "--host", "Fixtures/hosts/netns-h", "--format", "bt"])
         #expect(t.status == 0)
         #expect(Array(Self.functions(t.stdout).prefix(stack.count)) == stack)
+    }
+}
+
+@Suite struct JSONTextTests {
+    @Test func quoting() {
+        #expect(JSONObject.quote("plain ascii") == "\"plain ascii\"")
+        #expect(JSONObject.quote("a\"b\\c\nd\te\u{1}") == "\"a\\\"b\\\\c\\nd\\te\\u0001\"")
+        #expect(JSONObject.quote("10.1.0.2 → ip_forward") == "\"10.1.0.2 → ip_forward\"")
+        #expect(JSONObject.quote("") == "\"\"")
     }
 }

@@ -22,7 +22,9 @@ public final class Kernel {
     var counters = Counters()
     var emitted: [EmittedFrame] = []
     var hooks: [HookPass] = []
-    var fib: [FIBLookup] = []
+    var fibLookups: [FIBLookup] = []
+    /// The routing tables, indexed once per host.
+    let fib: FIBIndex
     var end: (verdict: Verdict, stack: [String])?
     var ends: [SkbEnd] = []
     var fragmentReport: FragmentReport?
@@ -48,6 +50,7 @@ public final class Kernel {
     public init(host: Host, profile: Profile) {
         self.host = host
         self.profile = profile
+        fib = FIBIndex(host.routes, rules: host.rules)
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {
             if case .v4(let l)? = s.localAddress, case .v4(let r)? = s.remoteAddress, let rp = s.remotePort {
                 tcpConnections[TCPKey(peer: r, peerPort: rp, local: l, localPort: s.localPort)] = TCPConnection(
@@ -75,7 +78,7 @@ public final class Kernel {
         counters = Counters()
         emitted = []
         hooks = []
-        fib = []
+        fibLookups = []
         end = nil
         socketDescription = nil
         emittingPacket = nil
@@ -109,7 +112,7 @@ public final class Kernel {
         }
         let e = end ?? (Verdict(action: .queue, reason: nil, function: trace.path.last?.function ?? "?", detail: "no end recorded"), [])
         var report = FrameReport(verdict: e.verdict, route: routeSeen, netfilter: hooks, emitted: emitted, counters: counters,
-                                 path: trace.path, fib: fib, breakStack: trace.breakStack.map(visible), endStack: e.stack,
+                                 path: trace.path, fib: fibLookups, breakStack: trace.breakStack.map(visible), endStack: e.stack,
                                  socket: socketDescription, iface: iface.name)
         report.ends = timerEnds + ends
         report.fragment = fragmentReport

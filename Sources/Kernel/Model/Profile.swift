@@ -1,6 +1,8 @@
 // Kernel and driver profiles: which functions exist, where they live, and which the compiler
 // inlined — so a backtrace lists exactly the frames a real stack would.
 
+import Synchronization
+
 public enum KernelVersion: String, Sendable, CaseIterable {
     case v6_18 = "6.18"
     case v5_4 = "5.4"
@@ -60,9 +62,15 @@ public enum KernelSource {
     public static func file(of fn: String, kernel: KernelVersion = .v6_18) -> String {
         if kernel == .v5_4, let f = files5_4[fn] { return f }
         if let f = files[fn] { return f }
-        for (prefix, f) in prefixes where fn.hasPrefix(prefix) { return f }
-        return "net/core/dev.c"
+        if let f = memo.withLock({ $0[fn] }) { return f }
+        let f = prefixes.first { fn.hasPrefix($0.0) }?.1 ?? "net/core/dev.c"
+        memo.withLock { $0[fn] = f }
+        return f
     }
+
+    /// The prefix rules' answers, remembered: the path of every frame asks for the same few
+    /// dozen functions.
+    static let memo = Mutex<[String: String]>([:])
 
     static let prefixes: [(String, String)] = [
         ("e1000_", "drivers/net/ethernet/intel/e1000/e1000_main.c"), ("veth_", "drivers/net/veth.c"),

@@ -32,7 +32,7 @@ extension Kernel {
     /// fib_lookup: a route, or the errno the kernel returns.
     func fib_lookup(_ flow: Flow) -> Result<FibResult, FibError> {
         let f = trace.enter("fib_lookup"); defer { trace.leave(f) }
-        for rule in host.rules.filter(\.isV4).sorted(by: { $0.priority < $1.priority }) where fib4_rule_match(rule, flow) {
+        for rule in fib.rules where fib4_rule_match(rule, flow) {
             switch rule.action {
             case .lookup(let table):
                 switch fib_table_lookup(table, flow) {
@@ -80,18 +80,22 @@ extension Kernel {
     }
 
     /// The longest matching prefix in `table`; among equals, the lowest metric. Routes through a
-    /// device that is down are skipped (their next hop is dead).
+    /// device that is down are skipped (their next hop is dead). The kernel walks an LC-trie
+    /// (fib_trie.c); the model probes one hash table per prefix length, longest first — the same
+    /// answer, in at most 33 probes whatever the table's size.
     func fib_table_lookup(_ table: RouteTable, _ fl: Flow) -> Route? {
         let f = trace.enter("fib_table_lookup"); defer { trace.leave(f) }
         var best: Route? = nil
-        for r in host.routes where r.table == table && r.isV4 && r.destination.contains(fl.destination) {
-            if let d = r.device, let i = host.interface(named: d), !i.isUp { continue }
-            if let o = fl.oif, let d = r.device, o.name != d, r.type == .unicast { continue }
-            if let b = best {
-                if r.destination.length < b.destination.length { continue }
-                if r.destination.length == b.destination.length && r.metric >= b.metric { continue }
+        if let t = fib.tables[table] {
+            search: for len in t.lengths {
+                guard let candidates = t.byLength[len]?[fl.destination.value & IPPrefix.mask4(len)] else { continue }
+                for r in candidates {   // sorted by metric
+                    if let d = r.device, let i = host.interface(named: d), !i.isUp { continue }
+                    if let o = fl.oif, let d = r.device, o.name != d, r.type == .unicast { continue }
+                    best = r
+                    break search
+                }
             }
-            best = r
         }
         let result: String
         if let b = best {
@@ -100,9 +104,42 @@ extension Kernel {
         } else {
             result = "dev - err -\(EAGAIN)"
         }
-        fib.append(FIBLookup(table: table, source: fl.source, destination: fl.destination,
+        fibLookups.append(FIBLookup(table: table, source: fl.source, destination: fl.destination,
                              iif: fl.iif?.index ?? 1, oif: fl.oif?.index ?? 0, result: result))
         return best
+    }
+}
+
+/// The IPv4 routes of every table, indexed for longest-prefix match: per table, the prefix
+/// lengths in use (longest first) and, per length, the routes by network address.
+struct FIBIndex {
+    struct Table { var lengths: [Int] = []; var byLength: [Int: [UInt32: [Route]]] = [:] }
+    var tables: [RouteTable: Table] = [:]
+    /// The IPv4 rules in priority order (fib_rules_lookup's list).
+    var rules: [PolicyRule] = []
+    /// net->ipv4.fib_has_custom_local_routes: a local-table route the kernel did not add itself.
+    var hasCustomLocalRoutes = false
+    /// fib4_has_custom_rules: rules beyond the three every namespace starts with.
+    var hasCustomRules = false
+    /// fib4_rules_early_flow_dissect: some rule selects on ports or protocol.
+    var rulesUsePorts = false
+
+    init(_ routes: [Route], rules allRules: [PolicyRule]) {
+        rules = allRules.filter(\.isV4).sorted { $0.priority < $1.priority }
+        hasCustomRules = rules.contains { !PolicyRule.defaultV4.contains($0) }
+        rulesUsePorts = rules.contains { $0.ipProtocol != nil || $0.sourcePorts != nil || $0.destinationPorts != nil }
+        hasCustomLocalRoutes = routes.contains { $0.isV4 && $0.table == .local && $0.protocolName != "kernel" }
+        for r in routes where r.isV4 {
+            guard case .v4(let a) = r.destination.address else { continue }
+            tables[r.table, default: Table()].byLength[r.destination.length, default: [:]][a.value & IPPrefix.mask4(r.destination.length), default: []].append(r)
+        }
+        for (t, var table) in tables {
+            table.lengths = table.byLength.keys.sorted(by: >)
+            for (len, nets) in table.byLength {
+                table.byLength[len] = nets.mapValues { $0.enumerated().sorted { ($0.element.metric, $0.offset) < ($1.element.metric, $1.offset) }.map(\.element) }
+            }
+            tables[t] = table
+        }
     }
 }
 

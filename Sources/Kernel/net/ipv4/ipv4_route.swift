@@ -72,9 +72,7 @@ extension Kernel {
     }
 
     /// Whether policy rules look at ports or protocol (fib4_rules_early_flow_dissect).
-    var fib4_rules_early_flow_dissect: Bool {
-        host.rules.contains { $0.isV4 && ($0.ipProtocol != nil || $0.sourcePorts != nil || $0.destinationPorts != nil) }
-    }
+    var fib4_rules_early_flow_dissect: Bool { fib.rulesUsePorts }
 
     func ports(_ skb: SKB) -> (UInt16, UInt16) {
         skb.withIPv4 { ip in
@@ -123,9 +121,8 @@ extension Kernel {
         let acceptLocal = host.sysctls.ipv4Conf("accept_local", device: dev.name) != 0
         if rpf == 0 && (oif == nil || dev.index != oif!.index) {
             if acceptLocal { return nil }
-            let customLocal = host.routes.contains { $0.isV4 && $0.table == .local && $0.protocolName != "kernel" }
-            let customRules = host.rules.contains { r in r.isV4 && !PolicyRule.defaultV4.contains(r) }
-            if !customLocal && !customRules {
+            // fib_has_custom_local_routes || fib4_has_custom_rules (worked out once per host)
+            if !fib.hasCustomLocalRoutes && !fib.hasCustomRules {
                 if host.interfaces.contains(where: { $0.addresses.contains { $0.address == .v4(src) } }) {
                     return DropReason(name: "IP_LOCAL_SOURCE", detail: "martian source: \(src) is one of this host's addresses")
                 }

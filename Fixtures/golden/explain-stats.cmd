@@ -1,0 +1,1 @@
+explain Fixtures/captures/ethernet.pcap --host Fixtures/hosts/netns-h --stats

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""make bench: times tracer against the libpcap read floor and against tcpdump and tshark on the
+same capture, alternating, several repetitions each; reports medians, frames per second, peak
+resident memory, ratios, and a scale run (a host with 100,000 routes). Writes bench-out/bench.json.
+
+usage: bench/run.py CAPTURE FRAMES [REPETITIONS]
+"""
+import json, os, statistics, subprocess, sys, tempfile, time
+
+capture, frames = sys.argv[1], int(sys.argv[2])
+reps = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+tracer = ".build/release/tracer"
+floor = "bench-out/pcap_floor"
+
+def timed(cmd):
+    """(seconds, peak RSS in MiB) of one run, output thrown away."""
+    with open("/dev/null", "w") as null:
+        t = time.perf_counter()
+        r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=null, stderr=subprocess.PIPE, text=True)
+        dt = time.perf_counter() - t
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr.strip()[-300:]}")
+    return dt, int(r.stderr.strip().splitlines()[-1]) / 1024
+
+runs = {
+    "libpcap read loop (floor)": [floor, capture],
+    "tracer explain --stats": [tracer, "explain", capture, "--host", "default", "--stats"],
+    "tracer explain --format json": [tracer, "explain", capture, "--host", "default", "--format", "json"],
+    "tracer explain (text)": [tracer, "explain", capture, "--host", "default"],
+    "tcpdump -nr": ["tcpdump", "-nr", capture],
+    "tshark -r": ["tshark", "-r", capture],
+}
+results = {k: [] for k in runs}
+for rep in range(reps):                      # alternating: every tool once per round
+    for name, cmd in runs.items():
+        results[name].append(timed(cmd))
+        print(f"  round {rep + 1}: {name}: {results[name][-1][0]:.2f} s", file=sys.stderr, flush=True)
+
+table = {}
+for name, rs in results.items():
+    secs = statistics.median(r[0] for r in rs)
+    table[name] = {"median_s": round(secs, 3), "frames_per_s": round(frames / secs), "peak_rss_mib": round(max(r[1] for r in rs), 1)}
+floor_s = table["libpcap read loop (floor)"]["median_s"]
+tcpdump_s = table["tcpdump -nr"]["median_s"]
+for v in table.values():
+    v["x_floor"] = round(v["median_s"] / floor_s, 1)
+    v["x_tcpdump"] = round(v["median_s"] / tcpdump_s, 2)
+
+# Scale: the same frames (a slice) against a host with 100,000 extra routes, per-frame time
+# against the default host's.
+scale_frames = min(frames, 100_000)
+snap = tempfile.mkdtemp(prefix="tracer-bench-host-")
+routes = [{"dst": "default", "gateway": "192.168.1.1", "dev": "eth0", "flags": []},
+          {"dst": "192.168.1.0/24", "dev": "eth0", "protocol": "kernel", "scope": "link", "prefsrc": "192.168.1.10", "flags": []},
+          {"type": "local", "dst": "192.168.1.10", "dev": "eth0", "table": "local", "protocol": "kernel", "scope": "host", "prefsrc": "192.168.1.10", "flags": []},
+          {"type": "broadcast", "dst": "192.168.1.255", "dev": "eth0", "table": "local", "protocol": "kernel", "scope": "link", "prefsrc": "192.168.1.10", "flags": []}]
+for i in range(100_000):
+    routes.append({"dst": f"100.{(i >> 8) & 255}.{i & 255}.0/24", "gateway": "192.168.1.1", "dev": "eth0", "flags": []})
+addr = [{"ifindex": 1, "ifname": "lo", "flags": ["LOOPBACK", "UP", "LOWER_UP"], "mtu": 65536, "link_type": "loopback",
+         "address": "00:00:00:00:00:00", "addr_info": [{"family": "inet", "local": "127.0.0.1", "prefixlen": 8, "scope": "host"}]},
+        {"ifindex": 2, "ifname": "eth0", "flags": ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"], "mtu": 1500, "link_type": "ether",
+         "address": "52:54:00:12:34:56", "addr_info": [{"family": "inet", "local": "192.168.1.10", "prefixlen": 24, "broadcast": "192.168.1.255", "scope": "global"}]}]
+json.dump(addr, open(f"{snap}/ip-addr.json", "w"))
+json.dump(routes, open(f"{snap}/ip-route.json", "w"))
+def run_median(host, count):
+    return statistics.median(timed([tracer, "explain", capture, "-c", str(count), "--stats", "--host", host]) for _ in range(reps))
+
+# Per-frame cost: the run of scale_frames minus a run of one frame (which is the host's loading).
+small_all, small_load = run_median("default", scale_frames), run_median("default", 1)
+big_all, big_load = run_median(snap, scale_frames), run_median(snap, 1)
+per_small = (small_all[0] - small_load[0]) / scale_frames
+per_big = (big_all[0] - big_load[0]) / scale_frames
+scale = {"frames": scale_frames, "routes": 100_004,
+         "default_host_us_per_frame": round(per_small * 1e6, 2), "big_host_us_per_frame": round(per_big * 1e6, 2),
+         "per_frame_ratio": round(per_big / per_small, 2), "big_host_load_s": round(big_load[0], 2),
+         "big_host_peak_rss_mib": round(big_all[1], 1),
+         "ruleset": "n/a: rulesets are not evaluated yet (the netfilter issue)"}
+
+os.makedirs("bench-out", exist_ok=True)
+json.dump({"frames": frames, "repetitions": reps, "runs": table, "scale": scale}, open("bench-out/bench.json", "w"), indent=1)
+print(f"\n{frames} frames, median of {reps} (bench-out/bench.json)")
+print(f"{'':32} {'median s':>9} {'frames/s':>11} {'peak MiB':>9} {'x floor':>8} {'x tcpdump':>10}")
+for name, v in table.items():
+    print(f"{name:32} {v['median_s']:9.2f} {v['frames_per_s']:11,} {v['peak_rss_mib']:9.1f} {v['x_floor']:8.1f} {v['x_tcpdump']:10.2f}")
+print(f"scale: 100,004 routes: {scale['big_host_us_per_frame']} us/frame vs {scale['default_host_us_per_frame']} us/frame with the "
+      f"default host (x{scale['per_frame_ratio']}); loading that host: {scale['big_host_load_s']} s, peak {scale['big_host_peak_rss_mib']} MiB; "
+      f"{scale['ruleset']}")
