@@ -12,11 +12,15 @@ reps = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 tracer = ".build/release/tracer"
 floor = "bench-out/pcap_floor"
 
-def timed(cmd):
-    """(seconds, peak RSS in MiB) of one run, output thrown away."""
+def timed(cmd, limit=900):
+    """(seconds, peak RSS in MiB) of one run, output thrown away; (inf, 0) past `limit` seconds."""
     with open("/dev/null", "w") as null:
         t = time.perf_counter()
-        r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=null, stderr=subprocess.PIPE, text=True)
+        try:
+            r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=null, stderr=subprocess.PIPE, text=True, timeout=limit)
+        except subprocess.TimeoutExpired:
+            print(f"  {' '.join(cmd)}: over {limit} s, stopped", file=sys.stderr)
+            return float("inf"), 0.0
         dt = time.perf_counter() - t
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {r.stderr.strip()[-300:]}")
@@ -39,12 +43,14 @@ for rep in range(reps):                      # alternating: every tool once per 
 table = {}
 for name, rs in results.items():
     secs = statistics.median(r[0] for r in rs)
-    table[name] = {"median_s": round(secs, 3), "frames_per_s": round(frames / secs), "peak_rss_mib": round(max(r[1] for r in rs), 1)}
+    table[name] = {"median_s": round(secs, 3) if secs != float("inf") else None,
+                   "frames_per_s": round(frames / secs), "peak_rss_mib": round(max(r[1] for r in rs), 1)}
 floor_s = table["libpcap read loop (floor)"]["median_s"]
-tcpdump_s = table["tcpdump -nr"]["median_s"]
+tcpdump_s = table["tcpdump -nr"]["median_s"] or float("inf")
 for v in table.values():
-    v["x_floor"] = round(v["median_s"] / floor_s, 1)
-    v["x_tcpdump"] = round(v["median_s"] / tcpdump_s, 2)
+    s_ = v["median_s"] or float("inf")
+    v["x_floor"] = round(s_ / floor_s, 1) if s_ != float("inf") else None
+    v["x_tcpdump"] = round(s_ / tcpdump_s, 2) if s_ != float("inf") and tcpdump_s != float("inf") else None
 
 # Scale: the same frames (a slice) against a host with 100,000 extra routes, per-frame time
 # against the default host's.
@@ -81,7 +87,8 @@ json.dump({"frames": frames, "repetitions": reps, "runs": table, "scale": scale}
 print(f"\n{frames} frames, median of {reps} (bench-out/bench.json)")
 print(f"{'':32} {'median s':>9} {'frames/s':>11} {'peak MiB':>9} {'x floor':>8} {'x tcpdump':>10}")
 for name, v in table.items():
-    print(f"{name:32} {v['median_s']:9.2f} {v['frames_per_s']:11,} {v['peak_rss_mib']:9.1f} {v['x_floor']:8.1f} {v['x_tcpdump']:10.2f}")
+    f = lambda x, spec: format(x, spec) if x is not None else "-"
+    print(f"{name:32} {f(v['median_s'], '9.2f'):>9} {v['frames_per_s']:11,} {v['peak_rss_mib']:9.1f} {f(v['x_floor'], '8.1f'):>8} {f(v['x_tcpdump'], '10.2f'):>10}")
 print(f"scale: 100,004 routes: {scale['big_host_us_per_frame']} us/frame vs {scale['default_host_us_per_frame']} us/frame with the "
       f"default host (x{scale['per_frame_ratio']}); loading that host: {scale['big_host_load_s']} s, peak {scale['big_host_peak_rss_mib']} MiB; "
       f"{scale['ruleset']}")

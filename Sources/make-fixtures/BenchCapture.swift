@@ -15,17 +15,21 @@ func writeBenchCapture(path: String, frames: Int) throws {
         EthernetHeader(destination: to, source: peer, etherType: type).emit(payload: p)
     }
     for i in 0..<frames {
-        let src = IPv4Address(10, UInt8(truncatingIfNeeded: next() & 0xff), UInt8(truncatingIfNeeded: next() & 0xff), UInt8(1 + next() % 250))
+        // 1,024 peers, each with its own port: real traffic repeats flows (and tcpdump, which
+        // tracks every TCP connection for relative sequence numbers, slows down quadratically
+        // on a capture of all-new flows).
+        let peerIndex = Int(next() % 1024)
+        let src = IPv4Address(10, 0, UInt8(peerIndex >> 8), UInt8(peerIndex & 0xff))
         let ident = UInt16(truncatingIfNeeded: i)
         var frame: [UInt8]
         switch i % 10 {
         case 0, 1, 2:
             let ip = IPv4Header(source: src, destination: me, protocol: .udp, ident: ident)
-            frame = eth(ip.emit(payload: UDPHeader(sourcePort: UInt16(1024 + next() % 60000), destinationPort: 53)
-                .emit(payload: [UInt8](repeating: 7, count: Int(next() % 64)), pseudoHeader: ip.pseudoHeaderSum)))
+            frame = eth(ip.emit(payload: UDPHeader(sourcePort: UInt16(20000 + peerIndex), destinationPort: 40000)
+                .emit(payload: [UInt8](repeating: 7, count: Int(next() % 64)), pseudoHeader: ip.pseudoHeaderSum)))  // to 40000: no tcpdump or tshark dissector (their DNS printers crawl on random payloads)
         case 3, 4:
             let ip = IPv4Header(source: src, destination: me, protocol: .tcp, ident: ident)
-            frame = eth(ip.emit(payload: TCPHeader(sourcePort: UInt16(1024 + next() % 60000), destinationPort: 443, sequenceNumber: UInt32(truncatingIfNeeded: next()),
+            frame = eth(ip.emit(payload: TCPHeader(sourcePort: UInt16(30000 + peerIndex), destinationPort: 443, sequenceNumber: UInt32(truncatingIfNeeded: next()),
                                                    flags: .syn, options: [.maxSegmentSize(1460), .sackPermitted, .windowScale(7)])
                 .emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)))
         case 5:
