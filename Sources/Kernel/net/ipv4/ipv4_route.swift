@@ -53,7 +53,7 @@ extension Kernel {
             case .broadcast:
                 return brd_input(skb, saddr: saddr, daddr: daddr, tos: tos, result: res)
             case .local:
-                if let reason = fib_validate_source(skb, src: saddr, dst: daddr, tos: tos, oif: nil) { return martianSourceReason(reason) }
+                if let reason = fib_validate_source(skb, src: saddr, dst: daddr, tos: tos, oif: nil) { return reason }
                 skb.dst = InputRoute(input: .localDeliver, type: .local, table: res.table, prefix: r.destination,
                                      device: r.device, gateway: nil, source: nil, rulePriority: res.rule?.priority, mtu: nil)
                 return nil
@@ -84,7 +84,7 @@ extension Kernel {
     func brd_input(_ skb: SKB, saddr: IPv4Address, daddr: IPv4Address, tos: UInt8, result: FibResult? = nil) -> DropReason? {
         if skb.proto != .ipv4 { return DropReason(name: "NOT_SPECIFIED", detail: "broadcast for a non-IP protocol") }
         if !saddr.isZeroNet, let reason = fib_validate_source(skb, src: saddr, dst: .any, tos: tos, oif: nil) {
-            return martianSourceReason(reason)
+            return reason
         }
         skb.dst = InputRoute(input: .localDeliver, type: .broadcast, table: result?.table, prefix: result?.route.destination,
                              device: result?.route.device ?? skb.dev.name, gateway: nil, source: nil,
@@ -95,8 +95,6 @@ extension Kernel {
     func martianSource(_ name: String, _ detail: String) -> DropReason {
         DropReason(name: name, detail: "martian source: " + detail)
     }
-
-    func martianSourceReason(_ r: DropReason) -> DropReason { r }
 
     /// __mkroute_input: a forwarding route; rp_filter applies to forwarded packets too.
     func ip_mkroute_input(_ skb: SKB, result res: FibResult, saddr: IPv4Address, daddr: IPv4Address, tos: UInt8) -> DropReason? {
