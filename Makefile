@@ -34,8 +34,8 @@ oracle: build
 	@if [ "$$(id -u)" != 0 ]; then echo "oracle: skipped: tracer verify needs root (network namespaces, tracefs)"; exit 0; fi; \
 	if [ ! -d /sys/kernel/tracing/events/skb ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then \
 		echo "oracle: skipped: no tracefs at /sys/kernel/tracing"; exit 0; fi; \
-	$(TRACER) verify $(filter-out $(ORACLE_NOFORWARD),$(wildcard Fixtures/rx/*.pcap)) --host Fixtures/hosts/netns-h && \
-	$(TRACER) verify $(ORACLE_NOFORWARD) --host Fixtures/hosts/netns-h-noforward
+	$(TRACER) verify --retries 1 $(filter-out $(ORACLE_NOFORWARD),$(wildcard Fixtures/rx/*.pcap)) --host Fixtures/hosts/netns-h && \
+	$(TRACER) verify --retries 1 $(ORACLE_NOFORWARD) --host Fixtures/hosts/netns-h-noforward
 
 # Rewrites Fixtures/golden/*.out from the current build. Read every changed line before committing.
 golden: deps

@@ -39,6 +39,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the kernel's side of every frame as JSON lines to this file.", valueName: "file"))
     var record: String?
 
+    @Option(help: ArgumentHelp("Run a capture that disagrees again, up to this many times (tracing is machine-wide: other activity can leak into a run). Every disagreement is still printed.", valueName: "n"))
+    var retries: Int = 0
+
     @Option(help: .hidden)
     var mutateReason: String?
 
@@ -55,14 +58,26 @@ struct VerifyCommand: ParsableCommand {
         let out = Output()
         var all: [FrameVerdict] = []
         for capture in captures {
-            do {
-                all += try verifier.run(capture: capture, filter: filter, record: { recordLines.append($0) }) { v in
-                    out.line(format == .json ? Self.json(v) : Self.text(v))
+            var attempt = 0
+            while true {
+                var lines: [String] = []
+                let verdicts: [FrameVerdict]
+                do {
+                    verdicts = try verifier.run(capture: capture, filter: filter, record: { lines.append($0) }) { v in
+                        out.line(format == .json ? Self.json(v) : Self.text(v))
+                        out.flush()
+                    }
+                } catch {
                     out.flush()
+                    throw fail("\(capture): \(error)")
                 }
-            } catch {
-                out.flush()
-                throw fail("\(capture): \(error)")
+                if verdicts.allSatisfy(\.agrees) || attempt >= retries {
+                    all += verdicts
+                    recordLines += lines
+                    break
+                }
+                attempt += 1
+                out.line("\((capture as NSString).lastPathComponent): disagreement above; running it again (\(attempt) of \(retries))")
             }
         }
         if let record {

@@ -27,7 +27,7 @@ enum LiveKernel {
 @Suite(.serialized, .enabled(if: LiveKernel.available, Comment(rawValue: LiveKernel.unavailable ?? "")))
 struct VerifyTests {
     @Test func agreesOnTheKernel() throws {
-        let t = try runTracer(["verify", "Fixtures/rx/udp-closed-port.pcap", "Fixtures/rx/icmp-echo.pcap", "--host", "Fixtures/hosts/netns-h"])
+        let t = try runTracer(["verify", "--retries", "1", "Fixtures/rx/udp-closed-port.pcap", "Fixtures/rx/icmp-echo.pcap", "--host", "Fixtures/hosts/netns-h"])
         #expect(t.status == 0, "\(t.stdout)\(t.stderr)")
         #expect(t.stdout.contains("overall: 2 of 2 frames agree on every field"))
         #expect(LiveKernel.leftovers().isEmpty)
@@ -62,7 +62,7 @@ struct VerifyTests {
                 #expect(LiveKernel.leftovers(pid: p.processIdentifier).isEmpty, "SIGTERM left \(LiveKernel.leftovers(pid: p.processIdentifier))")
             } else {
                 #expect(!LiveKernel.leftovers(pid: p.processIdentifier).isEmpty)
-                let again = try runTracer(["verify", "Fixtures/rx/icmp-echo.pcap", "--host", "Fixtures/hosts/netns-h"])
+                let again = try runTracer(["verify", "--retries", "1", "Fixtures/rx/icmp-echo.pcap", "--host", "Fixtures/hosts/netns-h"])
                 #expect(again.status == 0)
                 #expect(LiveKernel.leftovers().isEmpty, "left: \(LiveKernel.leftovers())")
             }
