@@ -35,7 +35,6 @@ public struct Sysctls: Equatable, Sendable {
             return (dev != 0 || all != 0) ? 1 : 0
         case "accept_source_route", "send_redirects", "bootp_relay":
             return (dev != 0 && all != 0) ? 1 : 0
-        case "forwarding": return dev
         default: return dev
         }
     }

@@ -27,7 +27,7 @@ enum Render {
         if let reason = v.reason { verdict += " " + reason }
         if !v.function.isEmpty { verdict += " in \(v.function)" }
         let coloured = v.action == .drop || v.action == .error ? palette.red(verdict) : palette.green(verdict)
-        out += field("verdict", coloured + ": " + v.detail, plainLength: verdict.count + 2 + v.detail.count)
+        out += field("verdict", coloured + ": " + v.detail)
         if let s = r.socket { out += field("socket", s) }
         if let rt = r.route { out += field("route", routeText(rt)) }
         if let fr = r.fragment {
@@ -80,7 +80,7 @@ enum Render {
     }
 
     /// `label value`, the value wrapped at spaces to 80 columns (colour codes do not count).
-    static func field(_ label: String, _ value: String, plainLength: Int? = nil) -> [String] {
+    static func field(_ label: String, _ value: String) -> [String] {
         let indent = String(repeating: " ", count: 4 + labelWidth)
         var lines: [String] = []
         var line = "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)

@@ -96,7 +96,7 @@ func hostFor(_ name: String) -> String {
                         "frame \(frame.number) (answer to frame \(p.from))\n model:  \(hexString(p.packet))\n kernel: \(hexString(sent))")
                 compared += 1
             } else {
-                let r = kernel.receive(frame: bytes, linkType: reader.linkType, iface: host.interface(name: "eth0"))
+                let r = kernel.receive(frame: bytes, linkType: reader.linkType, iface: host.interface(named: "eth0")!)
                 predicted += r.emitted.map { (frame.number, Array($0.bytes[14...])) }
             }
         }
@@ -124,8 +124,4 @@ func hostFor(_ name: String) -> String {
         }
         return f
     }
-}
-
-extension Host {
-    func interface(name: String) -> Interface { interface(named: name)! }
 }
