@@ -3,6 +3,7 @@
 # LINUX_SLL2 capture of real traffic to and from that host.
 #   Fixtures/hosts/netns-h/          `tracer snapshot` run inside netns h
 #   Fixtures/hosts/netns-h-noforward/ the same with net.ipv4.ip_forward=0
+#   Fixtures/hosts/netns-h-nodefault/ the same without its default route
 #   Fixtures/captures/netns-sll2.pcap  tcpdump -i any -y LINUX_SLL2 in h while w talks to it
 # Needs root, iproute2, nftables, tcpdump, ethtool, python3. Only the namespaces it creates are touched;
 # they are deleted on exit, also on failure.
@@ -76,6 +77,12 @@ ip netns exec $H sysctl -qw net.ipv4.ip_forward=0
 rm -rf "$top/Fixtures/hosts/netns-h-noforward"
 ip netns exec $H "$tracer" snapshot -o "$top/Fixtures/hosts/netns-h-noforward"
 ip netns exec $H sysctl -qw net.ipv4.ip_forward=1
+
+# The same host without its default route (transmit cases: ENETUNREACH).
+ip -n $H route del default
+rm -rf "$top/Fixtures/hosts/netns-h-nodefault"
+ip netns exec $H "$tracer" snapshot -o "$top/Fixtures/hosts/netns-h-nodefault"
+ip -n $H route add default via 10.1.0.1
 
 pcap="$top/Fixtures/captures/netns-sll2.pcap"
 ip netns exec $H tcpdump -q -n -i any -y LINUX_SLL2 -w "$pcap" 'not ip6' 2>/dev/null &

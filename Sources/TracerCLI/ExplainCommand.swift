@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kernel
 
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,18 +26,41 @@ struct ExplainCommand: ParsableCommand {
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Treat each frame as sent by the host's own applications (--tx).",
+        abstract: "Explain each frame as sent by the host's own applications (--tx).",
         discussion: """
-        Lists the frames the host would send, marked as transmitted; the transmit-path model
-        (socket call down to the driver) builds on this listing.
+        Each IPv4 packet is taken as what an application handed to a socket, and followed from the
+        system call down to the driver: the output route (and the errno a failed lookup returns),
+        LOCAL_OUT and POST_ROUTING, fragmentation (or EMSGSIZE), the neighbour (an ARP request
+        first when the next hop is unknown) and the qdisc. The socket is chosen by protocol: UDP
+        → udp_sendmsg, TCP → connect/send/shutdown by flags, ICMP echo → a ping socket (or a raw
+        one), anything else or a foreign source address → a raw IP_HDRINCL socket. Fragments in
+        the capture are gathered into their datagram first. Frames addressed to the host
+        (its MAC, or an incoming SLL packet type) are received as `explain` would: an ICMP
+        fragmentation-needed lowers the path MTU for later sends.
 
-        Example:
-          tracer replay --tx capture.pcap
+        Examples:
+          tracer replay --tx capture.pcap --host ./snap
+          tracer replay --tx big.pcap --pmtudisc do            EMSGSIZE instead of fragments
+          tracer replay --tx cap.pcap -w wire.pcap             what leaves each interface
+          tracer replay --tx cap.pcap --format bt --kernel 5.4 --driver e1000 \\
+                        --syscall sendmmsg --break __dev_queue_xmit
         """
     )
 
     @Flag(help: "Replay frames as transmitted by the host (the only mode so far).")
     var tx = false
+
+    @Option(help: "The socket call applications send with (default: sendto; connect/shutdown for TCP SYN/FIN).")
+    var syscall: Syscall?
+
+    @Option(help: "The sockets' IP_MTU_DISCOVER setting.")
+    var pmtudisc: PMTUDisc = .want
+
+    @Flag(help: "The sockets are bound to the packets' source addresses (so source-based policy rules apply).")
+    var bind = false
+
+    @Option(name: [.customShort("w"), .customLong("write")], help: ArgumentHelp("Write every frame the host puts on a wire (fragments, ARP requests) to <file> as a pcap.", valueName: "file"))
+    var write: String?
 
     @OptionGroup var options: CaptureOptions
 
@@ -45,6 +69,9 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        try FrameListing(options: options, direction: .tx).run()
+        try FrameListing(options: options, direction: .tx, send: SendOptions(syscall: syscall, pmtudisc: pmtudisc, bind: bind), writePath: write).run()
     }
 }
+
+extension Syscall: ExpressibleByArgument {}
+extension PMTUDisc: ExpressibleByArgument {}

@@ -14,6 +14,9 @@ enum Direction: String { case rx, tx }
 struct FrameListing {
     let options: CaptureOptions
     let direction: Direction
+    var send = SendOptions()
+    /// -w: every frame the host emits is written here.
+    var writePath: String? = nil
 
     func run() throws {
         let reader: CaptureReader
@@ -44,9 +47,14 @@ struct FrameListing {
             throw fail("--iface \(name): no such interface on host \(host.origin)")
         }
         let kernel = Kernel(host: host, profile: options.model.profile)
+        var writer: CaptureWriter? = nil
+        if let path = writePath {
+            do { writer = try CaptureWriter(path: path, linkType: .ethernet) } catch { throw fail(error.description) }
+        }
         let resolver = ArrivalInterface(host: host, fallback: options.iface)
         let progress = Progress()
         var totals = Totals()
+        var replies = PredictedReplies()
         var shown = 0
         while true {
             let frame: CapturedFrame?
@@ -60,25 +68,33 @@ struct FrameListing {
             if let filter, !filter.matches(frame) { continue }
             let d = Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength)
             let iface = resolver.interface(for: d.link)
-            // Outgoing: the capture says so (SLL/SLL2), or the frame comes from the host's own MAC.
-            let ownSource = d.link?.ethernet.map { e in host.interfaces.contains { $0.mac == e.source && !$0.isLoopback } } ?? false
-            let dir: Direction = d.link?.packetType == .outgoing || ownSource ? .tx : direction
+            let dir = self.direction(of: d.link, host: host)
             var summary = d.summary
             if frame.isSnapped { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
-            let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: iface?.name ?? "?", dir: dir.rawValue, length: frame.wireLength, summary: summary)
+            let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
             let report: FrameReport
-            if dir == .rx, let iface, !frame.isSnapped {
-                report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface,
-                                        time: Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9,
-                                        breakpoint: options.breakpoint)
-            } else {
-                if dir == .tx { kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType) }
-                report = FrameReport(verdict: Verdict(action: dir == .tx ? .send : .error, reason: nil, function: "",
-                                                      detail: dir == .tx ? "sent by this host: the transmit path is not modelled yet"
-                                                        : frame.isSnapped ? "the capture holds only part of this frame (snap length): not modelled"
+            if frame.isSnapped || (dir == .rx && iface == nil) {
+                report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "",
+                                                      detail: frame.isSnapped ? "the capture holds only part of this frame (snap length): not modelled"
                                                         : "no interface to receive on"),
                                      iface: iface?.name ?? "?")
+            } else if dir == .rx, let iface {
+                report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, time: time,
+                                        breakpoint: options.breakpoint)
+            } else if let n = replies.match(frame.bytes, linkType: reader.linkType) {
+                kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
+                report = FrameReport(verdict: Verdict(action: .send, reason: nil, function: "",
+                                                      detail: "the kernel's own answer to frame \(n), as the model predicted there"),
+                                     iface: iface?.name ?? "?")
+            } else {
+                kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
+                report = kernel.transmit(frame: Array(frame.bytes), linkType: reader.linkType, iface: nil, time: time,
+                                         breakpoint: options.breakpoint, options: send)
             }
+            replies.remember(report, frame: frame.number)
+            if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
+            let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: dir == .tx ? report.iface : iface?.name ?? "?",
+                                     dir: dir.rawValue, length: frame.wireLength, summary: summary)
             if options.stats {
                 totals.add(report)
             } else {
@@ -92,7 +108,23 @@ struct FrameListing {
             if let c = options.count, shown >= c { break }
         }
         progress.finish()
+        if let writer {
+            do { try writer.close() } catch { throw fail(error.description) }
+        }
         if options.stats { for l in totals.lines(json: options.format == .json) { out.line(l) } }
+    }
+
+    /// Outgoing when the capture says so (SLL/SLL2 OUTGOING) or the frame comes from one of the
+    /// host's MACs; incoming when SLL says so or it is addressed to one of them; else the
+    /// command's own direction (explain: received, replay --tx: sent).
+    func direction(of link: LinkFrame?, host: Host) -> Direction {
+        if let t = link?.packetType { return t == .outgoing ? .tx : .rx }
+        if let e = link?.ethernet {
+            let ours = { (m: MACAddress) in host.interfaces.contains { $0.mac == m && !$0.isLoopback } }
+            if ours(e.source) { return .tx }
+            if ours(e.destination) || e.destination.isBroadcast && direction == .rx { return .rx }
+        }
+        return direction
     }
 
     /// The first pass: a host from what the whole capture shows (the filter and -c choose what
@@ -185,5 +217,42 @@ struct Totals {
         out.append("counters:")
         out += counters.sorted { $0.key < $1.key }.map { "  \($0.key) \($0.value)" }
         return out
+    }
+}
+
+/// The frames the model said the kernel sends in answer to received ones (echo replies, ICMP
+/// errors, SYN-ACKs, ACKs, RSTs), by addresses, protocol and ports: when the capture then shows
+/// the host sending one, it is that answer, not an application's send. The newest 1,024 are kept.
+struct PredictedReplies {
+    struct Signature: Hashable { var bytes: [UInt8] }
+    var frames: [Signature: Int] = [:]
+    var order: [Signature] = []
+
+    static func signature(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> Signature? {
+        guard case .success(let link) = LinkFrame.decode(frame, as: linkType), link.networkProtocol == .ipv4 else { return nil }
+        let net = UnsafeRawBufferPointer(rebasing: frame[link.networkOffset...])
+        guard net.count >= 20 else { return nil }
+        let hlen = Int(net[0] & 0x0f) * 4
+        guard net.count >= hlen + 4 else { return nil }
+        // Addresses and protocol, then ports (or ICMP type and code); for TCP also the flags.
+        var b = Array(net[12..<20]) + [net[9]] + Array(net[hlen..<(hlen + 4)])
+        if net[9] == 6, net.count >= hlen + 14 { b.append(net[hlen + 13]) }
+        return Signature(bytes: b)
+    }
+
+    mutating func remember(_ r: FrameReport, frame: Int) {
+        for e in r.emitted where e.why != "sent" {
+            guard let s = e.bytes.withUnsafeBytes({ Self.signature($0, linkType: .ethernet) }) else { continue }
+            if frames[s] == nil { order.append(s) }
+            frames[s] = frame
+        }
+        while order.count > 1024 { frames[order.removeFirst()] = nil }
+    }
+
+    mutating func match(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> Int? {
+        guard let s = Self.signature(frame, linkType: linkType), let n = frames[s] else { return nil }
+        frames[s] = nil
+        order.removeAll { $0 == s }
+        return n
     }
 }

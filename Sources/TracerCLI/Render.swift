@@ -25,8 +25,9 @@ enum Render {
         let v = r.verdict
         var verdict = v.action.rawValue
         if let reason = v.reason { verdict += " " + reason }
+        if let errno = v.errno { verdict += " " + errno }
         if !v.function.isEmpty { verdict += " in \(v.function)" }
-        let coloured = v.action == .drop || v.action == .error ? palette.red(verdict) : palette.green(verdict)
+        let coloured = v.action == .drop || v.action == .error || v.action == .fail ? palette.red(verdict) : palette.green(verdict)
         out += field("verdict", coloured + ": " + v.detail)
         if let s = r.socket { out += field("socket", s) }
         if let rt = r.route { out += field("route", routeText(rt)) }
@@ -55,19 +56,23 @@ enum Render {
             s = "\(rt.type.rawValue) (\(errnoName(errno))) → ip_error"
         case .localDeliver: s = "\(rt.type.rawValue) → ip_local_deliver"
         case .forward: s = "\(rt.type.rawValue) → ip_forward"
+        case .output: s = "\(rt.type.rawValue) → ip_output"
+        case .outputError(let errno): s = "\(rt.type.rawValue) (\(errnoName(errno))) → the socket call fails"
         }
         if let p = rt.prefix { s += ", \(p)" }
         if let g = rt.gateway { s += " via \(g)" }
         if let d = rt.device { s += " dev \(d)" }
         if let t = rt.table { s += " table \(t)" }
         if let p = rt.rulePriority, p != 0 && p != 32766 && p != 32767 { s += " (rule \(p))" }
-        if let m = rt.mtu, rt.input == .forward { s += " mtu \(m)" }
+        if rt.input == .output, let src = rt.source { s += " src \(src)" }
+        if let m = rt.mtu, rt.input == .forward || rt.input == .output { s += " mtu \(m)" }
         return s
     }
 
     static func errnoName(_ e: Int32) -> String {
         switch e {
         case 13: "EACCES"
+        case 90: "EMSGSIZE"
         case 22: "EINVAL"
         case 101: "ENETUNREACH"
         case 113: "EHOSTUNREACH"
@@ -135,6 +140,7 @@ enum Render {
         var v = JSONObject()
         v.add("action", r.verdict.action.rawValue)
         if let reason = r.verdict.reason { v.add("reason", reason) } else { v.addNull("reason") }
+        if let errno = r.verdict.errno { v.add("errno", errno) }
         v.add("function", r.verdict.function)
         v.add("detail", r.verdict.detail)
         o.addRaw("verdict", v.closed())
@@ -152,7 +158,10 @@ enum Render {
             case .localDeliver: j.add("input", "ip_local_deliver")
             case .forward: j.add("input", "ip_forward")
             case .error(let e): j.add("input", "ip_error"); j.add("error", errnoName(e))
+            case .output: j.add("input", "ip_output")
+            case .outputError(let e): j.add("input", "ip_route_output_flow"); j.add("error", errnoName(e))
             }
+            if rt.input == .output || rt.input == .forward, let m = rt.mtu { j.add("mtu", m) }
             o.addRaw("route", j.closed())
         } else { o.addNull("route") }
         o.addRaw("netfilter", "[" + r.netfilter.map { n in

@@ -5,9 +5,23 @@
 import Capture
 import Wire
 
-struct ReceiveCase {
+/// One small capture: its file name and its frames (Ethernet).
+struct CaptureCase {
     let name: String
     let frames: [[UInt8]]
+}
+
+typealias ReceiveCase = CaptureCase
+
+/// Writes each case to DIR/NAME.pcap, frames 1 ms apart from `start` seconds.
+func writeCases(_ cases: [CaptureCase], to dir: String, start: Int64) throws {
+    for c in cases {
+        let w = try CaptureWriter(path: "\(dir)/\(c.name).pcap", linkType: .ethernet)
+        for (i, f) in c.frames.enumerated() {
+            w.write(f, timestamp: Timestamp(seconds: start, nanoseconds: Int64(i) * 1_000_000))
+        }
+        try w.close()
+    }
 }
 
 func receiveCases() -> [ReceiveCase] {
@@ -96,12 +110,6 @@ func receiveCases() -> [ReceiveCase] {
 }
 
 func writeReceiveCases(to dir: String) throws {
-    for c in receiveCases() {
-        let w = try CaptureWriter(path: "\(dir)/\(c.name).pcap", linkType: .ethernet)
-        for (i, f) in c.frames.enumerated() {
-            w.write(f, timestamp: Timestamp(seconds: 1_700_000_100, nanoseconds: Int64(i) * 1_000_000))
-        }
-        try w.close()
-    }
+    try writeCases(receiveCases(), to: dir, start: 1_700_000_100)
     print("wrote \(receiveCases().count) receive-path cases to \(dir)")
 }

@@ -211,6 +211,7 @@ do {
     }
     try writeReceiveCases(to: "\(outDir)/../rx")
     try writeFragmentCases(to: "\(outDir)/../rx")
+    try writeTransmitCases(to: "\(outDir)/../tx")
 } catch {
     print("make-fixtures: \(error)")
     exit(1)

@@ -12,8 +12,15 @@ import Wire
 public final class Kernel {
     public let host: Host
     public let profile: Profile
-    /// Neighbour entries (IPv4 → MAC per device), seeded from the snapshot, updated by ARP.
-    var neighbours: [NeighbourKey: MACAddress] = [:]
+    /// The neighbour table (IPv4 → entry per device), seeded from the snapshot, updated by ARP
+    /// and by the host's own sends (net/core/neighbour.c).
+    var neighbours: [NeighbourKey: NeighbourEntry] = [:]
+    /// Route exceptions (the PMTUs learned from ICMP fragmentation-needed), by destination.
+    var pmtuExceptions: [IPv4Address: PMTUException] = [:]
+    /// UDP sockets the host's own sends opened (replay), so ICMP errors about them find a socket.
+    var sendingSockets: Set<SocketKey> = []
+    /// Fragments of a datagram the host sends, gathered until the datagram is whole (replay).
+    var txFragments = TxFragments()
     /// TCP connections and request sockets, from handshakes seen and the snapshot's ESTAB sockets.
     var tcpConnections: [TCPKey: TCPConnection] = [:]
 
@@ -42,6 +49,12 @@ public final class Kernel {
     var socketDescription: String?
     /// The input route of the frame being processed (what skb_dst would hold).
     var currentRoute: InputRoute?
+    /// The output route of the packet being sent (replay).
+    var outputRoute: InputRoute?
+    /// True while a packet the host's applications send is processed (`transmit`).
+    var transmitting = false
+    /// TCP routes cached on the sending sockets (sk_dst_cache), by connection.
+    var tcpSendRoutes: [TCPKey: OutputRoute] = [:]
     /// Set while the host makes a packet of its own (see `emitting`).
     var emittingPacket: String?
 
@@ -58,7 +71,9 @@ public final class Kernel {
             }
         }
         for n in host.neighbours where n.isValid {
-            if case .v4(let a) = n.address, let mac = n.mac { neighbours[NeighbourKey(device: n.device, address: a)] = mac }
+            if case .v4(let a) = n.address, let mac = n.mac {
+                neighbours[NeighbourKey(device: n.device, address: a)] = NeighbourEntry(mac: mac, state: NUDState(snapshot: n.states))
+            }
         }
     }
 
@@ -71,26 +86,7 @@ public final class Kernel {
     /// Runs one received frame through the model. `pktType` is what the capture recorded (SLL),
     /// else eth_type_trans decides from the destination MAC.
     public func receive(frame: [UInt8], linkType: LinkType, iface: Interface, time: Double = 0, breakpoint: String? = nil) -> FrameReport {
-        trace = CallTrace()
-        trace.breakpoint = breakpoint
-        let profile = self.profile
-        trace.isInlined = { profile.isInlined($0) }
-        counters = Counters()
-        emitted = []
-        hooks = []
-        fibLookups = []
-        end = nil
-        socketDescription = nil
-        emittingPacket = nil
-        ends = []
-        fragmentReport = nil
-        timerEvents = []
-        now = time
-        inet_frags_expire()
-        let timerEnds = ends
-        ends = []
-        end = nil
-
+        let timerEnds = beginFrame(time: time, breakpoint: breakpoint)
         let skb = frame.withUnsafeBytes { bytes -> SKB? in
             guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return nil }
             let pktType = link.packetType ?? eth_type_trans(link.ethernet, dev: iface)
@@ -110,10 +106,41 @@ public final class Kernel {
             end = (Verdict(action: .error, reason: nil, function: "",
                            detail: "shorter than its link-layer header: no driver hands such a frame to the stack; not modelled"), [])
         }
+        return finishFrame(route: routeSeen, iface: iface.name, timerEnds: timerEnds)
+    }
+
+    /// Resets the per-frame state, runs the timers due by `time`, and returns the skb ends they
+    /// caused (reported with the frame).
+    func beginFrame(time: Double, breakpoint: String?) -> [SkbEnd] {
+        trace = CallTrace()
+        trace.breakpoint = breakpoint
+        let profile = self.profile
+        trace.isInlined = { profile.isInlined($0, into: $1) }
+        counters = Counters()
+        emitted = []
+        hooks = []
+        fibLookups = []
+        end = nil
+        socketDescription = nil
+        emittingPacket = nil
+        transmitting = false
+        outputRoute = nil
+        ends = []
+        fragmentReport = nil
+        timerEvents = []
+        now = time
+        inet_frags_expire()
+        let timerEnds = ends
+        ends = []
+        end = nil
+        return timerEnds
+    }
+
+    func finishFrame(route: InputRoute?, iface: String, timerEnds: [SkbEnd]) -> FrameReport {
         let e = end ?? (Verdict(action: .queue, reason: nil, function: trace.path.last?.function ?? "?", detail: "no end recorded"), [])
-        var report = FrameReport(verdict: e.verdict, route: routeSeen, netfilter: hooks, emitted: emitted, counters: counters,
+        var report = FrameReport(verdict: e.verdict, route: route, netfilter: hooks, emitted: emitted, counters: counters,
                                  path: trace.path, fib: fibLookups, breakStack: trace.breakStack.map(visible), endStack: e.stack,
-                                 socket: socketDescription, iface: iface.name)
+                                 socket: socketDescription, iface: iface)
         report.ends = timerEnds + ends
         report.fragment = fragmentReport
         report.timers = timerEvents
@@ -181,6 +208,18 @@ public final class Kernel {
     func visibleStack() -> [String] { visible(trace.liveStack()) }
 
     func visible(_ stack: [String]) -> [String] {
-        profile.backtraceStyle == .gdb ? stack : stack.filter { !profile.isInlined($0) }
+        guard profile.backtraceStyle != .gdb else { return stack }
+        return stack.indices.filter { i in !profile.isInlined(stack[i], into: i + 1 < stack.count ? stack[i + 1] : nil) }.map { stack[$0] }
+    }
+}
+
+extension Kernel {
+    /// Runs `body` with its trace, FIB lookups and route record thrown away: for decisions the
+    /// model must make that the kernel does not (which address a socket was bound to).
+    func untraced<T>(_ body: () -> T) -> T {
+        let (t, lookups, route) = (trace, fibLookups, outputRoute)
+        trace = CallTrace()
+        defer { trace = t; fibLookups = lookups; outputRoute = route }
+        return body()
     }
 }

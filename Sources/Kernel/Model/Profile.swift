@@ -30,20 +30,33 @@ public struct Profile: Sendable {
     /// SKB_DROP_REASON_* arrived in 5.17; 5.4's kfree_skb carries no reason.
     public var hasDropReasons: Bool { kernel != .v5_4 }
 
-    /// True when the compiler inlined `fn` into its caller in this kernel's builds.
-    public func isInlined(_ fn: String) -> Bool {
+    /// True when the compiler inlined `fn` into its caller in this kernel's builds. Some
+    /// functions are inlined only into callers in their own file (`caller`, when known).
+    public func isInlined(_ fn: String, into caller: String? = nil) -> Bool {
         switch kernel {
-        case .v6_18: Self.inlined6_18.contains(fn)
+        case .v6_18: Self.inlined6_18.contains(fn) || caller.map { Self.inlinedInto6_18[$0]?.contains(fn) == true } == true
         case .v5_4: Self.inlined5_4.contains(fn)
         }
     }
+
+    /// Inlined only at these call sites in 6.18 (callee inlined into caller, same file): the
+    /// stack of an ICMP reply shows ip_output ← ip_push_pending_frames, while a UDP send shows
+    /// ip_output ← ip_send_skb ← udp_send_skb.
+    static let inlinedInto6_18: [String: Set<String>] = [
+        "ip_push_pending_frames": ["ip_send_skb"],
+    ]
 
     /// Inlined in 6.18 x86_64 builds, as its stack traces show (Fixtures/rx/*.kernel.jsonl):
     /// ip_rcv_finish and ip_local_deliver never appear although they run.
     static let inlined6_18: Set<String> = [
         "ip_rcv_finish", "NF_HOOK", "nf_hook", "dst_input", "dst_output",
         "__netif_receive_skb", "neigh_output", "neigh_hh_output",
-        "ip_finish_output", "__ip_finish_output", "skb_dst_drop", "icmp_reply", "ip_send_skb",
+        "ip_finish_output", "skb_dst_drop", "icmp_reply",
+        "dev_queue_xmit", "__dev_xmit_skb", "neigh_event_send", "arp_send_dst", "arp_xmit_finish", "ip_fragment",
+        "ip_queue_xmit", "tcp_push", "tcp_transmit_skb", "raw_send_hdrinc", "ip_make_skb", "__ip_make_skb",
+        "sock_sendmsg_nosec", "__sock_sendmsg", "__se_sys_sendto", "__do_sys_sendto", "__se_sys_sendmsg",
+        "__do_sys_sendmsg", "__se_sys_sendmmsg", "__do_sys_sendmmsg", "__se_sys_connect", "__do_sys_connect",
+        "__se_sys_shutdown", "__do_sys_shutdown", "NF_HOOK_COND", "ip_route_output_key", "__ip_route_output_key",
         "deliver_skb", "veth_forward_skb", "__dev_forward_skb", "netif_rx_internal", "enqueue_to_backlog",
         "napi_skb_finish", "e1000_receive_skb", "napi_poll", "__udp4_lib_mcast_deliver", "udp_unicast_rcv_skb",
         "udp_queue_rcv_skb", "ip_rcv_options", "ip_options_compile", "ip_find", "ip_frag_queue",
@@ -54,6 +67,9 @@ public struct Profile: Sendable {
         "napi_skb_finish", "e1000_receive_skb", "napi_poll", "NF_HOOK", "NF_HOOK_COND", "nf_hook", "dst_input",
         "dst_output", "ip_rcv_finish", "neigh_output", "neigh_hh_output",
         "deliver_skb", "icmp_reply", "skb_dst_drop",
+        "sock_sendmsg_nosec", "__se_sys_sendto", "__do_sys_sendto", "__se_sys_sendmsg", "__do_sys_sendmsg",
+        "__se_sys_sendmmsg", "__do_sys_sendmmsg", "__se_sys_connect", "__do_sys_connect", "__se_sys_shutdown",
+        "__do_sys_shutdown", "neigh_event_send", "ip_queue_xmit", "tcp_push",
     ]
 }
 
@@ -83,12 +99,17 @@ public enum KernelSource {
         ("udp", "net/ipv4/udp.c"), ("__udp4", "net/ipv4/udp.c"), ("tcp_v4", "net/ipv4/tcp_ipv4.c"),
         ("tcp_", "net/ipv4/tcp_input.c"), ("arp_", "net/ipv4/arp.c"), ("raw_", "net/ipv4/raw.c"),
         ("ip_finish_output", "net/ipv4/ip_output.c"), ("ip_", "net/ipv4/ip_output.c"),
-        ("neigh_", "include/net/neighbour.h"), ("nf_", "net/netfilter/core.c"),
+        ("neigh_", "net/core/neighbour.c"), ("__neigh_", "net/core/neighbour.c"), ("nf_", "net/netfilter/core.c"),
+        ("__x64_sys_", "net/socket.c"), ("__se_sys_", "net/socket.c"), ("__do_sys_", "net/socket.c"),
+        ("__sys_", "net/socket.c"), ("___sys_", "net/socket.c"), ("____sys_", "net/socket.c"), ("sock_", "net/socket.c"),
+        ("__sock_", "net/socket.c"), ("inet_", "net/ipv4/af_inet.c"), ("__inet_", "net/ipv4/af_inet.c"),
+        ("ping_", "net/ipv4/ping.c"), ("entry_SYSCALL_64", "arch/x86/entry/entry_64.S"),
     ]
 
     /// Where 5.4 kept what later moved (net/core/gro.c was split out of dev.c in 5.19).
     static let files5_4: [String: String] = [
         "napi_gro_receive": "net/core/dev.c", "napi_skb_finish": "net/core/dev.c", "dev_gro_receive": "net/core/dev.c",
+        "do_syscall_64": "arch/x86/entry/common.c", "dev_queue_xmit": "net/core/dev.c",
     ]
 
     static let files: [String: String] = [
@@ -112,5 +133,20 @@ public enum KernelSource {
         "smpboot_thread_fn": "kernel/smpboot.c", "kthread": "kernel/kthread.c",
         "ret_from_fork": "arch/x86/entry/entry_64.S", "udp_queue_rcv_skb": "net/ipv4/udp.c",
         "sock_queue_rcv_skb": "net/core/sock.c",
+        "neigh_output": "include/net/neighbour.h", "neigh_hh_output": "include/net/neighbour.h",
+        "neigh_event_send": "include/net/neighbour.h", "NF_HOOK_COND": "include/linux/netfilter.h",
+        "sch_direct_xmit": "net/sched/sch_generic.c", "do_syscall_64": "arch/x86/entry/syscall_64.c",
+        "ip_local_error": "net/ipv4/ip_sockglue.c", "__ip_finish_output": "net/ipv4/ip_output.c", "__ip_route_output_key": "net/ipv4/route.c",
+        "update_or_create_fnhe": "net/ipv4/route.c", "__ip_rt_update_pmtu": "net/ipv4/route.c",
+        "ipv4_sk_update_pmtu": "net/ipv4/route.c", "__fput": "fs/file_table.c", "sock_close": "net/socket.c",
+        "tcp_sendmsg": "net/ipv4/tcp.c", "tcp_sendmsg_locked": "net/ipv4/tcp.c", "tcp_push": "net/ipv4/tcp.c",
+        "tcp_shutdown": "net/ipv4/tcp.c", "tcp_recvmsg": "net/ipv4/tcp.c", "tcp_cleanup_rbuf": "net/ipv4/tcp.c",
+        "tcp_close": "net/ipv4/tcp.c", "__tcp_close": "net/ipv4/tcp.c",
+        "tcp_write_xmit": "net/ipv4/tcp_output.c", "__tcp_push_pending_frames": "net/ipv4/tcp_output.c",
+        "tcp_transmit_skb": "net/ipv4/tcp_output.c", "__tcp_transmit_skb": "net/ipv4/tcp_output.c",
+        "tcp_connect": "net/ipv4/tcp_output.c", "tcp_send_fin": "net/ipv4/tcp_output.c",
+        "tcp_send_ack": "net/ipv4/tcp_output.c", "__tcp_send_ack": "net/ipv4/tcp_output.c",
+        "tcp_send_active_reset": "net/ipv4/tcp_output.c", "ip_route_connect": "include/net/route.h",
+        "ip_route_newports": "include/net/route.h", "ip_route_output_ports": "include/net/route.h",
     ]
 }

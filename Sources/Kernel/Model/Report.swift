@@ -4,6 +4,8 @@ import Wire
 
 public enum VerdictAction: String, Sendable {
     case deliver, forward, drop, consume, queue, send, error
+    /// The socket call returned an error (`Verdict.errno`): nothing was sent.
+    case fail
 }
 
 public struct Verdict: Equatable, Sendable {
@@ -16,14 +18,17 @@ public struct Verdict: Equatable, Sendable {
     /// False when the kernel frees the skb without a tracepoint (__kfree_skb): nothing for
     /// skb:kfree_skb or skb:consume_skb to see.
     public var traced = true
-    public init(action: VerdictAction, reason: String?, function: String, detail: String) {
-        self.action = action; self.reason = reason; self.function = function; self.detail = detail
+    /// The errno a failed socket call returns (EMSGSIZE, ENETUNREACH, …).
+    public var errno: String?
+    public init(action: VerdictAction, reason: String?, function: String, detail: String, errno: String? = nil) {
+        self.action = action; self.reason = reason; self.function = function; self.detail = detail; self.errno = errno
     }
 }
 
-/// The route an input lookup attached to the skb (skb_dst), as `ip route get … iif` would say.
+/// The route a lookup attached to the skb (skb_dst), as `ip route get` would say: an input
+/// route (ip_local_deliver, ip_forward, ip_error) or, for a packet the host sends, an output one.
 public struct InputRoute: Equatable, Sendable {
-    public enum Input: Equatable, Sendable { case localDeliver, forward, error(errno: Int32) }
+    public enum Input: Equatable, Sendable { case localDeliver, forward, error(errno: Int32), output, outputError(errno: Int32) }
     public var input: Input
     public var type: RouteType
     public var table: RouteTable?

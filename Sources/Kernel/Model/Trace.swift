@@ -18,7 +18,7 @@ public final class CallTrace {
     var context: [String] = []
     /// Whether the compiler inlined a function into its caller (set from the profile): a tail
     /// call from inlined code removes the machine frame it was inlined into.
-    var isInlined: (String) -> Bool = { _ in false }
+    var isInlined: (_ fn: String, _ caller: String?) -> Bool = { _, _ in false }
     /// A function to stop at, as `b FUNCTION` in gdb.
     public var breakpoint: String?
     /// The live stack (innermost first) the first time `breakpoint` was entered.
@@ -49,7 +49,7 @@ public final class CallTrace {
     public func tailCall<T>(from frame: Frame, _ body: () -> T) -> T {
         if let i = stack.lastIndex(where: { $0.id == frame.id }) {
             var cut = i
-            while cut > 0 && isInlined(stack[cut].function) { cut -= 1 }
+            while cut > 0 && isInlined(stack[cut].function, stack[cut - 1].function) { cut -= 1 }
             stack.removeSubrange(cut...)
         }
         return body()

@@ -3,6 +3,8 @@
 // __netif_receive_skb_one_core then calls it — which is why the core function is not on the
 // stack while ip_rcv runs.
 
+import HostModel
+
 extension Kernel {
     /// The NET_RX softirq: net_rx_action → (__)napi_poll → the device's poll function.
     func net_rx_action(_ poll: () -> Void) {
@@ -59,3 +61,45 @@ extension Kernel {
     }
 }
 
+
+// The transmit half of net/core/dev.c (and net/sched/sch_generic.c's sch_direct_xmit):
+// dev_queue_xmit → __dev_queue_xmit → the qdisc (pfifo_fast: __dev_xmit_skb → sch_direct_xmit;
+// veth is noqueue) → dev_hard_start_xmit → the driver's ndo_start_xmit.
+extension Kernel {
+    /// `reachedByJump`: the caller ended with `return dev_queue_xmit(skb)` (neigh_resolve_output,
+    /// neigh_connected_output). 6.18's dev_queue_xmit is an inline wrapper, never a frame. In the
+    /// seed notes' 5.4 backtraces it keeps a frame under neigh_hh_output but leaves none on the
+    /// n->output path (neigh_output directly above __dev_queue_xmit): modelled as that build's
+    /// tail call. (No 5.4 kernel here to check why the two differ.)
+    func dev_queue_xmit(_ frame: [UInt8], dev: Interface, reachedByJump: Bool = false) {
+        let f = trace.enter("dev_queue_xmit"); defer { trace.leave(f) }
+        if reachedByJump && profile.kernel == .v5_4 {
+            trace.tailCall(from: f) { __dev_queue_xmit(frame, dev: dev) }
+        } else {
+            __dev_queue_xmit(frame, dev: dev)
+        }
+    }
+
+    func __dev_queue_xmit(_ frame: [UInt8], dev: Interface) {
+        let g = trace.enter("__dev_queue_xmit"); defer { trace.leave(g) }
+        let drv = driver(of: dev)
+        if drv == .e1000 {
+            // pfifo_fast: __dev_xmit_skb → sch_direct_xmit (the seed notes' transmit backtrace).
+            let q = trace.enter("__dev_xmit_skb"); defer { trace.leave(q) }
+            let s = trace.enter("sch_direct_xmit"); defer { trace.leave(s) }
+            dev_hard_start_xmit(frame, dev: dev, driver: drv)
+        } else {
+            dev_hard_start_xmit(frame, dev: dev, driver: drv)  // noqueue
+        }
+    }
+
+    func dev_hard_start_xmit(_ frame: [UInt8], dev: Interface, driver: DriverKind) {
+        let f = trace.enter("dev_hard_start_xmit"); defer { trace.leave(f) }
+        let xmit = driver == .e1000 ? "e1000_xmit_frame" : "veth_xmit"
+        if ownPacket {
+            handedOff(.send, function: xmit, detail: "handed to \(xmit) on \(dev.name)")
+        }
+        let g = trace.enter(xmit); trace.leave(g)
+        emitted.append(EmittedFrame(iface: dev.name, bytes: frame, why: emittingPacket ?? (transmitting ? "sent" : "forwarded")))
+    }
+}

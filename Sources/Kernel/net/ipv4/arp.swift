@@ -34,16 +34,23 @@ extension Kernel {
             let probe = SKB(frame: skb.frame, networkOffset: skb.networkOffset, dev: dev, pktType: skb.pktType, proto: .arp)
             let local = arpTargetIsLocal(probe, tip: tip, sip: sip)
             if local {
-                if !permanent { neighbours[key] = sha }  // neigh_event_ns: the asker becomes STALE
+                if !permanent {  // neigh_event_ns: the asker becomes STALE
+                    neighbours[key] = NeighbourEntry(mac: sha, state: .stale, queue: neighbours[key]?.queue ?? [])
+                }
                 let reply = ARPHeader(operation: .reply, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: tip,
                                       targetHardwareAddress: sha, targetProtocolAddress: sip).emit()
                 let frame = EthernetHeader(destination: sha, source: dev.mac ?? .zero, etherType: .arp).emit(payload: reply)
-                emitting("ARP reply") { arp_send(frame, dev: dev) }
+                emitting("ARP reply") { arp_send_dst(frame, dev: dev) }
                 consume_skb(.consume, detail: "ARP request for \(tip), ours on \(dev.name): reply sent" + (permanent ? "" : ", \(sip) learned"))
                 return
             }
         }
-        if neighbours[key] != nil && !permanent { neighbours[key] = sha }
+        if let e = neighbours[key], !permanent {
+            // A reply to our request for a PACKET_HOST frame confirms reachability.
+            // (__neigh_update keeps the old state for the same address reported STALE.)
+            let state: NUDState = op == .reply && skb.pktType == .host ? .reachable : (e.mac == sha ? e.state : .stale)
+            neigh_update(key: key, mac: sha, state: state, dev: dev)
+        }
         consume_skb(.consume, detail: op == .request
                     ? "ARP request for \(tip), not ours (no proxy ARP): nothing sent"
                     : "ARP \(op) from \(sip): neighbour entry " + (neighbours[key] != nil ? "updated" : "not created (no pending lookup)"))
@@ -62,5 +69,28 @@ extension Kernel {
             _ = fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: out)
         }
         return false
+    }
+
+    /// arp_solicit for a packet waiting on `target`: the source is the packet's own when it is
+    /// one of the device's addresses (arp_announce 0), else the device's primary address; a
+    /// broadcast request with an empty target hardware address.
+    func arp_solicit(_ skb: OutputSKB, target: IPv4Address, dev: Interface) {
+        let f = trace.enter("arp_solicit"); defer { trace.leave(f) }
+        let saddr = IPv4Address(UInt32(skb.packet[12]) << 24 | UInt32(skb.packet[13]) << 16 | UInt32(skb.packet[14]) << 8 | UInt32(skb.packet[15]))
+        let src = dev.ipv4Addresses.contains { $0.address == .v4(saddr) } ? saddr : (dev.primaryIPv4 ?? .any)
+        let req = ARPHeader(operation: .request, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: src,
+                            targetHardwareAddress: .zero, targetProtocolAddress: target).emit()
+        let frame = EthernetHeader(destination: .broadcast, source: dev.mac ?? .zero, etherType: .arp).emit(payload: req)
+        emitting("ARP request for \(target)") { arp_send_dst(frame, dev: dev) }
+    }
+
+    /// arp_send_dst → arp_xmit → NF_HOOK(ARP_OUT) → arp_xmit_finish → dev_queue_xmit.
+    func arp_send_dst(_ frame: [UInt8], dev: Interface) {
+        let f = trace.enter("arp_send_dst"); defer { trace.leave(f) }
+        let g = trace.enter("arp_xmit"); defer { trace.leave(g) }
+        NF_HOOK(.arpOut, tail: false) {
+            let h = trace.enter("arp_xmit_finish"); defer { trace.leave(h) }
+            dev_queue_xmit(frame, dev: dev)
+        }
     }
 }

@@ -32,6 +32,9 @@ extension Kernel {
         if type == 8 {
             icmp_echo(skb, request: payload)
             consume_skb(.consume, detail: "ICMP echo request answered with an echo reply")
+        } else if type == 3 {
+            let what = icmp_unreach(skb, message: payload)
+            consume_skb(.consume, detail: what)
         } else {
             consume_skb(.consume, detail: "ICMP type \(type) handled by icmp_rcv")
         }
@@ -69,14 +72,66 @@ extension Kernel {
     /// Routes and sends an ICMP message this host makes (icmp_push_reply → ip_push_pending_frames).
     func send_icmp(_ message: [UInt8], type: UInt8, to daddr: IPv4Address, from saddr: IPv4Address?, tos: UInt8, errorCode: UInt8? = nil) {
         guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: tos, proto: 1) else { return }
-        counters.inc("IcmpOutMsgs")
-        counters.inc("IcmpMsgOutType\(type)")
-        if let name = Self.icmpTypeCounter[type] { counters.inc("IcmpOut" + name) }
+        icmp_out_count(type)
         let ip = IPv4Header(source: out.source, destination: daddr, protocol: .icmp,
                             ttl: UInt8(host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64), tos: tos, ident: 0, dontFrag: false)
         let f = trace.enter("ip_push_pending_frames"); defer { trace.leave(f) }
         let g = trace.enter("ip_send_skb"); defer { trace.leave(g) }
         let what = type == 0 ? "echo reply" : "ICMP \(ICMPv4Kind(type: type, code: errorCode ?? 0))"
         emitting(what) { ip_local_out(ip.emit(payload: message), dev: out.dev, nextHop: out.nextHop) }
+    }
+
+    /// icmp_out_count: IcmpOutMsgs and the per-type counters, for every ICMP message the host
+    /// sends (its own replies, and a ping or raw socket's, counted in __ip_make_skb).
+    func icmp_out_count(_ type: UInt8) {
+        counters.inc("IcmpOutMsgs")
+        counters.inc("IcmpMsgOutType\(type)")
+        if let name = Self.icmpTypeCounter[type] { counters.inc("IcmpOut" + name) }
+    }
+
+    /// icmp_unreach (destination unreachable): the quoted header's protocol hears of it
+    /// (icmp_socket_deliver → udp_err). Fragmentation needed carries the next hop's MTU
+    /// (ip_no_pmtu_disc 0), which the UDP socket's route takes as its path MTU.
+    func icmp_unreach(_ skb: SKB, message: [UInt8]) -> String {
+        let f = trace.enter("icmp_unreach"); defer { trace.leave(f) }
+        let code = message[1]
+        let quoted = Array(message[8...])
+        guard quoted.count >= 20, quoted[0] >> 4 == 4, Int(quoted[0] & 0x0f) >= 5 else {
+            counters.inc("IcmpInErrors")
+            return "destination unreachable quoting no IPv4 header"
+        }
+        var info = 0
+        if code == 4, (host.sysctls.int("net.ipv4.ip_no_pmtu_disc") ?? 0) == 0 { info = Int(message[6]) << 8 | Int(message[7]) }
+        let qhlen = Int(quoted[0] & 0x0f) * 4
+        guard quoted.count >= qhlen + 8 else {
+            counters.inc("IcmpInErrors")
+            return "destination unreachable quoting less than the header and 8 bytes"
+        }
+        let g = trace.enter("icmp_socket_deliver"); defer { trace.leave(g) }
+        do { let r = trace.enter("raw_icmp_error"); trace.leave(r) }
+        let proto = quoted[9]
+        let qsrc = IPv4Address(UInt32(quoted[12]) << 24 | UInt32(quoted[13]) << 16 | UInt32(quoted[14]) << 8 | UInt32(quoted[15]))
+        let qdst = IPv4Address(UInt32(quoted[16]) << 24 | UInt32(quoted[17]) << 16 | UInt32(quoted[18]) << 8 | UInt32(quoted[19]))
+        guard proto == 17 else { return "destination unreachable (code \(code)) about protocol \(proto), passed to its error handler" }
+        let sport = UInt16(quoted[qhlen]) << 8 | UInt16(quoted[qhlen + 1])
+        let h = trace.enter("udp_err"); defer { trace.leave(h) }
+        let k = trace.enter("__udp4_lib_err"); defer { trace.leave(k) }
+        let socket = sendingSockets.contains(SocketKey(local: qsrc, port: sport))
+            || host.sockets.contains { $0.protocolKind == .udp && $0.localPort == sport && ($0.localAddress == nil || $0.localAddress == .v4(qsrc)) }
+        guard socket else {
+            counters.inc("IcmpInErrors")
+            return "destination unreachable (code \(code)) about UDP \(qsrc):\(sport) → \(qdst): no such socket"
+        }
+        if code == 4 && info > 0 {
+            let m = trace.enter("ipv4_sk_update_pmtu"); defer { trace.leave(m) }
+            let routeMTU = untraced { () -> Int in
+                guard case .success(let r) = ip_route_output_flow(Flow(source: qsrc, destination: qdst, iif: nil, oif: nil, proto: 17)) else { return 1500 }
+                return r.mtu
+            }
+            __ip_rt_update_pmtu(daddr: qdst, mtu: info, routeMTU: routeMTU)
+            let learned = pmtuExceptions[qdst].map { "path MTU to \(qdst) is now \($0.mtu)" } ?? "path MTU to \(qdst) unchanged"
+            return "fragmentation needed (next-hop MTU \(info)) about UDP \(qsrc):\(sport) → \(qdst): \(learned) (a route exception for \(host.sysctls.int("net.ipv4.route.mtu_expires") ?? 600) s)"
+        }
+        return "destination unreachable (code \(code)) about UDP \(qsrc):\(sport) → \(qdst): reported to its socket"
     }
 }

@@ -99,6 +99,7 @@ extension Kernel {
             case .localDeliver: ip_local_deliver(skb)
             case .forward: ip_forward(skb)
             case .error(let errno): ip_error(skb, errno: errno)
+            case .output, .outputError: break   // an output route is never an input skb's dst
             }
         }
     }

@@ -1,72 +1,122 @@
-// net/ipv4/ip_output.c, include/net/neighbour.h, net/core/dev.c (transmit) — modelled: 6.18, 5.4.
-// The output half every emitted packet takes: ip_output → NF_HOOK(POST_ROUTING) →
-// ip_finish_output → __ip_finish_output → ip_finish_output2 → neigh_output →
-// dev_queue_xmit → __dev_queue_xmit → dev_hard_start_xmit → the driver's ndo_start_xmit.
+// net/ipv4/ip_output.c — modelled: 6.18 (checked: stacks at net_dev_start_xmit for UDP, ping,
+// raw and TCP sends, fragments cut by ip_do_fragment), 5.4 (the seed notes' two transmit
+// backtraces). The output half every packet takes, the host's own and forwarded ones:
+//
+//   ip_local_out → __ip_local_out → nf_hook(LOCAL_OUT) → dst_output → ip_output
+//   ip_output → NF_HOOK_COND(POST_ROUTING) → ip_finish_output → __ip_finish_output
+//     → ip_finish_output2 | ip_finish_output_gso | ip_fragment → ip_do_fragment → ip_finish_output2
+//   ip_finish_output2 → neigh_output (net/core/neighbour.c) → dev_queue_xmit (net/core/dev.c)
+//
+// ip_local_out ends in a tail call of dst_output (no frame of it on either kernel's stacks), and
+// so does __ip_finish_output (5.4's gdb shows ip_finish_output calling ip_finish_output2).
 import HostModel
 import Wire
+
+/// An skb on its way out, with what the output path reads from it and its dst.
+struct OutputSKB {
+    var packet: [UInt8]
+    var dev: Interface?
+    var nextHop: IPv4Address
+    /// ip_skb_dst_mtu; nil: the device MTU.
+    var mtu: Int? = nil
+    /// skb->ignore_df: a local socket below IP_PMTUDISC_DO may be fragmented despite DF.
+    var ignoreDF = false
+    /// Built by __ip_append_data as a frag_list of MTU-sized pieces: ip_do_fragment's fast path.
+    var fragList = false
+    /// gso_size of a TCP segment larger than the MTU (TSO/GSO: the device cuts it).
+    var gsoSize: Int? = nil
+    /// The route is a broadcast one (RTN_BROADCAST).
+    var broadcast = false
+}
 
 extension Kernel {
     /// ip_local_out for packets this host makes (ICMP, RST, SYN-ACK): LOCAL_OUT, then ip_output.
     func ip_local_out(_ packet: [UInt8], dev: Interface?, nextHop: IPv4Address) {
+        ip_local_out(OutputSKB(packet: packet, dev: dev, nextHop: nextHop))
+    }
+
+    func ip_local_out(_ skb: OutputSKB) {
         let f = trace.enter("ip_local_out"); defer { trace.leave(f) }
+        guard __ip_local_out(skb) else { return }
+        dst_output(skb)
+    }
+
+    /// Counts the request, sets tot_len and the header checksum, runs LOCAL_OUT.
+    func __ip_local_out(_ skb: OutputSKB) -> Bool {
+        let f = trace.enter("__ip_local_out"); defer { trace.leave(f) }
         counters.inc("IpOutRequests")
-        let g = trace.enter("__ip_local_out"); defer { trace.leave(g) }
-        NF_HOOK(.localOut) {
-            let h = trace.enter("dst_output"); defer { trace.leave(h) }
-            ip_output(packet, dev: dev, nextHop: nextHop, forwarded: false)
-        }
+        return nf_hook(.localOut)
+    }
+
+    /// dst_output: skb_dst(skb)->output, which is ip_output for every route modelled. Inlined
+    /// into ip_local_out, whose last act this indirect call is: a jump, so neither frame stays
+    /// (`tail`). As NF_HOOK's okfn in raw_send_hdrinc it is an ordinary call.
+    func dst_output(_ skb: OutputSKB, tail: Bool = true) {
+        let f = trace.enter("dst_output"); defer { trace.leave(f) }
+        if tail { trace.tailCall(from: f) { ip_output(skb) } } else { ip_output(skb) }
     }
 
     func ip_output(_ packet: [UInt8], dev: Interface?, nextHop: IPv4Address, forwarded: Bool, mtu: Int? = nil) {
+        ip_output(OutputSKB(packet: packet, dev: dev, nextHop: nextHop, mtu: mtu))
+    }
+
+    func ip_output(_ skb: OutputSKB) {
         let f = trace.enter("ip_output"); defer { trace.leave(f) }
-        NF_HOOK(.postRouting) {
+        NF_HOOK_COND(.postRouting, tail: false) {   // okfn ip_finish_output is inlined: no call
             let g = trace.enter("ip_finish_output"); defer { trace.leave(g) }
-            let h = trace.enter("__ip_finish_output"); defer { trace.leave(h) }
-            let limit = mtu ?? dev?.mtu ?? 1500
-            if packet.count > limit {
-                ip_fragment(packet, mtu: limit, dev: dev, nextHop: nextHop)
+            __ip_finish_output(skb)
+        }
+    }
+
+    func __ip_finish_output(_ skb: OutputSKB) {
+        let f = trace.enter("__ip_finish_output"); defer { trace.leave(f) }
+        let mtu = skb.mtu ?? skb.dev?.mtu ?? 1500
+        trace.tailCall(from: f) {
+            if let gso = skb.gsoSize {
+                ip_finish_output_gso(skb, mtu: mtu, gsoSize: gso)
+            } else if skb.packet.count > mtu {
+                ip_fragment(skb, mtu: mtu)
             } else {
-                ip_finish_output2(packet, dev: dev, nextHop: nextHop)
+                ip_finish_output2(skb)
             }
         }
     }
 
-    /// ip_fragment: a packet over the MTU. With DF it cannot be cut (ICMP fragmentation needed
-    /// to the sender); without, ip_do_fragment cuts it.
-    func ip_fragment(_ packet: [UInt8], mtu: Int, dev: Interface?, nextHop: IPv4Address) {
-        let f = trace.enter("ip_fragment"); defer { trace.leave(f) }
-        if packet[6] & 0x40 != 0 {
-            counters.inc("IpFragFails")
-            kfree_skb_reason("NOT_SPECIFIED", detail: "\(packet.count) bytes with DF over the \(mtu)-byte MTU: cannot fragment")
-            return
-        }
-        ip_do_fragment(packet, mtu: mtu, dev: dev, nextHop: nextHop)
+    /// A GSO packet whose segments fit the MTU goes out whole; the device (TSO) or
+    /// validate_xmit_skb cuts it into gso_size segments.
+    func ip_finish_output_gso(_ skb: OutputSKB, mtu: Int, gsoSize: Int) {
+        let f = trace.enter("ip_finish_output_gso"); defer { trace.leave(f) }
+        ip_finish_output2(skb)
     }
 
-    /// ip_do_fragment (slow path): fragments of (MTU − header) & ~7 bytes at their offsets; MF on
-    /// all but the last unless the packet was itself a non-last fragment; options a fragment
-    /// must not carry (not "copied") become NOPs after the first (ip_options_fragment).
-    func ip_do_fragment(_ packet: [UInt8], mtu: Int, dev: Interface?, nextHop: IPv4Address) {
+    /// ip_fragment: a packet over the MTU. With DF it is cut only when the socket allows
+    /// (skb->ignore_df); else fragmentation needed goes back to the sender.
+    func ip_fragment(_ skb: OutputSKB, mtu: Int) {
+        let f = trace.enter("ip_fragment"); defer { trace.leave(f) }
+        if skb.packet[6] & 0x40 != 0 && !skb.ignoreDF {
+            counters.inc("IpFragFails")
+            kfree_skb_reason("NOT_SPECIFIED", detail: "\(skb.packet.count) bytes with DF over the \(mtu)-byte MTU: cannot fragment")
+            return
+        }
+        ip_do_fragment(skb, mtu: mtu)
+    }
+
+    /// ip_do_fragment: fragments of (MTU − header) & ~7 bytes at their offsets; MF on all but the
+    /// last unless the packet was itself a non-last fragment; options a fragment must not carry
+    /// (not "copied") become NOPs after the first (ip_options_fragment). A frag_list built by
+    /// __ip_append_data takes the fast path, whose cuts are the same and which frees nothing;
+    /// the slow path copies into new skbs and frees the original (consume_skb).
+    func ip_do_fragment(_ skb: OutputSKB, mtu: Int) {
         let f = trace.enter("ip_do_fragment"); defer { trace.leave(f) }
+        let packet = skb.packet
         let hlen = Int(packet[0] & 0x0f) * 4
         let origOffset = (Int(packet[6] & 0x1f) << 8 | Int(packet[7])) * 8
         let origMore = packet[6] & 0x20 != 0
         let data = Array(packet[hlen...])
         let step = (mtu - hlen) & ~7
-        var laterHeader = Array(packet[..<hlen])
-        if hlen > 20 {
-            var i = 20
-            while i < hlen {
-                let t = laterHeader[i]
-                if t == 0 { break }
-                if t == 1 { i += 1; continue }
-                let len = i + 1 < hlen ? max(2, Int(laterHeader[i + 1])) : 1
-                if t & 0x80 == 0 { for j in i..<min(hlen, i + len) { laterHeader[j] = 1 } }
-                i += len
-            }
-        }
+        let laterHeader = ip_options_fragment(Array(packet[..<hlen]))
         var pos = 0
-        var pieces = 0
+        var pieces: [String] = []
         while pos < data.count {
             let len = min(step, data.count - pos)
             var h = pos == 0 ? Array(packet[..<hlen]) : laterHeader
@@ -79,44 +129,49 @@ extension Kernel {
             h[10] = 0; h[11] = 0
             let c = h.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
             h[10] = UInt8(c >> 8); h[11] = UInt8(c & 0xff)
+            var piece = skb
+            piece.packet = h + data[pos..<(pos + len)]
+            ip_finish_output2(piece)
             counters.inc("IpFragCreates")
-            ip_finish_output2(h + data[pos..<(pos + len)], dev: dev, nextHop: nextHop)
+            pieces.append("\(origOffset + pos)+\(len)\(more ? " MF" : "")")
             pos += len
-            pieces += 1
         }
         counters.inc("IpFragOKs")
-        let name = "\(IPv4Address(UInt32(packet[12]) << 24 | UInt32(packet[13]) << 16 | UInt32(packet[14]) << 8 | UInt32(packet[15]))) > "
-            + "\(IPv4Address(UInt32(packet[16]) << 24 | UInt32(packet[17]) << 16 | UInt32(packet[18]) << 8 | UInt32(packet[19]))) id 0x"
-            + String(UInt16(packet[4]) << 8 | UInt16(packet[5]), radix: 16)
-        fragmentReport = FragmentReport(datagram: name, offset: origOffset, length: data.count, more: origMore,
-                                        outcome: "fragmented", detail: "cut into \(pieces) fragments of at most \(step) bytes for the \(mtu)-byte MTU of \(dev?.name ?? "?")")
-        sideEnd("consume_skb", reason: nil)
+        let ip = packet.withUnsafeBytes { IPv4Packet.parseFixedHeader($0).value! }
+        let name = "\(ip.source) > \(ip.destination) id 0x" + String(ip.ident, radix: 16)
+        fragmentReport = FragmentReport(datagram: name, offset: origOffset, length: data.count, more: origMore, outcome: "fragmented",
+                                        detail: "\(pieces.count) fragments for the \(mtu)-byte MTU of \(skb.dev?.name ?? "?") (offset+length): "
+                                            + pieces.joined(separator: ", ") + (skb.fragList ? " (fast path: the socket's frag_list)" : ""))
+        if !skb.fragList { sideEnd("consume_skb", reason: nil) }
     }
 
-    func ip_finish_output2(_ packet: [UInt8], dev: Interface?, nextHop: IPv4Address) {
-        let f = trace.enter("ip_finish_output2"); defer { trace.leave(f) }
-        guard let dev else { return }
-        counters.inc("IpOutTransmits")
-        counters.inc("IpExtOutOctets", by: packet.count)
-        let n = trace.enter("neigh_output"); defer { trace.leave(n) }
-        if let mac = neighbours[NeighbourKey(device: dev.name, address: nextHop)] {
-            let h = trace.enter("neigh_hh_output"); defer { trace.leave(h) }
-            let frame = EthernetHeader(destination: mac, source: dev.mac ?? .zero, etherType: .ipv4).emit(payload: packet)
-            dev_queue_xmit(frame, dev: dev)
-        } else {
-            // No neighbour: neigh_resolve_output queues the packet and sends an ARP request.
-            let r = trace.enter("neigh_resolve_output"); defer { trace.leave(r) }
-            let src = dev.primaryIPv4 ?? .any
-            let req = ARPHeader(operation: .request, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: src,
-                                targetHardwareAddress: .zero, targetProtocolAddress: nextHop).emit()
-            let frame = EthernetHeader(destination: .broadcast, source: dev.mac ?? .zero, etherType: .arp).emit(payload: req)
-            emitting("ARP request for \(nextHop): the packet waits in the neighbour queue") { arp_send(frame, dev: dev) }
+    /// ip_options_fragment: the header of the second and later fragments, where each option
+    /// without the copied flag is overwritten with NOPs.
+    func ip_options_fragment(_ header: [UInt8]) -> [UInt8] {
+        var h = header
+        var i = 20
+        while i < h.count {
+            let t = h[i]
+            if t == 0 { break }
+            if t == 1 { i += 1; continue }
+            let len = i + 1 < h.count ? max(2, Int(h[i + 1])) : 1
+            if t & 0x80 == 0 { for j in i..<min(h.count, i + len) { h[j] = 1 } }
+            i += len
         }
+        return h
     }
 
-    func arp_send(_ frame: [UInt8], dev: Interface) {
-        let f = trace.enter("arp_send_dst"); defer { trace.leave(f) }
-        dev_queue_xmit(frame, dev: dev)
+    /// Counts the packet out and hands it to the neighbour for its next hop.
+    func ip_finish_output2(_ skb: OutputSKB) {
+        let f = trace.enter("ip_finish_output2"); defer { trace.leave(f) }
+        guard let dev = skb.dev else { return }
+        if skb.broadcast {
+            counters.inc("IpExtOutBcastPkts")
+            counters.inc("IpExtOutBcastOctets", by: skb.packet.count)
+        }
+        counters.inc("IpOutTransmits")
+        counters.inc("IpExtOutOctets", by: skb.packet.count)
+        neigh_output(skb, dev: dev)
     }
 
     /// Runs `body` for a packet this host makes (a reply, an ARP request): the hooks it crosses
@@ -128,38 +183,106 @@ extension Kernel {
         emittingPacket = outer
     }
 
-    func dev_queue_xmit(_ frame: [UInt8], dev: Interface) {
-        let f = trace.enter("dev_queue_xmit"); defer { trace.leave(f) }
-        let g = trace.enter("__dev_queue_xmit"); defer { trace.leave(g) }
-        let drv = driver(of: dev)
-        if drv == .e1000 {
-            // pfifo_fast: __dev_xmit_skb → sch_direct_xmit (the seed notes' transmit backtrace).
-            let q = trace.enter("__dev_xmit_skb"); defer { trace.leave(q) }
-            let s = trace.enter("sch_direct_xmit"); defer { trace.leave(s) }
-            dev_hard_start_xmit(frame, dev: dev, driver: drv)
-        } else {
-            dev_hard_start_xmit(frame, dev: dev, driver: drv)  // noqueue
+    /// ip_make_skb (an uncorked UDP send): __ip_append_data lays the data out in MTU-sized
+    /// pieces, __ip_make_skb puts the IP header on. Nil when the socket call fails (EMSGSIZE).
+    func ip_make_skb(_ p: OutgoingPacket, transport: [UInt8], route rt: OutputRoute, options: SendOptions) -> OutputSKB? {
+        let f = trace.enter("ip_make_skb"); defer { trace.leave(f) }
+        let mtu = options.pmtudisc.usesPMTU ? rt.mtu : rt.dev.mtu
+        guard __ip_append_data(length: transport.count, headerLength: p.headerLength, mtu: mtu, destination: p.destination, options: options) else { return nil }
+        return __ip_make_skb(p, transport: transport, route: rt, mtu: mtu, options: options)
+    }
+
+    /// ip_append_data (ping and raw sockets, and corked UDP): the same layout, queued on the socket.
+    func ip_append_data(_ p: OutgoingPacket, transport: [UInt8], route rt: OutputRoute, options: SendOptions) -> Bool {
+        let f = trace.enter("ip_append_data"); defer { trace.leave(f) }
+        let mtu = options.pmtudisc.usesPMTU ? rt.mtu : rt.dev.mtu
+        return __ip_append_data(length: transport.count, headerLength: p.headerLength, mtu: mtu, destination: p.destination, options: options)
+    }
+
+    /// The size check of __ip_append_data: at IP_PMTUDISC_DO or PROBE nothing over the MTU may be
+    /// sent (EMSGSIZE, and ip_local_error queues the MTU for IP_RECVERR); below, up to IP_MAX_MTU.
+    func __ip_append_data(length: Int, headerLength: Int, mtu: Int, destination: IPv4Address, options: SendOptions) -> Bool {
+        let f = trace.enter("__ip_append_data"); defer { trace.leave(f) }
+        let maxNonFragSize = options.pmtudisc.ignoresDF ? 0xFFF0 : mtu
+        if length > maxNonFragSize - headerLength {
+            let g = trace.enter("ip_local_error"); trace.leave(g)
+            sendFailed("EMSGSIZE", function: "__ip_append_data",
+                       detail: "\(length) bytes do not fit the \(maxNonFragSize - headerLength) the "
+                        + (options.pmtudisc.ignoresDF ? "IP maximum leaves" : "\(mtu)-byte MTU to \(destination) leaves, and the socket forbids fragments (\(options.pmtudisc.constantName))"))
+            return false
         }
+        return true
     }
 
-    func dev_hard_start_xmit(_ frame: [UInt8], dev: Interface, driver: DriverKind) {
-        let f = trace.enter("dev_hard_start_xmit"); defer { trace.leave(f) }
-        let g = trace.enter(driver == .e1000 ? "e1000_xmit_frame" : "veth_xmit"); trace.leave(g)
-        emitted.append(EmittedFrame(iface: dev.name, bytes: frame, why: emittingPacket ?? "forwarded"))
+    /// __ip_make_skb: the IP header. DF at IP_PMTUDISC_DO and PROBE, and at WANT when the
+    /// datagram fits the path MTU and the route MTU is not locked (ip_dont_fragment).
+    func __ip_make_skb(_ p: OutgoingPacket, transport: [UInt8], route rt: OutputRoute, mtu: Int, options: SendOptions) -> OutputSKB {
+        let f = trace.enter("__ip_make_skb"); defer { trace.leave(f) }
+        let total = p.headerLength + transport.count
+        let df: Bool
+        switch options.pmtudisc {
+        case .do, .probe: df = true
+        case .want: df = total <= rt.mtu && !rt.mtuLocked
+        case .dont: df = false
+        }
+        var h = p.header
+        h[1] = p.tos
+        h[2] = UInt8(total >> 8); h[3] = UInt8(total & 0xff)
+        h[6] = df ? 0x40 : 0; h[7] = 0
+        h[8] = p.ttl
+        h[12...15] = rt.source.bytes[...]
+        h[10] = 0; h[11] = 0
+        let c = h.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
+        h[10] = UInt8(c >> 8); h[11] = UInt8(c & 0xff)
+        if p.proto == 1, let type = transport.first { icmp_out_count(type) }
+        return OutputSKB(packet: h + transport, dev: rt.dev, nextHop: rt.nextHop, mtu: mtu, ignoreDF: options.pmtudisc.ignoresDF,
+                         fragList: total > mtu, broadcast: rt.type == .broadcast)
     }
 
-    /// The output route for a packet this host makes (ip_route_output_key): device, next hop
-    /// and the source address the route prefers.
-    func ip_route_output(daddr: IPv4Address, saddr: IPv4Address?, tos: UInt8, proto: UInt8) -> (dev: Interface, nextHop: IPv4Address, source: IPv4Address)? {
-        let f = trace.enter("ip_route_output_key"); defer { trace.leave(f) }
-        let lo = host.interfaces.first { $0.isLoopback }
-        guard case .success(let res) = fib_lookup(Flow(source: saddr ?? .any, destination: daddr, iif: lo, oif: nil, tos: tos & 0x1c, proto: proto)),
-              res.route.type == .unicast || res.route.type == .local,
-              let devName = res.route.device, let dev = host.interface(named: devName) else { return nil }
-        var hop = daddr
-        if case .v4(let g)? = res.route.gateway { hop = g }
-        var src = saddr ?? dev.primaryIPv4 ?? .any
-        if saddr == nil, case .v4(let p)? = res.route.preferredSource { src = p }
-        return (dev, hop, src)
+    /// ip_send_skb: ip_local_out for an skb a socket built.
+    func ip_send_skb(_ skb: OutputSKB) {
+        let f = trace.enter("ip_send_skb"); defer { trace.leave(f) }
+        ip_local_out(skb)
+    }
+
+    /// ip_push_pending_frames: the socket's queued data as one skb (ip_finish_skb →
+    /// __ip_make_skb), sent by ip_send_skb.
+    func ip_push_pending_frames(_ p: OutgoingPacket, transport: [UInt8], route rt: OutputRoute, options: SendOptions) {
+        let f = trace.enter("ip_push_pending_frames"); defer { trace.leave(f) }
+        let mtu = options.pmtudisc.usesPMTU ? rt.mtu : rt.dev.mtu
+        let skb = __ip_make_skb(p, transport: transport, route: rt, mtu: mtu, options: options)
+        ip_send_skb(skb)
+    }
+
+    /// __ip_queue_xmit (TCP): the socket's cached route, else ip_route_output_ports; DF unless
+    /// the route MTU is locked; then ip_local_out.
+    func __ip_queue_xmit(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
+        let q = trace.enter("ip_queue_xmit"); defer { trace.leave(q) }
+        let f = trace.enter("__ip_queue_xmit"); defer { trace.leave(f) }
+        let rt: OutputRoute
+        if let cached = tcpSendRoutes[key] {
+            rt = cached
+            outputRoute = cached.report
+        } else {
+            let g = trace.enter("ip_route_output_ports"); defer { trace.leave(g) }
+            switch ip_route_output_flow(Flow(source: p.source, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: 6,
+                                             sport: key.localPort, dport: key.peerPort)) {
+            case .failure(let e):
+                counters.inc("IpOutNoRoutes")
+                sendFailed(Self.errnoName(e.errno), function: "__ip_queue_xmit", detail: "no route to \(p.destination)")
+                return
+            case .success(let r): rt = r; tcpSendRoutes[key] = r
+            }
+        }
+        var h = p.header
+        let total = p.headerLength + segment.count
+        h[2] = UInt8(total >> 8); h[3] = UInt8(total & 0xff)
+        h[6] = rt.mtuLocked ? 0 : 0x40; h[7] = 0
+        h[10] = 0; h[11] = 0
+        let c = h.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
+        h[10] = UInt8(c >> 8); h[11] = UInt8(c & 0xff)
+        var skb = OutputSKB(packet: h + segment, dev: rt.dev, nextHop: rt.nextHop, mtu: rt.mtu)
+        if total > rt.mtu { skb.gsoSize = rt.mtu - p.headerLength - Int(segment[12] >> 4) * 4 }
+        ip_local_out(skb)
     }
 }

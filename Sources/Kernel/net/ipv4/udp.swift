@@ -63,3 +63,61 @@ extension Kernel {
         return best.map { "udp \($0.localAddress?.description ?? "0.0.0.0"):\($0.localPort)" }
     }
 }
+
+// The sending half of net/ipv4/udp.c — modelled: 6.18 (checked: the stack at
+// net_dev_start_xmit, fragments and EMSGSIZE against the kernel in a namespace), 5.4 (the seed
+// notes' backtraces). udp_sendmsg → ip_route_output_flow → ip_make_skb (uncorked: the lockless
+// path; MSG_MORE/UDP_CORK would take ip_append_data) → udp_send_skb → ip_send_skb.
+extension Kernel {
+    func udp_sendmsg(_ p: OutgoingPacket, options: SendOptions) {
+        let f = trace.enter("udp_sendmsg"); defer { trace.leave(f) }
+        let datagram = p.payload
+        let sport = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
+        let dport = UInt16(datagram[2]) << 8 | UInt16(datagram[3])
+        let data = Array(datagram[8...])
+        sendingSockets.insert(SocketKey(local: p.source, port: sport))
+        // The socket is bound to the source address only when the route would not choose it.
+        let bound = boundSource(p, proto: 17, sport: sport, dport: dport, bind: options.bind)
+        socketDescription = "udp \(p.source):\(sport) → \(p.destination):\(dport)" + (bound == .any ? "" : " (bound to \(bound))")
+            + ", \(options.pmtudisc.constantName)"
+        let rt: OutputRoute
+        switch ip_route_output_flow(Flow(source: bound, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: 17, sport: sport, dport: dport)) {
+        case .failure(let e):
+            if e.errno == ENETUNREACH { counters.inc("IpOutNoRoutes") }
+            sendFailed(Self.errnoName(e.errno), function: "ip_route_output_flow", detail: routeFailure(e, to: p.destination))
+            return
+        case .success(let r): rt = r
+        }
+        var header = UDPHeader(sourcePort: sport, destinationPort: dport)
+        header.checksumOverride = nil
+        let pseudo = IPv4Header(source: rt.source, destination: p.destination, protocol: .udp)
+        let transport = header.emit(payload: data, pseudoHeader: pseudo.pseudoHeaderSum)
+        guard let skb = ip_make_skb(p, transport: transport, route: rt, options: options) else { return }
+        udp_send_skb(skb)
+    }
+
+    func udp_send_skb(_ skb: OutputSKB) {
+        let f = trace.enter("udp_send_skb"); defer { trace.leave(f) }
+        ip_send_skb(skb)
+        if end?.verdict.action != .drop { counters.inc("UdpOutDatagrams") }
+    }
+
+    /// The address a socket sending `p` is bound to: none (0.0.0.0) when the route picks the
+    /// packet's own source anyway, else that source. Decided without tracing (the kernel makes
+    /// one lookup, with the socket's binding).
+    func boundSource(_ p: OutgoingPacket, proto: UInt8, sport: UInt16 = 0, dport: UInt16 = 0, bind: Bool = false) -> IPv4Address {
+        if bind { return p.source }
+        let fl = Flow(source: .any, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: proto, sport: sport, dport: dport)
+        let chosen = untraced { () -> IPv4Address? in
+            guard case .success(let r) = ip_route_output_flow(fl) else { return nil }
+            return r.source
+        }
+        return chosen == nil || chosen == p.source ? .any : p.source
+    }
+
+    func routeFailure(_ e: FibError, to daddr: IPv4Address) -> String {
+        if e.errno == ENETUNREACH { return "no route to \(daddr)" }
+        let type = e.route?.type.rawValue ?? "rule"
+        return "\(type) route to \(daddr)" + (e.table.map { " in table \($0)" } ?? "") + (e.rule.map { " (rule \($0.priority))" } ?? "")
+    }
+}

@@ -14,9 +14,26 @@ extension Kernel {
     /// function, the call to okfn is a tail call and the caller's frame is gone (`tail`). Where
     /// okfn is itself inlined (ip_rcv_finish into ip_rcv) there is no call at all.
     @discardableResult
-    func NF_HOOK<T>(_ hook: NFHook, tail: Bool = true, _ okfn: () -> T) -> T {
-        let f = trace.enter("NF_HOOK"); defer { trace.leave(f) }
+    func NF_HOOK<T>(_ hook: NFHook, tail: Bool = true, name: String = "NF_HOOK", _ okfn: () -> T) -> T {
+        let f = trace.enter(name); defer { trace.leave(f) }
         hooks.append(HookPass(hook: hook.rawValue, verdict: "accept", packet: emittingPacket))
         return tail ? trace.tailCall(from: f) { okfn() } : okfn()
+    }
+}
+
+extension Kernel {
+    /// NF_HOOK_COND (ip_output's POST_ROUTING): NF_HOOK unless the packet was rerouted after
+    /// an earlier pass (IPSKB_REROUTED; not modelled, so always).
+    @discardableResult
+    func NF_HOOK_COND<T>(_ hook: NFHook, tail: Bool = true, _ okfn: () -> T) -> T {
+        NF_HOOK(hook, tail: tail, name: "NF_HOOK_COND", okfn)
+    }
+
+    /// nf_hook: the hook alone; true (the kernel's 1) when the caller should go on to okfn
+    /// itself (__ip_local_out returns it, and ip_local_out calls dst_output).
+    func nf_hook(_ hook: NFHook) -> Bool {
+        let f = trace.enter("nf_hook"); defer { trace.leave(f) }
+        hooks.append(HookPass(hook: hook.rawValue, verdict: "accept", packet: emittingPacket))
+        return true
     }
 }

@@ -1,0 +1,1 @@
+replay --tx Fixtures/tx/icmp-echo.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+replay --tx Fixtures/tx/raw-ip.pcap --host Fixtures/hosts/netns-h

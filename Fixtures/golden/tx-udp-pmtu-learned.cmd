@@ -1,0 +1,1 @@
+replay --tx Fixtures/tx/udp-pmtu-learned.pcap --host Fixtures/hosts/netns-h

@@ -1,0 +1,1 @@
+replay --tx Fixtures/tx/udp-small.pcap --host Fixtures/hosts/netns-h --format json

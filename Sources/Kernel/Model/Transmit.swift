@@ -1,0 +1,137 @@
+// The transmit entry (tracer replay --tx, and frames a capture shows the host sending): each
+// IPv4 packet is taken as what an application handed to a socket, and the socket is the one the
+// kernel would use for its protocol:
+//
+//   UDP                         → udp_sendmsg (sendto | sendmsg | sendmmsg)
+//   TCP SYN / data / FIN / ACK  → tcp_v4_connect | tcp_sendmsg | tcp_shutdown | tcp_send_ack
+//   ICMP echo request           → ping_v4_sendmsg (ping_group_range allows it) | raw_sendmsg
+//   anything else, or a source
+//   address not the host's own  → raw_sendmsg with IP_HDRINCL (raw_send_hdrinc)
+//
+// Fragments in the capture are gathered first: the application sent the datagram whole.
+import HostModel
+import Wire
+
+/// An IPv4 packet as the capture shows the host sending it.
+struct OutgoingPacket {
+    var bytes: [UInt8]
+    var headerLength: Int
+    var source: IPv4Address
+    var destination: IPv4Address
+    var proto: UInt8
+    var tos: UInt8
+    var ttl: UInt8
+    var ident: UInt16
+    var header: [UInt8] { Array(bytes[..<headerLength]) }
+    var options: [UInt8] { Array(bytes[20..<headerLength]) }
+    /// The transport header and data.
+    var payload: [UInt8] { Array(bytes[headerLength...]) }
+}
+
+/// Why a frame is not something a socket call sends.
+struct NotSent: Error { var why: String }
+
+extension Kernel {
+    public func transmit(frame: [UInt8], linkType: LinkType, iface: Interface?, time: Double = 0, breakpoint: String? = nil,
+                         options: SendOptions = SendOptions()) -> FrameReport {
+        let timerEnds = beginFrame(time: time, breakpoint: breakpoint)
+        transmitting = true
+        defer { transmitting = false }
+        switch outgoingPacket(frame, linkType: linkType) {
+        case .failure(let e):
+            end = (Verdict(action: .error, reason: nil, function: "", detail: e.why), [])
+        case .success(let p):
+            if let whole = gatherFragments(p) {
+                sendFromSocket(whole, options: options)
+                describeSend()
+            }
+        }
+        return finishFrame(route: outputRoute, iface: iface?.name ?? outputRoute?.device ?? "?", timerEnds: timerEnds)
+    }
+
+    func outgoingPacket(_ frame: [UInt8], linkType: LinkType) -> Result<OutgoingPacket, NotSent> {
+        frame.withUnsafeBytes { bytes -> Result<OutgoingPacket, NotSent> in
+            guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else {
+                return .failure(NotSent(why: "shorter than its link-layer header: not modelled"))
+            }
+            switch link.networkProtocol {
+            case .ipv4: break
+            case .arp: return .failure(NotSent(why: "ARP the host sends comes from its neighbour layer (arp_solicit, arp_process), not from a socket: not replayed"))
+            default: return .failure(NotSent(why: "\(link.networkProtocol) from this host: only IPv4 transmission is modelled"))
+            }
+            let net = UnsafeRawBufferPointer(rebasing: bytes[link.networkOffset...])
+            guard case .success(let ip) = IPv4Packet.parse(net), ip.version == 4, ip.headerLength >= 20,
+                  Int(ip.totalLength) >= ip.headerLength, Int(ip.totalLength) <= net.count else {
+                return .failure(NotSent(why: "not a well-formed IPv4 packet: no socket call produces it"))
+            }
+            let packet = Array(net.prefix(Int(ip.totalLength)))
+            return .success(OutgoingPacket(bytes: packet, headerLength: ip.headerLength, source: ip.source, destination: ip.destination,
+                                           proto: ip.protocolNumber, tos: ip.tos, ttl: ip.ttl, ident: ip.ident))
+        }
+    }
+
+    /// A fragment is held until its datagram is whole; then the datagram is sent.
+    func gatherFragments(_ p: OutgoingPacket) -> OutgoingPacket? {
+        let flags = p.bytes[6]
+        let offset = (Int(flags & 0x1f) << 8 | Int(p.bytes[7])) * 8
+        let more = flags & 0x20 != 0
+        guard more || offset != 0 else { return p }
+        let key = TxFragments.Key(source: p.source, destination: p.destination, id: p.ident, proto: p.proto)
+        guard let whole = txFragments.add(key, header: p.header, offset: offset, more: more, payload: p.payload) else {
+            end = (Verdict(action: .queue, reason: nil, function: "",
+                           detail: "fragment (bytes \(offset)–\(offset + p.payload.count)) of a datagram the host sends: the application sent it whole; it is explained with its last fragment"), [])
+            return nil
+        }
+        var q = p
+        q.bytes = whole
+        return q
+    }
+
+    /// The socket the packet comes from, by protocol (see the table at the top of this file).
+    func sendFromSocket(_ p: OutgoingPacket, options: SendOptions) {
+        let ownSource = p.source == .any || host.interfaces.contains { $0.ipv4Addresses.contains { $0.address == .v4(p.source) } }
+        let payload = p.payload
+        if !ownSource {
+            socketDescription = "raw IPPROTO_RAW (IP_HDRINCL): \(p.source) is not one of the host's addresses"
+            sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: true, options: options) } }
+            return
+        }
+        switch p.proto {
+        case 17 where payload.count >= 8:
+            sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { udp_sendmsg(p, options: options) } }
+        case 6 where payload.count >= 20:
+            tcp_send(p)
+        case 1 where payload.first == 8:
+            if pingSocketsAllowed {
+                sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { ping_v4_sendmsg(p, options: options) } }
+            } else {
+                socketDescription = "raw IPPROTO_ICMP (net.ipv4.ping_group_range allows no ping sockets)"
+                sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: false, options: options) } }
+            }
+        default:
+            socketDescription = "raw IPPROTO_RAW (IP_HDRINCL)"
+            sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: true, options: options) } }
+        }
+    }
+
+    /// ping_group_range "low high": ping sockets exist for groups in the range (root's, 0, here).
+    var pingSocketsAllowed: Bool {
+        let r = (host.sysctls["net.ipv4.ping_group_range"] ?? "1\t0").split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }
+        return r.count == 2 && r[0] <= 0 && 0 <= r[1]
+    }
+
+    /// A sent packet's verdict names every frame of it that left (fragments included).
+    func describeSend() {
+        guard let e = end, e.verdict.action == .send else { return }
+        let own = emitted.filter { $0.why == "sent" }
+        let devs = Set(own.map(\.iface)).sorted().joined(separator: ", ")
+        end?.verdict.detail = own.count == 1 ? "handed to \(e.verdict.function) on \(devs)"
+            : "\(own.count) frames handed to \(e.verdict.function) on \(devs)"
+    }
+
+    /// The socket call failed: nothing was sent and the application gets `errno`.
+    func sendFailed(_ errno: String, function: String, detail: String) {
+        guard end == nil else { return }
+        end = (Verdict(action: .fail, reason: nil, function: function, detail: detail, errno: errno), visibleStack())
+    }
+}

@@ -1,0 +1,75 @@
+// The transmit-path cases (issue 4): captures of what the host of Fixtures/hosts/netns-h sends
+// (eth0 02:00:00:00:00:01 10.1.0.2/24, gateway 10.1.0.1 at 02:00:00:00:00:fe; eth1 MTU 1400;
+// 10.9.0.0/16 with route MTU 1280; 10.70.0.0/16 policy-routed to eth1; blackhole 10.66/16,
+// unreachable 10.67/16, prohibit 10.68/16). `tracer replay --tx` explains each as an
+// application's send. `udp-no-route` is for Fixtures/hosts/netns-h-nodefault (no default route);
+// `seed-udp` for the embedded default host (the seed notes' transmit backtraces).
+import Capture
+import Wire
+
+typealias TransmitCase = CaptureCase
+
+func transmitCases() -> [TransmitCase] {
+    let h = IPv4Address(10, 1, 0, 2), gw = IPv4Address(10, 1, 0, 1)
+    let hostMAC = MACAddress(0x02, 0, 0, 0, 0, 0x01), gwMAC = MACAddress(0x02, 0, 0, 0, 0, 0xfe)
+    let data = Array("hello kernel".utf8)
+
+    func out(_ ip: [UInt8], from: MACAddress = hostMAC, to: MACAddress = gwMAC) -> [UInt8] {
+        EthernetHeader(destination: to, source: from, etherType: .ipv4).emit(payload: ip)
+    }
+    func udp(_ dst: IPv4Address, src: IPv4Address = h, dport: UInt16 = 5353, sport: UInt16 = 40000, payload: [UInt8] = data, ident: UInt16 = 0x5001) -> [UInt8] {
+        let ip = IPv4Header(source: src, destination: dst, protocol: .udp, ident: ident, dontFrag: payload.count + 28 <= 1500)
+        return ip.emit(payload: UDPHeader(sourcePort: sport, destinationPort: dport).emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum))
+    }
+    func tcp(_ flags: TCPFlags, seq: UInt32, ack: UInt32 = 0, payload: [UInt8] = [], ident: UInt16) -> [UInt8] {
+        let ip = IPv4Header(source: h, destination: gw, protocol: .tcp, ident: ident)
+        let t = TCPHeader(sourcePort: 41000, destinationPort: 80, sequenceNumber: seq, ackNumber: ack, flags: flags, window: 502,
+                          options: flags.contains(.syn) ? [.maxSegmentSize(1460), .sackPermitted, .noOperation, .windowScale(7)] : [])
+        return ip.emit(payload: t.emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum))
+    }
+    let big = (0..<3000).map { UInt8($0 & 0xff) }
+    let echo = IPv4Header(source: h, destination: gw, protocol: .icmp, ident: 0x5101)
+        .emit(payload: ICMPv4Header.echoRequest(ident: 9, sequence: 1).emit(body: (0..<56).map { UInt8($0) }))
+    let raw = IPv4Header(source: h, destination: gw, protocol: .unknown(253), ident: 0x5201).emit(payload: data)
+    // PMTU: a 1472-byte datagram fits the 1500-byte path; the gateway answers with
+    // fragmentation needed (MTU 1400) quoting it; the same send again is then cut at 1400.
+    let far = IPv4Address(203, 0, 113, 9)
+    let fits = udp(far, payload: Array(repeating: 0x61, count: 1472), ident: 0x5301)
+    let fragNeeded: [UInt8] = {
+        let ip = IPv4Header(source: gw, destination: h, protocol: .icmp, ttl: 64, tos: 0xc0, ident: 0x5401, dontFrag: false)
+        let msg = ICMPv4Header.unreachable(code: 4, mtu: 1400).emit(body: Array(fits[0..<(20 + 8 + 64)]))
+        return EthernetHeader(destination: hostMAC, source: gwMAC, etherType: .ipv4).emit(payload: ip.emit(payload: msg))
+    }()
+    let seedHost = IPv4Address(192, 168, 1, 10)
+    let seedMAC = MACAddress(0x52, 0x54, 0x00, 0x12, 0x34, 0x56), seedGW = MACAddress(0x52, 0x54, 0x00, 0, 0, 0x01)
+
+    return [
+        TransmitCase(name: "udp-small", frames: [out(udp(gw))]),
+        TransmitCase(name: "udp-3000", frames: [out(udp(gw, payload: big, ident: 0x5002))]),
+        TransmitCase(name: "udp-route-errors", frames: [
+            out(udp(IPv4Address(10, 66, 0, 1))), out(udp(IPv4Address(10, 67, 0, 1))), out(udp(IPv4Address(10, 68, 0, 1))),
+        ]),
+        TransmitCase(name: "udp-no-route", frames: [out(udp(IPv4Address(192, 0, 2, 1)))]),
+        TransmitCase(name: "udp-unknown-neighbour", frames: [out(udp(IPv4Address(10, 1, 0, 5)), to: .broadcast)]),
+        TransmitCase(name: "udp-policy-mtu", frames: [
+            out(udp(IPv4Address(10, 70, 0, 5), payload: Array(big[0..<2000]), ident: 0x5003), to: MACAddress(0x02, 0, 0, 0, 0x01, 0xfe)),
+            out(udp(IPv4Address(10, 9, 0, 5), payload: Array(big[0..<2000]), ident: 0x5004), to: MACAddress(0x02, 0, 0, 0, 0x01, 0xfe)),
+        ]),
+        TransmitCase(name: "udp-pmtu-learned", frames: [out(fits), fragNeeded, out(udp(far, payload: Array(repeating: 0x61, count: 1472), ident: 0x5302))]),
+        TransmitCase(name: "tcp-connect-send-fin", frames: [
+            out(tcp(.syn, seq: 5000, ident: 0x5501)),
+            out(tcp([.ack, .psh], seq: 5001, ack: 9001, payload: Array("GET / HTTP/1.0\r\n\r\n".utf8), ident: 0x5502)),
+            out(tcp([.fin, .ack], seq: 5019, ack: 9001, ident: 0x5503)),
+        ]),
+        TransmitCase(name: "icmp-echo", frames: [out(echo)]),
+        TransmitCase(name: "raw-ip", frames: [out(raw)]),
+        TransmitCase(name: "seed-udp", frames: [
+            out(udp(IPv4Address(8, 8, 8, 8), src: seedHost, dport: 53, payload: data), from: seedMAC, to: seedGW),
+        ]),
+    ]
+}
+
+func writeTransmitCases(to dir: String) throws {
+    try writeCases(transmitCases(), to: dir, start: 1_700_000_200)
+    print("wrote \(transmitCases().count) transmit-path cases to \(dir)")
+}
