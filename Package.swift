@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire", "TestSupport"]),
         .testTarget(name: "HostModelTests", dependencies: ["HostModel", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "Capture", "Wire", "HostModel", "Verify", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["tracer", "TracerCLI", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["tracer", "TracerCLI", "Capture", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

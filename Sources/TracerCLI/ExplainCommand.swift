@@ -6,13 +6,20 @@ struct ExplainCommand: ParsableCommand {
         commandName: "explain",
         abstract: "Explain each received frame of a capture.",
         discussion: """
-        Today each frame is decoded and listed (time, interface, direction, a tcpdump-like summary);
-        the kernel receive-path model builds on this listing.
+        Each frame is followed through a model of the Linux kernel's receive path: the driver, \
+        __netif_receive_skb_core, ip_rcv and its checks, the routing decision (policy rules, \
+        rp_filter), local delivery to a socket, forwarding or the drop, with the kernel's own \
+        SKB_DROP_REASON, the function that dropped it, the frames the kernel sends in answer and \
+        the SNMP counters it bumps. Fragments are reassembled on the capture's clock; TCP \
+        connections are followed across the capture. Frames the host itself sends (outgoing SLL \
+        packet types, or the host's own MAC as source) take the transmit path, as in `replay --tx`.
 
         Examples:
           tracer explain capture.pcap
           tracer explain capture.pcap 'tcp port 80' -c 5
           tracer explain capture.pcapng --format json --host ./snapshot
+          tracer explain capture.pcap --stats                 totals only
+          tracer explain capture.pcap --format bt --break ip_rcv
         """
     )
 
@@ -28,15 +35,15 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Explain each frame as sent by the host's own applications (--tx).",
         discussion: """
-        Each IPv4 packet is taken as what an application handed to a socket, and followed from the
-        system call down to the driver: the output route (and the errno a failed lookup returns),
-        LOCAL_OUT and POST_ROUTING, fragmentation (or EMSGSIZE), the neighbour (an ARP request
-        first when the next hop is unknown) and the qdisc. The socket is chosen by protocol: UDP
-        → udp_sendmsg, TCP → connect/send/shutdown by flags, ICMP echo → a ping socket (or a raw
-        one), anything else or a foreign source address → a raw IP_HDRINCL socket. Fragments in
-        the capture are gathered into their datagram first. Frames addressed to the host
-        (its MAC, or an incoming SLL packet type) are received as `explain` would: an ICMP
-        fragmentation-needed lowers the path MTU for later sends.
+        Each IPv4 packet is taken as what an application handed to a socket, and followed from \
+        the system call down to the driver: the output route (and the errno a failed lookup \
+        returns), LOCAL_OUT and POST_ROUTING, fragmentation (or EMSGSIZE), the neighbour (an ARP \
+        request first when the next hop is unknown) and the qdisc. The socket is chosen by \
+        protocol: UDP → udp_sendmsg, TCP → connect/send/shutdown by flags, ICMP echo → a ping \
+        socket (or a raw one), anything else or a foreign source address → a raw IP_HDRINCL \
+        socket. Fragments in the capture are gathered into their datagram first. Frames \
+        addressed to the host (its MAC, or an incoming SLL packet type) are received as \
+        `explain` would: an ICMP fragmentation-needed lowers the path MTU for later sends.
 
         Examples:
           tracer replay --tx capture.pcap --host ./snap

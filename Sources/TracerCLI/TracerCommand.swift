@@ -11,8 +11,8 @@ public struct TracerCommand: ParsableCommand {
         commandName: "tracer",
         abstract: "Explain what the Linux kernel does with every packet in a capture.",
         discussion: """
-        tracer reads a pcap/pcapng capture through libpcap and, frame by frame, follows it through a
-        model of the Linux kernel's receive and transmit paths.
+        tracer reads a pcap/pcapng capture through libpcap and, frame by frame, follows it \
+        through a model of the Linux kernel's receive and transmit paths.
 
         Examples:
           tracer explain capture.pcap                     every frame, one line each
@@ -20,10 +20,12 @@ public struct TracerCommand: ParsableCommand {
           tracer explain capture.pcapng --format json     one JSON object per frame
           tracer explain capture.pcap --host ./snap       against a host snapshot
           tracer explain cap.pcap --format bt --kernel 5.4 --driver e1000 --break ip_rcv
+          tracer replay --tx capture.pcap -w wire.pcap    as sent by the host's own sockets
+          sudo tracer verify capture.pcap --host ./snap   the model against the live kernel
           tracer snapshot -o ./snap                       snapshot this machine's network setup
           tracer host --host ./snap                       show what a snapshot loads as
 
-        Exit status: 0 all frames read; 1 a capture, snapshot or output could not be read or
+        Exit status: 0 all frames read; 1 a capture, snapshot or output could not be read or \
         written (a one-line message names the file and frame); 64 bad usage.
         """,
         version: "tracer \(version) (\(CaptureReader.libpcapVersion))",

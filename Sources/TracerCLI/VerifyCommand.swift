@@ -8,12 +8,15 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check the model against the real kernel (root): replay captures into namespaces built from a snapshot.",
         discussion: """
-        For each received frame: the model's prediction, and what the kernel did in a throwaway
-        topology built from the snapshot (a host namespace, one veth per interface, each peer in a
-        wire namespace of its own) — skb:kfree_skb/consume_skb with reason, location and stack,
-        fib:fib_table_lookup, SNMP counter deltas, every frame the host put on a wire. Fields
-        compared: \(Comparison.fields.joined(separator: ", ")). Frames the host itself sends are
-        skipped (the transmit path is not modelled yet). Only Ethernet captures are injected.
+        For each received frame: the model's prediction, and what the kernel did in a throwaway \
+        topology built from the snapshot (a host namespace, one veth per interface, each peer in \
+        a wire namespace of its own) — skb:kfree_skb/consume_skb with reason, location and \
+        stack, fib:fib_table_lookup, SNMP counter deltas, every frame the host put on a wire. \
+        Fields compared: \(Comparison.fields.joined(separator: ", ")). Frames the host itself \
+        sends are skipped (sending them through real sockets is not built yet; \
+        `replay --tx -w` output is checked against the kernel by the test suite). Only Ethernet \
+        captures are injected.
+
         Exit status: 0 all agree, 1 a disagreement or an error.
 
         Examples:
