@@ -28,14 +28,17 @@ test: deps
 	@$(MAKE) --no-print-directory oracle
 
 # The model against the live kernel (tracer verify) on every receive-path fixture, with a
-# conformance table. Needs root and tracefs; says why it skipped where they are missing.
-ORACLE_NOFORWARD := Fixtures/rx/forward-off.pcap
+# conformance table per host snapshot (a case's NAME.host names its snapshot; netns-h when there
+# is none). Needs root and tracefs; says why it skipped where they are missing.
 oracle: build
 	@if [ "$$(id -u)" != 0 ]; then echo "oracle: skipped: tracer verify needs root (network namespaces, tracefs)"; exit 0; fi; \
 	if [ ! -d /sys/kernel/tracing/events/skb ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then \
 		echo "oracle: skipped: no tracefs at /sys/kernel/tracing"; exit 0; fi; \
-	$(TRACER) verify --retries 1 $(filter-out $(ORACLE_NOFORWARD),$(wildcard Fixtures/rx/*.pcap)) --host Fixtures/hosts/netns-h && \
-	$(TRACER) verify --retries 1 $(ORACLE_NOFORWARD) --host Fixtures/hosts/netns-h-noforward
+	for h in $$(for p in Fixtures/rx/*.pcap; do f=$${p%.pcap}.host; [ -f $$f ] && cat $$f || echo netns-h; done | sort -u); do \
+		caps=$$(for p in Fixtures/rx/*.pcap; do f=$${p%.pcap}.host; c=netns-h; [ -f $$f ] && c=$$(cat $$f); [ "$$c" = "$$h" ] && echo $$p; done); \
+		echo "== oracle: host Fixtures/hosts/$$h"; \
+		$(TRACER) verify --retries 1 $$caps --host Fixtures/hosts/$$h || exit 1; \
+	done
 
 # Rewrites Fixtures/golden/*.out from the current build. Read every changed line before committing.
 golden: deps

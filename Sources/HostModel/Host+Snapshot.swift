@@ -21,6 +21,9 @@ extension Host {
             sockets = text.split(separator: "\n").compactMap { Socket(ssLine: $0) }
         }
         nftablesJSON = snapshot.files[.nftJSON]
+        if let text = nftablesJSON, !text.allSatisfy(\.isWhitespace) {
+            do { ruleset = try Ruleset(nftJSON: text) } catch { throw reader.fail(.nftJSON, error.description) }
+        }
     }
 }
 

@@ -13,6 +13,8 @@ public struct Host: Equatable, Sendable {
     public var sockets: [Socket]
     /// `nft -j list ruleset`, kept as text until the netfilter model reads it.
     public var nftablesJSON: String?
+    /// That ruleset, read (empty when there is none).
+    public var ruleset = Ruleset()
 
     public init(origin: String, interfaces: [Interface] = [], routes: [Route] = [], rules: [PolicyRule] = [],
                 neighbours: [Neighbour] = [], sysctls: Sysctls = Sysctls(), sockets: [Socket] = [], nftablesJSON: String? = nil) {

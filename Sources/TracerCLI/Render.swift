@@ -39,7 +39,7 @@ enum Render {
             if let last = groups.last, last.0 == h.packet { groups[groups.count - 1].1.append(h) } else { groups.append((h.packet, [h])) }
         }
         for (packet, hs) in groups {
-            out += field("netfilter", (packet.map { "(\($0)) " } ?? "") + hs.map { "\($0.hook) \($0.verdict)" }.joined(separator: " → "))
+            out += field("netfilter", (packet.map { "(\($0)) " } ?? "") + hs.map(hookText).joined(separator: " → "))
         }
         for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
         if !r.counters.deltas.isEmpty {
@@ -47,6 +47,21 @@ enum Render {
         }
         out += wrapped("path", r.path.map(\.function), separator: " › ")
         return out
+    }
+
+    /// `LOCAL_IN drop [inet filter input: tcp dport 23 counter drop]`: the hook, its verdict,
+    /// and each chain's deciding rule (or how the chain ended).
+    static func hookText(_ h: HookPass) -> String {
+        guard !h.chains.isEmpty else { return "\(h.hook) \(h.verdict)" }
+        var parts: [String] = []
+        var lastChain = ""
+        for c in h.chains {
+            let name = "\(c.table) \(c.chain)"
+            let what = c.rule ?? c.verdict
+            parts.append(name == lastChain ? what : "\(name): \(what)")
+            lastChain = name
+        }
+        return "\(h.hook) \(h.verdict) [" + parts.joined(separator: "; ") + "]"
     }
 
     static func routeText(_ rt: InputRoute) -> String {
@@ -165,7 +180,15 @@ enum Render {
             o.addRaw("route", j.closed())
         } else { o.addNull("route") }
         o.addRaw("netfilter", "[" + r.netfilter.map { n in
-            var j = JSONObject(); j.add("hook", n.hook); j.addRaw("chains", "[]"); j.add("verdict", n.verdict)
+            var j = JSONObject(); j.add("hook", n.hook)
+            j.addRaw("chains", "[" + n.chains.map { c in
+                var k = JSONObject(); k.add("table", c.table); k.add("chain", c.chain)
+                if let r = c.rule { k.add("rule", r) } else { k.addNull("rule") }
+                if let h = c.handle { k.add("handle", h) } else { k.addNull("handle") }
+                k.add("verdict", c.verdict)
+                return k.closed()
+            }.joined(separator: ",") + "]")
+            j.add("verdict", n.verdict)
             if let p = n.packet { j.add("packet", p) } else { j.addNull("packet") }
             return j.closed()
         }.joined(separator: ",") + "]")

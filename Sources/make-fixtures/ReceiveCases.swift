@@ -3,6 +3,7 @@
 // eth1 10.2.0.2/24 MTU 1400, peer 10.2.0.1; forwarding on; rp_filter strict on eth0; UDP 5353 and
 // TCP 10.1.0.2:80 open). `forward-off` is for Fixtures/hosts/netns-h-noforward.
 import Capture
+import Foundation
 import Wire
 
 /// One small capture: its file name and its frames (Ethernet).
@@ -111,5 +112,6 @@ func receiveCases() -> [ReceiveCase] {
 
 func writeReceiveCases(to dir: String) throws {
     try writeCases(receiveCases(), to: dir, start: 1_700_000_100)
+    try "netns-h-noforward\n".write(toFile: "\(dir)/forward-off.host", atomically: true, encoding: .utf8)
     print("wrote \(receiveCases().count) receive-path cases to \(dir)")
 }

@@ -212,6 +212,7 @@ do {
     try writeReceiveCases(to: "\(outDir)/../rx")
     try writeFragmentCases(to: "\(outDir)/../rx")
     try writeTransmitCases(to: "\(outDir)/../tx")
+    try writeNetfilterCases(to: "\(outDir)/../rx")
 } catch {
     print("make-fixtures: \(error)")
     exit(1)

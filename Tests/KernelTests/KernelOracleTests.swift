@@ -19,8 +19,10 @@ let rxDirectory = "\(packageRoot)/Fixtures/rx"
 let rxCases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: rxDirectory)) ?? [])
     .filter { $0.hasSuffix(".pcap") }.map { String($0.dropLast(5)) }.sorted()
 
+/// The snapshot a case was run against: the one its NAME.host names, else netns-h.
 func hostFor(_ name: String) -> String {
-    name == "forward-off" ? "\(packageRoot)/Fixtures/hosts/netns-h-noforward" : "\(packageRoot)/Fixtures/hosts/netns-h"
+    let named = try? String(contentsOfFile: "\(rxDirectory)/\(name).host", encoding: .utf8)
+    return "\(packageRoot)/Fixtures/hosts/" + (named?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "netns-h")
 }
 
 @Suite struct KernelOracleTests {

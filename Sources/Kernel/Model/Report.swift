@@ -46,6 +46,22 @@ public struct HookPass: Equatable, Sendable {
     public var verdict: String
     /// Nil for the received packet; else the packet the host made (a reply, an ARP request).
     public var packet: String?
+    /// Each nftables chain the packet went through on this hook, in order.
+    public var chains: [ChainPass] = []
+}
+
+/// One chain's part in a hook: the rule that ended it (nil: the chain ran out — the policy of
+/// a base chain, a return to the caller of a regular one) and the verdict, as `nft monitor
+/// trace` reports them.
+public struct ChainPass: Equatable, Sendable {
+    /// Family and name, e.g. `inet filter`.
+    public var table: String
+    public var chain: String
+    public var rule: String?
+    public var handle: Int?
+    /// accept, drop, jump NAME, goto NAME, return, continue (a regular chain ran out), or
+    /// `policy accept` / `policy drop`.
+    public var verdict: String
 }
 
 public struct EmittedFrame: Equatable, Sendable {

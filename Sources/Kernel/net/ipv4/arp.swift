@@ -17,7 +17,7 @@ extension Kernel {
             consume_skb(.consume, detail: "ARP for another host's MAC or on a NOARP device")
             return
         }
-        NF_HOOK(.arpIn) { arp_process(skb, op: arp.op, sha: arp.sha, sip: arp.sip, tip: arp.tip) }
+        NF_HOOK(NFHookState(hook: .arpIn, indev: skb.dev, skb: skb)) { arp_process(skb, op: arp.op, sha: arp.sha, sip: arp.sip, tip: arp.tip) }
     }
 
     func arp_process(_ skb: SKB, op: ARPOperation, sha: MACAddress, sip: IPv4Address, tip: IPv4Address) {
@@ -88,7 +88,7 @@ extension Kernel {
     func arp_send_dst(_ frame: [UInt8], dev: Interface) {
         let f = trace.enter("arp_send_dst"); defer { trace.leave(f) }
         let g = trace.enter("arp_xmit"); defer { trace.leave(g) }
-        NF_HOOK(.arpOut, tail: false) {
+        NF_HOOK(NFHookState(hook: .arpOut, outdev: dev, outgoing: []), tail: false) {
             let h = trace.enter("arp_xmit_finish"); defer { trace.leave(h) }
             dev_queue_xmit(frame, dev: dev)
         }

@@ -18,6 +18,8 @@ struct Flow {
     var proto: UInt8 = 0
     var sport: UInt16 = 0
     var dport: UInt16 = 0
+    /// flowi4_iif when no device stands for it (0 in a bare `{ .daddr = addr }` flow).
+    var iifIndex: Int? = nil
 }
 
 struct FibResult {
@@ -29,6 +31,12 @@ struct FibResult {
 let EINVAL: Int32 = 22, EHOSTUNREACH: Int32 = 113, ENETUNREACH: Int32 = 101, EACCES: Int32 = 13, EXDEV: Int32 = 18, EAGAIN: Int32 = 11
 
 extension Kernel {
+    /// inet_addr_type_dev_table: the type of `addr` by a lookup in the local table.
+    @discardableResult
+    func inet_addr_type(_ addr: IPv4Address) -> RouteType {
+        fib_table_lookup(.local, Flow(source: .any, destination: addr, iif: nil, oif: nil, iifIndex: 0))?.type ?? .unicast
+    }
+
     /// fib_lookup: a route, or the errno the kernel returns.
     func fib_lookup(_ flow: Flow) -> Result<FibResult, FibError> {
         let f = trace.enter("fib_lookup"); defer { trace.leave(f) }
@@ -105,7 +113,7 @@ extension Kernel {
             result = "dev - err -\(EAGAIN)"
         }
         fibLookups.append(FIBLookup(table: table, source: fl.source, destination: fl.destination,
-                             iif: fl.iif?.index ?? 1, oif: fl.oif?.index ?? 0, result: result))
+                             iif: fl.iifIndex ?? fl.iif?.index ?? 1, oif: fl.oif?.index ?? 0, result: result))
         return best
     }
 }

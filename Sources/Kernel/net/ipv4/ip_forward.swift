@@ -15,7 +15,7 @@ extension Kernel {
             kfree_skb_reason("IP_INHDR", detail: "TTL \(ttl) would reach 0: ICMP time exceeded in transit")
             return
         }
-        counters.inc("IpForwDatagrams")
+        counters.inc("IpForwDatagrams")   // 6.18 counts it here, before the MTU check and FORWARD
         let mtu = skb.dst?.mtu ?? 1500
         if total > mtu && df {
             counters.inc("IpFragFails")
@@ -24,7 +24,8 @@ extension Kernel {
             return
         }
         ip_decrease_ttl(skb)
-        NF_HOOK(.forward) { ip_forward_finish(skb) }
+        let out = skb.dst?.device.flatMap { host.interface(named: $0) }
+        NF_HOOK(NFHookState(hook: .forward, indev: skb.dev, outdev: out, skb: skb)) { ip_forward_finish(skb) }
     }
 
     /// TTL minus one, checksum updated incrementally (ip_decrease_ttl, RFC 1624).

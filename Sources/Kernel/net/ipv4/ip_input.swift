@@ -9,7 +9,7 @@ extension Kernel {
     func ip_rcv(_ skb: SKB) {
         let f = trace.enter("ip_rcv"); defer { trace.leave(f) }
         guard ip_rcv_core(skb) else { return }
-        NF_HOOK(.preRouting, tail: false) { ip_rcv_finish(skb) }
+        NF_HOOK(NFHookState(hook: .preRouting, indev: skb.dev, skb: skb), tail: false) { ip_rcv_finish(skb) }
     }
 
     /// The header checks, in the kernel's order. False: the skb was dropped.
@@ -107,7 +107,7 @@ extension Kernel {
     func ip_local_deliver(_ skb: SKB) {
         let f = trace.enter("ip_local_deliver"); defer { trace.leave(f) }
         if skb.withIPv4({ $0.isFragment }) && ip_defrag(skb) { return }
-        NF_HOOK(.localIn) { ip_local_deliver_finish(skb) }   // return NF_HOOK(…): a tail call
+        NF_HOOK(NFHookState(hook: .localIn, indev: skb.dev, skb: skb)) { ip_local_deliver_finish(skb) }   // return NF_HOOK(…): a tail call
     }
 
     func ip_local_deliver_finish(_ skb: SKB) {

@@ -45,7 +45,7 @@ extension Kernel {
     func __ip_local_out(_ skb: OutputSKB) -> Bool {
         let f = trace.enter("__ip_local_out"); defer { trace.leave(f) }
         counters.inc("IpOutRequests")
-        return nf_hook(.localOut)
+        return nf_hook(NFHookState(hook: .localOut, outdev: skb.dev, outgoing: skb.packet))
     }
 
     /// dst_output: skb_dst(skb)->output, which is ip_output for every route modelled. Inlined
@@ -62,7 +62,7 @@ extension Kernel {
 
     func ip_output(_ skb: OutputSKB) {
         let f = trace.enter("ip_output"); defer { trace.leave(f) }
-        NF_HOOK_COND(.postRouting, tail: false) {   // okfn ip_finish_output is inlined: no call
+        NF_HOOK_COND(NFHookState(hook: .postRouting, outdev: skb.dev, outgoing: skb.packet), tail: false) {   // okfn ip_finish_output is inlined: no call
             let g = trace.enter("ip_finish_output"); defer { trace.leave(g) }
             __ip_finish_output(skb)
         }

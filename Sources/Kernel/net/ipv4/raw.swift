@@ -49,6 +49,6 @@ extension Kernel {
         packet[10] = UInt8(c >> 8); packet[11] = UInt8(c & 0xff)
         if p.proto == 1, p.bytes.count >= p.headerLength + 8 { icmp_out_count(packet[p.headerLength]) }
         let skb = OutputSKB(packet: packet, dev: rt.dev, nextHop: rt.nextHop, mtu: rt.mtu, broadcast: rt.type == .broadcast)
-        NF_HOOK(.localOut, tail: false) { dst_output(skb, tail: false) }
+        NF_HOOK(NFHookState(hook: .localOut, outdev: rt.dev, outgoing: packet), tail: false) { dst_output(skb, tail: false) }
     }
 }

@@ -1,11 +1,43 @@
 // include/linux/netfilter.h, net/netfilter/core.c — modelled: 6.18, 5.4.
-// NF_HOOK runs the hook's registered functions (nf_hook_slow) and, on accept, the okfn. With no
-// ruleset loaded (the netfilter model comes with its own issue) every hook accepts; the passage
-// is recorded so the output lists the hooks a packet crosses.
+// NF_HOOK runs the hook's registered functions and, when they accept, the okfn. A hook with
+// nothing registered costs nothing: nf_hook sees an empty hook_head and returns 1, and no
+// nf_hook_slow is entered. With the host's ruleset, nf_hook_slow runs each nftables base chain
+// on the hook in priority order (nft_do_chain_ipv4 / nft_do_chain_inet → nft_do_chain); the first
+// drop ends the walk: kfree_skb_reason(NETFILTER_DROP) in nf_hook_slow, and NF_HOOK never calls
+// okfn.
+import HostModel
+import Wire
 
 enum NFHook: String {
     case preRouting = "PRE_ROUTING", localIn = "LOCAL_IN", forward = "FORWARD"
     case localOut = "LOCAL_OUT", postRouting = "POST_ROUTING", arpIn = "ARP_IN", arpOut = "ARP_OUT"
+
+    /// The hook's name in nft (`type filter hook input …`).
+    var nftName: String {
+        switch self {
+        case .preRouting: "prerouting"
+        case .localIn, .arpIn: "input"
+        case .forward: "forward"
+        case .localOut, .arpOut: "output"
+        case .postRouting: "postrouting"
+        }
+    }
+
+    var family: NFFamily { self == .arpIn || self == .arpOut ? .arp : .ip }
+}
+
+/// The packet a hook sees: its IPv4 bytes (network header on), devices, and the received skb
+/// when it is the frame's own (a reject answers it; a mark set on it steers its route).
+struct NFHookState {
+    var hook: NFHook
+    var indev: Interface? = nil
+    var outdev: Interface? = nil
+    var skb: SKB? = nil
+    /// The bytes of a packet on its way out (an OutputSKB's); else the skb's.
+    var outgoing: [UInt8]? = nil
+
+    /// Read only when a chain is registered on the hook (no per-frame copy otherwise).
+    var packet: [UInt8] { outgoing ?? skb?.network ?? [] }
 }
 
 extension Kernel {
@@ -13,27 +45,73 @@ extension Kernel {
     /// into its caller; when the caller ends with `return NF_HOOK(…)` and okfn is a real
     /// function, the call to okfn is a tail call and the caller's frame is gone (`tail`). Where
     /// okfn is itself inlined (ip_rcv_finish into ip_rcv) there is no call at all.
-    @discardableResult
-    func NF_HOOK<T>(_ hook: NFHook, tail: Bool = true, name: String = "NF_HOOK", _ okfn: () -> T) -> T {
+    func NF_HOOK(_ state: NFHookState, tail: Bool = true, name: String = "NF_HOOK", _ okfn: () -> Void) {
         let f = trace.enter(name); defer { trace.leave(f) }
-        hooks.append(HookPass(hook: hook.rawValue, verdict: "accept", packet: emittingPacket))
-        return tail ? trace.tailCall(from: f) { okfn() } : okfn()
+        guard nf_hook(state) else { return }
+        if tail { trace.tailCall(from: f) { okfn() } } else { okfn() }
     }
-}
 
-extension Kernel {
     /// NF_HOOK_COND (ip_output's POST_ROUTING): NF_HOOK unless the packet was rerouted after
     /// an earlier pass (IPSKB_REROUTED; not modelled, so always).
-    @discardableResult
-    func NF_HOOK_COND<T>(_ hook: NFHook, tail: Bool = true, _ okfn: () -> T) -> T {
-        NF_HOOK(hook, tail: tail, name: "NF_HOOK_COND", okfn)
+    func NF_HOOK_COND(_ state: NFHookState, tail: Bool = true, _ okfn: () -> Void) {
+        NF_HOOK(state, tail: tail, name: "NF_HOOK_COND", okfn)
     }
 
     /// nf_hook: the hook alone; true (the kernel's 1) when the caller should go on to okfn
     /// itself (__ip_local_out returns it, and ip_local_out calls dst_output).
-    func nf_hook(_ hook: NFHook) -> Bool {
+    func nf_hook(_ state: NFHookState) -> Bool {
         let f = trace.enter("nf_hook"); defer { trace.leave(f) }
-        hooks.append(HookPass(hook: hook.rawValue, verdict: "accept", packet: emittingPacket))
+        return nf_hook_passes(state)
+    }
+
+    /// The hook_head check nf_hook makes inline, then nf_hook_slow when anything is registered.
+    private func nf_hook_passes(_ state: NFHookState) -> Bool {
+        let chains = host.ruleset.baseChains(family: state.hook.family, hook: state.hook.nftName)
+            .filter { host.ruleset[$0].base?.type != "nat" }
+        guard !chains.isEmpty else {
+            hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
+            return true
+        }
+        return nf_hook_slow(state, chains: chains)
+    }
+
+    /// nf_hook_slow: each registered hook function in priority order until one does not accept.
+    func nf_hook_slow(_ state: NFHookState, chains: [NFChainRef]) -> Bool {
+        let f = trace.enter("nf_hook_slow"); defer { trace.leave(f) }
+        var pass = HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket)
+        // The slot is taken first: what a rule sends (a reject's answer) passes its hooks later.
+        let slot = hooks.count
+        hooks.append(pass)
+        var packet = NFTPacket(state: state, mark: state.skb?.mark ?? 0)
+        for ref in chains {
+            let table = host.ruleset.tables[ref.table]
+            let entry = table.family == .inet ? "nft_do_chain_inet" : table.family == .arp ? "nft_do_chain_arp" : "nft_do_chain_ipv4"
+            let g = trace.enter(entry)
+            let result = nft_do_chain(ref, &packet)
+            trace.leave(g)
+            pass.chains += result.passes
+            state.skb?.mark = packet.mark
+            if result.verdict == .drop {
+                pass.verdict = "drop"
+                hooks[slot] = pass
+                // 5.4 frees the skb here; 6.18 already did, in nft_do_chain (NF_DROP_REASON).
+                if !profile.hasDropReasons { nf_drop(state.hook, table: table, result.passes.last) }
+                return false
+            }
+        }
+        hooks[slot] = pass
         return true
+    }
+
+    /// The end of a packet netfilter dropped: the frame's verdict, or, for a packet the host
+    /// made (an answer dropped on its way out), an skb end on the side.
+    func nf_drop(_ hook: NFHook, table: NFTable, _ last: ChainPass?) {
+        let rule = last.map { $0.rule.map { "rule `\($0)`" } ?? $0.verdict } ?? "drop"
+        let what = "\(hook.rawValue): \(table.family.rawValue) \(table.name) \(last?.chain ?? "?"), \(rule)"
+        if emittingPacket != nil {
+            sideEnd("kfree_skb", reason: "NETFILTER_DROP")
+        } else {
+            kfree_skb_reason("NETFILTER_DROP", detail: "dropped by netfilter at " + what)
+        }
     }
 }

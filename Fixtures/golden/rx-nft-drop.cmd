@@ -1,0 +1,1 @@
+explain Fixtures/rx/nft-drop.pcap --host Fixtures/hosts/netns-h-nft-filter

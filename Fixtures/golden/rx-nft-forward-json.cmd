@@ -1,0 +1,1 @@
+explain Fixtures/rx/nft-forward.pcap --host Fixtures/hosts/netns-h-nft-filter --format json

@@ -1,0 +1,1 @@
+explain Fixtures/rx/nft-named-set.pcap --host Fixtures/hosts/netns-h-nft-filter

@@ -1,0 +1,1 @@
+explain Fixtures/rx/nft-prerouting-raw.pcap --host Fixtures/hosts/netns-h-nft-filter --format json

@@ -1,0 +1,163 @@
+// The host's nftables ruleset, as `nft -j list ruleset` prints it, in typed form: tables of
+// every family, base chains (hook, priority, policy) and regular ones, rules as statement lists,
+// named sets. Values are resolved once, at load, to numbers and ranges in the selector's own
+// units (an address as its 32 bits, `echo-request` as 8, `established` as its ct state bit), so
+// evaluating a rule per packet compares integers.
+
+public enum NFFamily: String, Sendable, CaseIterable {
+    case ip, ip6, inet, arp, bridge, netdev
+}
+
+public struct Ruleset: Equatable, Sendable {
+    public var tables: [NFTable] = []
+    /// Expressions and statements the model does not evaluate, by name, as they were met at load
+    /// (a rule holding a match on one never matches).
+    public var unsupported: [String] = []
+
+    public init(tables: [NFTable] = [], unsupported: [String] = []) {
+        self.tables = tables
+        self.unsupported = unsupported
+    }
+
+    public var isEmpty: Bool { tables.isEmpty }
+
+    /// Every base chain on `hook` of a table whose family sees IPv4 packets there, in the order
+    /// nf_hook_slow runs them: by priority; at equal priority, in the order they were registered.
+    public func baseChains(family: NFFamily, hook: String) -> [NFChainRef] {
+        var out: [(prio: Int, order: Int, ref: NFChainRef)] = []
+        for (t, table) in tables.enumerated() where table.family == family || family == .ip && table.family == .inet {
+            for (c, chain) in table.chains.enumerated() {
+                guard let base = chain.base, base.hook == hook else { continue }
+                out.append((base.priority, t * 10_000 + c, NFChainRef(table: t, chain: c)))
+            }
+        }
+        return out.sorted { ($0.prio, $0.order) < ($1.prio, $1.order) }.map(\.ref)
+    }
+
+    public subscript(ref: NFChainRef) -> NFChain { tables[ref.table].chains[ref.chain] }
+}
+
+/// A chain by position: table index, chain index.
+public struct NFChainRef: Hashable, Sendable {
+    public var table: Int
+    public var chain: Int
+}
+
+public struct NFTable: Equatable, Sendable {
+    public var family: NFFamily
+    public var name: String
+    public var chains: [NFChain] = []
+    public var sets: [String: NFSet] = [:]
+
+    public func chainIndex(named name: String) -> Int? { chains.firstIndex { $0.name == name } }
+}
+
+public struct NFBaseChain: Equatable, Sendable {
+    /// `filter`, `nat` or `route`.
+    public var type: String
+    /// The nft hook name: prerouting, input, forward, output, postrouting (ingress, egress).
+    public var hook: String
+    public var priority: Int
+    /// The policy: accept or drop.
+    public var policyDrops: Bool
+}
+
+public struct NFChain: Equatable, Sendable {
+    public var name: String
+    public var base: NFBaseChain?
+    public var rules: [NFRule] = []
+}
+
+public struct NFRule: Equatable, Sendable {
+    public var handle: Int
+    public var statements: [NFStatement]
+    /// The rule in nft's own syntax (as `nft list ruleset` and `nft monitor trace` print it).
+    public var text: String
+}
+
+public struct NFSet: Equatable, Sendable {
+    public var name: String
+    public var elements: [NFValue]
+}
+
+public indirect enum NFStatement: Equatable, Sendable {
+    case match(NFMatch)
+    case verdict(NFVerdictCode)
+    case counter
+    case log
+    /// `limit rate …`: treated as matching (the model has no rate clock).
+    case limit
+    case reject(NFReject)
+    case setMark(UInt32)
+    case notrack
+    /// An expression or statement the model does not evaluate: the rule never matches.
+    case unsupported(String)
+}
+
+public enum NFVerdictCode: Equatable, Sendable {
+    case accept, drop, `continue`, `return`, queue
+    case jump(String), goto(String)
+
+    public var text: String {
+        switch self {
+        case .accept: "accept"
+        case .drop: "drop"
+        case .continue: "continue"
+        case .return: "return"
+        case .queue: "queue"
+        case .jump(let c): "jump \(c)"
+        case .goto(let c): "goto \(c)"
+        }
+    }
+}
+
+public enum NFReject: Equatable, Sendable {
+    /// ICMP destination unreachable with this code (icmp and icmpx reject, IPv4 codes).
+    case icmp(code: UInt8)
+    case tcpReset
+}
+
+public struct NFMatch: Equatable, Sendable {
+    public enum Op: String, Sendable { case eq = "==", ne = "!=", lt = "<", gt = ">", le = "<=", ge = ">=", flags = "in" }
+    public var op: Op
+    public var selector: NFSelector
+    /// `selector & mask` before comparing (`tcp flags & (syn | ack) == syn`).
+    public var mask: UInt64?
+    public var value: NFValue
+}
+
+/// What a match reads from the packet.
+public enum NFSelector: Equatable, Sendable {
+    /// A header field: (protocol, field) as nft names them, e.g. ("ip", "saddr"), ("tcp", "dport").
+    case payload(String, String)
+    case meta(String)
+    case ct(String)
+
+    public var text: String {
+        switch self {
+        case .payload(let p, let f): "\(p) \(f)"
+        case .meta(let k): ["iifname", "oifname", "iif", "oif"].contains(k) ? k : "meta \(k)"
+        case .ct(let k): "ct \(k)"
+        }
+    }
+}
+
+/// A value resolved to the selector's units.
+public indirect enum NFValue: Equatable, Sendable {
+    case number(UInt64)
+    case string(String)
+    /// Inclusive: a prefix, a range.
+    case range(UInt64, UInt64)
+    case set([NFValue])
+    /// `@name`: a named set of the same table.
+    case named(String)
+
+    public func contains(_ x: UInt64) -> Bool {
+        switch self {
+        case .number(let n): n == x
+        case .range(let lo, let hi): lo <= x && x <= hi
+        case .set(let vs): vs.contains { $0.contains(x) }
+        case .string, .named: false
+        }
+    }
+}

@@ -1,0 +1,236 @@
+// net/netfilter/nf_tables_core.c (nft_do_chain), with the expressions it runs: nft_payload.c,
+// nft_meta.c, nft_ct.c, nft_cmp.c, nft_lookup.c, nft_bitwise.c, nft_immediate.c (verdicts),
+// nft_reject_inet.c / nft_reject_ipv4.c — modelled: 6.18.
+//
+//   nft_do_chain: rule after rule; an expression that does not match breaks to the next rule
+//   (NFT_BREAK); a verdict ends the rule: accept/drop end the base chain, jump pushes the
+//   return point (at most NFT_JUMP_STACK_SIZE deep), goto replaces the chain, return (or the
+//   end of a regular chain) pops; the end of the base chain is its policy.
+//
+// A rule is shown in nft's syntax; its verdicts are what `nft monitor trace` reports.
+import HostModel
+import Wire
+
+/// What the expressions read: nft_pktinfo and the skb fields behind it.
+struct NFTPacket {
+    var hook: NFHook
+    var bytes: [UInt8]
+    var indev: Interface?
+    var outdev: Interface?
+    var mark: UInt32
+    var pktType: PacketType?
+    /// The conntrack state bit (NF_CT_STATE_BIT), when conntrack saw the packet.
+    var ctState: UInt64?
+    /// The received skb, when the packet is the frame's own (what a reject answers).
+    var skb: SKB?
+
+    init(state: NFHookState, mark: UInt32, ctState: UInt64? = nil) {
+        hook = state.hook
+        bytes = state.packet
+        indev = state.indev
+        outdev = state.outdev
+        self.mark = mark
+        pktType = state.skb?.pktType
+        self.ctState = ctState
+        skb = state.skb
+    }
+
+    var isIPv4: Bool { bytes.count >= 20 && bytes[0] >> 4 == 4 }
+    var headerLength: Int { Int(bytes[0] & 0x0f) * 4 }
+    var proto: UInt8? { isIPv4 ? bytes[9] : nil }
+    /// nft_set_pktinfo_ipv4: the transport header is there for the first fragment only.
+    var transportOffset: Int? {
+        guard isIPv4, (Int(bytes[6] & 0x1f) << 8 | Int(bytes[7])) == 0 else { return nil }
+        return headerLength
+    }
+
+    func be(_ at: Int, _ n: Int) -> UInt64? {
+        guard at >= 0, at + n <= bytes.count else { return nil }
+        var v: UInt64 = 0
+        for i in 0..<n { v = v << 8 | UInt64(bytes[at + i]) }
+        return v
+    }
+}
+
+/// One chain walk's result.
+struct NFTChainResult {
+    var verdict: NFVerdictCode
+    var passes: [ChainPass]
+}
+
+extension Kernel {
+    /// NFT_JUMP_STACK_SIZE.
+    static let nftJumpStackSize = 16
+
+    func nft_do_chain(_ base: NFChainRef, _ pkt: inout NFTPacket) -> NFTChainResult {
+        let f = trace.enter("nft_do_chain"); defer { trace.leave(f) }
+        let result = nft_walk(base, &pkt)
+        // 6.18: NF_DROP_REASON frees the skb in nft_do_chain itself (NETFILTER_DROP).
+        if result.verdict == .drop && profile.hasDropReasons {
+            nf_drop(pkt.hook, table: host.ruleset.tables[base.table], result.passes.last)
+        }
+        return result
+    }
+
+    /// The rule walk of nft_do_chain, with its jump stack.
+    func nft_walk(_ base: NFChainRef, _ pkt: inout NFTPacket) -> NFTChainResult {
+        let table = host.ruleset.tables[base.table]
+        let tableName = "\(table.family.rawValue) \(table.name)"
+        var passes: [ChainPass] = []
+        var stack: [(chain: Int, rule: Int)] = []
+        var chain = base.chain, index = 0
+        while true {
+            let rules = table.chains[chain].rules
+            var ended: (NFVerdictCode, NFRule)? = nil
+            while index < rules.count, ended == nil {
+                let rule = rules[index]
+                index += 1
+                if let v = nft_rule_eval(rule, table: table, &pkt) { ended = (v, rule) }
+            }
+            let name = table.chains[chain].name
+            guard let (verdict, rule) = ended else {
+                // The chain ran out: a regular chain returns to its caller, a base chain's
+                // policy decides.
+                if let back = stack.popLast() {
+                    passes.append(ChainPass(table: tableName, chain: name, rule: nil, handle: nil, verdict: "continue"))
+                    (chain, index) = back
+                    continue
+                }
+                let drops = table.chains[chain].base?.policyDrops ?? false
+                passes.append(ChainPass(table: tableName, chain: name, rule: nil, handle: nil, verdict: drops ? "policy drop" : "policy accept"))
+                return NFTChainResult(verdict: drops ? .drop : .accept, passes: passes)
+            }
+            passes.append(ChainPass(table: tableName, chain: name, rule: rule.text, handle: rule.handle, verdict: verdict.text))
+            switch verdict {
+            case .accept, .drop, .queue:
+                return NFTChainResult(verdict: verdict == .drop ? .drop : .accept, passes: passes)
+            case .continue:
+                continue
+            case .jump(let target), .goto(let target):
+                guard let t = table.chainIndex(named: target), stack.count < Self.nftJumpStackSize else {
+                    return NFTChainResult(verdict: .drop, passes: passes)   // the kernel refuses such a ruleset; drop safely
+                }
+                if case .jump = verdict { stack.append((chain, index)) }
+                (chain, index) = (t, 0)
+            case .return:
+                guard let back = stack.popLast() else {
+                    let drops = table.chains[base.chain].base?.policyDrops ?? false
+                    passes.append(ChainPass(table: tableName, chain: table.chains[base.chain].name, rule: nil, handle: nil,
+                                            verdict: drops ? "policy drop" : "policy accept"))
+                    return NFTChainResult(verdict: drops ? .drop : .accept, passes: passes)
+                }
+                (chain, index) = back
+            }
+        }
+    }
+
+    /// One rule: its statements in order; nil when a match breaks or no verdict is reached.
+    func nft_rule_eval(_ rule: NFRule, table: NFTable, _ pkt: inout NFTPacket) -> NFVerdictCode? {
+        for s in rule.statements {
+            switch s {
+            case .match(let m):
+                guard nft_cmp(m, table: table, pkt) else { return nil }
+            case .verdict(let v):
+                return v
+            case .reject(let r):
+                nft_reject_eval(r, pkt, family: table.family)
+                return .drop
+            case .setMark(let m):
+                pkt.mark = m
+            case .counter, .log, .limit, .notrack:
+                continue
+            case .unsupported:
+                return nil
+            }
+        }
+        return nil
+    }
+
+    /// nft_cmp / nft_lookup / nft_bitwise over what nft_payload, nft_meta or nft_ct loaded.
+    func nft_cmp(_ m: NFMatch, table: NFTable, _ pkt: NFTPacket) -> Bool {
+        if case .string(let want) = m.value {
+            guard let have = nft_load_name(m.selector, pkt) else { return false }
+            return (m.op == .ne) != (have == want || want.hasSuffix("*") && have.hasPrefix(want.dropLast()))
+        }
+        guard var x = nft_load(m.selector, pkt) else { return false }
+        if let mask = m.mask { x &= mask }
+        var value = m.value
+        if case .named(let n) = value { value = .set(table.sets[n]?.elements ?? []) }
+        switch (m.op, value) {
+        case (.flags, .number(let bits)): return x & bits != 0
+        case (.eq, _), (.flags, _): return value.contains(x)
+        case (.ne, _): return !value.contains(x)
+        case (.lt, .number(let n)): return x < n
+        case (.gt, .number(let n)): return x > n
+        case (.le, .number(let n)): return x <= n
+        case (.ge, .number(let n)): return x >= n
+        default: return false
+        }
+    }
+
+    /// A numeric field; nil when the packet has no such field (nft_payload's NFT_BREAK).
+    func nft_load(_ s: NFSelector, _ pkt: NFTPacket) -> UInt64? {
+        switch s {
+        case .payload(let proto, let field):
+            guard pkt.isIPv4 else { return nil }
+            if proto == "ip" {
+                switch field {
+                case "saddr": return pkt.be(12, 4)
+                case "daddr": return pkt.be(16, 4)
+                case "protocol": return pkt.be(9, 1)
+                case "ttl": return pkt.be(8, 1)
+                case "length": return pkt.be(2, 2)
+                case "id": return pkt.be(4, 2)
+                case "dscp": return pkt.be(1, 1).map { $0 >> 2 }
+                case "version": return pkt.be(0, 1).map { $0 >> 4 }
+                case "hdrlength": return pkt.be(0, 1).map { $0 & 0x0f }
+                default: return nil
+                }
+            }
+            // The transport protocol is an implicit dependency of the match (meta l4proto).
+            let want: Set<UInt8> = proto == "tcp" ? [6] : proto == "udp" ? [17] : proto == "icmp" ? [1] : [6, 17, 33, 132]
+            guard let p = pkt.proto, want.contains(p), let th = pkt.transportOffset else { return nil }
+            switch (proto, field) {
+            case (_, "sport"): return pkt.be(th, 2)
+            case (_, "dport"): return pkt.be(th + 2, 2)
+            case ("tcp", "sequence"): return pkt.be(th + 4, 4)
+            case ("tcp", "ackseq"): return pkt.be(th + 8, 4)
+            case ("tcp", "flags"): return pkt.be(th + 13, 1)
+            case ("tcp", "window"): return pkt.be(th + 14, 2)
+            case ("udp", "length"): return pkt.be(th + 4, 2)
+            case ("icmp", "type"): return pkt.be(th, 1)
+            case ("icmp", "code"): return pkt.be(th + 1, 1)
+            case ("icmp", "id"): return pkt.be(th + 4, 2)
+            case ("icmp", "sequence"): return pkt.be(th + 6, 2)
+            default: return nil
+            }
+        case .meta(let key):
+            switch key {
+            case "l4proto": return pkt.proto.map(UInt64.init)
+            case "nfproto": return pkt.hook.family == .arp ? 3 : 2
+            case "protocol": return pkt.hook.family == .arp ? 0x0806 : 0x0800
+            case "mark": return UInt64(pkt.mark)
+            case "length": return UInt64(pkt.bytes.count)
+            case "pkttype":
+                switch pkt.pktType ?? .host {
+                case .host, .outgoing: return 0
+                case .broadcast: return 1
+                case .multicast: return 2
+                default: return 3
+                }
+            default: return nil
+            }
+        case .ct(let key):
+            return key == "state" ? pkt.ctState : nil
+        }
+    }
+
+    /// An interface name (iifname, oifname; iif and oif are compared by name here too).
+    func nft_load_name(_ s: NFSelector, _ pkt: NFTPacket) -> String? {
+        switch s {
+        case .meta("iifname"), .meta("iif"): pkt.indev?.name
+        case .meta("oifname"), .meta("oif"): pkt.outdev?.name
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,64 @@
+// The nftables ruleset as `nft -j list ruleset` gives it (Fixtures/hosts/netns-h-nft-filter,
+// written by the real nft), read into typed chains, sets and rules.
+import Foundation
+import Testing
+import TestSupport
+@testable import HostModel
+
+@Suite struct RulesetTests {
+    let dir = "\(packageRoot)/Fixtures/hosts/netns-h-nft-filter"
+
+    func ruleset() throws -> Ruleset {
+        try Ruleset(nftJSON: String(contentsOfFile: "\(dir)/nft.json", encoding: .utf8))
+    }
+
+    @Test func tablesChainsAndSets() throws {
+        let r = try ruleset()
+        #expect(r.tables.map { "\($0.family.rawValue) \($0.name)" } == ["inet filter", "ip raw"])
+        let filter = r.tables[0]
+        #expect(filter.chains.map(\.name) == ["icmp_in", "input", "forward"])
+        #expect(filter.chains[0].base == nil)
+        #expect(filter.chains[1].base == NFBaseChain(type: "filter", hook: "input", priority: 0, policyDrops: false))
+        #expect(r.tables[1].chains[0].base?.priority == -300)   // `priority raw`
+        // 10.1.0.66 and 10.1.0.96/30, as 32-bit numbers and an inclusive range.
+        #expect(filter.sets["blocked"]?.elements == [.number(0x0a01_0042), .range(0x0a01_0060, 0x0a01_0063)])
+        #expect(r.unsupported.isEmpty)
+    }
+
+    /// Each rule, written back in nft's syntax, is the line `nft list ruleset` printed for it
+    /// (counter values aside).
+    @Test func ruleTextIsNftsOwn() throws {
+        let r = try ruleset()
+        let listed = try String(contentsOfFile: "\(dir)/nft.txt", encoding: .utf8)
+            .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("table") && !$0.hasPrefix("chain") && !$0.hasPrefix("set") && !$0.hasPrefix("type")
+                && !$0.hasPrefix("flags") && !$0.hasPrefix("elements") && $0 != "}" }
+            .map { $0.replacingOccurrences(of: " packets 0 bytes 0", with: "") }
+        let ours = r.tables.flatMap { $0.chains.flatMap { $0.rules.map(\.text) } }
+        #expect(ours.count == 12)
+        #expect(ours == listed)
+    }
+
+    @Test func baseChainsInPriorityOrder() throws {
+        let r = try ruleset()
+        #expect(r.baseChains(family: .ip, hook: "prerouting").map { r[$0].name } == ["pre"])
+        #expect(r.baseChains(family: .ip, hook: "input").map { r[$0].name } == ["input"])
+        #expect(r.baseChains(family: .arp, hook: "input").isEmpty)
+    }
+
+    @Test func unknownExpressionsAreNamedNotFatal() throws {
+        let json = #"{"nftables":[{"table":{"family":"inet","name":"t","handle":1}},"#
+            + #"{"chain":{"family":"inet","table":"t","name":"c","handle":1,"type":"filter","hook":"input","prio":0,"policy":"drop"}},"#
+            + #"{"rule":{"family":"inet","table":"t","chain":"c","handle":2,"expr":[{"match":{"op":"==","left":{"fib":{"result":"type","flags":["daddr"]}},"right":"local"}},{"accept":null}]}},"#
+            + #"{"rule":{"family":"inet","table":"t","chain":"c","handle":3,"expr":[{"xt":{"type":"match","name":"conntrack"}},{"accept":null}]}}]}"#
+        let r = try Ruleset(nftJSON: json)
+        #expect(r.unsupported == ["match on fib", "xt"])
+        #expect(r.tables[0].chains[0].base?.policyDrops == true)
+        #expect(r.tables[0].chains[0].rules.count == 2)
+    }
+
+    @Test func notARuleset() {
+        #expect(throws: RulesetError.self) { try Ruleset(nftJSON: "[1, 2]") }
+        #expect(throws: RulesetError.self) { try Ruleset(nftJSON: #"{"nftables":[{"rule":{"family":"inet","table":"x","chain":"y","expr":[]}}]}"#) }
+    }
+}
