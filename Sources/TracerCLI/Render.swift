@@ -52,7 +52,8 @@ enum Render {
     /// `LOCAL_IN drop [inet filter input: tcp dport 23 counter drop]`: the hook, its verdict,
     /// and each chain's deciding rule (or how the chain ended).
     static func hookText(_ h: HookPass) -> String {
-        guard !h.chains.isEmpty else { return "\(h.hook) \(h.verdict)" }
+        let head = "\(h.hook) \(h.verdict)" + (h.conntrack.map { " (ct \($0))" } ?? "")
+        guard !h.chains.isEmpty else { return head }
         var parts: [String] = []
         var lastChain = ""
         for c in h.chains {
@@ -61,7 +62,7 @@ enum Render {
             parts.append(name == lastChain ? what : "\(name): \(what)")
             lastChain = name
         }
-        return "\(h.hook) \(h.verdict) [" + parts.joined(separator: "; ") + "]"
+        return head + " [" + parts.joined(separator: "; ") + "]"
     }
 
     static func routeText(_ rt: InputRoute) -> String {
@@ -189,6 +190,7 @@ enum Render {
                 return k.closed()
             }.joined(separator: ",") + "]")
             j.add("verdict", n.verdict)
+            if let c = n.conntrack { j.add("conntrack", c) } else { j.addNull("conntrack") }
             if let p = n.packet { j.add("packet", p) } else { j.addNull("packet") }
             return j.closed()
         }.joined(separator: ",") + "]")

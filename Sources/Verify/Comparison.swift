@@ -12,6 +12,8 @@ public struct KernelRecord {
     public var events: [TraceEventRecord]
     public var counters: [String: Int]
     public var emitted: [(iface: String, bytes: [UInt8])]
+    /// `nft monitor trace`'s chain decisions (NFTrace.decision), when the host had a ruleset.
+    public var nftrace: [String]? = nil
 
     public struct TraceEventRecord {
         public var event: String, text: String, reason: String?, location: String?, stack: [String]
@@ -52,6 +54,7 @@ public struct KernelRecord {
             guard let i = e["iface"], let h = e["hex"], let b = bytes(fromHex: h) else { return nil }
             return (i, b)
         }
+        nftrace = o["nftrace"] as? [String]
     }
 
     public var jsonLine: String {
@@ -65,7 +68,8 @@ public struct KernelRecord {
         }.joined(separator: ",")
         let c = counters.sorted { $0.key < $1.key }.map { "\(q($0.key)):\($0.value)" }.joined(separator: ",")
         let em = emitted.map { "{\"iface\":\(q($0.iface)),\"hex\":\"\(hexString($0.bytes))\"}" }.joined(separator: ",")
-        return "{\"frame\":\(frame),\"iface\":\(q(iface)),\"events\":[\(ev)],\"counters\":{\(c)},\"emit\":[\(em)]}"
+        let nft = nftrace.map { ",\"nftrace\":[" + $0.map(q).joined(separator: ",") + "]" } ?? ""
+        return "{\"frame\":\(frame),\"iface\":\(q(iface)),\"events\":[\(ev)],\"counters\":{\(c)},\"emit\":[\(em)]\(nft)}"
     }
 }
 
@@ -78,6 +82,11 @@ public struct FieldResult {
 
 /// Compares frame after frame; keeps the TCP ISNs each side used, to compare sequence numbers.
 public final class Comparison {
+    /// A model chain pass in NFTrace.decision's form.
+    static func decision(_ c: ChainPass) -> String {
+        "\(c.table) \(c.chain): " + (c.rule.map { "\($0) → \(c.verdict)" } ?? c.verdict)
+    }
+
     public static let fields = ["verdict", "reason", "function", "ends", "route", "fib", "emitted", "counters", "stack", "path", "netfilter"]
     private var modelISN: [[UInt8]: UInt32] = [:]
     private var kernelISN: [[UInt8]: UInt32] = [:]
@@ -129,7 +138,13 @@ public final class Comparison {
             add("stack", true, "no traced drop", "")
             add("path", true, "no traced drop", "")
         }
-        add("netfilter", true, "n/a: no ruleset evaluation yet (issue 6)", "")
+        // The chain decisions, as nft monitor trace reports them (the host's ruleset only).
+        if let traced = k.nftrace {
+            let model = r.netfilter.flatMap { $0.chains.map(Self.decision) }
+            add("netfilter", model == traced, model.joined(separator: "; "), traced.joined(separator: "; "))
+        } else {
+            add("netfilter", true, "n/a: no ruleset, or not traced when recorded", "")
+        }
         return out
     }
 

@@ -25,6 +25,9 @@ final class Topology {
         hostNS = "trv-\(getpid())-h"
     }
 
+    /// The snapshot has a ruleset: it is loaded, and packets are traced through it.
+    var hasRuleset: Bool { !(snapshot.files[.nftText] ?? "").allSatisfy(\.isWhitespace) }
+
     func build() throws {
         try Shell.run(["ip", "netns", "add", hostNS])
         try quiet(hostNS)
@@ -89,7 +92,10 @@ final class Topology {
                 try Shell.run(["ip", "-n", hostNS, "neigh", "replace", a.description, "lladdr", mac.description, "dev", n.device, "nud", "permanent"])
             }
         }
-        if let nft = snapshot.files[.nftText], !nft.isEmpty { try Shell.run(["nft", "-f", "-"], netns: hostNS, input: nft) }
+        if hasRuleset {
+            try Shell.run(["nft", "-f", "-"], netns: hostNS, input: snapshot.files[.nftText]!)
+            try Shell.run(["nft", "-f", "-"], netns: hostNS, input: NFTrace.ruleset)
+        }
         try holdSockets()
     }
 

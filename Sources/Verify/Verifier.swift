@@ -74,14 +74,17 @@ public final class Verifier {
         let topology = Topology(snapshot: snapshot, host: host)
         var tracing: Tracing? = nil
         var wires: Wires? = nil
-        let done = { wires?.close(); tracing?.close(); topology.destroy() }
+        var nftrace: NFTrace? = nil
+        let done = { wires?.close(); tracing?.close(); nftrace?.close(); topology.destroy() }
         Self.cleanup = done
         _ = Self.signalSources
         defer { done(); Self.cleanup = nil }
         try topology.build()
         tracing = try Tracing(name: "trv-\(getpid())-trace")
         wires = try Wires(topology: topology)
+        if topology.hasRuleset { nftrace = try NFTrace(netns: topology.hostNS) }
         usleep(300_000)
+        _ = nftrace?.take()
         _ = wires!.drain()
         _ = tracing!.read()
 
@@ -132,9 +135,10 @@ public final class Verifier {
                 let delta = value - (before[name] ?? 0)
                 if delta != 0 { counters[name] = delta }
             }
-            let kernelSide = KernelRecord(frame: frame.number, iface: iface.name,
+            var kernelSide = KernelRecord(frame: frame.number, iface: iface.name,
                                       events: events.map { .init(event: $0.event, text: $0.text, reason: $0.reason, location: $0.location, stack: $0.stack) },
                                       counters: counters, emitted: emitted)
+            kernelSide.nftrace = nftrace?.take()
             record?(kernelSide.jsonLine)
             var report = kernel.receive(frame: bytes, linkType: .ethernet, iface: iface, time: time)
             if let m = mutateReason {

@@ -1,11 +1,11 @@
-// The netfilter cases (issue 6): captures for the host of Fixtures/hosts/netns-h-nft-filter, which is
-// netns-h with the ruleset Fixtures/rulesets/nft-filter.nft loaded (its nft.json was written by
-// the real nft: Fixtures/scripts/nft-hosts.sh). Each case's NAME.host names that snapshot.
+// The netfilter cases (issue 6): captures for the hosts Fixtures/hosts/netns-h-RULESET, which are
+// netns-h with Fixtures/rulesets/RULESET.nft loaded (their nft.json was written by the real nft:
+// Fixtures/scripts/nft-hosts.sh). Each case's NAME.host names its snapshot.
 import Capture
 import Foundation
 import Wire
 
-func netfilterCases() -> [CaptureCase] {
+func netfilterCases() -> [(host: String, cases: [CaptureCase])] {
     let h = IPv4Address(10, 1, 0, 2), p = IPv4Address(10, 1, 0, 1)
     let hostMAC = MACAddress(0x02, 0, 0, 0, 0, 0x01), peerMAC = MACAddress(0x02, 0, 0, 0, 0, 0xfe)
     let data = Array("hello kernel".utf8)
@@ -25,7 +25,33 @@ func netfilterCases() -> [CaptureCase] {
         eth(IPv4Header(source: p, destination: h, protocol: .icmp, ident: ident).emit(payload: message.emit(body: (0..<56).map { UInt8($0) })))
     }
 
-    return [
+    /// ICMP port unreachable from the peer, quoting a UDP datagram the host sent to `dport`.
+    func portUnreachable(quoting dport: UInt16, ident: UInt16) -> [UInt8] {
+        let quotedIP = IPv4Header(source: h, destination: p, protocol: .udp, ident: 0x7777)
+        let quoted = quotedIP.emit(payload: UDPHeader(sourcePort: 5353, destinationPort: dport).emit(payload: data, pseudoHeader: quotedIP.pseudoHeaderSum))
+        return eth(IPv4Header(source: p, destination: h, protocol: .icmp, ident: ident, dontFrag: false)
+            .emit(payload: ICMPv4Header.unreachable(code: 3).emit(body: quoted)))
+    }
+    func seg(_ flags: TCPFlags, sport: UInt16 = 40002, dport: UInt16 = 80, seq: UInt32, ack: UInt32 = 0, payload: [UInt8] = [], ident: UInt16) -> [UInt8] {
+        let ip = IPv4Header(source: p, destination: h, protocol: .tcp, ident: ident)
+        let t = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: seq, ackNumber: ack, flags: flags, window: 502,
+                          options: flags.contains(.syn) ? [.maxSegmentSize(1460), .sackPermitted, .noOperation, .windowScale(7)] : [])
+        return eth(ip.emit(payload: t.emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum)))
+    }
+
+    let stateful = [
+        CaptureCase(name: "nft-stateful", frames: [
+            seg(.syn, seq: 5000, ident: 0x6801),
+            seg(.ack, seq: 5001, ack: 1, ident: 0x6802),
+            seg([.psh, .ack], seq: 5001, ack: 1, payload: Array("GET / HTTP/1.0\r\n\r\n".utf8), ident: 0x6803),
+            seg(.syn, sport: 40003, dport: 22, seq: 9000, ident: 0x6804),
+            udp(dport: 5353, ident: 0x6805),
+            portUnreachable(quoting: 40000, ident: 0x6806),
+            portUnreachable(quoting: 40999, ident: 0x6807),
+            icmp(.echoRequest(ident: 12, sequence: 1), ident: 0x6808),
+        ]),
+    ]
+    let filter = [
         CaptureCase(name: "nft-drop", frames: [tcp(.syn, dport: 23, ident: 0x6001)]),
         CaptureCase(name: "nft-reject-tcp-reset", frames: [tcp(.syn, dport: 25, ident: 0x6101)]),
         CaptureCase(name: "nft-reject-icmp", frames: [udp(dport: 9, ident: 0x6201), udp(dport: 7, ident: 0x6202)]),
@@ -45,12 +71,13 @@ func netfilterCases() -> [CaptureCase] {
         ]),
         CaptureCase(name: "nft-tcp-flags", frames: [tcp(.syn, dport: 8080, ident: 0x6701), tcp(.ack, dport: 8080, seq: 2000, ack: 3000, ident: 0x6702)]),
     ]
+    return [("netns-h-nft-filter", filter), ("netns-h-nft-stateful", stateful)]
 }
 
 func writeNetfilterCases(to dir: String) throws {
-    try writeCases(netfilterCases(), to: dir, start: 1_700_000_300)
-    for c in netfilterCases() {
-        try "netns-h-nft-filter\n".write(toFile: "\(dir)/\(c.name).host", atomically: true, encoding: .utf8)
+    for (host, cases) in netfilterCases() {
+        try writeCases(cases, to: dir, start: 1_700_000_300)
+        for c in cases { try "\(host)\n".write(toFile: "\(dir)/\(c.name).host", atomically: true, encoding: .utf8) }
+        print("wrote \(cases.count) netfilter cases for \(host) to \(dir)")
     }
-    print("wrote \(netfilterCases().count) netfilter cases to \(dir)")
 }

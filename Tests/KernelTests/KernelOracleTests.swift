@@ -71,6 +71,23 @@ func hostFor(_ name: String) -> String {
         let bad = Comparison().compare(r, record).filter { !$0.agrees }.map(\.field)
         #expect(bad == ["reason", "ends"])
     }
+
+    /// The chain decisions are held to nft monitor trace's: a model whose jump target's rule
+    /// decided otherwise is caught, and only on that field.
+    @Test func aWrongChainDecisionIsReported() throws {
+        let host = try Host.load(hostFor("nft-jump-return"))
+        let kernel = Kernel(host: host, profile: Profile())
+        let record = try KernelRecord(jsonLine: String(try String(contentsOfFile: "\(rxDirectory)/nft-jump-return.kernel.jsonl", encoding: .utf8).split(separator: "\n")[0]))
+        #expect(record.nftrace == ["ip raw pre: policy accept", "inet filter input: meta l4proto icmp jump icmp_in → jump icmp_in",
+                                   "inet filter icmp_in: icmp type echo-request counter return → return", "inet filter input: policy accept"])
+        let reader = try CaptureReader(path: "\(rxDirectory)/nft-jump-return.pcap")
+        let frame = try #require(try reader.next())
+        var r = kernel.receive(frame: Array(frame.bytes), linkType: .ethernet, iface: host.interface(named: "eth0")!)
+        #expect(Comparison().compare(r, record).allSatisfy { $0.agrees })
+        r.netfilter[1].chains[1].verdict = "accept"
+        let bad = Comparison().compare(r, record).filter { !$0.agrees }.map(\.field)
+        #expect(bad == ["netfilter"])
+    }
 }
 
 /// A real capture as its own oracle: Fixtures/captures/netns-sll2.pcap was taken in the namespace

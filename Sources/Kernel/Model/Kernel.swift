@@ -57,6 +57,11 @@ public final class Kernel {
     var tcpSendRoutes: [TCPKey: OutputRoute] = [:]
     /// Set while the host makes a packet of its own (see `emitting`).
     var emittingPacket: String?
+    /// Conntrack (net/netfilter/nf_conntrack_core.c): loaded when the ruleset needs it; the
+    /// confirmed connections by original tuple, and the new ones of the packet in flight.
+    let conntrackEnabled: Bool
+    var conntrack: [CTTuple: CTEntry] = [:]
+    var ctUnconfirmed: [CTTuple: CTAttachment] = [:]
 
     struct NeighbourKey: Hashable { let device: String; let address: IPv4Address }
 
@@ -64,6 +69,7 @@ public final class Kernel {
         self.host = host
         self.profile = profile
         fib = FIBIndex(host.routes, rules: host.rules)
+        conntrackEnabled = host.ruleset.usesConntrack
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {
             if case .v4(let l)? = s.localAddress, case .v4(let r)? = s.remoteAddress, let rp = s.remotePort {
                 tcpConnections[TCPKey(peer: r, peerPort: rp, local: l, localPort: s.localPort)] = TCPConnection(
@@ -128,6 +134,7 @@ public final class Kernel {
         ends = []
         fragmentReport = nil
         timerEvents = []
+        ctUnconfirmed = [:]   // an entry never confirmed died with its skb
         now = time
         inet_frags_expire()
         let timerEnds = ends

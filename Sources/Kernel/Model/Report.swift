@@ -48,6 +48,9 @@ public struct HookPass: Equatable, Sendable {
     public var packet: String?
     /// Each nftables chain the packet went through on this hook, in order.
     public var chains: [ChainPass] = []
+    /// The conntrack state the packet had here (new, established, related, invalid), when
+    /// conntrack is loaded.
+    public var conntrack: String? = nil
 }
 
 /// One chain's part in a hook: the rule that ended it (nil: the chain ran out — the policy of

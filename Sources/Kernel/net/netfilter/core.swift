@@ -68,21 +68,32 @@ extension Kernel {
     private func nf_hook_passes(_ state: NFHookState) -> Bool {
         let chains = host.ruleset.baseChains(family: state.hook.family, hook: state.hook.nftName)
             .filter { host.ruleset[$0].base?.type != "nat" }
-        guard !chains.isEmpty else {
+        let ct = conntrackHooks(state.hook)
+        guard !chains.isEmpty || !ct.before.isEmpty || !ct.after.isEmpty else {
             hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
             return true
         }
-        return nf_hook_slow(state, chains: chains)
+        return nf_hook_slow(state, chains: chains, conntrack: ct)
     }
 
-    /// nf_hook_slow: each registered hook function in priority order until one does not accept.
-    func nf_hook_slow(_ state: NFHookState, chains: [NFChainRef]) -> Bool {
+    /// nf_hook_slow: each registered hook function in priority order until one does not accept:
+    /// conntrack's own (before the chains, and nf_confirm last), and the nftables base chains.
+    func nf_hook_slow(_ state: NFHookState, chains: [NFChainRef], conntrack ct: (before: [String], after: [String])) -> Bool {
         let f = trace.enter("nf_hook_slow"); defer { trace.leave(f) }
         var pass = HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket)
         // The slot is taken first: what a rule sends (a reject's answer) passes its hooks later.
         let slot = hooks.count
         hooks.append(pass)
-        var packet = NFTPacket(state: state, mark: state.skb?.mark ?? 0)
+        var attached: CTAttachment? = nil
+        for fn in ct.before {
+            let g = trace.enter(fn)
+            if fn != "ipv4_conntrack_defrag" { attached = nf_conntrack_in(state.packet) }
+            trace.leave(g)
+        }
+        // Later hooks see what PRE_ROUTING / LOCAL_OUT attached to the skb.
+        if conntrackEnabled && attached == nil { attached = untraced { nf_conntrack_in(state.packet) } }
+        if let a = attached { pass.conntrack = a.state.name }
+        var packet = NFTPacket(state: state, mark: state.skb?.mark ?? 0, ctState: attached?.state.rawValue)
         for ref in chains {
             let table = host.ruleset.tables[ref.table]
             let entry = table.family == .inet ? "nft_do_chain_inet" : table.family == .arp ? "nft_do_chain_arp" : "nft_do_chain_ipv4"
@@ -96,9 +107,11 @@ extension Kernel {
                 hooks[slot] = pass
                 // 5.4 frees the skb here; 6.18 already did, in nft_do_chain (NF_DROP_REASON).
                 if !profile.hasDropReasons { nf_drop(state.hook, table: table, result.passes.last) }
+                if let t = attached?.original, attached?.unconfirmed == true { ctUnconfirmed[t] = nil }
                 return false
             }
         }
+        if ct.after.contains("nf_confirm") { nf_confirm(attached) }
         hooks[slot] = pass
         return true
     }
