@@ -58,10 +58,6 @@ extension Ruleset {
                 continue   // metainfo, maps, flowtables, objects: not modelled
             }
         }
-        for table in tables where table.chains.contains(where: { $0.base?.type == "nat" }) {
-            let what = "nat chains (\(table.family.rawValue) \(table.name))"
-            if !unsupported.contains(what) { unsupported.append(what) }
-        }
         self.unsupported = unsupported
     }
 
@@ -106,6 +102,16 @@ extension Ruleset {
             let code = expr.flatMap { type == "icmpx" ? icmpxCodes[$0] : icmpCodes[$0] } ?? 3
             let text = expr == nil || (type == "icmpx" && expr == "port-unreachable") ? "reject" : "reject with \(type ?? "icmp") \(expr!)"
             return (.reject(.icmp(code: code)), text)
+        case "dnat", "snat", "masquerade", "redirect":
+            let o = body as? [String: Any] ?? [:]
+            let addr = (o["addr"] as? String).flatMap { IPv4Address($0) }
+            let port = (o["port"] as? Int).map { UInt16(truncatingIfNeeded: $0) }
+            guard (o["addr"] == nil || addr != nil), o["family"] == nil || o["family"] as? String == "ip" else {
+                return (.unsupported("\(kind) (\(Self.describe(o["addr"])))"), kind)
+            }
+            var text = kind
+            if addr != nil || port != nil { text += " to " + (addr?.description ?? "") + (port.map { ":\($0)" } ?? "") }
+            return (.nat(NFNat(kind: NFNat.Kind(rawValue: kind)!, address: addr, port: port)), text)
         case "mangle":
             if let m = body as? [String: Any], let (sel, _, _) = Self.selector(m["key"]), sel == .meta("mark"), let v = m["value"] as? Int {
                 return (.setMark(UInt32(truncatingIfNeeded: v)), "meta mark set \(v)")

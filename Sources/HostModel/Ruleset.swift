@@ -1,3 +1,5 @@
+import Wire
+
 // The host's nftables ruleset, as `nft -j list ruleset` prints it, in typed form: tables of
 // every family, base chains (hook, priority, policy) and regular ones, rules as statement lists,
 // named sets. Values are resolved once, at load, to numbers and ranges in the selector's own
@@ -89,6 +91,7 @@ public indirect enum NFStatement: Equatable, Sendable {
     case limit
     case reject(NFReject)
     case setMark(UInt32)
+    case nat(NFNat)
     case notrack
     /// An expression or statement the model does not evaluate: the rule never matches.
     case unsupported(String)
@@ -115,6 +118,14 @@ public enum NFReject: Equatable, Sendable {
     /// ICMP destination unreachable with this code (icmp and icmpx reject, IPv4 codes).
     case icmp(code: UInt8)
     case tcpReset
+}
+
+/// A nat statement: the address (and port) a new connection is mapped to.
+public struct NFNat: Equatable, Sendable {
+    public enum Kind: String, Sendable { case dnat, snat, masquerade, redirect }
+    public var kind: Kind
+    public var address: IPv4Address?
+    public var port: UInt16?
 }
 
 public struct NFMatch: Equatable, Sendable {

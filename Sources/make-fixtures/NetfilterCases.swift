@@ -51,6 +51,22 @@ func netfilterCases() -> [(host: String, cases: [CaptureCase])] {
             icmp(.echoRequest(ident: 12, sequence: 1), ident: 0x6808),
         ]),
     ]
+    // From the web server's side of eth1: its answers to connections the host masqueraded.
+    let eth1MAC = MACAddress(0x02, 0, 0, 0, 0x01, 0x01), serverMAC = MACAddress(0x02, 0, 0, 0, 0x01, 0xfe)
+    let server = IPv4Address(10, 2, 0, 1), routerEth1 = IPv4Address(10, 2, 0, 2)
+    func fromServer(_ ip: [UInt8]) -> [UInt8] { EthernetHeader(destination: eth1MAC, source: serverMAC, etherType: .ipv4).emit(payload: ip) }
+    let udpReply: [UInt8] = {
+        let ip = IPv4Header(source: server, destination: routerEth1, protocol: .udp, ident: 0x6903)
+        return fromServer(ip.emit(payload: UDPHeader(sourcePort: 5353, destinationPort: 40000).emit(payload: data, pseudoHeader: ip.pseudoHeaderSum)))
+    }()
+    let nat = [
+        CaptureCase(name: "nft-nat", frames: [
+            tcp(.syn, dport: 8080, ident: 0x6901),                       // DNAT to 10.2.0.1:80, forwarded, masqueraded
+            udp(dst: server, dport: 5353, ident: 0x6902),                 // forwarded, masqueraded
+            udpReply,                                                     // its answer, de-masqueraded to 10.1.0.1
+            udp(dport: 5300, ident: 0x6904),                              // redirected to the local 5353
+        ]),
+    ]
     let filter = [
         CaptureCase(name: "nft-drop", frames: [tcp(.syn, dport: 23, ident: 0x6001)]),
         CaptureCase(name: "nft-reject-tcp-reset", frames: [tcp(.syn, dport: 25, ident: 0x6101)]),
@@ -71,7 +87,7 @@ func netfilterCases() -> [(host: String, cases: [CaptureCase])] {
         ]),
         CaptureCase(name: "nft-tcp-flags", frames: [tcp(.syn, dport: 8080, ident: 0x6701), tcp(.ack, dport: 8080, seq: 2000, ack: 3000, ident: 0x6702)]),
     ]
-    return [("netns-h-nft-filter", filter), ("netns-h-nft-stateful", stateful)]
+    return [("netns-h-nft-filter", filter), ("netns-h-nft-stateful", stateful), ("netns-h-nft-nat", nat)]
 }
 
 func writeNetfilterCases(to dir: String) throws {

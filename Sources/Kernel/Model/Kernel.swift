@@ -60,8 +60,19 @@ public final class Kernel {
     /// Conntrack (net/netfilter/nf_conntrack_core.c): loaded when the ruleset needs it; the
     /// confirmed connections by original tuple, and the new ones of the packet in flight.
     let conntrackEnabled: Bool
+    /// A nat chain exists: the nat hooks are registered (nf_nat_ipv4_ops).
+    let natEnabled: Bool
     var conntrack: [CTTuple: CTEntry] = [:]
-    var ctUnconfirmed: [CTTuple: CTAttachment] = [:]
+    /// Reply tuples (after NAT) → the connection's original tuple.
+    var ctReplies: [CTTuple: CTTuple] = [:]
+    /// Entries made for the packets of this frame, not yet confirmed.
+    var ctPending: [CTTuple] = []
+    /// The conntrack entry attached to the frame's own skb, and to the packet the host is
+    /// sending (between LOCAL_OUT and POST_ROUTING).
+    var frameCT: CTAttachment?
+    var outputCT: CTAttachment?
+    /// The bytes the nat hook rewrote for a packet on its way out (ip_output picks them up).
+    var natRewritten: [UInt8]?
 
     struct NeighbourKey: Hashable { let device: String; let address: IPv4Address }
 
@@ -70,6 +81,7 @@ public final class Kernel {
         self.profile = profile
         fib = FIBIndex(host.routes, rules: host.rules)
         conntrackEnabled = host.ruleset.usesConntrack
+        natEnabled = host.ruleset.tables.contains { ($0.family == .ip || $0.family == .inet) && $0.chains.contains { $0.base?.type == "nat" } }
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {
             if case .v4(let l)? = s.localAddress, case .v4(let r)? = s.remoteAddress, let rp = s.remotePort {
                 tcpConnections[TCPKey(peer: r, peerPort: rp, local: l, localPort: s.localPort)] = TCPConnection(
@@ -134,7 +146,10 @@ public final class Kernel {
         ends = []
         fragmentReport = nil
         timerEvents = []
-        ctUnconfirmed = [:]   // an entry never confirmed died with its skb
+        for t in ctPending where conntrack[t]?.confirmed == false { ct_destroy(t) }   // died with its skb
+        ctPending = []
+        frameCT = nil
+        outputCT = nil
         now = time
         inet_frags_expire()
         let timerEnds = ends

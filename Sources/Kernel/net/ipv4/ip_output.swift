@@ -38,7 +38,7 @@ extension Kernel {
     func ip_local_out(_ skb: OutputSKB) {
         let f = trace.enter("ip_local_out"); defer { trace.leave(f) }
         guard __ip_local_out(skb) else { return }
-        dst_output(skb)
+        dst_output(takeNATRewrite(skb))
     }
 
     /// Counts the request, sets tot_len and the header checksum, runs LOCAL_OUT.
@@ -64,7 +64,7 @@ extension Kernel {
         let f = trace.enter("ip_output"); defer { trace.leave(f) }
         NF_HOOK_COND(NFHookState(hook: .postRouting, outdev: skb.dev, outgoing: skb.packet), tail: false) {   // okfn ip_finish_output is inlined: no call
             let g = trace.enter("ip_finish_output"); defer { trace.leave(g) }
-            __ip_finish_output(skb)
+            __ip_finish_output(takeNATRewrite(skb))
         }
     }
 

@@ -28,6 +28,15 @@ enum NFHook: String {
 
 /// The packet a hook sees: its IPv4 bytes (network header on), devices, and the received skb
 /// when it is the frame's own (a reject answers it; a mark set on it steers its route).
+/// One function registered on a hook.
+enum NFHookEntry: Equatable {
+    /// ipv4_conntrack_defrag, ipv4_conntrack_in / _local, nf_confirm.
+    case conntrack(String)
+    /// The nat hook (nf_nat_ipv4_pre_routing, …) with the nat chains it runs.
+    case nat(String, [NFChainRef])
+    case chain(NFChainRef)
+}
+
 struct NFHookState {
     var hook: NFHook
     var indev: Interface? = nil
@@ -66,54 +75,91 @@ extension Kernel {
 
     /// The hook_head check nf_hook makes inline, then nf_hook_slow when anything is registered.
     private func nf_hook_passes(_ state: NFHookState) -> Bool {
-        let chains = host.ruleset.baseChains(family: state.hook.family, hook: state.hook.nftName)
-            .filter { host.ruleset[$0].base?.type != "nat" }
-        let ct = conntrackHooks(state.hook)
-        guard !chains.isEmpty || !ct.before.isEmpty || !ct.after.isEmpty else {
+        let entries = hookEntries(state.hook)
+        guard !entries.isEmpty else {
             hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
             return true
         }
-        return nf_hook_slow(state, chains: chains, conntrack: ct)
+        return nf_hook_slow(state, entries: entries)
     }
 
-    /// nf_hook_slow: each registered hook function in priority order until one does not accept:
-    /// conntrack's own (before the chains, and nf_confirm last), and the nftables base chains.
-    func nf_hook_slow(_ state: NFHookState, chains: [NFChainRef], conntrack ct: (before: [String], after: [String])) -> Bool {
+    /// What is registered on a hook, in priority order: conntrack's functions, the nat hook, the
+    /// nftables base chains (ties: in the order they were registered).
+    func hookEntries(_ hook: NFHook) -> [NFHookEntry] {
+        var out: [(prio: Int, entry: NFHookEntry)] = []
+        let ct = conntrackHooks(hook)
+        for fn in ct.before { out.append((fn == "ipv4_conntrack_defrag" ? -400 : -200, .conntrack(fn))) }
+        let refs = host.ruleset.baseChains(family: hook.family, hook: hook.nftName)
+        let natChains = refs.filter { host.ruleset[$0].base?.type == "nat" }
+        if let nat = natHook(hook) { out.append((nat.priority, .nat(nat.function, natChains))) }
+        for r in refs where host.ruleset[r].base?.type != "nat" { out.append((host.ruleset[r].base?.priority ?? 0, .chain(r))) }
+        if ct.after.contains("nf_confirm") { out.append((Int(Int32.max), .conntrack("nf_confirm"))) }
+        return out.enumerated().sorted { ($0.element.prio, $0.offset) < ($1.element.prio, $1.offset) }.map(\.element.entry)
+    }
+
+    /// nf_hook_slow: each registered hook function in priority order until one does not accept.
+    func nf_hook_slow(_ state: NFHookState, entries: [NFHookEntry]) -> Bool {
         let f = trace.enter("nf_hook_slow"); defer { trace.leave(f) }
         var pass = HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket)
         // The slot is taken first: what a rule sends (a reject's answer) passes its hooks later.
         let slot = hooks.count
         hooks.append(pass)
-        var attached: CTAttachment? = nil
-        for fn in ct.before {
-            let g = trace.enter(fn)
-            if fn != "ipv4_conntrack_defrag" { attached = nf_conntrack_in(state.packet) }
-            trace.leave(g)
-        }
-        // Later hooks see what PRE_ROUTING / LOCAL_OUT attached to the skb.
-        if conntrackEnabled && attached == nil { attached = untraced { nf_conntrack_in(state.packet) } }
-        if let a = attached { pass.conntrack = a.state.name }
+        // Later hooks see what PRE_ROUTING / LOCAL_OUT attached to the skb (skb->_nfct).
+        let ownPacket = emittingPacket == nil && !transmitting
+        var attached: CTAttachment? = ownPacket ? frameCT : outputCT
         var packet = NFTPacket(state: state, mark: state.skb?.mark ?? 0, ctState: attached?.state.rawValue)
-        for ref in chains {
-            let table = host.ruleset.tables[ref.table]
-            let entry = table.family == .inet ? "nft_do_chain_inet" : table.family == .arp ? "nft_do_chain_arp" : "nft_do_chain_ipv4"
-            let g = trace.enter(entry)
-            let result = nft_do_chain(ref, &packet)
-            trace.leave(g)
-            pass.chains += result.passes
-            state.skb?.mark = packet.mark
-            if result.verdict == .drop {
-                pass.verdict = "drop"
-                hooks[slot] = pass
-                // 5.4 frees the skb here; 6.18 already did, in nft_do_chain (NF_DROP_REASON).
-                if !profile.hasDropReasons { nf_drop(state.hook, table: table, result.passes.last) }
-                if let t = attached?.original, attached?.unconfirmed == true { ctUnconfirmed[t] = nil }
-                return false
+        for entry in entries {
+            switch entry {
+            case .conntrack("nf_confirm"):
+                nf_confirm(attached)
+            case .conntrack(let fn):
+                let g = trace.enter(fn)
+                if fn != "ipv4_conntrack_defrag" {
+                    attached = nf_conntrack_in(packet.bytes)
+                    packet.ctState = attached?.state.rawValue
+                    if ownPacket { frameCT = attached } else { outputCT = attached }
+                }
+                trace.leave(g)
+            case .nat(let fn, let chains):
+                let g = trace.enter(fn)
+                let result = nf_nat_inet_fn(state.hook, chains: chains, attached: attached, &packet)
+                trace.leave(g)
+                pass.chains += result.passes
+                if result.verdict == .drop { return dropped(state, pass: &pass, slot: slot, attached: attached, result: result, table: nil) }
+                if let rewritten = nf_nat_packet(state.hook, attached: attached, packet.bytes) {
+                    packet.bytes = rewritten
+                    if let skb = state.skb {
+                        skb.frame.replaceSubrange(skb.networkOffset..<(skb.networkOffset + rewritten.count), with: rewritten)
+                    } else {
+                        natRewritten = rewritten
+                    }
+                }
+            case .chain(let ref):
+                let table = host.ruleset.tables[ref.table]
+                let fn = table.family == .inet ? "nft_do_chain_inet" : table.family == .arp ? "nft_do_chain_arp" : "nft_do_chain_ipv4"
+                let g = trace.enter(fn)
+                let result = nft_do_chain(ref, &packet)
+                trace.leave(g)
+                pass.chains += result.passes
+                state.skb?.mark = packet.mark
+                if result.verdict == .drop { return dropped(state, pass: &pass, slot: slot, attached: attached, result: result, table: table) }
             }
         }
-        if ct.after.contains("nf_confirm") { nf_confirm(attached) }
+        if let a = attached { pass.conntrack = a.state.name }
         hooks[slot] = pass
         return true
+    }
+
+    private func dropped(_ state: NFHookState, pass: inout HookPass, slot: Int, attached: CTAttachment?,
+                         result: NFTChainResult, table: NFTable?) -> Bool {
+        pass.verdict = "drop"
+        if let a = attached { pass.conntrack = a.state.name }
+        hooks[slot] = pass
+        // 5.4 frees the skb here; 6.18 already did, in nft_do_chain (NF_DROP_REASON).
+        if !profile.hasDropReasons, let table { nf_drop(state.hook, table: table, result.passes.last) }
+        // An entry never confirmed dies with its skb.
+        if let t = attached?.original, attached?.unconfirmed == true { ct_destroy(t) }
+        return false
     }
 
     /// The end of a packet netfilter dropped: the frame's verdict, or, for a packet the host

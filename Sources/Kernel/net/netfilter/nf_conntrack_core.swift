@@ -49,10 +49,20 @@ struct CTAttachment {
     var state: CTState
     /// A new entry, confirmed by nf_confirm at the end of LOCAL_IN or POST_ROUTING.
     var unconfirmed: Bool
+    /// The packet travels in the connection's reply direction.
+    var reply = false
 }
 
 struct CTEntry {
     var seenReply = false
+    /// In the table for every packet; until nf_confirm, only for the packets of its own frame.
+    var confirmed = false
+    /// NAT bindings: where the original direction's destination and source were mapped
+    /// (nil: not mapped), and whether each manip type was set up (nf_nat_initialized).
+    var dnat: (address: IPv4Address, port: UInt16)? = nil
+    var snat: (address: IPv4Address, port: UInt16)? = nil
+    var dnatInitialized = false
+    var snatInitialized = false
 }
 
 extension Ruleset {
@@ -98,15 +108,13 @@ extension Kernel {
             return CTAttachment(original: hit.original, state: .related, unconfirmed: false)
         }
         guard let tuple = Self.ctTuple(packet) else { return CTAttachment(original: nil, state: .invalid, unconfirmed: false) }
-        if let hit = ctLookup(tuple) {
+        if let hit = ctLookup(tuple), let entry = conntrack[hit.original] {
             if hit.reply {
                 conntrack[hit.original]?.seenReply = true
-                return CTAttachment(original: hit.original, state: .established, unconfirmed: false)
+                return CTAttachment(original: hit.original, state: .established, unconfirmed: !entry.confirmed, reply: true)
             }
-            let seen = conntrack[hit.original]?.seenReply ?? false
-            return CTAttachment(original: hit.original, state: seen ? .established : .new, unconfirmed: false)
+            return CTAttachment(original: hit.original, state: entry.seenReply ? .established : .new, unconfirmed: !entry.confirmed)
         }
-        if let pending = ctUnconfirmed[tuple] { return pending }
         // init_conntrack: may this packet start a connection?
         switch proto {
         case 6:
@@ -121,23 +129,35 @@ extension Kernel {
         default:
             break
         }
-        let a = CTAttachment(original: tuple, state: .new, unconfirmed: true)
-        ctUnconfirmed[tuple] = a
-        return a
+        conntrack[tuple] = CTEntry()
+        ctReplies[tuple.inverted] = tuple
+        ctPending.append(tuple)
+        return CTAttachment(original: tuple, state: .new, unconfirmed: true)
+    }
+
+    /// The entry goes (never confirmed: its skb was dropped or freed).
+    func ct_destroy(_ t: CTTuple) {
+        guard let e = conntrack.removeValue(forKey: t) else { return }
+        ctReplies[replyTuple(t, e)] = nil
+    }
+
+    /// The reply direction's tuple: the original, inverted, after its NAT bindings.
+    func replyTuple(_ t: CTTuple, _ e: CTEntry) -> CTTuple {
+        CTTuple(source: e.dnat?.address ?? t.destination, destination: e.snat?.address ?? t.source, proto: t.proto,
+                sport: e.dnat?.port ?? t.dport, dport: e.snat?.port ?? t.sport)
     }
 
     /// nf_confirm: an unconfirmed entry joins the table.
     func nf_confirm(_ ct: CTAttachment?) {
         let f = trace.enter("nf_confirm"); defer { trace.leave(f) }
         guard let ct, ct.unconfirmed, let t = ct.original else { return }
-        ctUnconfirmed[t] = nil
-        if conntrack[t] == nil { conntrack[t] = CTEntry() }
+        conntrack[t]?.confirmed = true
     }
 
     /// A tuple in either direction: the original tuple, and whether this is the reply direction.
     func ctLookup(_ t: CTTuple) -> (original: CTTuple, reply: Bool)? {
         if conntrack[t] != nil { return (t, false) }
-        if conntrack[t.inverted] != nil { return (t.inverted, true) }
+        if let o = ctReplies[t] { return (o, true) }
         return nil
     }
 

@@ -23,6 +23,8 @@ struct NFTPacket {
     var ctState: UInt64?
     /// The received skb, when the packet is the frame's own (what a reject answers).
     var skb: SKB?
+    /// A nat statement's binding, for the nat hook to set up.
+    var nat: NFNat?
 
     init(state: NFHookState, mark: UInt32, ctState: UInt64? = nil) {
         hook = state.hook
@@ -137,6 +139,9 @@ extension Kernel {
                 return .drop
             case .setMark(let m):
                 pkt.mark = m
+            case .nat(let n):
+                pkt.nat = n
+                return .accept
             case .counter, .log, .limit, .notrack:
                 continue
             case .unsupported:

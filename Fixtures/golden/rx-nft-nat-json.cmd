@@ -1,0 +1,1 @@
+explain Fixtures/rx/nft-nat.pcap --host Fixtures/hosts/netns-h-nft-nat --format json
