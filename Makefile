@@ -3,8 +3,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # System packages: libpcap to build; tcpdump/tshark (editcap) for the cross-check tests and the
-# fixture converters; iproute2/nftables/ethtool/python3 for snapshots and the netns fixtures.
-DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables ethtool python3
+# fixture converters; iproute2/nftables/iptables/ethtool/python3 for snapshots and the netns fixtures.
+DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables iptables ethtool python3
 TRACER := .build/debug/tracer
 
 .PHONY: all deps build test oracle golden demo bench fixtures fixtures-netns clean

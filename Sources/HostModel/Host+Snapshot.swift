@@ -24,6 +24,15 @@ extension Host {
         if let text = nftablesJSON, !text.allSatisfy(\.isWhitespace) {
             do { ruleset = try Ruleset(nftJSON: text) } catch { throw reader.fail(.nftJSON, error.description) }
         }
+        // iptables-save's tables stand in for what nft shows of them (iptables-nft's own tables
+        // hold xt expressions nft -j cannot spell out).
+        if let text = snapshot.files[.iptablesSave], !text.allSatisfy(\.isWhitespace) {
+            let ipt: Ruleset
+            do { ipt = try Ruleset(iptablesSave: text) } catch { throw reader.fail(.iptablesSave, error.description) }
+            let names = Set(ipt.tables.map(\.name))
+            ruleset.tables = ruleset.tables.filter { !($0.family == .ip && names.contains($0.name)) } + ipt.tables
+            ruleset.unsupported = ruleset.unsupportedInRules
+        }
     }
 }
 

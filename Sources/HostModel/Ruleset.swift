@@ -23,6 +23,15 @@ public struct Ruleset: Equatable, Sendable {
 
     public var isEmpty: Bool { tables.isEmpty }
 
+    /// The names of the unsupported statements in the rules, in order of first appearance.
+    public var unsupportedInRules: [String] {
+        var seen: [String] = []
+        for t in tables { for c in t.chains { for r in c.rules { for case .unsupported(let what) in r.statements where !seen.contains(what) {
+            seen.append(what)
+        } } } }
+        return seen
+    }
+
     /// Every base chain on `hook` of a table whose family sees IPv4 packets there, in the order
     /// nf_hook_slow runs them: by priority; at equal priority, in the order they were registered.
     public func baseChains(family: NFFamily, hook: String) -> [NFChainRef] {

@@ -46,6 +46,9 @@ struct FrameListing {
         if let name = options.iface, host.interface(named: name) == nil {
             throw fail("--iface \(name): no such interface on host \(host.origin)")
         }
+        if !host.ruleset.unsupported.isEmpty {
+            reportError("\(host.origin): ruleset: not modelled, so rules holding them never match: " + host.ruleset.unsupported.joined(separator: ", "))
+        }
         let kernel = Kernel(host: host, profile: options.model.profile)
         var writer: CaptureWriter? = nil
         if let path = writePath {

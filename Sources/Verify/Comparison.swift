@@ -84,7 +84,14 @@ public struct FieldResult {
 public final class Comparison {
     /// A model chain pass in NFTrace.decision's form.
     static func decision(_ c: ChainPass) -> String {
-        "\(c.table) \(c.chain): " + (c.rule.map { "\($0) → \(c.verdict)" } ?? c.verdict)
+        if c.rule?.hasPrefix("-A ") == true { return "\(c.table) \(c.chain): (rule) → \(c.verdict)" }
+        return "\(c.table) \(c.chain): " + (c.rule.map { "\($0) → \(c.verdict)" } ?? c.verdict)
+    }
+
+    /// `ip filter INPUT: ip saddr 10.1.0.66 counter drop → drop` → `ip filter INPUT: (rule) → drop`.
+    static func withoutRule(_ d: String) -> String {
+        guard let colon = d.range(of: ": "), let arrow = d.range(of: " → ", options: .backwards) else { return d }
+        return String(d[..<colon.lowerBound]) + ": (rule) → " + String(d[arrow.upperBound...])
     }
 
     public static let fields = ["verdict", "reason", "function", "ends", "route", "fib", "emitted", "counters", "stack", "path", "netfilter"]
@@ -140,8 +147,19 @@ public final class Comparison {
         }
         // The chain decisions, as nft monitor trace reports them (the host's ruleset only).
         if let traced = k.nftrace {
-            let model = r.netfilter.flatMap { $0.chains.map(Self.decision) }
-            add("netfilter", model == traced, model.joined(separator: "; "), traced.joined(separator: "; "))
+            // Packet by packet, as NFTrace orders the kernel's: the frame's own hooks, then each
+            // packet the host made.
+            var labels: [String?] = []
+            for h in r.netfilter where !labels.contains(h.packet) { labels.append(h.packet) }
+            let passes = labels.flatMap { l in r.netfilter.filter { $0.packet == l }.flatMap(\.chains) }
+            let model = passes.map(Self.decision)
+            // An iptables rule is shown as iptables-save wrote it; nft's trace spells it its own
+            // way: those are compared by chain and verdict.
+            var kernel = traced
+            for (i, c) in passes.enumerated() where i < kernel.count && c.rule?.hasPrefix("-A ") == true {
+                kernel[i] = Self.withoutRule(kernel[i])
+            }
+            add("netfilter", model == kernel, model.joined(separator: "; "), kernel.joined(separator: "; "))
         } else {
             add("netfilter", true, "n/a: no ruleset, or not traced when recorded", "")
         }

@@ -42,12 +42,21 @@ final class NFTrace: @unchecked Sendable {   // lines and partial are behind the
         try process.run()
     }
 
-    /// The chain decisions seen since the last call, in the order the kernel reported them.
+    /// The chain decisions seen since the last call, packet by packet (in the order each packet
+    /// was first traced), each packet's in the order the kernel reported them. A rule's line
+    /// comes when its verdict does, so a reject's answer is traced before the rule that sent it.
     func take() -> [String] {
         lock.lock(); defer { lock.unlock() }
-        let got = lines.compactMap(Self.decision)
+        var order: [Substring] = []
+        var byPacket: [Substring: [String]] = [:]
+        for line in lines {
+            let w = line.split(separator: " ", maxSplits: 3)
+            guard w.count == 4, w[0] == "trace", w[1] == "id" else { continue }
+            if byPacket[w[2]] == nil { order.append(w[2]); byPacket[w[2]] = [] }
+            if let d = Self.decision(line) { byPacket[w[2]]!.append(d) }
+        }
         lines = []
-        return got
+        return order.flatMap { byPacket[$0]! }
     }
 
     func close() {

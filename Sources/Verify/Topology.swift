@@ -26,7 +26,9 @@ final class Topology {
     }
 
     /// The snapshot has a ruleset: it is loaded, and packets are traced through it.
-    var hasRuleset: Bool { !(snapshot.files[.nftText] ?? "").allSatisfy(\.isWhitespace) }
+    var hasRuleset: Bool { hasNftables || hasIptables }
+    var hasNftables: Bool { !(snapshot.files[.nftText] ?? "").allSatisfy(\.isWhitespace) }
+    var hasIptables: Bool { !(snapshot.files[.iptablesSave] ?? "").allSatisfy(\.isWhitespace) }
 
     func build() throws {
         try Shell.run(["ip", "netns", "add", hostNS])
@@ -92,10 +94,12 @@ final class Topology {
                 try Shell.run(["ip", "-n", hostNS, "neigh", "replace", a.description, "lladdr", mac.description, "dev", n.device, "nud", "permanent"])
             }
         }
-        if hasRuleset {
+        // nft.txt of an iptables-nft host lists iptables' own tables too; iptables-restore loads those.
+        if hasNftables && !(hasIptables && snapshot.files[.nftText]!.contains("managed by iptables-nft")) {
             try Shell.run(["nft", "-f", "-"], netns: hostNS, input: snapshot.files[.nftText]!)
-            try Shell.run(["nft", "-f", "-"], netns: hostNS, input: NFTrace.ruleset)
         }
+        if hasIptables { try Shell.run(["iptables-restore"], netns: hostNS, input: snapshot.files[.iptablesSave]!) }
+        if hasRuleset { try Shell.run(["nft", "-f", "-"], netns: hostNS, input: NFTrace.ruleset) }
         try holdSockets()
     }
 

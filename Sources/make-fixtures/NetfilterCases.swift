@@ -87,7 +87,9 @@ func netfilterCases() -> [(host: String, cases: [CaptureCase])] {
         ]),
         CaptureCase(name: "nft-tcp-flags", frames: [tcp(.syn, dport: 8080, ident: 0x6701), tcp(.ack, dport: 8080, seq: 2000, ack: 3000, ident: 0x6702)]),
     ]
-    return [("netns-h-nft-filter", filter), ("netns-h-nft-stateful", stateful), ("netns-h-nft-nat", nat)]
+    // The same frames against the iptables version of the filter ruleset (ipt-filter.iptables).
+    let iptables = filter.map { CaptureCase(name: "ipt-" + $0.name.dropFirst("nft-".count), frames: $0.frames) }
+    return [("netns-h-nft-filter", filter), ("netns-h-nft-stateful", stateful), ("netns-h-nft-nat", nat), ("netns-h-ipt-filter", iptables)]
 }
 
 func writeNetfilterCases(to dir: String) throws {

@@ -64,4 +64,30 @@ import TestSupport
         #expect(throws: RulesetError.self) { try Ruleset(nftJSON: "[1, 2]") }
         #expect(throws: RulesetError.self) { try Ruleset(nftJSON: #"{"nftables":[{"rule":{"family":"inet","table":"x","chain":"y","expr":[]}}]}"#) }
     }
+
+    @Test func iptablesSave() throws {
+        let text = try String(contentsOfFile: "\(packageRoot)/Fixtures/hosts/netns-h-ipt-filter/iptables-save.txt", encoding: .utf8)
+        let r = try Ruleset(iptablesSave: text)
+        #expect(r.tables.map(\.name) == ["raw", "filter"])
+        #expect(r.tables[0].chains[0].base == NFBaseChain(type: "filter", hook: "prerouting", priority: -300, policyDrops: false))
+        let input = try #require(r.tables[1].chains.first { $0.name == "INPUT" })
+        #expect(input.rules.count == 8)
+        #expect(input.rules[0].text == "-A INPUT -s 10.1.0.66/32 -j DROP")
+        #expect(input.rules[0].statements == [.match(NFMatch(op: .eq, selector: .payload("ip", "saddr"), mask: nil, value: .number(0x0a01_0042))),
+                                              .counter, .verdict(.drop)])
+        #expect(input.rules[2].statements.last == .verdict(.jump("icmp_in")))
+        #expect(input.rules[4].statements.last == .reject(.tcpReset))
+        #expect(input.rules[6].statements.contains(.match(NFMatch(op: .eq, selector: .payload("udp", "dport"), mask: nil, value: .set([.number(7), .number(19)])))))
+        #expect(input.rules[7].statements.contains(.match(NFMatch(op: .eq, selector: .payload("tcp", "flags"), mask: 0x02, value: .number(0x02)))))
+        #expect(r.unsupported.isEmpty)
+    }
+
+    @Test func iptablesSaveUnknownsAndErrors() throws {
+        let r = try Ruleset(iptablesSave: "*filter\n:INPUT DROP [0:0]\n-A INPUT -m addrtype --dst-type LOCAL -j ACCEPT\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n")
+        #expect(r.tables[0].chains[0].base?.policyDrops == true)
+        #expect(r.unsupported == ["-m addrtype", "--dst-type"])
+        #expect(r.tables[0].chains[0].rules[1].statements.first == .match(NFMatch(op: .flags, selector: .ct("state"), mask: nil, value: .number(6))))
+        #expect(throws: RulesetError.self) { try Ruleset(iptablesSave: "-A INPUT -j DROP\n") }
+        #expect(throws: RulesetError.self) { try Ruleset(iptablesSave: "*filter\n-A NOPE -j DROP\n") }
+    }
 }

@@ -50,7 +50,7 @@ extension Kernel {
         let route = ip_route_output(daddr: src, saddr: dst, tos: 0, proto: 6)
         trace.leave(g)
         guard let out = route else { return }
-        emitting("TCP RST (nft reject)") {
+        emitting("TCP RST (reject)") {
             ip_local_out(ip.emit(payload: rst.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)), dev: out.dev, nextHop: out.nextHop)
         }
     }

@@ -1,0 +1,1 @@
+explain Fixtures/rx/ipt-jump-return.pcap --host Fixtures/hosts/netns-h-ipt-filter --format json

@@ -1,0 +1,1 @@
+explain Fixtures/rx/ipt-tcp-flags.pcap --host Fixtures/hosts/netns-h-ipt-filter
