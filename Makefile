@@ -55,7 +55,8 @@ demo: build
 	$(TRACER) explain Fixtures/captures/netns-sll2.pcap tcp --host Fixtures/hosts/netns-h --format json -c 3
 
 # Speed: tracer against the libpcap read floor, tcpdump and tshark on a generated capture of
-# BENCH_FRAMES frames (release build), plus a 100,000-route scale run. Table on stdout,
+# BENCH_FRAMES frames (release build), plus a scale run (100,000 routes, 1,000 nftables rules,
+# a 100,000-element set). Table on stdout,
 # bench-out/bench.json for later comparison.
 BENCH_FRAMES ?= 1000000
 bench: deps

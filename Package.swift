@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Wire", "TestSupport"]),
-        .testTarget(name: "HostModelTests", dependencies: ["HostModel", "TestSupport"]),
+        .testTarget(name: "HostModelTests", dependencies: ["HostModel", "Wire", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["Kernel", "Capture", "Wire", "HostModel", "Verify", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["tracer", "TracerCLI", "Capture", "TestSupport"]),
     ],

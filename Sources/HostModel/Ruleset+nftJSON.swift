@@ -59,6 +59,7 @@ extension Ruleset {
             }
         }
         self.unsupported = unsupported
+        indexSets()
     }
 
     static func priority(_ v: Any?) -> Int {

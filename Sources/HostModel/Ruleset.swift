@@ -46,6 +46,27 @@ public struct Ruleset: Equatable, Sendable {
     }
 
     public subscript(ref: NFChainRef) -> NFChain { tables[ref.table].chains[ref.chain] }
+
+    /// Named set references become lookups in the set's index, and anonymous sets of more than
+    /// a few elements are indexed too: evaluation never walks a set.
+    mutating func indexSets() {
+        for t in tables.indices {
+            let indexes = tables[t].sets.mapValues { NFSetIndex($0.elements) }
+            for c in tables[t].chains.indices {
+                for r in tables[t].chains[c].rules.indices {
+                    tables[t].chains[c].rules[r].statements = tables[t].chains[c].rules[r].statements.map { s in
+                        guard case .match(var m) = s else { return s }
+                        switch m.value {
+                        case .named(let n): m.value = .lookup(indexes[n] ?? NFSetIndex([]))
+                        case .set(let vs) where vs.count > 8: m.value = .lookup(NFSetIndex(vs))
+                        default: return s
+                        }
+                        return .match(m)
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A chain by position: table index, chain index.
@@ -89,6 +110,45 @@ public struct NFRule: Equatable, Sendable {
 public struct NFSet: Equatable, Sendable {
     public var name: String
     public var elements: [NFValue]
+}
+
+/// A set's elements for lookup (nft_set_hash / nft_set_rbtree do the same job in the kernel):
+/// single values hashed, intervals sorted for a binary search. A lookup costs O(log n), not a
+/// walk of the elements.
+public struct NFSetIndex: Equatable, Sendable {
+    var singles: Set<UInt64> = []
+    /// Sorted by start; overlapping intervals merged.
+    var starts: [UInt64] = []
+    var ends: [UInt64] = []
+
+    public init(_ elements: [NFValue]) {
+        var ranges: [(UInt64, UInt64)] = []
+        func add(_ v: NFValue) {
+            switch v {
+            case .number(let n): singles.insert(n)
+            case .range(let lo, let hi): ranges.append((lo, hi))
+            case .set(let vs): vs.forEach(add)
+            case .string, .named, .lookup: break
+            }
+        }
+        elements.forEach(add)
+        ranges.sort { $0.0 < $1.0 }
+        for (lo, hi) in ranges {
+            if let last = ends.last, lo <= last &+ 1, last != .max { ends[ends.count - 1] = max(last, hi) } else { starts.append(lo); ends.append(hi) }
+        }
+    }
+
+    public func contains(_ x: UInt64) -> Bool {
+        if singles.contains(x) { return true }
+        var lo = 0, hi = starts.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if starts[mid] <= x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 && x <= ends[lo - 1]
+    }
+
+    public var count: Int { singles.count + starts.count }
 }
 
 public indirect enum NFStatement: Equatable, Sendable {
@@ -169,14 +229,17 @@ public indirect enum NFValue: Equatable, Sendable {
     /// Inclusive: a prefix, a range.
     case range(UInt64, UInt64)
     case set([NFValue])
-    /// `@name`: a named set of the same table.
+    /// `@name`: a named set of the same table (resolved to `.lookup` once the ruleset is read).
     case named(String)
+    /// A set indexed for lookup: a named set, or a large anonymous one.
+    case lookup(NFSetIndex)
 
     public func contains(_ x: UInt64) -> Bool {
         switch self {
         case .number(let n): n == x
         case .range(let lo, let hi): lo <= x && x <= hi
         case .set(let vs): vs.contains { $0.contains(x) }
+        case .lookup(let index): index.contains(x)
         case .string, .named: false
         }
     }

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Wire
 @testable import HostModel
 
 @Suite struct RulesetTests {
@@ -89,5 +90,29 @@ import TestSupport
         #expect(r.tables[0].chains[0].rules[1].statements.first == .match(NFMatch(op: .flags, selector: .ct("state"), mask: nil, value: .number(6))))
         #expect(throws: RulesetError.self) { try Ruleset(iptablesSave: "-A INPUT -j DROP\n") }
         #expect(throws: RulesetError.self) { try Ruleset(iptablesSave: "*filter\n-A NOPE -j DROP\n") }
+    }
+
+    @Test func setIndexLooksUpSinglesAndIntervals() {
+        let index = NFSetIndex([.number(5), .range(10, 20), .range(15, 30), .range(40, 40), .set([.number(100)])])
+        #expect(index.count == 4)   // 5 and 100; [10, 30] merged; [40, 40]
+        for x: UInt64 in [5, 10, 15, 30, 40, 100] { #expect(index.contains(x), "\(x)") }
+        for x: UInt64 in [0, 4, 6, 9, 31, 39, 41, 99, 101] { #expect(!index.contains(x), "\(x)") }
+    }
+
+    /// A named set of 100,000 addresses is indexed once; a rule referring to it looks addresses up.
+    @Test func aLargeNamedSetIsIndexed() throws {
+        let elems = (0..<100_000).map { "\"10.\(200 + ($0 >> 16)).\(($0 >> 8) & 255).\($0 & 255)\"" }.joined(separator: ",")
+        let json = #"{"nftables":[{"table":{"family":"inet","name":"t","handle":1}},"#
+            + #"{"set":{"family":"inet","name":"big","table":"t","type":"ipv4_addr","handle":2,"elem":["# + elems + "]}},"
+            + #"{"chain":{"family":"inet","table":"t","name":"c","handle":3,"type":"filter","hook":"input","prio":0,"policy":"accept"}},"#
+            + #"{"rule":{"family":"inet","table":"t","chain":"c","handle":4,"expr":[{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":"@big"}},{"drop":null}]}}]}"#
+        let r = try Ruleset(nftJSON: json)
+        guard case .match(let m) = r.tables[0].chains[0].rules[0].statements[0], case .lookup(let index) = m.value else {
+            Issue.record("the set reference was not resolved to a lookup"); return
+        }
+        #expect(index.count == 100_000)
+        #expect(index.contains(UInt64(IPv4Address(10, 201, 134, 159).value)))   // element 99,999
+        #expect(!index.contains(UInt64(IPv4Address(10, 201, 134, 160).value)))
+        #expect(r.tables[0].chains[0].rules[0].text == "ip saddr @big drop")
     }
 }

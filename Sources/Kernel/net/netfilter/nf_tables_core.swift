@@ -159,8 +159,7 @@ extension Kernel {
         }
         guard var x = nft_load(m.selector, pkt) else { return false }
         if let mask = m.mask { x &= mask }
-        var value = m.value
-        if case .named(let n) = value { value = .set(table.sets[n]?.elements ?? []) }
+        let value = m.value
         switch (m.op, value) {
         case (.flags, .number(let bits)): return x & bits != 0
         case (.eq, _), (.flags, _): return value.contains(x)
