@@ -27,15 +27,16 @@ test: deps
 	$(SWIFT) test --skip-build --disable-xctest
 	@$(MAKE) --no-print-directory oracle
 
-# The model against the live kernel (tracer verify) on every receive-path fixture, with a
-# conformance table per host snapshot (a case's NAME.host names its snapshot; netns-h when there
-# is none). Needs root and tracefs; says why it skipped where they are missing.
+# The model against the live kernel (tracer verify) on every receive- and transmit-path fixture,
+# with a conformance table per host snapshot (a case's NAME.host names its snapshot; netns-h when
+# there is none). Needs root and tracefs; says why it skipped where they are missing.
+ORACLE_CASES := Fixtures/rx/*.pcap Fixtures/tx/*.pcap
 oracle: build
 	@if [ "$$(id -u)" != 0 ]; then echo "oracle: skipped: tracer verify needs root (network namespaces, tracefs)"; exit 0; fi; \
 	if [ ! -d /sys/kernel/tracing/events/skb ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then \
 		echo "oracle: skipped: no tracefs at /sys/kernel/tracing"; exit 0; fi; \
-	for h in $$(for p in Fixtures/rx/*.pcap; do f=$${p%.pcap}.host; [ -f $$f ] && cat $$f || echo netns-h; done | sort -u); do \
-		caps=$$(for p in Fixtures/rx/*.pcap; do f=$${p%.pcap}.host; c=netns-h; [ -f $$f ] && c=$$(cat $$f); [ "$$c" = "$$h" ] && echo $$p; done); \
+	for h in $$(for p in $(ORACLE_CASES); do f=$${p%.pcap}.host; [ -f $$f ] && cat $$f || echo netns-h; done | sort -u); do \
+		caps=$$(for p in $(ORACLE_CASES); do f=$${p%.pcap}.host; c=netns-h; [ -f $$f ] && c=$$(cat $$f); [ "$$c" = "$$h" ] && echo $$p; done); \
 		echo "== oracle: host Fixtures/hosts/$$h"; \
 		$(TRACER) verify --retries 1 $$caps --host Fixtures/hosts/$$h || exit 1; \
 	done

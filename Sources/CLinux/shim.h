@@ -30,4 +30,48 @@ static inline int tracer_packet_socket(const char *ifname) {
     return fd;
 }
 
+#include <errno.h>
+#include <netinet/in.h>
+
+/// An IPv4 socket (SOCK_DGRAM, SOCK_RAW or SOCK_STREAM; protocol) bound to addr:port (host
+/// byte order) when either is not 0, with IP_MTU_DISCOVER set to pmtudisc when it is not -1;
+/// SOCK_STREAM ones are non-blocking. -1 on failure (errno set).
+static inline int tracer_inet_socket(int type, int protocol, unsigned int addr, unsigned short port, int pmtudisc) {
+    int fd = socket(AF_INET, type, protocol);
+    if (fd < 0) return -1;
+    if (pmtudisc >= 0 && setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtudisc, sizeof pmtudisc) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    if (port != 0 || addr != 0) {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in a;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(addr);
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    }
+    if (type == SOCK_STREAM) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+/// sendto(2) to an IPv4 address (host byte order) and port: 0, or the errno.
+static inline int tracer_inet_sendto(int fd, const void *buf, size_t len, unsigned int addr, unsigned short port) {
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(addr);
+    return sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
+}
+
+/// connect(2) on a non-blocking socket: 0 or the errno (EINPROGRESS: the SYN is on its way).
+static inline int tracer_inet_connect(int fd, unsigned int addr, unsigned short port) {
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(addr);
+    return connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
+}
+
 #endif

@@ -151,7 +151,7 @@ public struct NFSetIndex: Equatable, Sendable {
     public var count: Int { singles.count + starts.count }
 }
 
-public indirect enum NFStatement: Equatable, Sendable {
+public enum NFStatement: Equatable, Sendable {
     case match(NFMatch)
     case verdict(NFVerdictCode)
     case counter
@@ -200,10 +200,52 @@ public struct NFNat: Equatable, Sendable {
 public struct NFMatch: Equatable, Sendable {
     public enum Op: String, Sendable { case eq = "==", ne = "!=", lt = "<", gt = ">", le = "<=", ge = ">=", flags = "in" }
     public var op: Op
-    public var selector: NFSelector
+    public var selector: NFSelector {
+        didSet { field = NFField(selector) }
+    }
     /// `selector & mask` before comparing (`tcp flags & (syn | ack) == syn`).
     public var mask: UInt64?
     public var value: NFValue
+    /// The selector as a small code, resolved once: evaluation switches on it, never on names.
+    public private(set) var field: NFField
+
+    public init(op: Op, selector: NFSelector, mask: UInt64?, value: NFValue) {
+        self.op = op
+        self.selector = selector
+        self.mask = mask
+        self.value = value
+        field = NFField(selector)
+    }
+}
+
+/// Every selector the model reads, as the expression that loads it (nft_payload at a header
+/// offset, nft_meta, nft_ct).
+public enum NFField: UInt8, Sendable {
+    case ipSaddr, ipDaddr, ipProtocol, ipTTL, ipLength, ipID, ipDSCP, ipVersion, ipHdrLength
+    case tcpSport, tcpDport, tcpSequence, tcpAckSeq, tcpFlags, tcpWindow
+    case udpSport, udpDport, udpLength, thSport, thDport
+    case icmpType, icmpCode, icmpID, icmpSequence
+    case l4proto, nfproto, etherProtocol, mark, length, pktType, iifname, oifname, ctState
+    case unknown
+
+    public init(_ s: NFSelector) {
+        switch s {
+        case .payload(let p, let f):
+            self = [
+                "ip saddr": .ipSaddr, "ip daddr": .ipDaddr, "ip protocol": .ipProtocol, "ip ttl": .ipTTL, "ip length": .ipLength,
+                "ip id": .ipID, "ip dscp": .ipDSCP, "ip version": .ipVersion, "ip hdrlength": .ipHdrLength,
+                "tcp sport": .tcpSport, "tcp dport": .tcpDport, "tcp sequence": .tcpSequence, "tcp ackseq": .tcpAckSeq,
+                "tcp flags": .tcpFlags, "tcp window": .tcpWindow, "udp sport": .udpSport, "udp dport": .udpDport,
+                "udp length": .udpLength, "th sport": .thSport, "th dport": .thDport, "icmp type": .icmpType,
+                "icmp code": .icmpCode, "icmp id": .icmpID, "icmp sequence": .icmpSequence,
+            ]["\(p) \(f)"] ?? .unknown
+        case .meta(let k):
+            self = ["l4proto": .l4proto, "nfproto": .nfproto, "protocol": .etherProtocol, "mark": .mark, "length": .length,
+                    "pkttype": .pktType, "iifname": .iifname, "iif": .iifname, "oifname": .oifname, "oif": .oifname][k] ?? .unknown
+        case .ct(let k):
+            self = k == "state" ? .ctState : .unknown
+        }
+    }
 }
 
 /// What a match reads from the packet.
@@ -223,7 +265,7 @@ public enum NFSelector: Equatable, Sendable {
 }
 
 /// A value resolved to the selector's units.
-public indirect enum NFValue: Equatable, Sendable {
+public enum NFValue: Equatable, Sendable {
     case number(UInt64)
     case string(String)
     /// Inclusive: a prefix, a range.

@@ -12,10 +12,11 @@ struct VerifyCommand: ParsableCommand {
         topology built from the snapshot (a host namespace, one veth per interface, each peer in \
         a wire namespace of its own) — skb:kfree_skb/consume_skb with reason, location and \
         stack, fib:fib_table_lookup, SNMP counter deltas, every frame the host put on a wire. \
-        Fields compared: \(Comparison.fields.joined(separator: ", ")). Frames the host itself \
-        sends are skipped (sending them through real sockets is not built yet; \
-        `replay --tx -w` output is checked against the kernel by the test suite). Only Ethernet \
-        captures are injected.
+        Fields compared: \(Comparison.fields.joined(separator: ", ")). A frame the host itself \
+        sends is either its answer to an earlier frame (compared there) or an application's \
+        send, which a real socket in the host namespace makes again (UDP, ping or raw ICMP, a \
+        TCP SYN by connect, raw IP_HDRINCL), comparing what the socket call returned too. Only \
+        Ethernet captures are replayed.
 
         Exit status: 0 all agree, 1 a disagreement or an error.
 

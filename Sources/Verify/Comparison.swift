@@ -14,6 +14,8 @@ public struct KernelRecord {
     public var emitted: [(iface: String, bytes: [UInt8])]
     /// `nft monitor trace`'s chain decisions (NFTrace.decision), when the host had a ruleset.
     public var nftrace: [String]? = nil
+    /// For a packet a real socket sent: what the socket call returned ("sent" or the errno).
+    public var syscall: String? = nil
 
     public struct TraceEventRecord {
         public var event: String, text: String, reason: String?, location: String?, stack: [String]
@@ -55,6 +57,7 @@ public struct KernelRecord {
             return (i, b)
         }
         nftrace = o["nftrace"] as? [String]
+        syscall = o["syscall"] as? String
     }
 
     public var jsonLine: String {
@@ -68,7 +71,8 @@ public struct KernelRecord {
         }.joined(separator: ",")
         let c = counters.sorted { $0.key < $1.key }.map { "\(q($0.key)):\($0.value)" }.joined(separator: ",")
         let em = emitted.map { "{\"iface\":\(q($0.iface)),\"hex\":\"\(hexString($0.bytes))\"}" }.joined(separator: ",")
-        let nft = nftrace.map { ",\"nftrace\":[" + $0.map(q).joined(separator: ",") + "]" } ?? ""
+        let nft = (nftrace.map { ",\"nftrace\":[" + $0.map(q).joined(separator: ",") + "]" } ?? "")
+            + (syscall.map { ",\"syscall\":\(q($0))" } ?? "")
         return "{\"frame\":\(frame),\"iface\":\(q(iface)),\"events\":[\(ev)],\"counters\":{\(c)},\"emit\":[\(em)]\(nft)}"
     }
 }
@@ -111,8 +115,14 @@ public final class Comparison {
         let traced = (v.action == .drop || v.action == .consume) && v.traced
         let event = v.action == .drop ? "kfree_skb" : "consume_skb"
         let verdictKernel = traced ? kernelEnds.contains { $0.hasPrefix(event + " ") && $0.hasSuffix(" " + v.function) } : true
-        add("verdict", traced ? verdictKernel : [.deliver, .forward, .queue, .send, .error].contains(v.action) || !v.traced,
-            "\(v.action.rawValue)", kernelEnds.first ?? "no end")
+        if let call = k.syscall {
+            // A send: what the socket call returned.
+            let ours = v.action == .fail ? v.errno ?? "?" : v.action == .send || v.action == .queue ? "sent" : v.action.rawValue
+            add("verdict", ours == call, ours, call)
+        } else {
+            add("verdict", traced ? verdictKernel : [.deliver, .forward, .queue, .send, .error].contains(v.action) || !v.traced,
+                "\(v.action.rawValue)", kernelEnds.first ?? "no end")
+        }
         add("reason", !traced || kernelEnds.contains("\(event) \(v.reason ?? "-") \(v.function)"), v.reason ?? "-",
             kernelEnds.first { $0.hasSuffix(" " + v.function) } ?? kernelEnds.first ?? "-")
         add("function", !traced || kernelEnds.contains { $0.hasSuffix(" " + v.function) }, v.function, kernelEnds.map { $0.split(separator: " ").last.map(String.init) ?? "" }.joined(separator: ","))
@@ -188,7 +198,8 @@ public final class Comparison {
         let t = ip + ihl
         let flow = Array(f[(ip + 12)..<(ip + 20)]) + Array(f[t..<(t + 4)])
         let seq = UInt32(f[t + 4]) << 24 | UInt32(f[t + 5]) << 16 | UInt32(f[t + 6]) << 8 | UInt32(f[t + 7])
-        if f[t + 13] & 0x12 == 0x12 { isn[flow] = seq }
+        // The ISN: of a SYN-ACK the host answers with, or of a SYN it sends.
+        if f[t + 13] & 0x12 == 0x12 || f[t + 13] & 0x17 == 0x02 { isn[flow] = seq }
         if let base = isn[flow] {
             let rel = seq &- base
             f[t + 4] = UInt8(rel >> 24); f[t + 5] = UInt8((rel >> 16) & 0xff); f[t + 6] = UInt8((rel >> 8) & 0xff); f[t + 7] = UInt8(rel & 0xff)

@@ -75,7 +75,8 @@ public final class Verifier {
         var tracing: Tracing? = nil
         var wires: Wires? = nil
         var nftrace: NFTrace? = nil
-        let done = { wires?.close(); tracing?.close(); nftrace?.close(); topology.destroy() }
+        let sender = Sender(host: host)
+        let done = { sender.close(); wires?.close(); tracing?.close(); nftrace?.close(); topology.destroy() }
         Self.cleanup = done
         _ = Self.signalSources
         defer { done(); Self.cleanup = nil }
@@ -91,6 +92,7 @@ public final class Verifier {
         let kernel = Kernel(host: host, profile: profile)
         let comparison = Comparison()
         var isn: [[UInt8]: UInt32] = [:]
+        var replies = PredictedReplies()
         var out: [FrameVerdict] = []
         var clock: (capture: Double, wall: Double)? = nil
         while let frame = try reader.next() {
@@ -99,15 +101,31 @@ public final class Verifier {
             let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
             let summary = bytes.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary }
             let eth = bytes.withUnsafeBytes { EthernetFrame.parse($0).value.map { ($0.source, $0.destination) } }
+            // A frame the host sends: its answer to an earlier frame (the model predicted it),
+            // or an application's send, which a real socket makes again.
+            var sent: [UInt8]? = nil
             if let (src, _) = eth, host.interfaces.contains(where: { $0.mac == src }) {
                 kernel.observeSent(frame: bytes, linkType: .ethernet)
-                let v = FrameVerdict(capture: capture, frame: frame.number, summary: summary, results: [],
-                                     skipped: "sent by the host: the transmit path is issue 4")
-                out.append(v); progress(v)
-                continue
+                if let n = bytes.withUnsafeBytes({ replies.match($0, linkType: .ethernet) }) {
+                    let v = FrameVerdict(capture: capture, frame: frame.number, summary: summary, results: [],
+                                         skipped: "the host's answer to frame \(n), compared there")
+                    out.append(v); progress(v)
+                    continue
+                }
+                sent = bytes.count > 14 && bytes[12] == 0x08 && bytes[13] == 0x00 ? Array(bytes[14...]) : []
             }
             let iface = eth.flatMap { host.interface(mac: $0.1) } ?? host.firstNonLoopback!
-            guard topology.wires[iface.name] != nil else { continue }
+            guard sent != nil || topology.wires[iface.name] != nil else { continue }
+            // A send is modelled first: the socket the model takes it to come from (bound to its
+            // source address or not) is the one the kernel is given, made before the window opens.
+            let modelledSend = sent == nil ? nil : kernel.transmit(frame: bytes, linkType: .ethernet, iface: nil, time: time)
+            let bound = modelledSend?.socket?.contains("(bound to ") == true
+            if let sent {
+                try inNetns(topology.hostNS) { sender.prepare(sent, bindSource: bound) }
+                usleep(50_000)
+                _ = tracing!.read()
+                _ = nftrace?.take()
+            }
             let before = try inNetns(topology.hostNS) { Self.snmp() }
             // The capture's clock: gaps of over a second are waited out (timers must fire).
             let now = ProcessInfo.processInfo.systemUptime
@@ -123,8 +141,22 @@ public final class Verifier {
                     waited += tracing!.read(hostDevices: Set(topology.wires.keys))
                 }
             }
-            let injected = Self.shiftAck(bytes, isn: isn)
-            try wires!.send(injected, on: iface.name)
+            var injected: [UInt8] = []
+            var syscall: String? = nil
+            if let sent {
+                let (outcome, why) = try inNetns(topology.hostNS) { sender.send(sent, bindSource: bound) }
+                if let why {
+                    let v = FrameVerdict(capture: capture, frame: frame.number, summary: summary, results: [], skipped: why)
+                    out.append(v); progress(v)
+                    usleep(150_000)
+                    _ = wires!.drain(); _ = tracing!.read(); _ = nftrace?.take()
+                    continue
+                }
+                syscall = outcome
+            } else {
+                injected = Self.shiftAck(bytes, isn: isn)
+                try wires!.send(injected, on: iface.name)
+            }
             usleep(150_000)
             let after = try inNetns(topology.hostNS) { Self.snmp() }
             let emitted = wires!.drain(except: injected)
@@ -135,12 +167,14 @@ public final class Verifier {
                 let delta = value - (before[name] ?? 0)
                 if delta != 0 { counters[name] = delta }
             }
-            var kernelSide = KernelRecord(frame: frame.number, iface: iface.name,
+            var kernelSide = KernelRecord(frame: frame.number, iface: sent == nil ? iface.name : "tx",
                                       events: events.map { .init(event: $0.event, text: $0.text, reason: $0.reason, location: $0.location, stack: $0.stack) },
                                       counters: counters, emitted: emitted)
             kernelSide.nftrace = nftrace?.take()
+            kernelSide.syscall = syscall
             record?(kernelSide.jsonLine)
-            var report = kernel.receive(frame: bytes, linkType: .ethernet, iface: iface, time: time)
+            var report = modelledSend ?? kernel.receive(frame: bytes, linkType: .ethernet, iface: iface, time: time)
+            replies.remember(report, frame: frame.number)
             if let m = mutateReason {
                 if report.verdict.reason == m.from { report.verdict.reason = m.to }
                 report.ends = report.ends.map { var e = $0; if e.reason == m.from { e.reason = m.to }; return e }

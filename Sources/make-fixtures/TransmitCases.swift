@@ -5,6 +5,7 @@
 // application's send. `udp-no-route` is for Fixtures/hosts/netns-h-nodefault (no default route);
 // `seed-udp` for the embedded default host (the seed notes' transmit backtraces).
 import Capture
+import Foundation
 import Wire
 
 typealias TransmitCase = CaptureCase
@@ -23,8 +24,11 @@ func transmitCases() -> [TransmitCase] {
     }
     func tcp(_ flags: TCPFlags, seq: UInt32, ack: UInt32 = 0, payload: [UInt8] = [], ident: UInt16) -> [UInt8] {
         let ip = IPv4Header(source: h, destination: gw, protocol: .tcp, ident: ident)
-        let t = TCPHeader(sourcePort: 41000, destinationPort: 80, sequenceNumber: seq, ackNumber: ack, flags: flags, window: 502,
-                          options: flags.contains(.syn) ? [.maxSegmentSize(1460), .sackPermitted, .noOperation, .windowScale(7)] : [])
+        // The SYN is the one 6.18 sends from netns-h (connect: window 64240; MSS, SACK,
+        // timestamps, window scale 10 from its tcp_rmem), as tracer verify sees the kernel send it.
+        let syn = flags.contains(.syn)
+        let t = TCPHeader(sourcePort: 41000, destinationPort: 80, sequenceNumber: seq, ackNumber: ack, flags: flags, window: syn ? 64240 : 502,
+                          options: syn ? [.maxSegmentSize(1460), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(10)] : [])
         return ip.emit(payload: t.emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum))
     }
     let big = (0..<3000).map { UInt8($0 & 0xff) }
@@ -71,5 +75,9 @@ func transmitCases() -> [TransmitCase] {
 
 func writeTransmitCases(to dir: String) throws {
     try writeCases(transmitCases(), to: dir, start: 1_700_000_200)
+    // The snapshot each case is for, where it is not netns-h (tracer verify, make oracle).
+    for (name, host) in [("udp-no-route", "netns-h-nodefault"), ("seed-udp", "default-stale")] {
+        try "\(host)\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
+    }
     print("wrote \(transmitCases().count) transmit-path cases to \(dir)")
 }

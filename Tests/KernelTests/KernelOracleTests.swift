@@ -16,51 +16,79 @@ typealias Host = HostModel.Host
 
 
 let rxDirectory = "\(packageRoot)/Fixtures/rx"
-let rxCases: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: rxDirectory)) ?? [])
-    .filter { $0.hasSuffix(".pcap") }.map { String($0.dropLast(5)) }.sorted()
+let txDirectory = "\(packageRoot)/Fixtures/tx"
+func cases(in dir: String) -> [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+        .filter { $0.hasSuffix(".pcap") && FileManager.default.fileExists(atPath: "\(dir)/\($0.dropLast(5)).kernel.jsonl") }
+        .map { String($0.dropLast(5)) }.sorted()
+}
+let rxCases = cases(in: rxDirectory)
+/// Transmit cases, named `tx/NAME`.
+let txCases = cases(in: txDirectory).map { "tx/" + $0 }
+
+/// A case's files: Fixtures/rx/NAME or Fixtures/tx/NAME.
+func casePath(_ name: String) -> String {
+    name.hasPrefix("tx/") ? "\(txDirectory)/\(name.dropFirst(3))" : "\(rxDirectory)/\(name)"
+}
 
 /// The snapshot a case was run against: the one its NAME.host names, else netns-h.
 func hostFor(_ name: String) -> String {
-    let named = try? String(contentsOfFile: "\(rxDirectory)/\(name).host", encoding: .utf8)
+    let named = try? String(contentsOfFile: casePath(name) + ".host", encoding: .utf8)
     return "\(packageRoot)/Fixtures/hosts/" + (named?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "netns-h")
 }
 
 @Suite struct KernelOracleTests {
-    @Test func thereAreCases() { #expect(rxCases.count >= 38) }
+    @Test func thereAreCases() {
+        #expect(rxCases.count >= 56)
+        #expect(txCases.count >= 11)
+    }
 
-    /// Every field `tracer verify` compares, against the kernel's recorded answers.
-    @Test(arguments: rxCases)
+    /// Every field `tracer verify` compares, against the kernel's recorded answers: frames the
+    /// host's neighbours send are received; frames the host sends are its answers (predicted
+    /// earlier) or an application's sends, which take the transmit path.
+    @Test(arguments: rxCases + txCases)
     func agreesWithTheKernel(name: String) throws {
         let host = try Host.load(hostFor(name))
         let kernel = Kernel(host: host, profile: Profile(kernel: .v6_18, driver: .veth))
-        let records = try String(contentsOfFile: "\(rxDirectory)/\(name).kernel.jsonl", encoding: .utf8)
-            .split(separator: "\n").map { try KernelRecord(jsonLine: String($0)) }
-        let reader = try CaptureReader(path: "\(rxDirectory)/\(name).pcap")
+        var records: [Int: KernelRecord] = [:]
+        for line in try String(contentsOfFile: casePath(name) + ".kernel.jsonl", encoding: .utf8).split(separator: "\n") {
+            let r = try KernelRecord(jsonLine: String(line))
+            records[r.frame] = r
+        }
+        let reader = try CaptureReader(path: casePath(name) + ".pcap")
         let comparison = Comparison()
-        var i = 0
+        var replies = PredictedReplies()
+        var compared = 0
         while let frame = try reader.next() {
             let bytes = Array(frame.bytes)
-            let iface = bytes.withUnsafeBytes { b in
-                EthernetFrame.parse(b).value.flatMap { host.interface(mac: $0.destination) }
-            } ?? host.firstNonLoopback!
-            let r = kernel.receive(frame: bytes, linkType: reader.linkType, iface: iface,
-                                   time: Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9)
-            try #require(i < records.count)
-            let results = comparison.compare(r, records[i])
+            let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
+            let eth = bytes.withUnsafeBytes { b in EthernetFrame.parse(b).value.map { ($0.source, $0.destination) } }
+            let r: FrameReport
+            if let (src, _) = eth, host.interfaces.contains(where: { $0.mac == src }) {
+                kernel.observeSent(frame: bytes, linkType: reader.linkType)
+                if bytes.withUnsafeBytes({ replies.match($0, linkType: .ethernet) }) != nil { continue }
+                r = kernel.transmit(frame: bytes, linkType: reader.linkType, iface: nil, time: time)
+            } else {
+                let iface = eth.flatMap { host.interface(mac: $0.1) } ?? host.firstNonLoopback!
+                r = kernel.receive(frame: bytes, linkType: reader.linkType, iface: iface, time: time)
+            }
+            replies.remember(r, frame: frame.number)
+            guard let record = records[frame.number] else { continue }   // not replayed (said why)
+            let results = comparison.compare(r, record)
             #expect(results.count == Comparison.fields.count)
             for bad in results where !bad.agrees {
                 Issue.record("\(name) frame \(frame.number) \(bad.field): \(bad.detail)")
             }
-            i += 1
+            compared += 1
         }
-        #expect(i == records.count)
+        #expect(compared == records.count)
     }
 
     /// A model that is wrong is caught: the same comparison, with one drop reason changed.
     @Test func aWrongDropReasonIsReported() throws {
         let host = try Host.load(hostFor("udp-closed-port"))
         let kernel = Kernel(host: host, profile: Profile())
-        let record = try KernelRecord(jsonLine: String(try String(contentsOfFile: "\(rxDirectory)/udp-closed-port.kernel.jsonl", encoding: .utf8).split(separator: "\n")[0]))
+        let record = try KernelRecord(jsonLine: String(try String(contentsOfFile: "\(casePath("udp-closed-port")).kernel.jsonl", encoding: .utf8).split(separator: "\n")[0]))
         let reader = try CaptureReader(path: "\(rxDirectory)/udp-closed-port.pcap")
         let frame = try #require(try reader.next())
         var r = kernel.receive(frame: Array(frame.bytes), linkType: .ethernet, iface: host.interface(named: "eth0")!)

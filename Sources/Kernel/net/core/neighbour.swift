@@ -42,12 +42,21 @@ extension Kernel {
         if skb.broadcast || skb.nextHop.isLimitedBroadcast || dev.ipv4Addresses.contains(where: { $0.broadcast == skb.nextHop }) {
             neighbours[key] = NeighbourEntry(mac: .broadcast, state: .noarp)
         }
+        if neighbours[key] == nil { __neigh_create(key) }
         if let e = neighbours[key], e.state.isConnected, let mac = e.mac {
             let h = trace.enter("neigh_hh_output"); defer { trace.leave(h) }
             dev_queue_xmit(ethernetFrame(skb.packet, to: mac, dev: dev), dev: dev)
         } else {
             neigh_resolve_output(skb, key: key, dev: dev)
         }
+    }
+
+    /// __neigh_create → arp_constructor: the new entry's address type, by a local-table lookup
+    /// (the entry itself starts as NUD_NONE, made by __neigh_event_send).
+    func __neigh_create(_ key: NeighbourKey) {
+        let f = trace.enter("__neigh_create"); defer { trace.leave(f) }
+        let g = trace.enter("arp_constructor"); defer { trace.leave(g) }
+        inet_addr_type(key.address)
     }
 
     func ethernetFrame(_ packet: [UInt8], to mac: MACAddress, dev: Interface) -> [UInt8] {

@@ -71,13 +71,13 @@ extension Kernel {
         return false
     }
 
-    /// arp_solicit for a packet waiting on `target`: the source is the packet's own when it is
-    /// one of the device's addresses (arp_announce 0), else the device's primary address; a
-    /// broadcast request with an empty target hardware address.
+    /// arp_solicit for a packet waiting on `target`: the source is the packet's own when it is a
+    /// local address (arp_announce 0: inet_addr_type_dev_table), else the device's primary
+    /// address; a broadcast request with an empty target hardware address.
     func arp_solicit(_ skb: OutputSKB, target: IPv4Address, dev: Interface) {
         let f = trace.enter("arp_solicit"); defer { trace.leave(f) }
         let saddr = IPv4Address(UInt32(skb.packet[12]) << 24 | UInt32(skb.packet[13]) << 16 | UInt32(skb.packet[14]) << 8 | UInt32(skb.packet[15]))
-        let src = dev.ipv4Addresses.contains { $0.address == .v4(saddr) } ? saddr : (dev.primaryIPv4 ?? .any)
+        let src = inet_addr_type(saddr) == .local ? saddr : (dev.primaryIPv4 ?? .any)
         let req = ARPHeader(operation: .request, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: src,
                             targetHardwareAddress: .zero, targetProtocolAddress: target).emit()
         let frame = EthernetHeader(destination: .broadcast, source: dev.mac ?? .zero, etherType: .arp).emit(payload: req)

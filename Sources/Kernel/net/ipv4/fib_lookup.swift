@@ -40,9 +40,19 @@ extension Kernel {
     /// fib_lookup: a route, or the errno the kernel returns.
     func fib_lookup(_ flow: Flow) -> Result<FibResult, FibError> {
         let f = trace.enter("fib_lookup"); defer { trace.leave(f) }
+        // No custom rules: no rule walk, one lookup in the main table (include/net/ip_fib.h).
+        if !fib.hasCustomRules {
+            guard let r = fib_table_lookup(.main, flow), r.type != .throw else {
+                return .failure(FibError(errno: ENETUNREACH, route: nil, table: nil, rule: nil))
+            }
+            if let e = Self.errno(of: r.type) { return .failure(FibError(errno: e, route: r, table: r.table, rule: nil)) }
+            return .success(FibResult(route: r, table: r.table, rule: nil))
+        }
         for rule in fib.rules where fib4_rule_match(rule, flow) {
             switch rule.action {
             case .lookup(let table):
+                // fib_get_table: a table never given a route does not exist: nothing is looked up.
+                guard table == .main || table == .local || fib.tables[table] != nil else { continue }
                 switch fib_table_lookup(table, flow) {
                 case .some(let r) where r.type == .throw: continue
                 case .some(let r):
@@ -93,17 +103,12 @@ extension Kernel {
     /// answer, in at most 33 probes whatever the table's size.
     func fib_table_lookup(_ table: RouteTable, _ fl: Flow) -> Route? {
         let f = trace.enter("fib_table_lookup"); defer { trace.leave(f) }
-        var best: Route? = nil
-        if let t = fib.tables[table] {
-            search: for len in t.lengths {
-                guard let candidates = t.byLength[len]?[fl.destination.value & IPPrefix.mask4(len)] else { continue }
-                for r in candidates {   // sorted by metric
-                    if let d = r.device, let i = host.interface(named: d), !i.isUp { continue }
-                    if let o = fl.oif, let d = r.device, o.name != d, r.type == .unicast { continue }
-                    best = r
-                    break search
-                }
-            }
+        var best = fib_trie_search(table, fl)
+        // Without custom rules the local table is not split off yet (fib_unmerge comes with
+        // the first one): the main table's trie holds the local routes as well.
+        if table == .main && !fib.hasCustomRules, let local = fib_trie_search(.local, fl),
+           local.destination.length >= (best?.destination.length ?? -1) {
+            best = local
         }
         let result: String
         if let b = best {
@@ -115,6 +120,22 @@ extension Kernel {
         fibLookups.append(FIBLookup(table: table, source: fl.source, destination: fl.destination,
                              iif: fl.iifIndex ?? fl.iif?.index ?? 1, oif: fl.oif?.index ?? 0, result: result))
         return best
+    }
+}
+
+extension Kernel {
+    /// The longest-prefix match in one table's routes (fib_table_lookup's trie walk), untraced.
+    func fib_trie_search(_ table: RouteTable, _ fl: Flow) -> Route? {
+        guard let t = fib.tables[table] else { return nil }
+        for len in t.lengths {
+            guard let candidates = t.byLength[len]?[fl.destination.value & IPPrefix.mask4(len)] else { continue }
+            for r in candidates {   // sorted by metric
+                if let d = r.device, let i = host.interface(named: d), !i.isUp { continue }
+                if let o = fl.oif, let d = r.device, o.name != d, r.type == .unicast { continue }
+                return r
+            }
+        }
+        return nil
     }
 }
 

@@ -123,12 +123,17 @@ extension Kernel {
             return "destination unreachable (code \(code)) about UDP \(qsrc):\(sport) → \(qdst): no such socket"
         }
         if code == 4 && info > 0 {
+            // An unconnected socket has no cached route: __ipv4_sk_update_pmtu looks one up from
+            // the quoted header, and __ip_rt_update_pmtu looks up the FIB entry to hang the
+            // exception on (two lookups, as fib:fib_table_lookup shows).
             let m = trace.enter("ipv4_sk_update_pmtu"); defer { trace.leave(m) }
-            let routeMTU = untraced { () -> Int in
-                guard case .success(let r) = ip_route_output_flow(Flow(source: qsrc, destination: qdst, iif: nil, oif: nil, proto: 17)) else { return 1500 }
-                return r.mtu
-            }
-            __ip_rt_update_pmtu(daddr: qdst, mtu: info, routeMTU: routeMTU)
+            let n = trace.enter("__ipv4_sk_update_pmtu"); defer { trace.leave(n) }
+            let flow = Flow(source: qsrc, destination: qdst, iif: nil, oif: nil, proto: 17)
+            let saved = outputRoute
+            let routeMTU: Int
+            if case .success(let r) = ip_route_output_flow(flow) { routeMTU = r.mtu } else { routeMTU = 1500 }
+            outputRoute = saved
+            __ip_rt_update_pmtu(daddr: qdst, mtu: info, routeMTU: routeMTU, flow: flow)
             let learned = pmtuExceptions[qdst].map { "path MTU to \(qdst) is now \($0.mtu)" } ?? "path MTU to \(qdst) unchanged"
             return "fragmentation needed (next-hop MTU \(info)) about UDP \(qsrc):\(sport) → \(qdst): \(learned) (a route exception for \(host.sysctls.int("net.ipv4.route.mtu_expires") ?? 600) s)"
         }

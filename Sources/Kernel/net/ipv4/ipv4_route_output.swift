@@ -77,7 +77,7 @@ extension Kernel {
 
     /// __ip_rt_update_pmtu: ICMP fragmentation-needed lowers the path MTU to `mtu` for
     /// ip_rt_mtu_expires seconds (a fib_nh_exception). Below min_pmtu the MTU is clamped and locked.
-    func __ip_rt_update_pmtu(daddr: IPv4Address, mtu reported: Int, routeMTU: Int) {
+    func __ip_rt_update_pmtu(daddr: IPv4Address, mtu reported: Int, routeMTU: Int, flow: Flow) {
         let f = trace.enter("__ip_rt_update_pmtu"); defer { trace.leave(f) }
         let minPMTU = host.sysctls.int("net.ipv4.route.min_pmtu") ?? 552
         let expires = Double(host.sysctls.int("net.ipv4.route.mtu_expires") ?? 600)
@@ -86,6 +86,7 @@ extension Kernel {
         if mtu < minPMTU { locked = true; mtu = min(routeMTU, minPMTU) }
         let current = pmtuExceptions[daddr].flatMap { $0.expires > now ? $0.mtu : nil } ?? routeMTU
         if current < mtu || (current == mtu && pmtuExceptions[daddr] != nil) { return }
+        guard case .success = fib_lookup(flow) else { return }
         let g = trace.enter("update_or_create_fnhe"); trace.leave(g)
         pmtuExceptions[daddr] = PMTUException(mtu: mtu, expires: now + expires, locked: locked)
     }

@@ -46,6 +46,12 @@ struct NFTPacket {
         return headerLength
     }
 
+    /// `n` bytes at `offset` into the transport header of a packet of protocol `p`.
+    func transport(_ p: UInt8, _ offset: Int, _ n: Int) -> UInt64? {
+        guard proto == p, let th = transportOffset else { return nil }
+        return be(th + offset, n)
+    }
+
     func be(_ at: Int, _ n: Int) -> UInt64? {
         guard at >= 0, at + n <= bytes.count else { return nil }
         var v: UInt64 = 0
@@ -131,7 +137,7 @@ extension Kernel {
         for s in rule.statements {
             switch s {
             case .match(let m):
-                guard nft_cmp(m, table: table, pkt) else { return nil }
+                guard nft_cmp(m, &pkt) else { return nil }
             case .verdict(let v):
                 return v
             case .reject(let r):
@@ -152,18 +158,25 @@ extension Kernel {
     }
 
     /// nft_cmp / nft_lookup / nft_bitwise over what nft_payload, nft_meta or nft_ct loaded.
-    func nft_cmp(_ m: NFMatch, table: NFTable, _ pkt: NFTPacket) -> Bool {
+    func nft_cmp(_ m: NFMatch, _ pkt: inout NFTPacket) -> Bool {
         if case .string(let want) = m.value {
-            guard let have = nft_load_name(m.selector, pkt) else { return false }
+            let have: String?
+            switch m.field {
+            case .iifname: have = pkt.indev?.name
+            case .oifname: have = pkt.outdev?.name
+            default: have = nil
+            }
+            guard let have else { return false }
             return (m.op == .ne) != (have == want || want.hasSuffix("*") && have.hasPrefix(want.dropLast()))
         }
-        guard var x = nft_load(m.selector, pkt) else { return false }
+        guard var x = nft_load(m.field, &pkt) else { return false }
         if let mask = m.mask { x &= mask }
-        let value = m.value
-        switch (m.op, value) {
+        switch (m.op, m.value) {
         case (.flags, .number(let bits)): return x & bits != 0
-        case (.eq, _), (.flags, _): return value.contains(x)
-        case (.ne, _): return !value.contains(x)
+        case (.eq, .number(let n)): return x == n
+        case (.ne, .number(let n)): return x != n
+        case (.eq, let v), (.flags, let v): return v.contains(x)
+        case (.ne, let v): return !v.contains(x)
         case (.lt, .number(let n)): return x < n
         case (.gt, .number(let n)): return x > n
         case (.le, .number(let n)): return x <= n
@@ -172,69 +185,49 @@ extension Kernel {
         }
     }
 
-    /// A numeric field; nil when the packet has no such field (nft_payload's NFT_BREAK).
-    func nft_load(_ s: NFSelector, _ pkt: NFTPacket) -> UInt64? {
-        switch s {
-        case .payload(let proto, let field):
-            guard pkt.isIPv4 else { return nil }
-            if proto == "ip" {
-                switch field {
-                case "saddr": return pkt.be(12, 4)
-                case "daddr": return pkt.be(16, 4)
-                case "protocol": return pkt.be(9, 1)
-                case "ttl": return pkt.be(8, 1)
-                case "length": return pkt.be(2, 2)
-                case "id": return pkt.be(4, 2)
-                case "dscp": return pkt.be(1, 1).map { $0 >> 2 }
-                case "version": return pkt.be(0, 1).map { $0 >> 4 }
-                case "hdrlength": return pkt.be(0, 1).map { $0 & 0x0f }
-                default: return nil
-                }
+    /// A numeric field; nil when the packet has no such field (nft_payload's NFT_BREAK). A
+    /// transport field carries its protocol as an implicit dependency (meta l4proto).
+    func nft_load(_ field: NFField, _ pkt: inout NFTPacket) -> UInt64? {
+        switch field {
+        case .ipSaddr: return pkt.be(12, 4)
+        case .ipDaddr: return pkt.be(16, 4)
+        case .ipProtocol: return pkt.be(9, 1)
+        case .ipTTL: return pkt.be(8, 1)
+        case .ipLength: return pkt.be(2, 2)
+        case .ipID: return pkt.be(4, 2)
+        case .ipDSCP: return pkt.be(1, 1).map { $0 >> 2 }
+        case .ipVersion: return pkt.be(0, 1).map { $0 >> 4 }
+        case .ipHdrLength: return pkt.be(0, 1).map { $0 & 0x0f }
+        case .tcpSport: return pkt.transport(6, 0, 2)
+        case .tcpDport: return pkt.transport(6, 2, 2)
+        case .tcpSequence: return pkt.transport(6, 4, 4)
+        case .tcpAckSeq: return pkt.transport(6, 8, 4)
+        case .tcpFlags: return pkt.transport(6, 13, 1)
+        case .tcpWindow: return pkt.transport(6, 14, 2)
+        case .udpSport: return pkt.transport(17, 0, 2)
+        case .udpDport: return pkt.transport(17, 2, 2)
+        case .udpLength: return pkt.transport(17, 4, 2)
+        case .thSport, .thDport:
+            guard let p = pkt.proto, p == 6 || p == 17 || p == 33 || p == 132 else { return nil }
+            return pkt.transport(p, field == .thSport ? 0 : 2, 2)
+        case .icmpType: return pkt.transport(1, 0, 1)
+        case .icmpCode: return pkt.transport(1, 1, 1)
+        case .icmpID: return pkt.transport(1, 4, 2)
+        case .icmpSequence: return pkt.transport(1, 6, 2)
+        case .l4proto: return pkt.proto.map(UInt64.init)
+        case .nfproto: return pkt.hook.family == .arp ? 3 : 2
+        case .etherProtocol: return pkt.hook.family == .arp ? 0x0806 : 0x0800
+        case .mark: return UInt64(pkt.mark)
+        case .length: return UInt64(pkt.bytes.count)
+        case .pktType:
+            switch pkt.pktType ?? .host {
+            case .host, .outgoing: return 0
+            case .broadcast: return 1
+            case .multicast: return 2
+            default: return 3
             }
-            // The transport protocol is an implicit dependency of the match (meta l4proto).
-            let want: Set<UInt8> = proto == "tcp" ? [6] : proto == "udp" ? [17] : proto == "icmp" ? [1] : [6, 17, 33, 132]
-            guard let p = pkt.proto, want.contains(p), let th = pkt.transportOffset else { return nil }
-            switch (proto, field) {
-            case (_, "sport"): return pkt.be(th, 2)
-            case (_, "dport"): return pkt.be(th + 2, 2)
-            case ("tcp", "sequence"): return pkt.be(th + 4, 4)
-            case ("tcp", "ackseq"): return pkt.be(th + 8, 4)
-            case ("tcp", "flags"): return pkt.be(th + 13, 1)
-            case ("tcp", "window"): return pkt.be(th + 14, 2)
-            case ("udp", "length"): return pkt.be(th + 4, 2)
-            case ("icmp", "type"): return pkt.be(th, 1)
-            case ("icmp", "code"): return pkt.be(th + 1, 1)
-            case ("icmp", "id"): return pkt.be(th + 4, 2)
-            case ("icmp", "sequence"): return pkt.be(th + 6, 2)
-            default: return nil
-            }
-        case .meta(let key):
-            switch key {
-            case "l4proto": return pkt.proto.map(UInt64.init)
-            case "nfproto": return pkt.hook.family == .arp ? 3 : 2
-            case "protocol": return pkt.hook.family == .arp ? 0x0806 : 0x0800
-            case "mark": return UInt64(pkt.mark)
-            case "length": return UInt64(pkt.bytes.count)
-            case "pkttype":
-                switch pkt.pktType ?? .host {
-                case .host, .outgoing: return 0
-                case .broadcast: return 1
-                case .multicast: return 2
-                default: return 3
-                }
-            default: return nil
-            }
-        case .ct(let key):
-            return key == "state" ? pkt.ctState : nil
-        }
-    }
-
-    /// An interface name (iifname, oifname; iif and oif are compared by name here too).
-    func nft_load_name(_ s: NFSelector, _ pkt: NFTPacket) -> String? {
-        switch s {
-        case .meta("iifname"), .meta("iif"): pkt.indev?.name
-        case .meta("oifname"), .meta("oif"): pkt.outdev?.name
-        default: nil
+        case .ctState: return pkt.ctState
+        case .iifname, .oifname, .unknown: return nil
         }
     }
 }
