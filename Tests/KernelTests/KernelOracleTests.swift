@@ -8,7 +8,7 @@ import Testing
 import TestSupport
 import Wire
 import Capture
-import Verify
+@testable import Verify
 @testable import Kernel
 @testable import HostModel
 
@@ -98,6 +98,17 @@ func hostFor(_ name: String) -> String {
         r.ends[0].reason = "IP_CSUM"
         let bad = Comparison().compare(r, record).filter { !$0.agrees }.map(\.field)
         #expect(bad == ["reason", "ends"])
+    }
+
+    /// Fragments coalesced into a reassembled head leave no trace: fewer list frees may pass,
+    /// more may not, and nothing else may differ.
+    @Test func coalescedFragmentsAreTheOnlyLeeway() {
+        let m = ["consume_skb - inet_frag_reasm_prepare", "kfree_skb NO_SOCKET __udp4_lib_rcv",
+                 "kfree_skb NOT_SPECIFIED skb_release_data", "kfree_skb NOT_SPECIFIED skb_release_data"]
+        #expect(Comparison.sameButCoalesced(m, Array(m.prefix(3))))
+        #expect(!Comparison.sameButCoalesced(Array(m.prefix(3)), m))
+        #expect(!Comparison.sameButCoalesced(m, Array(m.prefix(2))))
+        #expect(!Comparison.sameButCoalesced(m, ["kfree_skb NO_SOCKET __udp4_lib_rcv", "kfree_skb NOT_SPECIFIED skb_release_data"]))
     }
 
     /// The chain decisions are held to nft monitor trace's: a model whose jump target's rule
