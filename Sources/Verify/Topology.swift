@@ -4,6 +4,7 @@
 // net.ipv4 sysctls and the nft ruleset applied; the snapshot's listening TCP and unconnected UDP
 // sockets held open. IPv6 is switched off: the model is IPv4 only, and router solicitations,
 // MLD and DAD would only add noise. Nothing is routed outside these namespaces.
+import CLinux
 import Foundation
 import HostModel
 import Wire

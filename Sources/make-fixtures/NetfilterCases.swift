@@ -39,7 +39,20 @@ func netfilterCases() -> [(host: String, cases: [CaptureCase])] {
         return eth(ip.emit(payload: t.emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum)))
     }
 
+    /// A 3000-byte UDP datagram to `dst`, cut as a 1500-MTU link cuts it.
+    func fragments(dst: IPv4Address, ident: UInt16) -> [[UInt8]] {
+        let whole = UDPHeader(sourcePort: 40000, destinationPort: 5353)
+            .emit(payload: (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7) }, pseudoHeader: IPv4Header(source: p, destination: dst, protocol: .udp).pseudoHeaderSum)
+        return stride(from: 0, to: whole.count, by: 1480).map { off in
+            let ip = IPv4Header(source: p, destination: dst, protocol: .udp, ident: ident, dontFrag: false, moreFrags: off + 1480 < whole.count, fragOffset: off)
+            return eth(ip.emit(payload: Array(whole[off..<min(whole.count, off + 1480)])))
+        }
+    }
+
     let stateful = [
+        // Conntrack reassembles before PRE_ROUTING: delivered whole; forwarded whole to the
+        // 1400-byte MTU of eth1 and cut again, no larger than the fragments came.
+        CaptureCase(name: "nft-stateful-fragments", frames: fragments(dst: h, ident: 0x6a01) + fragments(dst: IPv4Address(10, 2, 0, 1), ident: 0x6a02)),
         CaptureCase(name: "nft-stateful", frames: [
             seg(.syn, seq: 5000, ident: 0x6801),
             seg(.ack, seq: 5001, ack: 1, ident: 0x6802),

@@ -21,6 +21,8 @@ public final class SKB {
     public var otherHostBecause: String?
     /// skb_dst(): set by the input route lookup.
     public var dst: InputRoute?
+    /// IPCB(skb)->frag_max_size: the largest fragment of a reassembled datagram.
+    public var fragMaxSize: Int?
 
     public init(frame: [UInt8], networkOffset: Int, dev: Interface, pktType: PacketType, proto: EtherType) {
         self.frame = frame

@@ -17,7 +17,8 @@ extension Kernel {
         }
         counters.inc("IpForwDatagrams")   // 6.18 counts it here, before the MTU check and FORWARD
         let mtu = skb.dst?.mtu ?? 1500
-        if total > mtu && df {
+        // ip_exceeds_mtu: a reassembled datagram by its largest fragment.
+        if df && (skb.fragMaxSize.map { $0 > mtu } ?? (total > mtu)) {
             counters.inc("IpFragFails")
             icmp_send(skb, type: 3, code: 4, info: UInt32(mtu))
             kfree_skb_reason("PKT_TOO_BIG", detail: "\(total) bytes with DF set exceed the \(mtu)-byte MTU toward \(skb.dst?.device ?? "?"): ICMP fragmentation needed")
@@ -46,7 +47,8 @@ extension Kernel {
         trace.tailCall(from: f) {
             let g = trace.enter("dst_output"); defer { trace.leave(g) }
             trace.tailCall(from: g) {
-                ip_output(packet, dev: out, nextHop: skb.dst?.gateway ?? skb.withIPv4 { $0.destination }, forwarded: true, mtu: skb.dst?.mtu)
+                ip_output(OutputSKB(packet: packet, dev: out, nextHop: skb.dst?.gateway ?? skb.withIPv4 { $0.destination }, mtu: skb.dst?.mtu,
+                                    fragList: skb.fragMaxSize.map { $0 <= skb.dst?.mtu ?? 1500 } ?? false, fragMaxSize: skb.fragMaxSize))
             }
         }
         handedOff(.forward, function: "ip_forward",

@@ -12,7 +12,11 @@ import Wire
 
 struct FragKey: Hashable {
     let source: IPv4Address, destination: IPv4Address, ident: UInt16, proto: UInt8
+    /// Who reassembles (enum ip_defrag_users): local delivery, or conntrack before PRE_ROUTING.
+    var user: DefragUser = .localDeliver
 }
+
+enum DefragUser: Hashable { case localDeliver, conntrackIn }
 
 struct FragQueue {
     struct Fragment { var offset: Int; var end: Int; var bytes: [UInt8]; var truesize: Int }
@@ -26,6 +30,8 @@ struct FragQueue {
     var header: [UInt8]?
     var iif: Interface
     var linkHeader: [UInt8] = []
+    /// The largest fragment (q.max_size): the reassembled skb's IPCB frag_max_size.
+    var maxSize = 0
     var memory: Int { fragments.reduce(0) { $0 + $1.truesize } }
 }
 
@@ -39,11 +45,11 @@ extension Kernel {
 
     /// ip_defrag: true when the skb was taken (queued, merged or dropped); false when the datagram
     /// is now whole, with `skb` holding it.
-    func ip_defrag(_ skb: SKB) -> Bool {
+    func ip_defrag(_ skb: SKB, user: DefragUser = .localDeliver) -> Bool {
         let f = trace.enter("ip_defrag"); defer { trace.leave(f) }
         counters.inc("IpReasmReqds")
         let (key, offset, more, header, payload) = skb.withIPv4 { ip in
-            (FragKey(source: ip.source, destination: ip.destination, ident: ip.ident, proto: ip.protocolNumber),
+            (FragKey(source: ip.source, destination: ip.destination, ident: ip.ident, proto: ip.protocolNumber, user: user),
              ip.fragOffset, ip.moreFrags, Array(ip.header), Array(ip.payload))
         }
         let name = "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16)) \(IPProtocol(key.proto))"
@@ -114,6 +120,7 @@ extension Kernel {
             }
         }
         let size = Self.truesize(skb.length)
+        q.maxSize = max(q.maxSize, skb.length)
         q.fragments.append(.init(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), truesize: size))
         q.fragments.sort { $0.offset < $1.offset }
         fragMemory += size
@@ -184,6 +191,7 @@ extension Kernel {
         skb.frame = q.linkHeader + header + payload
         skb.networkOffset = q.linkHeader.count
         skb.length = total
+        skb.fragMaxSize = q.maxSize
         currentFragmentsMerged = q.fragments.count - 1
     }
 
@@ -209,7 +217,8 @@ extension Kernel {
         let name = "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16))"
         var line = "ip_expire: \(name) incomplete after \(Int(ipfragTime)) s (ipfrag_time): FRAG_REASM_TIMEOUT"
         var rest = q.fragments.count
-        if q.firstIn, let header = q.header, let first = q.fragments.first {
+        // frag_expire_skip_icmp: conntrack's own queues send no ICMP.
+        if q.firstIn, key.user == .localDeliver, let header = q.header, let first = q.fragments.first {
             // The head fragment, routed again, gets an ICMP time exceeded (reassembly) — only an
             // end host sends one.
             let head = SKB(frame: q.linkHeader + header + first.bytes, networkOffset: q.linkHeader.count, dev: q.iif, pktType: .host, proto: .ipv4)

@@ -27,6 +27,8 @@ struct OutputSKB {
     var gsoSize: Int? = nil
     /// The route is a broadcast one (RTN_BROADCAST).
     var broadcast = false
+    /// IPCB frag_max_size of a datagram conntrack reassembled: it leaves cut as it came.
+    var fragMaxSize: Int? = nil
 }
 
 extension Kernel {
@@ -74,7 +76,7 @@ extension Kernel {
         trace.tailCall(from: f) {
             if let gso = skb.gsoSize {
                 ip_finish_output_gso(skb, mtu: mtu, gsoSize: gso)
-            } else if skb.packet.count > mtu {
+            } else if skb.packet.count > mtu || skb.fragMaxSize != nil {
                 ip_fragment(skb, mtu: mtu)
             } else {
                 ip_finish_output2(skb)
@@ -98,7 +100,8 @@ extension Kernel {
             kfree_skb_reason("NOT_SPECIFIED", detail: "\(skb.packet.count) bytes with DF over the \(mtu)-byte MTU: cannot fragment")
             return
         }
-        ip_do_fragment(skb, mtu: mtu)
+        // A reassembled datagram is cut no larger than its largest fragment was.
+        ip_do_fragment(skb, mtu: min(mtu, skb.fragMaxSize ?? mtu))
     }
 
     /// ip_do_fragment: fragments of (MTU − header) & ~7 bytes at their offsets; MF on all but the
@@ -142,7 +145,12 @@ extension Kernel {
         fragmentReport = FragmentReport(datagram: name, offset: origOffset, length: data.count, more: origMore, outcome: "fragmented",
                                         detail: "\(pieces.count) fragments for the \(mtu)-byte MTU of \(skb.dev?.name ?? "?") (offset+length): "
                                             + pieces.joined(separator: ", ") + (skb.fragList ? " (fast path: the socket's frag_list)" : ""))
-        if !skb.fragList { sideEnd("consume_skb", reason: nil) }
+        if !skb.fragList {
+            sideEnd("consume_skb", reason: nil)
+            // A reassembled datagram's fragment list goes with it (skb_release_data).
+            for _ in 0..<currentFragmentsMerged { sideEnd("kfree_skb", reason: "NOT_SPECIFIED", location: "skb_release_data") }
+            currentFragmentsMerged = 0
+        }
     }
 
     /// ip_options_fragment: the header of the second and later fragments, where each option

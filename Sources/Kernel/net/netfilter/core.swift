@@ -112,6 +112,23 @@ extension Kernel {
             switch entry {
             case .conntrack("nf_confirm"):
                 nf_confirm(attached)
+            case .conntrack("ipv4_conntrack_defrag"):
+                // nf_ct_ipv4_gather_frags: a fragment is queued (NF_STOLEN) until its datagram
+                // is whole; the whole datagram goes on through the rest of the hook.
+                guard let skb = state.skb, skb.withIPv4({ $0.isFragment }) else {
+                    let g = trace.enter("ipv4_conntrack_defrag"); trace.leave(g)
+                    continue
+                }
+                let g = trace.enter("ipv4_conntrack_defrag")
+                let h = trace.enter("nf_ct_ipv4_gather_frags")
+                let stolen = ip_defrag(skb, user: .conntrackIn)
+                trace.leave(h); trace.leave(g)
+                if stolen {
+                    pass.verdict = "stolen"
+                    hooks[slot] = pass
+                    return false
+                }
+                packet.bytes = skb.network
             case .conntrack(let fn):
                 let g = trace.enter(fn)
                 if fn != "ipv4_conntrack_defrag" {

@@ -13,8 +13,8 @@
 // else it gets no entry (INVALID to a rule). A packet with no entry starts one when its
 // protocol allows (tcp_new: a SYN, or any segment but RST/FIN/SYN-ACK with tcp_loose picking
 // up a connection mid-stream; icmp_new: requests only), else INVALID.
-// Not modelled: TCP window tracking and state timeouts, expectations (helpers), zones, and the
-// defragmentation before PRE_ROUTING (fragments are still reassembled at LOCAL_IN).
+// Defragmentation comes first (ipv4_conntrack_defrag, core.swift). Not modelled: TCP window
+// tracking and state timeouts, expectations (helpers), zones.
 import HostModel
 import Wire
 
@@ -96,8 +96,6 @@ extension Kernel {
         guard packet.count >= 20, packet[0] >> 4 == 4 else { return CTAttachment(original: nil, state: .invalid, unconfirmed: false) }
         let ihl = Int(packet[0] & 0x0f) * 4, proto = packet[9]
         let l4 = Array(packet[min(ihl, packet.count)...])
-        let src = IPv4Address(packet[12], packet[13], packet[14], packet[15])
-        let dst = IPv4Address(packet[16], packet[17], packet[18], packet[19])
         // ICMP errors: RELATED to the connection they quote, else no entry.
         if proto == 1, let type = l4.first, [3, 4, 5, 11, 12].contains(type) {
             let g = trace.enter("icmp_error_message"); defer { trace.leave(g) }
