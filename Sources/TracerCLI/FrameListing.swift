@@ -50,6 +50,7 @@ struct FrameListing {
             reportError("\(host.origin): ruleset: not modelled, so rules holding them never match: " + host.ruleset.unsupported.joined(separator: ", "))
         }
         let kernel = Kernel(host: host, profile: options.model.profile)
+        kernel.recordsStacks = !options.stats
         var writer: CaptureWriter? = nil
         if let path = writePath {
             do { writer = try CaptureWriter(path: path, linkType: .ethernet) } catch { throw fail(error.description) }
@@ -72,8 +73,9 @@ struct FrameListing {
             let d = Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength)
             let iface = resolver.interface(for: d.link)
             let dir = self.direction(of: d.link, host: host)
-            var summary = d.summary
-            if frame.isSnapped { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
+            // The one-line decode is only printed, never needed for the totals.
+            var summary = options.stats ? "" : d.summary
+            if frame.isSnapped && !options.stats { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
             let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
             let report: FrameReport
             if frame.isSnapped || (dir == .rx && iface == nil) {
@@ -96,11 +98,11 @@ struct FrameListing {
             }
             replies.remember(report, frame: frame.number)
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
-            let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: dir == .tx ? report.iface : iface?.name ?? "?",
-                                     dir: dir.rawValue, length: frame.wireLength, summary: summary)
             if options.stats {
                 totals.add(report)
             } else {
+                let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: dir == .tx ? report.iface : iface?.name ?? "?",
+                                         dir: dir.rawValue, length: frame.wireLength, summary: summary)
                 switch options.format {
                 case .text: for l in Render.text(header, report, palette: palette) { out.line(l) }
             case .json: out.line(Render.json(header, report, kernel: options.kernel))

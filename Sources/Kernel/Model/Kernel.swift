@@ -57,6 +57,8 @@ public final class Kernel {
     var tcpSendRoutes: [TCPKey: OutputRoute] = [:]
     /// Set while the host makes a packet of its own (see `emitting`).
     var emittingPacket: String?
+    /// Whole stacks are kept for each skb end (backtraces, JSON, verify); totals need none.
+    public var recordsStacks = true
     /// Conntrack (net/netfilter/nf_conntrack_core.c): loaded when the ruleset needs it; the
     /// confirmed connections by original tuple, and the new ones of the packet in flight.
     let conntrackEnabled: Bool
@@ -76,11 +78,34 @@ public final class Kernel {
 
     struct NeighbourKey: Hashable { let device: String; let address: IPv4Address }
 
+    /// The per-interface IPv4 settings the receive path reads on every frame, worked out once
+    /// per host (IN_DEV_* of the device and `all`), by interface index.
+    struct DeviceConf { var rpFilter = 0, acceptLocal = false, acceptSourceRoute = false, routeLocalnet = false }
+    let deviceConf: [Int: DeviceConf]
+    /// net.ipv4.ip_default_ttl, read once.
+    let defaultTTL: UInt8
+
+    func conf(_ dev: Interface) -> DeviceConf {
+        deviceConf[dev.index] ?? DeviceConf(rpFilter: host.sysctls.ipv4Conf("rp_filter", device: dev.name),
+                                            acceptLocal: host.sysctls.ipv4Conf("accept_local", device: dev.name) != 0,
+                                            acceptSourceRoute: host.sysctls.ipv4Conf("accept_source_route", device: dev.name) != 0,
+                                            routeLocalnet: host.sysctls.ipv4Conf("route_localnet", device: dev.name) != 0)
+    }
+
     public init(host: Host, profile: Profile) {
         self.host = host
         self.profile = profile
         fib = FIBIndex(host.routes, rules: host.rules)
         conntrackEnabled = host.ruleset.usesConntrack
+        var confs: [Int: DeviceConf] = [:]
+        for i in host.interfaces {
+            let s = host.sysctls
+            confs[i.index] = DeviceConf(rpFilter: s.ipv4Conf("rp_filter", device: i.name), acceptLocal: s.ipv4Conf("accept_local", device: i.name) != 0,
+                                        acceptSourceRoute: s.ipv4Conf("accept_source_route", device: i.name) != 0,
+                                        routeLocalnet: s.ipv4Conf("route_localnet", device: i.name) != 0)
+        }
+        deviceConf = confs
+        defaultTTL = UInt8(clamping: host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64)
         natEnabled = host.ruleset.tables.contains { ($0.family == .ip || $0.family == .inet) && $0.chains.contains { $0.base?.type == "nat" } }
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {
             if case .v4(let l)? = s.localAddress, case .v4(let r)? = s.remoteAddress, let rp = s.remotePort {
@@ -207,7 +232,8 @@ public final class Kernel {
     }
 
     private func recordEnd(_ action: VerdictAction, reason: String?, detail: String, entry: String) {
-        let stack = visibleStack()
+        // Totals need only the location: the innermost frame the kernel's stack would show.
+        let stack = recordsStacks ? visibleStack() : innermostVisible().map { [$0] } ?? []
         let location = stack.first ?? "?"
         let shown = profile.backtraceStyle == .kernelStack ? [entry] + stack : stack
         if entry != "__kfree_skb" {
@@ -220,7 +246,7 @@ public final class Kernel {
     /// An skb that ends on the side (a fragment merged into its datagram, a purged queue, the
     /// fragment list of a freed datagram): listed in `ends`, not the frame's verdict.
     func sideEnd(_ event: String, reason: String?, location: String? = nil) {
-        let stack = visibleStack()
+        let stack = location != nil ? [] : recordsStacks ? visibleStack() : innermostVisible().map { [$0] } ?? []
         ends.append(SkbEnd(event: event, reason: event == "kfree_skb" && profile.hasDropReasons ? reason : nil,
                            location: location ?? stack.first ?? "?", stack: []))
     }
@@ -228,6 +254,14 @@ public final class Kernel {
     /// The live stack as this profile's backtraces show it: the kernel's own stack traces leave
     /// out inlined functions; gdb shows them.
     func visibleStack() -> [String] { visible(trace.liveStack()) }
+
+    /// The first entry of visibleStack(), without building the rest.
+    func innermostVisible() -> String? {
+        let live = trace.liveStack()
+        guard profile.backtraceStyle != .gdb else { return live.first }
+        for i in live.indices where !profile.isInlined(live[i], into: i + 1 < live.count ? live[i + 1] : nil) { return live[i] }
+        return nil
+    }
 
     func visible(_ stack: [String]) -> [String] {
         guard profile.backtraceStyle != .gdb else { return stack }

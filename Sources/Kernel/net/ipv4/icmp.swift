@@ -74,7 +74,7 @@ extension Kernel {
         guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: tos, proto: 1) else { return }
         icmp_out_count(type)
         let ip = IPv4Header(source: out.source, destination: daddr, protocol: .icmp,
-                            ttl: UInt8(host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64), tos: tos, ident: 0, dontFrag: false)
+                            ttl: defaultTTL, tos: tos, ident: 0, dontFrag: false)
         let f = trace.enter("ip_push_pending_frames"); defer { trace.leave(f) }
         let g = trace.enter("ip_send_skb"); defer { trace.leave(g) }
         let what = type == 0 ? "echo reply" : "ICMP \(ICMPv4Kind(type: type, code: errorCode ?? 0))"

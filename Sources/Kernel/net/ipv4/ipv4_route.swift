@@ -22,7 +22,7 @@ extension Kernel {
         let f = trace.enter("ip_route_input_slow"); defer { trace.leave(f) }
         let dev = skb.dev
         let forwarding = host.sysctls.forwarding(device: dev.name)
-        let localnet = host.sysctls.ipv4Conf("route_localnet", device: dev.name) != 0
+        let localnet = conf(dev).routeLocalnet
 
         if saddr.isMulticast || saddr.isLimitedBroadcast {
             return martianSource("IP_INVALID_SOURCE", "source \(saddr) is multicast or limited broadcast")
@@ -115,8 +115,8 @@ extension Kernel {
     func fib_validate_source(_ skb: SKB, src: IPv4Address, dst: IPv4Address, tos: UInt8, oif: Interface?) -> DropReason? {
         let f = trace.enter("fib_validate_source"); defer { trace.leave(f) }
         let dev = skb.dev
-        let rpf = host.sysctls.ipv4Conf("rp_filter", device: dev.name)
-        let acceptLocal = host.sysctls.ipv4Conf("accept_local", device: dev.name) != 0
+        let rpf = conf(dev).rpFilter
+        let acceptLocal = conf(dev).acceptLocal
         if rpf == 0 && (oif == nil || dev.index != oif!.index) {
             if acceptLocal { return nil }
             // fib_has_custom_local_routes || fib4_has_custom_rules (worked out once per host)

@@ -146,7 +146,7 @@ extension Kernel {
     func send_tcp(_ header: TCPHeader, to daddr: IPv4Address, from saddr: IPv4Address,
                   route out: (dev: Interface, nextHop: IPv4Address, source: IPv4Address), via: String, why: String) {
         let ip = IPv4Header(source: saddr, destination: daddr, protocol: .tcp,
-                            ttl: UInt8(host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64), ident: 0, dontFrag: true)
+                            ttl: defaultTTL, ident: 0, dontFrag: true)
         let f = trace.enter(via); defer { trace.leave(f) }
         emitting(why) {
             ip_local_out(ip.emit(payload: header.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)), dev: out.dev, nextHop: out.nextHop)

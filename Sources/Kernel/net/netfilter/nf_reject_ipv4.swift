@@ -43,7 +43,7 @@ extension Kernel {
         }
         // nf_reject_iphdr_put: TOS 0, ID 0, DF, the TTL of the received packet's route.
         let ip = IPv4Header(source: dst, destination: src, protocol: .tcp,
-                            ttl: UInt8(host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64), ident: 0, dontFrag: true)
+                            ttl: defaultTTL, ident: 0, dontFrag: true)
         // ip_route_me_harder: the type of the new source, then the output route.
         let g = trace.enter("ip_route_me_harder")
         inet_addr_type(dst)
