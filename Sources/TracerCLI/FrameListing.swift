@@ -202,7 +202,7 @@ struct Totals {
         frames += 1
         actions[r.verdict.action.rawValue, default: 0] += 1
         if r.verdict.action == .drop { drops["\(r.verdict.reason ?? "-") in \(r.verdict.function)", default: 0] += 1 }
-        for (k, v) in r.counters.deltas { counters[k, default: 0] += v }
+        r.counters.forEach { counters[$0, default: 0] += $1 }
     }
 
     func lines(json: Bool) -> [String] {

@@ -42,7 +42,7 @@ enum Render {
             out += field("netfilter", (packet.map { "(\($0)) " } ?? "") + hs.map(hookText).joined(separator: " → "))
         }
         for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
-        if !r.counters.deltas.isEmpty {
+        if !r.counters.isEmpty {
             out += wrapped("counters", r.counters.sorted.map { "\($0.0) +\($0.1)" }, separator: ", ")
         }
         out += wrapped("path", r.path.map(\.function), separator: " › ")
