@@ -76,9 +76,11 @@ fixtures: deps
 	editcap -F pcapng Fixtures/captures/ethernet.pcap Fixtures/captures/ethernet.pcapng
 	editcap -F pcap Fixtures/captures/ethernet.pcap Fixtures/captures/ethernet-usec.pcap
 
-# Re-captures the real-kernel fixtures in network namespaces (root).
+# Re-captures the real-kernel fixtures in network namespaces (root), then the ruleset hosts
+# made from netns-h (Fixtures/rulesets/*).
 fixtures-netns: build
 	Fixtures/scripts/capture-netns.sh $(TRACER)
+	Fixtures/scripts/nft-hosts.sh
 
 clean:
 	rm -rf .build

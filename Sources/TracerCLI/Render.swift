@@ -96,6 +96,19 @@ enum Render {
         }
     }
 
+    /// Columns a piece of text takes on a terminal: its characters, colour escapes left out.
+    /// (Counted by Unicode scalar, which is the character count for everything printed here,
+    /// without building a copy of the text.)
+    static func visibleWidth(_ s: Substring) -> Int {
+        var n = 0, inEscape = false
+        for u in s.unicodeScalars {
+            if u == "\u{1b}" { inEscape = true; continue }
+            if inEscape { if u == "m" { inEscape = false }; continue }
+            n += 1
+        }
+        return n
+    }
+
     static func summary(_ frame: [UInt8]) -> String {
         frame.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary }
     }
@@ -105,10 +118,10 @@ enum Render {
         let indent = String(repeating: " ", count: 4 + labelWidth)
         var lines: [String] = []
         var line = "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
-        var width = line.count
+        var width = 4 + labelWidth
         var first = true
         for word in value.split(separator: " ", omittingEmptySubsequences: false) {
-            let visible = word.replacingEscapes().count
+            let visible = visibleWidth(word)
             if !first && width + 1 + visible > 80 {
                 lines.append(line)
                 line = indent + word
@@ -128,14 +141,19 @@ enum Render {
         let indent = String(repeating: " ", count: 4 + labelWidth)
         var lines: [String] = []
         var line = "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+        var width = 4 + labelWidth
+        let tight = separator.trimmingTrailingSpace
+        let (tightWidth, separatorWidth) = (visibleWidth(Substring(tight)), visibleWidth(Substring(separator)))
         var first = true
         for item in items {
-            let piece = (first ? "" : separator.trimmingTrailingSpace) + (first ? "" : " ") + item
-            if !first && line.count + piece.count > 80 {
-                lines.append(line + separator.trimmingTrailingSpace)
+            let itemWidth = visibleWidth(Substring(item))
+            if !first && width + tightWidth + 1 + itemWidth > 80 {
+                lines.append(line + tight)
                 line = indent + item
+                width = indent.count + itemWidth
             } else {
                 line += first ? item : separator + item
+                width += (first ? 0 : separatorWidth) + itemWidth
             }
             first = false
         }
@@ -241,20 +259,6 @@ enum Render {
         for (i, fn) in stack.enumerated() {
             let n = "#\(i)".padding(toLength: 4, withPad: " ", startingAt: 0)
             out.append("\(n)\(fn) (…) at \(KernelSource.file(of: fn, kernel: kernel))")
-        }
-        return out
-    }
-}
-
-extension Substring {
-    /// Without ANSI colour sequences (for measuring what a terminal shows).
-    func replacingEscapes() -> String {
-        var out = ""
-        var inEscape = false
-        for c in self {
-            if c == "\u{1b}" { inEscape = true; continue }
-            if inEscape { if c == "m" { inEscape = false }; continue }
-            out.append(c)
         }
         return out
     }
