@@ -230,15 +230,14 @@ enum Render {
         var c = JSONObject()
         for (k, n) in r.counters.sorted { c.add(k, n) }
         o.addRaw("counters", c.closed())
-        o.addRaw("path", "[" + r.path.map { p in
-            var j = JSONObject(); j.add("fn", p.function); j.add("depth", p.depth); j.add("file", KernelSource.file(of: p.function, kernel: kernel)); return j.closed()
-        }.joined(separator: ",") + "]")
-        o.addRaw("stack", "[" + r.endStack.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
-        o.addRaw("fib", "[" + r.fib.map { l in
-            var j = JSONObject(); j.add("table", l.table.description); j.add("src", l.source.description)
+        o.addObjects("path", r.path) { j, p in
+            j.add("fn", p.function); j.add("depth", p.depth); j.add("file", KernelSource.file(of: p.function, kernel: kernel))
+        }
+        o.addStrings("stack", r.endStack)
+        o.addObjects("fib", r.fib) { j, l in
+            j.add("table", l.table.description); j.add("src", l.source.description)
             j.add("dst", l.destination.description); j.add("iif", l.iif); j.add("oif", l.oif); j.add("result", l.result)
-            return j.closed()
-        }.joined(separator: ",") + "]")
+        }
         return o.closed()
     }
 
