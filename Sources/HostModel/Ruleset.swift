@@ -200,22 +200,24 @@ public struct NFNat: Equatable, Sendable {
 public struct NFMatch: Equatable, Sendable {
     public enum Op: String, Sendable { case eq = "==", ne = "!=", lt = "<", gt = ">", le = "<=", ge = ">=", flags = "in" }
     public var op: Op
-    public var selector: NFSelector {
-        didSet { field = NFField(selector) }
-    }
     /// `selector & mask` before comparing (`tcp flags & (syn | ack) == syn`).
     public var mask: UInt64?
     public var value: NFValue
-    /// The selector as a small code, resolved once: evaluation switches on it, never on names.
+    /// The selector as a small code, resolved once: evaluation switches on it, never on names,
+    /// and copying a match copies no strings.
     public private(set) var field: NFField
+    /// A selector the model does not load, kept for its name.
+    private var other: NFSelector?
 
     public init(op: Op, selector: NFSelector, mask: UInt64?, value: NFValue) {
         self.op = op
-        self.selector = selector
         self.mask = mask
         self.value = value
         field = NFField(selector)
+        other = field == .unknown ? selector : nil
     }
+
+    public var selector: NFSelector { other ?? field.selector }
 }
 
 /// Every selector the model reads, as the expression that loads it (nft_payload at a header
@@ -227,6 +229,46 @@ public enum NFField: UInt8, Sendable {
     case icmpType, icmpCode, icmpID, icmpSequence
     case l4proto, nfproto, etherProtocol, mark, length, pktType, iifname, oifname, ctState
     case unknown
+
+    /// The selector, in nft's own names.
+    public var selector: NFSelector {
+        switch self {
+        case .ipSaddr: .payload("ip", "saddr")
+        case .ipDaddr: .payload("ip", "daddr")
+        case .ipProtocol: .payload("ip", "protocol")
+        case .ipTTL: .payload("ip", "ttl")
+        case .ipLength: .payload("ip", "length")
+        case .ipID: .payload("ip", "id")
+        case .ipDSCP: .payload("ip", "dscp")
+        case .ipVersion: .payload("ip", "version")
+        case .ipHdrLength: .payload("ip", "hdrlength")
+        case .tcpSport: .payload("tcp", "sport")
+        case .tcpDport: .payload("tcp", "dport")
+        case .tcpSequence: .payload("tcp", "sequence")
+        case .tcpAckSeq: .payload("tcp", "ackseq")
+        case .tcpFlags: .payload("tcp", "flags")
+        case .tcpWindow: .payload("tcp", "window")
+        case .udpSport: .payload("udp", "sport")
+        case .udpDport: .payload("udp", "dport")
+        case .udpLength: .payload("udp", "length")
+        case .thSport: .payload("th", "sport")
+        case .thDport: .payload("th", "dport")
+        case .icmpType: .payload("icmp", "type")
+        case .icmpCode: .payload("icmp", "code")
+        case .icmpID: .payload("icmp", "id")
+        case .icmpSequence: .payload("icmp", "sequence")
+        case .l4proto: .meta("l4proto")
+        case .nfproto: .meta("nfproto")
+        case .etherProtocol: .meta("protocol")
+        case .mark: .meta("mark")
+        case .length: .meta("length")
+        case .pktType: .meta("pkttype")
+        case .iifname: .meta("iifname")
+        case .oifname: .meta("oifname")
+        case .ctState: .ct("state")
+        case .unknown: .meta("?")
+        }
+    }
 
     public init(_ s: NFSelector) {
         switch s {

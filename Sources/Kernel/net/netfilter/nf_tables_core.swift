@@ -91,9 +91,8 @@ extension Kernel {
             let rules = table.chains[chain].rules
             var ended: (NFVerdictCode, NFRule)? = nil
             while index < rules.count, ended == nil {
-                let rule = rules[index]
                 index += 1
-                if let v = nft_rule_eval(rule, table: table, &pkt) { ended = (v, rule) }
+                if let v = nft_rule_eval(rules[index - 1].statements, family: table.family, &pkt) { ended = (v, rules[index - 1]) }
             }
             let name = table.chains[chain].name
             guard let (verdict, rule) = ended else {
@@ -133,15 +132,15 @@ extension Kernel {
     }
 
     /// One rule: its statements in order; nil when a match breaks or no verdict is reached.
-    func nft_rule_eval(_ rule: NFRule, table: NFTable, _ pkt: inout NFTPacket) -> NFVerdictCode? {
-        for s in rule.statements {
+    func nft_rule_eval(_ statements: [NFStatement], family: NFFamily, _ pkt: inout NFTPacket) -> NFVerdictCode? {
+        for s in statements {
             switch s {
             case .match(let m):
                 guard nft_cmp(m, &pkt) else { return nil }
             case .verdict(let v):
                 return v
             case .reject(let r):
-                nft_reject_eval(r, pkt, family: table.family)
+                nft_reject_eval(r, pkt, family: family)
                 return .drop
             case .setMark(let m):
                 pkt.mark = m
