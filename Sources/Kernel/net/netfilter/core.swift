@@ -129,13 +129,11 @@ extension Kernel {
                     return false
                 }
                 packet.bytes = skb.network
-            case .conntrack(let fn):
+            case .conntrack(let fn):   // ipv4_conntrack_in, ipv4_conntrack_local
                 let g = trace.enter(fn)
-                if fn != "ipv4_conntrack_defrag" {
-                    attached = nf_conntrack_in(packet.bytes)
-                    packet.ctState = attached?.state.rawValue
-                    if ownPacket { frameCT = attached } else { outputCT = attached }
-                }
+                attached = nf_conntrack_in(packet.bytes)
+                packet.ctState = attached?.state.rawValue
+                if ownPacket { frameCT = attached } else { outputCT = attached }
                 trace.leave(g)
             case .nat(let fn, let chains):
                 let g = trace.enter(fn)
