@@ -31,7 +31,6 @@ extension Host {
             do { ipt = try Ruleset(iptablesSave: text) } catch { throw reader.fail(.iptablesSave, error.description) }
             let names = Set(ipt.tables.map(\.name))
             ruleset.tables = ruleset.tables.filter { !($0.family == .ip && names.contains($0.name)) } + ipt.tables
-            ruleset.unsupported = ruleset.unsupportedInRules
         }
     }
 }

@@ -8,7 +8,6 @@ import Wire
 extension Ruleset {
     public init(iptablesSave text: String) throws(RulesetError) {
         self.init()
-        var unsupported: [String] = []
         var table: Int? = nil
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
@@ -34,10 +33,9 @@ extension Ruleset {
             let words = Self.shellWords(line)
             guard words.count >= 2, words[0] == "-A" || words[0] == "-I" else { throw RulesetError("line \(n + 1): not a rule (`-A CHAIN …`)") }
             guard let c = tables[t].chainIndex(named: words[1]) else { throw RulesetError("line \(n + 1): no chain \(words[1]) in *\(tables[t].name)") }
-            let statements = Self.iptablesStatements(Array(words[2...]), unsupported: &unsupported)
+            let statements = Self.iptablesStatements(Array(words[2...]))
             tables[t].chains[c].rules.append(NFRule(handle: tables[t].chains[c].rules.count + 1, statements: statements, text: line))
         }
-        self.unsupported = unsupported
     }
 
     static func iptablesHook(_ chain: String) -> String? {
@@ -55,7 +53,7 @@ extension Ruleset {
     }
 
     /// The matches and the target of one rule, as statements in order.
-    static func iptablesStatements(_ w: [String], unsupported: inout [String]) -> [NFStatement] {
+    static func iptablesStatements(_ w: [String]) -> [NFStatement] {
         var out: [NFStatement] = []
         var negate = false
         var proto: String? = nil
@@ -75,10 +73,7 @@ extension Ruleset {
         func flags(_ s: String) -> UInt64 {
             s == "ALL" ? 0x3f : s == "NONE" ? 0 : s.split(separator: ",").reduce(0) { $0 | (symbol(String($1).lowercased(), units: .tcpFlags) ?? 0) }
         }
-        func unknown(_ what: String) {
-            out.append(.unsupported(what))
-            if !unsupported.contains(what) { unsupported.append(what) }
-        }
+        func unknown(_ what: String) { out.append(.unsupported(what)) }
         while i < w.count {
             let opt = w[i]
             switch opt {
@@ -137,7 +132,7 @@ extension Ruleset {
                     if i + 1 < w.count, !w[i + 1].hasPrefix("--") { opts[k] = w[i + 1]; i += 1 } else { opts[k] = "" }
                 }
                 out.append(.counter)
-                out += Self.iptablesTarget(target, goto: opt == "-g" || opt == "--goto", opts: opts, unknown: unknown)
+                out += Self.iptablesTarget(target, goto: opt == "-g" || opt == "--goto", opts: opts)
             default:
                 unknown(opt)
                 // Its argument, if it takes one, goes with it.
@@ -148,7 +143,7 @@ extension Ruleset {
         return out
     }
 
-    static func iptablesTarget(_ t: String, goto: Bool, opts: [String: String], unknown: (String) -> Void) -> [NFStatement] {
+    static func iptablesTarget(_ t: String, goto: Bool, opts: [String: String]) -> [NFStatement] {
         func hostPort(_ s: String?) -> (IPv4Address?, UInt16?) {
             guard let s else { return (nil, nil) }
             let p = s.split(separator: ":", omittingEmptySubsequences: false)
@@ -179,8 +174,8 @@ extension Ruleset {
             return [.nat(NFNat(kind: .redirect, address: nil, port: opts["--to-ports"].flatMap { UInt16($0.split(separator: "-")[0]) })), .verdict(.accept)]
         case "NOTRACK", "CT": return [.notrack]
         default:
-            if t.allSatisfy({ $0.isUppercase || $0 == "_" }) && ["TPROXY", "TCPMSS", "CONNMARK", "NFQUEUE", "TRACE", "NETMAP", "CLASSIFY", "DSCP", "TOS"].contains(t) {
-                unknown("-j \(t)")
+            // Targets of iptables' own that are not modelled; any other name is a user chain.
+            if ["TPROXY", "TCPMSS", "CONNMARK", "NFQUEUE", "TRACE", "NETMAP", "CLASSIFY", "DSCP", "TOS"].contains(t) {
                 return [.unsupported("-j \(t)")]
             }
             return [.verdict(goto ? .goto(t) : .jump(t))]

@@ -12,7 +12,6 @@ extension Ruleset {
               let items = root["nftables"] as? [Any] else {
             throw RulesetError("not the output of `nft -j list ruleset` (no \"nftables\" array)")
         }
-        var unsupported: [String] = []
         func tableIndex(_ o: [String: Any]) -> Int? {
             let fam = NFFamily(rawValue: o["family"] as? String ?? "")
             let name = o["table"] as? String
@@ -50,7 +49,6 @@ extension Ruleset {
                     let (s, text) = Self.statement(e)
                     statements.append(s)
                     words.append(text)
-                    if case .unsupported(let what) = s, !unsupported.contains(what) { unsupported.append(what) }
                 }
                 tables[t].chains[c].rules.append(NFRule(handle: o["handle"] as? Int ?? 0, statements: statements,
                                                         text: words.joined(separator: " ")))
@@ -58,7 +56,6 @@ extension Ruleset {
                 continue   // metainfo, maps, flowtables, objects: not modelled
             }
         }
-        self.unsupported = unsupported
         indexSets()
     }
 
@@ -130,9 +127,9 @@ extension Ruleset {
         case "payload":
             guard let p = body as? [String: Any], let proto = p["protocol"] as? String, let field = p["field"] as? String else { return nil }
             let sel = NFSelector.payload(proto, field)
-            return Self.payloadFields.contains("\(proto) \(field)") ? (sel, nil, sel.text) : nil
+            return NFField(sel) != .unknown ? (sel, nil, sel.text) : nil
         case "meta":
-            guard let key = (body as? [String: Any])?["key"] as? String, Self.metaKeys.contains(key) else { return nil }
+            guard let key = (body as? [String: Any])?["key"] as? String, NFField(.meta(key)) != .unknown else { return nil }
             return (.meta(key), nil, NFSelector.meta(key).text)
         case "ct":
             guard let key = (body as? [String: Any])?["key"] as? String, ["state", "status", "mark"].contains(key) else { return nil }
@@ -150,13 +147,6 @@ extension Ruleset {
         }
     }
 
-    static let payloadFields: Set<String> = [
-        "ip saddr", "ip daddr", "ip protocol", "ip ttl", "ip length", "ip id", "ip dscp", "ip version", "ip hdrlength",
-        "tcp sport", "tcp dport", "tcp flags", "tcp sequence", "tcp ackseq", "tcp window",
-        "udp sport", "udp dport", "udp length", "th sport", "th dport",
-        "icmp type", "icmp code", "icmp id", "icmp sequence",
-    ]
-    static let metaKeys: Set<String> = ["l4proto", "protocol", "nfproto", "iifname", "oifname", "iif", "oif", "mark", "pkttype", "length"]
 
     static func describe(_ v: Any?) -> String {
         guard let o = v as? [String: Any], let (kind, body) = o.first else { return "?" }

@@ -12,19 +12,15 @@ public enum NFFamily: String, Sendable, CaseIterable {
 
 public struct Ruleset: Equatable, Sendable {
     public var tables: [NFTable] = []
-    /// Expressions and statements the model does not evaluate, by name, as they were met at load
-    /// (a rule holding a match on one never matches).
-    public var unsupported: [String] = []
-
-    public init(tables: [NFTable] = [], unsupported: [String] = []) {
+    public init(tables: [NFTable] = []) {
         self.tables = tables
-        self.unsupported = unsupported
     }
 
     public var isEmpty: Bool { tables.isEmpty }
 
-    /// The names of the unsupported statements in the rules, in order of first appearance.
-    public var unsupportedInRules: [String] {
+    /// Expressions and statements the model does not evaluate, by name, in order of first
+    /// appearance in the rules (a rule holding one never matches).
+    public var unsupported: [String] {
         var seen: [String] = []
         for t in tables { for c in t.chains { for r in c.rules { for case .unsupported(let what) in r.statements where !seen.contains(what) {
             seen.append(what)
@@ -222,7 +218,7 @@ public struct NFMatch: Equatable, Sendable {
 
 /// Every selector the model reads, as the expression that loads it (nft_payload at a header
 /// offset, nft_meta, nft_ct).
-public enum NFField: UInt8, Sendable {
+public enum NFField: UInt8, Sendable, CaseIterable {
     case ipSaddr, ipDaddr, ipProtocol, ipTTL, ipLength, ipID, ipDSCP, ipVersion, ipHdrLength
     case tcpSport, tcpDport, tcpSequence, tcpAckSeq, tcpFlags, tcpWindow
     case udpSport, udpDport, udpLength, thSport, thDport
@@ -270,22 +266,12 @@ public enum NFField: UInt8, Sendable {
         }
     }
 
+    /// The field a selector loads; `iif`/`oif` are compared by name like `iifname`/`oifname`.
     public init(_ s: NFSelector) {
         switch s {
-        case .payload(let p, let f):
-            self = [
-                "ip saddr": .ipSaddr, "ip daddr": .ipDaddr, "ip protocol": .ipProtocol, "ip ttl": .ipTTL, "ip length": .ipLength,
-                "ip id": .ipID, "ip dscp": .ipDSCP, "ip version": .ipVersion, "ip hdrlength": .ipHdrLength,
-                "tcp sport": .tcpSport, "tcp dport": .tcpDport, "tcp sequence": .tcpSequence, "tcp ackseq": .tcpAckSeq,
-                "tcp flags": .tcpFlags, "tcp window": .tcpWindow, "udp sport": .udpSport, "udp dport": .udpDport,
-                "udp length": .udpLength, "th sport": .thSport, "th dport": .thDport, "icmp type": .icmpType,
-                "icmp code": .icmpCode, "icmp id": .icmpID, "icmp sequence": .icmpSequence,
-            ]["\(p) \(f)"] ?? .unknown
-        case .meta(let k):
-            self = ["l4proto": .l4proto, "nfproto": .nfproto, "protocol": .etherProtocol, "mark": .mark, "length": .length,
-                    "pkttype": .pktType, "iifname": .iifname, "iif": .iifname, "oifname": .oifname, "oif": .oifname][k] ?? .unknown
-        case .ct(let k):
-            self = k == "state" ? .ctState : .unknown
+        case .meta("iif"): self = .iifname
+        case .meta("oif"): self = .oifname
+        default: self = Self.allCases.first { $0 != .unknown && $0.selector == s } ?? .unknown
         }
     }
 }

@@ -22,6 +22,13 @@ public struct Sysctls: Equatable, Sendable {
 
     public func int(_ key: String) -> Int? { self[key].flatMap { Int($0.split(separator: "\t").first ?? "") } }
 
+    /// ping_group_range "low high": ping sockets exist for the groups in the range — root's
+    /// (group 0) here, as the model and `tracer verify` run as root.
+    public var pingSocketsAllowed: Bool {
+        let r = (self["net.ipv4.ping_group_range"] ?? "1\t0").split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }
+        return r.count == 2 && r[0] <= 0 && 0 <= r[1]
+    }
+
     /// A per-interface IPv4 setting as the kernel reads it for `device`: the device's own value,
     /// with `all` combined the way IN_DEV_* macros combine them (`max` for rp_filter,
     /// `or` for accept_local/log_martians/route_localnet, `and` for accept_source_route,

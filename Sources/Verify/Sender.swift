@@ -16,6 +16,7 @@
 import CLinux
 import Foundation
 import HostModel
+import Kernel
 import Wire
 #if canImport(Glibc)
 import Glibc
@@ -51,7 +52,7 @@ final class Sender {
         if (ip[6] & 0x3f) != 0 || ip[7] != 0 { return (nil, "a fragment: the application's datagram is sent whole, with its last fragment") }
         if ownSource && proto == 17 && l4.count >= 8 {
             guard let fd = socket("udp \(bindSource ? src : .any):\(u16(0))", {
-                tracer_inet_socket(Int32(SOCK_DGRAM.rawValue), 0, bindSource ? src.value : 0, u16(0), self.pmtudisc) }) else { return (errnoName(errno), nil) }
+                tracer_inet_socket(Int32(SOCK_DGRAM.rawValue), 0, bindSource ? src.value : 0, u16(0), self.pmtudisc) }) else { return (Kernel.errnoName(errno), nil) }
             let data = Array(l4[8...])
             if dryRun { return (nil, nil) }
             return (result(data.withUnsafeBytes { tracer_inet_sendto(fd, $0.baseAddress, $0.count, dst.value, u16(2)) }), nil)
@@ -59,7 +60,7 @@ final class Sender {
         if ownSource && proto == 6 && l4.count >= 20 {
             guard l4[13] & 0x17 == 0x02 else { return (nil, "a TCP segment after the SYN needs an established connection with a real peer: not sent") }
             guard let fd = socket("tcp \(u16(0)) \(dst) \(u16(2))", {
-                tracer_inet_socket(Int32(SOCK_STREAM.rawValue), 0, bindSource ? src.value : 0, 0, -1) }) else { return (errnoName(errno), nil) }
+                tracer_inet_socket(Int32(SOCK_STREAM.rawValue), 0, bindSource ? src.value : 0, 0, -1) }) else { return (Kernel.errnoName(errno), nil) }
             if dryRun { return (nil, nil) }
             let range = "/proc/sys/net/ipv4/ip_local_port_range"
             let saved = (try? String(contentsOfFile: range, encoding: .utf8)) ?? "32768 60999\n"
@@ -69,14 +70,14 @@ final class Sender {
             return (r == EINPROGRESS ? "sent" : result(r), nil)
         }
         if ownSource && proto == 1 && l4.first == 8 {
-            let ping = pingSocketsAllowed
+            let ping = host.sysctls.pingSocketsAllowed
             guard let fd = socket(ping ? "ping" : "icmp", { tracer_inet_socket(Int32(ping ? SOCK_DGRAM.rawValue : SOCK_RAW.rawValue), Int32(IPPROTO_ICMP), 0, 0, ping ? self.pmtudisc : -1) }) else {
-                return (errnoName(errno), nil)
+                return (Kernel.errnoName(errno), nil)
             }
             if dryRun { return (nil, nil) }
             return (result(l4.withUnsafeBytes { tracer_inet_sendto(fd, $0.baseAddress, $0.count, dst.value, 0) }), nil)
         }
-        guard let fd = socket("raw", { tracer_inet_socket(Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW), 0, 0, -1) }) else { return (errnoName(errno), nil) }
+        guard let fd = socket("raw", { tracer_inet_socket(Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW), 0, 0, -1) }) else { return (Kernel.errnoName(errno), nil) }
         if dryRun { return (nil, nil) }
         return (result(ip.withUnsafeBytes { tracer_inet_sendto(fd, $0.baseAddress, $0.count, dst.value, 0) }), nil)
     }
@@ -94,16 +95,6 @@ final class Sender {
         return fd
     }
 
-    private var pingSocketsAllowed: Bool {
-        let r = (host.sysctls["net.ipv4.ping_group_range"] ?? "1\t0").split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }
-        return r.count == 2 && r[0] <= 0 && 0 <= r[1]
-    }
+    private func result(_ e: Int32) -> String { e == 0 ? "sent" : Kernel.errnoName(e) }
 
-    private func result(_ e: Int32) -> String { e == 0 ? "sent" : errnoName(e) }
-
-    /// The names the model gives a failed socket call.
-    func errnoName(_ e: Int32) -> String {
-        [EPERM: "EPERM", EACCES: "EACCES", EINVAL: "EINVAL", EMSGSIZE: "EMSGSIZE", ENETUNREACH: "ENETUNREACH",
-         EHOSTUNREACH: "EHOSTUNREACH", EADDRINUSE: "EADDRINUSE", ENOBUFS: "ENOBUFS", EAGAIN: "EAGAIN"][e] ?? "errno \(e)"
-    }
 }

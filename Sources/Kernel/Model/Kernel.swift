@@ -64,6 +64,8 @@ public final class Kernel {
     let conntrackEnabled: Bool
     /// A nat chain exists: the nat hooks are registered (nf_nat_ipv4_ops).
     let natEnabled: Bool
+    /// Each hook's registered functions (the hook_head lists), by hook.
+    lazy var hookHeads: [NFHook: [NFHookEntry]] = Dictionary(uniqueKeysWithValues: NFHook.allCases.map { ($0, hookEntries($0)) })
     var conntrack: [CTTuple: CTEntry] = [:]
     /// Reply tuples (after NAT) → the connection's original tuple.
     var ctReplies: [CTTuple: CTTuple] = [:]
@@ -80,31 +82,28 @@ public final class Kernel {
 
     /// The per-interface IPv4 settings the receive path reads on every frame, worked out once
     /// per host (IN_DEV_* of the device and `all`), by interface index.
-    struct DeviceConf { var rpFilter = 0, acceptLocal = false, acceptSourceRoute = false, routeLocalnet = false }
+    struct DeviceConf {
+        var rpFilter: Int, acceptLocal: Bool, acceptSourceRoute: Bool, routeLocalnet: Bool
+
+        init(_ s: Sysctls, device: String) {
+            rpFilter = s.ipv4Conf("rp_filter", device: device)
+            acceptLocal = s.ipv4Conf("accept_local", device: device) != 0
+            acceptSourceRoute = s.ipv4Conf("accept_source_route", device: device) != 0
+            routeLocalnet = s.ipv4Conf("route_localnet", device: device) != 0
+        }
+    }
     let deviceConf: [Int: DeviceConf]
     /// net.ipv4.ip_default_ttl, read once.
     let defaultTTL: UInt8
 
-    func conf(_ dev: Interface) -> DeviceConf {
-        deviceConf[dev.index] ?? DeviceConf(rpFilter: host.sysctls.ipv4Conf("rp_filter", device: dev.name),
-                                            acceptLocal: host.sysctls.ipv4Conf("accept_local", device: dev.name) != 0,
-                                            acceptSourceRoute: host.sysctls.ipv4Conf("accept_source_route", device: dev.name) != 0,
-                                            routeLocalnet: host.sysctls.ipv4Conf("route_localnet", device: dev.name) != 0)
-    }
+    func conf(_ dev: Interface) -> DeviceConf { deviceConf[dev.index] ?? DeviceConf(host.sysctls, device: dev.name) }
 
     public init(host: Host, profile: Profile) {
         self.host = host
         self.profile = profile
         fib = FIBIndex(host.routes, rules: host.rules)
         conntrackEnabled = host.ruleset.usesConntrack
-        var confs: [Int: DeviceConf] = [:]
-        for i in host.interfaces {
-            let s = host.sysctls
-            confs[i.index] = DeviceConf(rpFilter: s.ipv4Conf("rp_filter", device: i.name), acceptLocal: s.ipv4Conf("accept_local", device: i.name) != 0,
-                                        acceptSourceRoute: s.ipv4Conf("accept_source_route", device: i.name) != 0,
-                                        routeLocalnet: s.ipv4Conf("route_localnet", device: i.name) != 0)
-        }
-        deviceConf = confs
+        deviceConf = Dictionary(host.interfaces.map { ($0.index, DeviceConf(host.sysctls, device: $0.name)) }, uniquingKeysWith: { a, _ in a })
         defaultTTL = UInt8(clamping: host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64)
         natEnabled = host.ruleset.tables.contains { ($0.family == .ip || $0.family == .inet) && $0.chains.contains { $0.base?.type == "nat" } }
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {

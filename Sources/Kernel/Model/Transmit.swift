@@ -102,7 +102,7 @@ extension Kernel {
         case 6 where payload.count >= 20:
             tcp_send(p)
         case 1 where payload.first == 8:
-            if pingSocketsAllowed {
+            if host.sysctls.pingSocketsAllowed {
                 sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { ping_v4_sendmsg(p, options: options) } }
             } else {
                 socketDescription = "raw IPPROTO_ICMP (net.ipv4.ping_group_range allows no ping sockets)"
@@ -112,12 +112,6 @@ extension Kernel {
             socketDescription = "raw IPPROTO_RAW (IP_HDRINCL)"
             sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: true, options: options) } }
         }
-    }
-
-    /// ping_group_range "low high": ping sockets exist for groups in the range (root's, 0, here).
-    var pingSocketsAllowed: Bool {
-        let r = (host.sysctls["net.ipv4.ping_group_range"] ?? "1\t0").split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }
-        return r.count == 2 && r[0] <= 0 && 0 <= r[1]
     }
 
     /// A sent packet's verdict names every frame of it that left (fragments included).

@@ -28,6 +28,7 @@ struct FibResult {
     var rule: PolicyRule?
 }
 
+let EPERM: Int32 = 1, EADDRINUSE: Int32 = 98, ENOBUFS: Int32 = 105
 let EINVAL: Int32 = 22, EHOSTUNREACH: Int32 = 113, ENETUNREACH: Int32 = 101, EACCES: Int32 = 13, EXDEV: Int32 = 18, EAGAIN: Int32 = 11
 
 extension Kernel {

@@ -25,8 +25,12 @@ struct OutputRoute {
 let EMSGSIZE: Int32 = 90, EADDRNOTAVAIL: Int32 = 99
 
 extension Kernel {
-    static func errnoName(_ e: Int32) -> String {
+    /// An errno's name, as the model and `tracer verify` report a failed socket call.
+    public static func errnoName(_ e: Int32) -> String {
         switch e {
+        case EPERM: "EPERM"
+        case EADDRINUSE: "EADDRINUSE"
+        case ENOBUFS: "ENOBUFS"
         case EACCES: "EACCES"
         case EINVAL: "EINVAL"
         case ENETUNREACH: "ENETUNREACH"

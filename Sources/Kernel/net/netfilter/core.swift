@@ -8,7 +8,7 @@
 import HostModel
 import Wire
 
-enum NFHook: String {
+enum NFHook: String, CaseIterable {
     case preRouting = "PRE_ROUTING", localIn = "LOCAL_IN", forward = "FORWARD"
     case localOut = "LOCAL_OUT", postRouting = "POST_ROUTING", arpIn = "ARP_IN", arpOut = "ARP_OUT"
 
@@ -75,7 +75,7 @@ extension Kernel {
 
     /// The hook_head check nf_hook makes inline, then nf_hook_slow when anything is registered.
     private func nf_hook_passes(_ state: NFHookState) -> Bool {
-        let entries = hookEntries(state.hook)
+        let entries = hookHeads[state.hook] ?? []
         guard !entries.isEmpty else {
             hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
             return true
@@ -84,7 +84,8 @@ extension Kernel {
     }
 
     /// What is registered on a hook, in priority order: conntrack's functions, the nat hook, the
-    /// nftables base chains (ties: in the order they were registered).
+    /// nftables base chains (ties: in the order they were registered). Worked out once per host
+    /// (`hookHeads`), as the kernel builds its hook lists when rules are loaded.
     func hookEntries(_ hook: NFHook) -> [NFHookEntry] {
         var out: [(prio: Int, entry: NFHookEntry)] = []
         let ct = conntrackHooks(hook)

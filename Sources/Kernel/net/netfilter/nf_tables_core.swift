@@ -87,6 +87,13 @@ extension Kernel {
         var passes: [ChainPass] = []
         var stack: [(chain: Int, rule: Int)] = []
         var chain = base.chain, index = 0
+        // The base chain's policy decides once nothing is left to return to.
+        func policy() -> NFTChainResult {
+            let drops = table.chains[base.chain].base?.policyDrops ?? false
+            passes.append(ChainPass(table: tableName, chain: table.chains[base.chain].name, rule: nil, handle: nil,
+                                    verdict: drops ? "policy drop" : "policy accept"))
+            return NFTChainResult(verdict: drops ? .drop : .accept, passes: passes)
+        }
         while true {
             let rules = table.chains[chain].rules
             var ended: (NFVerdictCode, NFRule)? = nil
@@ -103,9 +110,7 @@ extension Kernel {
                     (chain, index) = back
                     continue
                 }
-                let drops = table.chains[chain].base?.policyDrops ?? false
-                passes.append(ChainPass(table: tableName, chain: name, rule: nil, handle: nil, verdict: drops ? "policy drop" : "policy accept"))
-                return NFTChainResult(verdict: drops ? .drop : .accept, passes: passes)
+                return policy()
             }
             passes.append(ChainPass(table: tableName, chain: name, rule: rule.text, handle: rule.handle, verdict: verdict.text))
             switch verdict {
@@ -120,12 +125,7 @@ extension Kernel {
                 if case .jump = verdict { stack.append((chain, index)) }
                 (chain, index) = (t, 0)
             case .return:
-                guard let back = stack.popLast() else {
-                    let drops = table.chains[base.chain].base?.policyDrops ?? false
-                    passes.append(ChainPass(table: tableName, chain: table.chains[base.chain].name, rule: nil, handle: nil,
-                                            verdict: drops ? "policy drop" : "policy accept"))
-                    return NFTChainResult(verdict: drops ? .drop : .accept, passes: passes)
-                }
+                guard let back = stack.popLast() else { return policy() }
                 (chain, index) = back
             }
         }
