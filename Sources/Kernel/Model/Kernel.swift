@@ -66,6 +66,8 @@ public final class Kernel {
     let natEnabled: Bool
     /// Each hook's registered functions (the hook_head lists), by hook.
     lazy var hookHeads: [NFHook: [NFHookEntry]] = Dictionary(uniqueKeysWithValues: NFHook.allCases.map { ($0, hookEntries($0)) })
+    /// The rule runs of every chain (by table, then chain), indexed once per host.
+    lazy var nftRuns: [[NFTRuleRuns]] = host.ruleset.tables.map { $0.chains.map { NFTRuleRuns($0.rules) } }
     var conntrack: [CTTuple: CTEntry] = [:]
     /// Reply tuples (after NAT) → the connection's original tuple.
     var ctReplies: [CTTuple: CTTuple] = [:]

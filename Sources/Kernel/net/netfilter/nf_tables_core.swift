@@ -60,6 +60,64 @@ struct NFTPacket {
     }
 }
 
+/// A chain's runs of rules of the shape `FIELD == CONSTANT [counter] VERDICT` on one field
+/// (the long port lists of real rulesets), indexed by constant once per host. nft_do_chain walks
+/// them rule by rule; the model asks the index for the first rule whose constant the packet's
+/// field equals, which is the rule the walk would stop at (every rule before it breaks on its
+/// compare, and counters count nothing the model reports). The verdict and the rule reported
+/// are the same; only the walk's cost no longer grows with the list.
+struct NFTRuleRuns {
+    struct Run {
+        let start: Int, end: Int
+        let field: NFField
+        /// Constant → index of the first rule of the run comparing with it.
+        let first: [UInt64: Int]
+        let verdicts: [NFVerdictCode]
+    }
+    /// The runs; shorter stretches are walked rule by rule.
+    private var runs: [Run] = []
+    /// For each rule, the run starting there (an index into `runs`), or -1; empty without runs.
+    private var runAt: [Int] = []
+    static let shortest = 8
+
+    init(_ rules: [NFRule]) {
+        func shape(_ r: NFRule) -> (NFField, UInt64, NFVerdictCode)? {
+            var match: NFMatch? = nil, verdict: NFVerdictCode? = nil
+            for s in r.statements {
+                switch s {
+                case .counter: continue
+                case .match(let m) where match == nil && verdict == nil: match = m
+                case .verdict(let v) where verdict == nil: verdict = v
+                default: return nil
+                }
+            }
+            guard let m = match, let verdict, m.op == .eq, m.mask == nil, case .number(let n) = m.value,
+                  m.field != .iifname, m.field != .oifname, m.field != .unknown else { return nil }
+            return (m.field, n, verdict)
+        }
+        let shapes = rules.map(shape)
+        var i = 0
+        while i < rules.count {
+            guard let (field, _, _) = shapes[i] else { i += 1; continue }
+            var j = i
+            while j < rules.count, let s = shapes[j], s.0 == field { j += 1 }
+            if j - i >= Self.shortest {
+                var first: [UInt64: Int] = [:]
+                for k in i..<j where first[shapes[k]!.1] == nil { first[shapes[k]!.1] = k }
+                if runAt.isEmpty { runAt = Array(repeating: -1, count: rules.count) }
+                runAt[i] = runs.count
+                runs.append(Run(start: i, end: j, field: field, first: first, verdicts: (i..<j).map { shapes[$0]!.2 }))
+            }
+            i = j
+        }
+    }
+
+    func starting(at index: Int) -> Run? {
+        guard !runAt.isEmpty, runAt[index] >= 0 else { return nil }
+        return runs[runAt[index]]
+    }
+}
+
 /// One chain walk's result.
 struct NFTChainResult {
     var verdict: NFVerdictCode
@@ -94,10 +152,23 @@ extension Kernel {
                                     verdict: drops ? "policy drop" : "policy accept"))
             return NFTChainResult(verdict: drops ? .drop : .accept, passes: passes)
         }
+        let tableRuns = nftRuns[base.table]
         while true {
             let rules = table.chains[chain].rules
+            let runs = tableRuns[chain]
             var ended: (NFVerdictCode, NFRule)? = nil
             while index < rules.count, ended == nil {
+                if let run = runs.starting(at: index) {
+                    // The rules of the run would each load the same field and compare it with
+                    // their constant: the first whose constant it equals is the one that ends.
+                    if let x = nft_load(run.field, &pkt), let i = run.first[x] {
+                        index = i + 1
+                        ended = (run.verdicts[i - run.start], rules[i])
+                    } else {
+                        index = run.end
+                    }
+                    continue
+                }
                 index += 1
                 if let v = nft_rule_eval(rules[index - 1].statements, family: table.family, &pkt) { ended = (v, rules[index - 1]) }
             }
