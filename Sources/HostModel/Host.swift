@@ -30,44 +30,84 @@ public struct Host: Equatable, Sendable {
 }
 
 public struct Interface: Equatable, Sendable {
-    public var index: Int
-    public var name: String
-    public var mac: MACAddress?
-    public var mtu: Int
-    /// The `flags` list `ip` prints (UP, LOWER_UP, BROADCAST, NOARP, …).
-    public var flags: [String]
-    public var operState: String
-    /// `link_type`: ether, loopback, none, …
-    public var linkType: String
-    /// `linkinfo.info_kind` (veth, bridge, dummy, …) for virtual devices.
-    public var kind: String?
-    /// The driver: the snapshot's drivers.txt, else `kind`; nil when unknown.
-    public var driver: String?
-    public var promiscuity: Int
-    public var addresses: [InterfaceAddress]
+    // The fields live in one shared box: the model hands an interface along with every skb, and
+    // copying a struct of seven strings and arrays cost a retain and a release each, per copy.
+    // Setters copy the box first when it is shared (copy on write), so this is still a value.
+    private final class Storage: @unchecked Sendable {
+        var index: Int, name: String, mac: MACAddress?, mtu: Int, flags: [String], operState: String
+        var linkType: String, kind: String?, driver: String?, promiscuity: Int, addresses: [InterfaceAddress]
+        /// What the receive path asks of the flags on every frame, worked out when they are set.
+        var isUp = false, hasCarrier = false, isLoopback = false, isPromiscuous = false
+        var primaryIPv4: IPv4Address?
+
+        init(index: Int, name: String, mac: MACAddress?, mtu: Int, flags: [String], operState: String, linkType: String,
+             kind: String?, driver: String?, promiscuity: Int, addresses: [InterfaceAddress]) {
+            self.index = index; self.name = name; self.mac = mac; self.mtu = mtu; self.flags = flags
+            self.operState = operState; self.linkType = linkType; self.kind = kind; self.driver = driver
+            self.promiscuity = promiscuity; self.addresses = addresses
+            derive()
+        }
+
+        func copy() -> Storage {
+            Storage(index: index, name: name, mac: mac, mtu: mtu, flags: flags, operState: operState, linkType: linkType,
+                    kind: kind, driver: driver, promiscuity: promiscuity, addresses: addresses)
+        }
+
+        func derive() {
+            isUp = flags.contains("UP")
+            hasCarrier = flags.contains("LOWER_UP")
+            isLoopback = flags.contains("LOOPBACK") || linkType == "loopback"
+            isPromiscuous = promiscuity > 0 || flags.contains("PROMISC")
+            // The first IPv4 address with global scope, else the first at all.
+            let v4 = addresses.filter { $0.address.isV4 }
+            if case .v4(let a)? = (v4.first { $0.scope == .universe } ?? v4.first)?.address { primaryIPv4 = a } else { primaryIPv4 = nil }
+        }
+    }
+    private var box: Storage
 
     public init(index: Int, name: String, mac: MACAddress?, mtu: Int, flags: [String], operState: String = "UNKNOWN",
                 linkType: String = "ether", kind: String? = nil, driver: String? = nil, promiscuity: Int = 0,
                 addresses: [InterfaceAddress] = []) {
-        self.index = index; self.name = name; self.mac = mac; self.mtu = mtu; self.flags = flags
-        self.operState = operState; self.linkType = linkType; self.kind = kind; self.driver = driver
-        self.promiscuity = promiscuity; self.addresses = addresses
+        box = Storage(index: index, name: name, mac: mac, mtu: mtu, flags: flags, operState: operState, linkType: linkType,
+                      kind: kind, driver: driver, promiscuity: promiscuity, addresses: addresses)
+    }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&box) { box = box.copy() }
+        return box
+    }
+
+    public var index: Int { get { box.index } set { unique().index = newValue } }
+    public var name: String { get { box.name } set { unique().name = newValue } }
+    public var mac: MACAddress? { get { box.mac } set { unique().mac = newValue } }
+    public var mtu: Int { get { box.mtu } set { unique().mtu = newValue } }
+    /// The `flags` list `ip` prints (UP, LOWER_UP, BROADCAST, NOARP, …).
+    public var flags: [String] { get { box.flags } set { let b = unique(); b.flags = newValue; b.derive() } }
+    public var operState: String { get { box.operState } set { unique().operState = newValue } }
+    /// `link_type`: ether, loopback, none, …
+    public var linkType: String { get { box.linkType } set { let b = unique(); b.linkType = newValue; b.derive() } }
+    /// `linkinfo.info_kind` (veth, bridge, dummy, …) for virtual devices.
+    public var kind: String? { get { box.kind } set { unique().kind = newValue } }
+    /// The driver: the snapshot's drivers.txt, else `kind`; nil when unknown.
+    public var driver: String? { get { box.driver } set { unique().driver = newValue } }
+    public var promiscuity: Int { get { box.promiscuity } set { let b = unique(); b.promiscuity = newValue; b.derive() } }
+    public var addresses: [InterfaceAddress] { get { box.addresses } set { let b = unique(); b.addresses = newValue; b.derive() } }
+
+    public static func == (a: Interface, b: Interface) -> Bool {
+        a.box === b.box || (a.index == b.index && a.name == b.name && a.mac == b.mac && a.mtu == b.mtu && a.flags == b.flags
+            && a.operState == b.operState && a.linkType == b.linkType && a.kind == b.kind && a.driver == b.driver
+            && a.promiscuity == b.promiscuity && a.addresses == b.addresses)
     }
 
     /// Administratively up (IFF_UP).
-    public var isUp: Bool { flags.contains("UP") }
-    public var hasCarrier: Bool { flags.contains("LOWER_UP") }
-    public var isLoopback: Bool { flags.contains("LOOPBACK") || linkType == "loopback" }
-    public var isPromiscuous: Bool { promiscuity > 0 || flags.contains("PROMISC") }
+    public var isUp: Bool { box.isUp }
+    public var hasCarrier: Bool { box.hasCarrier }
+    public var isLoopback: Bool { box.isLoopback }
+    public var isPromiscuous: Bool { box.isPromiscuous }
     public var ipv4Addresses: [InterfaceAddress] { addresses.filter { $0.address.isV4 } }
     /// The first IPv4 address with global scope, else the first at all (inet_select_addr's choice
     /// when no other hint applies).
-    public var primaryIPv4: IPv4Address? {
-        let v4 = ipv4Addresses
-        let chosen = v4.first { $0.scope == .universe } ?? v4.first
-        if case .v4(let a)? = chosen?.address { return a }
-        return nil
-    }
+    public var primaryIPv4: IPv4Address? { box.primaryIPv4 }
 }
 
 public struct InterfaceAddress: Equatable, Sendable {

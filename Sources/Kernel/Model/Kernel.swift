@@ -25,7 +25,7 @@ public final class Kernel {
     var tcpConnections: [TCPKey: TCPConnection] = [:]
 
     // Per-frame state, reset by `receive`.
-    var trace = CallTrace()
+    var trace: CallTrace
     var counters = Counters()
     var emitted: [EmittedFrame] = []
     var hooks: [HookPass] = []
@@ -57,15 +57,18 @@ public final class Kernel {
     var tcpSendRoutes: [TCPKey: OutputRoute] = [:]
     /// Set while the host makes a packet of its own (see `emitting`).
     var emittingPacket: String?
-    /// Whole stacks are kept for each skb end (backtraces, JSON, verify); totals need none.
-    public var recordsStacks = true
+    /// Whole stacks, the path and the words of each end are kept (backtraces, JSON, verify);
+    /// totals need none of them.
+    public var recordsStacks = true {
+        didSet { trace.recordsPath = recordsStacks }
+    }
     /// Conntrack (net/netfilter/nf_conntrack_core.c): loaded when the ruleset needs it; the
     /// confirmed connections by original tuple, and the new ones of the packet in flight.
     let conntrackEnabled: Bool
     /// A nat chain exists: the nat hooks are registered (nf_nat_ipv4_ops).
     let natEnabled: Bool
     /// Each hook's registered functions (the hook_head lists), by hook.
-    lazy var hookHeads: [NFHook: [NFHookEntry]] = Dictionary(uniqueKeysWithValues: NFHook.allCases.map { ($0, hookEntries($0)) })
+    lazy var hookHeads: [[NFHookEntry]] = NFHook.allCases.map { hookEntries($0) }
     /// The rule runs of every chain (by table, then chain), indexed once per host.
     lazy var nftRuns: [[NFTRuleRuns]] = host.ruleset.tables.map { $0.chains.map { NFTRuleRuns($0.rules) } }
     var conntrack: [CTTuple: CTEntry] = [:]
@@ -85,27 +88,56 @@ public final class Kernel {
     /// The per-interface IPv4 settings the receive path reads on every frame, worked out once
     /// per host (IN_DEV_* of the device and `all`), by interface index.
     struct DeviceConf {
-        var rpFilter: Int, acceptLocal: Bool, acceptSourceRoute: Bool, routeLocalnet: Bool
+        var rpFilter: Int, acceptLocal: Bool, acceptSourceRoute: Bool, routeLocalnet: Bool, forwarding: Bool
 
         init(_ s: Sysctls, device: String) {
             rpFilter = s.ipv4Conf("rp_filter", device: device)
             acceptLocal = s.ipv4Conf("accept_local", device: device) != 0
             acceptSourceRoute = s.ipv4Conf("accept_source_route", device: device) != 0
             routeLocalnet = s.ipv4Conf("route_localnet", device: device) != 0
+            forwarding = s.forwarding(device: device)
         }
     }
-    let deviceConf: [Int: DeviceConf]
+    /// By interface index (slot 0 and gaps hold nil).
+    let deviceConf: [DeviceConf?]
     /// net.ipv4.ip_default_ttl, read once.
     let defaultTTL: UInt8
 
-    func conf(_ dev: Interface) -> DeviceConf { deviceConf[dev.index] ?? DeviceConf(host.sysctls, device: dev.name) }
+    func conf(_ dev: Interface) -> DeviceConf {
+        dev.index >= 0 && dev.index < deviceConf.count ? deviceConf[dev.index] ?? DeviceConf(host.sysctls, device: dev.name)
+            : DeviceConf(host.sysctls, device: dev.name)
+    }
+
+    /// The sysctls the receive and send paths read on every frame, read once per host.
+    struct FrameSysctls {
+        let icmpEchoIgnoreAll: Bool, icmpEchoIgnoreBroadcasts: Bool, noPMTUDisc: Bool
+        let ipfragTime: Double, ipfragHighThresh: Int, ipfragMaxDist: UInt32
+        let minPMTU: Int, mtuExpires: Int
+
+        init(_ s: Sysctls) {
+            icmpEchoIgnoreAll = (s.int("net.ipv4.icmp_echo_ignore_all") ?? 0) != 0
+            icmpEchoIgnoreBroadcasts = (s.int("net.ipv4.icmp_echo_ignore_broadcasts") ?? 1) != 0
+            noPMTUDisc = (s.int("net.ipv4.ip_no_pmtu_disc") ?? 0) != 0
+            ipfragTime = Double(s.int("net.ipv4.ipfrag_time") ?? 30)
+            ipfragHighThresh = s.int("net.ipv4.ipfrag_high_thresh") ?? 4_194_304
+            ipfragMaxDist = UInt32(clamping: s.int("net.ipv4.ipfrag_max_dist") ?? 64)
+            minPMTU = s.int("net.ipv4.route.min_pmtu") ?? 552
+            mtuExpires = s.int("net.ipv4.route.mtu_expires") ?? 600
+        }
+    }
+    let sysctl: FrameSysctls
 
     public init(host: Host, profile: Profile) {
         self.host = host
         self.profile = profile
-        fib = FIBIndex(host.routes, rules: host.rules)
+        trace = CallTrace()
+        trace.isInlined = { profile.isInlined($0, into: $1) }
+        fib = FIBIndex(host.routes, rules: host.rules, interfaces: host.interfaces)
         conntrackEnabled = host.ruleset.usesConntrack
-        deviceConf = Dictionary(host.interfaces.map { ($0.index, DeviceConf(host.sysctls, device: $0.name)) }, uniquingKeysWith: { a, _ in a })
+        var confs = [DeviceConf?](repeating: nil, count: min(4096, (host.interfaces.map(\.index).max() ?? 0) + 1))
+        for i in host.interfaces where i.index >= 0 && i.index < confs.count && confs[i.index] == nil { confs[i.index] = DeviceConf(host.sysctls, device: i.name) }
+        deviceConf = confs
+        sysctl = FrameSysctls(host.sysctls)
         defaultTTL = UInt8(clamping: host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64)
         natEnabled = host.ruleset.tables.contains { ($0.family == .ip || $0.family == .inet) && $0.chains.contains { $0.base?.type == "nat" } }
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {
@@ -156,10 +188,7 @@ public final class Kernel {
     /// Resets the per-frame state, runs the timers due by `time`, and returns the skb ends they
     /// caused (reported with the frame).
     func beginFrame(time: Double, breakpoint: String?) -> [SkbEnd] {
-        trace = CallTrace()
-        trace.breakpoint = breakpoint
-        let profile = self.profile
-        trace.isInlined = { profile.isInlined($0, into: $1) }
+        trace.reset(breakpoint: breakpoint)
         counters = Counters()
         emitted = []
         hooks = []
@@ -185,7 +214,7 @@ public final class Kernel {
     }
 
     func finishFrame(route: InputRoute?, iface: String, timerEnds: [SkbEnd]) -> FrameReport {
-        let e = end ?? (Verdict(action: .queue, reason: nil, function: trace.path.last?.function ?? "?", detail: "no end recorded"), [])
+        let e = end ?? (Verdict(action: .queue, reason: nil, function: trace.lastEntered ?? "?", detail: "no end recorded"), [])
         var report = FrameReport(verdict: e.verdict, route: route, netfilter: hooks, emitted: emitted, counters: counters,
                                  path: trace.path, fib: fibLookups, breakStack: trace.breakStack.map(visible), endStack: e.stack,
                                  socket: socketDescription, iface: iface)
@@ -209,30 +238,30 @@ public final class Kernel {
     /// kfree_skb_reason: the drop, its reason, and the location the kernel would report (the
     /// innermost live frame that is not inlined). `tail` marks a drop that is the caller's last
     /// act (a tail call), so the caller's own frame is already gone.
-    func kfree_skb_reason(_ reason: String, detail: String) {
-        recordEnd(.drop, reason: profile.hasDropReasons ? reason : nil, detail: detail, entry: "sk_skb_reason_drop")
+    func kfree_skb_reason(_ reason: String, detail: @autoclosure () -> String) {
+        recordEnd(.drop, reason: profile.hasDropReasons ? reason : nil, detail: detail(), entry: "sk_skb_reason_drop")
         // A reassembled datagram takes its fragment list with it (skb_release_data).
         for _ in 0..<currentFragmentsMerged { sideEnd("kfree_skb", reason: "NOT_SPECIFIED", location: "skb_release_data") }
         currentFragmentsMerged = 0
     }
 
-    func consume_skb(_ action: VerdictAction, detail: String) {
-        recordEnd(action, reason: nil, detail: detail, entry: "consume_skb")
+    func consume_skb(_ action: VerdictAction, detail: @autoclosure () -> String) {
+        recordEnd(action, reason: nil, detail: detail(), entry: "consume_skb")
     }
 
     /// __kfree_skb: freed without the skb:kfree_skb/consume_skb tracepoints (TCP's own frees).
-    func __kfree_skb(_ action: VerdictAction, detail: String) {
-        recordEnd(action, reason: nil, detail: detail, entry: "__kfree_skb")
+    func __kfree_skb(_ action: VerdictAction, detail: @autoclosure () -> String) {
+        recordEnd(action, reason: nil, detail: detail(), entry: "__kfree_skb")
         end?.verdict.traced = false
     }
 
     /// The skb was handed on (queued to a socket, transmitted): its life goes on elsewhere.
-    func handedOff(_ action: VerdictAction, function: String, detail: String) {
+    func handedOff(_ action: VerdictAction, function: String, detail: @autoclosure () -> String) {
         guard end == nil else { return }
-        end = (Verdict(action: action, reason: nil, function: function, detail: detail), visibleStack())
+        end = (Verdict(action: action, reason: nil, function: function, detail: recordsStacks ? detail() : ""), recordsStacks ? visibleStack() : [])
     }
 
-    private func recordEnd(_ action: VerdictAction, reason: String?, detail: String, entry: String) {
+    private func recordEnd(_ action: VerdictAction, reason: String?, detail: @autoclosure () -> String, entry: String) {
         // Totals need only the location: the innermost frame the kernel's stack would show.
         let stack = recordsStacks ? visibleStack() : innermostVisible().map { [$0] } ?? []
         let location = stack.first ?? "?"
@@ -241,7 +270,7 @@ public final class Kernel {
             ends.append(SkbEnd(event: entry == "consume_skb" ? "consume_skb" : "kfree_skb", reason: reason, location: location, stack: shown))
         }
         guard end == nil else { return }
-        end = (Verdict(action: action, reason: reason, function: location, detail: detail), shown)
+        end = (Verdict(action: action, reason: reason, function: location, detail: recordsStacks ? detail() : ""), shown)
     }
 
     /// An skb that ends on the side (a fragment merged into its datagram, a purged queue, the

@@ -1,5 +1,6 @@
 // Telling a host's answers from its applications' sends: used by `tracer explain` and `tracer
 // verify` for frames a capture shows the host sending.
+import DequeModule
 import Wire
 
 /// The frames the model said the kernel sends in answer to received ones (echo replies, ICMP
@@ -9,7 +10,7 @@ public struct PredictedReplies {
     public init() {}
     struct Signature: Hashable { var bytes: [UInt8] }
     var frames: [Signature: Int] = [:]
-    var order: [Signature] = []
+    var order: Deque<Signature> = []
 
     static func signature(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> Signature? {
         guard case .success(let link) = LinkFrame.decode(frame, as: linkType), link.networkProtocol == .ipv4 else { return nil }

@@ -12,6 +12,10 @@ public struct PathEntry: Equatable, Sendable {
 
 public final class CallTrace {
     public private(set) var path: [PathEntry] = []
+    /// False when only the outcome is wanted (totals): the live stack is kept, the path is not.
+    public var recordsPath = true
+    /// The last function entered (what `path.last` would name).
+    public private(set) var lastEntered: String?
     private var stack: [(function: String, id: Int)] = []
     private var nextID = 0
     /// Frames below the first modelled function (the context the driver runs in), outermost first.
@@ -26,6 +30,17 @@ public final class CallTrace {
 
     public init() {}
 
+    /// Empties the trace for the next frame, keeping its storage.
+    func reset(breakpoint: String?) {
+        path = []
+        stack.removeAll(keepingCapacity: true)
+        nextID = 0
+        context = []
+        lastEntered = nil
+        self.breakpoint = breakpoint
+        breakStack = nil
+    }
+
     public struct Frame { fileprivate let id: Int; fileprivate let depth: Int }
 
     /// Enters `function`: a new frame on the live stack and an entry in the path.
@@ -33,7 +48,8 @@ public final class CallTrace {
     public func enter(_ function: String) -> Frame {
         let id = nextID
         nextID += 1
-        path.append(PathEntry(function: function, depth: stack.count))
+        if recordsPath { path.append(PathEntry(function: function, depth: stack.count)) }
+        lastEntered = function
         stack.append((function, id))
         if let b = breakpoint, b == function, breakStack == nil { breakStack = liveStack() }
         return Frame(id: id, depth: stack.count - 1)
@@ -41,6 +57,7 @@ public final class CallTrace {
 
     /// Leaves the function of `frame` (a no-op if it already left through a tail call).
     public func leave(_ frame: Frame) {
+        if stack.last?.id == frame.id { stack.removeLast(); return }
         if let i = stack.lastIndex(where: { $0.id == frame.id }) { stack.removeSubrange(i...) }
     }
 

@@ -64,7 +64,7 @@ extension Kernel {
         if res.route.type == .local {
             return fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: nil) == nil
         }
-        if res.route.type == .unicast, host.sysctls.forwarding(device: skb.dev.name) {
+        if res.route.type == .unicast, conf(skb.dev).forwarding {
             let out = res.route.device.flatMap { host.interface(named: $0) }
             _ = fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: out)
         }

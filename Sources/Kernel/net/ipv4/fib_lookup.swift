@@ -111,6 +111,8 @@ extension Kernel {
            local.destination.length >= (best?.destination.length ?? -1) {
             best = local
         }
+        // The fib:fib_table_lookup tracepoint's record; totals need none.
+        guard recordsStacks else { return best }
         let result: String
         if let b = best {
             let err = Self.errno(of: b.type).map { -$0 } ?? (b.type == .throw ? -EAGAIN : 0)
@@ -127,13 +129,13 @@ extension Kernel {
 extension Kernel {
     /// The longest-prefix match in one table's routes (fib_table_lookup's trie walk), untraced.
     func fib_trie_search(_ table: RouteTable, _ fl: Flow) -> Route? {
-        guard let t = fib.tables[table] else { return nil }
-        for len in t.lengths {
-            guard let candidates = t.byLength[len]?[fl.destination.value & IPPrefix.mask4(len)] else { continue }
-            for r in candidates {   // sorted by metric
-                if let d = r.device, let i = host.interface(named: d), !i.isUp { continue }
-                if let o = fl.oif, let d = r.device, o.name != d, r.type == .unicast { continue }
-                return r
+        guard let t = fib.table(table) else { return nil }
+        for level in t.levels {
+            guard let candidates = level.nets[fl.destination.value & level.mask] else { continue }
+            for c in candidates {   // sorted by metric
+                if c.deviceDown { continue }
+                if let o = fl.oif, let d = c.route.device, o.name != d, c.route.type == .unicast { continue }
+                return c.route
             }
         }
         return nil
@@ -143,8 +145,17 @@ extension Kernel {
 /// The IPv4 routes of every table, indexed for longest-prefix match: per table, the prefix
 /// lengths in use (longest first) and, per length, the routes by network address.
 struct FIBIndex {
-    struct Table { var lengths: [Int] = []; var byLength: [Int: [UInt32: [Route]]] = [:] }
+    /// A route, and whether its device is down (fixed for the host, so worked out once).
+    struct Candidate { let route: Route; let deviceDown: Bool }
+    /// One prefix length's routes by network address.
+    struct Level { let length: Int; let mask: UInt32; var nets: [UInt32: [Candidate]] }
+    /// The prefix lengths in use, longest first.
+    struct Table { var levels: [Level] = [] }
     var tables: [RouteTable: Table] = [:]
+    /// The two tables every lookup without custom rules reads, kept out of the dictionary.
+    private var main: Table?, local: Table?
+
+    func table(_ id: RouteTable) -> Table? { id == .main ? main : id == .local ? local : tables[id] }
     /// The IPv4 rules in priority order (fib_rules_lookup's list).
     var rules: [PolicyRule] = []
     /// net->ipv4.fib_has_custom_local_routes: a local-table route the kernel did not add itself.
@@ -154,22 +165,32 @@ struct FIBIndex {
     /// fib4_rules_early_flow_dissect: some rule selects on ports or protocol.
     var rulesUsePorts = false
 
-    init(_ routes: [Route], rules allRules: [PolicyRule]) {
+    init(_ routes: [Route], rules allRules: [PolicyRule], interfaces: [Interface]) {
         rules = allRules.filter(\.isV4).sorted { $0.priority < $1.priority }
         hasCustomRules = rules.contains { !PolicyRule.defaultV4.contains($0) }
         rulesUsePorts = rules.contains { $0.ipProtocol != nil || $0.sourcePorts != nil || $0.destinationPorts != nil }
         hasCustomLocalRoutes = routes.contains { $0.isV4 && $0.table == .local && $0.protocolName != "kernel" }
+        // A device is found by name as the kernel's nexthop holds it; the first of a name wins.
+        var down: [String: Bool] = [:]
+        for i in interfaces where down[i.name] == nil { down[i.name] = !i.isUp }
+        var byTable: [RouteTable: [Int: [UInt32: [Route]]]] = [:]
         for r in routes where r.isV4 {
             guard case .v4(let a) = r.destination.address else { continue }
-            tables[r.table, default: Table()].byLength[r.destination.length, default: [:]][a.value & IPPrefix.mask4(r.destination.length), default: []].append(r)
+            byTable[r.table, default: [:]][r.destination.length, default: [:]][a.value & IPPrefix.mask4(r.destination.length), default: []].append(r)
         }
-        for (t, var table) in tables {
-            table.lengths = table.byLength.keys.sorted(by: >)
-            for (len, nets) in table.byLength {
-                table.byLength[len] = nets.mapValues { $0.enumerated().sorted { ($0.element.metric, $0.offset) < ($1.element.metric, $1.offset) }.map(\.element) }
+        for (t, byLength) in byTable {
+            var table = Table()
+            for len in byLength.keys.sorted(by: >) {
+                let nets = byLength[len]!.mapValues { rs in
+                    rs.enumerated().sorted { ($0.element.metric, $0.offset) < ($1.element.metric, $1.offset) }
+                        .map { Candidate(route: $0.element, deviceDown: $0.element.device.flatMap { down[$0] } ?? false) }
+                }
+                table.levels.append(Level(length: len, mask: IPPrefix.mask4(len), nets: nets))
             }
             tables[t] = table
         }
+        main = tables[.main]
+        local = tables[.local]
     }
 }
 

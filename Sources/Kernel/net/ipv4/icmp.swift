@@ -24,7 +24,7 @@ extension Kernel {
         let type = payload[0]
         counters.inc("IcmpMsgInType\(type)")
         if let name = Self.icmpTypeCounter[type] { counters.inc("IcmpIn" + name) }
-        if skb.dst?.isBroadcast == true, type == 8 || type == 13, host.sysctls.int("net.ipv4.icmp_echo_ignore_broadcasts") != 0 {
+        if skb.dst?.isBroadcast == true, type == 8 || type == 13, sysctl.icmpEchoIgnoreBroadcasts {
             counters.inc("IcmpInErrors")
             kfree_skb_reason("INVALID_PROTO", detail: "echo to a broadcast address, icmp_echo_ignore_broadcasts=1")
             return
@@ -42,7 +42,7 @@ extension Kernel {
 
     func icmp_echo(_ skb: SKB, request: [UInt8]) {
         let f = trace.enter("icmp_echo"); defer { trace.leave(f) }
-        if host.sysctls.int("net.ipv4.icmp_echo_ignore_all") != 0 { return }
+        if sysctl.icmpEchoIgnoreAll { return }
         let (src, dst, tos) = skb.withIPv4 { ($0.source, $0.destination, $0.tos) }
         var reply = request
         reply[0] = 0
@@ -101,7 +101,7 @@ extension Kernel {
             return "destination unreachable quoting no IPv4 header"
         }
         var info = 0
-        if code == 4, (host.sysctls.int("net.ipv4.ip_no_pmtu_disc") ?? 0) == 0 { info = Int(message[6]) << 8 | Int(message[7]) }
+        if code == 4, !sysctl.noPMTUDisc { info = Int(message[6]) << 8 | Int(message[7]) }
         let qhlen = Int(quoted[0] & 0x0f) * 4
         guard quoted.count >= qhlen + 8 else {
             counters.inc("IcmpInErrors")

@@ -41,7 +41,7 @@ extension Kernel {
     /// depends on how the driver allocated the buffer.
     static func truesize(_ length: Int) -> Int { ((length + 63) / 64) * 64 + 256 + 320 }
 
-    var ipfragTime: Double { Double(host.sysctls.int("net.ipv4.ipfrag_time") ?? 30) }
+    var ipfragTime: Double { sysctl.ipfragTime }
 
     /// ip_defrag: true when the skb was taken (queued, merged or dropped); false when the datagram
     /// is now whole, with `skb` holding it.
@@ -62,7 +62,7 @@ extension Kernel {
         if let existing = fragQueues[key] {
             q = existing
         } else {
-            let high = host.sysctls.int("net.ipv4.ipfrag_high_thresh") ?? 4_194_304
+            let high = sysctl.ipfragHighThresh
             if high == 0 || fragMemory > high {
                 trace.leave(g)
                 counters.inc("IpReasmFails")
@@ -77,7 +77,7 @@ extension Kernel {
         let h = trace.enter("ip_frag_queue"); defer { trace.leave(h) }
         // ip_frag_too_far: more than ipfrag_max_dist fragments from this source since this
         // queue's last one: start the queue over (ip_frag_reinit).
-        let maxDist = UInt32(host.sysctls.int("net.ipv4.ipfrag_max_dist") ?? 64)
+        let maxDist = sysctl.ipfragMaxDist
         let rid = (peerRID[key.source] ?? 0) &+ 1
         peerRID[key.source] = rid
         if maxDist != 0, !q.fragments.isEmpty, rid &- q.rid > maxDist {

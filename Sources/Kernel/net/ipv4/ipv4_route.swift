@@ -21,7 +21,7 @@ extension Kernel {
     func ip_route_input_slow(_ skb: SKB, daddr: IPv4Address, saddr: IPv4Address, tos: UInt8, proto: UInt8) -> DropReason? {
         let f = trace.enter("ip_route_input_slow"); defer { trace.leave(f) }
         let dev = skb.dev
-        let forwarding = host.sysctls.forwarding(device: dev.name)
+        let forwarding = conf(dev).forwarding
         let localnet = conf(dev).routeLocalnet
 
         if saddr.isMulticast || saddr.isLimitedBroadcast {
@@ -152,7 +152,7 @@ extension Kernel {
     /// ip_error: the dst of an unroutable packet. ICMP only when forwarding is on.
     func ip_error(_ skb: SKB, errno: Int32) {
         let f = trace.enter("ip_error"); defer { trace.leave(f) }
-        let forwarding = host.sysctls.forwarding(device: skb.dev.name)
+        let forwarding = conf(skb.dev).forwarding
         var reason = "NOT_SPECIFIED"
         let dst = skb.withIPv4 { $0.destination }
         if !forwarding {

@@ -83,8 +83,8 @@ extension Kernel {
     /// ip_rt_mtu_expires seconds (a fib_nh_exception). Below min_pmtu the MTU is clamped and locked.
     func __ip_rt_update_pmtu(daddr: IPv4Address, mtu reported: Int, routeMTU: Int, flow: Flow) {
         let f = trace.enter("__ip_rt_update_pmtu"); defer { trace.leave(f) }
-        let minPMTU = host.sysctls.int("net.ipv4.route.min_pmtu") ?? 552
-        let expires = Double(host.sysctls.int("net.ipv4.route.mtu_expires") ?? 600)
+        let minPMTU = sysctl.minPMTU
+        let expires = Double(sysctl.mtuExpires)
         var mtu = reported
         var locked = false
         if mtu < minPMTU { locked = true; mtu = min(routeMTU, minPMTU) }

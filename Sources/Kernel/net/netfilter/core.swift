@@ -24,6 +24,19 @@ enum NFHook: String, CaseIterable {
     }
 
     var family: NFFamily { self == .arpIn || self == .arpOut ? .arp : .ip }
+
+    /// The position in `allCases` (the hook lists are kept by it).
+    var ordinal: Int {
+        switch self {
+        case .preRouting: 0
+        case .localIn: 1
+        case .forward: 2
+        case .localOut: 3
+        case .postRouting: 4
+        case .arpIn: 5
+        case .arpOut: 6
+        }
+    }
 }
 
 /// The packet a hook sees: its IPv4 bytes (network header on), devices, and the received skb
@@ -75,7 +88,7 @@ extension Kernel {
 
     /// The hook_head check nf_hook makes inline, then nf_hook_slow when anything is registered.
     private func nf_hook_passes(_ state: NFHookState) -> Bool {
-        let entries = hookHeads[state.hook] ?? []
+        let entries = hookHeads[state.hook.ordinal]
         guard !entries.isEmpty else {
             hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
             return true
