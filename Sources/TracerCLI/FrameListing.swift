@@ -60,6 +60,7 @@ struct FrameListing {
         var totals = Totals()
         var replies = PredictedReplies()
         var shown = 0
+        let pathParts = Render.PathParts()
         while true {
             let frame: CapturedFrame?
             do { frame = try reader.next() } catch {
@@ -105,7 +106,7 @@ struct FrameListing {
                                          dir: dir.rawValue, length: frame.wireLength, summary: summary)
                 switch options.format {
                 case .text: for l in Render.text(header, report, palette: palette) { out.line(l) }
-            case .json: out.line(Render.json(header, report, kernel: options.kernel))
+            case .json: out.line(Render.json(header, report, kernel: options.kernel, paths: pathParts))
                 case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint, kernel: options.kernel) { out.line(l) }
                 }
             }
@@ -194,15 +195,28 @@ final class Progress {
 /// `--stats`: the totals of a run.
 struct Totals {
     var frames = 0
-    var actions: [String: Int] = [:]
-    var drops: [String: Int] = [:]
-    var counters: [String: Int] = [:]
+    /// By verdict action, in the order first seen (a handful: searched, not hashed).
+    var actionCounts: [(VerdictAction, Int)] = []
+    struct DropSite: Hashable { let reason: String?; let function: String }
+    var dropCounts: [DropSite: Int] = [:]
+    /// By counter id; `bumped` tells a counter bumped by 0 from one never bumped.
+    var counterTotals = [Int](repeating: 0, count: SNMPCounter.count)
+    var bumped = [Bool](repeating: false, count: SNMPCounter.count)
 
     mutating func add(_ r: FrameReport) {
         frames += 1
-        actions[r.verdict.action.rawValue, default: 0] += 1
-        if r.verdict.action == .drop { drops["\(r.verdict.reason ?? "-") in \(r.verdict.function)", default: 0] += 1 }
-        r.counters.forEach { counters[$0, default: 0] += $1 }
+        if let i = actionCounts.firstIndex(where: { $0.0 == r.verdict.action }) { actionCounts[i].1 += 1 } else { actionCounts.append((r.verdict.action, 1)) }
+        if r.verdict.action == .drop { dropCounts[DropSite(reason: r.verdict.reason, function: r.verdict.function), default: 0] += 1 }
+        r.counters.forEach { c, n in
+            counterTotals[c.index] += n
+            bumped[c.index] = true
+        }
+    }
+
+    var actions: [String: Int] { Dictionary(actionCounts.map { ($0.0.rawValue, $0.1) }, uniquingKeysWith: +) }
+    var drops: [String: Int] { Dictionary(dropCounts.map { ("\($0.key.reason ?? "-") in \($0.key.function)", $0.value) }, uniquingKeysWith: +) }
+    var counters: [String: Int] {
+        Dictionary(uniqueKeysWithValues: bumped.indices.filter { bumped[$0] }.map { (SNMPCounter(index: $0).name, counterTotals[$0]) })
     }
 
     func lines(json: Bool) -> [String] {

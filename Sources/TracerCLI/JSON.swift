@@ -13,15 +13,50 @@ struct JSONObject {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: k.utf8)
+        Self.appendUTF8(k, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
+
+    /// A string's UTF-8 bytes in one copy (iterating `utf8` goes byte by byte).
+    static func appendUTF8(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// A decimal number without making a String of it.
+    static func appendInt(_ v: Int, to out: inout [UInt8]) {
+        guard v != 0 else { out.append(UInt8(ascii: "0")); return }
+        if v < 0 { out.append(UInt8(ascii: "-")) }
+        var m = v.magnitude, digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while m > 0 { d[n] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10; n += 1 }
+            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     mutating func add(_ k: String, _ v: String) { key(k); Self.appendQuoted(v, to: &bytes) }
-    mutating func add(_ k: String, _ v: Int) { key(k); bytes.append(contentsOf: String(v).utf8) }
+    mutating func add(_ k: String, _ v: Int) { key(k); Self.appendInt(v, to: &bytes) }
+    /// `"k":"0a1b…"`: bytes as hex, written straight into the object.
+    mutating func add(_ k: String, hex: [UInt8]) {
+        key(k)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.reserveCapacity(bytes.count + hex.count * 2 + 1)
+        Self.hexDigits.withUnsafeBufferPointer { d in
+            for b in hex { bytes.append(d[Int(b >> 4)]); bytes.append(d[Int(b & 0xf)]) }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+    /// Bytes already written as JSON (a cached fragment), appended as they are.
+    mutating func appendRaw(_ json: [UInt8]) { bytes.append(contentsOf: json) }
+    mutating func appendNumber(_ v: Int) { Self.appendInt(v, to: &bytes) }
     mutating func add(_ k: String, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
     mutating func addNull(_ k: String) { key(k); bytes.append(contentsOf: "null".utf8) }
-    mutating func addRaw(_ k: String, _ json: String) { key(k); bytes.append(contentsOf: json.utf8) }
+    mutating func addRaw(_ k: String, _ json: String) { key(k); Self.appendUTF8(json, to: &bytes) }
+
 
     /// `"k":[{…},{…}]`, each object written by `body` and copied in as bytes.
     mutating func addObjects<S: Sequence>(_ k: String, _ items: S, _ body: (inout JSONObject, S.Element) -> Void) {
@@ -64,11 +99,13 @@ struct JSONObject {
     /// `--format json`'s time.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var needs = false
-        for b in s.utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { needs = true; break }
-        if !needs {
-            out.append(contentsOf: s.utf8)
-        } else {
+        var s = s
+        let plain = s.withUTF8 { buf in
+            for b in buf where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: buf)
+            return true
+        }
+        if !plain {
             let hex = Array("0123456789abcdef".utf8)
             for b in s.utf8 {
                 switch b {

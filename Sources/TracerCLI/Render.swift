@@ -163,7 +163,22 @@ enum Render {
 
     // MARK: json
 
-    static func json(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion) -> String {
+    /// The JSON of each path entry but its depth, by function (see `json`).
+    final class PathParts {
+        private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:]
+
+        func parts(_ fn: String, kernel: KernelVersion) -> (head: [UInt8], tail: [UInt8]) {
+            if let p = parts[fn] { return p }
+            var head = Array(#""fn":"#.utf8), tail = Array(#","file":"#.utf8)
+            JSONObject.appendQuoted(fn, to: &head)
+            head += Array(#","depth":"#.utf8)
+            JSONObject.appendQuoted(KernelSource.file(of: fn, kernel: kernel), to: &tail)
+            parts[fn] = (head, tail)
+            return (head, tail)
+        }
+    }
+
+    static func json(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: PathParts = PathParts()) -> String {
         var o = JSONObject()
         o.add("frame", h.number)
         o.add("time", h.time)
@@ -225,13 +240,16 @@ enum Render {
             j.add("location", e.location); return j.closed()
         }.joined(separator: ",") + "]")
         o.addRaw("emit", "[" + r.emitted.map { e in
-            var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hexString(e.bytes)); return j.closed()
+            var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hex: e.bytes); return j.closed()
         }.joined(separator: ",") + "]")
         var c = JSONObject()
         for (k, n) in r.counters.sorted { c.add(k, n) }
         o.addRaw("counters", c.closed())
         o.addObjects("path", r.path) { j, p in
-            j.add("fn", p.function); j.add("depth", p.depth); j.add("file", KernelSource.file(of: p.function, kernel: kernel))
+            // `"fn":NAME,"depth":` and `,"file":FILE` are the same every time a function is
+            // entered: written once per function and run, then copied.
+            let parts = paths.parts(p.function, kernel: kernel)
+            j.appendRaw(parts.head); j.appendNumber(p.depth); j.appendRaw(parts.tail)
         }
         o.addStrings("stack", r.endStack)
         o.addObjects("fib", r.fib) { j, l in

@@ -1,26 +1,202 @@
 // SNMP counters under the names `nstat` prints (the /proc/net/snmp and netstat row prefix and
 // field: IpInReceives, IpExtInOctets, UdpNoPorts, TcpExtIPReversePathFilter, …).
 
-/// One frame's counter deltas. A frame bumps a handful of counters, so they are kept as a short
-/// list searched in order (names are literals: comparing them is cheap) — hashing every name,
-/// as a dictionary would, cost more than the rest of the counting.
+/// One SNMP counter, as a small number: a frame's counters are compared and totalled by it, and
+/// its name is looked up only when printed.
+public struct SNMPCounter: Hashable, Sendable, Comparable {
+    let id: UInt16
+    init(_ id: UInt16) { self.id = id }
+
+    /// The id as an array index (totals keep one slot per counter).
+    public var index: Int { Int(id) }
+    public init(index: Int) { id = UInt16(index) }
+
+    /// The nstat name.
+    public var name: String { Self.names[Int(id)] }
+    public static func < (a: SNMPCounter, b: SNMPCounter) -> Bool { a.name < b.name }
+
+    /// How many there are (ids run from 0 to count - 1).
+    public static var count: Int { names.count }
+
+    /// IcmpMsgInType<N> / IcmpMsgOutType<N> (the per-type rows of /proc/net/snmp's IcmpMsg).
+    public static func IcmpMsgInType(_ type: UInt8) -> SNMPCounter { SNMPCounter(UInt16(fixed.count) + UInt16(type)) }
+    public static func IcmpMsgOutType(_ type: UInt8) -> SNMPCounter { SNMPCounter(UInt16(fixed.count) + 256 + UInt16(type)) }
+
+    /// The counters the model bumps, in the order of their ids.
+    static let fixed: [String] = [
+        "IcmpInAddrMaskReps",
+        "IcmpInAddrMasks",
+        "IcmpInCsumErrors",
+        "IcmpInDestUnreachs",
+        "IcmpInEchoReps",
+        "IcmpInEchos",
+        "IcmpInErrors",
+        "IcmpInMsgs",
+        "IcmpInParmProbs",
+        "IcmpInRedirects",
+        "IcmpInSrcQuenchs",
+        "IcmpInTimeExcds",
+        "IcmpInTimestampReps",
+        "IcmpInTimestamps",
+        "IcmpOutAddrMaskReps",
+        "IcmpOutAddrMasks",
+        "IcmpOutDestUnreachs",
+        "IcmpOutEchoReps",
+        "IcmpOutEchos",
+        "IcmpOutMsgs",
+        "IcmpOutParmProbs",
+        "IcmpOutRedirects",
+        "IcmpOutSrcQuenchs",
+        "IcmpOutTimeExcds",
+        "IcmpOutTimestampReps",
+        "IcmpOutTimestamps",
+        "IpExtInBcastOctets",
+        "IpExtInBcastPkts",
+        "IpExtInCEPkts",
+        "IpExtInCsumErrors",
+        "IpExtInECT0Pkts",
+        "IpExtInECT1Pkts",
+        "IpExtInMcastOctets",
+        "IpExtInMcastPkts",
+        "IpExtInNoECTPkts",
+        "IpExtInOctets",
+        "IpExtInTruncatedPkts",
+        "IpExtOutBcastOctets",
+        "IpExtOutBcastPkts",
+        "IpExtOutOctets",
+        "IpExtReasmOverlaps",
+        "IpForwDatagrams",
+        "IpFragCreates",
+        "IpFragFails",
+        "IpFragOKs",
+        "IpInAddrErrors",
+        "IpInDelivers",
+        "IpInHdrErrors",
+        "IpInNoRoutes",
+        "IpInReceives",
+        "IpInUnknownProtos",
+        "IpOutNoRoutes",
+        "IpOutRequests",
+        "IpOutTransmits",
+        "IpReasmFails",
+        "IpReasmOKs",
+        "IpReasmReqds",
+        "IpReasmTimeout",
+        "TcpActiveOpens",
+        "TcpCurrEstab",
+        "TcpExtDelayedACKs",
+        "TcpExtIPReversePathFilter",
+        "TcpExtTCPPureAcks",
+        "TcpExtTCPRcvCoalesce",
+        "TcpInCsumErrors",
+        "TcpInErrs",
+        "TcpInSegs",
+        "TcpOutRsts",
+        "TcpOutSegs",
+        "TcpPassiveOpens",
+        "UdpIgnoredMulti",
+        "UdpInCsumErrors",
+        "UdpInErrors",
+        "UdpNoPorts",
+        "UdpOutDatagrams",
+    ]
+    static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
+
+    public static let IcmpInAddrMaskReps = SNMPCounter(0)
+    public static let IcmpInAddrMasks = SNMPCounter(1)
+    public static let IcmpInCsumErrors = SNMPCounter(2)
+    public static let IcmpInDestUnreachs = SNMPCounter(3)
+    public static let IcmpInEchoReps = SNMPCounter(4)
+    public static let IcmpInEchos = SNMPCounter(5)
+    public static let IcmpInErrors = SNMPCounter(6)
+    public static let IcmpInMsgs = SNMPCounter(7)
+    public static let IcmpInParmProbs = SNMPCounter(8)
+    public static let IcmpInRedirects = SNMPCounter(9)
+    public static let IcmpInSrcQuenchs = SNMPCounter(10)
+    public static let IcmpInTimeExcds = SNMPCounter(11)
+    public static let IcmpInTimestampReps = SNMPCounter(12)
+    public static let IcmpInTimestamps = SNMPCounter(13)
+    public static let IcmpOutAddrMaskReps = SNMPCounter(14)
+    public static let IcmpOutAddrMasks = SNMPCounter(15)
+    public static let IcmpOutDestUnreachs = SNMPCounter(16)
+    public static let IcmpOutEchoReps = SNMPCounter(17)
+    public static let IcmpOutEchos = SNMPCounter(18)
+    public static let IcmpOutMsgs = SNMPCounter(19)
+    public static let IcmpOutParmProbs = SNMPCounter(20)
+    public static let IcmpOutRedirects = SNMPCounter(21)
+    public static let IcmpOutSrcQuenchs = SNMPCounter(22)
+    public static let IcmpOutTimeExcds = SNMPCounter(23)
+    public static let IcmpOutTimestampReps = SNMPCounter(24)
+    public static let IcmpOutTimestamps = SNMPCounter(25)
+    public static let IpExtInBcastOctets = SNMPCounter(26)
+    public static let IpExtInBcastPkts = SNMPCounter(27)
+    public static let IpExtInCEPkts = SNMPCounter(28)
+    public static let IpExtInCsumErrors = SNMPCounter(29)
+    public static let IpExtInECT0Pkts = SNMPCounter(30)
+    public static let IpExtInECT1Pkts = SNMPCounter(31)
+    public static let IpExtInMcastOctets = SNMPCounter(32)
+    public static let IpExtInMcastPkts = SNMPCounter(33)
+    public static let IpExtInNoECTPkts = SNMPCounter(34)
+    public static let IpExtInOctets = SNMPCounter(35)
+    public static let IpExtInTruncatedPkts = SNMPCounter(36)
+    public static let IpExtOutBcastOctets = SNMPCounter(37)
+    public static let IpExtOutBcastPkts = SNMPCounter(38)
+    public static let IpExtOutOctets = SNMPCounter(39)
+    public static let IpExtReasmOverlaps = SNMPCounter(40)
+    public static let IpForwDatagrams = SNMPCounter(41)
+    public static let IpFragCreates = SNMPCounter(42)
+    public static let IpFragFails = SNMPCounter(43)
+    public static let IpFragOKs = SNMPCounter(44)
+    public static let IpInAddrErrors = SNMPCounter(45)
+    public static let IpInDelivers = SNMPCounter(46)
+    public static let IpInHdrErrors = SNMPCounter(47)
+    public static let IpInNoRoutes = SNMPCounter(48)
+    public static let IpInReceives = SNMPCounter(49)
+    public static let IpInUnknownProtos = SNMPCounter(50)
+    public static let IpOutNoRoutes = SNMPCounter(51)
+    public static let IpOutRequests = SNMPCounter(52)
+    public static let IpOutTransmits = SNMPCounter(53)
+    public static let IpReasmFails = SNMPCounter(54)
+    public static let IpReasmOKs = SNMPCounter(55)
+    public static let IpReasmReqds = SNMPCounter(56)
+    public static let IpReasmTimeout = SNMPCounter(57)
+    public static let TcpActiveOpens = SNMPCounter(58)
+    public static let TcpCurrEstab = SNMPCounter(59)
+    public static let TcpExtDelayedACKs = SNMPCounter(60)
+    public static let TcpExtIPReversePathFilter = SNMPCounter(61)
+    public static let TcpExtTCPPureAcks = SNMPCounter(62)
+    public static let TcpExtTCPRcvCoalesce = SNMPCounter(63)
+    public static let TcpInCsumErrors = SNMPCounter(64)
+    public static let TcpInErrs = SNMPCounter(65)
+    public static let TcpInSegs = SNMPCounter(66)
+    public static let TcpOutRsts = SNMPCounter(67)
+    public static let TcpOutSegs = SNMPCounter(68)
+    public static let TcpPassiveOpens = SNMPCounter(69)
+    public static let UdpIgnoredMulti = SNMPCounter(70)
+    public static let UdpInCsumErrors = SNMPCounter(71)
+    public static let UdpInErrors = SNMPCounter(72)
+    public static let UdpNoPorts = SNMPCounter(73)
+    public static let UdpOutDatagrams = SNMPCounter(74)
+}
+
+/// One frame's counter deltas: a handful of (counter, delta) pairs searched in order.
 public struct Counters: Equatable, Sendable {
-    private var names: [String] = []
+    private var ids: [SNMPCounter] = []
     private var counts: [Int] = []
 
     public init() {}
 
-    public mutating func inc(_ name: String, by n: Int = 1) {
-        if let i = names.firstIndex(of: name) { counts[i] += n } else { names.append(name); counts.append(n) }
+    public mutating func inc(_ counter: SNMPCounter, by n: Int = 1) {
+        if let i = ids.firstIndex(of: counter) { counts[i] += n } else { ids.append(counter); counts.append(n) }
     }
 
-    public var isEmpty: Bool { names.isEmpty }
+    public var isEmpty: Bool { ids.isEmpty }
     /// The deltas by name.
-    public var deltas: [String: Int] { Dictionary(uniqueKeysWithValues: zip(names, counts)) }
+    public var deltas: [String: Int] { Dictionary(uniqueKeysWithValues: zip(ids.map(\.name), counts)) }
     /// Sorted by name, as nstat sorts them.
-    public var sorted: [(String, Int)] { zip(names, counts).sorted { $0.0 < $1.0 } }
+    public var sorted: [(String, Int)] { zip(ids.map(\.name), counts).sorted { $0.0 < $1.0 } }
     /// Each counter and its delta, in the order they were first bumped.
-    public func forEach(_ body: (String, Int) -> Void) { for (n, c) in zip(names, counts) { body(n, c) } }
+    public func forEach(_ body: (SNMPCounter, Int) -> Void) { for (c, n) in zip(ids, counts) { body(c, n) } }
 
     public static func == (a: Counters, b: Counters) -> Bool { a.deltas == b.deltas }
 }

@@ -5,27 +5,56 @@ import Wire
 
 extension Kernel {
     /// Per-type counters as /proc/net/snmp names them (IcmpInEchos, IcmpOutDestUnreachs, …).
-    static let icmpTypeCounter: [UInt8: String] = [
-        0: "EchoReps", 3: "DestUnreachs", 4: "SrcQuenchs", 5: "Redirects", 8: "Echos", 11: "TimeExcds",
-        12: "ParmProbs", 13: "Timestamps", 14: "TimestampReps", 17: "AddrMasks", 18: "AddrMaskReps",
-    ]
+    static func icmpInCounter(_ type: UInt8) -> SNMPCounter? {
+        switch type {
+        case 0: .IcmpInEchoReps
+        case 3: .IcmpInDestUnreachs
+        case 4: .IcmpInSrcQuenchs
+        case 5: .IcmpInRedirects
+        case 8: .IcmpInEchos
+        case 11: .IcmpInTimeExcds
+        case 12: .IcmpInParmProbs
+        case 13: .IcmpInTimestamps
+        case 14: .IcmpInTimestampReps
+        case 17: .IcmpInAddrMasks
+        case 18: .IcmpInAddrMaskReps
+        default: nil
+        }
+    }
+
+    static func icmpOutCounter(_ type: UInt8) -> SNMPCounter? {
+        switch type {
+        case 0: .IcmpOutEchoReps
+        case 3: .IcmpOutDestUnreachs
+        case 4: .IcmpOutSrcQuenchs
+        case 5: .IcmpOutRedirects
+        case 8: .IcmpOutEchos
+        case 11: .IcmpOutTimeExcds
+        case 12: .IcmpOutParmProbs
+        case 13: .IcmpOutTimestamps
+        case 14: .IcmpOutTimestampReps
+        case 17: .IcmpOutAddrMasks
+        case 18: .IcmpOutAddrMaskReps
+        default: nil
+        }
+    }
 
     func icmp_rcv(_ skb: SKB) {
         let f = trace.enter("icmp_rcv"); defer { trace.leave(f) }
         let payload = skb.withIPv4 { Array($0.payload) }
-        counters.inc("IcmpInMsgs")
+        counters.inc(.IcmpInMsgs)
         let ok = payload.count >= 8 && payload.withUnsafeBytes { InternetChecksum.verifies($0) }
         guard ok else {
-            counters.inc("IcmpInCsumErrors")
-            counters.inc("IcmpInErrors")
+            counters.inc(.IcmpInCsumErrors)
+            counters.inc(.IcmpInErrors)
             kfree_skb_reason("ICMP_CSUM", detail: payload.count < 8 ? "ICMP message shorter than 8 bytes" : "bad ICMP checksum")
             return
         }
         let type = payload[0]
-        counters.inc("IcmpMsgInType\(type)")
-        if let name = Self.icmpTypeCounter[type] { counters.inc("IcmpIn" + name) }
+        counters.inc(.IcmpMsgInType(type))
+        if let c = Self.icmpInCounter(type) { counters.inc(c) }
         if skb.dst?.isBroadcast == true, type == 8 || type == 13, sysctl.icmpEchoIgnoreBroadcasts {
-            counters.inc("IcmpInErrors")
+            counters.inc(.IcmpInErrors)
             kfree_skb_reason("INVALID_PROTO", detail: "echo to a broadcast address, icmp_echo_ignore_broadcasts=1")
             return
         }
@@ -84,9 +113,9 @@ extension Kernel {
     /// icmp_out_count: IcmpOutMsgs and the per-type counters, for every ICMP message the host
     /// sends (its own replies, and a ping or raw socket's, counted in __ip_make_skb).
     func icmp_out_count(_ type: UInt8) {
-        counters.inc("IcmpOutMsgs")
-        counters.inc("IcmpMsgOutType\(type)")
-        if let name = Self.icmpTypeCounter[type] { counters.inc("IcmpOut" + name) }
+        counters.inc(.IcmpOutMsgs)
+        counters.inc(.IcmpMsgOutType(type))
+        if let c = Self.icmpOutCounter(type) { counters.inc(c) }
     }
 
     /// icmp_unreach (destination unreachable): the quoted header's protocol hears of it
@@ -97,14 +126,14 @@ extension Kernel {
         let code = message[1]
         let quoted = Array(message[8...])
         guard quoted.count >= 20, quoted[0] >> 4 == 4, Int(quoted[0] & 0x0f) >= 5 else {
-            counters.inc("IcmpInErrors")
+            counters.inc(.IcmpInErrors)
             return "destination unreachable quoting no IPv4 header"
         }
         var info = 0
         if code == 4, !sysctl.noPMTUDisc { info = Int(message[6]) << 8 | Int(message[7]) }
         let qhlen = Int(quoted[0] & 0x0f) * 4
         guard quoted.count >= qhlen + 8 else {
-            counters.inc("IcmpInErrors")
+            counters.inc(.IcmpInErrors)
             return "destination unreachable quoting less than the header and 8 bytes"
         }
         let g = trace.enter("icmp_socket_deliver"); defer { trace.leave(g) }
@@ -119,7 +148,7 @@ extension Kernel {
         let socket = sendingSockets.contains(SocketKey(local: qsrc, port: sport))
             || host.sockets.contains { $0.protocolKind == .udp && $0.localPort == sport && ($0.localAddress == nil || $0.localAddress == .v4(qsrc)) }
         guard socket else {
-            counters.inc("IcmpInErrors")
+            counters.inc(.IcmpInErrors)
             return "destination unreachable (code \(code)) about UDP \(qsrc):\(sport) → \(qdst): no such socket"
         }
         if code == 4 && info > 0 {

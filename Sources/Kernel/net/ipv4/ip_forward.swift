@@ -10,16 +10,16 @@ extension Kernel {
         }
         let (ttl, df, total) = skb.withIPv4 { ($0.ttl, $0.dontFrag, Int($0.totalLength)) }
         if ttl <= 1 {
-            counters.inc("IpInHdrErrors")
+            counters.inc(.IpInHdrErrors)
             icmp_send(skb, type: 11, code: 0, info: 0)
             kfree_skb_reason("IP_INHDR", detail: "TTL \(ttl) would reach 0: ICMP time exceeded in transit")
             return
         }
-        counters.inc("IpForwDatagrams")   // 6.18 counts it here, before the MTU check and FORWARD
+        counters.inc(.IpForwDatagrams)   // 6.18 counts it here, before the MTU check and FORWARD
         let mtu = skb.dst?.mtu ?? 1500
         // ip_exceeds_mtu: a reassembled datagram by its largest fragment.
         if df && (skb.fragMaxSize.map { $0 > mtu } ?? (total > mtu)) {
-            counters.inc("IpFragFails")
+            counters.inc(.IpFragFails)
             icmp_send(skb, type: 3, code: 4, info: UInt32(mtu))
             kfree_skb_reason("PKT_TOO_BIG", detail: "\(total) bytes with DF set exceed the \(mtu)-byte MTU toward \(skb.dst?.device ?? "?"): ICMP fragmentation needed")
             return

@@ -47,7 +47,7 @@ extension Kernel {
     /// is now whole, with `skb` holding it.
     func ip_defrag(_ skb: SKB, user: DefragUser = .localDeliver) -> Bool {
         let f = trace.enter("ip_defrag"); defer { trace.leave(f) }
-        counters.inc("IpReasmReqds")
+        counters.inc(.IpReasmReqds)
         let (key, offset, more, header, payload) = skb.withIPv4 { ip in
             (FragKey(source: ip.source, destination: ip.destination, ident: ip.ident, proto: ip.protocolNumber, user: user),
              ip.fragOffset, ip.moreFrags, Array(ip.header), Array(ip.payload))
@@ -65,7 +65,7 @@ extension Kernel {
             let high = sysctl.ipfragHighThresh
             if high == 0 || fragMemory > high {
                 trace.leave(g)
-                counters.inc("IpReasmFails")
+                counters.inc(.IpReasmFails)
                 report("no-memory", "no new reassembly queue: \(fragMemory) bytes queued > ipfrag_high_thresh \(high)")
                 kfree_skb_reason("NOT_SPECIFIED", detail: "fragment of \(name) dropped: reassembly memory over ipfrag_high_thresh")
                 return true
@@ -81,7 +81,7 @@ extension Kernel {
         let rid = (peerRID[key.source] ?? 0) &+ 1
         peerRID[key.source] = rid
         if maxDist != 0, !q.fragments.isEmpty, rid &- q.rid > maxDist {
-            counters.inc("IpReasmFails")
+            counters.inc(.IpReasmFails)
             fragMemory -= q.memory
             for _ in q.fragments { sideEnd("kfree_skb", reason: "FRAG_TOO_FAR", location: "inet_frag_rbtree_purge") }
             q = FragQueue(created: now, iif: skb.dev)  // ip_frag_reinit re-arms the timer
@@ -154,14 +154,14 @@ extension Kernel {
 
     /// RFC 5722: an overlapping fragment kills the whole queue.
     func overlap(_ key: FragKey, _ q: inout FragQueue, name: String, report: (String, String) -> Void) -> Bool {
-        counters.inc("IpExtReasmOverlaps")
+        counters.inc(.IpExtReasmOverlaps)
         return discardQueue(key, &q, name: name, report: report, why: "an overlapping fragment (RFC 5722)")
     }
 
     /// discard_qp: inet_frag_kill, IpReasmFails, the fragment freed; the queue's fragments are
     /// freed (consumed) when its last reference goes.
     func discardQueue(_ key: FragKey, _ q: inout FragQueue, name: String, report: (String, String) -> Void, why: String) -> Bool {
-        counters.inc("IpReasmFails")
+        counters.inc(.IpReasmFails)
         fragQueues[key] = nil
         fragMemory -= q.memory
         report("overlap", "queue of \(name) discarded: \(why)")
@@ -177,7 +177,7 @@ extension Kernel {
             let g = trace.enter("inet_frag_reasm_prepare"); defer { trace.leave(g) }
             sideEnd("consume_skb", reason: nil)
         }
-        counters.inc("IpReasmOKs")
+        counters.inc(.IpReasmOKs)
         fragQueues[key] = nil
         fragMemory -= q.memory
         var header = q.header ?? skb.withIPv4 { Array($0.header) }
@@ -212,8 +212,8 @@ extension Kernel {
     func ip_expire(_ key: FragKey, _ q: FragQueue) {
         trace.context = ["run_timer_softirq"]
         let f = trace.enter("ip_expire"); defer { trace.leave(f); trace.context = [] }
-        counters.inc("IpReasmFails")
-        counters.inc("IpReasmTimeout")
+        counters.inc(.IpReasmFails)
+        counters.inc(.IpReasmTimeout)
         let name = "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16))"
         var line = "ip_expire: \(name) incomplete after \(Int(ipfragTime)) s (ipfrag_time): FRAG_REASM_TIMEOUT"
         var rest = q.fragments.count

@@ -21,39 +21,44 @@ extension Kernel {
                              + "; counted in the device's rx_otherhost_dropped")
             return false
         }
-        counters.inc("IpInReceives")
-        counters.inc("IpExtInOctets", by: skb.length)
+        counters.inc(.IpInReceives)
+        counters.inc(.IpExtInOctets, by: skb.length)
         let n = skb.length
         guard n >= 20 else {
-            counters.inc("IpInHdrErrors")
+            counters.inc(.IpInHdrErrors)
             kfree_skb_reason("IP_INHDR", detail: "\(n) bytes: shorter than an IPv4 header (pskb_may_pull)")
             return false
         }
         let (ihl, version, tos, total, csumOK) = skb.withIPv4 { ($0.ihl, $0.version, $0.tos, Int($0.totalLength), $0.headerChecksumIsValid) }
         if ihl < 5 || version != 4 {
-            counters.inc("IpInHdrErrors")
+            counters.inc(.IpInHdrErrors)
             kfree_skb_reason("IP_INHDR", detail: ihl < 5 ? "IHL \(ihl) < 5" : "version \(version) is not 4")
             return false
         }
-        counters.inc(["IpExtInNoECTPkts", "IpExtInECT1Pkts", "IpExtInECT0Pkts", "IpExtInCEPkts"][Int(tos & 3)])
+        switch tos & 3 {
+        case 0: counters.inc(.IpExtInNoECTPkts)
+        case 1: counters.inc(.IpExtInECT1Pkts)
+        case 2: counters.inc(.IpExtInECT0Pkts)
+        default: counters.inc(.IpExtInCEPkts)
+        }
         if n < Int(ihl) * 4 {
-            counters.inc("IpInHdrErrors")
+            counters.inc(.IpInHdrErrors)
             kfree_skb_reason("IP_INHDR", detail: "IHL \(ihl) runs past the \(n) bytes received")
             return false
         }
         if !csumOK {
-            counters.inc("IpExtInCsumErrors")
-            counters.inc("IpInHdrErrors")
+            counters.inc(.IpExtInCsumErrors)
+            counters.inc(.IpInHdrErrors)
             kfree_skb_reason("IP_CSUM", detail: "bad IPv4 header checksum")
             return false
         }
         if n < total {
-            counters.inc("IpExtInTruncatedPkts")
+            counters.inc(.IpExtInTruncatedPkts)
             kfree_skb_reason("PKT_TOO_SMALL", detail: "total length \(total) > \(n) bytes received")
             return false
         }
         if total < Int(ihl) * 4 {
-            counters.inc("IpInHdrErrors")
+            counters.inc(.IpInHdrErrors)
             kfree_skb_reason("IP_INHDR", detail: "total length \(total) < header length \(Int(ihl) * 4)")
             return false
         }
@@ -66,11 +71,11 @@ extension Kernel {
         let f = trace.enter("ip_rcv_finish"); defer { trace.leave(f) }
         guard ip_rcv_finish_core(skb), let rt = skb.dst else { return }
         if rt.type == .broadcast {
-            counters.inc("IpExtInBcastPkts")
-            counters.inc("IpExtInBcastOctets", by: skb.length)
+            counters.inc(.IpExtInBcastPkts)
+            counters.inc(.IpExtInBcastOctets, by: skb.length)
         } else if rt.type == .multicast {
-            counters.inc("IpExtInMcastPkts")
-            counters.inc("IpExtInMcastOctets", by: skb.length)
+            counters.inc(.IpExtInMcastPkts)
+            counters.inc(.IpExtInMcastOctets, by: skb.length)
         }
         dst_input(skb)
     }
@@ -80,7 +85,7 @@ extension Kernel {
         let f = trace.enter("ip_rcv_finish_core"); defer { trace.leave(f) }
         let demuxed = skb.withIPv4({ $0.protocolNumber == 6 && !$0.isFragment }) && tcp_v4_early_demux(skb)
         if !demuxed, let reason = ip_route_input_noref(skb) {
-            if reason.name == "IP_RPFILTER" { counters.inc("TcpExtIPReversePathFilter") }
+            if reason.name == "IP_RPFILTER" { counters.inc(.TcpExtIPReversePathFilter) }
             kfree_skb_reason(reason.name, detail: reason.detail)
             return false
         }
@@ -121,19 +126,19 @@ extension Kernel {
         switch IPProtocol(proto) {
         case .udp:
             trace.tailCall(from: trace.enter("udp_rcv")) { __udp4_lib_rcv(skb) }
-            counters.inc("IpInDelivers")
+            counters.inc(.IpInDelivers)
         case .tcp:
             tcp_v4_rcv(skb)
-            counters.inc("IpInDelivers")
+            counters.inc(.IpInDelivers)
         case .icmp:
             icmp_rcv(skb)
-            counters.inc("IpInDelivers")
+            counters.inc(.IpInDelivers)
         default:
             if raw {
-                counters.inc("IpInDelivers")
+                counters.inc(.IpInDelivers)
                 trace.tailCall(from: f) { consume_skb(.deliver, detail: "delivered to a raw socket") }
             } else {
-                counters.inc("IpInUnknownProtos")
+                counters.inc(.IpInUnknownProtos)
                 icmp_send(skb, type: 3, code: 2, info: 0)
                 // The last act of ip_protocol_deliver_rcu: the kernel reports the caller.
                 trace.tailCall(from: f) {

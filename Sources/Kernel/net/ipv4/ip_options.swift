@@ -52,7 +52,7 @@ extension Kernel {
         let r = ip_options_compile(skb)
         if let p = r.errorPointer {
             icmp_send(skb, type: 12, code: 0, info: UInt32(p) << 24)
-            counters.inc("IpInHdrErrors")
+            counters.inc(.IpInHdrErrors)
             kfree_skb_reason("IP_INHDR", detail: "malformed IP option at byte \(p): ICMP parameter problem")
             return true
         }

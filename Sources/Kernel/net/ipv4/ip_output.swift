@@ -46,7 +46,7 @@ extension Kernel {
     /// Counts the request, sets tot_len and the header checksum, runs LOCAL_OUT.
     func __ip_local_out(_ skb: OutputSKB) -> Bool {
         let f = trace.enter("__ip_local_out"); defer { trace.leave(f) }
-        counters.inc("IpOutRequests")
+        counters.inc(.IpOutRequests)
         return nf_hook(NFHookState(hook: .localOut, outdev: skb.dev, outgoing: skb.packet))
     }
 
@@ -96,7 +96,7 @@ extension Kernel {
     func ip_fragment(_ skb: OutputSKB, mtu: Int) {
         let f = trace.enter("ip_fragment"); defer { trace.leave(f) }
         if skb.packet[6] & 0x40 != 0 && !skb.ignoreDF {
-            counters.inc("IpFragFails")
+            counters.inc(.IpFragFails)
             kfree_skb_reason("NOT_SPECIFIED", detail: "\(skb.packet.count) bytes with DF over the \(mtu)-byte MTU: cannot fragment")
             return
         }
@@ -135,11 +135,11 @@ extension Kernel {
             var piece = skb
             piece.packet = h + data[pos..<(pos + len)]
             ip_finish_output2(piece)
-            counters.inc("IpFragCreates")
+            counters.inc(.IpFragCreates)
             pieces.append("\(origOffset + pos)+\(len)\(more ? " MF" : "")")
             pos += len
         }
-        counters.inc("IpFragOKs")
+        counters.inc(.IpFragOKs)
         let ip = packet.withUnsafeBytes { IPv4Packet.parseFixedHeader($0).value! }
         let name = "\(ip.source) > \(ip.destination) id 0x" + String(ip.ident, radix: 16)
         fragmentReport = FragmentReport(datagram: name, offset: origOffset, length: data.count, more: origMore, outcome: "fragmented",
@@ -174,11 +174,11 @@ extension Kernel {
         let f = trace.enter("ip_finish_output2"); defer { trace.leave(f) }
         guard let dev = skb.dev else { return }
         if skb.broadcast {
-            counters.inc("IpExtOutBcastPkts")
-            counters.inc("IpExtOutBcastOctets", by: skb.packet.count)
+            counters.inc(.IpExtOutBcastPkts)
+            counters.inc(.IpExtOutBcastOctets, by: skb.packet.count)
         }
-        counters.inc("IpOutTransmits")
-        counters.inc("IpExtOutOctets", by: skb.packet.count)
+        counters.inc(.IpOutTransmits)
+        counters.inc(.IpExtOutOctets, by: skb.packet.count)
         neigh_output(skb, dev: dev)
     }
 
@@ -276,7 +276,7 @@ extension Kernel {
             switch ip_route_output_flow(Flow(source: p.source, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: 6,
                                              sport: key.localPort, dport: key.peerPort)) {
             case .failure(let e):
-                counters.inc("IpOutNoRoutes")
+                counters.inc(.IpOutNoRoutes)
                 sendFailed(Self.errnoName(e.errno), function: "__ip_queue_xmit", detail: "no route to \(p.destination)")
                 return
             case .success(let r): rt = r; tcpSendRoutes[key] = r

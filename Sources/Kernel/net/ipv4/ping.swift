@@ -17,7 +17,7 @@ extension Kernel {
         let rt: OutputRoute
         switch ip_route_output_flow(Flow(source: bound, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: 1)) {
         case .failure(let e):
-            if e.errno == ENETUNREACH { counters.inc("IpOutNoRoutes") }
+            if e.errno == ENETUNREACH { counters.inc(.IpOutNoRoutes) }
             sendFailed(Self.errnoName(e.errno), function: "ip_route_output_flow", detail: routeFailure(e, to: p.destination))
             return
         case .success(let r): rt = r

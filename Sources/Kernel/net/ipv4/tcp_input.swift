@@ -65,11 +65,11 @@ extension Kernel {
             trace.leave(r)
             let h = trace.enter("tcp_create_openreq_child"); trace.leave(h)
         }
-        counters.inc("TcpPassiveOpens")
+        counters.inc(.TcpPassiveOpens)
         c.state = .established
         c.rxRoute = currentRoute
-        counters.inc("TcpCurrEstab")
-        if dataLength == 0 { counters.inc("TcpExtTCPPureAcks") }
+        counters.inc(.TcpCurrEstab)
+        if dataLength == 0 { counters.inc(.TcpExtTCPPureAcks) }
         return true
     }
 
@@ -107,7 +107,7 @@ extension Kernel {
         let name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
         socketDescription = name
         if dataLength == 0 && !flags.contains(.fin) {
-            counters.inc("TcpExtTCPPureAcks")
+            counters.inc(.TcpExtTCPPureAcks)
             __kfree_skb(.consume, detail: "an ACK on \(name): nothing to queue")
             return
         }
@@ -127,7 +127,7 @@ extension Kernel {
         if flags.contains(.fin) {
             let h = trace.enter("tcp_fin"); defer { trace.leave(h) }
             c.rcvNxt = (c.rcvNxt ?? seq) &+ UInt32(dataLength) &+ 1
-            if c.unreadBytes > 0 && dataLength == 0 { counters.inc("TcpExtTCPRcvCoalesce") }
+            if c.unreadBytes > 0 && dataLength == 0 { counters.inc(.TcpExtTCPRcvCoalesce) }
             c.state = .closeWait
             if c.dataSegments == 0 {
                 // No data before it: the connection is still in quickack mode, the ACK goes at once
@@ -136,7 +136,7 @@ extension Kernel {
                 handedOff(.deliver, function: "tcp_data_queue", detail: "FIN queued to \(name): CLOSE_WAIT; ACK sent at once (quickack)")
             } else {
                 // After data, CLOSE_WAIT enters pingpong mode: the delayed-ACK timer acknowledges it.
-                counters.inc("TcpExtDelayedACKs")
+                counters.inc(.TcpExtDelayedACKs)
                 tcp_send_ack(key, c, why: "ACK of the FIN (delayed-ACK timer)")
                 handedOff(.deliver, function: "tcp_data_queue",
                           detail: "FIN queued to \(name): CLOSE_WAIT; the delayed-ACK timer acknowledges it")
@@ -156,7 +156,7 @@ extension Kernel {
         let opts: [TCPOption] = c.timestamps ? [.noOperation, .noOperation, .timestamp(value: 0, echo: c.peerTSval)] : []
         let ack = TCPHeader(sourcePort: key.localPort, destinationPort: key.peerPort, sequenceNumber: c.sndNxt, ackNumber: c.rcvNxt ?? 0,
                             flags: .ack, window: UInt16(min(scaled, 65535)), options: opts)
-        counters.inc("TcpOutSegs")
+        counters.inc(.TcpOutSegs)
         send_tcp(ack, to: key.peer, from: key.local, route: out, via: "tcp_transmit_skb", why: why)
     }
 }

@@ -13,7 +13,7 @@ extension Kernel {
             kfree_skb_reason("NOT_SPECIFIED", detail: "TCP only for PACKET_HOST")
             return
         }
-        counters.inc("TcpInSegs")
+        counters.inc(.TcpInSegs)
         guard payload.count >= 20 else {
             kfree_skb_reason("NOT_SPECIFIED", detail: "shorter than a TCP header")
             return
@@ -22,14 +22,14 @@ extension Kernel {
             guard let t = TCPSegment.parse(b).value else { return nil }
             return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength)
         }) else {
-            counters.inc("TcpInErrs")
+            counters.inc(.TcpInErrs)
             kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
             return
         }
         let csumOK = payload.withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
         if !csumOK {
-            counters.inc("TcpInCsumErrors")
-            counters.inc("TcpInErrs")
+            counters.inc(.TcpInCsumErrors)
+            counters.inc(.TcpInErrs)
             kfree_skb_reason("TCP_CSUM", detail: "bad TCP checksum")
             return
         }
@@ -103,8 +103,8 @@ extension Kernel {
             let consumed = UInt32(dataLength) + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
             rst = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: 0, ackNumber: seq &+ consumed, flags: [.rst, .ack], window: 0)
         }
-        counters.inc("TcpOutRsts")
-        counters.inc("TcpOutSegs")
+        counters.inc(.TcpOutRsts)
+        counters.inc(.TcpOutSegs)
         guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
         send_tcp(rst, to: daddr, from: saddr, route: out, via: "ip_send_unicast_reply", why: "TCP RST")
     }
@@ -130,7 +130,7 @@ extension Kernel {
         tcpConnections[TCPKey(peer: daddr, peerPort: dport, local: saddr, localPort: sport)] = TCPConnection(
             state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
             peerTSval: tsval, listener: listener, txRoute: out)
-        counters.inc("TcpOutSegs")
+        counters.inc(.TcpOutSegs)
         send_tcp(synack, to: daddr, from: saddr, route: out, via: "ip_build_and_send_pkt", why: "SYN-ACK")
     }
 

@@ -40,7 +40,7 @@ extension Kernel {
                 let i = trace.enter("tcp_close"); defer { trace.leave(i) }
                 let j = trace.enter("__tcp_close"); defer { trace.leave(j) }
                 let k = trace.enter("tcp_send_active_reset"); defer { trace.leave(k) }
-                counters.inc("TcpOutRsts")
+                counters.inc(.TcpOutRsts)
                 transmit()
             }
         } else if seg.count > hlen {
@@ -99,12 +99,12 @@ extension Kernel {
         }
         switch result {
         case .failure(let e):
-            if e.errno == ENETUNREACH { counters.inc("IpOutNoRoutes") }
+            if e.errno == ENETUNREACH { counters.inc(.IpOutNoRoutes) }
             sendFailed(Self.errnoName(e.errno), function: "tcp_v4_connect", detail: routeFailure(e, to: p.destination))
         case .success(let r):
             tcpSendRoutes[key] = r
             let g = trace.enter("tcp_connect"); defer { trace.leave(g) }
-            counters.inc("TcpActiveOpens")
+            counters.inc(.TcpActiveOpens)
             transmit()
         }
     }
@@ -118,7 +118,7 @@ extension Kernel {
     func tcp_transmit_skb(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
         let f = trace.enter("tcp_transmit_skb"); defer { trace.leave(f) }
         let g = trace.enter("__tcp_transmit_skb"); defer { trace.leave(g) }
-        counters.inc("TcpOutSegs")
+        counters.inc(.TcpOutSegs)
         __ip_queue_xmit(p, segment: segment, key: key)
     }
 }

@@ -8,7 +8,7 @@ extension Kernel {
         let f = trace.enter("__udp4_lib_rcv"); defer { trace.leave(f) }
         let (src, dst, payload, pseudo) = skb.withIPv4 { ($0.source, $0.destination, Array($0.payload), $0.pseudoHeaderSum(length: $0.payload.count)) }
         guard payload.count >= 8 else {
-            counters.inc("UdpInErrors")
+            counters.inc(.UdpInErrors)
             kfree_skb_reason("PKT_TOO_SMALL", detail: "\(payload.count) bytes: shorter than a UDP header")
             return
         }
@@ -17,7 +17,7 @@ extension Kernel {
             return (u.sourcePort, u.destinationPort, Int(u.length), u.checksum)
         }
         if ulen > payload.count || ulen < 8 {
-            counters.inc("UdpInErrors")
+            counters.inc(.UdpInErrors)
             kfree_skb_reason("PKT_TOO_SMALL", detail: "UDP length \(ulen) does not fit the \(payload.count)-byte payload")
             return
         }
@@ -28,15 +28,15 @@ extension Kernel {
                 socketDescription = s
                 handedOff(.deliver, function: "__udp4_lib_mcast_deliver", detail: "broadcast datagram queued to \(s)")
             } else {
-                counters.inc("UdpIgnoredMulti")
+                counters.inc(.UdpIgnoredMulti)
                 kfree_skb_reason("NOT_SPECIFIED", detail: "broadcast datagram to port \(dport): no socket (no ICMP for broadcasts)")
             }
             return
         }
         let sk = udp_lookup(dst: dst, dport: dport, dev: skb.dev)
         if !csumOK {
-            counters.inc("UdpInCsumErrors")
-            counters.inc("UdpInErrors")
+            counters.inc(.UdpInCsumErrors)
+            counters.inc(.UdpInErrors)
             kfree_skb_reason("UDP_CSUM", detail: "bad UDP checksum 0x\(String(check, radix: 16))")
             return
         }
@@ -47,7 +47,7 @@ extension Kernel {
             handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport))")
             return
         }
-        counters.inc("UdpNoPorts")
+        counters.inc(.UdpNoPorts)
         icmp_send(skb, type: 3, code: 3, info: 0)
         kfree_skb_reason("NO_SOCKET", detail: "no socket on UDP port \(dport): ICMP port unreachable")
     }
@@ -83,7 +83,7 @@ extension Kernel {
         let rt: OutputRoute
         switch ip_route_output_flow(Flow(source: bound, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: 17, sport: sport, dport: dport)) {
         case .failure(let e):
-            if e.errno == ENETUNREACH { counters.inc("IpOutNoRoutes") }
+            if e.errno == ENETUNREACH { counters.inc(.IpOutNoRoutes) }
             sendFailed(Self.errnoName(e.errno), function: "ip_route_output_flow", detail: routeFailure(e, to: p.destination))
             return
         case .success(let r): rt = r
@@ -99,7 +99,7 @@ extension Kernel {
     func udp_send_skb(_ skb: OutputSKB) {
         let f = trace.enter("udp_send_skb"); defer { trace.leave(f) }
         ip_send_skb(skb)
-        if end?.verdict.action != .drop { counters.inc("UdpOutDatagrams") }
+        if end?.verdict.action != .drop { counters.inc(.UdpOutDatagrams) }
     }
 
     /// The address a socket sending `p` is bound to: none (0.0.0.0) when the route picks the
