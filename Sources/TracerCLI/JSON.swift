@@ -50,12 +50,11 @@ struct JSONObject {
         }
         bytes.append(UInt8(ascii: "\""))
     }
-    /// Bytes already written as JSON (a cached fragment), appended as they are.
-    mutating func appendRaw(_ json: [UInt8]) { bytes.append(contentsOf: json) }
-    mutating func appendNumber(_ v: Int) { Self.appendInt(v, to: &bytes) }
+
     mutating func add(_ k: String, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
     mutating func addNull(_ k: String) { key(k); bytes.append(contentsOf: "null".utf8) }
     mutating func addRaw(_ k: String, _ json: String) { key(k); Self.appendUTF8(json, to: &bytes) }
+    mutating func addRaw(_ k: String, _ json: [UInt8]) { key(k); bytes.append(contentsOf: json) }
 
 
     /// `"k":[{…},{…}]`, each object written by `body` and copied in as bytes.

@@ -163,9 +163,34 @@ enum Render {
 
     // MARK: json
 
-    /// The JSON of each path entry but its depth, by function (see `json`).
+    /// The JSON of each path entry but its depth, by function, and the whole `path` array of
+    /// the last few distinct paths: frames of one kind take the same path, so most frames'
+    /// path is a copy of bytes already written (comparing the entries is cheap: their names are
+    /// the model's string literals).
     final class PathParts {
         private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:]
+        private var recent: [(path: [PathEntry], json: [UInt8])] = []
+        private var nextSlot = 0
+        static let remembered = 32
+
+        /// The path array's JSON (`[{…},…]`).
+        func json(_ path: [PathEntry], kernel: KernelVersion) -> [UInt8] {
+            for r in recent where r.path == path { return r.json }
+            var out: [UInt8] = [UInt8(ascii: "[")]
+            for (i, p) in path.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                let parts = parts(p.function, kernel: kernel)
+                out.append(UInt8(ascii: "{"))
+                out += parts.head
+                JSONObject.appendInt(p.depth, to: &out)
+                out += parts.tail
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+            if recent.count < Self.remembered { recent.append((path, out)) } else { recent[nextSlot] = (path, out) }
+            nextSlot = (nextSlot + 1) % Self.remembered
+            return out
+        }
 
         func parts(_ fn: String, kernel: KernelVersion) -> (head: [UInt8], tail: [UInt8]) {
             if let p = parts[fn] { return p }
@@ -245,12 +270,7 @@ enum Render {
         var c = JSONObject()
         for (k, n) in r.counters.sorted { c.add(k, n) }
         o.addRaw("counters", c.closed())
-        o.addObjects("path", r.path) { j, p in
-            // `"fn":NAME,"depth":` and `,"file":FILE` are the same every time a function is
-            // entered: written once per function and run, then copied.
-            let parts = paths.parts(p.function, kernel: kernel)
-            j.appendRaw(parts.head); j.appendNumber(p.depth); j.appendRaw(parts.tail)
-        }
+        o.addRaw("path", paths.json(r.path, kernel: kernel))
         o.addStrings("stack", r.endStack)
         o.addObjects("fib", r.fib) { j, l in
             j.add("table", l.table.description); j.add("src", l.source.description)

@@ -80,8 +80,21 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     /// 240.0.0.0/4 without the limited broadcast (the kernel's ipv4_is_lbcast / "class E").
     public var isReservedClassE: Bool { value >> 28 == 0xf && value != 0xffff_ffff }
 
+    /// Dotted quad, written digit by digit into the string's own storage (interpolating four
+    /// numbers cost more than the rest of a frame's summary).
     public var description: String {
-        "\(value >> 24).\((value >> 16) & 0xff).\((value >> 8) & 0xff).\(value & 0xff)"
+        String(unsafeUninitializedCapacity: 15) { buf in
+            var n = 0, shift = 24
+            while shift >= 0 {
+                let o = Int((value >> UInt32(shift)) & 0xff)
+                if o >= 100 { buf[n] = UInt8(ascii: "0") + UInt8(o / 100); n += 1 }
+                if o >= 10 { buf[n] = UInt8(ascii: "0") + UInt8(o / 10 % 10); n += 1 }
+                buf[n] = UInt8(ascii: "0") + UInt8(o % 10); n += 1
+                if shift > 0 { buf[n] = UInt8(ascii: "."); n += 1 }
+                shift -= 8
+            }
+            return n
+        }
     }
     public static func < (l: IPv4Address, r: IPv4Address) -> Bool { l.value < r.value }
 }

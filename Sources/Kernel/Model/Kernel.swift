@@ -26,6 +26,9 @@ public final class Kernel {
 
     // Per-frame state, reset by `receive`.
     var trace: CallTrace
+    /// The last stacks `visible` filtered, and what it kept of them.
+    var visibleMemo: [(stack: [String], visible: [String])] = []
+    var visibleMemoNext = 0
     var counters = Counters()
     var emitted: [EmittedFrame] = []
     var hooks: [HookPass] = []
@@ -295,7 +298,12 @@ public final class Kernel {
 
     func visible(_ stack: [String]) -> [String] {
         guard profile.backtraceStyle != .gdb else { return stack }
-        return stack.indices.filter { i in !profile.isInlined(stack[i], into: i + 1 < stack.count ? stack[i + 1] : nil) }.map { stack[$0] }
+        // Frames of one kind end on the same few stacks: the last answers are kept.
+        for m in visibleMemo where m.stack == stack { return m.visible }
+        let v = stack.indices.filter { i in !profile.isInlined(stack[i], into: i + 1 < stack.count ? stack[i + 1] : nil) }.map { stack[$0] }
+        if visibleMemo.count < 16 { visibleMemo.append((stack, v)) } else { visibleMemo[visibleMemoNext] = (stack, v) }
+        visibleMemoNext = (visibleMemoNext + 1) % 16
+        return v
     }
 }
 
