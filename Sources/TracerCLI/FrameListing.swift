@@ -223,9 +223,9 @@ struct Totals {
         if json {
             var o = JSONObject()
             o.add("frames", frames)
-            var a = JSONObject(); for (k, v) in actions.sorted(by: { $0.key < $1.key }) { a.add(k, v) }
-            var d = JSONObject(); for (k, v) in drops.sorted(by: { $0.key < $1.key }) { d.add(k, v) }
-            var c = JSONObject(); for (k, v) in counters.sorted(by: { $0.key < $1.key }) { c.add(k, v) }
+            var a = JSONObject(); for (k, v) in actions.sorted(by: { $0.key < $1.key }) { a.add(named: k, v) }
+            var d = JSONObject(); for (k, v) in drops.sorted(by: { $0.key < $1.key }) { d.add(named: k, v) }
+            var c = JSONObject(); for (k, v) in counters.sorted(by: { $0.key < $1.key }) { c.add(named: k, v) }
             o.addRaw("verdicts", a.closed()); o.addRaw("drops", d.closed()); o.addRaw("counters", c.closed())
             return [o.closed()]
         }

@@ -9,14 +9,25 @@ struct JSONObject {
 
     init() { bytes.reserveCapacity(128) }
 
-    private mutating func key(_ k: String) {
+    /// Keys are literals: their bytes are copied from where the compiler put them.
+    private mutating func key(_ k: StaticString) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
         bytes.append(UInt8(ascii: "\""))
-        Self.appendUTF8(k, to: &bytes)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
+
+    /// A key made at run time (a counter's name, a verdict), quoted.
+    private mutating func key(named k: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        Self.appendQuoted(k, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+    mutating func add(named k: String, _ v: Int) { key(named: k); Self.appendInt(v, to: &bytes) }
+    mutating func addRaw(named k: String, _ json: String) { key(named: k); Self.appendUTF8(json, to: &bytes) }
 
     /// A string's UTF-8 bytes in one copy (iterating `utf8` goes byte by byte).
     static func appendUTF8(_ s: String, to out: inout [UInt8]) {
@@ -38,10 +49,10 @@ struct JSONObject {
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-    mutating func add(_ k: String, _ v: String) { key(k); Self.appendQuoted(v, to: &bytes) }
-    mutating func add(_ k: String, _ v: Int) { key(k); Self.appendInt(v, to: &bytes) }
+    mutating func add(_ k: StaticString, _ v: String) { key(k); Self.appendQuoted(v, to: &bytes) }
+    mutating func add(_ k: StaticString, _ v: Int) { key(k); Self.appendInt(v, to: &bytes) }
     /// `"k":"0a1b…"`: bytes as hex, written straight into the object.
-    mutating func add(_ k: String, hex: [UInt8]) {
+    mutating func add(_ k: StaticString, hex: [UInt8]) {
         key(k)
         bytes.append(UInt8(ascii: "\""))
         bytes.reserveCapacity(bytes.count + hex.count * 2 + 1)
@@ -51,14 +62,16 @@ struct JSONObject {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func add(_ k: String, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
-    mutating func addNull(_ k: String) { key(k); bytes.append(contentsOf: "null".utf8) }
-    mutating func addRaw(_ k: String, _ json: String) { key(k); Self.appendUTF8(json, to: &bytes) }
-    mutating func addRaw(_ k: String, _ json: [UInt8]) { key(k); bytes.append(contentsOf: json) }
+    mutating func add(_ k: StaticString, _ v: Bool) { key(k); bytes.append(contentsOf: (v ? "true" : "false").utf8) }
+    mutating func addNull(_ k: StaticString) { key(k); bytes.append(contentsOf: "null".utf8) }
+    mutating func addRaw(_ k: StaticString, _ json: String) { key(k); Self.appendUTF8(json, to: &bytes) }
+    mutating func addRaw(_ k: StaticString, _ json: [UInt8]) { key(k); bytes.append(contentsOf: json) }
+    /// The object's text as bytes, closed.
+    var closedBytes: [UInt8] { var b = bytes; b.append(UInt8(ascii: "}")); return b }
 
 
     /// `"k":[{…},{…}]`, each object written by `body` and copied in as bytes.
-    mutating func addObjects<S: Sequence>(_ k: String, _ items: S, _ body: (inout JSONObject, S.Element) -> Void) {
+    mutating func addObjects<S: Sequence>(_ k: StaticString, _ items: S, _ body: (inout JSONObject, S.Element) -> Void) {
         key(k)
         bytes.append(UInt8(ascii: "["))
         var firstItem = true
@@ -74,7 +87,7 @@ struct JSONObject {
     }
 
     /// `"k":["…","…"]`.
-    mutating func addStrings(_ k: String, _ items: [String]) {
+    mutating func addStrings(_ k: StaticString, _ items: [String]) {
         key(k)
         bytes.append(UInt8(ascii: "["))
         for (i, s) in items.enumerated() {

@@ -169,6 +169,9 @@ enum Render {
     /// the model's string literals).
     final class PathParts {
         private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:]
+        /// The other parts of a frame's report that frames of one kind share, the same way.
+        let netfilter = RecentJSON<[HookPass]>(), ends = RecentJSON<[SkbEnd]>(), stack = RecentJSON<[String]>()
+        let verdict = RecentJSON<Verdict>(), route = RecentJSON<InputRoute?>()
         private var recent: [(path: [PathEntry], json: [UInt8])] = []
         private var nextSlot = 0
         static let remembered = 32
@@ -203,6 +206,22 @@ enum Render {
         }
     }
 
+    /// The JSON of the last few distinct values of one part of a report: a value equal to one
+    /// of them is not rendered again.
+    final class RecentJSON<T: Equatable> {
+        private var recent: [(value: T, json: [UInt8])] = []
+        private var nextSlot = 0
+        static var remembered: Int { 16 }
+
+        func json(_ value: T, _ render: (T) -> [UInt8]) -> [UInt8] {
+            for r in recent where r.value == value { return r.json }
+            let out = render(value)
+            if recent.count < Self.remembered { recent.append((value, out)) } else { recent[nextSlot] = (value, out) }
+            nextSlot = (nextSlot + 1) % Self.remembered
+            return out
+        }
+    }
+
     static func json(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: PathParts = PathParts()) -> String {
         var o = JSONObject()
         o.add("frame", h.number)
@@ -211,15 +230,18 @@ enum Render {
         o.add("dir", h.dir)
         o.add("len", h.length)
         o.add("summary", h.summary)
-        var v = JSONObject()
-        v.add("action", r.verdict.action.rawValue)
-        if let reason = r.verdict.reason { v.add("reason", reason) } else { v.addNull("reason") }
-        if let errno = r.verdict.errno { v.add("errno", errno) }
-        v.add("function", r.verdict.function)
-        v.add("detail", r.verdict.detail)
-        o.addRaw("verdict", v.closed())
+        o.addRaw("verdict", paths.verdict.json(r.verdict) { verdict in
+            var v = JSONObject()
+            v.add("action", verdict.action.rawValue)
+            if let reason = verdict.reason { v.add("reason", reason) } else { v.addNull("reason") }
+            if let errno = verdict.errno { v.add("errno", errno) }
+            v.add("function", verdict.function)
+            v.add("detail", verdict.detail)
+            return v.closedBytes
+        })
         if let s = r.socket { o.add("socket", s) } else { o.addNull("socket") }
-        if let rt = r.route {
+        o.addRaw("route", paths.route.json(r.route) { route in
+            guard let rt = route else { return Array("null".utf8) }
             var j = JSONObject()
             if let t = rt.table { j.add("table", t.description) } else { j.addNull("table") }
             j.add("type", rt.type.rawValue)
@@ -236,9 +258,9 @@ enum Render {
             case .outputError(let e): j.add("input", "ip_route_output_flow"); j.add("error", errnoName(e))
             }
             if rt.input == .output || rt.input == .forward, let m = rt.mtu { j.add("mtu", m) }
-            o.addRaw("route", j.closed())
-        } else { o.addNull("route") }
-        o.addRaw("netfilter", "[" + r.netfilter.map { n in
+            return j.closedBytes
+        })
+        o.addRaw("netfilter", paths.netfilter.json(r.netfilter) { netfilter in Array(("[" + netfilter.map { n in
             var j = JSONObject(); j.add("hook", n.hook)
             j.addRaw("chains", "[" + n.chains.map { c in
                 var k = JSONObject(); k.add("table", c.table); k.add("chain", c.chain)
@@ -251,7 +273,7 @@ enum Render {
             if let c = n.conntrack { j.add("conntrack", c) } else { j.addNull("conntrack") }
             if let p = n.packet { j.add("packet", p) } else { j.addNull("packet") }
             return j.closed()
-        }.joined(separator: ",") + "]")
+        }.joined(separator: ",") + "]").utf8) })
         if let fr = r.fragment {
             var j = JSONObject()
             j.add("outcome", fr.outcome); j.add("datagram", fr.datagram); j.add("offset", fr.offset)
@@ -259,19 +281,24 @@ enum Render {
             o.addRaw("fragment", j.closed())
         } else { o.addNull("fragment") }
         o.addRaw("timers", "[" + r.timers.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
-        o.addRaw("ends", "[" + r.ends.map { e in
+        o.addRaw("ends", paths.ends.json(r.ends) { ends in Array(("[" + ends.map { e in
             var j = JSONObject(); j.add("event", e.event)
             if let reason = e.reason { j.add("reason", reason) } else { j.addNull("reason") }
             j.add("location", e.location); return j.closed()
-        }.joined(separator: ",") + "]")
+        }.joined(separator: ",") + "]").utf8) })
         o.addRaw("emit", "[" + r.emitted.map { e in
             var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hex: e.bytes); return j.closed()
         }.joined(separator: ",") + "]")
         var c = JSONObject()
-        for (k, n) in r.counters.sorted { c.add(k, n) }
+        for (k, n) in r.counters.sorted { c.add(named: k, n) }
         o.addRaw("counters", c.closed())
         o.addRaw("path", paths.json(r.path, kernel: kernel))
-        o.addStrings("stack", r.endStack)
+        o.addRaw("stack", paths.stack.json(r.endStack) { stack in
+            var out: [UInt8] = [UInt8(ascii: "[")]
+            for (i, f) in stack.enumerated() { if i > 0 { out.append(UInt8(ascii: ",")) }; JSONObject.appendQuoted(f, to: &out) }
+            out.append(UInt8(ascii: "]"))
+            return out
+        })
         o.addObjects("fib", r.fib) { j, l in
             j.add("table", l.table.description); j.add("src", l.source.description)
             j.add("dst", l.destination.description); j.add("iif", l.iif); j.add("oif", l.oif); j.add("result", l.result)

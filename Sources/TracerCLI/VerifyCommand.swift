@@ -110,7 +110,7 @@ struct VerifyCommand: ParsableCommand {
         var f = JSONObject()
         for r in v.results {
             var j = JSONObject(); j.add("agree", r.agrees); j.add("detail", r.detail)
-            f.addRaw(r.field, j.closed())
+            f.addRaw(named: r.field, j.closed())
         }
         o.addRaw("fields", f.closed())
         return o.closed()
