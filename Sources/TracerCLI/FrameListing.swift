@@ -60,7 +60,7 @@ struct FrameListing {
         var totals = Totals()
         var replies = PredictedReplies()
         var shown = 0
-        let pathParts = Render.PathParts()
+        let pathParts = Render.PathParts(), textParts = Render.TextParts()
         while true {
             let frame: CapturedFrame?
             do { frame = try reader.next() } catch {
@@ -105,7 +105,7 @@ struct FrameListing {
                 let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: dir == .tx ? report.iface : iface?.name ?? "?",
                                          dir: dir.rawValue, length: frame.wireLength, summary: summary)
                 switch options.format {
-                case .text: for l in Render.text(header, report, palette: palette) { out.line(l) }
+                case .text: for l in Render.text(header, report, palette: palette, parts: textParts) { out.line(l) }
             case .json: out.line(Render.json(header, report, kernel: options.kernel, paths: pathParts))
                 case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint, kernel: options.kernel) { out.line(l) }
                 }

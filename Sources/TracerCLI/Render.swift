@@ -18,34 +18,35 @@ enum Render {
 
     // MARK: text
 
-    static func text(_ h: FrameHeader, _ r: FrameReport, palette: Palette) -> [String] {
+    static func text(_ h: FrameHeader, _ r: FrameReport, palette: Palette, parts: TextParts = TextParts()) -> [String] {
         var out: [String] = []
         for t in r.timers { out += field("timer", t) }
         out.append(palette.bold(h.text))
-        let v = r.verdict
-        var verdict = v.action.rawValue
-        if let reason = v.reason { verdict += " " + reason }
-        if let errno = v.errno { verdict += " " + errno }
-        if !v.function.isEmpty { verdict += " in \(v.function)" }
-        let coloured = v.action == .drop || v.action == .error || v.action == .fail ? palette.red(verdict) : palette.green(verdict)
-        out += field("verdict", coloured + ": " + v.detail)
+        out += parts.verdict.text(r.verdict) { v in
+            var verdict = v.action.rawValue
+            if let reason = v.reason { verdict += " " + reason }
+            if let errno = v.errno { verdict += " " + errno }
+            if !v.function.isEmpty { verdict += " in \(v.function)" }
+            let coloured = v.action == .drop || v.action == .error || v.action == .fail ? palette.red(verdict) : palette.green(verdict)
+            return field("verdict", coloured + ": " + v.detail)
+        }
         if let s = r.socket { out += field("socket", s) }
-        if let rt = r.route { out += field("route", routeText(rt)) }
+        if let rt = r.route { out += parts.route.text(rt) { field("route", routeText($0)) } }
         if let fr = r.fragment {
             out += field("fragment", "\(fr.outcome): \(fr.datagram) bytes \(fr.offset)–\(fr.offset + fr.length)\(fr.more ? "+" : ""); \(fr.detail)")
         }
-        var groups: [(String?, [HookPass])] = []
-        for h in r.netfilter {
-            if let last = groups.last, last.0 == h.packet { groups[groups.count - 1].1.append(h) } else { groups.append((h.packet, [h])) }
-        }
-        for (packet, hs) in groups {
-            out += field("netfilter", (packet.map { "(\($0)) " } ?? "") + hs.map(hookText).joined(separator: " → "))
+        out += parts.netfilter.text(r.netfilter) { netfilter in
+            var groups: [(String?, [HookPass])] = []
+            for h in netfilter {
+                if let last = groups.last, last.0 == h.packet { groups[groups.count - 1].1.append(h) } else { groups.append((h.packet, [h])) }
+            }
+            return groups.flatMap { packet, hs in field("netfilter", (packet.map { "(\($0)) " } ?? "") + hs.map(hookText).joined(separator: " → ")) }
         }
         for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
         if !r.counters.isEmpty {
-            out += wrapped("counters", r.counters.sorted.map { "\($0.0) +\($0.1)" }, separator: ", ")
+            out += parts.counters.text(SameBumps(counters: r.counters)) { wrapped("counters", $0.counters.sorted.map { "\($0.0) +\($0.1)" }, separator: ", ") }
         }
-        out += wrapped("path", r.path.map(\.function), separator: " › ")
+        out += parts.path.text(r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
         return out
     }
 
@@ -206,20 +207,36 @@ enum Render {
         }
     }
 
-    /// The JSON of the last few distinct values of one part of a report: a value equal to one
-    /// of them is not rendered again.
-    final class RecentJSON<T: Equatable> {
-        private var recent: [(value: T, json: [UInt8])] = []
+    /// What one part of a report rendered to, for the last few distinct values of it: frames of
+    /// one kind share most parts (path, verdict, hooks, counters), so a value equal to one of
+    /// these is not rendered again.
+    final class Recent<T: Equatable, Rendered> {
+        private var recent: [(value: T, rendered: Rendered)] = []
         private var nextSlot = 0
         static var remembered: Int { 16 }
 
-        func json(_ value: T, _ render: (T) -> [UInt8]) -> [UInt8] {
-            for r in recent where r.value == value { return r.json }
+        func json(_ value: T, _ render: (T) -> Rendered) -> Rendered {
+            for r in recent where r.value == value { return r.rendered }
             let out = render(value)
             if recent.count < Self.remembered { recent.append((value, out)) } else { recent[nextSlot] = (value, out) }
             nextSlot = (nextSlot + 1) % Self.remembered
             return out
         }
+        func text(_ value: T, _ render: (T) -> Rendered) -> Rendered { json(value, render) }
+    }
+    typealias RecentJSON<T: Equatable> = Recent<T, [UInt8]>
+
+    /// Counters compared as bumped, in order (cheaper than by name; a miss only renders again).
+    struct SameBumps: Equatable {
+        let counters: Counters
+        static func == (a: SameBumps, b: SameBumps) -> Bool { a.counters.sameBumps(as: b.counters) }
+    }
+
+    /// The text parts frames of one kind share (see `Recent`), for one run and its palette.
+    final class TextParts {
+        let verdict = Recent<Verdict, [String]>(), route = Recent<InputRoute, [String]>()
+        let netfilter = Recent<[HookPass], [String]>(), counters = Recent<SameBumps, [String]>()
+        let path = Recent<[PathEntry], [String]>()
     }
 
     static func json(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: PathParts = PathParts()) -> String {
