@@ -128,6 +128,7 @@ public enum KernelSource {
         "neigh_resolve_output": "net/core/neighbour.c", "sk_skb_reason_drop": "net/core/skbuff.c",
         "kfree_skb": "net/core/skbuff.c", "consume_skb": "net/core/skbuff.c",
         "napi_gro_receive": "net/core/gro.c", "napi_skb_finish": "net/core/gro.c",
+        "dev_gro_receive": "net/core/gro.c", "eth_type_trans": "net/ethernet/eth.c",
         "__do_softirq": "kernel/softirq.c", "run_ksoftirqd": "kernel/softirq.c", "handle_softirqs": "kernel/softirq.c",
         "do_softirq": "kernel/softirq.c", "__local_bh_enable_ip": "kernel/softirq.c",
         "smpboot_thread_fn": "kernel/smpboot.c", "kthread": "kernel/kthread.c",
