@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables iptables ethtool python3
 TRACER := .build/debug/tracer
 
-.PHONY: all deps build test oracle golden demo bench fixtures fixtures-netns clean
+.PHONY: all deps build test oracle golden demo bench profile fixtures fixtures-netns clean
 
 all: build
 
@@ -67,6 +67,23 @@ bench: deps
 	cc -O2 -o bench-out/pcap_floor bench/pcap_floor.c -lpcap
 	.build/release/make-fixtures --bench bench-out/bench.pcap $(BENCH_FRAMES)
 	python3 bench/run.py bench-out/bench.pcap $(BENCH_FRAMES) 3
+
+# Where the time goes: callgrind over 5,000 frames of the bench capture, for --stats and for
+# --format json; the functions with the most instructions (inclusive) are printed, and the raw
+# profiles kept in bench-out/ for callgrind_annotate or kcachegrind. Needs `make bench` first
+# (for the capture).
+PROFILE_FRAMES ?= 5000
+profile: deps
+	command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null; }
+	$(SWIFT) build -c release --product tracer
+	test -f bench-out/bench.pcap || { echo "make profile: run make bench (or BENCH_FRAMES=100000 make bench) first"; exit 1; }
+	for mode in stats json; do \
+		flag=$$( [ $$mode = stats ] && echo --stats || echo "--format json" ); \
+		valgrind --tool=callgrind --callgrind-out-file=bench-out/callgrind.$$mode .build/release/tracer explain bench-out/bench.pcap \
+			-c $(PROFILE_FRAMES) --host default $$flag > /dev/null 2> bench-out/callgrind.$$mode.log; \
+		echo "== $$mode: instructions per frame, inclusive, top 40 (bench-out/callgrind.$$mode)"; \
+		callgrind_annotate --inclusive=yes bench-out/callgrind.$$mode 2>/dev/null | grep -E '^ *[0-9,]+ ' | sed -n 2,41p | cut -c1-160; \
+	done
 
 # Regenerates the synthetic captures from the builders (make-fixtures), then the pcapng and
 # microsecond variants with Wireshark's editcap.

@@ -57,8 +57,14 @@ for v in table.values():
 # against the default host's.
 scale_frames = min(frames, 100_000)
 snap = tempfile.mkdtemp(prefix="tracer-bench-host-")
+# The default host (HostModel/DefaultHost.swift: e1000 eth0, the gateway's neighbour entry, the
+# three default rules) plus 100,000 routes and the ruleset below, so the two runs differ only in
+# what the scale run is about.
 routes = [{"dst": "default", "gateway": "192.168.1.1", "dev": "eth0", "flags": []},
           {"dst": "192.168.1.0/24", "dev": "eth0", "protocol": "kernel", "scope": "link", "prefsrc": "192.168.1.10", "flags": []},
+          {"type": "local", "dst": "127.0.0.0/8", "dev": "lo", "table": "local", "protocol": "kernel", "scope": "host", "prefsrc": "127.0.0.1", "flags": []},
+          {"type": "local", "dst": "127.0.0.1", "dev": "lo", "table": "local", "protocol": "kernel", "scope": "host", "prefsrc": "127.0.0.1", "flags": []},
+          {"type": "broadcast", "dst": "127.255.255.255", "dev": "lo", "table": "local", "protocol": "kernel", "scope": "link", "prefsrc": "127.0.0.1", "flags": []},
           {"type": "local", "dst": "192.168.1.10", "dev": "eth0", "table": "local", "protocol": "kernel", "scope": "host", "prefsrc": "192.168.1.10", "flags": []},
           {"type": "broadcast", "dst": "192.168.1.255", "dev": "eth0", "table": "local", "protocol": "kernel", "scope": "link", "prefsrc": "192.168.1.10", "flags": []}]
 for i in range(100_000):
@@ -69,6 +75,10 @@ addr = [{"ifindex": 1, "ifname": "lo", "flags": ["LOOPBACK", "UP", "LOWER_UP"], 
          "address": "52:54:00:12:34:56", "addr_info": [{"family": "inet", "local": "192.168.1.10", "prefixlen": 24, "broadcast": "192.168.1.255", "scope": "global"}]}]
 json.dump(addr, open(f"{snap}/ip-addr.json", "w"))
 json.dump(routes, open(f"{snap}/ip-route.json", "w"))
+json.dump([{"priority": 0, "src": "all", "table": "local"}, {"priority": 32766, "src": "all", "table": "main"},
+           {"priority": 32767, "src": "all", "table": "default"}], open(f"{snap}/ip-rule.json", "w"))
+json.dump([{"dst": "192.168.1.1", "dev": "eth0", "lladdr": "52:54:00:00:00:01", "state": ["REACHABLE"]}], open(f"{snap}/ip-neigh.json", "w"))
+open(f"{snap}/drivers.txt", "w").write("/sys/class/net/eth0/device/uevent:DRIVER=e1000\n")
 # A ruleset of 1,000 rules and a set of 100,000 addresses (nft -j's schema): every packet that
 # reaches LOCAL_IN is looked up in the set, then walks the 999 port rules, none of which match.
 RULES, ELEMENTS = 1_000, 100_000
