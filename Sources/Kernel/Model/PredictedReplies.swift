@@ -8,7 +8,9 @@ import Wire
 /// the host sending one, it is that answer, not an application's send. The newest 1,024 are kept.
 public struct PredictedReplies {
     public init() {}
-    struct Signature: Hashable { var bytes: [UInt8] }
+    /// Addresses, protocol, ports (or ICMP type and code) and, for TCP, the flags, packed into
+    /// two words: hashed as two integers, not as an array of bytes.
+    struct Signature: Hashable { var addresses: UInt64; var rest: UInt64 }
     var frames: [Signature: Int] = [:]
     var order: Deque<Signature> = []
 
@@ -18,10 +20,13 @@ public struct PredictedReplies {
         guard net.count >= 20 else { return nil }
         let hlen = Int(net[0] & 0x0f) * 4
         guard net.count >= hlen + 4 else { return nil }
-        // Addresses and protocol, then ports (or ICMP type and code); for TCP also the flags.
-        var b = Array(net[12..<20]) + [net[9]] + Array(net[hlen..<(hlen + 4)])
-        if net[9] == 6, net.count >= hlen + 14 { b.append(net[hlen + 13]) }
-        return Signature(bytes: b)
+        var addresses: UInt64 = 0
+        for i in 12..<20 { addresses = addresses << 8 | UInt64(net[i]) }
+        var rest = UInt64(net[9])
+        for i in hlen..<(hlen + 4) { rest = rest << 8 | UInt64(net[i]) }
+        // TCP's flags, one more byte; 0x100 marks that they are there.
+        if net[9] == 6, net.count >= hlen + 14 { rest = rest << 16 | 0x100 | UInt64(net[hlen + 13]) }
+        return Signature(addresses: addresses, rest: rest)
     }
 
     public mutating func remember(_ r: FrameReport, frame: Int) {
