@@ -290,9 +290,10 @@ public final class Kernel {
 
     /// The first entry of visibleStack(), without building the rest.
     func innermostVisible() -> String? {
-        let live = trace.liveStack()
-        guard profile.backtraceStyle != .gdb else { return live.first }
-        for i in live.indices where !profile.isInlined(live[i], into: i + 1 < live.count ? live[i + 1] : nil) { return live[i] }
+        guard profile.backtraceStyle != .gdb else { return trace.liveStack().first }
+        if let f = trace.innermostNotInlined() { return f.name }
+        let context = Array(trace.context.reversed())
+        for i in context.indices where !profile.isInlined(context[i], into: i + 1 < context.count ? context[i + 1] : nil) { return context[i] }
         return nil
     }
 

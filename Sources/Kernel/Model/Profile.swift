@@ -39,6 +39,21 @@ public struct Profile: Sendable {
         }
     }
 
+    /// The same, by function id: a lookup in a table made once per kernel version.
+    public func isInlined(_ fn: KFunc, into caller: KFunc? = nil) -> Bool {
+        let i = Int(fn.id)
+        let table = kernel == .v5_4 ? Self.inlinedIDs5_4 : Self.inlinedIDs6_18
+        guard i < table.count else { return isInlined(fn.name, into: caller?.name) }   // a name given at run time
+        if table[i] { return true }
+        guard kernel == .v6_18, let caller else { return false }
+        return Self.inlinedIntoIDs6_18.contains { $0.caller == caller && $0.callee == fn }
+    }
+    static let inlinedIDs6_18: [Bool] = KFunc.names.map { inlined6_18.contains($0) }
+    static let inlinedIDs5_4: [Bool] = KFunc.names.map { inlined5_4.contains($0) }
+    static let inlinedIntoIDs6_18: [(caller: KFunc, callee: KFunc)] = inlinedInto6_18.flatMap { caller, callees in
+        callees.map { (KFunc(named: caller), KFunc(named: $0)) }
+    }
+
     /// Inlined only at these call sites in 6.18 (callee inlined into caller, same file): the
     /// stack of an ICMP reply shows ip_output ← ip_push_pending_frames, while a UDP send shows
     /// ip_output ← ip_send_skb ← udp_send_skb.

@@ -5,8 +5,10 @@
 //    a tail call drops its frame before its callee runs (`tailCall`), as compiled code does.
 
 public struct PathEntry: Equatable, Sendable {
-    public let function: String
+    public let fn: KFunc
     public let depth: Int
+    public init(_ fn: KFunc, depth: Int) { self.fn = fn; self.depth = depth }
+    public var function: String { fn.name }
     public var file: String { KernelSource.file(of: function) }
 }
 
@@ -14,17 +16,21 @@ public final class CallTrace {
     public private(set) var path: [PathEntry] = []
     /// False when only the outcome is wanted (totals): the live stack is kept, the path is not.
     public var recordsPath = true
+    private var last: KFunc?
     /// The last function entered (what `path.last` would name).
-    public private(set) var lastEntered: String?
-    private var stack: [(function: String, id: Int)] = []
+    public var lastEntered: String? { last?.name }
+    private var stack: [(fn: KFunc, id: Int)] = []
     private var nextID = 0
     /// Frames below the first modelled function (the context the driver runs in), outermost first.
     var context: [String] = []
     /// Whether the compiler inlined a function into its caller (set from the profile): a tail
     /// call from inlined code removes the machine frame it was inlined into.
-    var isInlined: (_ fn: String, _ caller: String?) -> Bool = { _, _ in false }
+    var isInlined: (_ fn: KFunc, _ caller: KFunc?) -> Bool = { _, _ in false }
     /// A function to stop at, as `b FUNCTION` in gdb.
-    public var breakpoint: String?
+    public var breakpoint: String? {
+        didSet { breakpointFunc = breakpoint.map { KFunc(named: $0) } }
+    }
+    private var breakpointFunc: KFunc?
     /// The live stack (innermost first) the first time `breakpoint` was entered.
     public private(set) var breakStack: [String]?
 
@@ -36,22 +42,22 @@ public final class CallTrace {
         stack.removeAll(keepingCapacity: true)
         nextID = 0
         context = []
-        lastEntered = nil
-        self.breakpoint = breakpoint
+        last = nil
+        if breakpoint != self.breakpoint { self.breakpoint = breakpoint }
         breakStack = nil
     }
 
     public struct Frame { fileprivate let id: Int; fileprivate let depth: Int }
 
-    /// Enters `function`: a new frame on the live stack and an entry in the path.
+    /// Enters `fn`: a new frame on the live stack and an entry in the path.
     @discardableResult
-    public func enter(_ function: String) -> Frame {
+    public func enter(_ fn: KFunc) -> Frame {
         let id = nextID
         nextID += 1
-        if recordsPath { path.append(PathEntry(function: function, depth: stack.count)) }
-        lastEntered = function
-        stack.append((function, id))
-        if let b = breakpoint, b == function, breakStack == nil { breakStack = liveStack() }
+        if recordsPath { path.append(PathEntry(fn, depth: stack.count)) }
+        last = fn
+        stack.append((fn, id))
+        if let b = breakpointFunc, b == fn, breakStack == nil { breakStack = liveStack() }
         return Frame(id: id, depth: stack.count - 1)
     }
 
@@ -66,7 +72,7 @@ public final class CallTrace {
     public func tailCall<T>(from frame: Frame, _ body: () -> T) -> T {
         if let i = stack.lastIndex(where: { $0.id == frame.id }) {
             var cut = i
-            while cut > 0 && isInlined(stack[cut].function, stack[cut - 1].function) { cut -= 1 }
+            while cut > 0 && isInlined(stack[cut].fn, stack[cut - 1].fn) { cut -= 1 }
             stack.removeSubrange(cut...)
         }
         return body()
@@ -74,6 +80,17 @@ public final class CallTrace {
 
     /// Innermost first: the modelled frames, then the context frames below them.
     public func liveStack() -> [String] {
-        stack.reversed().map(\.function) + context.reversed()
+        stack.reversed().map(\.fn.name) + context.reversed()
+    }
+
+    /// The innermost modelled frame the compiler did not inline into its caller, without building
+    /// the stack; nil when every modelled frame is inlined (then the context decides).
+    func innermostNotInlined() -> KFunc? {
+        var i = stack.count - 1
+        while i >= 0 {
+            if !isInlined(stack[i].fn, i > 0 ? stack[i - 1].fn : nil) { return stack[i].fn }
+            i -= 1
+        }
+        return nil
     }
 }

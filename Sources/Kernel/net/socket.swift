@@ -12,11 +12,11 @@ extension Kernel {
     /// returns what its callee returns, and 6.18 compiles that as a jump (sendmsg: the stack
     /// shows __sys_sendmsg directly above do_syscall_64).
     func syscall(_ name: String, tail: Bool = false, _ body: () -> Void) {
-        let e = trace.enter(profile.kernel == .v5_4 ? "entry_SYSCALL_64" : "entry_SYSCALL_64_after_hwframe"); defer { trace.leave(e) }
-        let d = trace.enter("do_syscall_64"); defer { trace.leave(d) }
-        let x = trace.enter("__x64_sys_\(name)"); defer { trace.leave(x) }
-        let s = trace.enter("__se_sys_\(name)"); defer { trace.leave(s) }
-        let b = trace.enter("__do_sys_\(name)"); defer { trace.leave(b) }
+        let e = trace.enter(profile.kernel == .v5_4 ? .entry_SYSCALL_64 : .entry_SYSCALL_64_after_hwframe); defer { trace.leave(e) }
+        let d = trace.enter(.do_syscall_64); defer { trace.leave(d) }
+        let x = trace.enter(KFunc(named: "__x64_sys_\(name)")); defer { trace.leave(x) }
+        let s = trace.enter(KFunc(named: "__se_sys_\(name)")); defer { trace.leave(s) }
+        let b = trace.enter(KFunc(named: "__do_sys_\(name)")); defer { trace.leave(b) }
         if tail && profile.kernel != .v5_4 { trace.tailCall(from: b, body) } else { body() }
     }
 
@@ -25,17 +25,17 @@ extension Kernel {
         switch call {
         case .sendto:
             syscall("sendto") {
-                let f = trace.enter("__sys_sendto"); defer { trace.leave(f) }
+                let f = trace.enter(.__sys_sendto); defer { trace.leave(f) }
                 sock_sendmsg(sendmsg)
             }
         case .sendmsg:
             syscall("sendmsg", tail: true) {
-                let f = trace.enter("__sys_sendmsg"); defer { trace.leave(f) }
+                let f = trace.enter(.__sys_sendmsg); defer { trace.leave(f) }
                 ___sys_sendmsg(sendmsg)
             }
         case .sendmmsg:
             syscall("sendmmsg") {
-                let f = trace.enter("__sys_sendmmsg"); defer { trace.leave(f) }
+                let f = trace.enter(.__sys_sendmmsg); defer { trace.leave(f) }
                 ___sys_sendmsg(sendmsg)
             }
         }
@@ -43,19 +43,19 @@ extension Kernel {
 
     /// ___sys_sendmsg copies the msghdr in; 5.6 split the sending half into ____sys_sendmsg.
     func ___sys_sendmsg(_ sendmsg: () -> Void) {
-        let f = trace.enter("___sys_sendmsg"); defer { trace.leave(f) }
+        let f = trace.enter(.___sys_sendmsg); defer { trace.leave(f) }
         if profile.kernel == .v5_4 {
             sock_sendmsg(sendmsg)
         } else {
-            let g = trace.enter("____sys_sendmsg"); defer { trace.leave(g) }
+            let g = trace.enter(.____sys_sendmsg); defer { trace.leave(g) }
             sock_sendmsg(sendmsg)
         }
     }
 
     /// sock_sendmsg (5.4) / __sock_sendmsg (6.18) → sock_sendmsg_nosec → sock->ops->sendmsg.
     func sock_sendmsg(_ sendmsg: () -> Void) {
-        let f = trace.enter(profile.kernel == .v5_4 ? "sock_sendmsg" : "__sock_sendmsg"); defer { trace.leave(f) }
-        let g = trace.enter("sock_sendmsg_nosec"); defer { trace.leave(g) }
+        let f = trace.enter(profile.kernel == .v5_4 ? .sock_sendmsg : .__sock_sendmsg); defer { trace.leave(f) }
+        let g = trace.enter(.sock_sendmsg_nosec); defer { trace.leave(g) }
         sendmsg()
     }
 }

@@ -7,27 +7,27 @@ extension Kernel {
     func e1000_clean(_ skb: SKB) {
         trace.context = ["ret_from_fork", "kthread", "smpboot_thread_fn", "run_ksoftirqd", "run_ksoftirqd", "__do_softirq"]
         net_rx_action {
-            let f = self.trace.enter("e1000_clean"); defer { self.trace.leave(f) }
+            let f = self.trace.enter(.e1000_clean); defer { self.trace.leave(f) }
             self.e1000_clean_rx_irq(skb)
         }
     }
 
     func e1000_clean_rx_irq(_ skb: SKB) {
-        let f = trace.enter("e1000_clean_rx_irq"); defer { trace.leave(f) }
-        do { let g = trace.enter("eth_type_trans"); trace.leave(g) }
-        let g = trace.enter("e1000_receive_skb"); defer { trace.leave(g) }
+        let f = trace.enter(.e1000_clean_rx_irq); defer { trace.leave(f) }
+        do { let g = trace.enter(.eth_type_trans); trace.leave(g) }
+        let g = trace.enter(.e1000_receive_skb); defer { trace.leave(g) }
         napi_gro_receive(skb)
     }
 
     func napi_gro_receive(_ skb: SKB) {
-        let f = trace.enter("napi_gro_receive"); defer { trace.leave(f) }
-        do { let g = trace.enter("dev_gro_receive"); trace.leave(g) }  // no GRO for this frame: GRO_NORMAL
-        let g = trace.enter("napi_skb_finish"); defer { trace.leave(g) }
+        let f = trace.enter(.napi_gro_receive); defer { trace.leave(f) }
+        do { let g = trace.enter(.dev_gro_receive); trace.leave(g) }  // no GRO for this frame: GRO_NORMAL
+        let g = trace.enter(.napi_skb_finish); defer { trace.leave(g) }
         netif_receive_skb_internal(skb)
     }
 
     func netif_receive_skb_internal(_ skb: SKB) {
-        let f = trace.enter("netif_receive_skb_internal"); defer { trace.leave(f) }
+        let f = trace.enter(.netif_receive_skb_internal); defer { trace.leave(f) }
         __netif_receive_skb(skb)
     }
 }

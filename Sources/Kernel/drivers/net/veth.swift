@@ -6,10 +6,10 @@
 
 extension Kernel {
     func veth_xmit(_ skb: SKB) {
-        let f = trace.enter("veth_xmit"); defer { trace.leave(f) }
+        let f = trace.enter(.veth_xmit); defer { trace.leave(f) }
         do {
-            let g = trace.enter("veth_forward_skb"); defer { trace.leave(g) }
-            do { let h = trace.enter("__dev_forward_skb"); trace.leave(h) }
+            let g = trace.enter(.veth_forward_skb); defer { trace.leave(g) }
+            do { let h = trace.enter(.__dev_forward_skb); trace.leave(h) }
             __netif_rx(skb)
         }
         trace.leave(f)
@@ -21,13 +21,13 @@ extension Kernel {
     }
 
     func __netif_rx(_ skb: SKB) {
-        let f = trace.enter("__netif_rx"); defer { trace.leave(f) }
-        let g = trace.enter("netif_rx_internal"); defer { trace.leave(g) }
-        let h = trace.enter("enqueue_to_backlog"); trace.leave(h)
+        let f = trace.enter(.__netif_rx); defer { trace.leave(f) }
+        let g = trace.enter(.netif_rx_internal); defer { trace.leave(g) }
+        let h = trace.enter(.enqueue_to_backlog); trace.leave(h)
     }
 
     func process_backlog(_ skb: SKB) {
-        let f = trace.enter("process_backlog"); defer { trace.leave(f) }
+        let f = trace.enter(.process_backlog); defer { trace.leave(f) }
         __netif_receive_skb(skb)
     }
 }

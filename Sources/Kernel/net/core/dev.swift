@@ -8,8 +8,8 @@ import HostModel
 extension Kernel {
     /// The NET_RX softirq: net_rx_action → (__)napi_poll → the device's poll function.
     func net_rx_action(_ poll: () -> Void) {
-        let f = trace.enter("net_rx_action"); defer { trace.leave(f) }
-        let g = trace.enter(profile.kernel == .v5_4 ? "napi_poll" : "__napi_poll"); defer { trace.leave(g) }
+        let f = trace.enter(.net_rx_action); defer { trace.leave(f) }
+        let g = trace.enter(profile.kernel == .v5_4 ? .napi_poll : .__napi_poll); defer { trace.leave(g) }
         poll()
     }
 
@@ -17,7 +17,7 @@ extension Kernel {
     /// there. In 5.4, netif_receive_skb_internal's callee, it is a tail call (gdb shows
     /// netif_receive_skb_internal directly above __netif_receive_skb_one_core).
     func __netif_receive_skb(_ skb: SKB) {
-        let f = trace.enter("__netif_receive_skb"); defer { trace.leave(f) }
+        let f = trace.enter(.__netif_receive_skb); defer { trace.leave(f) }
         if profile.kernel == .v5_4 {
             trace.tailCall(from: f) { __netif_receive_skb_one_core(skb) }
         } else {
@@ -28,7 +28,7 @@ extension Kernel {
     enum PacketHandler { case ip_rcv, arp_rcv, none }
 
     func __netif_receive_skb_one_core(_ skb: SKB) {
-        let f = trace.enter("__netif_receive_skb_one_core"); defer { trace.leave(f) }
+        let f = trace.enter(.__netif_receive_skb_one_core); defer { trace.leave(f) }
         switch __netif_receive_skb_core(skb) {
         case .ip_rcv: ip_rcv(skb)
         case .arp_rcv: arp_rcv(skb)
@@ -40,9 +40,9 @@ extension Kernel {
     /// PACKET_OTHERHOST and goes on to its protocol, which drops it (the model has no VLAN
     /// devices). Protocols with no handler are dropped here (rx_dropped).
     func __netif_receive_skb_core(_ skb: SKB) -> PacketHandler {
-        let f = trace.enter("__netif_receive_skb_core"); defer { trace.leave(f) }
+        let f = trace.enter(.__netif_receive_skb_core); defer { trace.leave(f) }
         if skb.vlanTagged {
-            let g = trace.enter("vlan_do_receive"); trace.leave(g)
+            let g = trace.enter(.vlan_do_receive); trace.leave(g)
             if skb.vlanID != 0 {
                 skb.pktType = .otherHost
                 skb.otherHostBecause = "VLAN \(skb.vlanID) tag and no VLAN device on \(skb.dev.name): __netif_receive_skb_core marks it PACKET_OTHERHOST"
@@ -72,7 +72,7 @@ extension Kernel {
     /// n->output path (neigh_output directly above __dev_queue_xmit): modelled as that build's
     /// tail call. (No 5.4 kernel here to check why the two differ.)
     func dev_queue_xmit(_ frame: [UInt8], dev: Interface, reachedByJump: Bool = false) {
-        let f = trace.enter("dev_queue_xmit"); defer { trace.leave(f) }
+        let f = trace.enter(.dev_queue_xmit); defer { trace.leave(f) }
         if reachedByJump && profile.kernel == .v5_4 {
             trace.tailCall(from: f) { __dev_queue_xmit(frame, dev: dev) }
         } else {
@@ -81,12 +81,12 @@ extension Kernel {
     }
 
     func __dev_queue_xmit(_ frame: [UInt8], dev: Interface) {
-        let g = trace.enter("__dev_queue_xmit"); defer { trace.leave(g) }
+        let g = trace.enter(.__dev_queue_xmit); defer { trace.leave(g) }
         let drv = driver(of: dev)
         if drv == .e1000 {
             // pfifo_fast: __dev_xmit_skb → sch_direct_xmit (the seed notes' transmit backtrace).
-            let q = trace.enter("__dev_xmit_skb"); defer { trace.leave(q) }
-            let s = trace.enter("sch_direct_xmit"); defer { trace.leave(s) }
+            let q = trace.enter(.__dev_xmit_skb); defer { trace.leave(q) }
+            let s = trace.enter(.sch_direct_xmit); defer { trace.leave(s) }
             dev_hard_start_xmit(frame, dev: dev, driver: drv)
         } else {
             dev_hard_start_xmit(frame, dev: dev, driver: drv)  // noqueue
@@ -94,10 +94,10 @@ extension Kernel {
     }
 
     func dev_hard_start_xmit(_ frame: [UInt8], dev: Interface, driver: DriverKind) {
-        let f = trace.enter("dev_hard_start_xmit"); defer { trace.leave(f) }
-        let xmit = driver == .e1000 ? "e1000_xmit_frame" : "veth_xmit"
+        let f = trace.enter(.dev_hard_start_xmit); defer { trace.leave(f) }
+        let xmit: KFunc = driver == .e1000 ? .e1000_xmit_frame : .veth_xmit
         if ownPacket {
-            handedOff(.send, function: xmit, detail: "handed to \(xmit) on \(dev.name)")
+            handedOff(.send, function: xmit.name, detail: "handed to \(xmit.name) on \(dev.name)")
         }
         let g = trace.enter(xmit); trace.leave(g)
         emitted.append(EmittedFrame(iface: dev.name, bytes: frame, why: emittingPacket ?? (transmitting ? "sent" : "forwarded")))

@@ -37,14 +37,14 @@ extension Kernel {
     /// ip_neigh_for_gw → neigh_output. Broadcast next hops need no resolution (arp_constructor
     /// makes them NUD_NOARP with the broadcast address).
     func neigh_output(_ skb: OutputSKB, dev: Interface) {
-        let f = trace.enter("neigh_output"); defer { trace.leave(f) }
+        let f = trace.enter(.neigh_output); defer { trace.leave(f) }
         let key = NeighbourKey(device: dev.name, address: skb.nextHop)
         if skb.broadcast || skb.nextHop.isLimitedBroadcast || dev.ipv4Addresses.contains(where: { $0.broadcast == skb.nextHop }) {
             neighbours[key] = NeighbourEntry(mac: .broadcast, state: .noarp)
         }
         if neighbours[key] == nil { __neigh_create(key) }
         if let e = neighbours[key], e.state.isConnected, let mac = e.mac {
-            let h = trace.enter("neigh_hh_output"); defer { trace.leave(h) }
+            let h = trace.enter(.neigh_hh_output); defer { trace.leave(h) }
             dev_queue_xmit(ethernetFrame(skb.packet, to: mac, dev: dev), dev: dev)
         } else {
             neigh_resolve_output(skb, key: key, dev: dev)
@@ -54,8 +54,8 @@ extension Kernel {
     /// __neigh_create → arp_constructor: the new entry's address type, by a local-table lookup
     /// (the entry itself starts as NUD_NONE, made by __neigh_event_send).
     func __neigh_create(_ key: NeighbourKey) {
-        let f = trace.enter("__neigh_create"); defer { trace.leave(f) }
-        let g = trace.enter("arp_constructor"); defer { trace.leave(g) }
+        let f = trace.enter(.__neigh_create); defer { trace.leave(f) }
+        let g = trace.enter(.arp_constructor); defer { trace.leave(g) }
         inet_addr_type(key.address)
     }
 
@@ -65,7 +65,7 @@ extension Kernel {
 
     /// n->output for an entry without a usable cached header.
     func neigh_resolve_output(_ skb: OutputSKB, key: NeighbourKey, dev: Interface) {
-        let f = trace.enter("neigh_resolve_output"); defer { trace.leave(f) }
+        let f = trace.enter(.neigh_resolve_output); defer { trace.leave(f) }
         guard !neigh_event_send(skb, key: key, dev: dev), let mac = neighbours[key]?.mac else { return }
         // dev_hard_header, then `rc = dev_queue_xmit(skb); return rc;`: compiled as a jump.
         let frame = ethernetFrame(skb.packet, to: mac, dev: dev)
@@ -74,13 +74,13 @@ extension Kernel {
 
     /// neigh_event_send: true when the packet is held back (queued or dropped).
     func neigh_event_send(_ skb: OutputSKB, key: NeighbourKey, dev: Interface) -> Bool {
-        let f = trace.enter("neigh_event_send"); defer { trace.leave(f) }
+        let f = trace.enter(.neigh_event_send); defer { trace.leave(f) }
         if let e = neighbours[key], e.state.sendsAtOnce { return false }
         return __neigh_event_send(skb, key: key, dev: dev)
     }
 
     func __neigh_event_send(_ skb: OutputSKB, key: NeighbourKey, dev: Interface) -> Bool {
-        let f = trace.enter("__neigh_event_send"); defer { trace.leave(f) }
+        let f = trace.enter(.__neigh_event_send); defer { trace.leave(f) }
         var e = neighbours[key] ?? NeighbourEntry(mac: nil, state: .none)
         switch e.state {
         case .stale:
@@ -130,7 +130,7 @@ extension Kernel {
     /// neigh_probe: solicit with a clone of the newest queued packet, then free the clone (a tail
     /// call of consume_skb: the kernel reports it at __neigh_event_send).
     func neigh_probe(_ skb: OutputSKB, key: NeighbourKey, dev: Interface) {
-        let f = trace.enter("neigh_probe"); defer { trace.leave(f) }
+        let f = trace.enter(.neigh_probe); defer { trace.leave(f) }
         arp_solicit(skb, target: key.address, dev: dev)
         trace.tailCall(from: f) { sideEnd("consume_skb", reason: nil) }
     }
@@ -138,9 +138,9 @@ extension Kernel {
     /// __neigh_update (arp_process with a link address for an entry): a new valid state sends
     /// the packets that waited for it (n->output, now neigh_connected_output).
     func neigh_update(key: NeighbourKey, mac: MACAddress, state: NUDState, dev: Interface) {
-        let f = trace.enter("neigh_update"); defer { trace.leave(f) }
+        let f = trace.enter(.neigh_update); defer { trace.leave(f) }
         trace.tailCall(from: f) {
-            let g = trace.enter("__neigh_update"); defer { trace.leave(g) }
+            let g = trace.enter(.__neigh_update); defer { trace.leave(g) }
             var e = neighbours[key] ?? NeighbourEntry(mac: nil, state: .none)
             let waiting = e.queue
             e.mac = mac
@@ -149,7 +149,7 @@ extension Kernel {
             neighbours[key] = e
             for skb in waiting {
                 emitting("a packet that waited for this address") {
-                    let h = trace.enter("neigh_connected_output"); defer { trace.leave(h) }
+                    let h = trace.enter(.neigh_connected_output); defer { trace.leave(h) }
                     let frame = ethernetFrame(skb.packet, to: mac, dev: dev)
                     trace.tailCall(from: h) { dev_queue_xmit(frame, dev: dev, reachedByJump: true) }
                 }

@@ -4,7 +4,7 @@ import Wire
 
 extension Kernel {
     func arp_rcv(_ skb: SKB) {
-        let f = trace.enter("arp_rcv"); defer { trace.leave(f) }
+        let f = trace.enter(.arp_rcv); defer { trace.leave(f) }
         let parsed = skb.network.withUnsafeBytes { b -> (op: ARPOperation, sha: MACAddress, sip: IPv4Address, tip: IPv4Address)? in
             guard let a = ARPPacket.parse(b).value else { return nil }
             return (a.operation, a.senderHardwareAddress, a.senderProtocolAddress, a.targetProtocolAddress)
@@ -21,7 +21,7 @@ extension Kernel {
     }
 
     func arp_process(_ skb: SKB, op: ARPOperation, sha: MACAddress, sip: IPv4Address, tip: IPv4Address) {
-        let f = trace.enter("arp_process"); defer { trace.leave(f) }
+        let f = trace.enter(.arp_process); defer { trace.leave(f) }
         let dev = skb.dev
         if sip.isMulticast || tip.isMulticast || tip.isLoopback {
             consume_skb(.consume, detail: "ARP with a multicast or loopback address")
@@ -58,7 +58,7 @@ extension Kernel {
 
     /// The route lookup arp_process makes for the target (with the sender as source).
     func arpTargetIsLocal(_ skb: SKB, tip: IPv4Address, sip: IPv4Address) -> Bool {
-        let f = trace.enter("ip_route_input_noref"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_route_input_noref); defer { trace.leave(f) }
         let fl = Flow(source: sip, destination: tip, iif: skb.dev, oif: nil)
         guard case .success(let res) = fib_lookup(fl) else { return false }
         if res.route.type == .local {
@@ -75,7 +75,7 @@ extension Kernel {
     /// local address (arp_announce 0: inet_addr_type_dev_table), else the device's primary
     /// address; a broadcast request with an empty target hardware address.
     func arp_solicit(_ skb: OutputSKB, target: IPv4Address, dev: Interface) {
-        let f = trace.enter("arp_solicit"); defer { trace.leave(f) }
+        let f = trace.enter(.arp_solicit); defer { trace.leave(f) }
         let saddr = IPv4Address(UInt32(skb.packet[12]) << 24 | UInt32(skb.packet[13]) << 16 | UInt32(skb.packet[14]) << 8 | UInt32(skb.packet[15]))
         let src = inet_addr_type(saddr) == .local ? saddr : (dev.primaryIPv4 ?? .any)
         let req = ARPHeader(operation: .request, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: src,
@@ -86,10 +86,10 @@ extension Kernel {
 
     /// arp_send_dst → arp_xmit → NF_HOOK(ARP_OUT) → arp_xmit_finish → dev_queue_xmit.
     func arp_send_dst(_ frame: [UInt8], dev: Interface) {
-        let f = trace.enter("arp_send_dst"); defer { trace.leave(f) }
-        let g = trace.enter("arp_xmit"); defer { trace.leave(g) }
+        let f = trace.enter(.arp_send_dst); defer { trace.leave(f) }
+        let g = trace.enter(.arp_xmit); defer { trace.leave(g) }
         NF_HOOK(NFHookState(hook: .arpOut, outdev: dev, outgoing: []), tail: false) {
-            let h = trace.enter("arp_xmit_finish"); defer { trace.leave(h) }
+            let h = trace.enter(.arp_xmit_finish); defer { trace.leave(h) }
             dev_queue_xmit(frame, dev: dev)
         }
     }

@@ -40,7 +40,7 @@ extension Kernel {
 
     /// fib_lookup: a route, or the errno the kernel returns.
     func fib_lookup(_ flow: Flow) -> Result<FibResult, FibError> {
-        let f = trace.enter("fib_lookup"); defer { trace.leave(f) }
+        let f = trace.enter(.fib_lookup); defer { trace.leave(f) }
         // No custom rules: no rule walk, one lookup in the main table (include/net/ip_fib.h).
         if !fib.hasCustomRules {
             guard let r = fib_table_lookup(.main, flow), r.type != .throw else {
@@ -103,7 +103,7 @@ extension Kernel {
     /// (fib_trie.c); the model probes one hash table per prefix length, longest first — the same
     /// answer, in at most 33 probes whatever the table's size.
     func fib_table_lookup(_ table: RouteTable, _ fl: Flow) -> Route? {
-        let f = trace.enter("fib_table_lookup"); defer { trace.leave(f) }
+        let f = trace.enter(.fib_table_lookup); defer { trace.leave(f) }
         var best = fib_trie_search(table, fl)
         // Without custom rules the local table is not split off yet (fib_unmerge comes with
         // the first one): the main table's trie holds the local routes as well.

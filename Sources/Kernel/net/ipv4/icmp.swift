@@ -40,7 +40,7 @@ extension Kernel {
     }
 
     func icmp_rcv(_ skb: SKB) {
-        let f = trace.enter("icmp_rcv"); defer { trace.leave(f) }
+        let f = trace.enter(.icmp_rcv); defer { trace.leave(f) }
         let payload = skb.withIPv4 { Array($0.payload) }
         counters.inc(.IcmpInMsgs)
         let ok = payload.count >= 8 && payload.withUnsafeBytes { InternetChecksum.verifies($0) }
@@ -70,7 +70,7 @@ extension Kernel {
     }
 
     func icmp_echo(_ skb: SKB, request: [UInt8]) {
-        let f = trace.enter("icmp_echo"); defer { trace.leave(f) }
+        let f = trace.enter(.icmp_echo); defer { trace.leave(f) }
         if sysctl.icmpEchoIgnoreAll { return }
         let (src, dst, tos) = skb.withIPv4 { ($0.source, $0.destination, $0.tos) }
         var reply = request
@@ -78,14 +78,14 @@ extension Kernel {
         reply[2] = 0; reply[3] = 0
         let c = reply.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
         reply[2] = UInt8(c >> 8); reply[3] = UInt8(c & 0xff)
-        let g = trace.enter("icmp_reply"); defer { trace.leave(g) }
+        let g = trace.enter(.icmp_reply); defer { trace.leave(g) }
         send_icmp(reply, type: 0, to: src, from: dst, tos: tos)
     }
 
     /// __icmp_send: an ICMP error about `skb`, quoting its header and as much data as fits in
     /// 576 bytes. Not sent about ICMP errors, non-first fragments, or broadcasts.
     func icmp_send(_ skb: SKB, type: UInt8, code: UInt8, info: UInt32) {
-        let f = trace.enter("__icmp_send"); defer { trace.leave(f) }
+        let f = trace.enter(.__icmp_send); defer { trace.leave(f) }
         let (src, dst, tos, fragOffset, proto, payload) = skb.withIPv4 { ($0.source, $0.destination, $0.tos, $0.fragOffset, $0.protocolNumber, Array($0.payload)) }
         if skb.dst?.isBroadcast == true || skb.pktType != .host && skb.pktType != .outgoing { return }
         if fragOffset != 0 { return }
@@ -104,8 +104,8 @@ extension Kernel {
         icmp_out_count(type)
         let ip = IPv4Header(source: out.source, destination: daddr, protocol: .icmp,
                             ttl: defaultTTL, tos: tos, ident: 0, dontFrag: false)
-        let f = trace.enter("ip_push_pending_frames"); defer { trace.leave(f) }
-        let g = trace.enter("ip_send_skb"); defer { trace.leave(g) }
+        let f = trace.enter(.ip_push_pending_frames); defer { trace.leave(f) }
+        let g = trace.enter(.ip_send_skb); defer { trace.leave(g) }
         let what = type == 0 ? "echo reply" : "ICMP \(ICMPv4Kind(type: type, code: errorCode ?? 0))"
         emitting(what) { ip_local_out(ip.emit(payload: message), dev: out.dev, nextHop: out.nextHop) }
     }
@@ -122,7 +122,7 @@ extension Kernel {
     /// (icmp_socket_deliver → udp_err). Fragmentation needed carries the next hop's MTU
     /// (ip_no_pmtu_disc 0), which the UDP socket's route takes as its path MTU.
     func icmp_unreach(_ skb: SKB, message: [UInt8]) -> String {
-        let f = trace.enter("icmp_unreach"); defer { trace.leave(f) }
+        let f = trace.enter(.icmp_unreach); defer { trace.leave(f) }
         let code = message[1]
         let quoted = Array(message[8...])
         guard quoted.count >= 20, quoted[0] >> 4 == 4, Int(quoted[0] & 0x0f) >= 5 else {
@@ -136,15 +136,15 @@ extension Kernel {
             counters.inc(.IcmpInErrors)
             return "destination unreachable quoting less than the header and 8 bytes"
         }
-        let g = trace.enter("icmp_socket_deliver"); defer { trace.leave(g) }
-        do { let r = trace.enter("raw_icmp_error"); trace.leave(r) }
+        let g = trace.enter(.icmp_socket_deliver); defer { trace.leave(g) }
+        do { let r = trace.enter(.raw_icmp_error); trace.leave(r) }
         let proto = quoted[9]
         let qsrc = IPv4Address(UInt32(quoted[12]) << 24 | UInt32(quoted[13]) << 16 | UInt32(quoted[14]) << 8 | UInt32(quoted[15]))
         let qdst = IPv4Address(UInt32(quoted[16]) << 24 | UInt32(quoted[17]) << 16 | UInt32(quoted[18]) << 8 | UInt32(quoted[19]))
         guard proto == 17 else { return "destination unreachable (code \(code)) about protocol \(proto), passed to its error handler" }
         let sport = UInt16(quoted[qhlen]) << 8 | UInt16(quoted[qhlen + 1])
-        let h = trace.enter("udp_err"); defer { trace.leave(h) }
-        let k = trace.enter("__udp4_lib_err"); defer { trace.leave(k) }
+        let h = trace.enter(.udp_err); defer { trace.leave(h) }
+        let k = trace.enter(.__udp4_lib_err); defer { trace.leave(k) }
         let socket = sendingSockets.contains(SocketKey(local: qsrc, port: sport))
             || host.sockets.contains { $0.protocolKind == .udp && $0.localPort == sport && ($0.localAddress == nil || $0.localAddress == .v4(qsrc)) }
         guard socket else {
@@ -155,8 +155,8 @@ extension Kernel {
             // An unconnected socket has no cached route: __ipv4_sk_update_pmtu looks one up from
             // the quoted header, and __ip_rt_update_pmtu looks up the FIB entry to hang the
             // exception on (two lookups, as fib:fib_table_lookup shows).
-            let m = trace.enter("ipv4_sk_update_pmtu"); defer { trace.leave(m) }
-            let n = trace.enter("__ipv4_sk_update_pmtu"); defer { trace.leave(n) }
+            let m = trace.enter(.ipv4_sk_update_pmtu); defer { trace.leave(m) }
+            let n = trace.enter(.__ipv4_sk_update_pmtu); defer { trace.leave(n) }
             let flow = Flow(source: qsrc, destination: qdst, iif: nil, oif: nil, proto: 17)
             let saved = outputRoute
             let routeMTU: Int

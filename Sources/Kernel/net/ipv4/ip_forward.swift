@@ -3,7 +3,7 @@ import Wire
 
 extension Kernel {
     func ip_forward(_ skb: SKB) {
-        let f = trace.enter("ip_forward"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_forward); defer { trace.leave(f) }
         guard skb.pktType == .host else {
             kfree_skb_reason("NOT_SPECIFIED", detail: "only PACKET_HOST frames are forwarded")
             return
@@ -41,11 +41,11 @@ extension Kernel {
     }
 
     func ip_forward_finish(_ skb: SKB) {
-        let f = trace.enter("ip_forward_finish"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_forward_finish); defer { trace.leave(f) }
         let packet = skb.network
         let out = skb.dst?.device.flatMap { host.interface(named: $0) }
         trace.tailCall(from: f) {
-            let g = trace.enter("dst_output"); defer { trace.leave(g) }
+            let g = trace.enter(.dst_output); defer { trace.leave(g) }
             trace.tailCall(from: g) {
                 ip_output(OutputSKB(packet: packet, dev: out, nextHop: skb.dst?.gateway ?? skb.withIPv4 { $0.destination }, mtu: skb.dst?.mtu,
                                     fragList: skb.fragMaxSize.map { $0 <= skb.dst?.mtu ?? 1500 } ?? false, fragMaxSize: skb.fragMaxSize))

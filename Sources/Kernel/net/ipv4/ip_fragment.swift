@@ -46,7 +46,7 @@ extension Kernel {
     /// ip_defrag: true when the skb was taken (queued, merged or dropped); false when the datagram
     /// is now whole, with `skb` holding it.
     func ip_defrag(_ skb: SKB, user: DefragUser = .localDeliver) -> Bool {
-        let f = trace.enter("ip_defrag"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_defrag); defer { trace.leave(f) }
         counters.inc(.IpReasmReqds)
         let (key, offset, more, header, payload) = skb.withIPv4 { ip in
             (FragKey(source: ip.source, destination: ip.destination, ident: ip.ident, proto: ip.protocolNumber, user: user),
@@ -57,7 +57,7 @@ extension Kernel {
             fragmentReport = FragmentReport(datagram: name, offset: offset, length: payload.count, more: more, outcome: outcome, detail: detail)
         }
         // ip_find → inet_frag_find: an existing queue, or a new one while memory allows.
-        let g = trace.enter("ip_find"); defer { trace.leave(g) }
+        let g = trace.enter(.ip_find); defer { trace.leave(g) }
         var q: FragQueue
         if let existing = fragQueues[key] {
             q = existing
@@ -74,7 +74,7 @@ extension Kernel {
             fragTimers.append((now, key))
         }
         trace.leave(g)
-        let h = trace.enter("ip_frag_queue"); defer { trace.leave(h) }
+        let h = trace.enter(.ip_frag_queue); defer { trace.leave(h) }
         // ip_frag_too_far: more than ipfrag_max_dist fragments from this source since this
         // queue's last one: start the queue over (ip_frag_reinit).
         let maxDist = sysctl.ipfragMaxDist
@@ -172,9 +172,9 @@ extension Kernel {
 
     /// ip_frag_reasm: the datagram, whole, in `skb` (the completing fragment is merged and consumed).
     func ip_frag_reasm(_ skb: SKB, _ key: FragKey, _ q: FragQueue) {
-        let f = trace.enter("ip_frag_reasm"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_frag_reasm); defer { trace.leave(f) }
         do {
-            let g = trace.enter("inet_frag_reasm_prepare"); defer { trace.leave(g) }
+            let g = trace.enter(.inet_frag_reasm_prepare); defer { trace.leave(g) }
             sideEnd("consume_skb", reason: nil)
         }
         counters.inc(.IpReasmOKs)
@@ -211,7 +211,7 @@ extension Kernel {
 
     func ip_expire(_ key: FragKey, _ q: FragQueue) {
         trace.context = ["run_timer_softirq"]
-        let f = trace.enter("ip_expire"); defer { trace.leave(f); trace.context = [] }
+        let f = trace.enter(.ip_expire); defer { trace.leave(f); trace.context = [] }
         counters.inc(.IpReasmFails)
         counters.inc(.IpReasmTimeout)
         let name = "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16))"

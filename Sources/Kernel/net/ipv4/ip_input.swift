@@ -7,14 +7,14 @@ import Wire
 
 extension Kernel {
     func ip_rcv(_ skb: SKB) {
-        let f = trace.enter("ip_rcv"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_rcv); defer { trace.leave(f) }
         guard ip_rcv_core(skb) else { return }
         NF_HOOK(NFHookState(hook: .preRouting, indev: skb.dev, skb: skb), tail: false) { ip_rcv_finish(skb) }
     }
 
     /// The header checks, in the kernel's order. False: the skb was dropped.
     func ip_rcv_core(_ skb: SKB) -> Bool {
-        let f = trace.enter("ip_rcv_core"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_rcv_core); defer { trace.leave(f) }
         if skb.pktType == .otherHost {
             // dev_core_stats_rx_otherhost_dropped_inc: a device counter, no SNMP counter moves.
             kfree_skb_reason("OTHERHOST", detail: (skb.otherHostBecause ?? "destination MAC is not \(skb.dev.name)'s (PACKET_OTHERHOST)")
@@ -68,7 +68,7 @@ extension Kernel {
 
     /// Inlined into ip_rcv (6.18): its `return dst_input(skb)` is a tail call out of ip_rcv.
     func ip_rcv_finish(_ skb: SKB) {
-        let f = trace.enter("ip_rcv_finish"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_rcv_finish); defer { trace.leave(f) }
         guard ip_rcv_finish_core(skb), let rt = skb.dst else { return }
         if rt.type == .broadcast {
             counters.inc(.IpExtInBcastPkts)
@@ -82,7 +82,7 @@ extension Kernel {
 
     /// Early demux, then the input route. False: dropped.
     func ip_rcv_finish_core(_ skb: SKB) -> Bool {
-        let f = trace.enter("ip_rcv_finish_core"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_rcv_finish_core); defer { trace.leave(f) }
         let demuxed = skb.withIPv4({ $0.protocolNumber == 6 && !$0.isFragment }) && tcp_v4_early_demux(skb)
         if !demuxed, let reason = ip_route_input_noref(skb) {
             if reason.name == "IP_RPFILTER" { counters.inc(.TcpExtIPReversePathFilter) }
@@ -97,7 +97,7 @@ extension Kernel {
     /// call is a tail call out of ip_rcv: ip_local_deliver / ip_forward / ip_error run with
     /// __netif_receive_skb_one_core as their caller on the stack.
     func dst_input(_ skb: SKB) {
-        let f = trace.enter("dst_input"); defer { trace.leave(f) }
+        let f = trace.enter(.dst_input); defer { trace.leave(f) }
         guard let rt = skb.dst else { return }
         trace.tailCall(from: f) {
             switch rt.input {
@@ -110,22 +110,22 @@ extension Kernel {
     }
 
     func ip_local_deliver(_ skb: SKB) {
-        let f = trace.enter("ip_local_deliver"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_local_deliver); defer { trace.leave(f) }
         if skb.withIPv4({ $0.isFragment }) && ip_defrag(skb) { return }
         NF_HOOK(NFHookState(hook: .localIn, indev: skb.dev, skb: skb)) { ip_local_deliver_finish(skb) }   // return NF_HOOK(…): a tail call
     }
 
     func ip_local_deliver_finish(_ skb: SKB) {
-        let f = trace.enter("ip_local_deliver_finish"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_local_deliver_finish); defer { trace.leave(f) }
         ip_protocol_deliver_rcu(skb, proto: skb.withIPv4 { $0.protocolNumber })
     }
 
     func ip_protocol_deliver_rcu(_ skb: SKB, proto: UInt8) {
-        let f = trace.enter("ip_protocol_deliver_rcu"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_protocol_deliver_rcu); defer { trace.leave(f) }
         let raw = raw_local_deliver(skb, proto: proto)
         switch IPProtocol(proto) {
         case .udp:
-            trace.tailCall(from: trace.enter("udp_rcv")) { __udp4_lib_rcv(skb) }
+            trace.tailCall(from: trace.enter(.udp_rcv)) { __udp4_lib_rcv(skb) }
             counters.inc(.IpInDelivers)
         case .tcp:
             tcp_v4_rcv(skb)

@@ -11,7 +11,7 @@ struct IPOptionsResult {
 
 extension Kernel {
     func ip_options_compile(_ skb: SKB) -> IPOptionsResult {
-        let f = trace.enter("ip_options_compile"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_options_compile); defer { trace.leave(f) }
         let header = skb.withIPv4 { Array($0.header) }
         var r = IPOptionsResult()
         var i = 20
@@ -48,7 +48,7 @@ extension Kernel {
 
     /// ip_rcv_options: true when the packet is dropped.
     func ip_rcv_options(_ skb: SKB) -> Bool {
-        let f = trace.enter("ip_rcv_options"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_rcv_options); defer { trace.leave(f) }
         let r = ip_options_compile(skb)
         if let p = r.errorPointer {
             icmp_send(skb, type: 12, code: 0, info: UInt32(p) << 24)

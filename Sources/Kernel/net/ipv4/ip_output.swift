@@ -38,14 +38,14 @@ extension Kernel {
     }
 
     func ip_local_out(_ skb: OutputSKB) {
-        let f = trace.enter("ip_local_out"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_local_out); defer { trace.leave(f) }
         guard __ip_local_out(skb) else { return }
         dst_output(takeNATRewrite(skb))
     }
 
     /// Counts the request, sets tot_len and the header checksum, runs LOCAL_OUT.
     func __ip_local_out(_ skb: OutputSKB) -> Bool {
-        let f = trace.enter("__ip_local_out"); defer { trace.leave(f) }
+        let f = trace.enter(.__ip_local_out); defer { trace.leave(f) }
         counters.inc(.IpOutRequests)
         return nf_hook(NFHookState(hook: .localOut, outdev: skb.dev, outgoing: skb.packet))
     }
@@ -54,7 +54,7 @@ extension Kernel {
     /// into ip_local_out, whose last act this indirect call is: a jump, so neither frame stays
     /// (`tail`). As NF_HOOK's okfn in raw_send_hdrinc it is an ordinary call.
     func dst_output(_ skb: OutputSKB, tail: Bool = true) {
-        let f = trace.enter("dst_output"); defer { trace.leave(f) }
+        let f = trace.enter(.dst_output); defer { trace.leave(f) }
         if tail { trace.tailCall(from: f) { ip_output(skb) } } else { ip_output(skb) }
     }
 
@@ -63,15 +63,15 @@ extension Kernel {
     }
 
     func ip_output(_ skb: OutputSKB) {
-        let f = trace.enter("ip_output"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_output); defer { trace.leave(f) }
         NF_HOOK_COND(NFHookState(hook: .postRouting, outdev: skb.dev, outgoing: skb.packet), tail: false) {   // okfn ip_finish_output is inlined: no call
-            let g = trace.enter("ip_finish_output"); defer { trace.leave(g) }
+            let g = trace.enter(.ip_finish_output); defer { trace.leave(g) }
             __ip_finish_output(takeNATRewrite(skb))
         }
     }
 
     func __ip_finish_output(_ skb: OutputSKB) {
-        let f = trace.enter("__ip_finish_output"); defer { trace.leave(f) }
+        let f = trace.enter(.__ip_finish_output); defer { trace.leave(f) }
         let mtu = skb.mtu ?? skb.dev?.mtu ?? 1500
         trace.tailCall(from: f) {
             if let gso = skb.gsoSize {
@@ -87,14 +87,14 @@ extension Kernel {
     /// A GSO packet whose segments fit the MTU goes out whole; the device (TSO) or
     /// validate_xmit_skb cuts it into gso_size segments.
     func ip_finish_output_gso(_ skb: OutputSKB, mtu: Int, gsoSize: Int) {
-        let f = trace.enter("ip_finish_output_gso"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_finish_output_gso); defer { trace.leave(f) }
         ip_finish_output2(skb)
     }
 
     /// ip_fragment: a packet over the MTU. With DF it is cut only when the socket allows
     /// (skb->ignore_df); else fragmentation needed goes back to the sender.
     func ip_fragment(_ skb: OutputSKB, mtu: Int) {
-        let f = trace.enter("ip_fragment"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_fragment); defer { trace.leave(f) }
         if skb.packet[6] & 0x40 != 0 && !skb.ignoreDF {
             counters.inc(.IpFragFails)
             kfree_skb_reason("NOT_SPECIFIED", detail: "\(skb.packet.count) bytes with DF over the \(mtu)-byte MTU: cannot fragment")
@@ -110,7 +110,7 @@ extension Kernel {
     /// __ip_append_data takes the fast path, whose cuts are the same and which frees nothing;
     /// the slow path copies into new skbs and frees the original (consume_skb).
     func ip_do_fragment(_ skb: OutputSKB, mtu: Int) {
-        let f = trace.enter("ip_do_fragment"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_do_fragment); defer { trace.leave(f) }
         let packet = skb.packet
         let hlen = Int(packet[0] & 0x0f) * 4
         let origOffset = (Int(packet[6] & 0x1f) << 8 | Int(packet[7])) * 8
@@ -171,7 +171,7 @@ extension Kernel {
 
     /// Counts the packet out and hands it to the neighbour for its next hop.
     func ip_finish_output2(_ skb: OutputSKB) {
-        let f = trace.enter("ip_finish_output2"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_finish_output2); defer { trace.leave(f) }
         guard let dev = skb.dev else { return }
         if skb.broadcast {
             counters.inc(.IpExtOutBcastPkts)
@@ -194,7 +194,7 @@ extension Kernel {
     /// ip_make_skb (an uncorked UDP send): __ip_append_data lays the data out in MTU-sized
     /// pieces, __ip_make_skb puts the IP header on. Nil when the socket call fails (EMSGSIZE).
     func ip_make_skb(_ p: OutgoingPacket, transport: [UInt8], route rt: OutputRoute, options: SendOptions) -> OutputSKB? {
-        let f = trace.enter("ip_make_skb"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_make_skb); defer { trace.leave(f) }
         let mtu = options.pmtudisc.usesPMTU ? rt.mtu : rt.dev.mtu
         guard __ip_append_data(length: transport.count, headerLength: p.headerLength, mtu: mtu, destination: p.destination, options: options) else { return nil }
         return __ip_make_skb(p, transport: transport, route: rt, mtu: mtu, options: options)
@@ -202,7 +202,7 @@ extension Kernel {
 
     /// ip_append_data (ping and raw sockets, and corked UDP): the same layout, queued on the socket.
     func ip_append_data(_ p: OutgoingPacket, transport: [UInt8], route rt: OutputRoute, options: SendOptions) -> Bool {
-        let f = trace.enter("ip_append_data"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_append_data); defer { trace.leave(f) }
         let mtu = options.pmtudisc.usesPMTU ? rt.mtu : rt.dev.mtu
         return __ip_append_data(length: transport.count, headerLength: p.headerLength, mtu: mtu, destination: p.destination, options: options)
     }
@@ -210,10 +210,10 @@ extension Kernel {
     /// The size check of __ip_append_data: at IP_PMTUDISC_DO or PROBE nothing over the MTU may be
     /// sent (EMSGSIZE, and ip_local_error queues the MTU for IP_RECVERR); below, up to IP_MAX_MTU.
     func __ip_append_data(length: Int, headerLength: Int, mtu: Int, destination: IPv4Address, options: SendOptions) -> Bool {
-        let f = trace.enter("__ip_append_data"); defer { trace.leave(f) }
+        let f = trace.enter(.__ip_append_data); defer { trace.leave(f) }
         let maxNonFragSize = options.pmtudisc.ignoresDF ? 0xFFF0 : mtu
         if length > maxNonFragSize - headerLength {
-            let g = trace.enter("ip_local_error"); trace.leave(g)
+            let g = trace.enter(.ip_local_error); trace.leave(g)
             sendFailed("EMSGSIZE", function: "__ip_append_data",
                        detail: "\(length) bytes do not fit the \(maxNonFragSize - headerLength) the "
                         + (options.pmtudisc.ignoresDF ? "IP maximum leaves" : "\(mtu)-byte MTU to \(destination) leaves, and the socket forbids fragments (\(options.pmtudisc.constantName))"))
@@ -225,7 +225,7 @@ extension Kernel {
     /// __ip_make_skb: the IP header. DF at IP_PMTUDISC_DO and PROBE, and at WANT when the
     /// datagram fits the path MTU and the route MTU is not locked (ip_dont_fragment).
     func __ip_make_skb(_ p: OutgoingPacket, transport: [UInt8], route rt: OutputRoute, mtu: Int, options: SendOptions) -> OutputSKB {
-        let f = trace.enter("__ip_make_skb"); defer { trace.leave(f) }
+        let f = trace.enter(.__ip_make_skb); defer { trace.leave(f) }
         let total = p.headerLength + transport.count
         let df: Bool
         switch options.pmtudisc {
@@ -249,14 +249,14 @@ extension Kernel {
 
     /// ip_send_skb: ip_local_out for an skb a socket built.
     func ip_send_skb(_ skb: OutputSKB) {
-        let f = trace.enter("ip_send_skb"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_send_skb); defer { trace.leave(f) }
         ip_local_out(skb)
     }
 
     /// ip_push_pending_frames: the socket's queued data as one skb (ip_finish_skb →
     /// __ip_make_skb), sent by ip_send_skb.
     func ip_push_pending_frames(_ p: OutgoingPacket, transport: [UInt8], route rt: OutputRoute, options: SendOptions) {
-        let f = trace.enter("ip_push_pending_frames"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_push_pending_frames); defer { trace.leave(f) }
         let mtu = options.pmtudisc.usesPMTU ? rt.mtu : rt.dev.mtu
         let skb = __ip_make_skb(p, transport: transport, route: rt, mtu: mtu, options: options)
         ip_send_skb(skb)
@@ -265,14 +265,14 @@ extension Kernel {
     /// __ip_queue_xmit (TCP): the socket's cached route, else ip_route_output_ports; DF unless
     /// the route MTU is locked; then ip_local_out.
     func __ip_queue_xmit(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
-        let q = trace.enter("ip_queue_xmit"); defer { trace.leave(q) }
-        let f = trace.enter("__ip_queue_xmit"); defer { trace.leave(f) }
+        let q = trace.enter(.ip_queue_xmit); defer { trace.leave(q) }
+        let f = trace.enter(.__ip_queue_xmit); defer { trace.leave(f) }
         let rt: OutputRoute
         if let cached = tcpSendRoutes[key] {
             rt = cached
             outputRoute = cached.report
         } else {
-            let g = trace.enter("ip_route_output_ports"); defer { trace.leave(g) }
+            let g = trace.enter(.ip_route_output_ports); defer { trace.leave(g) }
             switch ip_route_output_flow(Flow(source: p.source, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: 6,
                                              sport: key.localPort, dport: key.peerPort)) {
             case .failure(let e):

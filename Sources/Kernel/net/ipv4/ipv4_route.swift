@@ -13,13 +13,13 @@ extension Kernel {
     /// ip_route_input_noref → ip_route_input_rcu → ip_route_input_slow. Sets skb.dst, or returns
     /// the reason the packet is dropped (a martian).
     func ip_route_input_noref(_ skb: SKB) -> DropReason? {
-        let f = trace.enter("ip_route_input_noref"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_route_input_noref); defer { trace.leave(f) }
         let (src, dst, tos, proto) = skb.withIPv4 { ($0.source, $0.destination, $0.tos, $0.protocolNumber) }
         return ip_route_input_slow(skb, daddr: dst, saddr: src, tos: tos, proto: proto)
     }
 
     func ip_route_input_slow(_ skb: SKB, daddr: IPv4Address, saddr: IPv4Address, tos: UInt8, proto: UInt8) -> DropReason? {
-        let f = trace.enter("ip_route_input_slow"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_route_input_slow); defer { trace.leave(f) }
         let dev = skb.dev
         let forwarding = conf(dev).forwarding
         let localnet = conf(dev).routeLocalnet
@@ -98,7 +98,7 @@ extension Kernel {
 
     /// __mkroute_input: a forwarding route; rp_filter applies to forwarded packets too.
     func ip_mkroute_input(_ skb: SKB, result res: FibResult, saddr: IPv4Address, daddr: IPv4Address, tos: UInt8) -> DropReason? {
-        let f = trace.enter("ip_mkroute_input"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_mkroute_input); defer { trace.leave(f) }
         let out = res.route.device.flatMap { host.interface(named: $0) }
         if let reason = fib_validate_source(skb, src: saddr, dst: daddr, tos: tos, oif: out) { return reason }
         var gw: IPv4Address? = nil
@@ -113,7 +113,7 @@ extension Kernel {
 
     /// fib_validate_source: the reverse-path check. Nil when the source is acceptable.
     func fib_validate_source(_ skb: SKB, src: IPv4Address, dst: IPv4Address, tos: UInt8, oif: Interface?) -> DropReason? {
-        let f = trace.enter("fib_validate_source"); defer { trace.leave(f) }
+        let f = trace.enter(.fib_validate_source); defer { trace.leave(f) }
         let dev = skb.dev
         let rpf = conf(dev).rpFilter
         let acceptLocal = conf(dev).acceptLocal
@@ -131,7 +131,7 @@ extension Kernel {
     }
 
     func __fib_validate_source(_ skb: SKB, src: IPv4Address, dst: IPv4Address, tos: UInt8, oif: Interface?, rpf: Int, acceptLocal: Bool) -> DropReason? {
-        let f = trace.enter("__fib_validate_source"); defer { trace.leave(f) }
+        let f = trace.enter(.__fib_validate_source); defer { trace.leave(f) }
         let dev = skb.dev
         let lo = host.interfaces.first { $0.isLoopback }
         var fl = Flow(source: dst, destination: src, iif: oif ?? lo, oif: nil, mark: 0, tos: tos & 0x1c)
@@ -151,7 +151,7 @@ extension Kernel {
 
     /// ip_error: the dst of an unroutable packet. ICMP only when forwarding is on.
     func ip_error(_ skb: SKB, errno: Int32) {
-        let f = trace.enter("ip_error"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_error); defer { trace.leave(f) }
         let forwarding = conf(skb.dev).forwarding
         var reason = "NOT_SPECIFIED"
         let dst = skb.withIPv4 { $0.destination }

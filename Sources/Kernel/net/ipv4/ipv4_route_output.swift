@@ -45,10 +45,10 @@ extension Kernel {
     /// ip_route_output_flow: the output route for `fl`, or the errno. The route is kept in
     /// `outputRoute` for the frame's report.
     func ip_route_output_flow(_ fl: Flow) -> Result<OutputRoute, FibError> {
-        let f = trace.enter("ip_route_output_flow"); defer { trace.leave(f) }
-        let g = trace.enter("__ip_route_output_key"); defer { trace.leave(g) }
-        let h = trace.enter("ip_route_output_key_hash"); defer { trace.leave(h) }
-        let k = trace.enter("ip_route_output_key_hash_rcu"); defer { trace.leave(k) }
+        let f = trace.enter(.ip_route_output_flow); defer { trace.leave(f) }
+        let g = trace.enter(.__ip_route_output_key); defer { trace.leave(g) }
+        let h = trace.enter(.ip_route_output_key_hash); defer { trace.leave(h) }
+        let k = trace.enter(.ip_route_output_key_hash_rcu); defer { trace.leave(k) }
         if fl.source != .any, !host.interfaces.contains(where: { $0.ipv4Addresses.contains { $0.address == .v4(fl.source) } }) {
             return .failure(FibError(errno: EINVAL, route: nil, table: nil, rule: nil))
         }
@@ -82,7 +82,7 @@ extension Kernel {
     /// __ip_rt_update_pmtu: ICMP fragmentation-needed lowers the path MTU to `mtu` for
     /// ip_rt_mtu_expires seconds (a fib_nh_exception). Below min_pmtu the MTU is clamped and locked.
     func __ip_rt_update_pmtu(daddr: IPv4Address, mtu reported: Int, routeMTU: Int, flow: Flow) {
-        let f = trace.enter("__ip_rt_update_pmtu"); defer { trace.leave(f) }
+        let f = trace.enter(.__ip_rt_update_pmtu); defer { trace.leave(f) }
         let minPMTU = sysctl.minPMTU
         let expires = Double(sysctl.mtuExpires)
         var mtu = reported
@@ -91,14 +91,14 @@ extension Kernel {
         let current = pmtuExceptions[daddr].flatMap { $0.expires > now ? $0.mtu : nil } ?? routeMTU
         if current < mtu || (current == mtu && pmtuExceptions[daddr] != nil) { return }
         guard case .success = fib_lookup(flow) else { return }
-        let g = trace.enter("update_or_create_fnhe"); trace.leave(g)
+        let g = trace.enter(.update_or_create_fnhe); trace.leave(g)
         pmtuExceptions[daddr] = PMTUException(mtu: mtu, expires: now + expires, locked: locked)
     }
 
     /// The output route for a packet this host makes in answer to one it received (ICMP, RST,
     /// SYN-ACK): ip_route_output_key with the reply's addresses.
     func ip_route_output(daddr: IPv4Address, saddr: IPv4Address?, tos: UInt8, proto: UInt8) -> (dev: Interface, nextHop: IPv4Address, source: IPv4Address)? {
-        let f = trace.enter("ip_route_output_key"); defer { trace.leave(f) }
+        let f = trace.enter(.ip_route_output_key); defer { trace.leave(f) }
         let lo = host.interfaces.first { $0.isLoopback }
         guard case .success(let res) = fib_lookup(Flow(source: saddr ?? .any, destination: daddr, iif: lo, oif: nil, tos: tos & 0x1c, proto: proto)),
               res.route.type == .unicast || res.route.type == .local,

@@ -8,7 +8,7 @@ import Wire
 
 extension Kernel {
     func ping_v4_sendmsg(_ p: OutgoingPacket, options: SendOptions) {
-        let f = trace.enter("ping_v4_sendmsg"); defer { trace.leave(f) }
+        let f = trace.enter(.ping_v4_sendmsg); defer { trace.leave(f) }
         var message = p.payload
         let id = message.count >= 6 ? UInt16(message[4]) << 8 | UInt16(message[5]) : 0
         let bound = boundSource(p, proto: 1, bind: options.bind)
@@ -26,7 +26,7 @@ extension Kernel {
         let c = message.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
         message[2] = UInt8(c >> 8); message[3] = UInt8(c & 0xff)
         guard ip_append_data(p, transport: message, route: rt, options: options) else { return }
-        let g = trace.enter("ping_v4_push_pending_frames"); defer { trace.leave(g) }
+        let g = trace.enter(.ping_v4_push_pending_frames); defer { trace.leave(g) }
         ip_push_pending_frames(p, transport: message, route: rt, options: options)
     }
 }

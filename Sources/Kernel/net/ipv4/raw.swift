@@ -6,7 +6,7 @@ import Wire
 extension Kernel {
     /// True when a raw socket took a copy.
     func raw_local_deliver(_ skb: SKB, proto: UInt8) -> Bool {
-        let f = trace.enter("raw_local_deliver"); defer { trace.leave(f) }
+        let f = trace.enter(.raw_local_deliver); defer { trace.leave(f) }
         return host.sockets.contains { $0.protocolKind == .raw && Int($0.localPort) == Int(proto) }
     }
 }
@@ -19,7 +19,7 @@ extension Kernel {
 // ip_append_data and ip_push_pending_frames like a ping socket's.
 extension Kernel {
     func raw_sendmsg(_ p: OutgoingPacket, hdrincl: Bool, options: SendOptions) {
-        let f = trace.enter("raw_sendmsg"); defer { trace.leave(f) }
+        let f = trace.enter(.raw_sendmsg); defer { trace.leave(f) }
         let rt: OutputRoute
         switch ip_route_output_flow(Flow(source: .any, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: hdrincl ? 255 : p.proto)) {
         case .failure(let e):
@@ -36,9 +36,9 @@ extension Kernel {
     }
 
     func raw_send_hdrinc(_ p: OutgoingPacket, route rt: OutputRoute) {
-        let f = trace.enter("raw_send_hdrinc"); defer { trace.leave(f) }
+        let f = trace.enter(.raw_send_hdrinc); defer { trace.leave(f) }
         if p.bytes.count > rt.dev.mtu {
-            let g = trace.enter("ip_local_error"); trace.leave(g)
+            let g = trace.enter(.ip_local_error); trace.leave(g)
             sendFailed("EMSGSIZE", function: "raw_send_hdrinc", detail: "\(p.bytes.count) bytes over the \(rt.dev.mtu)-byte MTU of \(rt.dev.name) (IP_HDRINCL packets are not fragmented here)")
             return
         }

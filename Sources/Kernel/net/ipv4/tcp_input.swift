@@ -42,11 +42,11 @@ extension Kernel {
     /// tcp_child_process → tcp_rcv_state_process (SYN_RECV → ESTABLISHED) → tcp_data_queue: a
     /// segment without data is freed there (__kfree_skb); one with data is queued.
     func tcp_child_process(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, flags: TCPFlags, dataLength: Int, tsval: UInt32?) {
-        let f = trace.enter("tcp_child_process"); defer { trace.leave(f) }
-        let g = trace.enter("tcp_rcv_state_process"); defer { trace.leave(g) }
+        let f = trace.enter(.tcp_child_process); defer { trace.leave(f) }
+        let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
         socketDescription = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) ESTABLISHED"
         if dataLength == 0 && !flags.contains(.fin) {
-            let h = trace.enter("tcp_data_queue"); defer { trace.leave(h) }
+            let h = trace.enter(.tcp_data_queue); defer { trace.leave(h) }
             __kfree_skb(.consume, detail: "the ACK completes the handshake: a child socket in ESTABLISHED waits in \(c.listener)'s accept queue")
             return
         }
@@ -55,15 +55,15 @@ extension Kernel {
 
     /// tcp_check_req: the ACK that completes a handshake with a request socket.
     func tcp_check_req(_ key: TCPKey, _ c: inout TCPConnection, ack: UInt32, dataLength: Int, flags: TCPFlags) -> Bool {
-        let f = trace.enter("tcp_check_req"); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_check_req); defer { trace.leave(f) }
         guard flags.contains(.ack), !flags.contains(.rst), !flags.contains(.syn), ack == c.sndNxt else { return false }
         do {
-            let g = trace.enter("tcp_v4_syn_recv_sock"); defer { trace.leave(g) }
+            let g = trace.enter(.tcp_v4_syn_recv_sock); defer { trace.leave(g) }
             // inet_csk_route_child_sock: the child socket gets a route of its own.
-            let r = trace.enter("inet_csk_route_child_sock"); defer { trace.leave(r) }
+            let r = trace.enter(.inet_csk_route_child_sock); defer { trace.leave(r) }
             if let out = ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) { c.txRoute = out }
             trace.leave(r)
-            let h = trace.enter("tcp_create_openreq_child"); trace.leave(h)
+            let h = trace.enter(.tcp_create_openreq_child); trace.leave(h)
         }
         counters.inc(.TcpPassiveOpens)
         c.state = .established
@@ -90,7 +90,7 @@ extension Kernel {
     /// tcp_v4_early_demux: a segment for an established socket takes the socket's cached input
     /// route (sk->sk_rx_dst), so ip_rcv_finish_core makes no route lookup.
     func tcp_v4_early_demux(_ skb: SKB) -> Bool {
-        let f = trace.enter("tcp_v4_early_demux"); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_v4_early_demux); defer { trace.leave(f) }
         let key: TCPKey? = skb.withIPv4 { ip in
             guard ip.protocolNumber == 6, ip.payload.count >= 4 else { return nil }
             return TCPKey(peer: ip.source, peerPort: ip.payload.u16(0), local: ip.destination, localPort: ip.payload.u16(2))
@@ -102,7 +102,7 @@ extension Kernel {
 
     /// A segment on an established connection (tcp_rcv_established / tcp_data_queue).
     func tcp_rcv_established(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, flags: TCPFlags, dataLength: Int, tsval: UInt32?) {
-        let f = trace.enter("tcp_rcv_established"); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_rcv_established); defer { trace.leave(f) }
         if let v = tsval { c.peerTSval = v }
         let name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
         socketDescription = name
@@ -111,7 +111,7 @@ extension Kernel {
             __kfree_skb(.consume, detail: "an ACK on \(name): nothing to queue")
             return
         }
-        let g = trace.enter("tcp_data_queue"); defer { trace.leave(g) }
+        let g = trace.enter(.tcp_data_queue); defer { trace.leave(g) }
         if dataLength > 0 {
             c.dataSegments += 1
             c.rcvNxt = (c.rcvNxt ?? seq) &+ UInt32(dataLength)
@@ -125,7 +125,7 @@ extension Kernel {
                       detail: "\(dataLength) bytes queued to \(name)" + (quick ? ", ACK sent at once (quickack)" : ", ACK left to the delayed-ACK timer"))
         }
         if flags.contains(.fin) {
-            let h = trace.enter("tcp_fin"); defer { trace.leave(h) }
+            let h = trace.enter(.tcp_fin); defer { trace.leave(h) }
             c.rcvNxt = (c.rcvNxt ?? seq) &+ UInt32(dataLength) &+ 1
             if c.unreadBytes > 0 && dataLength == 0 { counters.inc(.TcpExtTCPRcvCoalesce) }
             c.state = .closeWait
@@ -146,7 +146,7 @@ extension Kernel {
 
     /// An ACK from this host on connection `c` (__tcp_send_ack).
     func tcp_send_ack(_ key: TCPKey, _ c: TCPConnection, why: String) {
-        let f = trace.enter("__tcp_send_ack"); defer { trace.leave(f) }
+        let f = trace.enter(.__tcp_send_ack); defer { trace.leave(f) }
         // The socket's cached route: no FIB lookup (__sk_dst_check).
         guard let out = c.txRoute ?? ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) else { return }
         // The advertised window: the initial window, scaled, rounded up (tcp_select_window never
@@ -157,6 +157,6 @@ extension Kernel {
         let ack = TCPHeader(sourcePort: key.localPort, destinationPort: key.peerPort, sequenceNumber: c.sndNxt, ackNumber: c.rcvNxt ?? 0,
                             flags: .ack, window: UInt16(min(scaled, 65535)), options: opts)
         counters.inc(.TcpOutSegs)
-        send_tcp(ack, to: key.peer, from: key.local, route: out, via: "tcp_transmit_skb", why: why)
+        send_tcp(ack, to: key.peer, from: key.local, route: out, via: .tcp_transmit_skb, why: why)
     }
 }

@@ -6,7 +6,7 @@ import Wire
 
 extension Kernel {
     func tcp_v4_rcv(_ skb: SKB) {
-        let f = trace.enter("tcp_v4_rcv"); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_v4_rcv); defer { trace.leave(f) }
         currentRoute = skb.dst
         let (src, dst, payload, pseudo) = skb.withIPv4 { ($0.source, $0.destination, Array($0.payload), $0.pseudoHeaderSum(length: $0.payload.count)) }
         guard skb.pktType == .host else {
@@ -55,17 +55,17 @@ extension Kernel {
         }) {
             let name = "tcp \(listener.localAddress?.description ?? "0.0.0.0"):\(listener.localPort) LISTEN"
             socketDescription = name
-            let g = trace.enter("tcp_v4_do_rcv"); defer { trace.leave(g) }
+            let g = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(g) }
             var dropReason: String? = nil
             do {
-                let h = trace.enter("tcp_rcv_state_process"); defer { trace.leave(h) }
+                let h = trace.enter(.tcp_rcv_state_process); defer { trace.leave(h) }
                 if seg.flags.contains(.ack) {
                     dropReason = "TCP_FLAGS"  // `if (th->ack) return SKB_DROP_REASON_TCP_FLAGS;`
                 } else if seg.flags.contains(.rst) {
                     dropReason = "TCP_RESET"
                 } else if seg.flags.contains(.syn) {
-                    let c = trace.enter("tcp_v4_conn_request"); defer { trace.leave(c) }
-                    let r = trace.enter("tcp_conn_request"); defer { trace.leave(r) }
+                    let c = trace.enter(.tcp_v4_conn_request); defer { trace.leave(c) }
+                    let r = trace.enter(.tcp_conn_request); defer { trace.leave(r) }
                     tcp_v4_send_synack(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, synOptions: seg.opts, listener: name)
                     trace.leave(c)
                     consume_skb(.consume, detail: "SYN to \(name): request socket made, SYN-ACK sent")
@@ -95,7 +95,7 @@ extension Kernel {
     /// segment's ack number as sequence otherwise (RFC 9293 3.10.7.1).
     func tcp_v4_send_reset(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16,
                            seq: UInt32, ack: UInt32, flags: TCPFlags, dataLength: Int) {
-        let f = trace.enter("tcp_v4_send_reset"); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_v4_send_reset); defer { trace.leave(f) }
         var rst: TCPHeader
         if flags.contains(.ack) {
             rst = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: ack, flags: .rst, window: 0)
@@ -106,13 +106,13 @@ extension Kernel {
         counters.inc(.TcpOutRsts)
         counters.inc(.TcpOutSegs)
         guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
-        send_tcp(rst, to: daddr, from: saddr, route: out, via: "ip_send_unicast_reply", why: "TCP RST")
+        send_tcp(rst, to: daddr, from: saddr, route: out, via: .ip_send_unicast_reply, why: "TCP RST")
     }
 
     /// The SYN-ACK for a SYN to a listener: MSS from the device MTU; SACK, timestamps and window
     /// scaling only when the SYN offered them.
     func tcp_v4_send_synack(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16, seq: UInt32, synOptions: [TCPOption], listener: String) {
-        let f = trace.enter("tcp_v4_send_synack"); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_v4_send_synack); defer { trace.leave(f) }
         guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
         var opts: [TCPOption] = [.maxSegmentSize(UInt16(out.dev.mtu - 40))]
         let sack = synOptions.contains(.sackPermitted)
@@ -131,7 +131,7 @@ extension Kernel {
             state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
             peerTSval: tsval, listener: listener, txRoute: out)
         counters.inc(.TcpOutSegs)
-        send_tcp(synack, to: daddr, from: saddr, route: out, via: "ip_build_and_send_pkt", why: "SYN-ACK")
+        send_tcp(synack, to: daddr, from: saddr, route: out, via: .ip_build_and_send_pkt, why: "SYN-ACK")
     }
 
     /// tcp_select_initial_window: rcv_wscale = ilog2(max(tcp_rmem[2], rmem_max)) - 15, in 0…14.
@@ -144,7 +144,7 @@ extension Kernel {
     }
 
     func send_tcp(_ header: TCPHeader, to daddr: IPv4Address, from saddr: IPv4Address,
-                  route out: (dev: Interface, nextHop: IPv4Address, source: IPv4Address), via: String, why: String) {
+                  route out: (dev: Interface, nextHop: IPv4Address, source: IPv4Address), via: KFunc, why: String) {
         let ip = IPv4Header(source: saddr, destination: daddr, protocol: .tcp,
                             ttl: defaultTTL, ident: 0, dontFrag: true)
         let f = trace.enter(via); defer { trace.leave(f) }

@@ -29,48 +29,48 @@ extension Kernel {
         let transmit = { self.tcp_transmit_skb(p, segment: segment, key: key) }
         if flags.contains(.syn) && !flags.contains(.ack) {
             syscall("connect") {
-                let f = trace.enter("__sys_connect"); defer { trace.leave(f) }
+                let f = trace.enter(.__sys_connect); defer { trace.leave(f) }
                 inet_stream_connect { tcp_v4_connect(p, key: key, transmit) }
             }
         } else if flags.contains(.rst) {
             syscall("close") {
-                let f = trace.enter("__fput"); defer { trace.leave(f) }
-                let g = trace.enter("sock_close"); defer { trace.leave(g) }
-                let h = trace.enter("inet_release"); defer { trace.leave(h) }
-                let i = trace.enter("tcp_close"); defer { trace.leave(i) }
-                let j = trace.enter("__tcp_close"); defer { trace.leave(j) }
-                let k = trace.enter("tcp_send_active_reset"); defer { trace.leave(k) }
+                let f = trace.enter(.__fput); defer { trace.leave(f) }
+                let g = trace.enter(.sock_close); defer { trace.leave(g) }
+                let h = trace.enter(.inet_release); defer { trace.leave(h) }
+                let i = trace.enter(.tcp_close); defer { trace.leave(i) }
+                let j = trace.enter(.__tcp_close); defer { trace.leave(j) }
+                let k = trace.enter(.tcp_send_active_reset); defer { trace.leave(k) }
                 counters.inc(.TcpOutRsts)
                 transmit()
             }
         } else if seg.count > hlen {
             sendSyscall(.sendto) {
                 inet_sendmsg {
-                    let f = trace.enter("tcp_sendmsg"); defer { trace.leave(f) }
-                    let g = trace.enter("tcp_sendmsg_locked"); defer { trace.leave(g) }
-                    let h = trace.enter("tcp_push"); defer { trace.leave(h) }
+                    let f = trace.enter(.tcp_sendmsg); defer { trace.leave(f) }
+                    let g = trace.enter(.tcp_sendmsg_locked); defer { trace.leave(g) }
+                    let h = trace.enter(.tcp_push); defer { trace.leave(h) }
                     __tcp_push_pending_frames(transmit)
                 }
             }
         } else if flags.contains(.fin) {
             syscall("shutdown") {
-                let f = trace.enter("__sys_shutdown"); defer { trace.leave(f) }
+                let f = trace.enter(.__sys_shutdown); defer { trace.leave(f) }
                 inet_shutdown {
-                    let g = trace.enter("tcp_shutdown"); defer { trace.leave(g) }
+                    let g = trace.enter(.tcp_shutdown); defer { trace.leave(g) }
                     trace.tailCall(from: g) {
-                        let h = trace.enter("tcp_send_fin"); defer { trace.leave(h) }
+                        let h = trace.enter(.tcp_send_fin); defer { trace.leave(h) }
                         trace.tailCall(from: h) { __tcp_push_pending_frames(transmit) }
                     }
                 }
             }
         } else {
             syscall("recvfrom") {
-                let f = trace.enter("__sys_recvfrom"); defer { trace.leave(f) }
-                let g = trace.enter("inet_recvmsg"); defer { trace.leave(g) }
-                let h = trace.enter("tcp_recvmsg"); defer { trace.leave(h) }
-                let i = trace.enter("tcp_cleanup_rbuf"); defer { trace.leave(i) }
-                let j = trace.enter("tcp_send_ack"); defer { trace.leave(j) }
-                let k = trace.enter("__tcp_send_ack"); defer { trace.leave(k) }
+                let f = trace.enter(.__sys_recvfrom); defer { trace.leave(f) }
+                let g = trace.enter(.inet_recvmsg); defer { trace.leave(g) }
+                let h = trace.enter(.tcp_recvmsg); defer { trace.leave(h) }
+                let i = trace.enter(.tcp_cleanup_rbuf); defer { trace.leave(i) }
+                let j = trace.enter(.tcp_send_ack); defer { trace.leave(j) }
+                let k = trace.enter(.__tcp_send_ack); defer { trace.leave(k) }
                 transmit()
             }
         }
@@ -80,12 +80,12 @@ extension Kernel {
     /// the socket is unbound: first to choose it), then ip_route_newports once the port is
     /// chosen; then tcp_connect sends the SYN.
     func tcp_v4_connect(_ p: OutgoingPacket, key: TCPKey, _ transmit: () -> Void) {
-        let f = trace.enter("tcp_v4_connect"); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_v4_connect); defer { trace.leave(f) }
         let bound = boundSource(p, proto: 6, dport: key.peerPort)
         var fl = Flow(source: bound, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: 6, sport: 0, dport: key.peerPort)
         var result: Result<OutputRoute, FibError>
         do {
-            let g = trace.enter("ip_route_connect"); defer { trace.leave(g) }
+            let g = trace.enter(.ip_route_connect); defer { trace.leave(g) }
             result = ip_route_output_flow(fl)
             if bound == .any, case .success(let r) = result {
                 fl.source = r.source
@@ -93,7 +93,7 @@ extension Kernel {
             }
         }
         if case .success = result {
-            let g = trace.enter("ip_route_newports"); defer { trace.leave(g) }
+            let g = trace.enter(.ip_route_newports); defer { trace.leave(g) }
             fl.sport = key.localPort
             result = ip_route_output_flow(fl)
         }
@@ -103,21 +103,21 @@ extension Kernel {
             sendFailed(Self.errnoName(e.errno), function: "tcp_v4_connect", detail: routeFailure(e, to: p.destination))
         case .success(let r):
             tcpSendRoutes[key] = r
-            let g = trace.enter("tcp_connect"); defer { trace.leave(g) }
+            let g = trace.enter(.tcp_connect); defer { trace.leave(g) }
             counters.inc(.TcpActiveOpens)
             transmit()
         }
     }
 
     func __tcp_push_pending_frames(_ transmit: () -> Void) {
-        let f = trace.enter("__tcp_push_pending_frames"); defer { trace.leave(f) }
-        let g = trace.enter("tcp_write_xmit"); defer { trace.leave(g) }
+        let f = trace.enter(.__tcp_push_pending_frames); defer { trace.leave(f) }
+        let g = trace.enter(.tcp_write_xmit); defer { trace.leave(g) }
         transmit()
     }
 
     func tcp_transmit_skb(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
-        let f = trace.enter("tcp_transmit_skb"); defer { trace.leave(f) }
-        let g = trace.enter("__tcp_transmit_skb"); defer { trace.leave(g) }
+        let f = trace.enter(.tcp_transmit_skb); defer { trace.leave(f) }
+        let g = trace.enter(.__tcp_transmit_skb); defer { trace.leave(g) }
         counters.inc(.TcpOutSegs)
         __ip_queue_xmit(p, segment: segment, key: key)
     }

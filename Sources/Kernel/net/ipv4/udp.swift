@@ -5,7 +5,7 @@ import Wire
 
 extension Kernel {
     func __udp4_lib_rcv(_ skb: SKB) {
-        let f = trace.enter("__udp4_lib_rcv"); defer { trace.leave(f) }
+        let f = trace.enter(.__udp4_lib_rcv); defer { trace.leave(f) }
         let (src, dst, payload, pseudo) = skb.withIPv4 { ($0.source, $0.destination, Array($0.payload), $0.pseudoHeaderSum(length: $0.payload.count)) }
         guard payload.count >= 8 else {
             counters.inc(.UdpInErrors)
@@ -23,7 +23,7 @@ extension Kernel {
         }
         let csumOK = check == 0 || payload.prefix(ulen).withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo - UInt64(payload.count) + UInt64(ulen)) }
         if skb.dst?.isBroadcast == true || dst.isMulticast {
-            let g = trace.enter("__udp4_lib_mcast_deliver"); defer { trace.leave(g) }
+            let g = trace.enter(.__udp4_lib_mcast_deliver); defer { trace.leave(g) }
             if let s = udp_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
                 socketDescription = s
                 handedOff(.deliver, function: "__udp4_lib_mcast_deliver", detail: "broadcast datagram queued to \(s)")
@@ -42,8 +42,8 @@ extension Kernel {
         }
         if let sk {
             socketDescription = sk
-            let g = trace.enter("udp_unicast_rcv_skb"); defer { trace.leave(g) }
-            let h = trace.enter("udp_queue_rcv_skb"); defer { trace.leave(h) }
+            let g = trace.enter(.udp_unicast_rcv_skb); defer { trace.leave(g) }
+            let h = trace.enter(.udp_queue_rcv_skb); defer { trace.leave(h) }
             handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport))")
             return
         }
@@ -70,7 +70,7 @@ extension Kernel {
 // path; MSG_MORE/UDP_CORK would take ip_append_data) → udp_send_skb → ip_send_skb.
 extension Kernel {
     func udp_sendmsg(_ p: OutgoingPacket, options: SendOptions) {
-        let f = trace.enter("udp_sendmsg"); defer { trace.leave(f) }
+        let f = trace.enter(.udp_sendmsg); defer { trace.leave(f) }
         let datagram = p.payload
         let sport = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
         let dport = UInt16(datagram[2]) << 8 | UInt16(datagram[3])
@@ -97,7 +97,7 @@ extension Kernel {
     }
 
     func udp_send_skb(_ skb: OutputSKB) {
-        let f = trace.enter("udp_send_skb"); defer { trace.leave(f) }
+        let f = trace.enter(.udp_send_skb); defer { trace.leave(f) }
         ip_send_skb(skb)
         if end?.verdict.action != .drop { counters.inc(.UdpOutDatagrams) }
     }

@@ -67,7 +67,7 @@ extension Kernel {
     /// into its caller; when the caller ends with `return NF_HOOK(…)` and okfn is a real
     /// function, the call to okfn is a tail call and the caller's frame is gone (`tail`). Where
     /// okfn is itself inlined (ip_rcv_finish into ip_rcv) there is no call at all.
-    func NF_HOOK(_ state: NFHookState, tail: Bool = true, name: String = "NF_HOOK", _ okfn: () -> Void) {
+    func NF_HOOK(_ state: NFHookState, tail: Bool = true, name: KFunc = .NF_HOOK, _ okfn: () -> Void) {
         let f = trace.enter(name); defer { trace.leave(f) }
         guard nf_hook(state) else { return }
         if tail { trace.tailCall(from: f) { okfn() } } else { okfn() }
@@ -76,13 +76,13 @@ extension Kernel {
     /// NF_HOOK_COND (ip_output's POST_ROUTING): NF_HOOK unless the packet was rerouted after
     /// an earlier pass (IPSKB_REROUTED; not modelled, so always).
     func NF_HOOK_COND(_ state: NFHookState, tail: Bool = true, _ okfn: () -> Void) {
-        NF_HOOK(state, tail: tail, name: "NF_HOOK_COND", okfn)
+        NF_HOOK(state, tail: tail, name: .NF_HOOK_COND, okfn)
     }
 
     /// nf_hook: the hook alone; true (the kernel's 1) when the caller should go on to okfn
     /// itself (__ip_local_out returns it, and ip_local_out calls dst_output).
     func nf_hook(_ state: NFHookState) -> Bool {
-        let f = trace.enter("nf_hook"); defer { trace.leave(f) }
+        let f = trace.enter(.nf_hook); defer { trace.leave(f) }
         return nf_hook_passes(state)
     }
 
@@ -113,7 +113,7 @@ extension Kernel {
 
     /// nf_hook_slow: each registered hook function in priority order until one does not accept.
     func nf_hook_slow(_ state: NFHookState, entries: [NFHookEntry]) -> Bool {
-        let f = trace.enter("nf_hook_slow"); defer { trace.leave(f) }
+        let f = trace.enter(.nf_hook_slow); defer { trace.leave(f) }
         var pass = HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket)
         // The slot is taken first: what a rule sends (a reject's answer) passes its hooks later.
         let slot = hooks.count
@@ -130,11 +130,11 @@ extension Kernel {
                 // nf_ct_ipv4_gather_frags: a fragment is queued (NF_STOLEN) until its datagram
                 // is whole; the whole datagram goes on through the rest of the hook.
                 guard let skb = state.skb, skb.withIPv4({ $0.isFragment }) else {
-                    let g = trace.enter("ipv4_conntrack_defrag"); trace.leave(g)
+                    let g = trace.enter(.ipv4_conntrack_defrag); trace.leave(g)
                     continue
                 }
-                let g = trace.enter("ipv4_conntrack_defrag")
-                let h = trace.enter("nf_ct_ipv4_gather_frags")
+                let g = trace.enter(.ipv4_conntrack_defrag)
+                let h = trace.enter(.nf_ct_ipv4_gather_frags)
                 let stolen = ip_defrag(skb, user: .conntrackIn)
                 trace.leave(h); trace.leave(g)
                 if stolen {
@@ -144,13 +144,13 @@ extension Kernel {
                 }
                 packet.bytes = skb.network
             case .conntrack(let fn):   // ipv4_conntrack_in, ipv4_conntrack_local
-                let g = trace.enter(fn)
+                let g = trace.enter(KFunc(named: fn))
                 attached = nf_conntrack_in(packet.bytes)
                 packet.ctState = attached?.state.rawValue
                 if ownPacket { frameCT = attached } else { outputCT = attached }
                 trace.leave(g)
             case .nat(let fn, let chains):
-                let g = trace.enter(fn)
+                let g = trace.enter(KFunc(named: fn))
                 let result = nf_nat_inet_fn(state.hook, chains: chains, attached: attached, &packet)
                 trace.leave(g)
                 pass.chains += result.passes
@@ -165,7 +165,7 @@ extension Kernel {
                 }
             case .chain(let ref):
                 let table = host.ruleset.tables[ref.table]
-                let fn = table.family == .inet ? "nft_do_chain_inet" : table.family == .arp ? "nft_do_chain_arp" : "nft_do_chain_ipv4"
+                let fn: KFunc = table.family == .inet ? .nft_do_chain_inet : table.family == .arp ? .nft_do_chain_arp : .nft_do_chain_ipv4
                 let g = trace.enter(fn)
                 let result = nft_do_chain(ref, &packet)
                 trace.leave(g)

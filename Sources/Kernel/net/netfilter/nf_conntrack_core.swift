@@ -92,13 +92,13 @@ extension Kernel {
 
     /// ipv4_conntrack_in / ipv4_conntrack_local → nf_conntrack_in: the packet's state.
     func nf_conntrack_in(_ packet: [UInt8]) -> CTAttachment {
-        let f = trace.enter("nf_conntrack_in"); defer { trace.leave(f) }
+        let f = trace.enter(.nf_conntrack_in); defer { trace.leave(f) }
         guard packet.count >= 20, packet[0] >> 4 == 4 else { return CTAttachment(original: nil, state: .invalid, unconfirmed: false) }
         let ihl = Int(packet[0] & 0x0f) * 4, proto = packet[9]
         let l4 = Array(packet[min(ihl, packet.count)...])
         // ICMP errors: RELATED to the connection they quote, else no entry.
         if proto == 1, let type = l4.first, [3, 4, 5, 11, 12].contains(type) {
-            let g = trace.enter("icmp_error_message"); defer { trace.leave(g) }
+            let g = trace.enter(.icmp_error_message); defer { trace.leave(g) }
             guard l4.count >= 8 + 20, let quoted = Self.ctTuple(Array(l4[8...])),
                   let hit = ctLookup(quoted.inverted) else {
                 return CTAttachment(original: nil, state: .invalid, unconfirmed: false)
@@ -147,7 +147,7 @@ extension Kernel {
 
     /// nf_confirm: an unconfirmed entry joins the table.
     func nf_confirm(_ ct: CTAttachment?) {
-        let f = trace.enter("nf_confirm"); defer { trace.leave(f) }
+        let f = trace.enter(.nf_confirm); defer { trace.leave(f) }
         guard let ct, ct.unconfirmed, let t = ct.original else { return }
         conntrack[t]?.confirmed = true
     }

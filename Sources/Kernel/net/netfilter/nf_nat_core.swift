@@ -29,7 +29,7 @@ extension Kernel {
 
     /// nf_nat_inet_fn: the nat chains, for a new connection whose manip type is not set up.
     func nf_nat_inet_fn(_ hook: NFHook, chains: [NFChainRef], attached: CTAttachment?, _ packet: inout NFTPacket) -> NFTChainResult {
-        let f = trace.enter("nf_nat_inet_fn"); defer { trace.leave(f) }
+        let f = trace.enter(.nf_nat_inet_fn); defer { trace.leave(f) }
         let accept = NFTChainResult(verdict: .accept, passes: [])
         guard let a = attached, let t = a.original, var e = conntrack[t], a.state == .new, !a.reply else { return accept }
         let dst = Self.isDestinationManip(hook)
@@ -37,7 +37,7 @@ extension Kernel {
         var passes: [ChainPass] = []
         for ref in chains {
             packet.nat = nil
-            let g = trace.enter("nft_nat_do_chain")
+            let g = trace.enter(.nft_nat_do_chain)
             let r = nft_do_chain(ref, &packet)
             trace.leave(g)
             passes += r.passes
@@ -93,7 +93,7 @@ extension Kernel {
         case (true, false): target = e.dnat == nil ? nil : (t.destination, t.dport)
         }
         guard let target else { return nil }
-        let f = trace.enter("nf_nat_manip_pkt"); defer { trace.leave(f) }
+        let f = trace.enter(.nf_nat_manip_pkt); defer { trace.leave(f) }
         return Self.manip(bytes, destination: dst, address: target.address, port: target.port)
     }
 

@@ -9,7 +9,7 @@ import Wire
 
 extension Kernel {
     func nft_reject_eval(_ reject: NFReject, _ pkt: NFTPacket, family: NFFamily) {
-        let f = trace.enter(family == .inet ? "nft_reject_inet_eval" : "nft_reject_ipv4_eval"); defer { trace.leave(f) }
+        let f = trace.enter(family == .inet ? .nft_reject_inet_eval : .nft_reject_ipv4_eval); defer { trace.leave(f) }
         // A packet the host makes itself (an answer passing LOCAL_OUT) is only dropped here.
         guard let skb = pkt.skb, emittingPacket == nil else { return }
         switch reject {
@@ -19,13 +19,13 @@ extension Kernel {
     }
 
     func nf_send_unreach(_ skb: SKB, code: UInt8) {
-        let f = trace.enter("nf_send_unreach"); defer { trace.leave(f) }
+        let f = trace.enter(.nf_send_unreach); defer { trace.leave(f) }
         guard skb.withIPv4({ $0.fragOffset }) == 0 else { return }
         icmp_send(skb, type: 3, code: code, info: 0)
     }
 
     func nf_send_reset(_ skb: SKB, _ pkt: NFTPacket) {
-        let f = trace.enter("nf_send_reset"); defer { trace.leave(f) }
+        let f = trace.enter(.nf_send_reset); defer { trace.leave(f) }
         // nf_reject_ip_tcphdr_get: not a fragment, TCP, a whole header, no RST.
         guard pkt.proto == 6, let th = pkt.transportOffset, th + 20 <= pkt.bytes.count,
               pkt.bytes[th + 13] & 0x04 == 0, skb.dst?.isBroadcast != true else { return }
@@ -45,7 +45,7 @@ extension Kernel {
         let ip = IPv4Header(source: dst, destination: src, protocol: .tcp,
                             ttl: defaultTTL, ident: 0, dontFrag: true)
         // ip_route_me_harder: the type of the new source, then the output route.
-        let g = trace.enter("ip_route_me_harder")
+        let g = trace.enter(.ip_route_me_harder)
         inet_addr_type(dst)
         let route = ip_route_output(daddr: src, saddr: dst, tos: 0, proto: 6)
         trace.leave(g)

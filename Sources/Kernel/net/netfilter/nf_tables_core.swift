@@ -129,7 +129,7 @@ extension Kernel {
     static let nftJumpStackSize = 16
 
     func nft_do_chain(_ base: NFChainRef, _ pkt: inout NFTPacket) -> NFTChainResult {
-        let f = trace.enter("nft_do_chain"); defer { trace.leave(f) }
+        let f = trace.enter(.nft_do_chain); defer { trace.leave(f) }
         let result = nft_walk(base, &pkt)
         // 6.18: NF_DROP_REASON frees the skb in nft_do_chain itself (NETFILTER_DROP).
         if result.verdict == .drop && profile.hasDropReasons {

@@ -1,0 +1,436 @@
+// The kernel functions the model runs, as small numbers: the call trace records, compares and
+// looks up a function by its id (no string is hashed or retained per call); its name is read
+// only when printed. Names not in the table (none today, but `init(named:)` takes any) get ids
+// past it, once, at run time.
+import Synchronization
+
+public struct KFunc: Hashable, Sendable {
+    public let id: UInt16
+    init(id: UInt16) { self.id = id }
+
+    /// The function of this name (ids are handed out once per name).
+    public init(named name: String) {
+        if let f = Self.byName[name] { self = f; return }
+        id = Self.extra.withLock { extra in
+            if let i = extra.firstIndex(of: name) { return UInt16(Self.names.count + i) }
+            extra.append(name)
+            return UInt16(Self.names.count + extra.count - 1)
+        }
+    }
+
+    /// The C name.
+    public var name: String {
+        Int(id) < Self.names.count ? Self.names[Int(id)] : Self.extra.withLock { $0[Int(id) - Self.names.count] }
+    }
+
+    /// The modelled functions, in the order of their ids.
+    static let names: [String] = [
+        "NF_HOOK",
+        "NF_HOOK_COND",
+        "____sys_sendmsg",
+        "___sys_sendmsg",
+        "__dev_forward_skb",
+        "__dev_queue_xmit",
+        "__dev_xmit_skb",
+        "__fib_validate_source",
+        "__fput",
+        "__icmp_send",
+        "__inet_stream_connect",
+        "__ip_append_data",
+        "__ip_finish_output",
+        "__ip_local_out",
+        "__ip_make_skb",
+        "__ip_queue_xmit",
+        "__ip_route_output_key",
+        "__ip_rt_update_pmtu",
+        "__ipv4_sk_update_pmtu",
+        "__napi_poll",
+        "__neigh_create",
+        "__neigh_event_send",
+        "__neigh_update",
+        "__netif_receive_skb",
+        "__netif_receive_skb_core",
+        "__netif_receive_skb_one_core",
+        "__netif_rx",
+        "__sock_sendmsg",
+        "__sys_connect",
+        "__sys_recvfrom",
+        "__sys_sendmmsg",
+        "__sys_sendmsg",
+        "__sys_sendto",
+        "__sys_shutdown",
+        "__tcp_close",
+        "__tcp_push_pending_frames",
+        "__tcp_send_ack",
+        "__tcp_transmit_skb",
+        "__udp4_lib_err",
+        "__udp4_lib_mcast_deliver",
+        "__udp4_lib_rcv",
+        "arp_constructor",
+        "arp_process",
+        "arp_rcv",
+        "arp_send_dst",
+        "arp_solicit",
+        "arp_xmit",
+        "arp_xmit_finish",
+        "dev_gro_receive",
+        "dev_hard_start_xmit",
+        "dev_queue_xmit",
+        "do_syscall_64",
+        "dst_input",
+        "dst_output",
+        "e1000_clean",
+        "e1000_clean_rx_irq",
+        "e1000_receive_skb",
+        "e1000_xmit_frame",
+        "enqueue_to_backlog",
+        "entry_SYSCALL_64",
+        "entry_SYSCALL_64_after_hwframe",
+        "eth_type_trans",
+        "fib_lookup",
+        "fib_table_lookup",
+        "fib_validate_source",
+        "icmp_echo",
+        "icmp_error_message",
+        "icmp_rcv",
+        "icmp_reply",
+        "icmp_socket_deliver",
+        "icmp_unreach",
+        "inet_csk_route_child_sock",
+        "inet_frag_reasm_prepare",
+        "inet_recvmsg",
+        "inet_release",
+        "inet_sendmsg",
+        "inet_shutdown",
+        "inet_stream_connect",
+        "ip_append_data",
+        "ip_build_and_send_pkt",
+        "ip_defrag",
+        "ip_do_fragment",
+        "ip_error",
+        "ip_expire",
+        "ip_find",
+        "ip_finish_output",
+        "ip_finish_output2",
+        "ip_finish_output_gso",
+        "ip_forward",
+        "ip_forward_finish",
+        "ip_frag_queue",
+        "ip_frag_reasm",
+        "ip_fragment",
+        "ip_local_deliver",
+        "ip_local_deliver_finish",
+        "ip_local_error",
+        "ip_local_out",
+        "ip_make_skb",
+        "ip_mkroute_input",
+        "ip_options_compile",
+        "ip_output",
+        "ip_protocol_deliver_rcu",
+        "ip_push_pending_frames",
+        "ip_queue_xmit",
+        "ip_rcv",
+        "ip_rcv_core",
+        "ip_rcv_finish",
+        "ip_rcv_finish_core",
+        "ip_rcv_options",
+        "ip_route_connect",
+        "ip_route_input_noref",
+        "ip_route_input_slow",
+        "ip_route_me_harder",
+        "ip_route_newports",
+        "ip_route_output_flow",
+        "ip_route_output_key",
+        "ip_route_output_key_hash",
+        "ip_route_output_key_hash_rcu",
+        "ip_route_output_ports",
+        "ip_send_skb",
+        "ip_send_unicast_reply",
+        "ipv4_conntrack_defrag",
+        "ipv4_sk_update_pmtu",
+        "napi_gro_receive",
+        "napi_poll",
+        "napi_skb_finish",
+        "neigh_connected_output",
+        "neigh_event_send",
+        "neigh_hh_output",
+        "neigh_output",
+        "neigh_probe",
+        "neigh_resolve_output",
+        "neigh_update",
+        "net_rx_action",
+        "netif_receive_skb_internal",
+        "netif_rx_internal",
+        "nf_confirm",
+        "nf_conntrack_in",
+        "nf_ct_ipv4_gather_frags",
+        "nf_hook",
+        "nf_hook_slow",
+        "nf_nat_inet_fn",
+        "nf_nat_manip_pkt",
+        "nf_send_reset",
+        "nf_send_unreach",
+        "nft_do_chain",
+        "nft_do_chain_arp",
+        "nft_do_chain_inet",
+        "nft_do_chain_ipv4",
+        "nft_nat_do_chain",
+        "nft_reject_inet_eval",
+        "nft_reject_ipv4_eval",
+        "ping_v4_push_pending_frames",
+        "ping_v4_sendmsg",
+        "process_backlog",
+        "raw_icmp_error",
+        "raw_local_deliver",
+        "raw_send_hdrinc",
+        "raw_sendmsg",
+        "sch_direct_xmit",
+        "sock_close",
+        "sock_sendmsg",
+        "sock_sendmsg_nosec",
+        "tcp_check_req",
+        "tcp_child_process",
+        "tcp_cleanup_rbuf",
+        "tcp_close",
+        "tcp_conn_request",
+        "tcp_connect",
+        "tcp_create_openreq_child",
+        "tcp_data_queue",
+        "tcp_fin",
+        "tcp_push",
+        "tcp_rcv_established",
+        "tcp_rcv_state_process",
+        "tcp_recvmsg",
+        "tcp_send_ack",
+        "tcp_send_active_reset",
+        "tcp_send_fin",
+        "tcp_sendmsg",
+        "tcp_sendmsg_locked",
+        "tcp_shutdown",
+        "tcp_transmit_skb",
+        "tcp_v4_conn_request",
+        "tcp_v4_connect",
+        "tcp_v4_do_rcv",
+        "tcp_v4_early_demux",
+        "tcp_v4_rcv",
+        "tcp_v4_send_reset",
+        "tcp_v4_send_synack",
+        "tcp_v4_syn_recv_sock",
+        "tcp_write_xmit",
+        "udp_err",
+        "udp_queue_rcv_skb",
+        "udp_rcv",
+        "udp_send_skb",
+        "udp_sendmsg",
+        "udp_unicast_rcv_skb",
+        "update_or_create_fnhe",
+        "veth_forward_skb",
+        "veth_xmit",
+        "vlan_do_receive",
+    ]
+    static let byName: [String: KFunc] = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, KFunc(id: UInt16($0))) })
+    private static let extra = Mutex<[String]>([])
+
+    public static var NF_HOOK: KFunc { KFunc(id: 0) }
+    public static var NF_HOOK_COND: KFunc { KFunc(id: 1) }
+    public static var ____sys_sendmsg: KFunc { KFunc(id: 2) }
+    public static var ___sys_sendmsg: KFunc { KFunc(id: 3) }
+    public static var __dev_forward_skb: KFunc { KFunc(id: 4) }
+    public static var __dev_queue_xmit: KFunc { KFunc(id: 5) }
+    public static var __dev_xmit_skb: KFunc { KFunc(id: 6) }
+    public static var __fib_validate_source: KFunc { KFunc(id: 7) }
+    public static var __fput: KFunc { KFunc(id: 8) }
+    public static var __icmp_send: KFunc { KFunc(id: 9) }
+    public static var __inet_stream_connect: KFunc { KFunc(id: 10) }
+    public static var __ip_append_data: KFunc { KFunc(id: 11) }
+    public static var __ip_finish_output: KFunc { KFunc(id: 12) }
+    public static var __ip_local_out: KFunc { KFunc(id: 13) }
+    public static var __ip_make_skb: KFunc { KFunc(id: 14) }
+    public static var __ip_queue_xmit: KFunc { KFunc(id: 15) }
+    public static var __ip_route_output_key: KFunc { KFunc(id: 16) }
+    public static var __ip_rt_update_pmtu: KFunc { KFunc(id: 17) }
+    public static var __ipv4_sk_update_pmtu: KFunc { KFunc(id: 18) }
+    public static var __napi_poll: KFunc { KFunc(id: 19) }
+    public static var __neigh_create: KFunc { KFunc(id: 20) }
+    public static var __neigh_event_send: KFunc { KFunc(id: 21) }
+    public static var __neigh_update: KFunc { KFunc(id: 22) }
+    public static var __netif_receive_skb: KFunc { KFunc(id: 23) }
+    public static var __netif_receive_skb_core: KFunc { KFunc(id: 24) }
+    public static var __netif_receive_skb_one_core: KFunc { KFunc(id: 25) }
+    public static var __netif_rx: KFunc { KFunc(id: 26) }
+    public static var __sock_sendmsg: KFunc { KFunc(id: 27) }
+    public static var __sys_connect: KFunc { KFunc(id: 28) }
+    public static var __sys_recvfrom: KFunc { KFunc(id: 29) }
+    public static var __sys_sendmmsg: KFunc { KFunc(id: 30) }
+    public static var __sys_sendmsg: KFunc { KFunc(id: 31) }
+    public static var __sys_sendto: KFunc { KFunc(id: 32) }
+    public static var __sys_shutdown: KFunc { KFunc(id: 33) }
+    public static var __tcp_close: KFunc { KFunc(id: 34) }
+    public static var __tcp_push_pending_frames: KFunc { KFunc(id: 35) }
+    public static var __tcp_send_ack: KFunc { KFunc(id: 36) }
+    public static var __tcp_transmit_skb: KFunc { KFunc(id: 37) }
+    public static var __udp4_lib_err: KFunc { KFunc(id: 38) }
+    public static var __udp4_lib_mcast_deliver: KFunc { KFunc(id: 39) }
+    public static var __udp4_lib_rcv: KFunc { KFunc(id: 40) }
+    public static var arp_constructor: KFunc { KFunc(id: 41) }
+    public static var arp_process: KFunc { KFunc(id: 42) }
+    public static var arp_rcv: KFunc { KFunc(id: 43) }
+    public static var arp_send_dst: KFunc { KFunc(id: 44) }
+    public static var arp_solicit: KFunc { KFunc(id: 45) }
+    public static var arp_xmit: KFunc { KFunc(id: 46) }
+    public static var arp_xmit_finish: KFunc { KFunc(id: 47) }
+    public static var dev_gro_receive: KFunc { KFunc(id: 48) }
+    public static var dev_hard_start_xmit: KFunc { KFunc(id: 49) }
+    public static var dev_queue_xmit: KFunc { KFunc(id: 50) }
+    public static var do_syscall_64: KFunc { KFunc(id: 51) }
+    public static var dst_input: KFunc { KFunc(id: 52) }
+    public static var dst_output: KFunc { KFunc(id: 53) }
+    public static var e1000_clean: KFunc { KFunc(id: 54) }
+    public static var e1000_clean_rx_irq: KFunc { KFunc(id: 55) }
+    public static var e1000_receive_skb: KFunc { KFunc(id: 56) }
+    public static var e1000_xmit_frame: KFunc { KFunc(id: 57) }
+    public static var enqueue_to_backlog: KFunc { KFunc(id: 58) }
+    public static var entry_SYSCALL_64: KFunc { KFunc(id: 59) }
+    public static var entry_SYSCALL_64_after_hwframe: KFunc { KFunc(id: 60) }
+    public static var eth_type_trans: KFunc { KFunc(id: 61) }
+    public static var fib_lookup: KFunc { KFunc(id: 62) }
+    public static var fib_table_lookup: KFunc { KFunc(id: 63) }
+    public static var fib_validate_source: KFunc { KFunc(id: 64) }
+    public static var icmp_echo: KFunc { KFunc(id: 65) }
+    public static var icmp_error_message: KFunc { KFunc(id: 66) }
+    public static var icmp_rcv: KFunc { KFunc(id: 67) }
+    public static var icmp_reply: KFunc { KFunc(id: 68) }
+    public static var icmp_socket_deliver: KFunc { KFunc(id: 69) }
+    public static var icmp_unreach: KFunc { KFunc(id: 70) }
+    public static var inet_csk_route_child_sock: KFunc { KFunc(id: 71) }
+    public static var inet_frag_reasm_prepare: KFunc { KFunc(id: 72) }
+    public static var inet_recvmsg: KFunc { KFunc(id: 73) }
+    public static var inet_release: KFunc { KFunc(id: 74) }
+    public static var inet_sendmsg: KFunc { KFunc(id: 75) }
+    public static var inet_shutdown: KFunc { KFunc(id: 76) }
+    public static var inet_stream_connect: KFunc { KFunc(id: 77) }
+    public static var ip_append_data: KFunc { KFunc(id: 78) }
+    public static var ip_build_and_send_pkt: KFunc { KFunc(id: 79) }
+    public static var ip_defrag: KFunc { KFunc(id: 80) }
+    public static var ip_do_fragment: KFunc { KFunc(id: 81) }
+    public static var ip_error: KFunc { KFunc(id: 82) }
+    public static var ip_expire: KFunc { KFunc(id: 83) }
+    public static var ip_find: KFunc { KFunc(id: 84) }
+    public static var ip_finish_output: KFunc { KFunc(id: 85) }
+    public static var ip_finish_output2: KFunc { KFunc(id: 86) }
+    public static var ip_finish_output_gso: KFunc { KFunc(id: 87) }
+    public static var ip_forward: KFunc { KFunc(id: 88) }
+    public static var ip_forward_finish: KFunc { KFunc(id: 89) }
+    public static var ip_frag_queue: KFunc { KFunc(id: 90) }
+    public static var ip_frag_reasm: KFunc { KFunc(id: 91) }
+    public static var ip_fragment: KFunc { KFunc(id: 92) }
+    public static var ip_local_deliver: KFunc { KFunc(id: 93) }
+    public static var ip_local_deliver_finish: KFunc { KFunc(id: 94) }
+    public static var ip_local_error: KFunc { KFunc(id: 95) }
+    public static var ip_local_out: KFunc { KFunc(id: 96) }
+    public static var ip_make_skb: KFunc { KFunc(id: 97) }
+    public static var ip_mkroute_input: KFunc { KFunc(id: 98) }
+    public static var ip_options_compile: KFunc { KFunc(id: 99) }
+    public static var ip_output: KFunc { KFunc(id: 100) }
+    public static var ip_protocol_deliver_rcu: KFunc { KFunc(id: 101) }
+    public static var ip_push_pending_frames: KFunc { KFunc(id: 102) }
+    public static var ip_queue_xmit: KFunc { KFunc(id: 103) }
+    public static var ip_rcv: KFunc { KFunc(id: 104) }
+    public static var ip_rcv_core: KFunc { KFunc(id: 105) }
+    public static var ip_rcv_finish: KFunc { KFunc(id: 106) }
+    public static var ip_rcv_finish_core: KFunc { KFunc(id: 107) }
+    public static var ip_rcv_options: KFunc { KFunc(id: 108) }
+    public static var ip_route_connect: KFunc { KFunc(id: 109) }
+    public static var ip_route_input_noref: KFunc { KFunc(id: 110) }
+    public static var ip_route_input_slow: KFunc { KFunc(id: 111) }
+    public static var ip_route_me_harder: KFunc { KFunc(id: 112) }
+    public static var ip_route_newports: KFunc { KFunc(id: 113) }
+    public static var ip_route_output_flow: KFunc { KFunc(id: 114) }
+    public static var ip_route_output_key: KFunc { KFunc(id: 115) }
+    public static var ip_route_output_key_hash: KFunc { KFunc(id: 116) }
+    public static var ip_route_output_key_hash_rcu: KFunc { KFunc(id: 117) }
+    public static var ip_route_output_ports: KFunc { KFunc(id: 118) }
+    public static var ip_send_skb: KFunc { KFunc(id: 119) }
+    public static var ip_send_unicast_reply: KFunc { KFunc(id: 120) }
+    public static var ipv4_conntrack_defrag: KFunc { KFunc(id: 121) }
+    public static var ipv4_sk_update_pmtu: KFunc { KFunc(id: 122) }
+    public static var napi_gro_receive: KFunc { KFunc(id: 123) }
+    public static var napi_poll: KFunc { KFunc(id: 124) }
+    public static var napi_skb_finish: KFunc { KFunc(id: 125) }
+    public static var neigh_connected_output: KFunc { KFunc(id: 126) }
+    public static var neigh_event_send: KFunc { KFunc(id: 127) }
+    public static var neigh_hh_output: KFunc { KFunc(id: 128) }
+    public static var neigh_output: KFunc { KFunc(id: 129) }
+    public static var neigh_probe: KFunc { KFunc(id: 130) }
+    public static var neigh_resolve_output: KFunc { KFunc(id: 131) }
+    public static var neigh_update: KFunc { KFunc(id: 132) }
+    public static var net_rx_action: KFunc { KFunc(id: 133) }
+    public static var netif_receive_skb_internal: KFunc { KFunc(id: 134) }
+    public static var netif_rx_internal: KFunc { KFunc(id: 135) }
+    public static var nf_confirm: KFunc { KFunc(id: 136) }
+    public static var nf_conntrack_in: KFunc { KFunc(id: 137) }
+    public static var nf_ct_ipv4_gather_frags: KFunc { KFunc(id: 138) }
+    public static var nf_hook: KFunc { KFunc(id: 139) }
+    public static var nf_hook_slow: KFunc { KFunc(id: 140) }
+    public static var nf_nat_inet_fn: KFunc { KFunc(id: 141) }
+    public static var nf_nat_manip_pkt: KFunc { KFunc(id: 142) }
+    public static var nf_send_reset: KFunc { KFunc(id: 143) }
+    public static var nf_send_unreach: KFunc { KFunc(id: 144) }
+    public static var nft_do_chain: KFunc { KFunc(id: 145) }
+    public static var nft_do_chain_arp: KFunc { KFunc(id: 146) }
+    public static var nft_do_chain_inet: KFunc { KFunc(id: 147) }
+    public static var nft_do_chain_ipv4: KFunc { KFunc(id: 148) }
+    public static var nft_nat_do_chain: KFunc { KFunc(id: 149) }
+    public static var nft_reject_inet_eval: KFunc { KFunc(id: 150) }
+    public static var nft_reject_ipv4_eval: KFunc { KFunc(id: 151) }
+    public static var ping_v4_push_pending_frames: KFunc { KFunc(id: 152) }
+    public static var ping_v4_sendmsg: KFunc { KFunc(id: 153) }
+    public static var process_backlog: KFunc { KFunc(id: 154) }
+    public static var raw_icmp_error: KFunc { KFunc(id: 155) }
+    public static var raw_local_deliver: KFunc { KFunc(id: 156) }
+    public static var raw_send_hdrinc: KFunc { KFunc(id: 157) }
+    public static var raw_sendmsg: KFunc { KFunc(id: 158) }
+    public static var sch_direct_xmit: KFunc { KFunc(id: 159) }
+    public static var sock_close: KFunc { KFunc(id: 160) }
+    public static var sock_sendmsg: KFunc { KFunc(id: 161) }
+    public static var sock_sendmsg_nosec: KFunc { KFunc(id: 162) }
+    public static var tcp_check_req: KFunc { KFunc(id: 163) }
+    public static var tcp_child_process: KFunc { KFunc(id: 164) }
+    public static var tcp_cleanup_rbuf: KFunc { KFunc(id: 165) }
+    public static var tcp_close: KFunc { KFunc(id: 166) }
+    public static var tcp_conn_request: KFunc { KFunc(id: 167) }
+    public static var tcp_connect: KFunc { KFunc(id: 168) }
+    public static var tcp_create_openreq_child: KFunc { KFunc(id: 169) }
+    public static var tcp_data_queue: KFunc { KFunc(id: 170) }
+    public static var tcp_fin: KFunc { KFunc(id: 171) }
+    public static var tcp_push: KFunc { KFunc(id: 172) }
+    public static var tcp_rcv_established: KFunc { KFunc(id: 173) }
+    public static var tcp_rcv_state_process: KFunc { KFunc(id: 174) }
+    public static var tcp_recvmsg: KFunc { KFunc(id: 175) }
+    public static var tcp_send_ack: KFunc { KFunc(id: 176) }
+    public static var tcp_send_active_reset: KFunc { KFunc(id: 177) }
+    public static var tcp_send_fin: KFunc { KFunc(id: 178) }
+    public static var tcp_sendmsg: KFunc { KFunc(id: 179) }
+    public static var tcp_sendmsg_locked: KFunc { KFunc(id: 180) }
+    public static var tcp_shutdown: KFunc { KFunc(id: 181) }
+    public static var tcp_transmit_skb: KFunc { KFunc(id: 182) }
+    public static var tcp_v4_conn_request: KFunc { KFunc(id: 183) }
+    public static var tcp_v4_connect: KFunc { KFunc(id: 184) }
+    public static var tcp_v4_do_rcv: KFunc { KFunc(id: 185) }
+    public static var tcp_v4_early_demux: KFunc { KFunc(id: 186) }
+    public static var tcp_v4_rcv: KFunc { KFunc(id: 187) }
+    public static var tcp_v4_send_reset: KFunc { KFunc(id: 188) }
+    public static var tcp_v4_send_synack: KFunc { KFunc(id: 189) }
+    public static var tcp_v4_syn_recv_sock: KFunc { KFunc(id: 190) }
+    public static var tcp_write_xmit: KFunc { KFunc(id: 191) }
+    public static var udp_err: KFunc { KFunc(id: 192) }
+    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 193) }
+    public static var udp_rcv: KFunc { KFunc(id: 194) }
+    public static var udp_send_skb: KFunc { KFunc(id: 195) }
+    public static var udp_sendmsg: KFunc { KFunc(id: 196) }
+    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 197) }
+    public static var update_or_create_fnhe: KFunc { KFunc(id: 198) }
+    public static var veth_forward_skb: KFunc { KFunc(id: 199) }
+    public static var veth_xmit: KFunc { KFunc(id: 200) }
+    public static var vlan_do_receive: KFunc { KFunc(id: 201) }
+}
