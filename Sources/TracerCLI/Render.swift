@@ -172,7 +172,7 @@ enum Render {
         private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:]
         /// The other parts of a frame's report that frames of one kind share, the same way.
         let netfilter = RecentJSON<[HookPass]>(), ends = RecentJSON<[SkbEnd]>(), stack = RecentJSON<[String]>()
-        let verdict = RecentJSON<Verdict>(), route = RecentJSON<InputRoute?>()
+        let verdict = RecentJSON<Verdict>(), route = RecentJSON<InputRoute?>(), counters = RecentJSON<SameBumps>()
         private var recent: [(path: [PathEntry], json: [UInt8])] = []
         private var nextSlot = 0
         static let remembered = 32
@@ -306,9 +306,11 @@ enum Render {
         o.addRaw("emit", "[" + r.emitted.map { e in
             var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hex: e.bytes); return j.closed()
         }.joined(separator: ",") + "]")
-        var c = JSONObject()
-        for (k, n) in r.counters.sorted { c.add(named: k, n) }
-        o.addRaw("counters", c.closed())
+        o.addRaw("counters", paths.counters.json(SameBumps(counters: r.counters)) { bumps in
+            var c = JSONObject()
+            for (k, n) in bumps.counters.sorted { c.add(named: k, n) }
+            return c.closedBytes
+        })
         o.addRaw("path", paths.json(r.path, kernel: kernel))
         o.addRaw("stack", paths.stack.json(r.endStack) { stack in
             var out: [UInt8] = [UInt8(ascii: "[")]
