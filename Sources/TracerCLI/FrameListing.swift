@@ -71,11 +71,12 @@ struct FrameListing {
             guard let frame else { break }
             progress.tick(frame.number)
             if let filter, !filter.matches(frame) { continue }
-            let d = Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength)
-            let iface = resolver.interface(for: d.link)
-            let dir = self.direction(of: d.link, host: host)
-            // The one-line decode is only printed, never needed for the totals.
-            var summary = options.stats ? "" : d.summary
+            // The link layer says where the frame arrived and which way it went; the whole
+            // decode is only printed, never needed for the totals.
+            let link = try? LinkFrame.decode(frame.bytes, as: reader.linkType).get()
+            let iface = resolver.interface(for: link)
+            let dir = self.direction(of: link, host: host)
+            var summary = options.stats ? "" : Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength).summary
             if frame.isSnapped && !options.stats { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
             let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
             let report: FrameReport
