@@ -126,26 +126,57 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
 }
 
 public struct Route: Equatable, Sendable {
-    public var table: RouteTable
-    public var type: RouteType
-    public var destination: IPPrefix
-    public var gateway: IPAddress?
-    public var device: String?
-    public var metric: Int
-    public var scope: RouteScope
-    public var preferredSource: IPAddress?
-    public var protocolName: String
-    public var tos: Int
-    /// `metrics` → mtu (a locked or plain route MTU), when set.
-    public var mtu: Int?
-    public var flags: [String]
+    // The fields live in one shared box: a route is handed from the FIB to the lookup's result
+    // and on to the skb's dst, and copying twelve fields (three of them reference counted) per
+    // hand-over was a good part of a lookup. Setters copy a shared box first (copy on write).
+    private final class Storage: @unchecked Sendable {
+        var table: RouteTable
+        var type: RouteType
+        var destination: IPPrefix
+        var gateway: IPAddress?
+        var device: String?
+        var metric: Int
+        var scope: RouteScope
+        var preferredSource: IPAddress?
+        var protocolName: String
+        var tos: Int
+        var mtu: Int?
+        var flags: [String]
+
+        init(table: RouteTable, type: RouteType, destination: IPPrefix, gateway: IPAddress?, device: String?, metric: Int, scope: RouteScope, preferredSource: IPAddress?, protocolName: String, tos: Int, mtu: Int?, flags: [String]) {
+            self.table = table; self.type = type; self.destination = destination; self.gateway = gateway; self.device = device; self.metric = metric; self.scope = scope; self.preferredSource = preferredSource; self.protocolName = protocolName; self.tos = tos; self.mtu = mtu; self.flags = flags
+        }
+        func copy() -> Storage { Storage(table: table, type: type, destination: destination, gateway: gateway, device: device, metric: metric, scope: scope, preferredSource: preferredSource, protocolName: protocolName, tos: tos, mtu: mtu, flags: flags) }
+    }
+    private var box: Storage
 
     public init(table: RouteTable = .main, type: RouteType = .unicast, destination: IPPrefix, gateway: IPAddress? = nil,
                 device: String? = nil, metric: Int = 0, scope: RouteScope = .universe, preferredSource: IPAddress? = nil,
                 protocolName: String = "boot", tos: Int = 0, mtu: Int? = nil, flags: [String] = []) {
-        self.table = table; self.type = type; self.destination = destination; self.gateway = gateway
-        self.device = device; self.metric = metric; self.scope = scope; self.preferredSource = preferredSource
-        self.protocolName = protocolName; self.tos = tos; self.mtu = mtu; self.flags = flags
+        box = Storage(table: table, type: type, destination: destination, gateway: gateway, device: device, metric: metric, scope: scope, preferredSource: preferredSource, protocolName: protocolName, tos: tos, mtu: mtu, flags: flags)
+    }
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&box) { box = box.copy() }
+        return box
+    }
+
+    public var table: RouteTable { get { box.table } set { unique().table = newValue } }
+    public var type: RouteType { get { box.type } set { unique().type = newValue } }
+    public var destination: IPPrefix { get { box.destination } set { unique().destination = newValue } }
+    public var gateway: IPAddress? { get { box.gateway } set { unique().gateway = newValue } }
+    public var device: String? { get { box.device } set { unique().device = newValue } }
+    public var metric: Int { get { box.metric } set { unique().metric = newValue } }
+    public var scope: RouteScope { get { box.scope } set { unique().scope = newValue } }
+    public var preferredSource: IPAddress? { get { box.preferredSource } set { unique().preferredSource = newValue } }
+    public var protocolName: String { get { box.protocolName } set { unique().protocolName = newValue } }
+    public var tos: Int { get { box.tos } set { unique().tos = newValue } }
+    /// `metrics` → mtu (a locked or plain route MTU), when set.
+    public var mtu: Int? { get { box.mtu } set { unique().mtu = newValue } }
+    public var flags: [String] { get { box.flags } set { unique().flags = newValue } }
+
+    public static func == (a: Route, b: Route) -> Bool {
+        a.box === b.box || (a.table == b.table && a.type == b.type && a.destination == b.destination && a.gateway == b.gateway && a.device == b.device && a.metric == b.metric && a.scope == b.scope && a.preferredSource == b.preferredSource && a.protocolName == b.protocolName && a.tos == b.tos && a.mtu == b.mtu && a.flags == b.flags)
     }
 
     public var isV4: Bool { destination.isV4 }
