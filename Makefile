@@ -68,10 +68,10 @@ bench: deps
 	.build/release/make-fixtures --bench bench-out/bench.pcap $(BENCH_FRAMES)
 	python3 bench/run.py bench-out/bench.pcap $(BENCH_FRAMES) 3
 
-# Where the time goes: callgrind over 5,000 frames of the bench capture, for --stats and for
-# --format json; the functions with the most instructions (inclusive) are printed, and the raw
-# profiles kept in bench-out/ for callgrind_annotate or kcachegrind. Needs `make bench` first
-# (for the capture).
+# Where the time goes: callgrind over 1 and over PROFILE_FRAMES frames of the bench capture, for
+# --stats and for --format json; the difference per frame, by function (inclusive), so start-up
+# drops out (bench/profile.py). The raw profiles stay in bench-out/ for callgrind_annotate or
+# kcachegrind. Needs the capture from `make bench` (BENCH_FRAMES=100000 is enough).
 PROFILE_FRAMES ?= 5000
 profile: deps
 	command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null; }
@@ -79,10 +79,12 @@ profile: deps
 	test -f bench-out/bench.pcap || { echo "make profile: run make bench (or BENCH_FRAMES=100000 make bench) first"; exit 1; }
 	for mode in stats json; do \
 		flag=$$( [ $$mode = stats ] && echo --stats || echo "--format json" ); \
-		valgrind --tool=callgrind --callgrind-out-file=bench-out/callgrind.$$mode .build/release/tracer explain bench-out/bench.pcap \
-			-c $(PROFILE_FRAMES) --host default $$flag > /dev/null 2> bench-out/callgrind.$$mode.log; \
-		echo "== $$mode: instructions per frame, inclusive, top 40 (bench-out/callgrind.$$mode)"; \
-		callgrind_annotate --inclusive=yes bench-out/callgrind.$$mode 2>/dev/null | grep -E '^ *[0-9,]+ ' | sed -n 2,41p | cut -c1-160; \
+		for n in 1 $(PROFILE_FRAMES); do \
+			valgrind --tool=callgrind --callgrind-out-file=bench-out/callgrind.$$mode.$$n .build/release/tracer explain bench-out/bench.pcap \
+				-c $$n --host default $$flag > /dev/null 2> bench-out/callgrind.$$mode.$$n.log || exit 1; \
+		done; \
+		echo "== explain $$flag"; \
+		python3 bench/profile.py bench-out/callgrind.$$mode.1 bench-out/callgrind.$$mode.$(PROFILE_FRAMES) $(PROFILE_FRAMES) 40; \
 	done
 
 # Regenerates the synthetic captures from the builders (make-fixtures), then the pcapng and
