@@ -92,13 +92,53 @@ public struct Dissection {
         case .arp(let a):
             return prefix + Self.summarize(a)
         case .ipv4(let ip):
-            var frag = ip.isFragment ? " (frag \(ip.ident):\(ip.payload.count)@\(ip.fragOffset)\(ip.moreFrags ? "+" : ""))" : ""
-            if case .failure(let e) = ip.options { frag += " [\(e)]" }
-            return prefix + "IP " + Self.summarize(transport, src: ip.source.description, dst: ip.destination.description,
-                                                  proto: ip.nextProtocol, payloadLength: ip.payload.count) + frag
+            // Written as bytes into one buffer: interpolating each piece into a string of its
+            // own and joining them cost more than the rest of a frame's JSON.
+            var line = SummaryLine(prefix)
+            line += "IP "
+            Self.summarize(transport, src: ip.source, dst: ip.destination, proto: ip.nextProtocol, payloadLength: ip.payload.count, into: &line)
+            if ip.isFragment {
+                line += " (frag "; line.number(ip.ident); line += ":"; line.number(ip.payload.count)
+                line += "@"; line.number(ip.fragOffset); line += ip.moreFrags ? "+)" : ")"
+            }
+            if case .failure(let e) = ip.options { line.text(" [\(e)]") }
+            return line.string
         case .ipv6(let ip):
             return prefix + "IP6 " + Self.summarize(transport, src: ip.source.description, dst: ip.destination.description,
                                                    proto: ip.nextHeader, payloadLength: ip.payload.count)
+        }
+    }
+
+    /// The IPv4 part of `summary` after "IP ".
+    static func summarize(_ t: Transport?, src: IPv4Address, dst: IPv4Address, proto: IPProtocol, payloadLength: Int, into line: inout SummaryLine) {
+        func ends(_ sport: UInt16, _ dport: UInt16) {
+            line.address(src); line += "."; line.number(sport); line += " > "; line.address(dst); line += "."; line.number(dport); line += ": "
+        }
+        switch t {
+        case .udp(let u)?:
+            ends(u.sourcePort, u.destinationPort)
+            line += "UDP, length "; line.number(Int(u.length) - 8)
+        case .tcp(let s)?:
+            ends(s.sourcePort, s.destinationPort)
+            line += "Flags ["; line.text(s.flags.description); line += "], seq "; line.number(s.sequenceNumber)
+            if s.flags.contains(.ack) { line += ", ack "; line.number(s.ackNumber) }
+            line += ", win "; line.number(s.window)
+            if case .success(let opts) = s.options, !opts.isEmpty {
+                line += ", options ["
+                for (i, o) in opts.enumerated() { if i > 0 { line += "," }; line.text(o.description) }
+                line += "]"
+            }
+            line += ", length "; line.number(payloadLength - s.headerLength)
+        case .icmp(let m)?:
+            line.address(src); line += " > "; line.address(dst); line += ": ICMP "; line.text(m.kind.description)
+            switch m.kind {
+            case .echoRequest, .echoReply: line += ", id "; line.number(m.echoIdent); line += ", seq "; line.number(m.echoSequence)
+            case .destinationUnreachable(code: 4): line += ", mtu "; line.number(m.nextHopMTU)
+            default: break
+            }
+            line += ", length "; line.number(m.bytes.count)
+        default:
+            line.text(summarize(t, src: src.description, dst: dst.description, proto: proto, payloadLength: payloadLength))
         }
     }
 
@@ -138,4 +178,42 @@ public struct Dissection {
             return "\(src) > \(dst): \(proto)"
         }
     }
+}
+
+/// A summary line as UTF-8 bytes, made into a String once.
+public struct SummaryLine {
+    private var bytes: [UInt8] = []
+
+    init(_ prefix: String) {
+        bytes.reserveCapacity(128)
+        text(prefix)
+    }
+
+    static func += (l: inout SummaryLine, s: StaticString) {
+        l.bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    mutating func text(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func number(_ v: Int) {
+        if v < 0 { bytes.append(UInt8(ascii: "-")); digits(v.magnitude) } else { digits(UInt(v)) }
+    }
+    mutating func number(_ v: UInt16) { digits(UInt(v)) }
+    mutating func number(_ v: UInt32) { digits(UInt(v)) }
+
+    private mutating func digits(_ v: UInt) {
+        if v < 10 { bytes.append(UInt8(ascii: "0") + UInt8(v)); return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            var m = v, i = 20
+            while m > 0 { i -= 1; buf[i] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10 }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i...]))
+        }
+    }
+
+    mutating func address(_ a: IPv4Address) { text(a.description) }
+
+    var string: String { String(decoding: bytes, as: UTF8.self) }
 }
