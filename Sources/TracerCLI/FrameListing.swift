@@ -107,7 +107,7 @@ struct FrameListing {
                                          dir: dir.rawValue, length: frame.wireLength, summary: summary)
                 switch options.format {
                 case .text: for l in Render.text(header, report, palette: palette, parts: textParts) { out.line(l) }
-            case .json: out.line(Render.json(header, report, kernel: options.kernel, paths: pathParts))
+            case .json: out.line(bytes: Render.jsonBytes(header, report, kernel: options.kernel, paths: pathParts))
                 case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint, kernel: options.kernel) { out.line(l) }
                 }
             }

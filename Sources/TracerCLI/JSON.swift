@@ -7,7 +7,7 @@ struct JSONObject {
     private var bytes: [UInt8] = [UInt8(ascii: "{")]
     private var first = true
 
-    init() { bytes.reserveCapacity(128) }
+    init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
 
     /// Keys are literals: their bytes are copied from where the compiler put them.
     private mutating func key(_ k: StaticString) {
@@ -67,7 +67,12 @@ struct JSONObject {
     mutating func addRaw(_ k: StaticString, _ json: String) { key(k); Self.appendUTF8(json, to: &bytes) }
     mutating func addRaw(_ k: StaticString, _ json: [UInt8]) { key(k); bytes.append(contentsOf: json) }
     /// The object's text as bytes, closed.
-    var closedBytes: [UInt8] { var b = bytes; b.append(UInt8(ascii: "}")); return b }
+    /// Closes the object and hands over its bytes (no copy: the object is done with).
+    mutating func finish() -> [UInt8] {
+        bytes.append(UInt8(ascii: "}"))
+        defer { bytes = [] }
+        return bytes
+    }
 
 
     /// `"k":[{…},{…}]`, each object written by `body` and copied in as bytes.

@@ -23,6 +23,13 @@ public final class Output {
 
     public func line(_ s: String) { write(s); buffer.append(10); if buffer.count >= limit { flush() } }
 
+    /// A line already in UTF-8.
+    public func line(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        buffer.append(10)
+        if buffer.count >= limit { flush() }
+    }
+
     public func flush() {
         var off = 0
         while off < buffer.count {

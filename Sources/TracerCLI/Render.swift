@@ -240,7 +240,12 @@ enum Render {
     }
 
     static func json(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: PathParts = PathParts()) -> String {
-        var o = JSONObject()
+        String(decoding: jsonBytes(h, r, kernel: kernel, paths: paths), as: UTF8.self)
+    }
+
+    /// The frame's JSON object as UTF-8 bytes (what `explain --format json` writes, no String made).
+    static func jsonBytes(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: PathParts = PathParts()) -> [UInt8] {
+        var o = JSONObject(capacity: 8192)
         o.add("frame", h.number)
         o.add("time", h.time)
         o.add("iface", h.iface)
@@ -254,7 +259,7 @@ enum Render {
             if let errno = verdict.errno { v.add("errno", errno) }
             v.add("function", verdict.function)
             v.add("detail", verdict.detail)
-            return v.closedBytes
+            return v.finish()
         })
         if let s = r.socket { o.add("socket", s) } else { o.addNull("socket") }
         o.addRaw("route", paths.route.json(r.route) { route in
@@ -275,7 +280,7 @@ enum Render {
             case .outputError(let e): j.add("input", "ip_route_output_flow"); j.add("error", errnoName(e))
             }
             if rt.input == .output || rt.input == .forward, let m = rt.mtu { j.add("mtu", m) }
-            return j.closedBytes
+            return j.finish()
         })
         o.addRaw("netfilter", paths.netfilter.json(r.netfilter) { netfilter in Array(("[" + netfilter.map { n in
             var j = JSONObject(); j.add("hook", n.hook)
@@ -309,7 +314,7 @@ enum Render {
         o.addRaw("counters", paths.counters.json(SameBumps(counters: r.counters)) { bumps in
             var c = JSONObject()
             for (k, n) in bumps.counters.sorted { c.add(named: k, n) }
-            return c.closedBytes
+            return c.finish()
         })
         o.addRaw("path", paths.json(r.path, kernel: kernel))
         o.addRaw("stack", paths.stack.json(r.endStack) { stack in
@@ -322,7 +327,7 @@ enum Render {
             j.add("table", l.table.description); j.add("src", l.source.description)
             j.add("dst", l.destination.description); j.add("iif", l.iif); j.add("oif", l.oif); j.add("result", l.result)
         }
-        return o.closed()
+        return o.finish()
     }
 
     // MARK: bt
