@@ -61,6 +61,10 @@ struct FrameListing {
         var replies = PredictedReplies()
         var shown = 0
         let pathParts = Render.PathParts(), textParts = Render.TextParts()
+        // The options the loop reads, read once: each read of an argument-parser property goes
+        // through its property wrapper (a runtime type lookup), thousands of instructions a frame.
+        let stats = options.stats, format = options.format, breakpoint = options.breakpoint
+        let kernelVersion = options.kernel, count = options.count
         while true {
             let frame: CapturedFrame?
             do { frame = try reader.next() } catch {
@@ -76,8 +80,8 @@ struct FrameListing {
             let link = try? LinkFrame.decode(frame.bytes, as: reader.linkType).get()
             let iface = resolver.interface(for: link)
             let dir = self.direction(of: link, host: host)
-            var summary = options.stats ? "" : Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength).summary
-            if frame.isSnapped && !options.stats { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
+            var summary = stats ? "" : Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength).summary
+            if frame.isSnapped && !stats { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
             let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
             let report: FrameReport
             if frame.isSnapped || (dir == .rx && iface == nil) {
@@ -87,7 +91,7 @@ struct FrameListing {
                                      iface: iface?.name ?? "?")
             } else if dir == .rx, let iface {
                 report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, time: time,
-                                        breakpoint: options.breakpoint)
+                                        breakpoint: breakpoint)
             } else if let n = replies.match(frame.bytes, linkType: reader.linkType) {
                 kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
                 report = FrameReport(verdict: Verdict(action: .send, reason: nil, function: "",
@@ -96,23 +100,23 @@ struct FrameListing {
             } else {
                 kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
                 report = kernel.transmit(frame: Array(frame.bytes), linkType: reader.linkType, iface: nil, time: time,
-                                         breakpoint: options.breakpoint, options: send)
+                                         breakpoint: breakpoint, options: send)
             }
             replies.remember(report, frame: frame.number)
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
-            if options.stats {
+            if stats {
                 totals.add(report)
             } else {
                 let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: dir == .tx ? report.iface : iface?.name ?? "?",
                                          dir: dir.rawValue, length: frame.wireLength, summary: summary)
-                switch options.format {
+                switch format {
                 case .text: for l in Render.text(header, report, palette: palette, parts: textParts) { out.line(l) }
-            case .json: out.line(bytes: Render.jsonBytes(header, report, kernel: options.kernel, paths: pathParts))
-                case .bt: for l in Render.backtrace(header, report, breakpoint: options.breakpoint, kernel: options.kernel) { out.line(l) }
+            case .json: out.line(bytes: Render.jsonBytes(header, report, kernel: kernelVersion, paths: pathParts))
+                case .bt: for l in Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernelVersion) { out.line(l) }
                 }
             }
             shown += 1
-            if let c = options.count, shown >= c { break }
+            if let c = count, shown >= c { break }
         }
         progress.finish()
         if let writer {
