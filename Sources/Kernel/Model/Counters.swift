@@ -187,7 +187,10 @@ public struct Counters: Equatable, Sendable {
     public init() {}
 
     public mutating func inc(_ counter: SNMPCounter, by n: Int = 1) {
-        if let i = ids.firstIndex(of: counter) { counts[i] += n } else { ids.append(counter); counts.append(n) }
+        if let i = ids.firstIndex(of: counter) { counts[i] += n; return }
+        if ids.isEmpty { ids.reserveCapacity(16); counts.reserveCapacity(16) }   // a frame bumps about a dozen
+        ids.append(counter)
+        counts.append(n)
     }
 
     public var isEmpty: Bool { ids.isEmpty }
