@@ -37,7 +37,11 @@ public final class SKB {
     public var network: [UInt8] { Array(frame[networkOffset..<min(frame.count, networkOffset + length)]) }
 
     /// Runs `body` over the IPv4 header view (the caller has checked there are 20 bytes).
+    /// (A view into `frame`, not a copy: the receive path reads the header many times a frame.)
     func withIPv4<R>(_ body: (IPv4Packet) -> R) -> R {
-        network.withUnsafeBytes { body(IPv4Packet.parseFixedHeader($0).value!) }
+        frame.withUnsafeBytes { raw in
+            let net = UnsafeRawBufferPointer(rebasing: raw[networkOffset..<min(raw.count, networkOffset + length)])
+            return body(IPv4Packet.parseFixedHeader(net).value!)
+        }
     }
 }
