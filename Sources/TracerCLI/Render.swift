@@ -116,9 +116,14 @@ enum Render {
 
     /// `label value`, the value wrapped at spaces to 80 columns (colour codes do not count).
     static func field(_ label: String, _ value: String) -> [String] {
+        // Most values fit on the line: plain ASCII (one byte a column, no colour codes) that
+        // does is the line itself, with no words split out and measured.
+        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x1b }) {
+            return value.utf8.count <= 80 - 4 - labelWidth ? [labelColumn(label) + value] : asciiField(label, Array(value.utf8))
+        }
         let indent = String(repeating: " ", count: 4 + labelWidth)
         var lines: [String] = []
-        var line = "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+        var line = labelColumn(label)
         var width = 4 + labelWidth
         var first = true
         for word in value.split(separator: " ", omittingEmptySubsequences: false) {
@@ -138,10 +143,44 @@ enum Render {
     }
 
     /// Items joined and wrapped to 80 columns under the label.
+    /// `field` for plain ASCII, wrapped on its bytes (the same lines: a byte is a column).
+    static func asciiField(_ label: String, _ bytes: [UInt8]) -> [String] {
+        let indent = 4 + labelWidth
+        var lines: [String] = []
+        var line = Array(labelColumn(label).utf8)
+        var width = indent, first = true, i = 0
+        while true {
+            var j = i
+            while j < bytes.count && bytes[j] != UInt8(ascii: " ") { j += 1 }
+            let w = j - i
+            if !first && width + 1 + w > 80 {
+                lines.append(String(decoding: line, as: UTF8.self))
+                line = Array(repeating: UInt8(ascii: " "), count: indent)
+                width = indent
+            } else if !first {
+                line.append(UInt8(ascii: " "))
+                width += 1
+            }
+            line += bytes[i..<j]
+            width += w
+            first = false
+            if j >= bytes.count { break }
+            i = j + 1
+        }
+        lines.append(String(decoding: line, as: UTF8.self))
+        return lines
+    }
+
+    /// `    label     `: the label in its column (cut to the column if longer, as `padding` would).
+    static func labelColumn(_ label: String) -> String {
+        let n = label.count
+        return "    " + (n >= labelWidth ? String(label.prefix(labelWidth)) : label + String(repeating: " ", count: labelWidth - n))
+    }
+
     static func wrapped(_ label: String, _ items: [String], separator: String) -> [String] {
         let indent = String(repeating: " ", count: 4 + labelWidth)
         var lines: [String] = []
-        var line = "    " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+        var line = labelColumn(label)
         var width = 4 + labelWidth
         let tight = separator.trimmingTrailingSpace
         let (tightWidth, separatorWidth) = (visibleWidth(Substring(tight)), visibleWidth(Substring(separator)))
