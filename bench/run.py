@@ -130,6 +130,12 @@ targets = [
      f"{max(v['peak_rss_mib'] for k, v in table.items() if k.startswith('tracer'))} MiB"),
     ("big host <= 2x per-frame time", scale["per_frame_ratio"] <= 2, f"x{scale['per_frame_ratio']}"),
 ]
+# The scale figure is the difference of two runs that each load the big host (~1.5 s, give or
+# take 0.3 s): with fewer than 200,000 frames that noise is larger than the difference.
+reliable = {"big host <= 2x per-frame time": scale_frames >= 200_000,
+            "peak memory < 64 MiB (1M-frame runs)": frames >= 1_000_000}
 print("targets:")
 for name, ok, got in targets:
-    print(f"  {'met   ' if ok else 'MISSED'} {name}: {got}")
+    status = ("met   " if ok else "MISSED") if reliable.get(name, True) else "n/a   "
+    note = "" if reliable.get(name, True) else " (not measured: too few frames; run with the default BENCH_FRAMES)"
+    print(f"  {status} {name}: {got}{note}")
