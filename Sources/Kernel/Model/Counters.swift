@@ -194,6 +194,12 @@ public struct Counters: Equatable, Sendable {
     }
 
     public var isEmpty: Bool { ids.isEmpty }
+
+    /// No counters, the storage kept (the next frame's bumps reuse it).
+    public mutating func removeAll() {
+        ids.removeAll(keepingCapacity: true)
+        counts.removeAll(keepingCapacity: true)
+    }
     /// The deltas by name.
     public var deltas: [String: Int] { Dictionary(uniqueKeysWithValues: zip(ids.map(\.name), counts)) }
     /// Sorted by name, as nstat sorts them.

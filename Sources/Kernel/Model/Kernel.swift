@@ -191,19 +191,22 @@ public final class Kernel {
     /// Resets the per-frame state, runs the timers due by `time`, and returns the skb ends they
     /// caused (reported with the frame).
     func beginFrame(time: Double, breakpoint: String?) -> [SkbEnd] {
+        // The per-frame lists are emptied keeping their storage: once the caller has dropped the
+        // last report, the next frame appends without allocating (while a report still holds a
+        // list, emptying it makes a new one and the report keeps its own).
         trace.reset(breakpoint: breakpoint)
-        counters = Counters()
-        emitted = []
-        hooks = []
-        fibLookups = []
+        counters.removeAll()
+        emitted.removeAll(keepingCapacity: true)
+        hooks.removeAll(keepingCapacity: true)
+        fibLookups.removeAll(keepingCapacity: true)
         end = nil
         socketDescription = nil
         emittingPacket = nil
         transmitting = false
         outputRoute = nil
-        ends = []
+        ends.removeAll(keepingCapacity: true)
         fragmentReport = nil
-        timerEvents = []
+        timerEvents.removeAll(keepingCapacity: true)
         for t in ctPending where conntrack[t]?.confirmed == false { ct_destroy(t) }   // died with its skb
         ctPending = []
         frameCT = nil

@@ -38,7 +38,7 @@ public final class CallTrace {
 
     /// Empties the trace for the next frame, keeping its storage.
     func reset(breakpoint: String?) {
-        path = []
+        path.removeAll(keepingCapacity: true)
         stack.removeAll(keepingCapacity: true)
         nextID = 0
         context = []
