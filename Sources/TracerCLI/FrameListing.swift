@@ -60,7 +60,7 @@ struct FrameListing {
         var totals = Totals()
         var replies = PredictedReplies()
         var shown = 0
-        let pathParts = Render.PathParts(), textParts = Render.TextParts()
+        let jsonParts = Render.JSONParts(), textParts = Render.TextParts()
         // The options the loop reads, read once: each read of an argument-parser property goes
         // through its property wrapper (a runtime type lookup), thousands of instructions a frame.
         let stats = options.stats, format = options.format, breakpoint = options.breakpoint
@@ -111,7 +111,7 @@ struct FrameListing {
                                          dir: dir.rawValue, length: frame.wireLength, summary: summary)
                 switch format {
                 case .text: for l in Render.text(header, report, palette: palette, parts: textParts) { out.line(l) }
-            case .json: out.line(bytes: Render.jsonBytes(header, report, kernel: kernelVersion, paths: pathParts))
+            case .json: out.line(bytes: Render.jsonBytes(header, report, kernel: kernelVersion, paths: jsonParts))
                 case .bt: for l in Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernelVersion) { out.line(l) }
                 }
             }

@@ -22,7 +22,7 @@ enum Render {
         var out: [String] = []
         for t in r.timers { out += field("timer", t) }
         out.append(palette.bold(h.text))
-        out += parts.verdict.text(r.verdict) { v in
+        out += parts.verdict.rendered(r.verdict) { v in
             var verdict = v.action.rawValue
             if let reason = v.reason { verdict += " " + reason }
             if let errno = v.errno { verdict += " " + errno }
@@ -31,11 +31,11 @@ enum Render {
             return field("verdict", coloured + ": " + v.detail)
         }
         if let s = r.socket { out += field("socket", s) }
-        if let rt = r.route { out += parts.route.text(rt) { field("route", routeText($0)) } }
+        if let rt = r.route { out += parts.route.rendered(rt) { field("route", routeText($0)) } }
         if let fr = r.fragment {
             out += field("fragment", "\(fr.outcome): \(fr.datagram) bytes \(fr.offset)–\(fr.offset + fr.length)\(fr.more ? "+" : ""); \(fr.detail)")
         }
-        out += parts.netfilter.text(r.netfilter) { netfilter in
+        out += parts.netfilter.rendered(r.netfilter) { netfilter in
             var groups: [(String?, [HookPass])] = []
             for h in netfilter {
                 if let last = groups.last, last.0 == h.packet { groups[groups.count - 1].1.append(h) } else { groups.append((h.packet, [h])) }
@@ -44,9 +44,9 @@ enum Render {
         }
         for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
         if !r.counters.isEmpty {
-            out += parts.counters.text(SameBumps(counters: r.counters)) { wrapped("counters", $0.counters.sorted.map { "\($0.0) +\($0.1)" }, separator: ", ") }
+            out += parts.counters.rendered(SameBumps(counters: r.counters)) { wrapped("counters", $0.counters.sorted.map { "\($0.0) +\($0.1)" }, separator: ", ") }
         }
-        out += parts.path.text(r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
+        out += parts.path.rendered(r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
         return out
     }
 
@@ -142,7 +142,6 @@ enum Render {
         return lines
     }
 
-    /// Items joined and wrapped to 80 columns under the label.
     /// `field` for plain ASCII, wrapped on its bytes (the same lines: a byte is a column).
     static func asciiField(_ label: String, _ bytes: [UInt8]) -> [String] {
         let indent = 4 + labelWidth
@@ -177,6 +176,7 @@ enum Render {
         return "    " + (n >= labelWidth ? String(label.prefix(labelWidth)) : label + String(repeating: " ", count: labelWidth - n))
     }
 
+    /// Items joined and wrapped to 80 columns under the label.
     static func wrapped(_ label: String, _ items: [String], separator: String) -> [String] {
         let indent = String(repeating: " ", count: 4 + labelWidth)
         var lines: [String] = []
@@ -203,36 +203,30 @@ enum Render {
 
     // MARK: json
 
-    /// The JSON of each path entry but its depth, by function, and the whole `path` array of
-    /// the last few distinct paths: frames of one kind take the same path, so most frames'
-    /// path is a copy of bytes already written (comparing the entries is cheap: their names are
-    /// the model's string literals).
-    final class PathParts {
+    /// The JSON parts frames of one kind share (see `Recent`), for one run; and the JSON of each
+    /// path entry but its depth, by function, for the paths not seen yet.
+    final class JSONParts {
         private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:]
-        /// The other parts of a frame's report that frames of one kind share, the same way.
-        let netfilter = RecentJSON<[HookPass]>(), ends = RecentJSON<[SkbEnd]>(), stack = RecentJSON<[String]>()
-        let verdict = RecentJSON<Verdict>(), route = RecentJSON<InputRoute?>(), counters = RecentJSON<SameBumps>()
-        private var recent: [(path: [PathEntry], json: [UInt8])] = []
-        private var nextSlot = 0
-        static let remembered = 32
+        let path = Recent<[PathEntry], [UInt8]>(), netfilter = Recent<[HookPass], [UInt8]>(), ends = Recent<[SkbEnd], [UInt8]>()
+        let stack = Recent<[String], [UInt8]>(), verdict = Recent<Verdict, [UInt8]>(), route = Recent<InputRoute?, [UInt8]>()
+        let counters = Recent<SameBumps, [UInt8]>()
 
         /// The path array's JSON (`[{…},…]`).
         func json(_ path: [PathEntry], kernel: KernelVersion) -> [UInt8] {
-            for r in recent where r.path == path { return r.json }
-            var out: [UInt8] = [UInt8(ascii: "[")]
-            for (i, p) in path.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                let parts = parts(p.function, kernel: kernel)
-                out.append(UInt8(ascii: "{"))
-                out += parts.head
-                JSONObject.appendInt(p.depth, to: &out)
-                out += parts.tail
-                out.append(UInt8(ascii: "}"))
+            self.path.rendered(path) { path in
+                var out: [UInt8] = [UInt8(ascii: "[")]
+                for (i, p) in path.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    let parts = parts(p.function, kernel: kernel)
+                    out.append(UInt8(ascii: "{"))
+                    out += parts.head
+                    JSONObject.appendInt(p.depth, to: &out)
+                    out += parts.tail
+                    out.append(UInt8(ascii: "}"))
+                }
+                out.append(UInt8(ascii: "]"))
+                return out
             }
-            out.append(UInt8(ascii: "]"))
-            if recent.count < Self.remembered { recent.append((path, out)) } else { recent[nextSlot] = (path, out) }
-            nextSlot = (nextSlot + 1) % Self.remembered
-            return out
         }
 
         func parts(_ fn: String, kernel: KernelVersion) -> (head: [UInt8], tail: [UInt8]) {
@@ -254,16 +248,14 @@ enum Render {
         private var nextSlot = 0
         static var remembered: Int { 16 }
 
-        func json(_ value: T, _ render: (T) -> Rendered) -> Rendered {
+        func rendered(_ value: T, _ render: (T) -> Rendered) -> Rendered {
             for r in recent where r.value == value { return r.rendered }
             let out = render(value)
             if recent.count < Self.remembered { recent.append((value, out)) } else { recent[nextSlot] = (value, out) }
             nextSlot = (nextSlot + 1) % Self.remembered
             return out
         }
-        func text(_ value: T, _ render: (T) -> Rendered) -> Rendered { json(value, render) }
     }
-    typealias RecentJSON<T: Equatable> = Recent<T, [UInt8]>
 
     /// Counters compared as bumped, in order (cheaper than by name; a miss only renders again).
     struct SameBumps: Equatable {
@@ -278,12 +270,8 @@ enum Render {
         let path = Recent<[PathEntry], [String]>()
     }
 
-    static func json(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: PathParts = PathParts()) -> String {
-        String(decoding: jsonBytes(h, r, kernel: kernel, paths: paths), as: UTF8.self)
-    }
-
     /// The frame's JSON object as UTF-8 bytes (what `explain --format json` writes, no String made).
-    static func jsonBytes(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: PathParts = PathParts()) -> [UInt8] {
+    static func jsonBytes(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: JSONParts = JSONParts()) -> [UInt8] {
         var o = JSONObject(capacity: 8192)
         o.add("frame", h.number)
         o.add("time", h.time)
@@ -291,7 +279,7 @@ enum Render {
         o.add("dir", h.dir)
         o.add("len", h.length)
         o.add("summary", h.summary)
-        o.addRaw("verdict", paths.verdict.json(r.verdict) { verdict in
+        o.addRaw("verdict", paths.verdict.rendered(r.verdict) { verdict in
             var v = JSONObject()
             v.add("action", verdict.action.rawValue)
             if let reason = verdict.reason { v.add("reason", reason) } else { v.addNull("reason") }
@@ -301,7 +289,7 @@ enum Render {
             return v.finish()
         })
         if let s = r.socket { o.add("socket", s) } else { o.addNull("socket") }
-        o.addRaw("route", paths.route.json(r.route) { route in
+        o.addRaw("route", paths.route.rendered(r.route) { route in
             guard let rt = route else { return Array("null".utf8) }
             var j = JSONObject()
             if let t = rt.table { j.add("table", t.description) } else { j.addNull("table") }
@@ -321,7 +309,7 @@ enum Render {
             if rt.input == .output || rt.input == .forward, let m = rt.mtu { j.add("mtu", m) }
             return j.finish()
         })
-        o.addRaw("netfilter", paths.netfilter.json(r.netfilter) { netfilter in Array(("[" + netfilter.map { n in
+        o.addRaw("netfilter", paths.netfilter.rendered(r.netfilter) { netfilter in Array(("[" + netfilter.map { n in
             var j = JSONObject(); j.add("hook", n.hook)
             j.addRaw("chains", "[" + n.chains.map { c in
                 var k = JSONObject(); k.add("table", c.table); k.add("chain", c.chain)
@@ -342,7 +330,7 @@ enum Render {
             o.addRaw("fragment", j.closed())
         } else { o.addNull("fragment") }
         o.addRaw("timers", "[" + r.timers.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
-        o.addRaw("ends", paths.ends.json(r.ends) { ends in Array(("[" + ends.map { e in
+        o.addRaw("ends", paths.ends.rendered(r.ends) { ends in Array(("[" + ends.map { e in
             var j = JSONObject(); j.add("event", e.event)
             if let reason = e.reason { j.add("reason", reason) } else { j.addNull("reason") }
             j.add("location", e.location); return j.closed()
@@ -350,13 +338,13 @@ enum Render {
         o.addRaw("emit", "[" + r.emitted.map { e in
             var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hex: e.bytes); return j.closed()
         }.joined(separator: ",") + "]")
-        o.addRaw("counters", paths.counters.json(SameBumps(counters: r.counters)) { bumps in
+        o.addRaw("counters", paths.counters.rendered(SameBumps(counters: r.counters)) { bumps in
             var c = JSONObject()
             for (k, n) in bumps.counters.sorted { c.add(named: k, n) }
             return c.finish()
         })
         o.addRaw("path", paths.json(r.path, kernel: kernel))
-        o.addRaw("stack", paths.stack.json(r.endStack) { stack in
+        o.addRaw("stack", paths.stack.rendered(r.endStack) { stack in
             var out: [UInt8] = [UInt8(ascii: "[")]
             for (i, f) in stack.enumerated() { if i > 0 { out.append(UInt8(ascii: ",")) }; JSONObject.appendQuoted(f, to: &out) }
             out.append(UInt8(ascii: "]"))
