@@ -3,6 +3,8 @@
 // versions, and cost an allocation graph per frame). It writes UTF-8 bytes into one buffer per
 // object; arrays of objects are written straight into their parent's buffer.
 
+import Wire
+
 struct JSONObject {
     private var bytes: [UInt8] = [UInt8(ascii: "{")]
     private var first = true
@@ -35,18 +37,7 @@ struct JSONObject {
         s.withUTF8 { out.append(contentsOf: $0) }
     }
 
-    /// A decimal number without making a String of it.
-    static func appendInt(_ v: Int, to out: inout [UInt8]) {
-        guard v != 0 else { out.append(UInt8(ascii: "0")); return }
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        var m = v.magnitude, digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while m > 0 { d[n] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10; n += 1 }
-            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
-        }
-    }
+    static func appendInt(_ v: Int, to out: inout [UInt8]) { appendDecimal(v, to: &out) }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     mutating func add(_ k: StaticString, _ v: String) { key(k); Self.appendQuoted(v, to: &bytes) }

@@ -40,6 +40,19 @@ extension Array where Element == UInt8 {
 }
 
 /// Lower-case hex of a byte sequence, no separators (the JSON `hex` fields).
+/// `v` in decimal, appended as ASCII digits (no String made: the JSON writer and summary lines
+/// write numbers straight into their buffers).
+public func appendDecimal(_ v: Int, to out: inout [UInt8]) {
+    if v < 0 { out.append(UInt8(ascii: "-")) }
+    var m = v.magnitude
+    if m < 10 { out.append(UInt8(ascii: "0") + UInt8(m)); return }
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+        var i = 20
+        while m > 0 { i -= 1; buf[i] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10 }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i...]))
+    }
+}
+
 public func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
     let digits: [UInt8] = Array("0123456789abcdef".utf8)
     var out = [UInt8]()

@@ -96,7 +96,8 @@ public struct Dissection {
             // own and joining them cost more than the rest of a frame's JSON.
             var line = SummaryLine(prefix)
             line += "IP "
-            Self.summarize(transport, src: ip.source, dst: ip.destination, proto: ip.nextProtocol, payloadLength: ip.payload.count, into: &line)
+            Self.summarize(transport, src: ip.source.description, dst: ip.destination.description, proto: ip.nextProtocol,
+                           payloadLength: ip.payload.count, into: &line)
             if ip.isFragment {
                 line += " (frag "; line.number(ip.ident); line += ":"; line.number(ip.payload.count)
                 line += "@"; line.number(ip.fragOffset); line += ip.moreFrags ? "+)" : ")"
@@ -104,15 +105,18 @@ public struct Dissection {
             if case .failure(let e) = ip.options { line.text(" [\(e)]") }
             return line.string
         case .ipv6(let ip):
-            return prefix + "IP6 " + Self.summarize(transport, src: ip.source.description, dst: ip.destination.description,
-                                                   proto: ip.nextHeader, payloadLength: ip.payload.count)
+            var line = SummaryLine(prefix)
+            line += "IP6 "
+            Self.summarize(transport, src: ip.source.description, dst: ip.destination.description, proto: ip.nextHeader,
+                           payloadLength: ip.payload.count, into: &line)
+            return line.string
         }
     }
 
-    /// The IPv4 part of `summary` after "IP ".
-    static func summarize(_ t: Transport?, src: IPv4Address, dst: IPv4Address, proto: IPProtocol, payloadLength: Int, into line: inout SummaryLine) {
+    /// The part of `summary` after "IP " or "IP6 ": addresses, ports and the transport's words.
+    static func summarize(_ t: Transport?, src: String, dst: String, proto: IPProtocol, payloadLength: Int, into line: inout SummaryLine) {
         func ends(_ sport: UInt16, _ dport: UInt16) {
-            line.address(src); line += "."; line.number(sport); line += " > "; line.address(dst); line += "."; line.number(dport); line += ": "
+            line.text(src); line += "."; line.number(sport); line += " > "; line.text(dst); line += "."; line.number(dport); line += ": "
         }
         switch t {
         case .udp(let u)?:
@@ -130,15 +134,19 @@ public struct Dissection {
             }
             line += ", length "; line.number(payloadLength - s.headerLength)
         case .icmp(let m)?:
-            line.address(src); line += " > "; line.address(dst); line += ": ICMP "; line.text(m.kind.description)
+            line.text(src); line += " > "; line.text(dst); line += ": ICMP "; line.text(m.kind.description)
             switch m.kind {
             case .echoRequest, .echoReply: line += ", id "; line.number(m.echoIdent); line += ", seq "; line.number(m.echoSequence)
             case .destinationUnreachable(code: 4): line += ", mtu "; line.number(m.nextHopMTU)
             default: break
             }
             line += ", length "; line.number(m.bytes.count)
-        default:
-            line.text(summarize(t, src: src.description, dst: dst.description, proto: proto, payloadLength: payloadLength))
+        case .icmpv6(let m)?:
+            line.text("\(src) > \(dst): ICMP6, \(m.typeName), length \(m.bytes.count)")
+        case .malformed(let p, let e)?:
+            line.text("\(src) > \(dst): \(p) [\(e)]")
+        case .laterFragment?, .other?, nil:
+            line.text("\(src) > \(dst): \(proto)")
         }
     }
 
@@ -147,35 +155,6 @@ public struct Dissection {
         case .request: "ARP, Request who-has \(a.targetProtocolAddress) tell \(a.senderProtocolAddress), length \(a.bytes.count)"
         case .reply: "ARP, Reply \(a.senderProtocolAddress) is-at \(a.senderHardwareAddress), length \(a.bytes.count)"
         case .unknown(let op): "ARP, op \(op), length \(a.bytes.count)"
-        }
-    }
-
-    static func summarize(_ t: Transport?, src: String, dst: String, proto: IPProtocol, payloadLength: Int) -> String {
-        switch t {
-        case .udp(let u)?:
-            return "\(src).\(u.sourcePort) > \(dst).\(u.destinationPort): UDP, length \(Int(u.length) - 8)"
-        case .tcp(let s)?:
-            var line = "\(src).\(s.sourcePort) > \(dst).\(s.destinationPort): Flags [\(s.flags)], seq \(s.sequenceNumber)"
-            if s.flags.contains(.ack) { line += ", ack \(s.ackNumber)" }
-            line += ", win \(s.window)"
-            if case .success(let opts) = s.options, !opts.isEmpty {
-                line += ", options [" + opts.map(\.description).joined(separator: ",") + "]"
-            }
-            return line + ", length \(payloadLength - s.headerLength)"
-        case .icmp(let m)?:
-            var line = "\(src) > \(dst): ICMP \(m.kind)"
-            switch m.kind {
-            case .echoRequest, .echoReply: line += ", id \(m.echoIdent), seq \(m.echoSequence)"
-            case .destinationUnreachable(code: 4): line += ", mtu \(m.nextHopMTU)"
-            default: break
-            }
-            return line + ", length \(m.bytes.count)"
-        case .icmpv6(let m)?:
-            return "\(src) > \(dst): ICMP6, \(m.typeName), length \(m.bytes.count)"
-        case .malformed(let p, let e)?:
-            return "\(src) > \(dst): \(p) [\(e)]"
-        case .laterFragment?, .other?, nil:
-            return "\(src) > \(dst): \(proto)"
         }
     }
 }
@@ -198,22 +177,9 @@ public struct SummaryLine {
         s.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
-    mutating func number(_ v: Int) {
-        if v < 0 { bytes.append(UInt8(ascii: "-")); digits(v.magnitude) } else { digits(UInt(v)) }
-    }
-    mutating func number(_ v: UInt16) { digits(UInt(v)) }
-    mutating func number(_ v: UInt32) { digits(UInt(v)) }
-
-    private mutating func digits(_ v: UInt) {
-        if v < 10 { bytes.append(UInt8(ascii: "0") + UInt8(v)); return }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
-            var m = v, i = 20
-            while m > 0 { i -= 1; buf[i] = UInt8(ascii: "0") + UInt8(m % 10); m /= 10 }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i...]))
-        }
-    }
-
-    mutating func address(_ a: IPv4Address) { text(a.description) }
+    mutating func number(_ v: Int) { appendDecimal(v, to: &bytes) }
+    mutating func number(_ v: UInt16) { appendDecimal(Int(v), to: &bytes) }
+    mutating func number(_ v: UInt32) { appendDecimal(Int(v), to: &bytes) }
 
     var string: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -103,8 +103,8 @@ public final class Kernel {
     }
     /// By interface index (slot 0 and gaps hold nil).
     let deviceConf: [DeviceConf?]
-    /// net.ipv4.ip_default_ttl, read once.
-    let defaultTTL: UInt8
+    /// net.ipv4.ip_default_ttl.
+    var defaultTTL: UInt8 { sysctl.defaultTTL }
 
     func conf(_ dev: Interface) -> DeviceConf {
         dev.index >= 0 && dev.index < deviceConf.count ? deviceConf[dev.index] ?? DeviceConf(host.sysctls, device: dev.name)
@@ -115,7 +115,7 @@ public final class Kernel {
     struct FrameSysctls {
         let icmpEchoIgnoreAll: Bool, icmpEchoIgnoreBroadcasts: Bool, noPMTUDisc: Bool
         let ipfragTime: Double, ipfragHighThresh: Int, ipfragMaxDist: UInt32
-        let minPMTU: Int, mtuExpires: Int
+        let minPMTU: Int, mtuExpires: Int, defaultTTL: UInt8
 
         init(_ s: Sysctls) {
             icmpEchoIgnoreAll = (s.int("net.ipv4.icmp_echo_ignore_all") ?? 0) != 0
@@ -126,6 +126,7 @@ public final class Kernel {
             ipfragMaxDist = UInt32(clamping: s.int("net.ipv4.ipfrag_max_dist") ?? 64)
             minPMTU = s.int("net.ipv4.route.min_pmtu") ?? 552
             mtuExpires = s.int("net.ipv4.route.mtu_expires") ?? 600
+            defaultTTL = UInt8(clamping: s.int("net.ipv4.ip_default_ttl") ?? 64)
         }
     }
     let sysctl: FrameSysctls
@@ -141,7 +142,6 @@ public final class Kernel {
         for i in host.interfaces where i.index >= 0 && i.index < confs.count && confs[i.index] == nil { confs[i.index] = DeviceConf(host.sysctls, device: i.name) }
         deviceConf = confs
         sysctl = FrameSysctls(host.sysctls)
-        defaultTTL = UInt8(clamping: host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64)
         natEnabled = host.ruleset.tables.contains { ($0.family == .ip || $0.family == .inet) && $0.chains.contains { $0.base?.type == "nat" } }
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {
             if case .v4(let l)? = s.localAddress, case .v4(let r)? = s.remoteAddress, let rp = s.remotePort {
