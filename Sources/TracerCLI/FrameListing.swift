@@ -58,16 +58,31 @@ struct FrameListing {
         let resolver = ArrivalInterface(host: host, fallback: options.iface)
         let progress = Progress()
         var totals = Totals()
-        var replies = PredictedReplies()
+        var witness = Witness<FrameHeader?>(checksAnswers: filter == nil)
         var shown = 0
+        var contradicted: [Int] = []
         let jsonParts = Render.JSONParts(), textParts = Render.TextParts()
         // The options the loop reads, read once: each read of an argument-parser property goes
         // through its property wrapper (a runtime type lookup), thousands of instructions a frame.
         let stats = options.stats, format = options.format, breakpoint = options.breakpoint
         let kernelVersion = options.kernel, count = options.count
+        // A frame is printed once the capture has had its chance to show what the model predicts
+        // for it (the witness holds it for a second of capture time).
+        func released(_ r: (item: FrameHeader?, report: FrameReport?, verdict: Verdict, findings: [WitnessFinding])) {
+            if r.findings.contains(where: { $0.kind == .contradiction }), let n = r.item?.number ?? nil { contradicted.append(n) }
+            if stats { totals.addWitness(r.findings); return }
+            guard let header = r.item, var report = r.report else { return }
+            report.witness = r.findings
+            switch format {
+            case .text: for l in Render.text(header, report, palette: palette, parts: textParts) { out.line(l) }
+            case .json: out.line(bytes: Render.jsonBytes(header, report, kernel: kernelVersion, paths: jsonParts))
+            case .bt: for l in Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernelVersion) { out.line(l) }
+            }
+        }
         while true {
             let frame: CapturedFrame?
             do { frame = try reader.next() } catch {
+                for r in witness.finish() { released(r) }
                 out.flush()
                 progress.finish()
                 throw fail(error.description)
@@ -78,12 +93,21 @@ struct FrameListing {
             // The link layer says where the frame arrived and which way it went; the whole
             // decode is only printed, never needed for the totals.
             let link = try? LinkFrame.decode(frame.bytes, as: reader.linkType).get()
-            let iface = resolver.interface(for: link)
             let dir = self.direction(of: link, host: host)
+            let iface = dir == .tx ? resolver.departure(for: link) : resolver.interface(for: link)
+            let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
+            if let c = count, shown >= c {
+                // Past -c: frames are read only for what the shown ones still wait for.
+                if witness.isEmpty { break }
+                if dir == .tx { witness.observe(frame.bytes, linkType: reader.linkType, iface: iface?.name, time: time) }
+                else { witness.observe(time: time) }
+                for r in witness.release() { released(r) }
+                continue
+            }
             var summary = stats ? "" : Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength).summary
             if frame.isSnapped && !stats { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
-            let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
             let report: FrameReport
+            var matched = false
             if frame.isSnapped || (dir == .rx && iface == nil) {
                 report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "",
                                                       detail: frame.isSnapped ? "the capture holds only part of this frame (snap length): not modelled"
@@ -92,37 +116,39 @@ struct FrameListing {
             } else if dir == .rx, let iface {
                 report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, time: time,
                                         breakpoint: breakpoint)
-            } else if let n = replies.match(frame.bytes, linkType: reader.linkType) {
+            } else if let (n, why) = witness.predicted(frame.bytes, linkType: reader.linkType, iface: iface?.name) {
                 kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
+                matched = true
                 report = FrameReport(verdict: Verdict(action: .send, reason: nil, function: "",
-                                                      detail: "the kernel's own answer to frame \(n), as the model predicted there"),
+                                                      detail: why == "forwarded" ? "frame \(n) forwarded, as the model predicted there"
+                                                        : "the kernel's own answer to frame \(n), as the model predicted there"),
                                      iface: iface?.name ?? "?")
             } else {
                 kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
-                report = kernel.transmit(frame: Array(frame.bytes), linkType: reader.linkType, iface: nil, time: time,
+                report = kernel.transmit(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, time: time,
                                          breakpoint: breakpoint, options: send)
             }
-            replies.remember(report, frame: frame.number)
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
-            if stats {
-                totals.add(report)
-            } else {
-                let header = FrameHeader(number: frame.number, time: frame.timestamp.description, iface: dir == .tx ? report.iface : iface?.name ?? "?",
-                                         dir: dir.rawValue, length: frame.wireLength, summary: summary)
-                switch format {
-                case .text: for l in Render.text(header, report, palette: palette, parts: textParts) { out.line(l) }
-            case .json: out.line(bytes: Render.jsonBytes(header, report, kernel: kernelVersion, paths: jsonParts))
-                case .bt: for l in Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernelVersion) { out.line(l) }
-                }
-            }
+            if stats { totals.add(report) }
+            let header = stats ? nil : FrameHeader(number: frame.number, time: frame.timestamp.description,
+                                                   iface: dir == .tx ? report.iface : iface?.name ?? "?",
+                                                   dir: dir.rawValue, length: frame.wireLength, summary: summary)
+            witness.add(number: frame.number, time: time, outgoing: dir == .tx, iface: dir == .tx ? report.iface : iface?.name ?? "?",
+                        frame: frame.bytes, linkType: reader.linkType, report: report, keepReport: !stats, matched: matched, item: header)
+            for r in witness.release() { released(r) }
             shown += 1
-            if let c = count, shown >= c { break }
         }
+        for r in witness.finish() { released(r) }
         progress.finish()
         if let writer {
             do { try writer.close() } catch { throw fail(error.description) }
         }
         if options.stats { for l in totals.lines(json: options.format == .json) { out.line(l) } }
+        else if !contradicted.isEmpty {
+            out.flush()
+            let list = contradicted.prefix(20).map(String.init).joined(separator: ", ") + (contradicted.count > 20 ? ", …" : "")
+            reportError("witness: the capture contradicts the explanation of \(contradicted.count) frame\(contradicted.count == 1 ? "" : "s") (\(list)): see their witness lines")
+        }
     }
 
     /// Outgoing when the capture says so (SLL/SLL2 OUTGOING) or the frame comes from one of the
@@ -158,6 +184,14 @@ struct ArrivalInterface {
     init(host: Host, fallback: String?) {
         self.host = host
         self.fallback = fallback.flatMap { host.interface(named: $0) } ?? host.firstNonLoopback ?? host.interfaces.first
+    }
+
+    /// Which interface a frame the host sends left by: the capture's interface index, else the
+    /// one with the frame's source MAC, else --iface or the first.
+    func departure(for link: LinkFrame?) -> Interface? {
+        if let idx = link?.interfaceIndex, let i = host.interface(index: Int(idx)) { return i }
+        if let src = link?.ethernet?.source ?? link?.linkSource, let i = host.interface(mac: src) { return i }
+        return fallback
     }
 
     func interface(for link: LinkFrame?) -> Interface? {
@@ -207,6 +241,13 @@ struct Totals {
     /// By counter id; `bumped` tells a counter bumped by 0 from one never bumped.
     var counterTotals = [Int](repeating: 0, count: SNMPCounter.count)
     var bumped = [Bool](repeating: false, count: SNMPCounter.count)
+    /// Frames the capture contradicts, and frames whose predicted answers it ends before showing.
+    var contradicted = 0, unconfirmed = 0
+
+    mutating func addWitness(_ findings: [WitnessFinding]) {
+        if findings.contains(where: { $0.kind == .contradiction }) { contradicted += 1 }
+        else if findings.contains(where: { $0.kind == .unconfirmed }) { unconfirmed += 1 }
+    }
 
     mutating func add(_ r: FrameReport) {
         frames += 1
@@ -232,6 +273,8 @@ struct Totals {
             var d = JSONObject(); for (k, v) in drops.sorted(by: { $0.key < $1.key }) { d.add(named: k, v) }
             var c = JSONObject(); for (k, v) in counters.sorted(by: { $0.key < $1.key }) { c.add(named: k, v) }
             o.addRaw("verdicts", a.closed()); o.addRaw("drops", d.closed()); o.addRaw("counters", c.closed())
+            var w = JSONObject(); w.add("contradicted", contradicted); w.add("unconfirmed", unconfirmed)
+            o.addRaw("witness", w.closed())
             return [o.closed()]
         }
         var out = ["frames \(frames)", "verdicts:"]
@@ -240,6 +283,7 @@ struct Totals {
         out += drops.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { "  \($0.key) \($0.value)" }
         out.append("counters:")
         out += counters.sorted { $0.key < $1.key }.map { "  \($0.key) \($0.value)" }
+        out += ["witness:", "  contradicted \(contradicted)", "  unconfirmed \(unconfirmed)"]
         return out
     }
 }

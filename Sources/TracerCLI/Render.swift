@@ -30,6 +30,11 @@ enum Render {
             let coloured = v.action == .drop || v.action == .error || v.action == .fail ? palette.red(verdict) : palette.green(verdict)
             return field("verdict", coloured + ": " + v.detail)
         }
+        for w in r.witness {
+            out += field("witness", w.kind == .contradiction
+                ? palette.red("contradicted") + ": the capture shows " + w.capture + "; the model: " + w.model
+                : "unconfirmed: " + w.capture + "; the model: " + w.model)
+        }
         if let s = r.socket { out += field("socket", s) }
         if let rt = r.route { out += parts.route.rendered(rt) { field("route", routeText($0)) } }
         if let fr = r.fragment {
@@ -330,6 +335,10 @@ enum Render {
             o.addRaw("fragment", j.closed())
         } else { o.addNull("fragment") }
         o.addRaw("timers", "[" + r.timers.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
+        o.addRaw("witness", "[" + r.witness.map { w in
+            var j = JSONObject(); j.add("kind", w.kind.rawValue); j.add("capture", w.capture); j.add("model", w.model)
+            return j.closed()
+        }.joined(separator: ",") + "]")
         o.addRaw("ends", paths.ends.rendered(r.ends) { ends in Array(("[" + ends.map { e in
             var j = JSONObject(); j.add("event", e.event)
             if let reason = e.reason { j.add("reason", reason) } else { j.addNull("reason") }

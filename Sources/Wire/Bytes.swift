@@ -14,7 +14,7 @@ extension UnsafeRawBufferPointer {
     }
 
     /// The bytes from `offset` to the end (empty when `offset` is at or past the end).
-    @inline(__always) func tail(from offset: Int) -> UnsafeRawBufferPointer {
+    @inline(__always) public func tail(from offset: Int) -> UnsafeRawBufferPointer {
         offset >= count ? UnsafeRawBufferPointer(rebasing: self[count...]) : UnsafeRawBufferPointer(rebasing: self[offset...])
     }
 

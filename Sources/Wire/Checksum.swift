@@ -45,6 +45,15 @@ public enum InternetChecksum {
         return words(source) + words(destination) + UInt64(length >> 16) + UInt64(length & 0xffff) + UInt64(nextHeader)
     }
 
+    /// True when a TCP or UDP checksum field holds only the folded pseudo-header sum: what the
+    /// kernel writes before it leaves the rest to the device (CHECKSUM_PARTIAL: `udp4_hwcsum`,
+    /// `__tcp_v4_send_check`). A capture taken on the sender, or on a veth peer, shows it so.
+    public static func isPseudoHeaderOnly(_ field: UInt16, pseudo: UInt64) -> Bool {
+        var s = pseudo
+        while s >> 16 != 0 { s = (s & 0xffff) + (s >> 16) }
+        return UInt16(s) == field
+    }
+
     /// True when `bytes` (a header or message with its checksum field in place) sums to 0xffff.
     public static func verifies(_ bytes: UnsafeRawBufferPointer, initial: UInt64 = 0) -> Bool {
         finish(sum(bytes, initial: initial)) == 0

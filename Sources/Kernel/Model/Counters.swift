@@ -99,6 +99,10 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "UdpInErrors",
         "UdpNoPorts",
         "UdpOutDatagrams",
+        "TcpAttemptFails",
+        "TcpRetransSegs",
+        "TcpExtTCPSynRetrans",
+        "TcpExtTCPTimeouts",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
 
@@ -177,6 +181,10 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let UdpInErrors = SNMPCounter(72)
     public static let UdpNoPorts = SNMPCounter(73)
     public static let UdpOutDatagrams = SNMPCounter(74)
+    public static let TcpAttemptFails = SNMPCounter(75)
+    public static let TcpRetransSegs = SNMPCounter(76)
+    public static let TcpExtTCPSynRetrans = SNMPCounter(77)
+    public static let TcpExtTCPTimeouts = SNMPCounter(78)
 }
 
 /// One frame's counter deltas: a handful of (counter, delta) pairs searched in order.

@@ -15,6 +15,9 @@ public final class Kernel {
     /// The neighbour table (IPv4 → entry per device), seeded from the snapshot, updated by ARP
     /// and by the host's own sends (net/core/neighbour.c).
     var neighbours: [NeighbourKey: NeighbourEntry] = [:]
+    /// Entries made INCOMPLETE by an ARP request the capture shows the host sending: the packet
+    /// waiting on them is in the capture (sent after the reply), not in the model's arp_queue.
+    var neighbourAwaitingCapture: Set<NeighbourKey> = []
     /// Route exceptions (the PMTUs learned from ICMP fragmentation-needed), by destination.
     var pmtuExceptions: [IPv4Address: PMTUException] = [:]
     /// UDP sockets the host's own sends opened (replay), so ICMP errors about them find a socket.

@@ -121,6 +121,8 @@ public struct FrameReport {
     public var fragment: FragmentReport?
     /// What timers did before this frame (reassembly timeouts), one line each.
     public var timers: [String] = []
+    /// Where the capture contradicts the explanation (filled in by `Witness`).
+    public var witness: [WitnessFinding] = []
 
     public init(verdict: Verdict, route: InputRoute? = nil, netfilter: [HookPass] = [], emitted: [EmittedFrame] = [],
                 counters: Counters = Counters(), path: [PathEntry] = [], fib: [FIBLookup] = [], breakStack: [String]? = nil,

@@ -21,6 +21,8 @@ public final class SKB {
     public var otherHostBecause: String?
     /// skb_dst(): set by the input route lookup.
     public var dst: InputRoute?
+    /// skb->ip_summed: how far the transport checksum is already known good.
+    public var ipSummed: IPSummed = .none
     /// IPCB(skb)->frag_max_size: the largest fragment of a reassembled datagram.
     public var fragMaxSize: Int?
 
@@ -31,6 +33,29 @@ public final class SKB {
         self.dev = dev
         self.pktType = pktType
         self.proto = proto
+    }
+
+    /// skb->ip_summed values the model tells apart (include/linux/skbuff.h).
+    public enum IPSummed: Sendable {
+        /// CHECKSUM_NONE: the stack verifies the checksum itself.
+        case none
+        /// CHECKSUM_PARTIAL: a local sender left the checksum to the device; the skb crossed to
+        /// us without one (veth, loopback), and `skb_csum_unnecessary` trusts it.
+        case partial
+    }
+
+    /// The TCP or UDP checksum field of an unfragmented IPv4 packet holds only the pseudo-header
+    /// sum: the sender's CHECKSUM_PARTIAL (see `InternetChecksum.isPseudoHeaderOnly`).
+    var transportChecksumIsPartial: Bool {
+        withIPv4 { ip -> Bool in
+            guard ip.protocolNumber == 6 || ip.protocolNumber == 17, !ip.isFragment else { return false }
+            let p = ip.payload
+            let at = ip.protocolNumber == 6 ? 16 : 6
+            guard p.count >= at + 2 else { return false }
+            let field = p.u16(at)
+            if ip.protocolNumber == 17 && field == 0 { return false }
+            return InternetChecksum.isPseudoHeaderOnly(field, pseudo: ip.pseudoHeaderSum(length: Int(ip.totalLength) - ip.headerLength))
+        }
     }
 
     /// The network header and what follows, up to `length`.

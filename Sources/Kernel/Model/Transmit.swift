@@ -37,6 +37,14 @@ extension Kernel {
         let timerEnds = beginFrame(time: time, breakpoint: breakpoint)
         transmitting = true
         defer { transmitting = false }
+        if let (arp, ethDst, dev) = ownARP(frame, linkType: linkType, iface: iface) {
+            let eth = EthernetHeader(destination: ethDst ?? .broadcast, source: dev.mac ?? arp.sha, etherType: .arp)
+            arp_own_send(arp, ethernetDestination: ethDst, frame: eth.emit(payload: frame.withUnsafeBytes { b in
+                guard case .success(let link) = LinkFrame.decode(b, as: linkType) else { return [] }
+                return Array(b[link.networkOffset...].prefix(28))
+            }), dev: dev)
+            return finishFrame(route: nil, iface: dev.name, timerEnds: timerEnds)
+        }
         switch outgoingPacket(frame, linkType: linkType) {
         case .failure(let e):
             end = (Verdict(action: .error, reason: nil, function: "", detail: e.why), [])
@@ -47,6 +55,22 @@ extension Kernel {
             }
         }
         return finishFrame(route: outputRoute, iface: iface?.name ?? outputRoute?.device ?? "?", timerEnds: timerEnds)
+    }
+
+    /// An Ethernet/IPv4 ARP packet the host sends, with the device it leaves by (the capture's
+    /// interface index, else the one with its source MAC, else `iface`).
+    func ownARP(_ frame: [UInt8], linkType: LinkType, iface: Interface?)
+        -> ((op: ARPOperation, sha: MACAddress, sip: IPv4Address, tha: MACAddress, tip: IPv4Address), MACAddress?, Interface)? {
+        frame.withUnsafeBytes { b in
+            guard case .success(let link) = LinkFrame.decode(b, as: linkType), link.networkProtocol == .arp,
+                  let a = ARPPacket.parse(UnsafeRawBufferPointer(rebasing: b[link.networkOffset...])).value else { return nil }
+            let dev = link.interfaceIndex.flatMap { host.interface(index: Int($0)) }
+                ?? (link.ethernet?.source ?? link.linkSource).flatMap { host.interface(mac: $0) }
+                ?? iface ?? host.firstNonLoopback
+            guard let dev else { return nil }
+            return ((a.operation, a.senderHardwareAddress, a.senderProtocolAddress, a.targetHardwareAddress, a.targetProtocolAddress),
+                    link.ethernet?.destination, dev)
+        }
     }
 
     func outgoingPacket(_ frame: [UInt8], linkType: LinkType) -> Result<OutgoingPacket, NotSent> {

@@ -3,13 +3,18 @@
 // softirq: net_rx_action → __napi_poll → process_backlog → __netif_receive_skb_one_core.
 // The softirq runs on the sender's way out of __dev_queue_xmit (handle_softirqs ←
 // do_softirq ← __local_bh_enable_ip ← __dev_queue_xmit), as the stack traces show.
+// __dev_forward_skb keeps the sender's skb->ip_summed: a TCP or UDP checksum the peer left to
+// "hardware" (CHECKSUM_PARTIAL, veth's default offload) arrives unfinished and is trusted.
 
 extension Kernel {
     func veth_xmit(_ skb: SKB) {
         let f = trace.enter(.veth_xmit); defer { trace.leave(f) }
         do {
             let g = trace.enter(.veth_forward_skb); defer { trace.leave(g) }
-            do { let h = trace.enter(.__dev_forward_skb); trace.leave(h) }
+            do {
+                let h = trace.enter(.__dev_forward_skb); defer { trace.leave(h) }
+                if skb.proto == .ipv4, skb.length >= 20, skb.transportChecksumIsPartial { skb.ipSummed = .partial }
+            }
             __netif_rx(skb)
         }
         trace.leave(f)

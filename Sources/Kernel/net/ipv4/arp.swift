@@ -45,6 +45,7 @@ extension Kernel {
                 return
             }
         }
+        let awaited = op == .reply && neighbourAwaitingCapture.remove(key) != nil
         if let e = neighbours[key], !permanent {
             // A reply to our request for a PACKET_HOST frame confirms reachability.
             // (__neigh_update keeps the old state for the same address reported STALE.)
@@ -53,7 +54,8 @@ extension Kernel {
         }
         consume_skb(.consume, detail: op == .request
                     ? "ARP request for \(tip), not ours (no proxy ARP): nothing sent"
-                    : "ARP \(op) from \(sip): neighbour entry " + (neighbours[key] != nil ? "updated" : "not created (no pending lookup)"))
+                    : "ARP \(op) from \(sip): neighbour entry " + (neighbours[key] != nil ? "updated" : "not created (no pending lookup)")
+                        + (awaited ? "; the packet waiting on its arp_queue leaves now (the next the capture shows sent to \(sip))" : ""))
     }
 
     /// The route lookup arp_process makes for the target (with the sender as source).
@@ -92,5 +94,65 @@ extension Kernel {
             let h = trace.enter(.arp_xmit_finish); defer { trace.leave(h) }
             dev_queue_xmit(frame, dev: dev)
         }
+    }
+}
+
+// ARP a capture shows the host sending comes from its neighbour layer, never from a socket:
+//   a broadcast request for an address with no valid entry  __neigh_event_send (NUD_NONE →
+//       INCOMPLETE) → neigh_probe → arp_solicit: a packet to it waits on the arp_queue and
+//       leaves when the reply comes (the next one the capture shows sent to it)
+//   the same request again                                  neigh_timer_handler (INCOMPLETE,
+//       retrans_time: 1 s) → neigh_probe → arp_solicit
+//   a request unicast to the entry's own MAC               neigh_timer_handler (DELAY → PROBE):
+//       reconfirming a STALE entry
+//   sender address = target address                         a gratuitous ARP (arp_send from
+//       inetdev_event when an address comes up; or arping -U/-A through a packet socket)
+//   a reply                                                 arp_process answering a request
+//       (the witness matches it with the request the capture shows)
+extension Kernel {
+    func arp_own_send(_ arp: (op: ARPOperation, sha: MACAddress, sip: IPv4Address, tha: MACAddress, tip: IPv4Address),
+                      ethernetDestination: MACAddress?, frame: [UInt8], dev: Interface) {
+        let key = NeighbourKey(device: dev.name, address: arp.tip)
+        let entry = neighbours[key]
+        let send = { self.arp_send_dst(frame, dev: dev) }
+        if arp.op == .reply {
+            let f = trace.enter(.arp_process); defer { trace.leave(f) }
+            send()
+            end?.verdict.detail = "ARP reply: \(arp.sip) is at \(arp.sha), to \(arp.tip) — the request it answers is not in the capture"
+            return
+        }
+        if arp.sip == arp.tip {
+            let f = trace.enter(KFunc(named: "arp_send")); defer { trace.leave(f) }
+            send()
+            end?.verdict.detail = "gratuitous ARP for \(arp.sip) (inetdev_event's arp_send when the address came up, or arping -U/-A)"
+            return
+        }
+        let unicast = ethernetDestination.map { !$0.isMulticast } ?? false
+        if unicast || entry?.state == .incomplete || entry?.state == .stale || entry?.state == .delay || entry?.state == .probe {
+            // The neighbour timer: a retry for an INCOMPLETE entry, or a unicast probe of a STALE one.
+            let t = trace.enter(KFunc(named: "call_timer_fn")); defer { trace.leave(t) }
+            let g = trace.enter(KFunc(named: "neigh_timer_handler")); defer { trace.leave(g) }
+            let was = entry?.state ?? .none
+            var e = entry ?? NeighbourEntry(mac: nil, state: .incomplete)
+            if unicast && was != .incomplete { e.state = .probe }
+            neighbours[key] = e
+            let p = trace.enter(.neigh_probe); defer { trace.leave(p) }
+            let s = trace.enter(.arp_solicit); defer { trace.leave(s) }
+            send()
+            end?.verdict.detail = unicast && was != .incomplete
+                ? "neighbour \(arp.tip) (\(was.rawValue)) reconfirmed: a unicast ARP probe to \(entry?.mac?.description ?? "its last address") (NUD_PROBE)"
+                : "neighbour \(arp.tip) still INCOMPLETE: the ARP request again (retrans_time)"
+            return
+        }
+        // The first solicitation, made by the send that found no entry (in its context).
+        let r = trace.enter(.neigh_resolve_output); defer { trace.leave(r) }
+        let n = trace.enter(.neigh_event_send); defer { trace.leave(n) }
+        let m = trace.enter(.__neigh_event_send); defer { trace.leave(m) }
+        neighbours[key] = NeighbourEntry(mac: nil, state: .incomplete, queue: entry?.queue ?? [])
+        neighbourAwaitingCapture.insert(key)
+        let p = trace.enter(.neigh_probe); defer { trace.leave(p) }
+        let s = trace.enter(.arp_solicit); defer { trace.leave(s) }
+        send()
+        end?.verdict.detail = "the neighbour layer resolves \(arp.tip) on \(dev.name) (now INCOMPLETE): the packet that needs it waits on the arp_queue and leaves when the reply comes"
     }
 }

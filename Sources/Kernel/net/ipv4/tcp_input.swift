@@ -8,7 +8,11 @@ import Wire
 
 /// One connection the model knows: made by a handshake seen in the capture, or ESTAB in ss.
 struct TCPConnection {
-    enum State: String { case synRecv = "SYN_RECV", established = "ESTABLISHED", closeWait = "CLOSE_WAIT" }
+    enum State: String {
+        case synSent = "SYN_SENT", synRecv = "SYN_RECV", established = "ESTABLISHED", closeWait = "CLOSE_WAIT"
+        /// tcp_done: the socket is gone (the model forgets the connection).
+        case closed = "CLOSE"
+    }
     var state: State
     /// The next sequence number expected from the peer (nil when unknown: a snapshot socket).
     var rcvNxt: UInt32?
@@ -23,8 +27,34 @@ struct TCPConnection {
     var listener: String
     /// sk->sk_rx_dst: the input route early demux reuses (set when the handshake completes).
     var rxRoute: InputRoute?
+    /// The ISN of a connection the host opened (its SYN's sequence number), for retransmissions.
+    var isn: UInt32?
     /// The socket's cached output route (sk_dst_cache), set by the SYN-ACK.
     var txRoute: (dev: Interface, nextHop: IPv4Address, source: IPv4Address)?
+}
+
+extension TCPConnection {
+    /// The socket tcp_v4_connect leaves in SYN_SENT: its ISN and options are the SYN's, which the
+    /// capture shows (the host chose them).
+    init(connecting syn: [UInt8], route: OutputRoute) {
+        var mss = route.dev.mtu - 40, wscale: UInt8 = 0, ts = false
+        var seq: UInt32 = 0
+        syn.withUnsafeBytes { b in
+            guard let t = TCPSegment.parse(b).value else { return }
+            seq = t.sequenceNumber
+            for o in t.options.value ?? [] {
+                switch o {
+                case .maxSegmentSize(let m): mss = Int(m)
+                case .windowScale(let w): wscale = w
+                case .timestamp: ts = true
+                default: break
+                }
+            }
+        }
+        self.init(state: .synSent, rcvNxt: nil, sndNxt: seq &+ 1, mss: mss, rcvWscale: wscale, timestamps: ts, listener: "connect()",
+                  txRoute: (route.dev, route.nextHop, route.source))
+        isn = seq
+    }
 }
 
 struct TCPKey: Hashable {
@@ -142,6 +172,61 @@ extension Kernel {
                           detail: "FIN queued to \(name): CLOSE_WAIT; the delayed-ACK timer acknowledges it")
             }
         }
+    }
+
+    /// tcp_rcv_state_process in SYN_SENT (tcp_rcv_synsent_state_process, RFC 9293 3.10.7.3):
+    /// the SYN-ACK that acknowledges our SYN establishes the connection and is answered with an
+    /// ACK; an acceptable RST refuses the connection (ECONNREFUSED); a bad ACK is reset.
+    func tcp_rcv_synsent_state_process(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, ack: UInt32, flags: TCPFlags,
+                                       dataLength: Int, tsval: UInt32?) {
+        let f = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(f) }
+        let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
+        let h = trace.enter(KFunc(named: "tcp_rcv_synsent_state_process")); defer { trace.leave(h) }
+        let name = "tcp \(key.local):\(key.localPort) → \(key.peer):\(key.peerPort) SYN_SENT"
+        socketDescription = name
+        if flags.contains(.ack) {
+            // `if (!after(ack_seq, snd_una) || after(ack_seq, snd_nxt)) goto reset_and_undo;`
+            if ack != c.sndNxt {
+                trace.leave(h); trace.leave(g)
+                if !flags.contains(.rst) {
+                    tcp_v4_send_reset(to: key.peer, from: key.local, sport: key.localPort, dport: key.peerPort, seq: seq, ack: ack,
+                                      flags: flags, dataLength: dataLength)
+                }
+                kfree_skb_reason("TCP_ACK_INVALID", detail: "acknowledges \(ack), not our SYN (\(c.sndNxt &- 1)): " + (flags.contains(.rst) ? "ignored" : "RST sent"))
+                return
+            }
+            if flags.contains(.rst) {
+                // tcp_reset: the connect() fails with ECONNREFUSED; tcp_done counts the attempt.
+                do { let r = trace.enter(KFunc(named: "tcp_reset")); defer { trace.leave(r) }
+                    let d = trace.enter(KFunc(named: "tcp_done")); trace.leave(d) }
+                counters.inc(.TcpAttemptFails)
+                c.state = .closed
+                __kfree_skb(.consume, detail: "RST for our SYN: \(name) refused (connect() fails with ECONNREFUSED)")
+                return
+            }
+            guard flags.contains(.syn) else {
+                kfree_skb_reason("TCP_FLAGS", detail: "an ACK without SYN to \(name)")
+                return
+            }
+            do { let a = trace.enter(KFunc(named: "tcp_ack")); trace.leave(a) }
+            do { let a = trace.enter(KFunc(named: "tcp_finish_connect")); trace.leave(a) }
+            c.state = .established
+            c.rcvNxt = seq &+ 1
+            if let v = tsval { c.peerTSval = v }
+            c.rxRoute = skb.dst
+            counters.inc(.TcpCurrEstab)
+            tcp_send_ack(key, c, why: "ACK of the SYN-ACK")
+            trace.leave(h)
+            __kfree_skb(.consume, detail: "SYN-ACK for our SYN: \(name) is ESTABLISHED, ACK sent")
+            socketDescription = "tcp \(key.local):\(key.localPort) → \(key.peer):\(key.peerPort) ESTABLISHED"
+            return
+        }
+        if flags.contains(.rst) {
+            kfree_skb_reason("TCP_RESET", detail: "a RST without ACK to \(name): ignored")
+            return
+        }
+        kfree_skb_reason("TCP_FLAGS", detail: "a segment without ACK to \(name)")
+        return
     }
 
     /// An ACK from this host on connection `c` (__tcp_send_ack).

@@ -26,7 +26,8 @@ extension Kernel {
             kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
             return
         }
-        let csumOK = payload.withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
+        // tcp_v4_checksum_init: skb_csum_unnecessary for CHECKSUM_PARTIAL, else verified.
+        let csumOK = skb.ipSummed == .partial || payload.withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
         if !csumOK {
             counters.inc(.TcpInCsumErrors)
             counters.inc(.TcpInErrs)
@@ -38,7 +39,11 @@ extension Kernel {
         let key = TCPKey(peer: src, peerPort: seg.sport, local: dst, localPort: seg.dport)
         // __inet_lookup_skb: established (and request) sockets first, then listeners.
         if var c = tcpConnections[key] {
-            defer { tcpConnections[key] = c }
+            defer { tcpConnections[key] = c.state == .closed ? nil : c }
+            if c.state == .synSent {
+                tcp_rcv_synsent_state_process(skb, key, &c, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength, tsval: tsval)
+                return
+            }
             if c.state == .synRecv {
                 if tcp_check_req(key, &c, ack: seg.ack, dataLength: dataLength, flags: seg.flags) {
                     tcp_child_process(skb, key, &c, seq: seg.seq, flags: seg.flags, dataLength: dataLength, tsval: tsval)

@@ -8,6 +8,7 @@
 //   send     → tcp_sendmsg → tcp_sendmsg_locked → tcp_push → __tcp_push_pending_frames → tcp_write_xmit
 //   shutdown → inet_shutdown → tcp_shutdown ⇢ tcp_send_fin ⇢ __tcp_push_pending_frames (tail calls)
 //   a bare ACK: read() opening the window → tcp_cleanup_rbuf → tcp_send_ack (unchecked)
+//   a SYN again → tcp_write_timer → tcp_retransmit_timer → tcp_retransmit_skb (unchecked)
 //   a RST: close() with SO_LINGER 0 → tcp_close → __tcp_close → tcp_send_active_reset (unchecked)
 //   each → __tcp_transmit_skb → ip_queue_xmit → __ip_queue_xmit → ip_local_out
 import HostModel
@@ -27,7 +28,11 @@ extension Kernel {
         segment[16] = UInt8(c >> 8); segment[17] = UInt8(c & 0xff)
         socketDescription = "tcp \(p.source):\(sport) → \(p.destination):\(dport)"
         let transmit = { self.tcp_transmit_skb(p, segment: segment, key: key) }
-        if flags.contains(.syn) && !flags.contains(.ack) {
+        let seq = UInt32(seg[4]) << 24 | UInt32(seg[5]) << 16 | UInt32(seg[6]) << 8 | UInt32(seg[7])
+        if flags.contains(.syn) && !flags.contains(.ack), let c = tcpConnections[key], c.state == .synSent, c.isn == seq {
+            // The same SYN again: the retransmit timer (no answer came within the RTO).
+            tcp_retransmit_timer(p, segment: segment, key: key)
+        } else if flags.contains(.syn) && !flags.contains(.ack) {
             syscall("connect") {
                 let f = trace.enter(.__sys_connect); defer { trace.leave(f) }
                 inet_stream_connect { tcp_v4_connect(p, key: key, transmit) }
@@ -103,6 +108,8 @@ extension Kernel {
             sendFailed(Self.errnoName(e.errno), function: "tcp_v4_connect", detail: routeFailure(e, to: p.destination))
         case .success(let r):
             tcpSendRoutes[key] = r
+            // tcp_set_state(TCP_SYN_SENT): the SYN-ACK finds this socket.
+            tcpConnections[key] = TCPConnection(connecting: p.payload, route: r)
             let g = trace.enter(.tcp_connect); defer { trace.leave(g) }
             counters.inc(.TcpActiveOpens)
             transmit()
@@ -115,10 +122,27 @@ extension Kernel {
         transmit()
     }
 
-    func tcp_transmit_skb(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
+    /// tcp_write_timer → tcp_retransmit_timer: the oldest unacknowledged segment goes again
+    /// (a SYN the peer did not answer). __tcp_transmit_skb does not count a segment that sends
+    /// nothing new as OutSegs; __tcp_retransmit_skb counts RetransSegs.
+    func tcp_retransmit_timer(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
+        socketDescription = "tcp \(p.source):\(key.localPort) → \(p.destination):\(key.peerPort) SYN_SENT (retransmission)"
+        let t = trace.enter(KFunc(named: "call_timer_fn")); defer { trace.leave(t) }
+        let f = trace.enter(KFunc(named: "tcp_write_timer")); defer { trace.leave(f) }
+        let g = trace.enter(KFunc(named: "tcp_write_timer_handler")); defer { trace.leave(g) }
+        let h = trace.enter(KFunc(named: "tcp_retransmit_timer")); defer { trace.leave(h) }
+        counters.inc(.TcpExtTCPTimeouts)
+        let i = trace.enter(KFunc(named: "tcp_retransmit_skb")); defer { trace.leave(i) }
+        let j = trace.enter(KFunc(named: "__tcp_retransmit_skb")); defer { trace.leave(j) }
+        counters.inc(.TcpRetransSegs)
+        if p.payload[13] & 0x02 != 0 { counters.inc(.TcpExtTCPSynRetrans) }
+        tcp_transmit_skb(p, segment: segment, key: key, retransmit: true)
+    }
+
+    func tcp_transmit_skb(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey, retransmit: Bool = false) {
         let f = trace.enter(.tcp_transmit_skb); defer { trace.leave(f) }
         let g = trace.enter(.__tcp_transmit_skb); defer { trace.leave(g) }
-        counters.inc(.TcpOutSegs)
+        if !retransmit { counters.inc(.TcpOutSegs) }
         __ip_queue_xmit(p, segment: segment, key: key)
     }
 }

@@ -21,7 +21,8 @@ extension Kernel {
             kfree_skb_reason("PKT_TOO_SMALL", detail: "UDP length \(ulen) does not fit the \(payload.count)-byte payload")
             return
         }
-        let csumOK = check == 0 || payload.prefix(ulen).withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo - UInt64(payload.count) + UInt64(ulen)) }
+        // udp4_csum_init → skb_checksum_init_zero_check: nothing to verify for CHECKSUM_PARTIAL.
+        let csumOK = check == 0 || skb.ipSummed == .partial || payload.prefix(ulen).withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo - UInt64(payload.count) + UInt64(ulen)) }
         if skb.dst?.isBroadcast == true || dst.isMulticast {
             let g = trace.enter(.__udp4_lib_mcast_deliver); defer { trace.leave(g) }
             if let s = udp_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
@@ -60,6 +61,10 @@ extension Kernel {
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && s.state == "UNCONN"
         }
         let best = candidates.first { $0.localAddress != nil } ?? candidates.first
+        if best == nil, sendingSockets.contains(SocketKey(local: dst, port: dport)) {
+            // The capture shows the host sending from this port: an application's socket is bound there.
+            return "udp \(dst):\(dport) (the socket the host was seen sending from)"
+        }
         return best.map { "udp \($0.localAddress?.description ?? "0.0.0.0"):\($0.localPort)" }
     }
 }

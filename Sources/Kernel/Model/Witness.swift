@@ -1,0 +1,343 @@
+// The capture as a witness of what the host's kernel did. A capture taken on a host shows what
+// it sent; an explanation must never contradict that:
+//  - a frame the capture shows the host sending was sent: a model that says the send fails, or
+//    is dropped on the way out, contradicts it;
+//  - an answer the kernel alone makes (echo reply, ICMP error, SYN-ACK, RST, ARP reply) or a
+//    forwarded copy in the capture was made for a frame the model then must have answered or
+//    forwarded;
+//  - an answer or forwarded copy the model predicts on a captured interface appears in the
+//    capture within `window` seconds (a delayed ACK may ride on the next segment), or the
+//    capture stops before it could.
+// Frames are held until their window has passed (at most `capacity` at a time), then handed
+// back in capture order with what the witness found: the output stays streaming and in order.
+import DequeModule
+import Wire
+
+/// One thing the capture shows that the model's explanation does not (or cannot yet) agree with.
+public struct WitnessFinding: Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        /// The capture shows something the model says did not happen, or not what it says happened.
+        case contradiction
+        /// The model predicts a frame the capture might still show, but it ends first.
+        case unconfirmed
+    }
+    public var kind: Kind
+    /// What the capture shows.
+    public var capture: String
+    /// What the model says.
+    public var model: String
+    public init(kind: Kind, capture: String, model: String) { self.kind = kind; self.capture = capture; self.model = model }
+}
+
+public struct Witness<Item> {
+    /// How long after a frame the capture must show the answers the model predicts for it.
+    public let window: Double
+    /// Frames held at most (beyond it the oldest is released with what it still waits for unconfirmed).
+    public let capacity: Int
+    /// False when a filter hides frames: a missing answer may be filtered out, so none is claimed.
+    public var checksAnswers: Bool
+
+    public init(window: Double = 1.0, capacity: Int = 65_536, checksAnswers: Bool = true) {
+        self.window = window; self.capacity = capacity; self.checksAnswers = checksAnswers
+    }
+
+    /// A frame the model says the host sends in answer to (or forwards from) a held frame.
+    struct Expectation {
+        var signature: PredictedReplies.Signature
+        /// For a TCP ACK: the connection, so any later segment of the host's on it carries it.
+        var connection: ConnectionKey?
+        var iface: String
+        /// The predicted frame (its summary is made only if the capture does not show it).
+        var bytes: [UInt8]
+        var why: String
+        var fulfilled = false
+        var summary: String { bytes.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary } }
+    }
+    struct ConnectionKey: Hashable { var addresses: UInt64; var ports: UInt32 }
+
+    struct Held {
+        var seq: Int
+        var number: Int
+        var time: Double
+        var outgoing: Bool
+        var item: Item
+        var report: FrameReport?
+        var verdict: Verdict
+        var iface: String
+        /// The received frame's IPv4 identity (source, destination, id, protocol, TTL), to pair a
+        /// forwarded copy with it; and its flow signature, to pair an answer with it.
+        var ipIdentity: IPIdentity?
+        var ttl: UInt8?
+        /// The flow this received frame opens, for the answer that names it (see `FlowKey`).
+        var flow: FlowKey?
+        var expectations: [Expectation] = []
+        var findings: [WitnessFinding] = []
+    }
+    struct IPIdentity: Hashable { var addresses: UInt64; var ident: UInt16; var proto: UInt8 }
+
+    var held: Deque<Held> = []
+    var nextSeq = 0
+    var byIdentity: [IPIdentity: Int] = [:]
+    var lastReceived: [FlowKey: Int] = [:]
+    var bySignature: [PredictedReplies.Signature: [(seq: Int, index: Int)]] = [:]
+    var byConnection: [ConnectionKey: [(seq: Int, index: Int)]] = [:]
+    var seenInterfaces: Set<String> = []
+    var lastTime = -Double.infinity
+
+    /// Before the model runs a frame the host sends: the held frame whose predicted answer (or
+    /// forwarded copy) it is, and why the model emitted it. The expectation is fulfilled.
+    public mutating func predicted(_ frame: UnsafeRawBufferPointer, linkType: LinkType, iface: String?) -> (number: Int, why: String)? {
+        guard let s = Self.signature(frame, linkType: linkType), var list = bySignature[s] else { return nil }
+        defer { bySignature[s] = list.isEmpty ? nil : list }
+        while let (seq, i) = list.first {
+            list.removeFirst()
+            guard let at = position(seq), !held[at].expectations[i].fulfilled else { continue }
+            if let iface, held[at].expectations[i].iface != iface { list.insert((seq, i), at: 0); break }
+            held[at].expectations[i].fulfilled = true
+            return (held[at].number, held[at].expectations[i].why)
+        }
+        return nil
+    }
+
+    /// Adds a frame and its explanation. `outgoing`: the capture shows the host sending it;
+    /// `matched`: it was the answer `predicted` found.
+    public mutating func add(number: Int, time: Double, outgoing: Bool, iface: String, frame: UnsafeRawBufferPointer, linkType: LinkType,
+                             report: FrameReport, keepReport: Bool, matched: Bool, item: Item) {
+        lastTime = max(lastTime, time)
+        seenInterfaces.insert(iface)
+        var h = Held(seq: nextSeq, number: number, time: time, outgoing: outgoing, item: item, report: keepReport ? report : nil,
+                     verdict: report.verdict, iface: iface)
+        nextSeq += 1
+        let decoded = Self.decode(frame, linkType: linkType)
+        if outgoing {
+            if !matched { h.findings += checkSent(decoded, report: report, frameSummary: "this frame") }
+            if let c = decoded?.connection, decoded?.hasACK == true { fulfilLoosely(c) }
+        } else if let d = decoded {
+            h.ipIdentity = d.identity
+            h.ttl = d.ttl
+            h.flow = d.flow
+        }
+        for e in report.emitted where e.why != "sent" && checksAnswers {
+            guard let s = e.bytes.withUnsafeBytes({ Self.signature($0, linkType: .ethernet) }) else { continue }
+            let d = e.bytes.withUnsafeBytes { Self.decode($0, linkType: .ethernet) }
+            let loose = d?.isPureACK == true ? d?.connection : nil
+            h.expectations.append(Expectation(signature: s, connection: loose, iface: e.iface, bytes: e.bytes, why: e.why))
+        }
+        for (i, e) in h.expectations.enumerated() {
+            bySignature[e.signature, default: []].append((h.seq, i))
+            if let c = e.connection { byConnection[c, default: []].append((h.seq, i)) }
+        }
+        if let id = h.ipIdentity { byIdentity[id] = h.seq }
+        if let f = h.flow { lastReceived[f] = h.seq }
+        held.append(h)
+    }
+
+    /// The frames whose window has passed (or that no longer fit), oldest first.
+    public mutating func release() -> [(item: Item, report: FrameReport?, verdict: Verdict, findings: [WitnessFinding])] {
+        var out: [(Item, FrameReport?, Verdict, [WitnessFinding])] = []
+        while let first = held.first, first.time + window < lastTime || held.count > capacity || first.expectations.allSatisfy(\.fulfilled) && !isReferenced(first) {
+            out.append(pop(endOfCapture: false))
+        }
+        return out
+    }
+
+    /// The capture ended (or reading stopped): every frame, with what it still waited for.
+    public mutating func finish() -> [(item: Item, report: FrameReport?, verdict: Verdict, findings: [WitnessFinding])] {
+        var out: [(Item, FrameReport?, Verdict, [WitnessFinding])] = []
+        while !held.isEmpty { out.append(pop(endOfCapture: true)) }
+        return out
+    }
+
+    /// A frame read only for what held frames wait for (past -c): a send fulfils predictions.
+    public mutating func observe(_ frame: UnsafeRawBufferPointer, linkType: LinkType, iface: String?, time: Double) {
+        observe(time: time)
+        _ = predicted(frame, linkType: linkType, iface: iface)
+        if let d = Self.decode(frame, linkType: linkType), let c = d.connection, d.hasACK { fulfilLoosely(c) }
+    }
+
+    public mutating func observe(time: Double) { lastTime = max(lastTime, time) }
+
+    /// True while nothing is held (reading may stop).
+    public var isEmpty: Bool { held.isEmpty }
+
+    /// A received frame may still be paired with a forwarded copy or an answer until its window passes.
+    func isReferenced(_ h: Held) -> Bool { !h.outgoing && h.time + window >= lastTime }
+
+    mutating func pop(endOfCapture: Bool) -> (Item, FrameReport?, Verdict, [WitnessFinding]) {
+        var h = held.removeFirst()
+        if let id = h.ipIdentity, byIdentity[id] == h.seq { byIdentity[id] = nil }
+        if let f = h.flow, lastReceived[f] == h.seq { lastReceived[f] = nil }
+        for e in h.expectations where !e.fulfilled {
+            guard seenInterfaces.contains(e.iface) else { continue }   // an interface the capture does not show
+            let waited = lastTime - h.time
+            if h.time + window < lastTime {
+                h.findings.append(WitnessFinding(kind: .contradiction, capture: "no \(e.summary) on \(e.iface) within \(Self.seconds(window)) s",
+                                                 model: "the host sends it (\(e.why))"))
+            } else {
+                h.findings.append(WitnessFinding(kind: .unconfirmed,
+                                                 capture: endOfCapture ? "the capture ends \(Self.seconds(waited)) s later, before it could show \(e.summary) on \(e.iface)"
+                                                    : "too many frames in flight to wait for \(e.summary) on \(e.iface)",
+                                                 model: "the host sends it (\(e.why))"))
+            }
+        }
+        for (i, e) in h.expectations.enumerated() {
+            bySignature[e.signature]?.removeAll { $0.seq == h.seq && $0.index == i }
+            if bySignature[e.signature]?.isEmpty == true { bySignature[e.signature] = nil }
+            if let c = e.connection {
+                byConnection[c]?.removeAll { $0.seq == h.seq && $0.index == i }
+                if byConnection[c]?.isEmpty == true { byConnection[c] = nil }
+            }
+        }
+        return (h.item, h.report, h.verdict, h.findings)
+    }
+
+    func position(_ seq: Int) -> Int? {
+        guard let first = held.first?.seq, seq >= first, seq - first < held.count else { return nil }
+        return seq - first
+    }
+
+    /// A segment the host sends on a connection carries every ACK the model predicted on it.
+    mutating func fulfilLoosely(_ c: ConnectionKey) {
+        guard let list = byConnection[c] else { return }
+        for (seq, i) in list { if let at = position(seq) { held[at].expectations[i].fulfilled = true } }
+        byConnection[c] = nil
+    }
+
+    /// A frame the host sent, that no prediction explained: what in the model contradicts it.
+    func checkSent(_ d: Decoded?, report: FrameReport, frameSummary: String) -> [WitnessFinding] {
+        var out: [WitnessFinding] = []
+        let v = report.verdict
+        if v.action == .fail || v.action == .drop {
+            out.append(WitnessFinding(kind: .contradiction, capture: "the host sent this frame",
+                                      model: Self.verdictText(v)))
+        }
+        guard let d else { return out }
+        // A forwarded copy: the frame arrived (TTL one higher) and left again.
+        if let id = d.identity, let seq = byIdentity[id], let at = position(seq), let ttl = d.ttl,
+           held[at].verdict.action != .forward, heldTTL(at) == ttl &+ 1 {
+            let orig = held[at]
+            out.append(WitnessFinding(kind: .contradiction, capture: "frame \(orig.number) forwarded: this is its copy, TTL \(ttl &+ 1) → \(ttl)",
+                                      model: "frame \(orig.number): " + Self.verdictText(orig.verdict)))
+            return out
+        }
+        // An answer only the kernel makes, to a frame the capture shows.
+        if let kind = d.kernelAnswer, let key = d.answers, let seq = lastReceived[key], let at = position(seq) {
+            let orig = held[at]
+            out.append(WitnessFinding(kind: .contradiction, capture: "the host answered frame \(orig.number) with \(kind)",
+                                      model: "frame \(orig.number): " + Self.verdictText(orig.verdict) + "; no \(kind)"))
+        }
+        return out
+    }
+
+    func heldTTL(_ at: Int) -> UInt8? { held[at].ttl }
+
+    // MARK: what a frame is, as far as the witness asks
+
+    /// A flow as the frame that opens it carries it: addresses, protocol and ports (ICMP echo: type
+    /// 8 and the identifier; ARP: the asker's and the asked-for address). An answer names the
+    /// flow of the frame it answers (an ICMP error by the header it quotes).
+    struct FlowKey: Hashable { var addresses: UInt64; var rest: UInt64 }
+
+    struct Decoded {
+        var identity: IPIdentity?
+        var ttl: UInt8?
+        var connection: ConnectionKey?
+        var hasACK = false
+        var isPureACK = false
+        var flow: FlowKey?
+        /// What kind of answer only the kernel sends this is, and the flow it answers.
+        var kernelAnswer: String?
+        var answers: FlowKey?
+    }
+
+    static func flowKey(src: UInt32, dst: UInt32, proto: UInt8, l4: UnsafeRawBufferPointer) -> FlowKey? {
+        let addresses = UInt64(src) << 32 | UInt64(dst)
+        switch proto {
+        case 6, 17:
+            guard l4.count >= 4 else { return nil }
+            return FlowKey(addresses: addresses, rest: UInt64(proto) << 32 | UInt64(l4.u16(0)) << 16 | UInt64(l4.u16(2)))
+        case 1:
+            guard l4.count >= 6, l4.u8(0) == 8 else { return nil }
+            return FlowKey(addresses: addresses, rest: 1 << 32 | 8 << 16 | UInt64(l4.u16(4)))
+        default:
+            return FlowKey(addresses: addresses, rest: UInt64(proto) << 32)
+        }
+    }
+
+    static func decode(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> Decoded? {
+        guard case .success(let link) = LinkFrame.decode(frame, as: linkType) else { return nil }
+        let net = link.network
+        var d = Decoded()
+        if link.networkProtocol == .arp {
+            guard net.count >= 28 else { return nil }
+            let op = net.u16(6), sip = net.u32(14), tip = net.u32(24)
+            if op == 1 { d.flow = FlowKey(addresses: UInt64(sip) << 32 | UInt64(tip), rest: 0x0806 << 32) }
+            if op == 2 {
+                d.kernelAnswer = "an ARP reply"
+                d.answers = FlowKey(addresses: UInt64(tip) << 32 | UInt64(sip), rest: 0x0806 << 32)
+            }
+            return d
+        }
+        guard link.networkProtocol == .ipv4, net.count >= 20, net.u8(0) >> 4 == 4 else { return nil }
+        let hlen = Int(net.u8(0) & 0x0f) * 4
+        guard hlen >= 20, net.count >= hlen else { return nil }
+        let src = net.u32(12), dst = net.u32(16), proto = net.u8(9)
+        d.identity = IPIdentity(addresses: UInt64(src) << 32 | UInt64(dst), ident: net.u16(4), proto: proto)
+        d.ttl = net.u8(8)
+        let firstFragment = net.u16(6) & 0x1fff == 0
+        let l4 = net.tail(from: hlen)
+        guard firstFragment else { return d }
+        d.flow = flowKey(src: src, dst: dst, proto: proto, l4: l4)
+        switch proto {
+        case 6 where l4.count >= 14:
+            let flags = l4.u8(13)
+            d.connection = ConnectionKey(addresses: UInt64(src) << 32 | UInt64(dst), ports: l4.u32(0))
+            d.hasACK = flags & 0x10 != 0
+            let dataOffset = Int(l4.u8(12) >> 4) * 4
+            let total = Int(net.u16(2))
+            d.isPureACK = flags & 0x17 == 0x10 && total - hlen <= dataOffset
+            let reverse = FlowKey(addresses: UInt64(dst) << 32 | UInt64(src), rest: 6 << 32 | UInt64(l4.u16(2)) << 16 | UInt64(l4.u16(0)))
+            if flags & 0x12 == 0x12 { d.kernelAnswer = "a SYN-ACK"; d.answers = reverse }
+            else if flags & 0x04 != 0 { d.kernelAnswer = "a RST"; d.answers = reverse }
+        case 1 where l4.count >= 8:
+            let type = l4.u8(0)
+            if type == 0 {
+                d.kernelAnswer = "an echo reply"
+                d.answers = FlowKey(addresses: UInt64(dst) << 32 | UInt64(src), rest: 1 << 32 | 8 << 16 | UInt64(l4.u16(4)))
+            } else if [3, 4, 5, 11, 12].contains(type), l4.count >= 8 + 20 {
+                let q = l4.tail(from: 8)
+                let qh = Int(q.u8(0) & 0x0f) * 4
+                if qh >= 20, q.count >= qh {
+                    d.kernelAnswer = "an ICMP error (type \(type) code \(l4.u8(1)))"
+                    d.answers = flowKey(src: q.u32(12), dst: q.u32(16), proto: q.u8(9), l4: q.tail(from: qh))
+                }
+            }
+        default: break
+        }
+        return d
+    }
+
+    /// The signature `predicted` matches on: PredictedReplies' for IPv4; for ARP, the operation
+    /// and the two protocol addresses.
+    static func signature(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> PredictedReplies.Signature? {
+        if case .success(let link) = LinkFrame.decode(frame, as: linkType), link.networkProtocol == .arp {
+            let net = link.network
+            guard net.count >= 28 else { return nil }
+            return PredictedReplies.Signature(addresses: UInt64(net.u32(14)) << 32 | UInt64(net.u32(24)), rest: 0x0806_0000 | UInt64(net.u16(6)))
+        }
+        return PredictedReplies.signature(frame, linkType: linkType)
+    }
+
+    static func verdictText(_ v: Verdict) -> String {
+        var s = v.action.rawValue
+        if let r = v.reason { s += " " + r }
+        if let e = v.errno { s += " " + e }
+        if !v.function.isEmpty { s += " in \(v.function)" }
+        return v.detail.isEmpty ? s : s + ": " + v.detail
+    }
+
+    static func seconds(_ t: Double) -> String {
+        let ms = (t * 1000).rounded()
+        return ms < 1000 ? String(Double(ms) / 1000) : String(Int(t.rounded()))
+    }
+}
