@@ -1,145 +1,220 @@
-// A host inferred from a capture, for when no snapshot is given: the capture point's own MAC and
-// address, the neighbours it talks to, and the sockets its answers reveal. One pass over the
-// frames, aggregates only (bounded by the number of distinct endpoints, capped).
+// A host inferred from a capture, for when no snapshot is given: one the capture could have been
+// taken on. One pass over the frames gathers what they prove (bounded maps: at most `cap`
+// entries each); `host(driver:)` (HostInference+Host.swift) turns it into a host, with Linux's
+// defaults for everything the capture is silent about, and a note for each thing inferred.
 //
-// The rules, each stated in `notes` for the user:
-//  - our MAC: on SLL/SLL2, the source of PACKET_OUTGOING frames; on Ethernet, the unicast MAC
-//    seen in the most frames; our address: the IPv4 address seen most with it (the most seen
-//    address overall on link types without MACs); the prefix is assumed to be /24;
-//  - neighbours: on-link peers with the MAC they used;
-//  - default route: via the on-link peer whose MAC carries off-link traffic;
-//  - sockets: TCP LISTEN where we sent a SYN-ACK; UDP where a datagram reached us and no ICMP
-//    port unreachable came back for that port (only when the capture holds our own frames).
+// What the pass records, per capture interface (an SLL/SLL2 interface index; one for Ethernet):
+//  - the MACs in unicast frames, the sources of PACKET_OUTGOING frames (SLL), and for each MAC
+//    the IPv4 addresses it sends from with their hop counts (the initial TTL — 64, 128 or 255 —
+//    less the TTL seen: a packet that crossed a router arrives with fewer) and sends to;
+//  - ARP: who announced which address, who asked for which;
+//  - the same IPv4 packet seen twice with its TTL one lower: forwarded by the MAC of the copy;
+//  - TCP: who sent SYN-ACKs (listeners), SYNs with their answers and retransmissions; UDP
+//    destinations and the port unreachables about them; ICMP errors about frames not forwarded.
 import Wire
 
 public struct HostInference {
+    /// The capture's interface: its SLL/SLL2 index, 0 when the link type has none.
+    typealias Port = UInt32
     struct Endpoint: Hashable { let ip: IPv4Address; let port: UInt16 }
 
-    private var macFrames: [MACAddress: Int] = [:]
-    private var outgoingMACs: [MACAddress: Int] = [:]
-    private var ipsByMAC: [MACAddress: [IPv4Address: Int]] = [:]
-    private var ipFrames: [IPv4Address: Int] = [:]
-    private var outgoingIPs: [IPv4Address: Int] = [:]
-    private var ifindexes: [UInt32: Int] = [:]
-    private var synAckFrom: Set<Endpoint> = []
-    private var udpTo: Set<Endpoint> = []
-    private var portUnreachableFor: Set<Endpoint> = []
-    private var udpFrom: Set<Endpoint> = []
-    private var largest = 0
+    /// How one IPv4 address is seen sending from one MAC.
+    struct Sender { var frames = 0; var minHops = UInt8.max; var maxHops: UInt8 = 0 }
+
+    struct PortData {
+        var frames = 0
+        var largest = 0
+        var macFrames: [MACAddress: Int] = [:]
+        var outgoingMACs: [MACAddress: Int] = [:]
+        var sources: [MACAddress: [IPv4Address: Sender]] = [:]
+        var destinations: [MACAddress: [IPv4Address: Int]] = [:]
+        /// ARP: each MAC's announced (sender) addresses; the addresses asked for (targets of requests).
+        var arpSenders: [MACAddress: Set<IPv4Address>] = [:]
+        var arpAskedBy: [MACAddress: Set<IPv4Address>] = [:]
+        /// The first frame (number) a MAC sent unicast IPv4 to, and the first ARP request a MAC
+        /// sent for an address: an address first resolved in the capture is not a neighbour yet.
+        var firstIPTo: [MACAddress: Int] = [:]
+        var firstARPFor: [IPv4Address: (by: MACAddress, frame: Int)] = [:]
+    }
+
+    /// One IPv4 packet by what forwarding leaves unchanged.
+    struct Identity: Hashable { let source: IPv4Address; let destination: IPv4Address; let ident: UInt16; let proto: UInt8 }
+    struct Sighting { let port: Port; let ttl: UInt8; let sourceMAC: MACAddress?; let frame: Int }
+    /// A packet the capture shows leaving again, TTL one lower.
+    struct Forwarded: Hashable {
+        let inPort: Port, outPort: Port
+        let forwarder: MACAddress?, nextHopMAC: MACAddress?
+        let source: IPv4Address, destination: IPv4Address
+    }
+
+    /// A flow's first packet as it arrived (a TCP SYN, a UDP datagram with TTL > 1), with the
+    /// copies of it forwarded and the answers it got.
+    struct Arrival {
+        let port: Port
+        let destinationMAC: MACAddress?, packetType: PacketType?
+        let source: IPv4Address, destination: IPv4Address, proto: UInt8, dport: UInt16
+        let isSYN: Bool, ttl: UInt8
+        var copies = 0, times = 1
+        var answeredBy: [String] = []
+    }
+    struct ArrivalKey: Hashable { let source: IPv4Address; let destination: IPv4Address; let proto: UInt8; let sport: UInt16; let dport: UInt16 }
+
+    var ports: [Port: PortData] = [:]
+    var frameNumber = 0
+    var synAckFrom: Set<Endpoint> = []
+    var udpTo: Set<Endpoint> = []
+    var portUnreachableFor: Set<Endpoint> = []
+    var recent: [Identity: Sighting] = [:]
+    var recentOrder: [Identity] = []
+    var recentNext = 0
+    var forwarded: Set<Forwarded> = []
+    /// Addresses a MAC was seen carrying as the source of a forwarded copy: not its own.
+    var forwardedSources: [MACAddress: Set<IPv4Address>] = [:]
+    var arrivals: [ArrivalKey: Arrival] = [:]
+    /// Link types without MACs (RAW, IPV4): every address seen, the host's most of all.
+    var rawAddresses: [IPv4Address: Int] = [:]
+
+    static let cap = 100_000
+    static let recentCap = 8192
 
     public init() {}
 
+    /// The hops a packet crossed: the initial TTL Linux (64), Windows (128) or network gear (255)
+    /// sends with, less the TTL seen. A TTL an application chose (traceroute's 1, 2, …) counts
+    /// as many hops; the address it came from shows hop 0 on its other packets.
+    static func hops(_ ttl: UInt8) -> UInt8 {
+        ttl <= 64 ? 64 - ttl : ttl <= 128 ? 128 - ttl : 255 - ttl
+    }
+
     public mutating func add(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) {
-        let d = Dissection(bytes, linkType: linkType)
-        guard let link = d.link else { return }
-        largest = max(largest, link.network.count)
-        if let i = link.interfaceIndex { ifindexes[i, default: 0] += 1 }
-        var srcMAC = link.ethernet?.source ?? link.linkSource
+        frameNumber += 1
+        guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return }
+        let port: Port = link.interfaceIndex ?? 0
+        var p = ports[port] ?? PortData()
+        defer { ports[port] = p }
+        p.frames += 1
+        p.largest = max(p.largest, link.network.count)
+        let srcMAC = link.ethernet?.source ?? link.linkSource
         let dstMAC = link.ethernet?.destination
-        if link.packetType == .outgoing, let m = link.linkSource { outgoingMACs[m, default: 0] += 1; srcMAC = m }
-        for m in [srcMAC, dstMAC].compactMap({ $0 }) where !m.isMulticast && m != .zero { Self.bump(&macFrames, m) }
-        switch d.network {
-        case .arp(let a)?:
-            if a.senderProtocolAddress != .any { bumpIP(a.senderHardwareAddress, a.senderProtocolAddress) }
-        case .ipv4(let ip)?:
-            let (s, t) = (ip.source, ip.destination)
-            Self.bump(&ipFrames, s); if !t.isMulticast && !t.isLimitedBroadcast { Self.bump(&ipFrames, t) }
-            if link.packetType == .outgoing { Self.bump(&outgoingIPs, s) }
-            if let m = srcMAC { bumpIP(m, s) }
-            if let m = dstMAC, !m.isMulticast, !t.isMulticast, !t.isLimitedBroadcast { bumpIP(m, t) }
-            switch d.transport {
-            case .tcp(let seg)? where seg.flags.contains(.syn) && seg.flags.contains(.ack):
-                Self.insert(&synAckFrom, Endpoint(ip: s, port: seg.sourcePort))
-            case .udp(let u)?:
-                Self.insert(&udpTo, Endpoint(ip: t, port: u.destinationPort))
-                Self.insert(&udpFrom, Endpoint(ip: s, port: u.sourcePort))
-            case .icmp(let m)? where m.type == 3 && m.code == 3:
-                if let q = IPv4Packet.parseFixedHeader(m.body).value, m.body.count >= q.headerLength + 4 {
-                    Self.insert(&portUnreachableFor, Endpoint(ip: q.destination, port: m.body.u16(q.headerLength + 2)))
+        let outgoing = link.packetType == .outgoing
+        if outgoing, let m = srcMAC { Self.bump(&p.outgoingMACs, m) }
+        for m in [srcMAC, dstMAC].compactMap({ $0 }) where !m.isMulticast && m != .zero { Self.bump(&p.macFrames, m) }
+        let net = link.network
+        switch link.networkProtocol {
+        case .arp:
+            guard let a = ARPPacket.parse(net).value else { return }
+            let sha = a.senderHardwareAddress
+            if !a.senderProtocolAddress.isUnspecified { Self.insert(&p.arpSenders, sha, a.senderProtocolAddress) }
+            if a.operation == .request {
+                Self.insert(&p.arpAskedBy, sha, a.targetProtocolAddress)
+                if p.firstARPFor[a.targetProtocolAddress] == nil, p.firstARPFor.count < Self.cap {
+                    p.firstARPFor[a.targetProtocolAddress] = (sha, frameNumber)
                 }
-            default: break
             }
+        case .ipv4:
+            guard let ip = IPv4Packet.parseFixedHeader(net).value, ip.version == 4, ip.headerLength >= 20, net.count >= ip.headerLength else { return }
+            let (s, t) = (ip.source, ip.destination)
+            if let m = srcMAC, !s.isUnspecified {
+                var senders = p.sources[m] ?? [:]
+                if senders[s] != nil || senders.count < 4096 {
+                    var x = senders[s] ?? Sender()
+                    x.frames += 1
+                    let h = Self.hops(ip.ttl)
+                    x.minHops = min(x.minHops, h); x.maxHops = max(x.maxHops, h)
+                    senders[s] = x
+                    if p.sources[m] != nil || p.sources.count < Self.cap { p.sources[m] = senders }
+                }
+            }
+            if srcMAC == nil {
+                Self.bump(&rawAddresses, s)
+                if !t.isMulticast && !t.isLimitedBroadcast { Self.bump(&rawAddresses, t) }
+            }
+            if let m = dstMAC, !m.isMulticast, !t.isMulticast, !t.isLimitedBroadcast {
+                if p.destinations[m] != nil || p.destinations.count < Self.cap { p.destinations[m, default: [:]][t, default: 0] += 1 }
+            }
+            if let m = dstMAC, !m.isMulticast, p.firstIPTo[m] == nil, p.firstIPTo.count < Self.cap { p.firstIPTo[m] = frameNumber }
+            sawForwarding(ip, port: port, srcMAC: srcMAC, dstMAC: dstMAC)
+            transport(ip, port: port, link: link, srcMAC: srcMAC)
         default: break
         }
     }
 
-    private static let cap = 100_000
+    /// The same packet again, TTL one lower: the copy's MAC forwarded it.
+    mutating func sawForwarding(_ ip: IPv4Packet, port: Port, srcMAC: MACAddress?, dstMAC: MACAddress?) {
+        let id = Identity(source: ip.source, destination: ip.destination, ident: ip.ident, proto: ip.protocolNumber)
+        if let seen = recent[id], seen.ttl == ip.ttl &+ 1, seen.sourceMAC != srcMAC || seen.port != port {
+            if forwarded.count < Self.cap {
+                forwarded.insert(Forwarded(inPort: seen.port, outPort: port, forwarder: srcMAC, nextHopMAC: dstMAC,
+                                           source: ip.source, destination: ip.destination))
+            }
+            if let m = srcMAC { Self.insert(&forwardedSources, m, ip.source) }
+            if let k = arrivalKey(ip), arrivals[k] != nil { arrivals[k]!.copies += 1 }
+        }
+        if recent[id] == nil {
+            if recentOrder.count < Self.recentCap { recentOrder.append(id) } else {
+                recent[recentOrder[recentNext]] = nil
+                recentOrder[recentNext] = id
+                recentNext = (recentNext + 1) % Self.recentCap
+            }
+        }
+        recent[id] = Sighting(port: port, ttl: ip.ttl, sourceMAC: srcMAC, frame: frameNumber)
+    }
 
-    private static func bump<K: Hashable>(_ d: inout [K: Int], _ k: K) {
+    func arrivalKey(_ ip: IPv4Packet) -> ArrivalKey? {
+        let l4 = ip.payload
+        let ports = (ip.protocolNumber == 6 || ip.protocolNumber == 17) && l4.count >= 4 && !ip.isFragment
+        return ArrivalKey(source: ip.source, destination: ip.destination, proto: ip.protocolNumber,
+                          sport: ports ? l4.u16(0) : 0, dport: ports ? l4.u16(2) : 0)
+    }
+
+    mutating func transport(_ ip: IPv4Packet, port: Port, link: LinkFrame, srcMAC: MACAddress?) {
+        let (s, t) = (ip.source, ip.destination)
+        let l4 = ip.payload
+        guard !ip.isFragment || ip.fragOffset == 0 else { return }
+        switch ip.protocolNumber {
+        case 6 where l4.count >= 14:
+            let sport = l4.u16(0), dport = l4.u16(2), flags = l4.u8(13)
+            if flags & 0x12 == 0x12 { Self.insert(&synAckFrom, Endpoint(ip: s, port: sport)) }
+            if flags & 0x12 == 0x02, link.packetType != .outgoing, let k = arrivalKey(ip) {
+                noteArrival(k, port: port, link: link, ttl: ip.ttl, isSYN: flags & 0x12 == 0x02)
+            }
+            if flags & 0x14 != 0 {   // an answer (RST, or SYN-ACK) to the reverse flow
+                let k = ArrivalKey(source: t, destination: s, proto: 6, sport: dport, dport: sport)
+                if arrivals[k] != nil { arrivals[k]!.answeredBy.append(flags & 0x04 != 0 ? "rst from \(s)" : "synack") }
+            }
+        case 17 where l4.count >= 8:
+            Self.insert(&udpTo, Endpoint(ip: t, port: l4.u16(2)))
+            if ip.ttl > 1, link.packetType != .outgoing, let k = arrivalKey(ip) { noteArrival(k, port: port, link: link, ttl: ip.ttl, isSYN: false) }
+        case 1 where l4.count >= 8 + 20:
+            let type = l4.u8(0), code = l4.u8(1)
+            guard type == 3 || type == 11 else { return }
+            let q = l4.tail(from: 8)
+            guard let qip = IPv4Packet.parseFixedHeader(q).value, qip.headerLength >= 20, q.count >= qip.headerLength + 4 else { return }
+            let qports = q.tail(from: qip.headerLength)
+            if type == 3 && code == 3 { Self.insert(&portUnreachableFor, Endpoint(ip: qip.destination, port: qports.u16(2))) }
+            let k = ArrivalKey(source: qip.source, destination: qip.destination, proto: qip.protocolNumber,
+                               sport: qip.protocolNumber == 1 ? 0 : qports.u16(0), dport: qip.protocolNumber == 1 ? 0 : qports.u16(2))
+            if type == 3, arrivals[k] != nil { arrivals[k]!.answeredBy.append("icmp \(code) from \(s)") }
+        default: break
+        }
+    }
+
+    mutating func noteArrival(_ k: ArrivalKey, port: Port, link: LinkFrame, ttl: UInt8, isSYN: Bool) {
+        if arrivals[k] != nil { arrivals[k]!.times += 1; return }
+        guard arrivals.count < Self.cap else { return }
+        arrivals[k] = Arrival(port: port, destinationMAC: link.ethernet?.destination, packetType: link.packetType,
+                              source: k.source, destination: k.destination, proto: k.proto, dport: k.dport, isSYN: isSYN, ttl: ttl)
+    }
+
+    static func bump<K: Hashable>(_ d: inout [K: Int], _ k: K) {
         if d[k] != nil || d.count < Self.cap { d[k, default: 0] += 1 }
     }
-    private mutating func bumpIP(_ m: MACAddress, _ ip: IPv4Address) {
-        guard !ip.isUnspecified, !ip.isMulticast, !ip.isLimitedBroadcast else { return }
-        if ipsByMAC[m] != nil || ipsByMAC.count < Self.cap { ipsByMAC[m, default: [:]][ip, default: 0] += 1 }
+    static func insert(_ s: inout Set<Endpoint>, _ e: Endpoint) { if s.count < Self.cap { s.insert(e) } }
+    static func insert<K: Hashable>(_ d: inout [K: Set<IPv4Address>], _ k: K, _ ip: IPv4Address) {
+        if d[k] != nil || d.count < Self.cap { if d[k, default: []].count < 4096 { d[k, default: []].insert(ip) } }
     }
-    private static func insert(_ s: inout Set<Endpoint>, _ e: Endpoint) { if s.count < Self.cap { s.insert(e) } }
 
     static func top<K: Comparable>(_ d: [K: Int]) -> K? {
         d.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key
-    }
-
-    /// The inferred host, and one line per thing inferred.
-    public func host(driver: String) -> (Host, [String]) {
-        var notes: [String] = []
-        let mac = Self.top(outgoingMACs) ?? Self.top(macFrames)
-        var address: IPv4Address? = mac.flatMap { ipsByMAC[$0].flatMap(Self.top) }
-        if address == nil { address = Self.top(outgoingIPs) ?? Self.top(ipFrames) }
-        let index = Int(Self.top(ifindexes) ?? 2)
-        let mtu = max(1500, largest)
-        var iface = Interface(index: index, name: "eth0", mac: mac, mtu: mtu, flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
-                              operState: "UP", driver: driver)
-        let lo = Interface(index: 1, name: "lo", mac: .zero, mtu: 65536, flags: ["LOOPBACK", "UP", "LOWER_UP"], linkType: "loopback",
-                           addresses: [InterfaceAddress(address: .v4(IPv4Address(127, 0, 0, 1)), prefixLength: 8, scope: .host)])
-        var routes: [Route] = [
-            Route(table: .local, type: .local, destination: IPPrefix(address: .v4(IPv4Address(127, 0, 0, 0)), length: 8), device: "lo",
-                  scope: .host, preferredSource: .v4(IPv4Address(127, 0, 0, 1)), protocolName: "kernel"),
-            Route(table: .local, type: .local, destination: IPPrefix(address: .v4(IPv4Address(127, 0, 0, 1)), length: 32), device: "lo",
-                  scope: .host, preferredSource: .v4(IPv4Address(127, 0, 0, 1)), protocolName: "kernel"),
-        ]
-        var neighbours: [Neighbour] = []
-        var sockets: [Socket] = []
-        notes.append("interface eth0 (ifindex \(index), driver \(driver), MTU \(mtu))" + (mac.map { ", MAC \($0)" } ?? ", no MAC in this capture"))
-        if let a = address {
-            let net = IPPrefix(address: .v4(a), length: 24).network
-            let bcast = IPv4Address(a.value | 0xff)
-            iface.addresses = [InterfaceAddress(address: .v4(a), prefixLength: 24, broadcast: bcast, scope: .universe, label: "eth0")]
-            notes.append("address \(a)/24 (the prefix length is assumed)")
-            routes += [
-                Route(table: .main, type: .unicast, destination: net, device: "eth0", scope: .link, preferredSource: .v4(a), protocolName: "kernel"),
-                Route(table: .local, type: .local, destination: IPPrefix(address: .v4(a), length: 32), device: "eth0", scope: .host,
-                      preferredSource: .v4(a), protocolName: "kernel"),
-                Route(table: .local, type: .broadcast, destination: IPPrefix(address: .v4(bcast), length: 32), device: "eth0", scope: .link,
-                      preferredSource: .v4(a), protocolName: "kernel"),
-            ]
-            var gateway: IPv4Address? = nil
-            for (m, ips) in ipsByMAC.sorted(by: { $0.key < $1.key }) where m != mac {
-                for (ip, _) in ips.sorted(by: { $0.key < $1.key }) where net.contains(ip) && ip != a {
-                    neighbours.append(Neighbour(address: .v4(ip), device: "eth0", mac: m, states: ["REACHABLE"]))
-                    if ips.keys.contains(where: { !net.contains($0) }) && gateway == nil { gateway = ip }
-                }
-            }
-            if let g = gateway {
-                routes.insert(Route(table: .main, type: .unicast, destination: IPPrefix(address: .v4(.any), length: 0), gateway: .v4(g), device: "eth0"), at: 2)
-                notes.append("default via \(g) (the neighbour that carries off-link traffic)")
-            }
-            if !neighbours.isEmpty {
-                notes.append("neighbours " + neighbours.map { "\($0.address) \($0.mac!)" }.joined(separator: ", "))
-            }
-            for e in synAckFrom.filter({ $0.ip == a }).sorted(by: { $0.port < $1.port }) {
-                sockets.append(Socket(protocolKind: .tcp, state: "LISTEN", localAddress: nil, localPort: e.port))
-            }
-            let sawOurOwn = !outgoingIPs.isEmpty || (mac.map { macFrames[$0] ?? 0 } ?? 0) > 0 && udpFrom.contains { $0.ip == a } || !synAckFrom.isEmpty
-            if sawOurOwn {
-                for e in udpTo.filter({ $0.ip == a && !portUnreachableFor.contains($0) }).sorted(by: { $0.port < $1.port }) {
-                    sockets.append(Socket(protocolKind: .udp, state: "UNCONN", localAddress: nil, localPort: e.port))
-                }
-            }
-            notes.append(sockets.isEmpty ? "no sockets seen" : "sockets " + sockets.map { "\($0.protocolKind.rawValue) *:\($0.localPort)\($0.state == "LISTEN" ? " LISTEN" : "")" }.joined(separator: ", "))
-        } else {
-            notes.append("no IPv4 address seen: the host has none")
-        }
-        let host = Host(origin: "inferred from the capture", interfaces: [lo, iface], routes: routes, rules: PolicyRule.defaultV4,
-                        neighbours: neighbours, sysctls: Sysctls(), sockets: sockets)
-        return (host, notes)
     }
 }

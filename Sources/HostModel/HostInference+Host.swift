@@ -1,0 +1,321 @@
+// From what the capture proves to a host it could have been taken on (see HostInference.swift
+// for what is gathered). The rules, each stated in a note for the user:
+//  - our MAC on an interface: the source of its PACKET_OUTGOING frames (SLL); on Ethernet the MAC
+//    in the most unicast frames — of two in equally many (the ends of one conversation), the one
+//    that is not a router (a router's frames carry addresses from hops away);
+//  - our addresses: those our MAC announces in ARP or sends from at hop 0, not forwarded and
+//    not another MAC's own; a prefix of /24, widened to hold every on-link address (ARP,
+//    neighbours at hop 0) and narrowed to leave out addresses only seen across a router;
+//  - a router: a MAC whose frames carry addresses from hops away (or that forwards); the default
+//    route goes through the one carrying most, at its own address when the capture shows it,
+//    else at a placeholder address (said so); other routers get host routes;
+//  - forwarding on when our MAC sends a packet again that arrived with a TTL one higher; routes
+//    for where forwarded packets went;
+//  - sockets: TCP LISTEN where we sent a SYN-ACK; UDP where datagrams reached us and no port
+//    unreachable came back (sockets the host opens itself are learned by the model as it sends);
+//  - a firewall only as a stated guess: a SYN to us retransmitted without an answer (INPUT drop);
+//    on a router, a packet never forwarded that got no answer, a RST in the destination's name or
+//    an ICMP prohibition from us (FORWARD drop or reject);
+//  - the MTU from the largest frame; Linux's defaults for every sysctl not implied.
+import Wire
+
+extension HostInference {
+    /// What was decided for one capture interface.
+    struct PortView {
+        let port: Port
+        var name: String
+        var index: Int
+        var mac: MACAddress?
+        var addresses: [IPv4Address] = []
+        var prefixLength = 24
+        var routers: [MACAddress] = []
+        /// On-link addresses and the MAC each was seen with (nil: ARP asked for it only).
+        var onLink: [IPv4Address: MACAddress?] = [:]
+        var offLink: [MACAddress: Set<IPv4Address>] = [:]
+        var gateways: [MACAddress: (address: IPv4Address, placeholder: Bool)] = [:]
+        var mtu = 1500
+    }
+
+    public func host(driver: String) -> (Host, [String]) {
+        var notes: [String] = []
+        // Loopback frames (an `any` capture's lo) carry no MACs: the host has lo anyway.
+        let wanted = ports.keys.sorted().filter { k in ports[k]!.macFrames.keys.contains { $0 != .zero } || ports.count == 1 }
+        var views: [PortView] = []
+        for (n, k) in wanted.enumerated() {
+            let d = ports[k]!
+            var v = PortView(port: k, name: "eth\(n)", index: k == 0 ? 2 + n : Int(k))
+            v.mac = ourMAC(d)
+            v.mtu = max(1500, d.largest)
+            v.addresses = ourAddresses(d, mac: v.mac)
+            classifyPeers(d, &v)
+            views.append(v)
+        }
+        if views.isEmpty { views = [PortView(port: 0, name: "eth0", index: 2)] }
+        if views.allSatisfy({ $0.addresses.isEmpty }), let a = Self.top(rawAddresses) {
+            views[0].addresses = [a]
+            classifyPeers(ports[views[0].port] ?? PortData(), &views[0])
+        }
+        let ours = Set(views.flatMap(\.addresses))
+        let forwarding = forwarded.contains { f in views.contains { $0.port == f.outPort && $0.mac != nil && $0.mac == f.forwarder } }
+
+        var interfaces = [Interface(index: 1, name: "lo", mac: .zero, mtu: 65536, flags: ["LOOPBACK", "UP", "LOWER_UP"], linkType: "loopback",
+                                    addresses: [InterfaceAddress(address: .v4(IPv4Address(127, 0, 0, 1)), prefixLength: 8, scope: .host)])]
+        var routes: [Route] = [
+            Route(table: .local, type: .local, destination: IPPrefix(address: .v4(IPv4Address(127, 0, 0, 0)), length: 8), device: "lo",
+                  scope: .host, preferredSource: .v4(IPv4Address(127, 0, 0, 1)), protocolName: "kernel"),
+            Route(table: .local, type: .local, destination: IPPrefix(address: .v4(IPv4Address(127, 0, 0, 1)), length: 32), device: "lo",
+                  scope: .host, preferredSource: .v4(IPv4Address(127, 0, 0, 1)), protocolName: "kernel"),
+        ]
+        var neighbours: [Neighbour] = []
+        if wanted.count > 1 || wanted.first.map({ $0 != 0 }) == true {
+            notes.append("interfaces named eth0… in the order of the capture's interface indexes (the capture does not name them)")
+        }
+        for v in views {
+            var iface = Interface(index: v.index, name: v.name, mac: v.mac, mtu: v.mtu, flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+                                  operState: "UP", driver: driver)
+            notes.append("interface \(v.name) (ifindex \(v.index), driver \(driver), MTU \(v.mtu))" + (v.mac.map { ", MAC \($0)" } ?? ", no MAC of its own in this capture"))
+            var connected: [IPPrefix] = []
+            for a in v.addresses {
+                let net = IPPrefix(address: .v4(a), length: v.prefixLength).network
+                let bcast = IPv4Address(a.value | (v.prefixLength >= 32 ? 0 : UInt32.max >> UInt32(v.prefixLength)))
+                iface.addresses.append(InterfaceAddress(address: .v4(a), prefixLength: v.prefixLength, broadcast: bcast, scope: .universe, label: v.name))
+                if !connected.contains(net) {
+                    connected.append(net)
+                    routes.append(Route(table: .main, type: .unicast, destination: net, device: v.name, scope: .link, preferredSource: .v4(a), protocolName: "kernel"))
+                    routes.append(Route(table: .local, type: .broadcast, destination: IPPrefix(address: .v4(bcast), length: 32), device: v.name, scope: .link,
+                                        preferredSource: .v4(a), protocolName: "kernel"))
+                }
+                routes.append(Route(table: .local, type: .local, destination: IPPrefix(address: .v4(a), length: 32), device: v.name, scope: .host,
+                                    preferredSource: .v4(a), protocolName: "kernel"))
+            }
+            if !v.addresses.isEmpty {
+                notes.append("address " + v.addresses.map { "\($0)/\(v.prefixLength)" }.joined(separator: ", ") + " on \(v.name)"
+                             + (v.prefixLength == 24 ? " (the prefix length is assumed)" : " (a prefix that holds the on-link addresses seen)"))
+            }
+            interfaces.append(iface)
+            let d = ports[v.port] ?? PortData()
+            for (ip, mac) in v.onLink.sorted(by: { $0.key < $1.key }) {
+                guard let mac, !ours.contains(ip) else { continue }
+                if let first = d.firstARPFor[ip], first.by == v.mac, (d.firstIPTo[mac] ?? .max) > first.frame { continue }   // resolved in the capture
+                neighbours.append(Neighbour(address: .v4(ip), device: v.name, mac: mac, states: ["REACHABLE"]))
+            }
+            for (mac, g) in v.gateways.sorted(by: { $0.key < $1.key }) where g.placeholder {
+                neighbours.append(Neighbour(address: .v4(g.address), device: v.name, mac: mac, states: ["REACHABLE"]))
+            }
+        }
+        // The default route: through the router carrying the most off-link addresses.
+        let main = views.flatMap { v in v.routers.map { (v, $0) } }.max { a, b in
+            let (x, y) = ((a.0.offLink[a.1]?.count ?? 0), (b.0.offLink[b.1]?.count ?? 0))
+            return x != y ? x < y : (a.0.index, a.1) > (b.0.index, b.1)
+        }
+        if let (v, mac) = main, let g = v.gateways[mac] {
+            routes.append(Route(table: .main, type: .unicast, destination: IPPrefix(address: .v4(.any), length: 0), gateway: .v4(g.address), device: v.name))
+            notes.append("default via \(g.address) dev \(v.name)" + (g.placeholder
+                ? " — a placeholder address: the capture never shows the router's own, only its MAC \(mac), which carries the off-link traffic"
+                : " (the router at \(mac), which carries the off-link traffic)"))
+        }
+        var hostRoutes = 0
+        for v in views {
+            for mac in v.routers where !(main.map { $0.0.port == v.port && $0.1 == mac } ?? false) {
+                guard let g = v.gateways[mac] else { continue }
+                for ip in (v.offLink[mac] ?? []).sorted() where hostRoutes < 256 {
+                    routes.append(Route(table: .main, type: .unicast, destination: IPPrefix(address: .v4(ip), length: 32), gateway: .v4(g.address), device: v.name))
+                    hostRoutes += 1
+                }
+                notes.append("\(v.offLink[mac]?.count ?? 0) off-link addresses via \(g.address) dev \(v.name) (another router, \(mac))")
+            }
+        }
+        var sysctls: [String: String] = [:]
+        if forwarding {
+            sysctls["net.ipv4.ip_forward"] = "1"
+            notes.append("forwarding on: the capture shows packets leaving again with their TTL one lower")
+            // Routes for where forwarded packets went, on-link on an interface with no address of ours for them.
+            var extra: Set<String> = []
+            for f in forwarded.sorted(by: { ($0.destination, $0.outPort) < ($1.destination, $1.outPort) }) {
+                guard let v = views.first(where: { $0.port == f.outPort && $0.mac == f.forwarder }) else { continue }
+                if let m = f.nextHopMAC, v.routers.contains(m) { continue }
+                let covered = routes.contains { r in r.table == .main && r.device == v.name && r.destination.length > 0
+                    && IPPrefix(address: .v4(f.destination), length: r.destination.length).network == r.destination.network }
+                if covered { continue }
+                let net = IPPrefix(address: .v4(f.destination), length: 24).network
+                guard extra.insert("\(net) \(v.name)").inserted else { continue }
+                routes.append(Route(table: .main, type: .unicast, destination: net, device: v.name, scope: .link, protocolName: "boot"))
+                notes.append("\(net) dev \(v.name): forwarded packets went there to a neighbour at hop 0")
+                if let m = f.nextHopMAC, !neighbours.contains(where: { $0.address == .v4(f.destination) }) {
+                    neighbours.append(Neighbour(address: .v4(f.destination), device: v.name, mac: m, states: ["REACHABLE"]))
+                }
+            }
+        }
+        if !neighbours.isEmpty {
+            notes.append("neighbours " + neighbours.map { "\($0.address) \($0.mac!) dev \($0.device)" }.joined(separator: ", "))
+        }
+        var sockets: [Socket] = []
+        for e in synAckFrom.filter({ ours.contains($0.ip) }).sorted(by: { $0.port < $1.port })
+            where !sockets.contains(where: { $0.localPort == e.port && $0.protocolKind == .tcp }) {
+            sockets.append(Socket(protocolKind: .tcp, state: "LISTEN", localAddress: nil, localPort: e.port))
+        }
+        let sawOurOwn = views.contains { v in v.mac.map { (ports[v.port]?.sources[$0]?.isEmpty == false) } ?? false } || !synAckFrom.isEmpty
+        if sawOurOwn {
+            for e in udpTo.filter({ ours.contains($0.ip) && !portUnreachableFor.contains($0) }).sorted(by: { $0.port < $1.port })
+                where !sockets.contains(where: { $0.localPort == e.port && $0.protocolKind == .udp }) {
+                sockets.append(Socket(protocolKind: .udp, state: "UNCONN", localAddress: nil, localPort: e.port))
+            }
+        }
+        notes.append(sockets.isEmpty ? "no listening sockets seen" : "sockets " + sockets.map { "\($0.protocolKind.rawValue) *:\($0.localPort)\($0.state == "LISTEN" ? " LISTEN" : "")" }.joined(separator: ", "))
+        if ours.isEmpty { notes.append("no IPv4 address of the host's seen: it has none") }
+        var host = Host(origin: "inferred from the capture", interfaces: interfaces, routes: routes, rules: PolicyRule.defaultV4,
+                        neighbours: neighbours, sysctls: Sysctls(sysctls), sockets: sockets)
+        let (rules, ruleNotes) = guessedFirewall(views: views, ours: ours, forwarding: forwarding)
+        if !rules.isEmpty, let r = try? Ruleset(iptablesSave: rules) {
+            host.ruleset = r
+            notes += ruleNotes
+        }
+        return (host, notes)
+    }
+
+    // MARK: decisions
+
+    func ourMAC(_ d: PortData) -> MACAddress? {
+        if let m = Self.top(d.outgoingMACs) { return m }
+        guard let best = d.macFrames.values.max() else { return nil }
+        let tied = d.macFrames.filter { $0.value == best && $0.key != .zero }.map(\.key).sorted()
+        return tied.min { a, b in (relays(a, d), a) < (relays(b, d), b) }
+    }
+
+    /// How many addresses from hops away a MAC's frames carry (a router's frames do).
+    func relays(_ m: MACAddress, _ d: PortData) -> Int {
+        (d.sources[m]?.values.filter { $0.maxHops > 0 }.count ?? 0) + (forwardedSources[m]?.count ?? 0)
+    }
+
+    func ourAddresses(_ d: PortData, mac: MACAddress?) -> [IPv4Address] {
+        guard let mac else { return [] }
+        var score: [IPv4Address: Int] = [:]
+        for ip in d.arpSenders[mac] ?? [] where !ip.isUnspecified { score[ip, default: 0] += 1 }
+        for (ip, s) in d.sources[mac] ?? [:] where s.minHops == 0 && !(forwardedSources[mac]?.contains(ip) ?? false) && !ownedElsewhere(ip, not: mac) {
+            score[ip, default: 0] += s.frames
+        }
+        if score.isEmpty {
+            // Only frames to us: the address they were sent to (not one we forwarded on).
+            let passedOn = Set(forwarded.filter { $0.forwarder == mac }.map(\.destination))
+            for (ip, n) in d.destinations[mac] ?? [:] where !passedOn.contains(ip) && !ip.isLoopback { score[ip, default: 0] += n }
+            return Self.top(score).map { [$0] } ?? []
+        }
+        return score.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(8).map(\.key)
+    }
+
+    /// Another MAC sends from `ip` at hop 0 on some interface: it is that host's address.
+    func ownedElsewhere(_ ip: IPv4Address, not mac: MACAddress) -> Bool {
+        ports.values.contains { d in d.sources.contains { m, s in m != mac && m != .zero && (s[ip]?.maxHops == 0) && relays(m, d) == 0 } }
+    }
+
+    func isRouter(_ m: MACAddress, _ d: PortData, tentative: IPPrefix?) -> Bool {
+        let senders = d.sources[m] ?? [:]
+        if forwardedSources[m] != nil { return true }
+        if senders.values.contains(where: { $0.minHops > 0 }) { return true }
+        if senders.count >= 2 && senders.values.contains(where: { $0.maxHops > 0 }) { return true }
+        // We send it packets for addresses outside our network that nothing shows on-link.
+        if let net = tentative, let to = d.destinations[m] {
+            let announced = d.arpSenders.values.reduce(into: Set<IPv4Address>()) { $0.formUnion($1) }
+            if to.keys.contains(where: { !net.contains(.v4($0)) && !announced.contains($0) }) { return true }
+        }
+        return false
+    }
+
+    func classifyPeers(_ d: PortData, _ v: inout PortView) {
+        let a = v.addresses.first
+        let tentative = a.map { IPPrefix(address: .v4($0), length: 24).network }
+        var macs = Set(d.macFrames.keys).union(d.sources.keys).union(d.arpSenders.keys)
+        if let m = v.mac { macs.remove(m) }
+        macs.remove(.zero)
+        for m in macs.sorted() {
+            if isRouter(m, d, tentative: tentative) {
+                v.routers.append(m)
+                var far = Set((d.sources[m] ?? [:]).filter { $0.value.maxHops > 0 }.map(\.key))
+                far.formUnion((d.destinations[m] ?? [:]).keys)
+                // Its own addresses: announced in ARP, or sent from at hop 0 inside our network
+                // (a RST a firewall sends in a distant server's name also leaves at hop 0).
+                for ip in d.arpSenders[m] ?? [] { v.onLink[ip] = m }
+                for (ip, s) in d.sources[m] ?? [:] where s.maxHops == 0 && tentative?.contains(.v4(ip)) == true { v.onLink[ip] = m }
+                v.offLink[m] = far.subtracting(v.onLink.keys)
+            } else {
+                for (ip, s) in d.sources[m] ?? [:] where s.minHops == 0 { v.onLink[ip] = m }
+                for ip in d.arpSenders[m] ?? [] { v.onLink[ip] = m }
+                for ip in (d.destinations[m] ?? [:]).keys where v.onLink[ip] == nil { v.onLink[ip] = m }
+            }
+        }
+        for targets in d.arpAskedBy.values {
+            for t in targets where v.onLink[t] == nil && !v.addresses.contains(t) && !t.isUnspecified { v.onLink[t] = .some(nil) }
+        }
+        v.routers.sort { (d.macFrames[$0] ?? 0, $1) > (d.macFrames[$1] ?? 0, $0) }
+        guard let a else { return }
+        // The prefix: /24 widened to hold the on-link addresses, then narrowed to leave the off-link ones out.
+        var len = 24
+        for ip in v.onLink.keys where ip != a { len = min(len, max(8, Self.commonPrefix(a, ip))) }
+        let far = v.offLink.values.reduce(into: Set<IPv4Address>()) { $0.formUnion($1) }.subtracting(v.onLink.keys)
+        let floor = v.onLink.keys.filter { $0 != a }.map { Self.commonPrefix(a, $0) }.min() ?? 32
+        while len < min(30, floor), far.contains(where: { Self.commonPrefix(a, $0) >= len }) { len += 1 }
+        v.prefixLength = len
+        let net = IPPrefix(address: .v4(a), length: len).network
+        // Each router's address: its own (ARP, or hop 0) inside our network, else a placeholder.
+        var taken = Set(v.addresses).union(v.onLink.keys).union(far)
+        for m in v.routers {
+            if let own = v.onLink.filter({ $0.value == m && net.contains(.v4($0.key)) }).map(\.key).min() {
+                v.gateways[m] = (own, false)
+            } else if let p = Self.placeholder(in: net, avoiding: taken) {
+                v.gateways[m] = (p, true)
+                taken.insert(p)
+            }
+        }
+    }
+
+    /// An address of `net` nothing in the capture uses: the first host address, else the last, else any.
+    static func placeholder(in net: IPPrefix, avoiding taken: Set<IPv4Address>) -> IPv4Address? {
+        guard case .v4(let base) = net.address, net.length <= 30 else { return nil }
+        let size = UInt32(1) << UInt32(32 - net.length)
+        for offset in [1, size - 2] + Array(2..<min(size - 2, 1024)) {
+            let c = IPv4Address(base.value + offset)
+            if !taken.contains(c) { return c }
+        }
+        return nil
+    }
+
+    static func commonPrefix(_ a: IPv4Address, _ b: IPv4Address) -> Int { (a.value ^ b.value).leadingZeroBitCount }
+
+    /// The firewall rules the capture suggests, as iptables-save text (read by the same parser as
+    /// a snapshot's), with a note each. Guesses: the capture shows their effect, not the rules.
+    func guessedFirewall(views: [PortView], ours: Set<IPv4Address>, forwarding: Bool) -> (String, [String]) {
+        var input: [String] = [], forward: [String] = [], notes: [String] = []
+        func add(_ list: inout [String], _ rule: String, _ note: String) {
+            guard !list.contains(rule), list.count < 64 else { return }
+            list.append(rule)
+            notes.append("firewall (a guess: " + note + "): " + rule)
+        }
+        for (_, a) in arrivals.sorted(by: { ($0.key.destination, $0.key.dport, $0.key.source) < ($1.key.destination, $1.key.dport, $1.key.source) }) {
+            guard let v = views.first(where: { $0.port == a.port }) else { continue }
+            let toUs = a.packetType == .host || (a.destinationMAC != nil && a.destinationMAC == v.mac)
+            guard toUs, a.copies == 0 else { continue }
+            let proto = a.proto == 6 ? "tcp" : "udp"
+            let match = "-d \(a.destination)/32 -p \(proto) -m \(proto) --dport \(a.dport)"
+            if ours.contains(a.destination) {
+                if a.isSYN && a.times >= 2 && a.answeredBy.isEmpty {
+                    add(&input, "-A INPUT \(match) -j DROP", "SYNs to \(a.destination):\(a.dport) retransmitted, never answered")
+                }
+            } else if forwarding && a.ttl > 1 {
+                if a.answeredBy.contains("rst from \(a.destination)") {
+                    add(&forward, "-A FORWARD \(match) -j REJECT --reject-with tcp-reset", "a RST in \(a.destination)'s name, the SYN not forwarded")
+                } else if let code = a.answeredBy.lazy.compactMap({ w -> String? in
+                    for (c, name) in [("3", "icmp-port-unreachable"), ("9", "icmp-net-prohibited"), ("10", "icmp-host-prohibited"), ("13", "icmp-admin-prohibited")]
+                        where ours.contains(where: { w == "icmp \(c) from \($0)" }) { return name }
+                    return nil
+                }).first {
+                    add(&forward, "-A FORWARD \(match) -j REJECT --reject-with \(code)", "our ICMP error for a packet to \(a.destination) not forwarded")
+                } else if a.answeredBy.isEmpty && (a.isSYN || a.proto == 17) {
+                    add(&forward, "-A FORWARD \(match) -j DROP", "a packet to \(a.destination):\(a.dport) never forwarded nor answered")
+                }
+            }
+        }
+        guard !input.isEmpty || !forward.isEmpty else { return ("", []) }
+        let text = (["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"] + input + forward + ["COMMIT"]).joined(separator: "\n")
+        return (text, notes)
+    }
+}
