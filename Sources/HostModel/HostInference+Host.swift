@@ -95,7 +95,9 @@ extension HostInference {
             interfaces.append(iface)
             let d = ports[v.port] ?? PortData()
             for (ip, mac) in v.onLink.sorted(by: { $0.key < $1.key }) {
-                guard let mac, !ours.contains(ip) else { continue }
+                guard let mac, !ours.contains(ip),
+                      v.addresses.isEmpty || v.addresses.contains(where: { IPPrefix(address: .v4($0), length: v.prefixLength).network.contains(.v4(ip)) })
+                else { continue }
                 if let first = d.firstARPFor[ip], first.by == v.mac, (d.firstIPTo[mac] ?? .max) > first.frame { continue }   // resolved in the capture
                 neighbours.append(Neighbour(address: .v4(ip), device: v.name, mac: mac, states: ["REACHABLE"]))
             }
@@ -248,11 +250,14 @@ extension HostInference {
         }
         v.routers.sort { (d.macFrames[$0] ?? 0, $1) > (d.macFrames[$1] ?? 0, $0) }
         guard let a else { return }
-        // The prefix: /24 widened to hold the on-link addresses, then narrowed to leave the off-link ones out.
+        // The prefix: /24 widened to hold the addresses ARP shows on the link (a host asks for and
+        // answers only those of its own subnets), then narrowed to leave the off-link ones out.
         var len = 24
-        for ip in v.onLink.keys where ip != a { len = min(len, max(8, Self.commonPrefix(a, ip))) }
+        let arped = d.arpSenders.values.reduce(into: Set<IPv4Address>()) { $0.formUnion($1) }
+            .union(d.arpAskedBy.values.reduce(into: Set<IPv4Address>()) { $0.formUnion($1) })
+        for ip in arped where ip != a && !ip.isUnspecified { len = min(len, max(8, Self.commonPrefix(a, ip))) }
         let far = v.offLink.values.reduce(into: Set<IPv4Address>()) { $0.formUnion($1) }.subtracting(v.onLink.keys)
-        let floor = v.onLink.keys.filter { $0 != a }.map { Self.commonPrefix(a, $0) }.min() ?? 32
+        let floor = arped.filter { $0 != a && !$0.isUnspecified }.map { Self.commonPrefix(a, $0) }.min() ?? 32
         while len < min(30, floor), far.contains(where: { Self.commonPrefix(a, $0) >= len }) { len += 1 }
         v.prefixLength = len
         let net = IPPrefix(address: .v4(a), length: len).network

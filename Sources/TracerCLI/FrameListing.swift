@@ -58,7 +58,7 @@ struct FrameListing {
         let resolver = ArrivalInterface(host: host, fallback: options.iface)
         let progress = Progress()
         var totals = Totals()
-        var witness = Witness<FrameHeader?>(checksAnswers: filter == nil)
+        var witness = Witness<FrameHeader?>(checksAnswers: filter == nil, checksSends: direction == .rx)
         var shown = 0
         var contradicted: [Int] = []
         let jsonParts = Render.JSONParts(), textParts = Render.TextParts()
@@ -106,16 +106,21 @@ struct FrameListing {
             }
             var summary = stats ? "" : Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength).summary
             if frame.isSnapped && !stats { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
-            let report: FrameReport
+            var report: FrameReport
             var matched = false
-            if frame.isSnapped || (dir == .rx && iface == nil) {
-                report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "",
-                                                      detail: frame.isSnapped ? "the capture holds only part of this frame (snap length): not modelled"
-                                                        : "no interface to receive on"),
+            // A frame a snap length cut is modelled on its headers, at its wire length: the bytes
+            // past the cut are zeros the checksums are not verified over.
+            let cut = frame.isSnapped ? Self.snapCut(frame.bytes, linkType: reader.linkType) : nil
+            let uncaptured = frame.isSnapped ? frame.wireLength - frame.bytes.count : 0
+            func bytes() -> [UInt8] { uncaptured > 0 ? Array(frame.bytes) + [UInt8](repeating: 0, count: uncaptured) : Array(frame.bytes) }
+            if let cut {
+                report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: cut), iface: iface?.name ?? "?")
+            } else if dir == .rx && iface == nil {
+                report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: "no interface to receive on"),
                                      iface: iface?.name ?? "?")
             } else if dir == .rx, let iface {
-                report = kernel.receive(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, time: time,
-                                        breakpoint: breakpoint)
+                report = kernel.receive(frame: bytes(), linkType: reader.linkType, iface: iface, time: time,
+                                        breakpoint: breakpoint, uncaptured: uncaptured)
             } else if let (n, why) = witness.predicted(frame.bytes, linkType: reader.linkType, iface: iface?.name) {
                 kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
                 matched = true
@@ -125,8 +130,11 @@ struct FrameListing {
                                      iface: iface?.name ?? "?")
             } else {
                 kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
-                report = kernel.transmit(frame: Array(frame.bytes), linkType: reader.linkType, iface: iface, time: time,
+                report = kernel.transmit(frame: bytes(), linkType: reader.linkType, iface: nil, time: time,
                                          breakpoint: breakpoint, options: send)
+            }
+            if uncaptured > 0 && cut == nil && !stats {
+                report.verdict.detail += " (the capture holds \(frame.bytes.count) of its \(frame.wireLength) bytes: modelled on its headers; checksums and data past the cut not checked)"
             }
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
             if stats { totals.add(report) }
@@ -148,6 +156,28 @@ struct FrameListing {
             out.flush()
             let list = contradicted.prefix(20).map(String.init).joined(separator: ", ") + (contradicted.count > 20 ? ", …" : "")
             reportError("witness: the capture contradicts the explanation of \(contradicted.count) frame\(contradicted.count == 1 ? "" : "s") (\(list)): see their witness lines")
+        }
+    }
+
+    /// Why a snapped frame cannot be modelled: the cut falls inside the headers the kernel reads
+    /// (the link header, IPv4's or ARP's, or the first 8 bytes of TCP, UDP or ICMP). Nil when
+    /// they are all there.
+    static func snapCut(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> String? {
+        guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else {
+            return "the capture cut this frame inside its link-layer header: not modelled"
+        }
+        let net = link.network
+        switch link.networkProtocol {
+        case .arp where net.count < 28:
+            return "the capture cut this frame inside its ARP header: not modelled"
+        case .ipv4:
+            let transport = net.count < 20 || net.u16(6) & 0x1fff != 0 ? 0 : net.u8(9) == 6 ? 20 : 8
+            guard net.count >= 20, net.count >= Int(net.u8(0) & 0x0f) * 4 + transport else {
+                return "the capture cut this frame inside its IPv4 or transport header (\(net.count) bytes of it): not modelled"
+            }
+            return nil
+        default:
+            return nil
         }
     }
 
@@ -186,12 +216,12 @@ struct ArrivalInterface {
         self.fallback = fallback.flatMap { host.interface(named: $0) } ?? host.firstNonLoopback ?? host.interfaces.first
     }
 
-    /// Which interface a frame the host sends left by: the capture's interface index, else the
-    /// one with the frame's source MAC, else --iface or the first.
+    /// Which interface the capture shows a frame the host sends leaving by: its interface index,
+    /// else the one with the frame's source MAC (nil: the output route decides).
     func departure(for link: LinkFrame?) -> Interface? {
         if let idx = link?.interfaceIndex, let i = host.interface(index: Int(idx)) { return i }
         if let src = link?.ethernet?.source ?? link?.linkSource, let i = host.interface(mac: src) { return i }
-        return fallback
+        return nil
     }
 
     func interface(for link: LinkFrame?) -> Interface? {

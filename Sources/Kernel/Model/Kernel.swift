@@ -167,12 +167,16 @@ public final class Kernel {
 
     /// Runs one received frame through the model. `pktType` is what the capture recorded (SLL),
     /// else eth_type_trans decides from the destination MAC.
-    public func receive(frame: [UInt8], linkType: LinkType, iface: Interface, time: Double = 0, breakpoint: String? = nil) -> FrameReport {
+    /// `uncaptured`: how many bytes at the end a snap length cut off (`frame` is padded with
+    /// zeros to the wire length): checksums over them are not verified.
+    public func receive(frame: [UInt8], linkType: LinkType, iface: Interface, time: Double = 0, breakpoint: String? = nil,
+                        uncaptured: Int = 0) -> FrameReport {
         let timerEnds = beginFrame(time: time, breakpoint: breakpoint)
         let skb = frame.withUnsafeBytes { bytes -> SKB? in
             guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return nil }
             let pktType = link.packetType ?? eth_type_trans(link.ethernet, dev: iface)
             let skb = SKB(frame: frame, networkOffset: link.networkOffset, dev: iface, pktType: pktType, proto: link.networkProtocol)
+            skb.uncaptured = uncaptured
             skb.vlanTagged = link.ethernet?.outerTag != nil
             skb.vlanID = link.ethernet?.outerTag?.vid ?? 0
             return skb

@@ -21,6 +21,8 @@ public final class SKB {
     public var otherHostBecause: String?
     /// skb_dst(): set by the input route lookup.
     public var dst: InputRoute?
+    /// Bytes at the end of the frame the capture did not hold (snap length), zeros here.
+    public var uncaptured = 0
     /// skb->ip_summed: how far the transport checksum is already known good.
     public var ipSummed: IPSummed = .none
     /// IPCB(skb)->frag_max_size: the largest fragment of a reassembled datagram.

@@ -34,11 +34,15 @@ public struct Witness<Item> {
     public let window: Double
     /// Frames held at most (beyond it the oldest is released with what it still waits for unconfirmed).
     public let capacity: Int
-    /// False when a filter hides frames: a missing answer may be filtered out, so none is claimed.
+    /// False when a filter hides frames: a missing answer may be filtered out, so none is claimed
+    /// (predicted answers the capture does show are still matched).
     public var checksAnswers: Bool
+    /// False for `replay --tx`: the frames are what applications ask to send, not a record of
+    /// what was sent, so a send the model refuses is the answer, not a contradiction.
+    public var checksSends: Bool
 
-    public init(window: Double = 1.0, capacity: Int = 65_536, checksAnswers: Bool = true) {
-        self.window = window; self.capacity = capacity; self.checksAnswers = checksAnswers
+    public init(window: Double = 1.0, capacity: Int = 65_536, checksAnswers: Bool = true, checksSends: Bool = true) {
+        self.window = window; self.capacity = capacity; self.checksAnswers = checksAnswers; self.checksSends = checksSends
     }
 
     /// A frame the model says the host sends in answer to (or forwards from) a held frame.
@@ -81,6 +85,7 @@ public struct Witness<Item> {
     var lastReceived: [FlowKey: Int] = [:]
     var bySignature: [PredictedReplies.Signature: [(seq: Int, index: Int)]] = [:]
     var byConnection: [ConnectionKey: [(seq: Int, index: Int)]] = [:]
+    /// The interfaces the capture shows the host sending on.
     var seenInterfaces: Set<String> = []
     var lastTime = -Double.infinity
 
@@ -104,20 +109,21 @@ public struct Witness<Item> {
     public mutating func add(number: Int, time: Double, outgoing: Bool, iface: String, frame: UnsafeRawBufferPointer, linkType: LinkType,
                              report: FrameReport, keepReport: Bool, matched: Bool, item: Item) {
         lastTime = max(lastTime, time)
-        seenInterfaces.insert(iface)
+        // Only an interface the capture shows the host sending on can witness its answers.
+        if outgoing { seenInterfaces.insert(iface) }
         var h = Held(seq: nextSeq, number: number, time: time, outgoing: outgoing, item: item, report: keepReport ? report : nil,
                      verdict: report.verdict, iface: iface)
         nextSeq += 1
         let decoded = Self.decode(frame, linkType: linkType)
         if outgoing {
-            if !matched { h.findings += checkSent(decoded, report: report, frameSummary: "this frame") }
+            if !matched && checksSends { h.findings += checkSent(decoded, report: report, frameSummary: "this frame") }
             if let c = decoded?.connection, decoded?.hasACK == true { fulfilLoosely(c) }
         } else if let d = decoded {
             h.ipIdentity = d.identity
             h.ttl = d.ttl
             h.flow = d.flow
         }
-        for e in report.emitted where e.why != "sent" && checksAnswers {
+        for e in report.emitted where e.why != "sent" {
             guard let s = e.bytes.withUnsafeBytes({ Self.signature($0, linkType: .ethernet) }) else { continue }
             let d = e.bytes.withUnsafeBytes { Self.decode($0, linkType: .ethernet) }
             let loose = d?.isPureACK == true ? d?.connection : nil
@@ -167,7 +173,7 @@ public struct Witness<Item> {
         var h = held.removeFirst()
         if let id = h.ipIdentity, byIdentity[id] == h.seq { byIdentity[id] = nil }
         if let f = h.flow, lastReceived[f] == h.seq { lastReceived[f] = nil }
-        for e in h.expectations where !e.fulfilled {
+        for e in h.expectations where !e.fulfilled && checksAnswers && checksSends {
             guard seenInterfaces.contains(e.iface) else { continue }   // an interface the capture does not show
             let waited = lastTime - h.time
             if h.time + window < lastTime {
@@ -208,7 +214,7 @@ public struct Witness<Item> {
         var out: [WitnessFinding] = []
         let v = report.verdict
         if v.action == .fail || v.action == .drop {
-            out.append(WitnessFinding(kind: .contradiction, capture: "the host sent this frame",
+            out.append(WitnessFinding(kind: .contradiction, capture: "the host sending this frame",
                                       model: Self.verdictText(v)))
         }
         guard let d else { return out }
@@ -216,15 +222,15 @@ public struct Witness<Item> {
         if let id = d.identity, let seq = byIdentity[id], let at = position(seq), let ttl = d.ttl,
            held[at].verdict.action != .forward, heldTTL(at) == ttl &+ 1 {
             let orig = held[at]
-            out.append(WitnessFinding(kind: .contradiction, capture: "frame \(orig.number) forwarded: this is its copy, TTL \(ttl &+ 1) → \(ttl)",
+            out.append(WitnessFinding(kind: .contradiction, capture: "frame \(orig.number) forwarded (this is its copy, TTL \(ttl &+ 1) → \(ttl))",
                                       model: "frame \(orig.number): " + Self.verdictText(orig.verdict)))
             return out
         }
         // An answer only the kernel makes, to a frame the capture shows.
         if let kind = d.kernelAnswer, let key = d.answers, let seq = lastReceived[key], let at = position(seq) {
             let orig = held[at]
-            out.append(WitnessFinding(kind: .contradiction, capture: "the host answered frame \(orig.number) with \(kind)",
-                                      model: "frame \(orig.number): " + Self.verdictText(orig.verdict) + "; no \(kind)"))
+            out.append(WitnessFinding(kind: .contradiction, capture: "the host answering frame \(orig.number) with \(kind), which the model does not predict",
+                                      model: "frame \(orig.number): " + Self.verdictText(orig.verdict)))
         }
         return out
     }
@@ -317,15 +323,32 @@ public struct Witness<Item> {
         return d
     }
 
-    /// The signature `predicted` matches on: PredictedReplies' for IPv4; for ARP, the operation
-    /// and the two protocol addresses.
+    /// The signature `predicted` matches on: addresses, protocol and ports (TCP: with its flags;
+    /// ICMP: type, code and the next four bytes — an echo's identifier and sequence — but not the
+    /// checksum, which covers data a snap length may have cut); for ARP, the operation and the
+    /// two protocol addresses.
     static func signature(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> PredictedReplies.Signature? {
-        if case .success(let link) = LinkFrame.decode(frame, as: linkType), link.networkProtocol == .arp {
-            let net = link.network
+        guard case .success(let link) = LinkFrame.decode(frame, as: linkType) else { return nil }
+        let net = link.network
+        if link.networkProtocol == .arp {
             guard net.count >= 28 else { return nil }
             return PredictedReplies.Signature(addresses: UInt64(net.u32(14)) << 32 | UInt64(net.u32(24)), rest: 0x0806_0000 | UInt64(net.u16(6)))
         }
-        return PredictedReplies.signature(frame, linkType: linkType)
+        guard link.networkProtocol == .ipv4, net.count >= 20 else { return nil }
+        let hlen = Int(net.u8(0) & 0x0f) * 4
+        guard hlen >= 20, net.count >= hlen + 4 else { return nil }
+        let l4 = net.tail(from: hlen)
+        let addresses = UInt64(net.u32(12)) << 32 | UInt64(net.u32(16))
+        let proto = UInt64(net.u8(9))
+        if net.u16(6) & 0x1fff != 0 { return PredictedReplies.Signature(addresses: addresses, rest: proto << 48 | 0xffff_ffff) }
+        switch proto {
+        case 1 where l4.count >= 8:
+            return PredictedReplies.Signature(addresses: addresses, rest: 1 << 56 | UInt64(l4.u16(0)) << 32 | UInt64(l4.u32(4)))
+        case 6 where l4.count >= 14:
+            return PredictedReplies.Signature(addresses: addresses, rest: 6 << 56 | UInt64(l4.u8(13)) << 32 | UInt64(l4.u32(0)))
+        default:
+            return PredictedReplies.Signature(addresses: addresses, rest: proto << 56 | UInt64(l4.u32(0)))
+        }
     }
 
     static func verdictText(_ v: Verdict) -> String {

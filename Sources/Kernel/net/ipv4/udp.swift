@@ -22,7 +22,7 @@ extension Kernel {
             return
         }
         // udp4_csum_init → skb_checksum_init_zero_check: nothing to verify for CHECKSUM_PARTIAL.
-        let csumOK = check == 0 || skb.ipSummed == .partial || payload.prefix(ulen).withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo - UInt64(payload.count) + UInt64(ulen)) }
+        let csumOK = check == 0 || skb.ipSummed == .partial || skb.uncaptured > 0 || payload.prefix(ulen).withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo - UInt64(payload.count) + UInt64(ulen)) }
         if skb.dst?.isBroadcast == true || dst.isMulticast {
             let g = trace.enter(.__udp4_lib_mcast_deliver); defer { trace.leave(g) }
             if let s = udp_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
