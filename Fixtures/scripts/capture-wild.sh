@@ -133,3 +133,22 @@ for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 pids=()
 echo "wrote Fixtures/captures/wild-{client,router,server,server-s96}.pcap and Fixtures/hosts/wild-{client,router,server}"
+
+# Two stale copies of the server's snapshot, as if taken on another day: without its default
+# route, and without its HTTP listener (the witness check must catch both).
+derive() {  # name, python filter over the directory
+    rm -rf "$top/Fixtures/hosts/$1"
+    cp -r "$top/Fixtures/hosts/wild-server" "$top/Fixtures/hosts/$1"
+    python3 -c "$2" "$top/Fixtures/hosts/$1"
+}
+derive wild-server-stale-route '
+import json, sys
+p = sys.argv[1] + "/ip-route.json"
+routes = [r for r in json.load(open(p)) if r.get("dst") != "default"]
+json.dump(routes, open(p, "w"))'
+derive wild-server-stale-listener '
+import sys
+p = sys.argv[1] + "/ss.txt"
+lines = [l for l in open(p) if ":8080" not in l]
+open(p, "w").writelines(lines)'
+echo "wrote Fixtures/hosts/wild-server-stale-{route,listener}"

@@ -155,7 +155,8 @@ struct FrameListing {
         else if !contradicted.isEmpty {
             out.flush()
             let list = contradicted.prefix(20).map(String.init).joined(separator: ", ") + (contradicted.count > 20 ? ", …" : "")
-            reportError("witness: the capture contradicts the explanation of \(contradicted.count) frame\(contradicted.count == 1 ? "" : "s") (\(list)): see their witness lines")
+            reportError("witness: the capture contradicts the explanation of \(contradicted.count) frame\(contradicted.count == 1 ? "" : "s") (\(list)): see their witness lines"
+                        + (options.host.map { " — is \($0) the host the capture was taken on, and as it was then? (without --host the host is inferred from the capture)" } ?? ""))
         }
     }
 

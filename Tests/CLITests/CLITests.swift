@@ -25,7 +25,7 @@ import TestSupport
         for line in lines {
             let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             #expect(Set(o.keys) == ["frame", "time", "iface", "dir", "len", "summary", "verdict", "socket", "route", "netfilter",
-                                    "fragment", "timers", "ends", "emit", "counters", "path", "stack", "fib"])
+                                    "fragment", "timers", "witness", "ends", "emit", "counters", "path", "stack", "fib"])
         }
     }
 

@@ -5,9 +5,10 @@
 //  - an answer the kernel alone makes (echo reply, ICMP error, SYN-ACK, RST, ARP reply) or a
 //    forwarded copy in the capture was made for a frame the model then must have answered or
 //    forwarded;
-//  - an answer or forwarded copy the model predicts on a captured interface appears in the
-//    capture within `window` seconds (a delayed ACK may ride on the next segment), or the
-//    capture stops before it could.
+//  - an answer or forwarded copy the model predicts on an interface the capture shows the host
+//    sending on appears in it within `window` seconds (the kernel answers from the softirq that
+//    received the frame, in microseconds), a delayed ACK within `delayedWindow` (TCP_DELACK_MAX
+//    is 200 ms; it may also ride on the host's next segment), or the capture stops before it could.
 // Frames are held until their window has passed (at most `capacity` at a time), then handed
 // back in capture order with what the witness found: the output stays streaming and in order.
 import DequeModule
@@ -32,6 +33,8 @@ public struct WitnessFinding: Equatable, Sendable {
 public struct Witness<Item> {
     /// How long after a frame the capture must show the answers the model predicts for it.
     public let window: Double
+    /// The same for an ACK the model leaves to the delayed-ACK timer.
+    public let delayedWindow: Double
     /// Frames held at most (beyond it the oldest is released with what it still waits for unconfirmed).
     public let capacity: Int
     /// False when a filter hides frames: a missing answer may be filtered out, so none is claimed
@@ -41,8 +44,8 @@ public struct Witness<Item> {
     /// what was sent, so a send the model refuses is the answer, not a contradiction.
     public var checksSends: Bool
 
-    public init(window: Double = 1.0, capacity: Int = 65_536, checksAnswers: Bool = true, checksSends: Bool = true) {
-        self.window = window; self.capacity = capacity; self.checksAnswers = checksAnswers; self.checksSends = checksSends
+    public init(window: Double = 0.25, delayedWindow: Double = 0.5, capacity: Int = 65_536, checksAnswers: Bool = true, checksSends: Bool = true) {
+        self.window = window; self.delayedWindow = delayedWindow; self.capacity = capacity; self.checksAnswers = checksAnswers; self.checksSends = checksSends
     }
 
     /// A frame the model says the host sends in answer to (or forwards from) a held frame.
@@ -54,6 +57,7 @@ public struct Witness<Item> {
         /// The predicted frame (its summary is made only if the capture does not show it).
         var bytes: [UInt8]
         var why: String
+        var deadline: Double
         var fulfilled = false
         var summary: String { bytes.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary } }
     }
@@ -76,6 +80,8 @@ public struct Witness<Item> {
         var flow: FlowKey?
         var expectations: [Expectation] = []
         var findings: [WitnessFinding] = []
+        /// Held until the capture passes this time (its latest deadline).
+        var holdUntil: Double
     }
     struct IPIdentity: Hashable { var addresses: UInt64; var ident: UInt16; var proto: UInt8 }
 
@@ -112,7 +118,7 @@ public struct Witness<Item> {
         // Only an interface the capture shows the host sending on can witness its answers.
         if outgoing { seenInterfaces.insert(iface) }
         var h = Held(seq: nextSeq, number: number, time: time, outgoing: outgoing, item: item, report: keepReport ? report : nil,
-                     verdict: report.verdict, iface: iface)
+                     verdict: report.verdict, iface: iface, holdUntil: time + window)
         nextSeq += 1
         let decoded = Self.decode(frame, linkType: linkType)
         if outgoing {
@@ -127,7 +133,9 @@ public struct Witness<Item> {
             guard let s = e.bytes.withUnsafeBytes({ Self.signature($0, linkType: .ethernet) }) else { continue }
             let d = e.bytes.withUnsafeBytes { Self.decode($0, linkType: .ethernet) }
             let loose = d?.isPureACK == true ? d?.connection : nil
-            h.expectations.append(Expectation(signature: s, connection: loose, iface: e.iface, bytes: e.bytes, why: e.why))
+            let deadline = time + (e.why.contains("delayed") ? delayedWindow : window)
+            h.holdUntil = max(h.holdUntil, deadline)
+            h.expectations.append(Expectation(signature: s, connection: loose, iface: e.iface, bytes: e.bytes, why: e.why, deadline: deadline))
         }
         for (i, e) in h.expectations.enumerated() {
             bySignature[e.signature, default: []].append((h.seq, i))
@@ -141,7 +149,7 @@ public struct Witness<Item> {
     /// The frames whose window has passed (or that no longer fit), oldest first.
     public mutating func release() -> [(item: Item, report: FrameReport?, verdict: Verdict, findings: [WitnessFinding])] {
         var out: [(Item, FrameReport?, Verdict, [WitnessFinding])] = []
-        while let first = held.first, first.time + window < lastTime || held.count > capacity || first.expectations.allSatisfy(\.fulfilled) && !isReferenced(first) {
+        while let first = held.first, first.holdUntil < lastTime || held.count > capacity || first.expectations.allSatisfy(\.fulfilled) && !isReferenced(first) {
             out.append(pop(endOfCapture: false))
         }
         return out
@@ -176,8 +184,8 @@ public struct Witness<Item> {
         for e in h.expectations where !e.fulfilled && checksAnswers && checksSends {
             guard seenInterfaces.contains(e.iface) else { continue }   // an interface the capture does not show
             let waited = lastTime - h.time
-            if h.time + window < lastTime {
-                h.findings.append(WitnessFinding(kind: .contradiction, capture: "no \(e.summary) on \(e.iface) within \(Self.seconds(window)) s",
+            if e.deadline < lastTime {
+                h.findings.append(WitnessFinding(kind: .contradiction, capture: "no \(e.summary) on \(e.iface) within \(Self.seconds(e.deadline - h.time)) s",
                                                  model: "the host sends it (\(e.why))"))
             } else {
                 h.findings.append(WitnessFinding(kind: .unconfirmed,

@@ -1,0 +1,1 @@
+explain Fixtures/captures/wild-client.pcap --host Fixtures/hosts/wild-client

@@ -1,0 +1,1 @@
+explain Fixtures/captures/wild-server-s96.pcap

@@ -1,0 +1,1 @@
+explain Fixtures/captures/wild-server.pcap --host Fixtures/hosts/wild-server-stale-route
