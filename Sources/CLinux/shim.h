@@ -31,6 +31,40 @@ static inline int tracer_packet_socket(const char *ifname) {
 }
 
 #include <errno.h>
+#include <linux/virtio_net.h>
+#ifndef PACKET_VNET_HDR
+#define PACKET_VNET_HDR 15   /* linux/if_packet.h, which clashes with netpacket/packet.h */
+#endif
+
+/// An AF_PACKET socket like tracer_packet_socket, for sending only, with PACKET_VNET_HDR: each
+/// frame sent on it is preceded by a virtio_net_hdr (tracer_packet_send_partial).
+static inline int tracer_packet_vnet_socket(const char *ifname) {
+    int fd = tracer_packet_socket(ifname);
+    if (fd < 0) return -1;
+    int one = 1;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0) { close(fd); return -1; }
+    return fd;
+}
+
+/// Sends `frame` on a PACKET_VNET_HDR socket as an skb whose transport checksum is left to the
+/// device (VIRTIO_NET_HDR_F_NEEDS_CSUM: skb_partial_csum_set, ip_summed = CHECKSUM_PARTIAL),
+/// as a local sender's is: csum_start from the frame's start, csum_offset within the header.
+static inline long tracer_packet_send_partial(int fd, const void *frame, size_t len, unsigned short csum_start, unsigned short csum_offset) {
+    unsigned char buf[65536 + sizeof(struct virtio_net_hdr)];
+    if (len > 65536) { errno = EMSGSIZE; return -1; }
+    struct virtio_net_hdr h;
+    memset(&h, 0, sizeof h);
+    h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+    h.csum_start = csum_start;
+    h.csum_offset = csum_offset;
+    memcpy(buf, &h, sizeof h);
+    memcpy(buf + sizeof h, frame, len);
+    long n = send(fd, buf, sizeof h + len, 0);
+    return n < 0 ? n : n - (long)sizeof h;
+}
+
+#include <errno.h>
 #include <netinet/in.h>
 
 /// An IPv4 socket (SOCK_DGRAM, SOCK_RAW or SOCK_STREAM; protocol) bound to addr:port (host

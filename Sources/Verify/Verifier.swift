@@ -92,6 +92,8 @@ public final class Verifier {
         let kernel = Kernel(host: host, profile: profile)
         let comparison = Comparison()
         var isn: [[UInt8]: UInt32] = [:]
+        /// The kernel's TCP timestamp clock against the capture's, by connection (see learnISN).
+        var tsShift: [[UInt8]: UInt32] = [:]
         var replies = PredictedReplies()
         var out: [FrameVerdict] = []
         var clock: (capture: Double, wall: Double)? = nil
@@ -154,13 +156,14 @@ public final class Verifier {
                 }
                 syscall = outcome
             } else {
-                injected = Self.shiftAck(bytes, isn: isn)
+                injected = Self.shiftAck(bytes, isn: isn, tsShift: tsShift)
                 try wires!.send(injected, on: iface.name)
             }
             usleep(150_000)
             let after = try inNetns(topology.hostNS) { Self.snmp() }
             let emitted = wires!.drain(except: injected)
             for e in emitted { Self.learnISN(e.bytes, into: &isn) }
+            if let sent { for e in emitted { Self.learnISN(e.bytes, sentFor: sent, into: &isn, tsShift: &tsShift) } }
             let events = waited + tracing!.read(hostDevices: Set(topology.wires.keys))
             var counters: [String: Int] = [:]
             for (name, value) in after {
@@ -211,15 +214,52 @@ public final class Verifier {
             UInt32(f[t + 4]) << 24 | UInt32(f[t + 5]) << 16 | UInt32(f[t + 6]) << 8 | UInt32(f[t + 7])
     }
 
+    /// A SYN the kernel sent for one the capture shows the host sending (connect()): the capture's
+    /// answers acknowledge the captured ISN, so they are shifted by the kernel's less the capture's.
+    static func learnISN(_ f: [UInt8], sentFor captured: [UInt8], into isn: inout [[UInt8]: UInt32], tsShift: inout [[UInt8]: UInt32]) {
+        guard f.count >= 54, f[12] == 8, f[13] == 0, f[23] == 6, captured.count >= 40, captured[9] == 6 else { return }
+        let t = 14 + Int(f[14] & 15) * 4, c = Int(captured[0] & 15) * 4
+        guard f.count >= t + 8, captured.count >= c + 14, f[t + 13] & 0x12 == 0x02, captured[c + 13] & 0x12 == 0x02,
+              Array(f[t..<(t + 4)]) == Array(captured[c..<(c + 4)]) else { return }
+        func u32(_ b: [UInt8], _ o: Int) -> UInt32 { UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3]) }
+        let key = Array(f[30..<34]) + Array(f[(t + 2)..<(t + 4)]) + Array(f[t..<(t + 2)])
+        isn[key] = u32(f, t + 4) &- u32(captured, c + 4)
+        // Its timestamp clock too: the answers echo the captured TSval (PAWS checks the echo).
+        if let k = tsValue(f, at: t), let v = tsValue(Array(repeating: 0, count: 14) + captured, at: 14 + c) { tsShift[key] = k &- v }
+    }
+
+    /// The offset of a TCP segment's timestamp option (kind 8) in `f`, its header at `t`.
+    static func tsOption(_ f: [UInt8], at t: Int) -> Int? {
+        guard f.count >= t + 20 else { return nil }
+        var o = t + 20
+        let end = min(f.count, t + Int(f[t + 12] >> 4) * 4)
+        while o + 1 < end {
+            if f[o] == 1 { o += 1; continue }
+            if f[o] == 0 { break }
+            if f[o] == 8, o + 10 <= end { return o }
+            o += max(2, Int(f[o + 1]))
+        }
+        return nil
+    }
+
+    static func tsValue(_ f: [UInt8], at t: Int) -> UInt32? {
+        tsOption(f, at: t).map { o in UInt32(f[o + 2]) << 24 | UInt32(f[o + 3]) << 16 | UInt32(f[o + 4]) << 8 | UInt32(f[o + 5]) }
+    }
+
     /// The kernel picks a random ISN; captures made for the model count the host's sequence space
     /// from 0. Later segments of a connection get their ACK number shifted by the real ISN.
-    static func shiftAck(_ frame: [UInt8], isn: [[UInt8]: UInt32]) -> [UInt8] {
+    static func shiftAck(_ frame: [UInt8], isn: [[UInt8]: UInt32], tsShift: [[UInt8]: UInt32] = [:]) -> [UInt8] {
         var f = frame
         guard f.count >= 54, f[12] == 8, f[13] == 0, f[23] == 6 else { return f }
         let t = 14 + Int(f[14] & 15) * 4
-        guard f[t + 13] & 0x10 != 0, let base = isn[Array(f[26..<30]) + Array(f[t..<(t + 2)]) + Array(f[(t + 2)..<(t + 4)])] else { return f }
+        let key = Array(f[26..<30]) + Array(f[t..<(t + 2)]) + Array(f[(t + 2)..<(t + 4)])
+        guard f[t + 13] & 0x10 != 0, let base = isn[key] else { return f }
         let ack = (UInt32(f[t + 8]) << 24 | UInt32(f[t + 9]) << 16 | UInt32(f[t + 10]) << 8 | UInt32(f[t + 11])) &+ base
         f[t + 8] = UInt8(ack >> 24); f[t + 9] = UInt8((ack >> 16) & 0xff); f[t + 10] = UInt8((ack >> 8) & 0xff); f[t + 11] = UInt8(ack & 0xff)
+        if let shift = tsShift[key], let o = tsOption(f, at: t) {
+            let ecr = (UInt32(f[o + 6]) << 24 | UInt32(f[o + 7]) << 16 | UInt32(f[o + 8]) << 8 | UInt32(f[o + 9])) &+ shift
+            f[o + 6] = UInt8(ecr >> 24); f[o + 7] = UInt8((ecr >> 16) & 0xff); f[o + 8] = UInt8((ecr >> 8) & 0xff); f[o + 9] = UInt8(ecr & 0xff)
+        }
         f[t + 16] = 0; f[t + 17] = 0
         let total = Int(f[16]) << 8 | Int(f[17])
         let seg = Array(f[t..<(14 + total)])

@@ -2,12 +2,17 @@
 // the same one to see every frame the host puts on that wire.
 import CLinux
 import Foundation
+import Wire
 #if canImport(Glibc)
 import Glibc
 #endif
 
 final class Wires {
     private var sockets: [String: Int32] = [:]
+    /// A second socket per wire with PACKET_VNET_HDR, for frames whose TCP/UDP checksum holds only
+    /// the pseudo-header sum: a capture shows a local sender's frames so (veth's checksum offload),
+    /// and the kernel it came from handed them on CHECKSUM_PARTIAL, which the receiver trusts.
+    private var partialSockets: [String: Int32] = [:]
 
     init(topology: Topology) throws {
         for (iface, w) in topology.wires {
@@ -17,6 +22,11 @@ final class Wires {
                 return fd
             }
             sockets[iface] = fd
+            partialSockets[iface] = try inNetns(w.netns) { () -> Int32 in
+                let fd = tracer_packet_vnet_socket(w.peer)
+                guard fd >= 0 else { throw VerifyError("vnet packet socket on \(w.peer): errno \(errno)") }
+                return fd
+            }
         }
     }
 
@@ -24,6 +34,11 @@ final class Wires {
 
     func send(_ frame: [UInt8], on iface: String) throws {
         guard let fd = sockets[iface] else { throw VerifyError("no wire for \(iface)") }
+        if let p = Self.partialChecksum(frame), let vfd = partialSockets[iface] {
+            let n = frame.withUnsafeBytes { tracer_packet_send_partial(vfd, $0.baseAddress, $0.count, UInt16(p.start), UInt16(p.offset)) }
+            guard n == frame.count else { throw VerifyError("send (CHECKSUM_PARTIAL) on \(iface): errno \(errno)") }
+            return
+        }
         let n = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
         guard n == frame.count else { throw VerifyError("send on \(iface): errno \(errno)") }
     }
@@ -46,8 +61,20 @@ final class Wires {
         return out
     }
 
+    /// An Ethernet frame's IPv4 TCP/UDP checksum left to the device: where it starts (from the
+    /// frame's first byte) and the field's offset.
+    static func partialChecksum(_ frame: [UInt8]) -> (start: Int, offset: Int)? {
+        frame.withUnsafeBytes { b in
+            guard case .success(let link) = LinkFrame.decode(b, as: .ethernet), link.networkProtocol == .ipv4,
+                  let ip = IPv4Packet.parseFixedHeader(link.network).value, let p = ip.partialChecksum else { return nil }
+            return (link.networkOffset + p.start, p.offset)
+        }
+    }
+
     func close() {
         for (_, fd) in sockets { Glibc.close(fd) }
+        for (_, fd) in partialSockets { Glibc.close(fd) }
         sockets = [:]
+        partialSockets = [:]
     }
 }

@@ -77,6 +77,21 @@ public struct IPv4Packet {
     /// The options, or where they are malformed.
     public var options: Result<[IPv4Option], WireError> { IPv4Option.parse(optionBytes) }
 
+    /// Where a TCP or UDP checksum the sender left to the device would be finished: the
+    /// transport header's offset from the IPv4 header and the field's offset in it (16 for TCP,
+    /// 6 for UDP) — when the field holds only the pseudo-header sum (CHECKSUM_PARTIAL, see
+    /// `InternetChecksum.isPseudoHeaderOnly`) of an unfragmented packet. Nil otherwise.
+    public var partialChecksum: (start: Int, offset: Int)? {
+        guard protocolNumber == 6 || protocolNumber == 17, !isFragment, bytes.count >= headerLength else { return nil }
+        let p = payload
+        let at = protocolNumber == 6 ? 16 : 6
+        guard p.count >= at + 2 else { return nil }
+        let field = p.u16(at)
+        if protocolNumber == 17 && field == 0 { return nil }
+        guard InternetChecksum.isPseudoHeaderOnly(field, pseudo: pseudoHeaderSum(length: Int(totalLength) - headerLength)) else { return nil }
+        return (headerLength, at)
+    }
+
     /// The pseudo-header sum for an upper-layer checksum over `length` bytes.
     public func pseudoHeaderSum(length: Int) -> UInt64 {
         InternetChecksum.pseudoHeader(source: source, destination: destination, protocol: protocolNumber, length: length)

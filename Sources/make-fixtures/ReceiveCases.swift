@@ -40,10 +40,14 @@ func receiveCases() -> [ReceiveCase] {
         edit(&ip, &u)
         return ip.emit(payload: u.emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum))
     }
-    func syn(dport: UInt16) -> [UInt8] {
+    /// The checksum field a local sender leaves for the device (CHECKSUM_PARTIAL): the folded
+    /// pseudo-header sum, as a capture on a veth peer shows it.
+    func pseudoOnly(_ ip: IPv4Header, length: Int) -> UInt16 { ~InternetChecksum.finish(ip.pseudoHeaderSum(length: length)) }
+    func syn(dport: UInt16, partial: Bool = false) -> [UInt8] {
         let ip = IPv4Header(source: p, destination: h, protocol: .tcp, ident: 0x2001)
-        let t = TCPHeader(sourcePort: 40001, destinationPort: dport, sequenceNumber: 1000, flags: .syn, window: 64240,
+        var t = TCPHeader(sourcePort: 40001, destinationPort: dport, sequenceNumber: 1000, flags: .syn, window: 64240,
                           options: [.maxSegmentSize(1460), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(7)])
+        if partial { t.checksumOverride = pseudoOnly(ip, length: 40) }
         return ip.emit(payload: t.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))
     }
     /// A segment from the peer's port 40002 to :80; `ack` counts from the host's ISN, which the
@@ -69,6 +73,10 @@ func receiveCases() -> [ReceiveCase] {
         ReceiveCase(name: "udp-delivered", frames: [eth(udp(dport: 5353))]),
         ReceiveCase(name: "udp-closed-port", frames: [eth(udp(dport: 5354))]),
         ReceiveCase(name: "udp-bad-checksum", frames: [eth(udp(dport: 5353) { _, u in u.checksumOverride = 0x1234 })]),
+        // Sent by a local stack through veth: the checksum left to the device, trusted (CHECKSUM_PARTIAL).
+        ReceiveCase(name: "udp-checksum-partial", frames: [eth(udp(dport: 5353) { ip, u in u.checksumOverride = pseudoOnly(ip, length: 8 + data.count) }),
+                                                           eth(udp(dport: 5354) { ip, u in u.checksumOverride = pseudoOnly(ip, length: 8 + data.count) })]),
+        ReceiveCase(name: "tcp-syn-checksum-partial", frames: [eth(syn(dport: 80, partial: true))]),
         ReceiveCase(name: "tcp-syn-listener", frames: [eth(syn(dport: 80))]),
         ReceiveCase(name: "tcp-syn-closed-port", frames: [eth(syn(dport: 81))]),
         ReceiveCase(name: "icmp-echo", frames: [eth(echo)]),

@@ -22,14 +22,22 @@ func transmitCases() -> [TransmitCase] {
         let ip = IPv4Header(source: src, destination: dst, protocol: .udp, ident: ident, dontFrag: payload.count + 28 <= 1500)
         return ip.emit(payload: UDPHeader(sourcePort: sport, destinationPort: dport).emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum))
     }
-    func tcp(_ flags: TCPFlags, seq: UInt32, ack: UInt32 = 0, payload: [UInt8] = [], ident: UInt16) -> [UInt8] {
+    func tcp(_ flags: TCPFlags, seq: UInt32, ack: UInt32 = 0, payload: [UInt8] = [], ident: UInt16, sport: UInt16 = 41000) -> [UInt8] {
         let ip = IPv4Header(source: h, destination: gw, protocol: .tcp, ident: ident)
         // The SYN is the one 6.18 sends from netns-h (connect: window 64240; MSS, SACK,
         // timestamps, window scale 10 from its tcp_rmem), as tracer verify sees the kernel send it.
         let syn = flags.contains(.syn)
-        let t = TCPHeader(sourcePort: 41000, destinationPort: 80, sequenceNumber: seq, ackNumber: ack, flags: flags, window: syn ? 64240 : 502,
+        let t = TCPHeader(sourcePort: sport, destinationPort: 80, sequenceNumber: seq, ackNumber: ack, flags: flags, window: syn ? 64240 : 502,
                           options: syn ? [.maxSegmentSize(1460), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(10)] : [])
         return ip.emit(payload: t.emit(payload: payload, pseudoHeader: ip.pseudoHeaderSum))
+    }
+    /// The gateway's answer to a SYN the host sent from `dport` (a SYN-ACK, or a RST refusing it).
+    func answer(_ flags: TCPFlags, dport: UInt16, ack: UInt32, ident: UInt16, echo: UInt32 = 1) -> [UInt8] {
+        let ip = IPv4Header(source: gw, destination: h, protocol: .tcp, ident: ident)
+        let syn = flags.contains(.syn)
+        let t = TCPHeader(sourcePort: 80, destinationPort: dport, sequenceNumber: syn ? 9000 : 0, ackNumber: ack, flags: flags, window: syn ? 65160 : 0,
+                          options: syn ? [.maxSegmentSize(1460), .sackPermitted, .timestamp(value: 77, echo: echo), .noOperation, .windowScale(7)] : [])
+        return EthernetHeader(destination: hostMAC, source: gwMAC, etherType: .ipv4).emit(payload: ip.emit(payload: t.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)))
     }
     let big = (0..<3000).map { UInt8($0 & 0xff) }
     let echo = IPv4Header(source: h, destination: gw, protocol: .icmp, ident: 0x5101)
@@ -65,6 +73,15 @@ func transmitCases() -> [TransmitCase] {
             out(tcp([.ack, .psh], seq: 5001, ack: 9001, payload: Array("GET / HTTP/1.0\r\n\r\n".utf8), ident: 0x5502)),
             out(tcp([.fin, .ack], seq: 5019, ack: 9001, ident: 0x5503)),
         ]),
+        // connect(): the SYN-ACK finds the socket in SYN_SENT and is answered with an ACK; a RST
+        // for the SYN refuses it (ECONNREFUSED).
+        TransmitCase(name: "tcp-connect-synack", frames: [out(tcp(.syn, seq: 6000, ident: 0x5601, sport: 41001)),
+                                                          answer([.syn, .ack], dport: 41001, ack: 6001, ident: 0x5602)]),
+        // A SYN-ACK echoing a timestamp the SYN never carried (PAWS: reset, TCP_RFC7323_PAWS).
+        TransmitCase(name: "tcp-connect-synack-paws", frames: [out(tcp(.syn, seq: 8000, ident: 0x5801, sport: 41003)),
+                                                               answer([.syn, .ack], dport: 41003, ack: 8001, ident: 0x5802, echo: 100_000)]),
+        TransmitCase(name: "tcp-connect-refused", frames: [out(tcp(.syn, seq: 7000, ident: 0x5701, sport: 41002)),
+                                                           answer([.rst, .ack], dport: 41002, ack: 7001, ident: 0x5702)]),
         TransmitCase(name: "icmp-echo", frames: [out(echo)]),
         TransmitCase(name: "raw-ip", frames: [out(raw)]),
         TransmitCase(name: "seed-udp", frames: [

@@ -103,6 +103,8 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "TcpRetransSegs",
         "TcpExtTCPSynRetrans",
         "TcpExtTCPTimeouts",
+        "TcpExtTCPDelivered",
+        "TcpExtPAWSActive",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
 
@@ -185,6 +187,8 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let TcpRetransSegs = SNMPCounter(76)
     public static let TcpExtTCPSynRetrans = SNMPCounter(77)
     public static let TcpExtTCPTimeouts = SNMPCounter(78)
+    public static let TcpExtTCPDelivered = SNMPCounter(79)
+    public static let TcpExtPAWSActive = SNMPCounter(80)
 }
 
 /// One frame's counter deltas: a handful of (counter, delta) pairs searched in order.

@@ -48,17 +48,7 @@ public final class SKB {
 
     /// The TCP or UDP checksum field of an unfragmented IPv4 packet holds only the pseudo-header
     /// sum: the sender's CHECKSUM_PARTIAL (see `InternetChecksum.isPseudoHeaderOnly`).
-    var transportChecksumIsPartial: Bool {
-        withIPv4 { ip -> Bool in
-            guard ip.protocolNumber == 6 || ip.protocolNumber == 17, !ip.isFragment else { return false }
-            let p = ip.payload
-            let at = ip.protocolNumber == 6 ? 16 : 6
-            guard p.count >= at + 2 else { return false }
-            let field = p.u16(at)
-            if ip.protocolNumber == 17 && field == 0 { return false }
-            return InternetChecksum.isPseudoHeaderOnly(field, pseudo: ip.pseudoHeaderSum(length: Int(ip.totalLength) - ip.headerLength))
-        }
-    }
+    var transportChecksumIsPartial: Bool { withIPv4 { $0.partialChecksum != nil } }
 
     /// The network header and what follows, up to `length`.
     public var network: [UInt8] { Array(frame[networkOffset..<min(frame.count, networkOffset + length)]) }

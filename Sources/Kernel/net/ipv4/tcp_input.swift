@@ -27,6 +27,13 @@ struct TCPConnection {
     var listener: String
     /// sk->sk_rx_dst: the input route early demux reuses (set when the handshake completes).
     var rxRoute: InputRoute?
+    /// The receive window the host offered in its SYN (an active open's; nil: the initial window
+    /// of a SYN-ACK, tcp_select_initial_window).
+    var rcvWnd: Int?
+    /// The TSval of the host's SYN and when it was sent (retrans_stamp): a SYN-ACK must echo a
+    /// time between then and now (tcp_rcv_synsent_state_process's PAWS check).
+    var synTSval: UInt32?
+    var synTime: Double = 0
     /// The ISN of a connection the host opened (its SYN's sequence number), for retransmissions.
     var isn: UInt32?
     /// The socket's cached output route (sk_dst_cache), set by the SYN-ACK.
@@ -36,17 +43,18 @@ struct TCPConnection {
 extension TCPConnection {
     /// The socket tcp_v4_connect leaves in SYN_SENT: its ISN and options are the SYN's, which the
     /// capture shows (the host chose them).
-    init(connecting syn: [UInt8], route: OutputRoute) {
+    init(connecting syn: [UInt8], route: OutputRoute, sentAt: Double) {
         var mss = route.dev.mtu - 40, wscale: UInt8 = 0, ts = false
-        var seq: UInt32 = 0
+        var seq: UInt32 = 0, window = 0, tsval: UInt32? = nil
         syn.withUnsafeBytes { b in
             guard let t = TCPSegment.parse(b).value else { return }
             seq = t.sequenceNumber
+            window = Int(t.window)
             for o in t.options.value ?? [] {
                 switch o {
                 case .maxSegmentSize(let m): mss = Int(m)
                 case .windowScale(let w): wscale = w
-                case .timestamp: ts = true
+                case .timestamp(let v, _): ts = true; tsval = v
                 default: break
                 }
             }
@@ -54,6 +62,9 @@ extension TCPConnection {
         self.init(state: .synSent, rcvNxt: nil, sndNxt: seq &+ 1, mss: mss, rcvWscale: wscale, timestamps: ts, listener: "connect()",
                   txRoute: (route.dev, route.nextHop, route.source))
         isn = seq
+        rcvWnd = window
+        synTSval = tsval
+        synTime = sentAt
     }
 }
 
@@ -178,7 +189,7 @@ extension Kernel {
     /// the SYN-ACK that acknowledges our SYN establishes the connection and is answered with an
     /// ACK; an acceptable RST refuses the connection (ECONNREFUSED); a bad ACK is reset.
     func tcp_rcv_synsent_state_process(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, ack: UInt32, flags: TCPFlags,
-                                       dataLength: Int, tsval: UInt32?) {
+                                       dataLength: Int, tsval: UInt32?, tsecr: UInt32?) {
         let f = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(f) }
         let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
         let h = trace.enter(KFunc(named: "tcp_rcv_synsent_state_process")); defer { trace.leave(h) }
@@ -192,8 +203,23 @@ extension Kernel {
                     tcp_v4_send_reset(to: key.peer, from: key.local, sport: key.localPort, dport: key.peerPort, seq: seq, ack: ack,
                                       flags: flags, dataLength: dataLength)
                 }
-                kfree_skb_reason("TCP_ACK_INVALID", detail: "acknowledges \(ack), not our SYN (\(c.sndNxt &- 1)): " + (flags.contains(.rst) ? "ignored" : "RST sent"))
+                kfree_skb_reason("TCP_INVALID_ACK_SEQUENCE", detail: "acknowledges \(ack), not our SYN (\(c.sndNxt &- 1)): " + (flags.contains(.rst) ? "ignored" : "RST sent"))
                 return
+            }
+            // `if (saw_tstamp && rcv_tsecr && !between(rcv_tsecr, retrans_stamp, tcp_time_stamp_ts(tp)))`:
+            // the echo must fall between our SYN's timestamp and now (ms; the capture's clock).
+            if let echo = tsecr, echo != 0, let sent = c.synTSval {
+                let elapsed = UInt32(clamping: Int(max(0, (now - c.synTime) * 1000).rounded(.up)) + 1)
+                if echo &- sent > elapsed {
+                    counters.inc(.TcpExtPAWSActive)
+                    trace.leave(h); trace.leave(g)
+                    if !flags.contains(.rst) {
+                        tcp_v4_send_reset(to: key.peer, from: key.local, sport: key.localPort, dport: key.peerPort, seq: seq, ack: ack,
+                                          flags: flags, dataLength: dataLength)
+                    }
+                    kfree_skb_reason("TCP_RFC7323_PAWS", detail: "echoes timestamp \(echo), not one of ours since the SYN (\(sent)): RST sent")
+                    return
+                }
             }
             if flags.contains(.rst) {
                 // tcp_reset: the connect() fails with ECONNREFUSED; tcp_done counts the attempt.
@@ -209,6 +235,7 @@ extension Kernel {
                 return
             }
             do { let a = trace.enter(KFunc(named: "tcp_ack")); trace.leave(a) }
+            counters.inc(.TcpExtTCPDelivered)   // tcp_clean_rtx_queue: the SYN is delivered
             do { let a = trace.enter(KFunc(named: "tcp_finish_connect")); trace.leave(a) }
             c.state = .established
             c.rcvNxt = seq &+ 1
@@ -236,7 +263,7 @@ extension Kernel {
         guard let out = c.txRoute ?? ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) else { return }
         // The advertised window: the initial window, scaled, rounded up (tcp_select_window never
         // shrinks what it offered).
-        let wnd = Int(Self.initialWindow(mss: c.mss, timestamps: c.timestamps))
+        let wnd = c.rcvWnd ?? Int(Self.initialWindow(mss: c.mss, timestamps: c.timestamps))
         let scaled = (wnd + (1 << Int(c.rcvWscale)) - 1) >> Int(c.rcvWscale)
         let opts: [TCPOption] = c.timestamps ? [.noOperation, .noOperation, .timestamp(value: 0, echo: c.peerTSval)] : []
         let ack = TCPHeader(sourcePort: key.localPort, destinationPort: key.peerPort, sequenceNumber: c.sndNxt, ackNumber: c.rcvNxt ?? 0,

@@ -41,7 +41,8 @@ extension Kernel {
         if var c = tcpConnections[key] {
             defer { tcpConnections[key] = c.state == .closed ? nil : c }
             if c.state == .synSent {
-                tcp_rcv_synsent_state_process(skb, key, &c, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength, tsval: tsval)
+                let tsecr: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(_, let e) = $0 { e } else { nil } }.first
+                tcp_rcv_synsent_state_process(skb, key, &c, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength, tsval: tsval, tsecr: tsecr)
                 return
             }
             if c.state == .synRecv {

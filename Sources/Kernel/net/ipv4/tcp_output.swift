@@ -109,7 +109,7 @@ extension Kernel {
         case .success(let r):
             tcpSendRoutes[key] = r
             // tcp_set_state(TCP_SYN_SENT): the SYN-ACK finds this socket.
-            tcpConnections[key] = TCPConnection(connecting: p.payload, route: r)
+            tcpConnections[key] = TCPConnection(connecting: p.payload, route: r, sentAt: now)
             let g = trace.enter(.tcp_connect); defer { trace.leave(g) }
             counters.inc(.TcpActiveOpens)
             transmit()

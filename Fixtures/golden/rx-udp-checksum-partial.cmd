@@ -1,0 +1,1 @@
+explain Fixtures/rx/udp-checksum-partial.pcap --host Fixtures/hosts/netns-h
