@@ -71,7 +71,9 @@ extension HostInference {
             notes.append("interfaces named eth0… in the order of the capture's interface indexes (the capture does not name them)")
         }
         for v in views {
-            var iface = Interface(index: v.index, name: v.name, mac: v.mac, mtu: v.mtu, flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+            let pointToPoint = v.mac == nil && (ports[v.port]?.withoutMAC ?? 0) > 0
+            var iface = Interface(index: v.index, name: v.name, mac: v.mac, mtu: v.mtu,
+                                  flags: pointToPoint ? ["POINTOPOINT", "NOARP", "UP", "LOWER_UP"] : ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
                                   operState: "UP", driver: driver)
             notes.append("interface \(v.name) (ifindex \(v.index), driver \(driver), MTU \(v.mtu))" + (v.mac.map { ", MAC \($0)" } ?? ", no MAC of its own in this capture"))
             var connected: [IPPrefix] = []
@@ -127,10 +129,71 @@ extension HostInference {
                 notes.append("\(v.offLink[mac]?.count ?? 0) off-link addresses via \(g.address) dev \(v.name) (another router, \(mac))")
             }
         }
+        // Every unicast address the host sends to has a route: one the default does not cover goes
+        // via the router whose MAC carried it, or is on-link where its MAC is.
+        func covered(_ ip: IPv4Address) -> Bool {
+            routes.contains { r in r.table == .main && r.type == .unicast && IPPrefix(address: .v4(ip), length: r.destination.length).network == r.destination.network }
+        }
+        var extraRoutes = 0
+        for v in views {
+            guard let d = ports[v.port] else { continue }
+            // SLL names no destination MAC: a destination goes to the MAC it answers from.
+            var destinations = d.destinations
+            for (ip, n) in d.sentTo {
+                let via = d.sources.first { m, s in m != v.mac && (s[ip]?.minHops == 0) }?.key ?? v.routers.first
+                if let via { destinations[via, default: [:]][ip, default: 0] += n }
+            }
+            // A link with no MACs (a tun or point-to-point device): everything off-link is on it.
+            if d.withoutMAC > 0 && v.mac == nil && !d.sentTo.isEmpty && !routes.contains(where: { $0.destination.length == 0 }) {
+                routes.append(Route(table: .main, type: .unicast, destination: IPPrefix(address: .v4(.any), length: 0), device: v.name, scope: .link))
+                notes.append("default dev \(v.name): a link without MAC addresses (point-to-point), so the host sends off-link traffic straight onto it")
+            }
+            for (mac, to) in destinations.sorted(by: { $0.key < $1.key }) where mac != v.mac && !mac.isMulticast {
+                for ip in to.keys.sorted() where !ours.contains(ip) && !ip.isLoopback && !covered(ip) && extraRoutes < 256 {
+                    extraRoutes += 1
+                    if let g = v.gateways[mac] {
+                        routes.append(Route(table: .main, type: .unicast, destination: IPPrefix(address: .v4(ip), length: 32), gateway: .v4(g.address), device: v.name))
+                    } else {
+                        // On an interface with no address of ours, the /24 around it (as a connected route would be).
+                        let net = IPPrefix(address: .v4(ip), length: v.addresses.isEmpty ? 24 : 32).network
+                        routes.append(Route(table: .main, type: .unicast, destination: net, device: v.name, scope: .link))
+                        if !neighbours.contains(where: { $0.address == .v4(ip) }) {
+                            neighbours.append(Neighbour(address: .v4(ip), device: v.name, mac: mac, states: ["REACHABLE"]))
+                        }
+                    }
+                }
+            }
+        }
+        if extraRoutes > 0 { notes.append("\(extraRoutes) route\(extraRoutes == 1 ? "" : "s") for addresses the host sends to that no network above holds (via the MAC that took them)") }
+        // Addresses the host's MAC sends from only from hops away, never seen arriving: packets it
+        // relays from an interface the capture does not show (a router captured on one side).
+        let seenArriving = { (ip: IPv4Address) in
+            self.ports.contains { k, d in d.sources.contains { m, s in s[ip] != nil && !views.contains { $0.port == k && $0.mac == m } } }
+        }
+        var relayed: [IPv4Address] = []
+        for v in views {
+            guard let m = v.mac, let d = ports[v.port] else { continue }
+            for (ip, s) in d.sources[m] ?? [:] where s.minHops > 0 && !ours.contains(ip) && !ip.isUnspecified && !seenArriving(ip) { relayed.append(ip) }
+        }
+        relayed.sort()
+        if !relayed.isEmpty {
+            let index = (interfaces.map(\.index).max() ?? 1) + 1
+            let name = "eth\(views.count)"
+            interfaces.append(Interface(index: index, name: name, mac: nil, mtu: 1500, flags: ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+                                        operState: "UP", driver: driver))
+            for ip in relayed.prefix(256) {
+                routes.append(Route(table: .main, type: .unicast, destination: IPPrefix(address: .v4(ip), length: 32), device: name, scope: .link))
+                neighbours.append(Neighbour(address: .v4(ip), device: name, mac: MACAddress(0x02, 0, 0, 0, 0, 0), states: ["REACHABLE"]))
+            }
+            notes.append("interface \(name) (ifindex \(index)), which the capture does not show: the host relays packets from "
+                         + relayed.prefix(8).map(\.description).joined(separator: ", ") + (relayed.count > 8 ? ", …" : "")
+                         + " (they leave with their TTL lowered), so they arrive there; routes to them dev \(name)")
+        }
         var sysctls: [String: String] = [:]
-        if forwarding {
+        if forwarding || !relayed.isEmpty {
             sysctls["net.ipv4.ip_forward"] = "1"
-            notes.append("forwarding on: the capture shows packets leaving again with their TTL one lower")
+            notes.append(forwarding ? "forwarding on: the capture shows packets leaving again with their TTL one lower"
+                                    : "forwarding on: the host relays packets (above)")
             // Routes for where forwarded packets went, on-link on an interface with no address of ours for them.
             var extra: Set<String> = []
             for f in forwarded.sorted(by: { ($0.destination, $0.outPort) < ($1.destination, $1.outPort) }) {
@@ -163,7 +226,11 @@ extension HostInference {
                 sockets.append(Socket(protocolKind: .udp, state: "UNCONN", localAddress: nil, localPort: e.port))
             }
         }
-        notes.append(sockets.isEmpty ? "no listening sockets seen" : "sockets " + sockets.map { "\($0.protocolKind.rawValue) *:\($0.localPort)\($0.state == "LISTEN" ? " LISTEN" : "")" }.joined(separator: ", "))
+        // Raw sockets for the other IP protocols the host sends (OSPF, VRRP, SCTP, GRE…): they take
+        // those protocols in (raw_local_deliver), so no protocol unreachable answers them.
+        let rawProtocols = ours.reduce(into: Set<UInt8>()) { $0.formUnion(protocolsFrom[$1] ?? []) }.subtracting([2])
+        for p in rawProtocols.sorted() { sockets.append(Socket(protocolKind: .raw, state: "UNCONN", localAddress: nil, localPort: UInt16(p))) }
+        notes.append(sockets.isEmpty ? "no listening sockets seen" : "sockets " + sockets.map { $0.protocolKind == .raw ? "raw IP protocol \($0.localPort)" : "\($0.protocolKind.rawValue) *:\($0.localPort)\($0.state == "LISTEN" ? " LISTEN" : "")" }.joined(separator: ", "))
         if ours.isEmpty { notes.append("no IPv4 address of the host's seen: it has none") }
         var host = Host(origin: "inferred from the capture", interfaces: interfaces, routes: routes, rules: PolicyRule.defaultV4,
                         neighbours: neighbours, sysctls: Sysctls(sysctls), sockets: sockets)
@@ -228,7 +295,6 @@ extension HostInference {
         let tentative = a.map { IPPrefix(address: .v4($0), length: 24).network }
         var macs = Set(d.macFrames.keys).union(d.sources.keys).union(d.arpSenders.keys)
         if let m = v.mac { macs.remove(m) }
-        macs.remove(.zero)
         for m in macs.sorted() {
             if isRouter(m, d, tentative: tentative) {
                 v.routers.append(m)

@@ -35,6 +35,10 @@ public struct HostInference {
         /// sent for an address: an address first resolved in the capture is not a neighbour yet.
         var firstIPTo: [MACAddress: Int] = [:]
         var firstARPFor: [IPv4Address: (by: MACAddress, frame: Int)] = [:]
+        /// SLL: the destinations of frames the host sent (the header names no destination MAC).
+        var sentTo: [IPv4Address: Int] = [:]
+        /// Frames with no link-layer source at all (a point-to-point or tun device's SLL).
+        var withoutMAC = 0
     }
 
     /// One IPv4 packet by what forwarding leaves unchanged.
@@ -62,6 +66,9 @@ public struct HostInference {
     var ports: [Port: PortData] = [:]
     var frameNumber = 0
     var synAckFrom: Set<Endpoint> = []
+    /// IP protocols (not TCP, UDP or ICMP) each address sends: a raw socket (a routing daemon's,
+    /// an SCTP stack's) is what sends and takes them.
+    var protocolsFrom: [IPv4Address: Set<UInt8>] = [:]
     var udpTo: Set<Endpoint> = []
     var portUnreachableFor: Set<Endpoint> = []
     var recent: [Identity: Sighting] = [:]
@@ -83,7 +90,9 @@ public struct HostInference {
     /// sends with, less the TTL seen. A TTL an application chose (traceroute's 1, 2, …) counts
     /// as many hops; the address it came from shows hop 0 on its other packets.
     static func hops(_ ttl: UInt8) -> UInt8 {
-        ttl <= 64 ? 64 - ttl : ttl <= 128 ? 128 - ttl : 255 - ttl
+        // TTL 1 is always an application's choice (eBGP, traceroute's first probe, link-local
+        // protocols), never what is left after crossing routers from a Linux, Windows or router start.
+        ttl <= 1 ? 0 : ttl <= 64 ? 64 - ttl : ttl <= 128 ? 128 - ttl : 255 - ttl
     }
 
     public mutating func add(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) {
@@ -98,6 +107,7 @@ public struct HostInference {
         let dstMAC = link.ethernet?.destination
         let outgoing = link.packetType == .outgoing
         if outgoing, let m = srcMAC { Self.bump(&p.outgoingMACs, m) }
+        if srcMAC == nil && link.ethernet == nil { p.withoutMAC += 1 }
         for m in [srcMAC, dstMAC].compactMap({ $0 }) where !m.isMulticast && m != .zero { Self.bump(&p.macFrames, m) }
         let net = link.network
         switch link.networkProtocol {
@@ -119,7 +129,9 @@ public struct HostInference {
                 if senders[s] != nil || senders.count < 4096 {
                     var x = senders[s] ?? Sender()
                     x.frames += 1
-                    let h = Self.hops(ip.ttl)
+                    // A multicast or broadcast packet's TTL is the sender's choice (1 for link-local
+                    // groups), not a count of routers crossed.
+                    let h = t.isMulticast || t.isLimitedBroadcast || (dstMAC?.isMulticast ?? false) ? 0 : Self.hops(ip.ttl)
                     x.minHops = min(x.minHops, h); x.maxHops = max(x.maxHops, h)
                     senders[s] = x
                     if p.sources[m] != nil || p.sources.count < Self.cap { p.sources[m] = senders }
@@ -133,6 +145,7 @@ public struct HostInference {
                 if p.destinations[m] != nil || p.destinations.count < Self.cap { p.destinations[m, default: [:]][t, default: 0] += 1 }
             }
             if let m = dstMAC, !m.isMulticast, p.firstIPTo[m] == nil, p.firstIPTo.count < Self.cap { p.firstIPTo[m] = frameNumber }
+            if outgoing && dstMAC == nil && !t.isMulticast && !t.isLimitedBroadcast { Self.bump(&p.sentTo, t) }
             sawForwarding(ip, port: port, srcMAC: srcMAC, dstMAC: dstMAC)
             transport(ip, port: port, link: link, srcMAC: srcMAC)
         default: break
@@ -171,6 +184,9 @@ public struct HostInference {
         let (s, t) = (ip.source, ip.destination)
         let l4 = ip.payload
         guard !ip.isFragment || ip.fragOffset == 0 else { return }
+        if ![1, 6, 17].contains(ip.protocolNumber), protocolsFrom[s] != nil || protocolsFrom.count < Self.cap {
+            protocolsFrom[s, default: []].insert(ip.protocolNumber)
+        }
         switch ip.protocolNumber {
         case 6 where l4.count >= 14:
             let sport = l4.u16(0), dport = l4.u16(2), flags = l4.u8(13)

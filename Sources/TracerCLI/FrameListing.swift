@@ -128,10 +128,14 @@ struct FrameListing {
                                                       detail: why == "forwarded" ? "frame \(n) forwarded, as the model predicted there"
                                                         : "the kernel's own answer to frame \(n), as the model predicted there"),
                                      iface: iface?.name ?? "?")
+            } else if direction == .rx, let r = kernel.forwardedArrival(frame: bytes(), linkType: reader.linkType, departure: iface,
+                                                                           time: time, breakpoint: breakpoint) {
+                report = r
+                matched = r.verdict.action == .forward
             } else {
                 kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
                 report = kernel.transmit(frame: bytes(), linkType: reader.linkType, iface: nil, time: time,
-                                         breakpoint: breakpoint, options: send)
+                                         breakpoint: breakpoint, options: send, leftBy: iface)
             }
             if uncaptured > 0 && cut == nil && !stats {
                 report.verdict.detail += " (the capture holds \(frame.bytes.count) of its \(frame.wireLength) bytes: modelled on its headers; checksums and data past the cut not checked)"

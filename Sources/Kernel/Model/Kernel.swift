@@ -57,6 +57,8 @@ public final class Kernel {
     var currentRoute: InputRoute?
     /// The output route of the packet being sent (replay).
     var outputRoute: InputRoute?
+    /// The interface the capture shows the packet being sent leave by (`transmit`'s leftBy).
+    var capturedDevice: Interface?
     /// True while a packet the host's applications send is processed (`transmit`).
     var transmitting = false
     /// TCP routes cached on the sending sockets (sk_dst_cache), by connection.

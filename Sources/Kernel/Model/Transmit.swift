@@ -32,11 +32,13 @@ struct OutgoingPacket {
 struct NotSent: Error { var why: String }
 
 extension Kernel {
+    /// `leftBy`: the interface the capture shows the packet leaving by, when it says.
     public func transmit(frame: [UInt8], linkType: LinkType, iface: Interface?, time: Double = 0, breakpoint: String? = nil,
-                         options: SendOptions = SendOptions()) -> FrameReport {
+                         options: SendOptions = SendOptions(), leftBy: Interface? = nil) -> FrameReport {
         let timerEnds = beginFrame(time: time, breakpoint: breakpoint)
         transmitting = true
-        defer { transmitting = false }
+        capturedDevice = leftBy
+        defer { transmitting = false; capturedDevice = nil }
         if let (arp, ethDst, dev) = ownARP(frame, linkType: linkType, iface: iface) {
             let eth = EthernetHeader(destination: ethDst ?? .broadcast, source: dev.mac ?? arp.sha, etherType: .arp)
             arp_own_send(arp, ethernetDestination: ethDst, frame: eth.emit(payload: frame.withUnsafeBytes { b in
@@ -55,6 +57,40 @@ extension Kernel {
             }
         }
         return finishFrame(route: outputRoute, iface: iface?.name ?? outputRoute?.device ?? "?", timerEnds: timerEnds)
+    }
+
+    /// The socket's IP_MULTICAST_IF (udp_sendmsg, raw_sendmsg, ping: `ipc.oif = inet->mc_index`
+    /// for a multicast destination): the interface the capture shows the packet leave by — an
+    /// application sending multicast or to 255.255.255.255 names its interface, or the send
+    /// could not have left there.
+    func multicastInterface(_ daddr: IPv4Address) -> Interface? {
+        daddr.isMulticast || daddr.isLimitedBroadcast ? capturedDevice : nil
+    }
+
+    /// A packet the capture shows the host sending from an address not its own, which its routes
+    /// say arrives on another interface than the one it left by: a forwarded packet whose arrival
+    /// the capture does not show (a router captured on one side). Modelled as received there with
+    /// its TTL one higher; nil when the host does not forward or no route says where it came from.
+    public func forwardedArrival(frame: [UInt8], linkType: LinkType, departure: Interface?, time: Double = 0,
+                                 breakpoint: String? = nil) -> FrameReport? {
+        guard let departure, case .success(let p) = outgoingPacket(frame, linkType: linkType), p.ttl < 255, p.source != .any,
+              !p.source.isMulticast, !host.interfaces.contains(where: { $0.ipv4Addresses.contains { $0.address == .v4(p.source) } }) else { return nil }
+        let back = untraced { () -> Interface? in
+            guard case .success(let r) = fib_lookup(Flow(source: .any, destination: p.source, iif: nil, oif: nil)),
+                  r.route.type == .unicast, let d = r.route.device else { return nil }
+            return host.interface(named: d)
+        }
+        guard let arrival = back, arrival.name != departure.name, conf(arrival).forwarding else { return nil }
+        var ip = p.bytes
+        ip[8] = p.ttl + 1
+        ip[10] = 0; ip[11] = 0
+        let c = ip[..<p.headerLength].withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
+        ip[10] = UInt8(c >> 8); ip[11] = UInt8(c & 0xff)
+        let eth = EthernetHeader(destination: arrival.mac ?? MACAddress(0x02, 0, 0, 0, 0, 0x01), source: MACAddress(0x02, 0, 0, 0, 0, 0), etherType: .ipv4)
+        var report = receive(frame: eth.emit(payload: ip), linkType: .ethernet, iface: arrival, time: time, breakpoint: breakpoint)
+        report.iface = departure.name
+        report.verdict.detail = "arrived on \(arrival.name), which the capture does not show (modelled from this copy, TTL \(p.ttl + 1)): " + report.verdict.detail
+        return report
     }
 
     /// An Ethernet/IPv4 ARP packet the host sends, with the device it leaves by (the capture's

@@ -129,8 +129,10 @@ public struct Witness<Item> {
             h.ttl = d.ttl
             h.flow = d.flow
         }
+        let own = outgoing ? Self.signature(frame, linkType: linkType) : nil
         for e in report.emitted where e.why != "sent" {
-            guard let s = e.bytes.withUnsafeBytes({ Self.signature($0, linkType: .ethernet) }) else { continue }
+            // A forwarded packet modelled from its outgoing copy: the copy is this frame.
+            guard let s = e.bytes.withUnsafeBytes({ Self.signature($0, linkType: .ethernet) }), s != own else { continue }
             let d = e.bytes.withUnsafeBytes { Self.decode($0, linkType: .ethernet) }
             let loose = d?.isPureACK == true ? d?.connection : nil
             let deadline = time + (e.why.contains("delayed") ? delayedWindow : window)

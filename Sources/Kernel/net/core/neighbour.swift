@@ -41,6 +41,13 @@ extension Kernel {
         let key = NeighbourKey(device: dev.name, address: skb.nextHop)
         if skb.broadcast || skb.nextHop.isLimitedBroadcast || dev.ipv4Addresses.contains(where: { $0.broadcast == skb.nextHop }) {
             neighbours[key] = NeighbourEntry(mac: .broadcast, state: .noarp)
+        } else if dev.flags.contains("NOARP") {
+            // arp_constructor: a device without ARP (point-to-point, tun) needs no link address.
+            neighbours[key] = NeighbourEntry(mac: dev.mac ?? .zero, state: .noarp)
+        } else if skb.nextHop.isMulticast {
+            // arp_mc_map → ip_eth_mc_map: 01:00:5e and the group's low 23 bits, NUD_NOARP.
+            let g = skb.nextHop.value
+            neighbours[key] = NeighbourEntry(mac: MACAddress(0x01, 0x00, 0x5e, UInt8((g >> 16) & 0x7f), UInt8((g >> 8) & 0xff), UInt8(g & 0xff)), state: .noarp)
         }
         if neighbours[key] == nil { __neigh_create(key) }
         if let e = neighbours[key], e.state.isConnected, let mac = e.mac {

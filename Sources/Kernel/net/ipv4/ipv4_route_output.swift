@@ -52,6 +52,20 @@ extension Kernel {
         if fl.source != .any, !host.interfaces.contains(where: { $0.ipv4Addresses.contains { $0.address == .v4(fl.source) } }) {
             return .failure(FibError(errno: EINVAL, route: nil, table: nil, rule: nil))
         }
+        // With an output device (IP_MULTICAST_IF, SO_BINDTODEVICE), a link-local multicast, a
+        // limited broadcast or an IGMP packet needs no route (`goto make_route`); another multicast
+        // destination the tables do not hold is taken as on-link ("routing tables are wrong").
+        if let dev = fl.oif, fl.destination.isMulticast || fl.destination.isLimitedBroadcast {
+            let linkLocal = fl.destination.isLimitedBroadcast || fl.destination.value >> 8 == 0xe0_0000 || fl.proto == 2
+            if linkLocal || { if case .failure = fib_lookup(fl) { return true } else { return false } }() {
+                let src = fl.source != .any ? fl.source : dev.primaryIPv4 ?? .any
+                let type: RouteType = fl.destination.isMulticast ? .multicast : .broadcast
+                let report = InputRoute(input: .output, type: type, table: nil, prefix: nil, device: dev.name, gateway: nil,
+                                        source: src, rulePriority: nil, mtu: dev.mtu)
+                outputRoute = report
+                return .success(OutputRoute(dev: dev, nextHop: fl.destination, source: src, type: type, mtu: dev.mtu, mtuLocked: false, report: report))
+            }
+        }
         let res: FibResult
         switch fib_lookup(fl) {
         case .failure(let e):

@@ -15,7 +15,7 @@ extension Kernel {
         socketDescription = "ping (SOCK_DGRAM, IPPROTO_ICMP) id \(id) → \(p.destination)" + (bound == .any ? "" : " (bound to \(bound))")
             + ", \(options.pmtudisc.constantName)"
         let rt: OutputRoute
-        switch ip_route_output_flow(Flow(source: bound, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: 1)) {
+        switch ip_route_output_flow(Flow(source: bound, destination: p.destination, iif: nil, oif: multicastInterface(p.destination), tos: p.tos & 0x1c, proto: 1)) {
         case .failure(let e):
             if e.errno == ENETUNREACH { counters.inc(.IpOutNoRoutes) }
             sendFailed(Self.errnoName(e.errno), function: "ip_route_output_flow", detail: routeFailure(e, to: p.destination))

@@ -21,7 +21,7 @@ extension Kernel {
     func raw_sendmsg(_ p: OutgoingPacket, hdrincl: Bool, options: SendOptions) {
         let f = trace.enter(.raw_sendmsg); defer { trace.leave(f) }
         let rt: OutputRoute
-        switch ip_route_output_flow(Flow(source: .any, destination: p.destination, iif: nil, oif: nil, tos: p.tos & 0x1c, proto: hdrincl ? 255 : p.proto)) {
+        switch ip_route_output_flow(Flow(source: .any, destination: p.destination, iif: nil, oif: multicastInterface(p.destination), tos: p.tos & 0x1c, proto: hdrincl ? 255 : p.proto)) {
         case .failure(let e):
             sendFailed(Self.errnoName(e.errno), function: "ip_route_output_flow", detail: routeFailure(e, to: p.destination))
             return
