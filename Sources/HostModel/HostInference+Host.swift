@@ -27,7 +27,10 @@ extension HostInference {
         var index: Int
         var mac: MACAddress?
         var addresses: [IPv4Address] = []
-        var prefixLength = 24
+        /// Each address's prefix length (the primary's first).
+        var prefixLengths: [IPv4Address: Int] = [:]
+        var prefixLength: Int { addresses.first.flatMap { prefixLengths[$0] } ?? 24 }
+        func length(_ a: IPv4Address) -> Int { prefixLengths[a] ?? 24 }
         var routers: [MACAddress] = []
         /// On-link addresses and the MAC each was seen with (nil: ARP asked for it only).
         var onLink: [IPv4Address: MACAddress?] = [:]
@@ -78,9 +81,10 @@ extension HostInference {
             notes.append("interface \(v.name) (ifindex \(v.index), driver \(driver), MTU \(v.mtu))" + (v.mac.map { ", MAC \($0)" } ?? ", no MAC of its own in this capture"))
             var connected: [IPPrefix] = []
             for a in v.addresses {
-                let net = IPPrefix(address: .v4(a), length: v.prefixLength).network
-                let bcast = IPv4Address(a.value | (v.prefixLength >= 32 ? 0 : UInt32.max >> UInt32(v.prefixLength)))
-                iface.addresses.append(InterfaceAddress(address: .v4(a), prefixLength: v.prefixLength, broadcast: bcast, scope: .universe, label: v.name))
+                let len = v.length(a)
+                let net = IPPrefix(address: .v4(a), length: len).network
+                let bcast = IPv4Address(a.value | (len >= 32 ? 0 : UInt32.max >> UInt32(len)))
+                iface.addresses.append(InterfaceAddress(address: .v4(a), prefixLength: len, broadcast: bcast, scope: .universe, label: v.name))
                 if !connected.contains(net) {
                     connected.append(net)
                     routes.append(Route(table: .main, type: .unicast, destination: net, device: v.name, scope: .link, preferredSource: .v4(a), protocolName: "kernel"))
@@ -91,14 +95,15 @@ extension HostInference {
                                     preferredSource: .v4(a), protocolName: "kernel"))
             }
             if !v.addresses.isEmpty {
-                notes.append("address " + v.addresses.map { "\($0)/\(v.prefixLength)" }.joined(separator: ", ") + " on \(v.name)"
-                             + (v.prefixLength == 24 ? " (the prefix length is assumed)" : " (a prefix that holds the on-link addresses seen)"))
+                let assumed = v.addresses.allSatisfy { v.length($0) == ($0.value >> 16 == 0xa9fe ? 16 : 24) }
+                notes.append("address " + v.addresses.map { "\($0)/\(v.length($0))" }.joined(separator: ", ") + " on \(v.name)"
+                             + (assumed ? " (the prefix length is assumed)" : " (prefixes that hold the on-link and broadcast addresses seen)"))
             }
             interfaces.append(iface)
             let d = ports[v.port] ?? PortData()
             for (ip, mac) in v.onLink.sorted(by: { $0.key < $1.key }) {
                 guard let mac, !ours.contains(ip),
-                      v.addresses.isEmpty || v.addresses.contains(where: { IPPrefix(address: .v4($0), length: v.prefixLength).network.contains(.v4(ip)) })
+                      v.addresses.isEmpty || v.addresses.contains(where: { IPPrefix(address: .v4($0), length: v.length($0)).network.contains(.v4(ip)) })
                 else { continue }
                 if let first = d.firstARPFor[ip], first.by == v.mac, (d.firstIPTo[mac] ?? .max) > first.frame { continue }   // resolved in the capture
                 neighbours.append(Neighbour(address: .v4(ip), device: v.name, mac: mac, states: ["REACHABLE"]))
@@ -119,6 +124,18 @@ extension HostInference {
                 : " (the router at \(mac), which carries the off-link traffic)"))
         }
         var hostRoutes = 0
+        // An address only seen across a router, inside one of our own networks: a host route via it.
+        for v in views {
+            for mac in v.routers {
+                guard let g = v.gateways[mac] else { continue }
+                for ip in (v.offLink[mac] ?? []).sorted() where hostRoutes < 256 && !ours.contains(ip) && v.addresses.contains(where: {
+                    IPPrefix(address: .v4($0), length: v.length($0)).network.contains(.v4(ip)) }) {
+                    routes.append(Route(table: .main, type: .unicast, destination: IPPrefix(address: .v4(ip), length: 32), gateway: .v4(g.address), device: v.name))
+                    hostRoutes += 1
+                    notes.append("\(ip) via \(g.address) dev \(v.name): inside our network, but its packets cross the router at \(mac)")
+                }
+            }
+        }
         for v in views {
             for mac in v.routers where !(main.map { $0.0.port == v.port && $0.1 == mac } ?? false) {
                 guard let g = v.gateways[mac] else { continue }
@@ -215,9 +232,30 @@ extension HostInference {
             notes.append("neighbours " + neighbours.map { "\($0.address) \($0.mac!) dev \($0.device)" }.joined(separator: ", "))
         }
         var sockets: [Socket] = []
-        for e in synAckFrom.filter({ ours.contains($0.ip) }).sorted(by: { $0.port < $1.port })
-            where !sockets.contains(where: { $0.localPort == e.port && $0.protocolKind == .tcp }) {
-            sockets.append(Socket(protocolKind: .tcp, state: "LISTEN", localAddress: nil, localPort: e.port))
+        let listening = synAckFrom.filter { ours.contains($0.ip) }
+        for e in listening.sorted(by: { ($0.port, $0.ip) < ($1.port, $1.ip) }) {
+            // A port one of our addresses answers and another refuses: a listener bound to the first.
+            let refusedElsewhere = resetTimes.keys.contains { $0.port == e.port && ours.contains($0.ip) && !listening.contains($0) }
+            if !refusedElsewhere && sockets.contains(where: { $0.localPort == e.port && $0.protocolKind == .tcp && $0.localAddress == nil }) { continue }
+            var s = Socket(protocolKind: .tcp, state: "LISTEN", localAddress: refusedElsewhere ? .v4(e.ip) : nil, localPort: e.port)
+            // A SYN refused before the first SYN-ACK, or after the last: the listener came, or went.
+            if let t = synAckTimes[e], let resets = resetTimes[e] {
+                if let before = resets.filter({ $0 < t.first }).max() { s.openedAt = (before + t.first) / 2 }
+                if let after = resets.filter({ $0 > t.last }).min() { s.closedAt = (t.last + after) / 2 }
+                if s.openedAt != nil || s.closedAt != nil {
+                    notes.append("tcp *:\(e.port) LISTEN only " + [s.openedAt.map { "from \(Self.clock($0))" }, s.closedAt.map { "until \(Self.clock($0))" }]
+                        .compactMap { $0 }.joined(separator: " ") + ": SYNs to it were reset " + (s.openedAt != nil ? "before" : "after") + " it answered others")
+                }
+            }
+            sockets.append(s)
+        }
+        // Connections open before the capture began (their first segment here is not a SYN).
+        for (c, startedWithSYN) in conversations.sorted(by: { ($0.key.a.ip, $0.key.a.port, $0.key.b.ip, $0.key.b.port) < ($1.key.a.ip, $1.key.a.port, $1.key.b.ip, $1.key.b.port) })
+            where !startedWithSYN && sockets.filter({ $0.state == "ESTAB" }).count < 4096 {
+            let (local, remote) = ours.contains(c.a.ip) ? (c.a, c.b) : (c.b, c.a)
+            guard ours.contains(local.ip), !ours.contains(remote.ip) else { continue }
+            sockets.append(Socket(protocolKind: .tcp, state: "ESTAB", localAddress: .v4(local.ip), localPort: local.port,
+                                  remoteAddress: .v4(remote.ip), remotePort: remote.port))
         }
         let sawOurOwn = views.contains { v in v.mac.map { (ports[v.port]?.sources[$0]?.isEmpty == false) } ?? false } || !synAckFrom.isEmpty
         if sawOurOwn {
@@ -228,9 +266,19 @@ extension HostInference {
         }
         // Raw sockets for the other IP protocols the host sends (OSPF, VRRP, SCTP, GRE…): they take
         // those protocols in (raw_local_deliver), so no protocol unreachable answers them.
-        let rawProtocols = ours.reduce(into: Set<UInt8>()) { $0.formUnion(protocolsFrom[$1] ?? []) }.subtracting([2])
+        var rawProtocols = ours.reduce(into: Set<UInt8>()) { $0.formUnion(protocolsFrom[$1] ?? []) }.subtracting([2])
+        // …and those it takes in without a protocol unreachable (ip_gre, an SCTP stack, a daemon).
+        if sawOurOwn {
+            for a in ours {
+                let refused = protocolUnreachable[a] ?? []
+                rawProtocols.formUnion((protocolsTo[a] ?? []).subtracting(refused))
+            }
+        }
         for p in rawProtocols.sorted() { sockets.append(Socket(protocolKind: .raw, state: "UNCONN", localAddress: nil, localPort: UInt16(p))) }
-        notes.append(sockets.isEmpty ? "no listening sockets seen" : "sockets " + sockets.map { $0.protocolKind == .raw ? "raw IP protocol \($0.localPort)" : "\($0.protocolKind.rawValue) *:\($0.localPort)\($0.state == "LISTEN" ? " LISTEN" : "")" }.joined(separator: ", "))
+        notes.append(sockets.isEmpty ? "no listening sockets seen" : "sockets " + sockets.map { s in
+            s.protocolKind == .raw ? "raw IP protocol \(s.localPort)"
+                : s.state == "ESTAB" ? "tcp \(s.localAddress!):\(s.localPort) ESTAB with \(s.remoteAddress!):\(s.remotePort!) (open before the capture)"
+                : "\(s.protocolKind.rawValue) \(s.localAddress?.description ?? "*"):\(s.localPort)\(s.state == "LISTEN" ? " LISTEN" : "")" }.joined(separator: ", "))
         if ours.isEmpty { notes.append("no IPv4 address of the host's seen: it has none") }
         var host = Host(origin: "inferred from the capture", interfaces: interfaces, routes: routes, rules: PolicyRule.defaultV4,
                         neighbours: neighbours, sysctls: Sysctls(sysctls), sockets: sockets)
@@ -316,17 +364,27 @@ extension HostInference {
         }
         v.routers.sort { (d.macFrames[$0] ?? 0, $1) > (d.macFrames[$1] ?? 0, $0) }
         guard let a else { return }
-        // The prefix: /24 widened to hold the addresses ARP shows on the link (a host asks for and
-        // answers only those of its own subnets), then narrowed to leave the off-link ones out.
-        var len = 24
+        // Each address's prefix: /24 (/16 for link-local 169.254/16) widened to hold the addresses
+        // ARP shows on the link near it (a host asks for and answers only those of its own
+        // subnets); a subnet broadcast the host sends to fixes it exactly. (An off-link address
+        // inside it gets a host route through its router: see host(driver:).)
         let arped = d.arpSenders.values.reduce(into: Set<IPv4Address>()) { $0.formUnion($1) }
             .union(d.arpAskedBy.values.reduce(into: Set<IPv4Address>()) { $0.formUnion($1) })
-        for ip in arped where ip != a && !ip.isUnspecified { len = min(len, max(8, Self.commonPrefix(a, ip))) }
+            .filter { !$0.isUnspecified && !v.addresses.contains($0) }
         let far = v.offLink.values.reduce(into: Set<IPv4Address>()) { $0.formUnion($1) }.subtracting(v.onLink.keys)
-        let floor = arped.filter { $0 != a && !$0.isUnspecified }.map { Self.commonPrefix(a, $0) }.min() ?? 32
-        while len < min(30, floor), far.contains(where: { Self.commonPrefix(a, $0) >= len }) { len += 1 }
-        v.prefixLength = len
-        let net = IPPrefix(address: .v4(a), length: len).network
+        func nearest(_ ip: IPv4Address) -> IPv4Address { v.addresses.max { (Self.commonPrefix($0, ip), $1) < (Self.commonPrefix($1, ip), $0) }! }
+        for x in v.addresses {
+            var len = x.value >> 16 == 0xa9fe ? 16 : 24
+            let mine = arped.filter { nearest($0) == x }
+            for ip in mine { len = min(len, max(8, Self.commonPrefix(x, ip))) }
+            let broadcasts = v.mac.flatMap { d.broadcastsBy[$0] } ?? []
+            for b in broadcasts where nearest(b) == x {
+                let fits = (8...30).filter { l in b.value == x.value | (UInt32.max >> UInt32(l)) }
+                if !fits.contains(len), let exact = fits.min(by: { abs($0 - len) < abs($1 - len) }) { len = exact }
+            }
+            v.prefixLengths[x] = len
+        }
+        let net = IPPrefix(address: .v4(a), length: v.length(a)).network
         // Each router's address: its own (ARP, or hop 0) inside our network, else a placeholder.
         var taken = Set(v.addresses).union(v.onLink.keys).union(far)
         for m in v.routers {
@@ -348,6 +406,12 @@ extension HostInference {
             if !taken.contains(c) { return c }
         }
         return nil
+    }
+
+    /// A capture time as the frame headers print it (seconds, 9 decimals).
+    static func clock(_ t: Double) -> String {
+        let s = Int64(t.rounded(.down)), ns = Int64(((t - Double(s)) * 1e9).rounded())
+        return "\(s)." + String(String(ns + 1_000_000_000).dropFirst())
     }
 
     static func commonPrefix(_ a: IPv4Address, _ b: IPv4Address) -> Int { (a.value ^ b.value).leadingZeroBitCount }

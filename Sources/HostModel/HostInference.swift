@@ -37,6 +37,8 @@ public struct HostInference {
         var firstARPFor: [IPv4Address: (by: MACAddress, frame: Int)] = [:]
         /// SLL: the destinations of frames the host sent (the header names no destination MAC).
         var sentTo: [IPv4Address: Int] = [:]
+        /// Subnet broadcasts (an address sent to ff:ff:ff:ff:ff:ff) by the MAC that sent them.
+        var broadcastsBy: [MACAddress: Set<IPv4Address>] = [:]
         /// Frames with no link-layer source at all (a point-to-point or tun device's SLL).
         var withoutMAC = 0
     }
@@ -66,9 +68,20 @@ public struct HostInference {
     var ports: [Port: PortData] = [:]
     var frameNumber = 0
     var synAckFrom: Set<Endpoint> = []
+    /// When each endpoint sent SYN-ACKs (first, last) and RST|ACKs (refusing a SYN: no listener then).
+    var synAckTimes: [Endpoint: (first: Double, last: Double)] = [:]
+    var resetTimes: [Endpoint: [Double]] = [:]
+    var now = 0.0
     /// IP protocols (not TCP, UDP or ICMP) each address sends: a raw socket (a routing daemon's,
     /// an SCTP stack's) is what sends and takes them.
     var protocolsFrom: [IPv4Address: Set<UInt8>] = [:]
+    /// The same protocols received (unicast), and the protocol unreachables sent about them.
+    var protocolsTo: [IPv4Address: Set<UInt8>] = [:]
+    var protocolUnreachable: [IPv4Address: Set<UInt8>] = [:]
+    /// TCP connections by their two ends (the lower first): whether the first segment the capture
+    /// shows of each was a SYN. One that was not was open before the capture began.
+    struct Conversation: Hashable { let a: Endpoint; let b: Endpoint }
+    var conversations: [Conversation: Bool] = [:]
     var udpTo: Set<Endpoint> = []
     var portUnreachableFor: Set<Endpoint> = []
     var recent: [Identity: Sighting] = [:]
@@ -95,14 +108,16 @@ public struct HostInference {
         ttl <= 1 ? 0 : ttl <= 64 ? 64 - ttl : ttl <= 128 ? 128 - ttl : 255 - ttl
     }
 
-    public mutating func add(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) {
+    /// `wireLength`: the frame's length on the wire (more than `bytes` when a snap length cut it).
+    public mutating func add(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, time: Double = 0, wireLength: Int? = nil) {
         frameNumber += 1
+        now = time
         guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return }
         let port: Port = link.interfaceIndex ?? 0
         var p = ports[port] ?? PortData()
         defer { ports[port] = p }
         p.frames += 1
-        p.largest = max(p.largest, link.network.count)
+        p.largest = max(p.largest, (wireLength ?? bytes.count) - link.networkOffset)
         let srcMAC = link.ethernet?.source ?? link.linkSource
         let dstMAC = link.ethernet?.destination
         let outgoing = link.packetType == .outgoing
@@ -146,6 +161,7 @@ public struct HostInference {
             }
             if let m = dstMAC, !m.isMulticast, p.firstIPTo[m] == nil, p.firstIPTo.count < Self.cap { p.firstIPTo[m] = frameNumber }
             if outgoing && dstMAC == nil && !t.isMulticast && !t.isLimitedBroadcast { Self.bump(&p.sentTo, t) }
+            if dstMAC?.isBroadcast == true, !t.isLimitedBroadcast, !t.isMulticast, let m = srcMAC { Self.insert(&p.broadcastsBy, m, t) }
             sawForwarding(ip, port: port, srcMAC: srcMAC, dstMAC: dstMAC)
             transport(ip, port: port, link: link, srcMAC: srcMAC)
         default: break
@@ -187,10 +203,22 @@ public struct HostInference {
         if ![1, 6, 17].contains(ip.protocolNumber), protocolsFrom[s] != nil || protocolsFrom.count < Self.cap {
             protocolsFrom[s, default: []].insert(ip.protocolNumber)
         }
+        if ![1, 2, 6, 17].contains(ip.protocolNumber), !t.isMulticast, !t.isLimitedBroadcast, protocolsTo[t] != nil || protocolsTo.count < Self.cap {
+            protocolsTo[t, default: []].insert(ip.protocolNumber)
+        }
         switch ip.protocolNumber {
         case 6 where l4.count >= 14:
             let sport = l4.u16(0), dport = l4.u16(2), flags = l4.u8(13)
-            if flags & 0x12 == 0x12 { Self.insert(&synAckFrom, Endpoint(ip: s, port: sport)) }
+            let from = Endpoint(ip: s, port: sport), to = Endpoint(ip: t, port: dport)
+            let conv = (from.ip.value, from.port) < (to.ip.value, to.port) ? Conversation(a: from, b: to) : Conversation(a: to, b: from)
+            if conversations[conv] == nil, conversations.count < Self.cap { conversations[conv] = flags & 0x02 != 0 }
+            if flags & 0x12 == 0x12 {
+                Self.insert(&synAckFrom, from)
+                if let t = synAckTimes[from] { synAckTimes[from] = (t.first, now) } else if synAckTimes.count < Self.cap { synAckTimes[from] = (now, now) }
+            }
+            if flags & 0x14 == 0x14, l4.u32(4) == 0, resetTimes[from] != nil || resetTimes.count < Self.cap, (resetTimes[from]?.count ?? 0) < 64 {
+                resetTimes[from, default: []].append(now)   // RST|ACK with sequence 0: the answer to a SYN
+            }
             if flags & 0x12 == 0x02, link.packetType != .outgoing, let k = arrivalKey(ip) {
                 noteArrival(k, port: port, link: link, ttl: ip.ttl, isSYN: flags & 0x12 == 0x02)
             }
@@ -208,6 +236,9 @@ public struct HostInference {
             guard let qip = IPv4Packet.parseFixedHeader(q).value, qip.headerLength >= 20, q.count >= qip.headerLength + 4 else { return }
             let qports = q.tail(from: qip.headerLength)
             if type == 3 && code == 3 { Self.insert(&portUnreachableFor, Endpoint(ip: qip.destination, port: qports.u16(2))) }
+            if type == 3 && code == 2, protocolUnreachable[s] != nil || protocolUnreachable.count < Self.cap {
+                protocolUnreachable[s, default: []].insert(qip.protocolNumber)   // s refused it
+            }
             let k = ArrivalKey(source: qip.source, destination: qip.destination, proto: qip.protocolNumber,
                                sport: qip.protocolNumber == 1 ? 0 : qports.u16(0), dport: qip.protocolNumber == 1 ? 0 : qports.u16(2))
             if type == 3, arrivals[k] != nil { arrivals[k]!.answeredBy.append("icmp \(code) from \(s)") }

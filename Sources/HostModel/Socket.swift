@@ -16,6 +16,15 @@ public struct Socket: Equatable, Sendable {
     public var boundDevice: String?
     /// True for `[::]`/`*` sockets that also take IPv4 (dual-stack, `*` in ss).
     public var isV6: Bool
+    /// When the socket came and went, on the capture's clock (nil: before it began, after it
+    /// ended): a host inferred from a capture can see a listener appear or go.
+    public var openedAt: Double? = nil
+    public var closedAt: Double? = nil
+
+    /// The socket exists at `time`.
+    public func isOpen(at time: Double) -> Bool {
+        (openedAt.map { time >= $0 } ?? true) && (closedAt.map { time < $0 } ?? true)
+    }
 
     public init(protocolKind: Kind, state: String, localAddress: IPAddress?, localPort: UInt16,
                 remoteAddress: IPAddress? = nil, remotePort: UInt16? = nil, boundDevice: String? = nil, isV6: Bool = false) {

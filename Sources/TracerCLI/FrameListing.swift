@@ -205,7 +205,10 @@ struct FrameListing {
         let reader: CaptureReader
         do { reader = try CaptureReader(path: options.capture) } catch { throw fail(error.description) }
         var inference = HostInference()
-        while let frame = try? reader.next() { inference.add(frame.bytes, linkType: reader.linkType) }
+        while let frame = try? reader.next() {
+            inference.add(frame.bytes, linkType: reader.linkType,
+                          time: Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9, wireLength: frame.wireLength)
+        }
         return inference.host(driver: options.driver.rawValue)
     }
 }

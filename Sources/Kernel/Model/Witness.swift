@@ -122,7 +122,7 @@ public struct Witness<Item> {
         nextSeq += 1
         let decoded = Self.decode(frame, linkType: linkType)
         if outgoing {
-            if !matched && checksSends { h.findings += checkSent(decoded, report: report, frameSummary: "this frame") }
+            if !matched && checksSends { h.findings += checkSent(decoded, report: report, own: Self.signature(frame, linkType: linkType)) }
             if let c = decoded?.connection, decoded?.hasACK == true { fulfilLoosely(c) }
         } else if let d = decoded {
             h.ipIdentity = d.identity
@@ -220,7 +220,7 @@ public struct Witness<Item> {
     }
 
     /// A frame the host sent, that no prediction explained: what in the model contradicts it.
-    func checkSent(_ d: Decoded?, report: FrameReport, frameSummary: String) -> [WitnessFinding] {
+    func checkSent(_ d: Decoded?, report: FrameReport, own: PredictedReplies.Signature?) -> [WitnessFinding] {
         var out: [WitnessFinding] = []
         let v = report.verdict
         if v.action == .fail || v.action == .drop {
@@ -237,7 +237,9 @@ public struct Witness<Item> {
             return out
         }
         // An answer only the kernel makes, to a frame the capture shows.
-        if let kind = d.kernelAnswer, let key = d.answers, let seq = lastReceived[key], let at = position(seq) {
+        // (One the model did predict, sent again — a SYN-ACK the request timer retransmits — is not.)
+        if let kind = d.kernelAnswer, let key = d.answers, let seq = lastReceived[key], let at = position(seq),
+           !held[at].expectations.contains(where: { $0.signature == own }) {
             let orig = held[at]
             out.append(WitnessFinding(kind: .contradiction, capture: "the host answering frame \(orig.number) with \(kind), which the model does not predict",
                                       model: "frame \(orig.number): " + Self.verdictText(orig.verdict)))
@@ -314,7 +316,8 @@ public struct Witness<Item> {
             d.isPureACK = flags & 0x17 == 0x10 && total - hlen <= dataOffset
             let reverse = FlowKey(addresses: UInt64(dst) << 32 | UInt64(src), rest: 6 << 32 | UInt64(l4.u16(2)) << 16 | UInt64(l4.u16(0)))
             if flags & 0x12 == 0x12 { d.kernelAnswer = "a SYN-ACK"; d.answers = reverse }
-            else if flags & 0x04 != 0 { d.kernelAnswer = "a RST"; d.answers = reverse }
+            // A RST|ACK with sequence 0 answers a segment no socket took; one in sequence may be close()'s.
+            else if flags & 0x14 == 0x14 && l4.u32(4) == 0 { d.kernelAnswer = "a RST"; d.answers = reverse }
         case 1 where l4.count >= 8:
             let type = l4.u8(0)
             if type == 0 {

@@ -56,7 +56,7 @@ extension Kernel {
             }
         }
         if let listener = host.sockets.first(where: { s in
-            s.protocolKind == .tcp && s.state == "LISTEN" && s.localPort == seg.dport
+            s.protocolKind == .tcp && s.state == "LISTEN" && s.localPort == seg.dport && s.isOpen(at: now)
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && (s.boundDevice == nil || s.boundDevice == skb.dev.name)
         }) {
             let name = "tcp \(listener.localAddress?.description ?? "0.0.0.0"):\(listener.localPort) LISTEN"

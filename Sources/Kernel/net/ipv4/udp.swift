@@ -57,7 +57,7 @@ extension Kernel {
     /// unconnected (ss state UNCONN), and bound to the arrival device if bound at all.
     func udp_lookup(dst: IPv4Address, dport: UInt16, dev: Interface) -> String? {
         let candidates = host.sockets.filter { s in
-            s.protocolKind == .udp && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name)
+            s.protocolKind == .udp && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && s.state == "UNCONN"
         }
         let best = candidates.first { $0.localAddress != nil } ?? candidates.first
