@@ -40,6 +40,7 @@ let package = Package(
         .target(name: "TracerCLI", dependencies: [
             "Capture", "Wire", "HostModel", "Kernel", "Verify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .executableTarget(name: "tracer", dependencies: ["TracerCLI"]),
         // Writes the synthetic fixture captures in Fixtures/captures with the project's own builders.

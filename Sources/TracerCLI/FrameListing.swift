@@ -1,6 +1,7 @@
 // Reads a capture frame by frame and explains each: the loop `explain` and `replay` share.
 // Streaming: one frame in memory at a time (a second pass only when the host is inferred).
 import ArgumentParser
+import DequeModule
 import Capture
 import HostModel
 import Kernel
@@ -58,7 +59,7 @@ struct FrameListing {
         let resolver = ArrivalInterface(host: host, fallback: options.iface)
         let progress = Progress()
         var totals = Totals()
-        var witness = Witness<FrameHeader?>(checksAnswers: filter == nil, checksSends: direction == .rx)
+        var witness = Witness(capacity: options.stats ? 65_536 : 4096, checksAnswers: filter == nil, checksSends: direction == .rx)
         var shown = 0
         var contradicted: [Int] = []
         let jsonParts = Render.JSONParts(), textParts = Render.TextParts()
@@ -66,23 +67,28 @@ struct FrameListing {
         // through its property wrapper (a runtime type lookup), thousands of instructions a frame.
         let stats = options.stats, format = options.format, breakpoint = options.breakpoint
         let kernelVersion = options.kernel, count = options.count
-        // A frame is printed once the capture has had its chance to show what the model predicts
-        // for it (the witness holds it for a second of capture time).
-        func released(_ r: (item: FrameHeader?, report: FrameReport?, verdict: Verdict, findings: [WitnessFinding])) {
-            if r.findings.contains(where: { $0.kind == .contradiction }), let n = r.item?.number ?? nil { contradicted.append(n) }
-            if stats { totals.addWitness(r.findings); return }
-            guard let header = r.item, var report = r.report else { return }
-            report.witness = r.findings
-            switch format {
-            case .text: for l in Render.text(header, report, palette: palette, parts: textParts) { out.line(l) }
-            case .json: out.line(bytes: Render.jsonBytes(header, report, kernel: kernelVersion, paths: jsonParts))
-            case .bt: for l in Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernelVersion) { out.line(l) }
+        // A frame is rendered at once and printed once the capture has had its chance to show what
+        // the model predicts for it (the witness holds it a quarter of a second of capture time);
+        // what the witness finds is spliced in then.
+        var pending = Deque<Rendered>()
+        func released(_ number: Int, _ findings: [WitnessFinding]) {
+            if findings.contains(where: { $0.kind == .contradiction }) { contradicted.append(number) }
+            if stats { totals.addWitness(findings); return }
+            guard let r = pending.popFirst() else { return }
+            switch r {
+            case .json(let bytes):
+                if findings.isEmpty { out.line(bytes: bytes); return }
+                out.line(bytes: Self.splice(bytes, witness: Array(Render.witnessJSON(findings).utf8)))
+            case .text(let lines, let slot):
+                for l in lines[..<slot] { out.line(l) }
+                for l in Render.witnessLines(findings, palette: palette) { out.line(l) }
+                for l in lines[slot...] { out.line(l) }
             }
         }
         while true {
             let frame: CapturedFrame?
             do { frame = try reader.next() } catch {
-                for r in witness.finish() { released(r) }
+                witness.finish(released)
                 out.flush()
                 progress.finish()
                 throw fail(error.description)
@@ -101,7 +107,7 @@ struct FrameListing {
                 if witness.isEmpty { break }
                 if dir == .tx { witness.observe(frame.bytes, linkType: reader.linkType, iface: iface?.name, time: time) }
                 else { witness.observe(time: time) }
-                for r in witness.release() { released(r) }
+                witness.release(released)
                 continue
             }
             var summary = stats ? "" : Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength).summary
@@ -141,16 +147,29 @@ struct FrameListing {
                 report.verdict.detail += " (the capture holds \(frame.bytes.count) of its \(frame.wireLength) bytes: modelled on its headers; checksums and data past the cut not checked)"
             }
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
-            if stats { totals.add(report) }
-            let header = stats ? nil : FrameHeader(number: frame.number, time: frame.timestamp.description,
-                                                   iface: dir == .tx ? report.iface : iface?.name ?? "?",
-                                                   dir: dir.rawValue, length: frame.wireLength, summary: summary)
+            if stats {
+                totals.add(report)
+            } else {
+                let header = FrameHeader(number: frame.number, time: frame.timestamp.description,
+                                         iface: dir == .tx ? (report.iface != "?" ? report.iface : iface?.name ?? "?") : iface?.name ?? "?",
+                                         dir: dir.rawValue, length: frame.wireLength, summary: summary)
+                switch format {
+                case .text:
+                    var slot = 0
+                    let lines = Render.text(header, report, palette: palette, parts: textParts) { slot = $0 }
+                    pending.append(.text(lines, slot: slot))
+                case .json: pending.append(.json(Render.jsonBytes(header, report, kernel: kernelVersion, paths: jsonParts)))
+                case .bt:
+                    let lines = Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernelVersion)
+                    pending.append(.text(lines, slot: lines.count))
+                }
+            }
             witness.add(number: frame.number, time: time, outgoing: dir == .tx, iface: dir == .tx ? report.iface : iface?.name ?? "?",
-                        frame: frame.bytes, linkType: reader.linkType, report: report, keepReport: !stats, matched: matched, item: header)
-            for r in witness.release() { released(r) }
+                        frame: frame.bytes, linkType: reader.linkType, report: report, matched: matched)
+            witness.release(released)
             shown += 1
         }
-        for r in witness.finish() { released(r) }
+        witness.finish(released)
         progress.finish()
         if let writer {
             do { try writer.close() } catch { throw fail(error.description) }
@@ -162,6 +181,22 @@ struct FrameListing {
             reportError("witness: the capture contradicts the explanation of \(contradicted.count) frame\(contradicted.count == 1 ? "" : "s") (\(list)): see their witness lines"
                         + (options.host.map { " — is \($0) the host the capture was taken on, and as it was then? (without --host the host is inferred from the capture)" } ?? ""))
         }
+    }
+
+    /// A frame's output, made when it was explained, waiting for the witness.
+    enum Rendered {
+        case json([UInt8])
+        /// Text lines, and where witness lines go.
+        case text([String], slot: Int)
+    }
+
+    /// A JSON frame object with its (empty) `witness` array replaced. The key appears once, outside
+    /// any string (a string's quotes inside it would be escaped).
+    static func splice(_ object: [UInt8], witness: [UInt8]) -> [UInt8] {
+        let key = Array(#""witness":[]"#.utf8)
+        guard object.count >= key.count, let at = (0...(object.count - key.count)).first(where: { i in
+            object[i] == key[0] && Array(object[i..<(i + key.count)]) == key }) else { return object }
+        return Array(object[..<(at + key.count - 2)]) + witness + Array(object[(at + key.count)...])
     }
 
     /// Why a snapped frame cannot be modelled: the cut falls inside the headers the kernel reads

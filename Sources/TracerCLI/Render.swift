@@ -18,7 +18,9 @@ enum Render {
 
     // MARK: text
 
-    static func text(_ h: FrameHeader, _ r: FrameReport, palette: Palette, parts: TextParts = TextParts()) -> [String] {
+    /// `witnessSlot` is told where the witness lines go (for findings that come later).
+    static func text(_ h: FrameHeader, _ r: FrameReport, palette: Palette, parts: TextParts = TextParts(),
+                     witnessSlot: ((Int) -> Void)? = nil) -> [String] {
         var out: [String] = []
         for t in r.timers { out += field("timer", t) }
         out.append(palette.bold(h.text))
@@ -30,11 +32,8 @@ enum Render {
             let coloured = v.action == .drop || v.action == .error || v.action == .fail ? palette.red(verdict) : palette.green(verdict)
             return field("verdict", coloured + ": " + v.detail)
         }
-        for w in r.witness {
-            out += field("witness", w.kind == .contradiction
-                ? palette.red("contradicted") + ": the capture shows " + w.capture + "; the model: " + w.model
-                : "unconfirmed: " + w.capture + "; the model: " + w.model)
-        }
+        witnessSlot?(out.count)
+        out += witnessLines(r.witness, palette: palette)
         if let s = r.socket { out += field("socket", s) }
         if let rt = r.route { out += parts.route.rendered(rt) { field("route", routeText($0)) } }
         if let fr = r.fragment {
@@ -53,6 +52,22 @@ enum Render {
         }
         out += parts.path.rendered(r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
         return out
+    }
+
+    static func witnessLines(_ findings: [WitnessFinding], palette: Palette) -> [String] {
+        findings.flatMap { w in
+            field("witness", w.kind == .contradiction
+                ? palette.red("contradicted") + ": the capture shows " + w.capture + "; the model: " + w.model
+                : "unconfirmed: " + w.capture + "; the model: " + w.model)
+        }
+    }
+
+    /// The JSON `witness` array.
+    static func witnessJSON(_ findings: [WitnessFinding]) -> String {
+        "[" + findings.map { w in
+            var j = JSONObject(); j.add("kind", w.kind.rawValue); j.add("capture", w.capture); j.add("model", w.model)
+            return j.closed()
+        }.joined(separator: ",") + "]"
     }
 
     /// `LOCAL_IN drop [inet filter input: tcp dport 23 counter drop]`: the hook, its verdict,
@@ -335,10 +350,7 @@ enum Render {
             o.addRaw("fragment", j.closed())
         } else { o.addNull("fragment") }
         o.addRaw("timers", "[" + r.timers.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
-        o.addRaw("witness", "[" + r.witness.map { w in
-            var j = JSONObject(); j.add("kind", w.kind.rawValue); j.add("capture", w.capture); j.add("model", w.model)
-            return j.closed()
-        }.joined(separator: ",") + "]")
+        o.addRaw("witness", witnessJSON(r.witness))
         o.addRaw("ends", paths.ends.rendered(r.ends) { ends in Array(("[" + ends.map { e in
             var j = JSONObject(); j.add("event", e.event)
             if let reason = e.reason { j.add("reason", reason) } else { j.addNull("reason") }

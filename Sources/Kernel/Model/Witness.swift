@@ -30,7 +30,7 @@ public struct WitnessFinding: Equatable, Sendable {
     public init(kind: Kind, capture: String, model: String) { self.kind = kind; self.capture = capture; self.model = model }
 }
 
-public struct Witness<Item> {
+public struct Witness {
     /// How long after a frame the capture must show the answers the model predicts for it.
     public let window: Double
     /// The same for an ACK the model leaves to the delayed-ACK timer.
@@ -59,6 +59,8 @@ public struct Witness<Item> {
         var why: String
         var deadline: Double
         var fulfilled = false
+        /// An ICMP error the kernel's rate limits would have held back (see `icmpAllowed`).
+        var rateLimited = false
         var summary: String { bytes.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary } }
     }
     struct ConnectionKey: Hashable { var addresses: UInt64; var ports: UInt32 }
@@ -68,8 +70,6 @@ public struct Witness<Item> {
         var number: Int
         var time: Double
         var outgoing: Bool
-        var item: Item
-        var report: FrameReport?
         var verdict: Verdict
         var iface: String
         /// The received frame's IPv4 identity (source, destination, id, protocol, TTL), to pair a
@@ -89,21 +89,28 @@ public struct Witness<Item> {
     var nextSeq = 0
     var byIdentity: [IPIdentity: Int] = [:]
     var lastReceived: [FlowKey: Int] = [:]
-    var bySignature: [PredictedReplies.Signature: [(seq: Int, index: Int)]] = [:]
-    var byConnection: [ConnectionKey: [(seq: Int, index: Int)]] = [:]
+    /// The held expectations by signature and by connection, oldest first (frames are released
+    /// oldest first, so their entries leave from the front).
+    var bySignature: [PredictedReplies.Signature: Deque<(seq: Int, index: Int)>] = [:]
+    var byConnection: [ConnectionKey: Deque<(seq: Int, index: Int)>] = [:]
     /// The interfaces the capture shows the host sending on.
     var seenInterfaces: Set<String> = []
     var lastTime = -Double.infinity
+    /// The ICMP rate limits as token buckets on the capture's clock: per destination
+    /// (inet_peer_xrlim_allow: icmp_ratelimit 1 s, a burst of 6) and global (icmp_global_allow:
+    /// icmp_msgs_per_sec 1000, a burst of 50; 6.18 takes a random 0–2 credits, 1 on average).
+    var icmpPeers: [UInt32: (tokens: Double, at: Double)] = [:]
+    var icmpGlobal = (tokens: 50.0, at: -Double.infinity)
 
     /// Before the model runs a frame the host sends: the held frame whose predicted answer (or
     /// forwarded copy) it is, and why the model emitted it. The expectation is fulfilled.
     public mutating func predicted(_ frame: UnsafeRawBufferPointer, linkType: LinkType, iface: String?) -> (number: Int, why: String)? {
-        guard let s = Self.signature(frame, linkType: linkType), var list = bySignature[s] else { return nil }
-        defer { bySignature[s] = list.isEmpty ? nil : list }
-        while let (seq, i) = list.first {
-            list.removeFirst()
-            guard let at = position(seq), !held[at].expectations[i].fulfilled else { continue }
-            if let iface, held[at].expectations[i].iface != iface { list.insert((seq, i), at: 0); break }
+        guard let s = Self.signature(frame, linkType: linkType), bySignature[s] != nil else { return nil }
+        defer { if bySignature[s]?.isEmpty == true { bySignature[s] = nil } }
+        while let (seq, i) = bySignature[s]?.first {
+            guard let at = position(seq), !held[at].expectations[i].fulfilled else { bySignature[s]!.removeFirst(); continue }
+            if let iface, held[at].expectations[i].iface != iface { break }
+            bySignature[s]!.removeFirst()
             held[at].expectations[i].fulfilled = true
             return (held[at].number, held[at].expectations[i].why)
         }
@@ -113,11 +120,11 @@ public struct Witness<Item> {
     /// Adds a frame and its explanation. `outgoing`: the capture shows the host sending it;
     /// `matched`: it was the answer `predicted` found.
     public mutating func add(number: Int, time: Double, outgoing: Bool, iface: String, frame: UnsafeRawBufferPointer, linkType: LinkType,
-                             report: FrameReport, keepReport: Bool, matched: Bool, item: Item) {
+                             report: FrameReport, matched: Bool) {
         lastTime = max(lastTime, time)
         // Only an interface the capture shows the host sending on can witness its answers.
         if outgoing { seenInterfaces.insert(iface) }
-        var h = Held(seq: nextSeq, number: number, time: time, outgoing: outgoing, item: item, report: keepReport ? report : nil,
+        var h = Held(seq: nextSeq, number: number, time: time, outgoing: outgoing,
                      verdict: report.verdict, iface: iface, holdUntil: time + window)
         nextSeq += 1
         let decoded = Self.decode(frame, linkType: linkType)
@@ -135,33 +142,36 @@ public struct Witness<Item> {
             guard let s = e.bytes.withUnsafeBytes({ Self.signature($0, linkType: .ethernet) }), s != own else { continue }
             let d = e.bytes.withUnsafeBytes { Self.decode($0, linkType: .ethernet) }
             let loose = d?.isPureACK == true ? d?.connection : nil
-            let deadline = time + (e.why.contains("delayed") ? delayedWindow : window)
+            let deadline = time + (e.why.hasSuffix("(delayed-ACK timer)") ? delayedWindow : window)
             h.holdUntil = max(h.holdUntil, deadline)
-            h.expectations.append(Expectation(signature: s, connection: loose, iface: e.iface, bytes: e.bytes, why: e.why, deadline: deadline))
+            var x = Expectation(signature: s, connection: loose, iface: e.iface, bytes: e.bytes, why: e.why, deadline: deadline)
+            x.rateLimited = !icmpAllowed(e.bytes, at: time)
+            h.expectations.append(x)
         }
         for (i, e) in h.expectations.enumerated() {
-            bySignature[e.signature, default: []].append((h.seq, i))
-            if let c = e.connection { byConnection[c, default: []].append((h.seq, i)) }
+            bySignature[e.signature, default: Deque()].append((h.seq, i))
+            if let c = e.connection { byConnection[c, default: Deque()].append((h.seq, i)) }
         }
         if let id = h.ipIdentity { byIdentity[id] = h.seq }
         if let f = h.flow { lastReceived[f] = h.seq }
         held.append(h)
     }
 
-    /// The frames whose window has passed (or that no longer fit), oldest first.
-    public mutating func release() -> [(item: Item, report: FrameReport?, verdict: Verdict, findings: [WitnessFinding])] {
-        var out: [(Item, FrameReport?, Verdict, [WitnessFinding])] = []
+    /// Hands over the frames whose window has passed (or that no longer fit), oldest first, in
+    /// the order they were added: each frame's number and what the witness found.
+    public mutating func release(_ body: (Int, [WitnessFinding]) -> Void) {
         while let first = held.first, first.holdUntil < lastTime || held.count > capacity || first.expectations.allSatisfy(\.fulfilled) && !isReferenced(first) {
-            out.append(pop(endOfCapture: false))
+            let (n, f) = pop(endOfCapture: false)
+            body(n, f)
         }
-        return out
     }
 
     /// The capture ended (or reading stopped): every frame, with what it still waited for.
-    public mutating func finish() -> [(item: Item, report: FrameReport?, verdict: Verdict, findings: [WitnessFinding])] {
-        var out: [(Item, FrameReport?, Verdict, [WitnessFinding])] = []
-        while !held.isEmpty { out.append(pop(endOfCapture: true)) }
-        return out
+    public mutating func finish(_ body: (Int, [WitnessFinding]) -> Void) {
+        while !held.isEmpty {
+            let (n, f) = pop(endOfCapture: true)
+            body(n, f)
+        }
     }
 
     /// A frame read only for what held frames wait for (past -c): a send fulfils predictions.
@@ -179,32 +189,36 @@ public struct Witness<Item> {
     /// A received frame may still be paired with a forwarded copy or an answer until its window passes.
     func isReferenced(_ h: Held) -> Bool { !h.outgoing && h.time + window >= lastTime }
 
-    mutating func pop(endOfCapture: Bool) -> (Item, FrameReport?, Verdict, [WitnessFinding]) {
+    mutating func pop(endOfCapture: Bool) -> (Int, [WitnessFinding]) {
         var h = held.removeFirst()
         if let id = h.ipIdentity, byIdentity[id] == h.seq { byIdentity[id] = nil }
         if let f = h.flow, lastReceived[f] == h.seq { lastReceived[f] = nil }
         for e in h.expectations where !e.fulfilled && checksAnswers && checksSends {
             guard seenInterfaces.contains(e.iface) else { continue }   // an interface the capture does not show
             let waited = lastTime - h.time
-            if e.deadline < lastTime {
+            if e.rateLimited {
+                h.findings.append(WitnessFinding(kind: .unconfirmed, capture: "no \(e.summary) on \(e.iface)",
+                                                 model: "the kernel's ICMP rate limits (icmp_ratelimit, icmp_msgs_per_sec: not modelled) would hold it back here"))
+            } else if e.deadline < lastTime {
                 h.findings.append(WitnessFinding(kind: .contradiction, capture: "no \(e.summary) on \(e.iface) within \(Self.seconds(e.deadline - h.time)) s",
                                                  model: "the host sends it (\(e.why))"))
             } else {
                 h.findings.append(WitnessFinding(kind: .unconfirmed,
                                                  capture: endOfCapture ? "the capture ends \(Self.seconds(waited)) s later, before it could show \(e.summary) on \(e.iface)"
-                                                    : "too many frames in flight to wait for \(e.summary) on \(e.iface)",
+                                                    : "\(e.summary) on \(e.iface) not waited for: over \(capacity) frames in flight (the witness holds at most that many)",
                                                  model: "the host sends it (\(e.why))"))
             }
         }
         for (i, e) in h.expectations.enumerated() {
-            bySignature[e.signature]?.removeAll { $0.seq == h.seq && $0.index == i }
+            _ = i
+            while let f = bySignature[e.signature]?.first, f.seq <= h.seq { bySignature[e.signature]!.removeFirst() }
             if bySignature[e.signature]?.isEmpty == true { bySignature[e.signature] = nil }
             if let c = e.connection {
-                byConnection[c]?.removeAll { $0.seq == h.seq && $0.index == i }
+                while let f = byConnection[c]?.first, f.seq <= h.seq { byConnection[c]!.removeFirst() }
                 if byConnection[c]?.isEmpty == true { byConnection[c] = nil }
             }
         }
-        return (h.item, h.report, h.verdict, h.findings)
+        return (h.number, h.findings)
     }
 
     func position(_ seq: Int) -> Int? {
@@ -248,6 +262,26 @@ public struct Witness<Item> {
     }
 
     func heldTTL(_ at: Int) -> UInt8? { held[at].ttl }
+
+    /// icmpv4_xrlim_allow and icmp_global_allow for an ICMP error the model emits (not
+    /// fragmentation-needed, which is never limited): false when the buckets are empty.
+    mutating func icmpAllowed(_ frame: [UInt8], at time: Double) -> Bool {
+        guard frame.count >= 14 + 20 + 2, frame[12] == 8, frame[13] == 0, frame[14 + 9] == 1 else { return true }
+        let t = 14 + Int(frame[14] & 0x0f) * 4
+        guard frame.count > t + 1, [3, 11, 12].contains(frame[t]), !(frame[t] == 3 && frame[t + 1] == 4) else { return true }
+        let dst = UInt32(frame[30]) << 24 | UInt32(frame[31]) << 16 | UInt32(frame[32]) << 8 | UInt32(frame[33])
+        icmpGlobal.tokens = min(50, icmpGlobal.tokens + max(0, time - icmpGlobal.at) * 1000)
+        icmpGlobal.at = time
+        guard icmpGlobal.tokens >= 1 else { return false }
+        var peer = icmpPeers[dst] ?? (tokens: 6, at: time)
+        peer.tokens = min(6, peer.tokens + max(0, time - peer.at))
+        peer.at = time
+        defer { if icmpPeers[dst] != nil || icmpPeers.count < 65_536 { icmpPeers[dst] = peer } }
+        guard peer.tokens >= 1 else { return false }
+        peer.tokens -= 1
+        icmpGlobal.tokens -= 1
+        return true
+    }
 
     // MARK: what a frame is, as far as the witness asks
 

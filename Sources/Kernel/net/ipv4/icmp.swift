@@ -59,8 +59,13 @@ extension Kernel {
             return
         }
         if type == 8 {
+            let before = emitted.count
             icmp_echo(skb, request: payload)
-            consume_skb(.consume, detail: "ICMP echo request answered with an echo reply")
+            let answered = emitted.count > before
+            let hooked = hooks.contains { $0.packet == "echo reply" }
+            consume_skb(.consume, detail: answered ? "ICMP echo request answered with an echo reply"
+                        : hooked ? "ICMP echo request: its echo reply is dropped on the way out (see netfilter)"
+                        : "ICMP echo request: icmp_reply finds no route back, so no echo reply leaves")
         } else if type == 3 {
             let what = icmp_unreach(skb, message: payload)
             consume_skb(.consume, detail: what)
