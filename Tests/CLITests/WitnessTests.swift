@@ -97,3 +97,20 @@ import TestSupport
         #expect(cut.contains { ($0["verdict"] as! [String: Any])["detail"].map { "\($0)".contains("holds 96 of its") } == true })
     }
 }
+
+/// Real captures from tcpdump's own test suite (Fixtures/captures/tcpdump-tests/README.md): with
+/// the host inferred, the explanation never contradicts them.
+@Suite struct WildCorpusTests {
+    static let captures = ["EIGRP_adjacency", "bgp-4byte-asn", "eapon1", "erspan-type-i-4", "forces3", "mptcp-v1",
+                           "of10_pf5240", "pptp", "tcp-handshake-nano", "vrrp"]
+
+    @Test(arguments: captures)
+    func noContradiction(name: String) throws {
+        let t = try runTracer(["explain", "Fixtures/captures/tcpdump-tests/\(name).pcap", "--stats", "--format", "json"])
+        #expect(t.status == 0, "\(t.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(t.stdout.utf8)) as? [String: Any])
+        let w = try #require(o["witness"] as? [String: Int])
+        #expect(w["contradicted"] == 0, "\(name): \(w)")
+        #expect((o["frames"] as? Int ?? 0) > 0)
+    }
+}
