@@ -36,13 +36,20 @@ static inline int tracer_packet_socket(const char *ifname) {
 #define PACKET_VNET_HDR 15   /* linux/if_packet.h, which clashes with netpacket/packet.h */
 #endif
 
-/// An AF_PACKET socket like tracer_packet_socket, for sending only, with PACKET_VNET_HDR: each
-/// frame sent on it is preceded by a virtio_net_hdr (tracer_packet_send_partial).
+/// An AF_PACKET socket bound to `ifname` for sending only (protocol 0: it receives nothing, so
+/// it holds no clones of the frames on the wire), with PACKET_VNET_HDR: each frame sent on it is
+/// preceded by a virtio_net_hdr (tracer_packet_send_partial).
 static inline int tracer_packet_vnet_socket(const char *ifname) {
-    int fd = tracer_packet_socket(ifname);
+    int fd = socket(AF_PACKET, SOCK_RAW, 0);
     if (fd < 0) return -1;
+    struct sockaddr_ll ll;
+    memset(&ll, 0, sizeof ll);
+    ll.sll_family = AF_PACKET;
+    ll.sll_protocol = 0;
+    ll.sll_ifindex = (int)if_nametoindex(ifname);
     int one = 1;
-    if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0) { close(fd); return -1; }
+    if (ll.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&ll, sizeof ll) != 0
+        || setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) != 0) { close(fd); return -1; }
     return fd;
 }
 

@@ -12,7 +12,14 @@ struct ExplainCommand: ParsableCommand {
         SKB_DROP_REASON, the function that dropped it, the frames the kernel sends in answer and \
         the SNMP counters it bumps. Fragments are reassembled on the capture's clock; TCP \
         connections are followed across the capture. Frames the host itself sends (outgoing SLL \
-        packet types, or the host's own MAC as source) take the transmit path, as in `replay --tx`.
+        packet types, or the host's own MAC as source) are its predicted answers, its neighbour \
+        layer's ARP, forwarded copies, or take the transmit path as in `replay --tx`.
+
+        The capture is a witness: a frame the capture shows the host sending that the model says \
+        fails, an answer or forwarded copy it did not predict, or one it predicts that the capture \
+        does not show (within 0.25 s) is marked with a `witness` line (JSON: `witness`) and counted. \
+        Without --host the host is inferred from the capture (printed first): addresses, routes, \
+        forwarding, sockets and, as a stated guess, firewall rules it must have had.
 
         Examples:
           tracer explain capture.pcap

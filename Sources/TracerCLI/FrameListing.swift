@@ -30,9 +30,21 @@ struct FrameListing {
         let out = Output()
         defer { out.flush() }
         let palette = Palette(fd: 1)
-        let host: Host
+        var host: Host
         if let spec = options.host {
             do { host = try Host.load(spec) } catch { throw fail("host snapshot \(error)") }
+            if options.infer {
+                let (inferred, _) = try inferHost()
+                let (completed, notes) = host.completed(from: inferred)
+                host = completed
+                let lines = ["\(spec) completed from the capture (--infer):"] + (notes.isEmpty ? ["nothing to add"] : notes).map { "  " + $0 }
+                if options.format == .json {
+                    for l in lines { reportError(l) }
+                } else {
+                    for l in lines { out.line(palette.dim(l)) }
+                    out.line("")
+                }
+            }
         } else {
             let (inferred, notes) = try inferHost()
             host = inferred

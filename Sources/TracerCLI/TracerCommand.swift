@@ -56,6 +56,9 @@ public struct CaptureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The host: a snapshot directory, or 'default' for the embedded one. Without it, the host is inferred from the capture.", valueName: "dir|default"))
     var host: String?
 
+    @Flag(help: "With --host: complete the snapshot from the capture where it is silent (listeners, sockets, neighbours, routes for where the host sends), each addition printed.")
+    var infer = false
+
     @Option(help: ArgumentHelp("The interface frames arrive on when the capture does not say.", valueName: "name"))
     var iface: String?
 
@@ -78,6 +81,7 @@ public struct CaptureOptions: ParsableArguments {
     public func validate() throws {
         if let count, count < 1 { throw ValidationError("-c takes a positive number of frames") }
         if breakpoint != nil && format != .bt { throw ValidationError("--break goes with --format bt") }
+        if infer && host == nil { throw ValidationError("--infer completes a snapshot: it goes with --host (without --host the whole host is inferred)") }
     }
 
     var filterExpression: String? { filter.isEmpty ? nil : filter.joined(separator: " ") }

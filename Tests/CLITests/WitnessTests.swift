@@ -80,6 +80,22 @@ import TestSupport
         return d.map { String(decoding: $0, as: UTF8.self) } ?? "?"
     }
 
+    /// `--infer` completes a stale snapshot where it is silent, saying what it added, and the
+    /// witness then has nothing to report; where the snapshot says something, it stays.
+    @Test func inferCompletesAStaleSnapshot() throws {
+        for (host, added) in [("wild-server-stale-route", "+ route default via 10.20.2.1 dev eth0"),
+                              ("wild-server-stale-listener", "+ socket tcp *:8080 LISTEN")] {
+            let w = try witnessTotals(["explain", "Fixtures/captures/wild-server.pcap", "--host", "Fixtures/hosts/\(host)", "--infer"])
+            #expect(w.contradicted == 0 && w.unconfirmed == 0, "\(host)")
+            let t = try runTracer(["explain", "Fixtures/captures/wild-server.pcap", "--host", "Fixtures/hosts/\(host)", "--infer", "-c", "1"])
+            #expect(t.stdout.contains(added), "\(t.stdout)")
+        }
+        let t = try runTracer(["explain", "Fixtures/captures/wild-server.pcap", "--host", "Fixtures/hosts/wild-server", "--infer", "-c", "1"])
+        #expect(t.stdout.contains("nothing to add"))
+        let bad = try runTracer(["explain", "Fixtures/captures/wild-server.pcap", "--infer"])
+        #expect(bad.status != 0 && bad.stderr.contains("--infer"))
+    }
+
     /// `tcpdump -s 96` of the same traffic: the same verdicts, routes and hooks, frame by frame.
     @Test(arguments: [[], ["--host", "Fixtures/hosts/wild-server"]])
     func snappedCaptureExplainedLikeTheWholeOne(host: [String]) throws {
