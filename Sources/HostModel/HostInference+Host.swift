@@ -190,7 +190,8 @@ extension HostInference {
         var relayed: [IPv4Address] = []
         for v in views {
             guard let m = v.mac, let d = ports[v.port] else { continue }
-            for (ip, s) in d.sources[m] ?? [:] where s.minHops > 0 && !ours.contains(ip) && !ip.isUnspecified && !seenArriving(ip) { relayed.append(ip) }
+            for (ip, s) in d.sources[m] ?? [:] where s.minHops > 0 && !ours.contains(ip) && !ip.isUnspecified && !seenArriving(ip)
+                && !(natSources[m]?.contains(ip) ?? false) { relayed.append(ip) }
         }
         relayed.sort()
         if !relayed.isEmpty {
@@ -259,7 +260,7 @@ extension HostInference {
         }
         let sawOurOwn = views.contains { v in v.mac.map { (ports[v.port]?.sources[$0]?.isEmpty == false) } ?? false } || !synAckFrom.isEmpty
         if sawOurOwn {
-            for e in udpTo.filter({ ours.contains($0.ip) && !portUnreachableFor.contains($0) }).sorted(by: { $0.port < $1.port })
+            for e in udpTo.filter({ ours.contains($0.ip) && !portUnreachableFor.contains($0) && !natDestinations.contains($0) }).sorted(by: { $0.port < $1.port })
                 where !sockets.contains(where: { $0.localPort == e.port && $0.protocolKind == .udp }) {
                 sockets.append(Socket(protocolKind: .udp, state: "UNCONN", localAddress: nil, localPort: e.port))
             }
@@ -308,6 +309,7 @@ extension HostInference {
         guard let mac else { return [] }
         var score: [IPv4Address: Int] = [:]
         for ip in d.arpSenders[mac] ?? [] where !ip.isUnspecified { score[ip, default: 0] += 1 }
+        for ip in natSources[mac] ?? [] { score[ip, default: 0] += 1 }   // what NAT gave its forwarded packets
         for (ip, s) in d.sources[mac] ?? [:] where s.minHops == 0 && !(forwardedSources[mac]?.contains(ip) ?? false) && !ownedElsewhere(ip, not: mac) {
             score[ip, default: 0] += s.frames
         }
@@ -449,8 +451,24 @@ extension HostInference {
                 }
             }
         }
-        guard !input.isEmpty || !forward.isEmpty else { return ("", []) }
-        let text = (["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"] + input + forward + ["COMMIT"]).joined(separator: "\n")
-        return (text, notes)
+        // Source NAT the capture shows: a forwarded packet leaving with our address for its source.
+        var nat: [String] = []
+        for s in sourceNAT.sorted(by: { ($0.outPort, $0.translated, $0.original) < ($1.outPort, $1.translated, $1.original) }) {
+            guard let v = views.first(where: { $0.port == s.outPort && $0.mac == s.forwarder }) else { continue }
+            let rule = v.addresses.contains(s.translated) ? "-A POSTROUTING -o \(v.name) -j MASQUERADE"
+                : "-A POSTROUTING -o \(v.name) -j SNAT --to-source \(s.translated)"
+            guard !nat.contains(rule), nat.count < 64 else { continue }
+            nat.append(rule)
+            notes.append("NAT (the capture shows it: \(s.original)'s packets leave \(v.name) as from \(s.translated)): " + rule)
+        }
+        guard !input.isEmpty || !forward.isEmpty || !nat.isEmpty else { return ("", []) }
+        var lines: [String] = []
+        if !input.isEmpty || !forward.isEmpty {
+            lines += ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"] + input + forward + ["COMMIT"]
+        }
+        if !nat.isEmpty {
+            lines += ["*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]"] + nat + ["COMMIT"]
+        }
+        return (lines.joined(separator: "\n"), notes)
     }
 }

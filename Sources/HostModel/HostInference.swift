@@ -46,6 +46,11 @@ public struct HostInference {
     /// One IPv4 packet by what forwarding leaves unchanged.
     struct Identity: Hashable { let source: IPv4Address; let destination: IPv4Address; let ident: UInt16; let proto: UInt8 }
     struct Sighting { let port: Port; let ttl: UInt8; let sourceMAC: MACAddress?; let frame: Int }
+    /// One end of a packet's identity (its source or its destination, ident, protocol): NAT
+    /// rewrites the other end, so a NATed copy is found by the end it kept.
+    struct HalfIdentity: Hashable { let isSource: Bool; let address: IPv4Address; let ident: UInt16; let proto: UInt8 }
+    /// A packet forwarded with its source rewritten (SNAT, masquerade) on `outPort`.
+    struct SourceNAT: Hashable { let outPort: Port; let forwarder: MACAddress?; let original: IPv4Address; let translated: IPv4Address }
     /// A packet the capture shows leaving again, TTL one lower.
     struct Forwarded: Hashable {
         let inPort: Port, outPort: Port
@@ -88,6 +93,11 @@ public struct HostInference {
     var recentOrder: [Identity] = []
     var recentNext = 0
     var forwarded: Set<Forwarded> = []
+    var halves: [HalfIdentity: (sighting: Sighting, other: IPv4Address)] = [:]
+    var sourceNAT: Set<SourceNAT> = []
+    var natDestinations: Set<Endpoint> = []
+    /// Addresses a MAC's forwarded packets were given by NAT: its own.
+    var natSources: [MACAddress: Set<IPv4Address>] = [:]
     /// Addresses a MAC was seen carrying as the source of a forwarded copy: not its own.
     var forwardedSources: [MACAddress: Set<IPv4Address>] = [:]
     var arrivals: [ArrivalKey: Arrival] = [:]
@@ -178,15 +188,48 @@ public struct HostInference {
             }
             if let m = srcMAC { Self.insert(&forwardedSources, m, ip.source) }
             if let k = arrivalKey(ip), arrivals[k] != nil { arrivals[k]!.copies += 1 }
+        } else if let h = halves[HalfIdentity(isSource: false, address: ip.destination, ident: ip.ident, proto: ip.protocolNumber)],
+                  h.sighting.ttl == ip.ttl &+ 1, h.other != ip.source, h.sighting.sourceMAC != srcMAC || h.sighting.port != port {
+            // The same packet out again with another source: source NAT (masquerade) on the way out.
+            if sourceNAT.count < 4096 { sourceNAT.insert(SourceNAT(outPort: port, forwarder: srcMAC, original: h.other, translated: ip.source)) }
+            if forwarded.count < Self.cap {
+                forwarded.insert(Forwarded(inPort: h.sighting.port, outPort: port, forwarder: srcMAC, nextHopMAC: dstMAC,
+                                           source: ip.source, destination: ip.destination))
+            }
+            if let m = srcMAC { Self.insert(&natSources, m, ip.source) }
+            let l4 = ip.payload
+            if ip.protocolNumber == 6 || ip.protocolNumber == 17, l4.count >= 4,
+               case let k = ArrivalKey(source: h.other, destination: ip.destination, proto: ip.protocolNumber, sport: l4.u16(0), dport: l4.u16(2)),
+               arrivals[k] != nil { arrivals[k]!.copies += 1 }
+        } else if let h = halves[HalfIdentity(isSource: true, address: ip.source, ident: ip.ident, proto: ip.protocolNumber)],
+                  h.sighting.ttl == ip.ttl &+ 1, h.other != ip.destination, h.sighting.sourceMAC != srcMAC || h.sighting.port != port {
+            // … with another destination: an answer to a NATed connection, or a port forward (the
+            // address and port it came to were NAT's, not a socket's).
+            let l4 = ip.payload
+            if ip.protocolNumber == 17 || ip.protocolNumber == 6, l4.count >= 4 { Self.insert(&natDestinations, Endpoint(ip: h.other, port: l4.u16(2))) }
+            if forwarded.count < Self.cap {
+                forwarded.insert(Forwarded(inPort: h.sighting.port, outPort: port, forwarder: srcMAC, nextHopMAC: dstMAC,
+                                           source: ip.source, destination: ip.destination))
+            }
+            if let m = srcMAC { Self.insert(&forwardedSources, m, ip.source) }
         }
         if recent[id] == nil {
             if recentOrder.count < Self.recentCap { recentOrder.append(id) } else {
-                recent[recentOrder[recentNext]] = nil
+                let old = recentOrder[recentNext]
+                if let s = recent[old] {
+                    for k in [HalfIdentity(isSource: true, address: old.source, ident: old.ident, proto: old.proto),
+                              HalfIdentity(isSource: false, address: old.destination, ident: old.ident, proto: old.proto)]
+                        where halves[k]?.sighting.frame == s.frame { halves[k] = nil }
+                }
+                recent[old] = nil
                 recentOrder[recentNext] = id
                 recentNext = (recentNext + 1) % Self.recentCap
             }
         }
-        recent[id] = Sighting(port: port, ttl: ip.ttl, sourceMAC: srcMAC, frame: frameNumber)
+        let sighting = Sighting(port: port, ttl: ip.ttl, sourceMAC: srcMAC, frame: frameNumber)
+        recent[id] = sighting
+        halves[HalfIdentity(isSource: true, address: ip.source, ident: ip.ident, proto: ip.protocolNumber)] = (sighting, ip.destination)
+        halves[HalfIdentity(isSource: false, address: ip.destination, ident: ip.ident, proto: ip.protocolNumber)] = (sighting, ip.source)
     }
 
     func arrivalKey(_ ip: IPv4Packet) -> ArrivalKey? {

@@ -33,6 +33,21 @@ import TestSupport
         #expect(w.contradicted == 0 && w.unconfirmed == 0)
     }
 
+    /// The same traffic through a masquerading router (capture-nat.sh): NAT seen in the capture
+    /// (a forwarded packet leaving with the router's address) is inferred; with the snapshot, its
+    /// `table ip nat` is read from nft, not from iptables-save's empty stand-in.
+    @Test(arguments: captures)
+    func noContradictionThroughANATRouter(name: String) throws {
+        for host in [[], ["--host", "Fixtures/hosts/nat-\(name)"]] {
+            let w = try witnessTotals(["explain", "Fixtures/captures/nat-\(name).pcap"] + host)
+            #expect(w.frames > 20 && w.contradicted == 0 && w.unconfirmed == 0, "\(name) \(host)")
+        }
+        if name == "router" {
+            let t = try runTracer(["explain", "Fixtures/captures/nat-router.pcap", "-c", "1"])
+            #expect(t.stdout.contains("-A POSTROUTING -o eth1 -j MASQUERADE"))
+        }
+    }
+
     /// Every frame of the capture is explained: none is an error (not modelled) on these.
     @Test(arguments: captures)
     func everyFrameExplained(name: String) throws {

@@ -206,3 +206,15 @@ typealias Host = HostModel.Host
         #expect(live.routes.contains { $0.table == .local && $0.type == .local && $0.destination.description == "127.0.0.1" })
     }
 }
+
+@Suite struct NftNatTableTests {
+    /// An nft table named `nat` is one iptables-nft cannot read: iptables-save says so and prints
+    /// empty built-in chains for it. The snapshot's ruleset keeps nft's masquerade rule.
+    @Test func nftNatTableSurvivesIptablesSave() throws {
+        let h = try Host.load("\(packageRoot)/Fixtures/hosts/nat-router")
+        let nat = try #require(h.ruleset.tables.first { $0.name == "nat" && $0.family == .ip })
+        #expect(nat.chains.map(\.name) == ["postrouting"])
+        #expect(nat.chains.first?.rules.first?.text.contains("masquerade") == true)
+        #expect(h.ruleset.tables.filter { $0.name == "nat" }.count == 1)
+    }
+}

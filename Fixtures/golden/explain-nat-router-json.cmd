@@ -1,0 +1,1 @@
+explain Fixtures/captures/nat-router.pcap --host Fixtures/hosts/nat-router --format json -c 4

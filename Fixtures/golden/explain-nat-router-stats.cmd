@@ -1,0 +1,1 @@
+explain Fixtures/captures/nat-router.pcap --stats
