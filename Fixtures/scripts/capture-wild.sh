@@ -13,12 +13,15 @@
 #   Fixtures/hosts/wild-{client,router,server}/   tracer snapshot in each, while the services run
 # Needs root, iproute2, nftables, tcpdump, curl, python3. Only the namespaces it creates are
 # touched; they are deleted on exit, also on failure.
-# usage: Fixtures/scripts/capture-wild.sh path/to/tracer
+# With `nat` as the second argument (capture-nat.sh), the router also masquerades what it forwards
+# out of eth1 and only drops tcp/23; the files are named nat-* and no stale copies are derived.
+# usage: Fixtures/scripts/capture-wild.sh path/to/tracer [nat]
 set -euo pipefail
 command -v ping >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iputils-ping >/dev/null
-tracer=$(realpath "${1:?usage: $0 path/to/tracer}")
+tracer=$(realpath "${1:?usage: $0 path/to/tracer [nat]}")
+mode=${2:-wild}
 top=$(cd "$(dirname "$0")/../.." && pwd)
-C=tracer-wild-c R=tracer-wild-r S=tracer-wild-s
+C=tracer-$mode-c R=tracer-$mode-r S=tracer-$mode-s
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -44,6 +47,22 @@ ip -n $S addr add 10.20.2.2/24 dev eth0
 ip -n $C route add default via 10.20.1.1
 ip -n $S route add default via 10.20.2.1
 ip netns exec $R sysctl -qw net.ipv4.ip_forward=1
+if [ "$mode" = nat ]; then
+ip netns exec $R nft -f - <<'NFT'
+table inet filter {
+    chain forward {
+        type filter hook forward priority filter; policy accept;
+        tcp dport 23 counter drop
+    }
+}
+table ip nat {
+    chain postrouting {
+        type nat hook postrouting priority srcnat; policy accept;
+        oifname "eth1" masquerade
+    }
+}
+NFT
+else
 ip netns exec $R nft -f - <<'NFT'
 table inet filter {
     chain forward {
@@ -54,6 +73,7 @@ table inet filter {
     }
 }
 NFT
+fi
 # Let IPv6 DAD and router solicitations finish before anything is captured (tcpdump filters
 # IPv6 out below anyway: this wave's model is IPv4 and ARP).
 sleep 2
@@ -76,15 +96,15 @@ tcpdump_start() {  # netns, pcap, tcpdump arguments...
     ip netns exec "$ns" tcpdump -q -n -U "$@" -w "$out" 'not ip6' 2>/dev/null &
     pids+=($!)
 }
-tcpdump_start $C "$top/Fixtures/captures/wild-client.pcap" -i eth0
-tcpdump_start $R "$top/Fixtures/captures/wild-router.pcap" -i any -y LINUX_SLL2
+tcpdump_start $C "$top/Fixtures/captures/$mode-client.pcap" -i eth0
+tcpdump_start $R "$top/Fixtures/captures/$mode-router.pcap" -i any -y LINUX_SLL2
 sleep 1
 # The server's neighbours are resolved before its captures start (a capture taken on a busy
 # server rarely holds the ARP for its gateway).
 ip netns exec $C ping -q -c 1 -W 1 10.20.2.2 >/dev/null
 sleep 0.3
-tcpdump_start $S "$top/Fixtures/captures/wild-server.pcap" -i eth0
-tcpdump_start $S "$top/Fixtures/captures/wild-server-s96.pcap" -i eth0 -s 96
+tcpdump_start $S "$top/Fixtures/captures/$mode-server.pcap" -i eth0
+tcpdump_start $S "$top/Fixtures/captures/$mode-server-s96.pcap" -i eth0 -s 96
 sleep 1
 
 # The client's traffic, each exchange a moment apart.
@@ -126,13 +146,14 @@ for p in "${pids[@]:2}"; do kill "$p" 2>/dev/null || true; done
 # Snapshots while the services still run (what the capture was taken on).
 for pair in "$C client" "$R router" "$S server"; do
     set -- $pair
-    rm -rf "$top/Fixtures/hosts/wild-$2"
-    ip netns exec $1 "$tracer" snapshot -o "$top/Fixtures/hosts/wild-$2" >/dev/null
+    rm -rf "$top/Fixtures/hosts/$mode-$2"
+    ip netns exec $1 "$tracer" snapshot -o "$top/Fixtures/hosts/$mode-$2" >/dev/null
 done
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 wait 2>/dev/null || true
 pids=()
-echo "wrote Fixtures/captures/wild-{client,router,server,server-s96}.pcap and Fixtures/hosts/wild-{client,router,server}"
+echo "wrote Fixtures/captures/$mode-{client,router,server,server-s96}.pcap and Fixtures/hosts/$mode-{client,router,server}"
+[ "$mode" = nat ] && exit 0
 
 # Two stale copies of the server's snapshot, as if taken on another day: without its default
 # route, and without its HTTP listener (the witness check must catch both).
