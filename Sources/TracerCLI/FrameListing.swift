@@ -177,7 +177,8 @@ struct FrameListing {
                 }
             }
             witness.add(number: frame.number, time: time, outgoing: dir == .tx, iface: dir == .tx ? report.iface : iface?.name ?? "?",
-                        frame: frame.bytes, linkType: reader.linkType, report: report, matched: matched)
+                        frame: frame.bytes, linkType: reader.linkType, report: report, matched: matched,
+                        leftBy: dir == .tx ? iface?.name : nil)
             witness.release(released)
             shown += 1
         }

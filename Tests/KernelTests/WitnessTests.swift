@@ -80,6 +80,19 @@ import Wire
         #expect(f[1]?.first?.model.contains("ENETUNREACH") == true)
     }
 
+    /// The capture shows a send leave by eth0; a model that routes it by eth1 is not the host.
+    @Test func aSendByAnotherInterfaceIsAContradiction() {
+        var w = Witness()
+        var r = report(.send)
+        r.route = InputRoute(input: .output, type: .unicast, table: .main, prefix: nil, device: "eth1", gateway: nil, source: nil, rulePriority: nil, mtu: 1500)
+        var found: [WitnessFinding] = []
+        tcp(.syn, from: host, to: peer, sport: 5000, dport: 80).withUnsafeBytes {
+            w.add(number: 1, time: 0, outgoing: true, iface: "eth1", frame: $0, linkType: .ethernet, report: r, matched: false, leftBy: "eth0")
+        }
+        w.finish { _, f in found = f }
+        #expect(found.map(\.kind) == [.contradiction] && found.first?.model.contains("by eth1") == true)
+    }
+
     @Test func aDelayedACKRidesOnTheHostsNextSegment() {
         let ack = tcp(.ack, from: host, to: peer, sport: 22, dport: 5000)
         let f = run([(0, tcp([.psh, .ack], from: peer, to: host, sport: 5000, dport: 22, payload: [1]), false,

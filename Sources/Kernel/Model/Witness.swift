@@ -119,8 +119,10 @@ public struct Witness {
 
     /// Adds a frame and its explanation. `outgoing`: the capture shows the host sending it;
     /// `matched`: it was the answer `predicted` found.
+    /// `leftBy`: the interface the capture itself shows a sent frame on (its interface index or
+    /// source MAC), when it shows one.
     public mutating func add(number: Int, time: Double, outgoing: Bool, iface: String, frame: UnsafeRawBufferPointer, linkType: LinkType,
-                             report: FrameReport, matched: Bool) {
+                             report: FrameReport, matched: Bool, leftBy: String? = nil) {
         lastTime = max(lastTime, time)
         // Only an interface the capture shows the host sending on can witness its answers.
         if outgoing { seenInterfaces.insert(iface) }
@@ -129,7 +131,15 @@ public struct Witness {
         nextSeq += 1
         let decoded = Self.decode(frame, linkType: linkType)
         if outgoing {
-            if !matched && checksSends { h.findings += checkSent(decoded, report: report, own: Self.signature(frame, linkType: linkType)) }
+            if !matched && checksSends {
+                h.findings += checkSent(decoded, report: report, own: Self.signature(frame, linkType: linkType))
+                // Sent, but by another way than the capture shows: the model's route is not the host's.
+                if let shown = leftBy, report.verdict.action == .send, let route = report.route, case .output = route.input,
+                   let dev = route.device, dev != shown {
+                    h.findings.append(WitnessFinding(kind: .contradiction, capture: "it leaving by \(shown)",
+                                                     model: "the output route sends it by \(dev): " + (route.prefix.map { "\($0)" } ?? "")))
+                }
+            }
             if let c = decoded?.connection, decoded?.hasACK == true { fulfilLoosely(c) }
         } else if let d = decoded {
             h.ipIdentity = d.identity
