@@ -80,6 +80,9 @@ func transmitCases() -> [TransmitCase] {
         // A SYN-ACK echoing a timestamp the SYN never carried (PAWS: reset, TCP_RFC7323_PAWS).
         TransmitCase(name: "tcp-connect-synack-paws", frames: [out(tcp(.syn, seq: 8000, ident: 0x5801, sport: 41003)),
                                                                answer([.syn, .ack], dport: 41003, ack: 8001, ident: 0x5802, echo: 100_000)]),
+        // A SYN-ACK acknowledging what the SYN did not send: reset (TCP_INVALID_ACK_SEQUENCE).
+        TransmitCase(name: "tcp-connect-synack-bad-ack", frames: [out(tcp(.syn, seq: 8500, ident: 0x5901, sport: 41004)),
+                                                                  answer([.syn, .ack], dport: 41004, ack: 8600, ident: 0x5902)]),
         TransmitCase(name: "tcp-connect-refused", frames: [out(tcp(.syn, seq: 7000, ident: 0x5701, sport: 41002)),
                                                            answer([.rst, .ack], dport: 41002, ack: 7001, ident: 0x5702)]),
         TransmitCase(name: "icmp-echo", frames: [out(echo)]),

@@ -105,6 +105,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "TcpExtTCPTimeouts",
         "TcpExtTCPDelivered",
         "TcpExtPAWSActive",
+        "TcpExtTcpTimeoutRehash",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
 
@@ -189,6 +190,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let TcpExtTCPTimeouts = SNMPCounter(78)
     public static let TcpExtTCPDelivered = SNMPCounter(79)
     public static let TcpExtPAWSActive = SNMPCounter(80)
+    public static let TcpExtTcpTimeoutRehash = SNMPCounter(81)
 }
 
 /// One frame's counter deltas: a handful of (counter, delta) pairs searched in order.

@@ -30,6 +30,8 @@ struct TCPConnection {
     /// The receive window the host offered in its SYN (an active open's; nil: the initial window
     /// of a SYN-ACK, tcp_select_initial_window).
     var rcvWnd: Int?
+    /// The SYN the host sent (connect()), for the retransmit timer.
+    var syn: OutgoingPacket?
     /// The TSval of the host's SYN and when it was sent (retrans_stamp): a SYN-ACK must echo a
     /// time between then and now (tcp_rcv_synsent_state_process's PAWS check).
     var synTSval: UInt32?
@@ -203,7 +205,23 @@ extension Kernel {
                     tcp_v4_send_reset(to: key.peer, from: key.local, sport: key.localPort, dport: key.peerPort, seq: seq, ack: ack,
                                       flags: flags, dataLength: dataLength)
                 }
-                kfree_skb_reason("TCP_INVALID_ACK_SEQUENCE", detail: "acknowledges \(ack), not our SYN (\(c.sndNxt &- 1)): " + (flags.contains(.rst) ? "ignored" : "RST sent"))
+                kfree_skb_reason("TCP_INVALID_ACK_SEQUENCE", detail: "acknowledges \(ack), not our SYN (\(c.sndNxt &- 1)): "
+                                 + (flags.contains(.rst) ? "ignored" : "RST sent") + "; the retransmit timer, re-armed to TCP_TIMEOUT_MIN, sends the SYN again")
+                // `if (icsk->icsk_retransmits == 0) inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
+                // TCP_TIMEOUT_MIN, …)`: the SYN goes again two jiffies later (a previous RST might
+                // have been lost), before the capture's next frame in all but the densest captures.
+                if let p = c.syn {
+                    let saved = socketDescription
+                    emitting("SYN again (the retransmit timer, re-armed to TCP_TIMEOUT_MIN)") {
+                        var segment = p.payload
+                        segment[16] = 0; segment[17] = 0
+                        let sum = IPv4Header(source: p.source, destination: p.destination, protocol: .tcp).pseudoHeaderSum(length: segment.count)
+                        let cs = segment.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0, initial: sum)) }
+                        segment[16] = UInt8(cs >> 8); segment[17] = UInt8(cs & 0xff)
+                        tcp_retransmit_timer(p, segment: segment, key: key)
+                    }
+                    socketDescription = saved
+                }
                 return
             }
             // `if (saw_tstamp && rcv_tsecr && !between(rcv_tsecr, retrans_stamp, tcp_time_stamp_ts(tp)))`:

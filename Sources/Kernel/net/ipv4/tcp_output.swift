@@ -109,7 +109,9 @@ extension Kernel {
         case .success(let r):
             tcpSendRoutes[key] = r
             // tcp_set_state(TCP_SYN_SENT): the SYN-ACK finds this socket.
-            tcpConnections[key] = TCPConnection(connecting: p.payload, route: r, sentAt: now)
+            var c = TCPConnection(connecting: p.payload, route: r, sentAt: now)
+            c.syn = p
+            tcpConnections[key] = c
             let g = trace.enter(.tcp_connect); defer { trace.leave(g) }
             counters.inc(.TcpActiveOpens)
             transmit()
@@ -132,6 +134,8 @@ extension Kernel {
         let g = trace.enter(KFunc(named: "tcp_write_timer_handler")); defer { trace.leave(g) }
         let h = trace.enter(KFunc(named: "tcp_retransmit_timer")); defer { trace.leave(h) }
         counters.inc(.TcpExtTCPTimeouts)
+        // tcp_write_timeout → sk_rethink_txhash: a new flow hash for the path, counted.
+        counters.inc(.TcpExtTcpTimeoutRehash)
         let i = trace.enter(KFunc(named: "tcp_retransmit_skb")); defer { trace.leave(i) }
         let j = trace.enter(KFunc(named: "__tcp_retransmit_skb")); defer { trace.leave(j) }
         counters.inc(.TcpRetransSegs)
