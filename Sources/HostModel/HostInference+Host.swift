@@ -438,13 +438,14 @@ extension HostInference {
                     add(&input, "-A INPUT \(match) -j DROP", "SYNs to \(a.destination):\(a.dport) retransmitted, never answered")
                 }
             } else if forwarding && a.ttl > 1 {
-                if a.answeredBy.contains("rst from \(a.destination)") {
+                // The ICMP codes a REJECT sends (ipt_REJECT's --reject-with), from one of our addresses.
+                let rejectWith: [UInt8: String] = [3: "icmp-port-unreachable", 9: "icmp-net-prohibited", 10: "icmp-host-prohibited", 13: "icmp-admin-prohibited"]
+                let refused = a.answeredBy.lazy.compactMap { w -> String? in
+                    if case .unreachable(let code, let from) = w, ours.contains(from) { return rejectWith[code] } else { return nil }
+                }.first
+                if a.answeredBy.contains(.reset(from: a.destination)) {
                     add(&forward, "-A FORWARD \(match) -j REJECT --reject-with tcp-reset", "a RST in \(a.destination)'s name, the SYN not forwarded")
-                } else if let code = a.answeredBy.lazy.compactMap({ w -> String? in
-                    for (c, name) in [("3", "icmp-port-unreachable"), ("9", "icmp-net-prohibited"), ("10", "icmp-host-prohibited"), ("13", "icmp-admin-prohibited")]
-                        where ours.contains(where: { w == "icmp \(c) from \($0)" }) { return name }
-                    return nil
-                }).first {
+                } else if let code = refused {
                     add(&forward, "-A FORWARD \(match) -j REJECT --reject-with \(code)", "our ICMP error for a packet to \(a.destination) not forwarded")
                 } else if a.answeredBy.isEmpty && (a.isSYN || a.proto == 17) {
                     add(&forward, "-A FORWARD \(match) -j DROP", "a packet to \(a.destination):\(a.dport) never forwarded nor answered")

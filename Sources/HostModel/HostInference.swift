@@ -66,8 +66,11 @@ public struct HostInference {
         let source: IPv4Address, destination: IPv4Address, proto: UInt8, dport: UInt16
         let isSYN: Bool, ttl: UInt8
         var copies = 0, times = 1
-        var answeredBy: [String] = []
+        var answeredBy: [Answer] = []
     }
+    /// What answered an arrival: a SYN-ACK, a RST, or an ICMP destination unreachable, and from
+    /// which address.
+    enum Answer: Equatable { case synAck, reset(from: IPv4Address), unreachable(code: UInt8, from: IPv4Address) }
     struct ArrivalKey: Hashable { let source: IPv4Address; let destination: IPv4Address; let proto: UInt8; let sport: UInt16; let dport: UInt16 }
 
     var ports: [Port: PortData] = [:]
@@ -267,7 +270,7 @@ public struct HostInference {
             }
             if flags & 0x14 != 0 {   // an answer (RST, or SYN-ACK) to the reverse flow
                 let k = ArrivalKey(source: t, destination: s, proto: 6, sport: dport, dport: sport)
-                if arrivals[k] != nil { arrivals[k]!.answeredBy.append(flags & 0x04 != 0 ? "rst from \(s)" : "synack") }
+                if arrivals[k] != nil { arrivals[k]!.answeredBy.append(flags & 0x04 != 0 ? .reset(from: s) : .synAck) }
             }
         case 17 where l4.count >= 8:
             Self.insert(&udpTo, Endpoint(ip: t, port: l4.u16(2)))
@@ -284,7 +287,7 @@ public struct HostInference {
             }
             let k = ArrivalKey(source: qip.source, destination: qip.destination, proto: qip.protocolNumber,
                                sport: qip.protocolNumber == 1 ? 0 : qports.u16(0), dport: qip.protocolNumber == 1 ? 0 : qports.u16(2))
-            if type == 3, arrivals[k] != nil { arrivals[k]!.answeredBy.append("icmp \(code) from \(s)") }
+            if type == 3, arrivals[k] != nil { arrivals[k]!.answeredBy.append(.unreachable(code: code, from: s)) }
         default: break
         }
     }

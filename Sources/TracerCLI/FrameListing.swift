@@ -208,7 +208,7 @@ struct FrameListing {
     static func splice(_ object: [UInt8], witness: [UInt8]) -> [UInt8] {
         let key = Array(#""witness":[]"#.utf8)
         guard object.count >= key.count, let at = (0...(object.count - key.count)).first(where: { i in
-            object[i] == key[0] && Array(object[i..<(i + key.count)]) == key }) else { return object }
+            object[i] == key[0] && object[i..<(i + key.count)].elementsEqual(key) }) else { return object }
         return Array(object[..<(at + key.count - 2)]) + witness + Array(object[(at + key.count)...])
     }
 

@@ -39,12 +39,9 @@ extension Kernel {
         transmitting = true
         capturedDevice = leftBy
         defer { transmitting = false; capturedDevice = nil }
-        if let (arp, ethDst, dev) = ownARP(frame, linkType: linkType, iface: iface) {
+        if let (arp, packet, ethDst, dev) = ownARP(frame, linkType: linkType, iface: iface) {
             let eth = EthernetHeader(destination: ethDst ?? .broadcast, source: dev.mac ?? arp.sha, etherType: .arp)
-            arp_own_send(arp, ethernetDestination: ethDst, frame: eth.emit(payload: frame.withUnsafeBytes { b in
-                guard case .success(let link) = LinkFrame.decode(b, as: linkType) else { return [] }
-                return Array(b[link.networkOffset...].prefix(28))
-            }), dev: dev)
+            arp_own_send(arp, ethernetDestination: ethDst, frame: eth.emit(payload: packet), dev: dev)
             return finishFrame(route: nil, iface: dev.name, timerEnds: timerEnds)
         }
         switch outgoingPacket(frame, linkType: linkType) {
@@ -93,10 +90,10 @@ extension Kernel {
         return report
     }
 
-    /// An Ethernet/IPv4 ARP packet the host sends, with the device it leaves by (the capture's
-    /// interface index, else the one with its source MAC, else `iface`).
+    /// An Ethernet/IPv4 ARP packet the host sends (its fields and its 28 bytes), with the device
+    /// it leaves by (the capture's interface index, else the one with its source MAC, else `iface`).
     func ownARP(_ frame: [UInt8], linkType: LinkType, iface: Interface?)
-        -> ((op: ARPOperation, sha: MACAddress, sip: IPv4Address, tha: MACAddress, tip: IPv4Address), MACAddress?, Interface)? {
+        -> ((op: ARPOperation, sha: MACAddress, sip: IPv4Address, tha: MACAddress, tip: IPv4Address), [UInt8], MACAddress?, Interface)? {
         frame.withUnsafeBytes { b in
             guard case .success(let link) = LinkFrame.decode(b, as: linkType), link.networkProtocol == .arp,
                   let a = ARPPacket.parse(UnsafeRawBufferPointer(rebasing: b[link.networkOffset...])).value else { return nil }
@@ -105,7 +102,7 @@ extension Kernel {
                 ?? iface ?? host.firstNonLoopback
             guard let dev else { return nil }
             return ((a.operation, a.senderHardwareAddress, a.senderProtocolAddress, a.targetHardwareAddress, a.targetProtocolAddress),
-                    link.ethernet?.destination, dev)
+                    Array(link.network.prefix(28)), link.ethernet?.destination, dev)
         }
     }
 

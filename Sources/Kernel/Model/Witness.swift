@@ -71,9 +71,8 @@ public struct Witness {
         var time: Double
         var outgoing: Bool
         var verdict: Verdict
-        var iface: String
-        /// The received frame's IPv4 identity (source, destination, id, protocol, TTL), to pair a
-        /// forwarded copy with it; and its flow signature, to pair an answer with it.
+        /// The received frame's IPv4 identity (source, destination, id, protocol) and TTL, to pair
+        /// a forwarded copy with it.
         var ipIdentity: IPIdentity?
         var ttl: UInt8?
         /// The flow this received frame opens, for the answer that names it (see `FlowKey`).
@@ -127,12 +126,13 @@ public struct Witness {
         // Only an interface the capture shows the host sending on can witness its answers.
         if outgoing { seenInterfaces.insert(iface) }
         var h = Held(seq: nextSeq, number: number, time: time, outgoing: outgoing,
-                     verdict: report.verdict, iface: iface, holdUntil: time + window)
+                     verdict: report.verdict, holdUntil: time + window)
         nextSeq += 1
         let decoded = Self.decode(frame, linkType: linkType)
+        let own = outgoing ? Self.signature(frame, linkType: linkType) : nil
         if outgoing {
             if !matched && checksSends {
-                h.findings += checkSent(decoded, report: report, own: Self.signature(frame, linkType: linkType))
+                h.findings += checkSent(decoded, report: report, own: own)
                 // Sent, but by another way than the capture shows: the model's route is not the host's.
                 if let shown = leftBy, report.verdict.action == .send, let route = report.route, case .output = route.input,
                    let dev = route.device, dev != shown {
@@ -146,7 +146,6 @@ public struct Witness {
             h.ttl = d.ttl
             h.flow = d.flow
         }
-        let own = outgoing ? Self.signature(frame, linkType: linkType) : nil
         for e in report.emitted where e.why != "sent" {
             // A forwarded packet modelled from its outgoing copy: the copy is this frame.
             guard let s = e.bytes.withUnsafeBytes({ Self.signature($0, linkType: .ethernet) }), s != own else { continue }
@@ -219,8 +218,7 @@ public struct Witness {
                                                  model: "the host sends it (\(e.why))"))
             }
         }
-        for (i, e) in h.expectations.enumerated() {
-            _ = i
+        for e in h.expectations {
             while let f = bySignature[e.signature]?.first, f.seq <= h.seq { bySignature[e.signature]!.removeFirst() }
             if bySignature[e.signature]?.isEmpty == true { bySignature[e.signature] = nil }
             if let c = e.connection {
@@ -254,7 +252,7 @@ public struct Witness {
         guard let d else { return out }
         // A forwarded copy: the frame arrived (TTL one higher) and left again.
         if let id = d.identity, let seq = byIdentity[id], let at = position(seq), let ttl = d.ttl,
-           held[at].verdict.action != .forward, heldTTL(at) == ttl &+ 1 {
+           held[at].verdict.action != .forward, held[at].ttl == ttl &+ 1 {
             let orig = held[at]
             out.append(WitnessFinding(kind: .contradiction, capture: "frame \(orig.number) forwarded (this is its copy, TTL \(ttl &+ 1) → \(ttl))",
                                       model: "frame \(orig.number): " + Self.verdictText(orig.verdict)))
@@ -270,8 +268,6 @@ public struct Witness {
         }
         return out
     }
-
-    func heldTTL(_ at: Int) -> UInt8? { held[at].ttl }
 
     /// icmpv4_xrlim_allow and icmp_global_allow for an ICMP error the model emits (not
     /// fragmentation-needed, which is never limited): false when the buckets are empty.

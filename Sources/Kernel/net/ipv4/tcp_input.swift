@@ -213,12 +213,7 @@ extension Kernel {
                 if let p = c.syn {
                     let saved = socketDescription
                     emitting("SYN again (the retransmit timer, re-armed to TCP_TIMEOUT_MIN)") {
-                        var segment = p.payload
-                        segment[16] = 0; segment[17] = 0
-                        let sum = IPv4Header(source: p.source, destination: p.destination, protocol: .tcp).pseudoHeaderSum(length: segment.count)
-                        let cs = segment.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0, initial: sum)) }
-                        segment[16] = UInt8(cs >> 8); segment[17] = UInt8(cs & 0xff)
-                        tcp_retransmit_timer(p, segment: segment, key: key)
+                        tcp_retransmit_timer(p, segment: Self.checksummedSegment(p), key: key)
                     }
                     socketDescription = saved
                 }

@@ -21,11 +21,7 @@ extension Kernel {
         let hlen = Int(seg[12] >> 4) * 4
         let sport = UInt16(seg[0]) << 8 | UInt16(seg[1]), dport = UInt16(seg[2]) << 8 | UInt16(seg[3])
         let key = TCPKey(peer: p.destination, peerPort: dport, local: p.source, localPort: sport)
-        var segment = seg
-        segment[16] = 0; segment[17] = 0
-        let sum = IPv4Header(source: p.source, destination: p.destination, protocol: .tcp).pseudoHeaderSum(length: seg.count)
-        let c = segment.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0, initial: sum)) }
-        segment[16] = UInt8(c >> 8); segment[17] = UInt8(c & 0xff)
+        let segment = Self.checksummedSegment(p)
         socketDescription = "tcp \(p.source):\(sport) → \(p.destination):\(dport)"
         let transmit = { self.tcp_transmit_skb(p, segment: segment, key: key) }
         let seq = UInt32(seg[4]) << 24 | UInt32(seg[5]) << 16 | UInt32(seg[6]) << 8 | UInt32(seg[7])
@@ -79,6 +75,16 @@ extension Kernel {
                 transmit()
             }
         }
+    }
+
+    /// The packet's TCP segment with its checksum computed (the capture may show it unfinished).
+    static func checksummedSegment(_ p: OutgoingPacket) -> [UInt8] {
+        var segment = p.payload
+        segment[16] = 0; segment[17] = 0
+        let sum = IPv4Header(source: p.source, destination: p.destination, protocol: .tcp).pseudoHeaderSum(length: segment.count)
+        let c = segment.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0, initial: sum)) }
+        segment[16] = UInt8(c >> 8); segment[17] = UInt8(c & 0xff)
+        return segment
     }
 
     /// tcp_v4_connect: ip_route_connect looks the route up for the source address (twice when
