@@ -115,4 +115,54 @@ static inline int tracer_inet_connect(int fd, unsigned int addr, unsigned short 
     return connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
 }
 
+
+/// accept(2) on a non-blocking listener: the new socket (non-blocking), or -1 (errno EAGAIN:
+/// none waiting); the peer's IPv4 address and port (host byte order) and our local port.
+static inline int tracer_inet_accept(int listener, unsigned int *peer, unsigned short *peer_port, unsigned short *local_port) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int fd = accept(listener, (struct sockaddr *)&a, &len);
+    if (fd < 0) return -1;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    *peer = ntohl(a.sin_addr.s_addr);
+    *peer_port = ntohs(a.sin_port);
+    len = sizeof a;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) == 0) *local_port = ntohs(a.sin_port);
+    return fd;
+}
+
+/// setsockopt(2) of one int: 0 or the errno.
+static inline int tracer_setsockopt_int(int fd, int level, int name, int value) {
+    return setsockopt(fd, level, name, &value, sizeof value) != 0 ? errno : 0;
+}
+
+/// close(2) with SO_LINGER {1, 0}: the connection is reset (tcp_send_active_reset).
+static inline int tracer_close_reset(int fd) {
+    struct linger l = { 1, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    return close(fd) != 0 ? errno : 0;
+}
+
+/// Everything waiting in a socket's receive queue, read without blocking: the bytes read.
+static inline long tracer_read_pending(int fd) {
+    char buf[65536];
+    long total = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n <= 0) break;
+        total += n;
+    }
+    return total;
+}
+
+/// send(2): 0 or the errno.
+static inline int tracer_send(int fd, const void *buf, size_t len) {
+    return send(fd, buf, len, MSG_DONTWAIT) < 0 ? errno : 0;
+}
+
+/// shutdown(2) for writing: 0 or the errno.
+static inline int tracer_shutdown_write(int fd) {
+    return shutdown(fd, SHUT_WR) != 0 ? errno : 0;
+}
+
 #endif

@@ -48,7 +48,7 @@ enum Render {
         }
         for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
         if !r.counters.isEmpty {
-            out += parts.counters.rendered(SameBumps(counters: r.counters)) { wrapped("counters", $0.counters.sorted.map { "\($0.0) +\($0.1)" }, separator: ", ") }
+            out += parts.counters.rendered(SameBumps(counters: r.counters)) { wrapped("counters", $0.counters.sorted.map { "\($0.0) \($0.1 < 0 ? "" : "+")\($0.1)" }, separator: ", ") }
         }
         out += parts.path.rendered(r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
         return out

@@ -13,20 +13,27 @@ struct VerifyCommand: ParsableCommand {
         a wire namespace of its own) — skb:kfree_skb/consume_skb with reason, location and \
         stack, fib:fib_table_lookup, SNMP counter deltas, every frame the host put on a wire. \
         Fields compared: \(Comparison.fields.joined(separator: ", ")). A frame the host itself \
-        sends is either its answer to an earlier frame (compared there) or an application's \
-        send, which a real socket in the host namespace makes again (UDP, ping or raw ICMP, a \
-        TCP SYN by connect, raw IP_HDRINCL), comparing what the socket call returned too. Only \
-        Ethernet captures are replayed.
+        sends is its answer to an earlier frame (compared there), a timer's (a SYN sent again: \
+        waited for and compared), or an application's call, which a real socket in the host \
+        namespace makes again (UDP, ping or raw ICMP, a TCP SYN by connect, raw IP_HDRINCL; later \
+        in a TCP conversation: send, shutdown, close or read on the connected or accepted \
+        socket), comparing what the call returned too. TCP conversations are live-played: each \
+        injected peer segment's ack, SACK blocks and TS echo are rewritten to the kernel's own \
+        ISN and clock. A capture of the host's own frames is replayed on its own clock. \
+        Ethernet, Linux cooked (SLL, SLL2: packet type and interface index) and raw IPv4 \
+        captures are replayed, several interfaces at once; a frame that cannot be replayed is \
+        listed with its reason and counted apart.
 
         Exit status: 0 all agree, 1 a disagreement or an error.
 
         Examples:
           sudo tracer verify Fixtures/rx/udp-closed-port.pcap --host Fixtures/hosts/netns-h
           sudo tracer verify Fixtures/rx/*.pcap --host Fixtures/hosts/netns-h --format json
+          sudo tracer verify Fixtures/captures/wild-router.pcap --host Fixtures/hosts/wild-router
         """
     )
 
-    @Argument(help: "Captures (Ethernet) to replay.")
+    @Argument(help: "Captures to replay (Ethernet, LINUX_SLL, LINUX_SLL2, RAW/IPV4).")
     var captures: [String]
 
     @Option(help: ArgumentHelp("The host snapshot directory to build.", valueName: "dir"))
@@ -121,8 +128,9 @@ struct VerifyCommand: ParsableCommand {
         let fields = Comparison.fields
         let caps = all.reduce(into: [String]()) { if !$0.contains($1.capture) { $0.append($1.capture) } }
         let width = max(24, caps.map { ($0 as NSString).lastPathComponent.count }.max() ?? 0)
-        var lines = ["", "conformance (frames agreeing / frames compared):",
-                     "capture".padding(toLength: width, withPad: " ", startingAt: 0) + " " + fields.map { String($0.prefix(8)).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()]
+        var lines = ["", "conformance (frames agreeing / frames compared; skipped: frames not replayed, each with its reason above):",
+                     "capture".padding(toLength: width, withPad: " ", startingAt: 0) + " " + fields.map { String($0.prefix(8)).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()
+                        + "skipped"]
         var agreeing = 0, compared = 0
         for c in caps {
             let frames = all.filter { $0.capture == c && $0.skipped == nil }
@@ -132,10 +140,19 @@ struct VerifyCommand: ParsableCommand {
                 agreeing += ok; compared += frames.count
                 line += "\(ok)/\(frames.count)".padding(toLength: 9, withPad: " ", startingAt: 0)
             }
-            lines.append(line)
+            lines.append(line + "\(all.filter { $0.capture == c && $0.skipped != nil }.count)")
         }
         let frames = all.filter { $0.skipped == nil }
         lines.append("overall: \(frames.filter(\.agrees).count) of \(frames.count) frames agree on every field; \(agreeing) of \(compared) frame-fields agree")
+        // Why frames were not replayed, most common first (an answer compared at its frame is
+        // not a gap: it is counted apart).
+        let skipped = all.compactMap(\.skipped).filter { !$0.hasPrefix("the host's answer to frame ") }
+        let answers = all.compactMap(\.skipped).count - skipped.count
+        var why: [String: Int] = [:]
+        for s in skipped { why[s, default: 0] += 1 }
+        lines.append("skipped: \(answers) the host's answers (compared at the frame they answer), \(skipped.count) not replayed"
+                     + (why.isEmpty ? "" : ":"))
+        for (reason, n) in why.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) { lines.append("  \(n) × \(reason)") }
         return lines
     }
 }

@@ -3,16 +3,26 @@
 // the model's transmit path takes it to come from (Sources/Kernel/Model/Transmit.swift):
 //
 //   UDP from one of the host's addresses   → a UDP socket bound to the source port, sendto
-//   ICMP echo request                      → a ping socket (ping_group_range) or raw IPPROTO_ICMP
+//   ICMP echo request                      → a ping socket (ping_group_range) bound to the echo
+//                                            id, or raw IPPROTO_ICMP
 //   TCP SYN                                → a non-blocking connect, the ephemeral port range
 //                                            narrowed to the source port (an unbound socket,
 //                                            as an application's: connect picks the port)
+//   TCP, later in a conversation           → the application's own calls on the conversation's
+//                                            socket (the connect()ed one, or the one accept()
+//                                            returns from a held listener): data → send, FIN →
+//                                            shutdown(SHUT_WR), RST → close with SO_LINGER 0,
+//                                            a bare ACK → read() of what waits (the read is what
+//                                            makes tcp_cleanup_rbuf acknowledge); each after
+//                                            reading what waits, as an application that reads
+//                                            its requests before it answers
 //   anything else, or a foreign source     → a raw IPPROTO_RAW socket (IP_HDRINCL), the packet as is
 //
-// TCP segments other than a SYN need an established connection with a real peer: not sent.
-// Sockets stay open for the whole run (a later ICMP fragmentation-needed must find its socket),
-// and are made by `prepare` before the frame's trace window opens: the socket and bind calls
-// are the application's set-up, not part of the send.
+// The TTL (and TOS) the capture shows is set on the socket where it is not the host's default
+// (a traceroute probe). TCP sockets have TCP_NODELAY: each captured segment is one write, sent
+// when the capture shows it. Sockets stay open for the whole run (a later ICMP
+// fragmentation-needed must find its socket), and are made by `prepare` before the frame's trace
+// window opens: the socket and bind calls are the application's set-up, not part of the send.
 import CLinux
 import Foundation
 import HostModel
@@ -24,6 +34,12 @@ import Glibc
 
 final class Sender {
     private var sockets: [String: Int32] = [:]
+    /// The application's socket of each TCP conversation the replay plays.
+    private var streams: [LivePlay.Key: Int32] = [:]
+    /// The captured ISN of each conversation connect() opened.
+    private var connectISN: [LivePlay.Key: UInt32] = [:]
+    /// The held listeners, which accepted connections are taken from.
+    var listeners: [Int32] = []
     let host: HostModel.Host
     /// IP_MTU_DISCOVER for UDP and ping sockets (the model's --pmtudisc; want by default).
     let pmtudisc: Int32
@@ -36,8 +52,23 @@ final class Sender {
     /// What the socket call returned: "sent" or the errno's name; nil and a reason when the
     /// packet is not one a socket call here can send.
     /// Makes the socket `send` will use (a failure is left for `send` to report).
-    func prepare(_ ip: [UInt8], bindSource: Bool = false) {
+    /// True when it made one (its set-up calls then need time to leave the trace).
+    func prepare(_ ip: [UInt8], bindSource: Bool = false) -> Bool {
+        let count = sockets.count
         _ = send(ip, bindSource: bindSource, dryRun: true)
+        return sockets.count != count
+    }
+
+    /// A SYN the capture shows the host sending again on a conversation this replay's connect()
+    /// opened: the kernel's retransmit timer sends it, not a socket call.
+    func isRetransmission(_ ip: [UInt8]) -> Bool {
+        guard ip.count >= 40, ip[0] >> 4 == 4, ip[9] == 6 else { return false }
+        let t = Int(ip[0] & 0x0f) * 4
+        guard ip.count >= t + 20, ip[t + 13] & 0x17 == 0x02 else { return false }
+        let u32 = { (o: Int) in UInt32(ip[o]) << 24 | UInt32(ip[o + 1]) << 16 | UInt32(ip[o + 2]) << 8 | UInt32(ip[o + 3]) }
+        let key = LivePlay.Key(host: u32(12), hostPort: UInt16(ip[t]) << 8 | UInt16(ip[t + 1]),
+                               peer: u32(16), peerPort: UInt16(ip[t + 2]) << 8 | UInt16(ip[t + 3]))
+        return streams[key] != nil && connectISN[key] == u32(t + 4)
     }
 
     func send(_ ip: [UInt8], bindSource: Bool = false, dryRun: Bool = false) -> (outcome: String?, skipped: String?) {
@@ -55,13 +86,19 @@ final class Sender {
                 tracer_inet_socket(Int32(SOCK_DGRAM.rawValue), 0, bindSource ? src.value : 0, u16(0), self.pmtudisc) }) else { return (Kernel.errnoName(errno), nil) }
             let data = Array(l4[8...])
             if dryRun { return (nil, nil) }
+            setHeaderFields(fd, ip, multicast: dst.isMulticast)
             return (result(data.withUnsafeBytes { tracer_inet_sendto(fd, $0.baseAddress, $0.count, dst.value, u16(2)) }), nil)
         }
         if ownSource && proto == 6 && l4.count >= 20 {
-            guard l4[13] & 0x17 == 0x02 else { return (nil, "a TCP segment after the SYN needs an established connection with a real peer: not sent") }
+            let key = LivePlay.Key(host: src.value, hostPort: u16(0), peer: dst.value, peerPort: u16(2))
+            guard l4[13] & 0x17 == 0x02 else { return stream(key, segment: l4, dryRun: dryRun) }
             guard let fd = socket("tcp \(u16(0)) \(dst) \(u16(2))", {
                 tracer_inet_socket(Int32(SOCK_STREAM.rawValue), 0, bindSource ? src.value : 0, 0, -1) }) else { return (Kernel.errnoName(errno), nil) }
             if dryRun { return (nil, nil) }
+            _ = tracer_setsockopt_int(fd, Int32(IPPROTO_TCP), 1 /* TCP_NODELAY */, 1)
+            setHeaderFields(fd, ip, multicast: false)
+            streams[key] = fd
+            connectISN[key] = UInt32(l4[4]) << 24 | UInt32(l4[5]) << 16 | UInt32(l4[6]) << 8 | UInt32(l4[7])
             let range = "/proc/sys/net/ipv4/ip_local_port_range"
             let saved = (try? String(contentsOfFile: range, encoding: .utf8)) ?? "32768 60999\n"
             try? "\(u16(0)) \(u16(0))\n".write(toFile: range, atomically: false, encoding: .utf8)
@@ -71,10 +108,13 @@ final class Sender {
         }
         if ownSource && proto == 1 && l4.first == 8 {
             let ping = host.sysctls.pingSocketsAllowed
-            guard let fd = socket(ping ? "ping" : "icmp", { tracer_inet_socket(Int32(ping ? SOCK_DGRAM.rawValue : SOCK_RAW.rawValue), Int32(IPPROTO_ICMP), 0, 0, ping ? self.pmtudisc : -1) }) else {
+            // A ping socket's echo id is its port: bound to the captured one, so the reply finds it.
+            let id = l4.count >= 6 ? u16(4) : 0
+            guard let fd = socket(ping ? "ping \(id)" : "icmp", { tracer_inet_socket(Int32(ping ? SOCK_DGRAM.rawValue : SOCK_RAW.rawValue), Int32(IPPROTO_ICMP), 0, ping ? id : 0, ping ? self.pmtudisc : -1) }) else {
                 return (Kernel.errnoName(errno), nil)
             }
             if dryRun { return (nil, nil) }
+            setHeaderFields(fd, ip, multicast: dst.isMulticast)
             return (result(l4.withUnsafeBytes { tracer_inet_sendto(fd, $0.baseAddress, $0.count, dst.value, 0) }), nil)
         }
         guard let fd = socket("raw", { tracer_inet_socket(Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW), 0, 0, -1) }) else { return (Kernel.errnoName(errno), nil) }
@@ -84,7 +124,61 @@ final class Sender {
 
     func close() {
         for fd in sockets.values { Glibc.close(fd) }
+        for fd in streams.values where !sockets.values.contains(fd) { Glibc.close(fd) }
         sockets = [:]
+        streams = [:]
+    }
+
+    /// A segment later in a TCP conversation: the application's call that makes the kernel send it.
+    private func stream(_ key: LivePlay.Key, segment l4: [UInt8], dryRun: Bool) -> (outcome: String?, skipped: String?) {
+        acceptWaiting()
+        guard let fd = streams[key] else {
+            return (nil, "no socket of the replay's for this TCP conversation (its handshake is not in the capture, or the kernel did not complete it): not sent")
+        }
+        if dryRun { return (nil, nil) }
+        let flags = l4[13]
+        let data = Array(l4[(Int(l4[12] >> 4) * 4)...])
+        if flags & 0x04 != 0 {
+            streams[key] = nil
+            sockets = sockets.filter { $0.value != fd }
+            return (result(tracer_close_reset(fd)), nil)
+        }
+        let read = tracer_read_pending(fd)
+        if !data.isEmpty {
+            let r = data.withUnsafeBytes { tracer_send(fd, $0.baseAddress, $0.count) }
+            if r != 0 || flags & 0x01 == 0 { return (result(r), nil) }
+        }
+        if flags & 0x01 != 0 { return (result(tracer_shutdown_write(fd)), nil) }
+        if data.isEmpty && read == 0 {
+            return (nil, "a bare ACK with nothing waiting to be read: a timer's (delayed ACK, keepalive) or a window update, not a socket call's: not sent")
+        }
+        return ("sent", nil)
+    }
+
+    /// Takes every connection waiting on a held listener, as the application's accept() would.
+    private func acceptWaiting() {
+        for l in listeners {
+            while true {
+                var peer: UInt32 = 0, peerPort: UInt16 = 0, localPort: UInt16 = 0
+                let fd = tracer_inet_accept(l, &peer, &peerPort, &localPort)
+                if fd < 0 { break }
+                _ = tracer_setsockopt_int(fd, Int32(IPPROTO_TCP), 1 /* TCP_NODELAY */, 1)
+                var local = sockaddr_in(), len = socklen_t(MemoryLayout<sockaddr_in>.size)
+                _ = withUnsafeMutablePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+                streams[LivePlay.Key(host: UInt32(bigEndian: local.sin_addr.s_addr), hostPort: localPort, peer: peer, peerPort: peerPort)] = fd
+            }
+        }
+    }
+
+    /// The captured packet's TTL and TOS on the socket, where they are not the host's defaults.
+    private func setHeaderFields(_ fd: Int32, _ ip: [UInt8], multicast: Bool) {
+        let ttl = Int32(ip[8]), tos = Int32(ip[1])
+        if multicast {
+            if ttl != 1 { _ = tracer_setsockopt_int(fd, Int32(IPPROTO_IP), 33 /* IP_MULTICAST_TTL */, ttl) }
+        } else if ttl != Int32(host.sysctls.int("net.ipv4.ip_default_ttl") ?? 64) {
+            _ = tracer_setsockopt_int(fd, Int32(IPPROTO_IP), 2 /* IP_TTL */, ttl)
+        }
+        if tos != 0 { _ = tracer_setsockopt_int(fd, Int32(IPPROTO_IP), 1 /* IP_TOS */, tos) }
     }
 
     private func socket(_ key: String, _ make: () -> Int32) -> Int32? {

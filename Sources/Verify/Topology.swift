@@ -19,6 +19,8 @@ final class Topology {
     /// Interface name → (wire namespace, peer name).
     private(set) var wires: [String: (netns: String, peer: String)] = [:]
     private var sockets: [Int32] = []
+    /// The held TCP listeners (non-blocking): the replay's application accepts from them.
+    private(set) var listeners: [Int32] = []
 
     init(snapshot: Snapshot, host: HostModel.Host) {
         self.snapshot = snapshot
@@ -101,9 +103,29 @@ final class Topology {
         if hasNftables && !(hasIptables && snapshot.files[.nftText]!.contains("managed by iptables-nft")) {
             try Shell.run(["nft", "-f", "-"], netns: hostNS, input: snapshot.files[.nftText]!)
         }
-        if hasIptables { try Shell.run(["iptables-restore"], netns: hostNS, input: snapshot.files[.iptablesSave]!) }
+        if hasIptables, let rules = Self.compatibleIptables(snapshot.files[.iptablesSave]!) {
+            try Shell.run(["iptables-restore"], netns: hostNS, input: rules)
+        }
         if hasRuleset { try Shell.run(["nft", "-f", "-"], netns: hostNS, input: NFTrace.ruleset) }
         try holdSockets()
+    }
+
+    /// iptables-save's output without the tables it says it cannot show ("Table `nat' contains
+    /// incompatible base-chains": an nft table of the same name, loaded from nft.txt, which
+    /// restoring the empty stand-in would flush); nil when no table is left.
+    static func compatibleIptables(_ text: String) -> String? {
+        var skip: Set<String> = []
+        for line in text.split(separator: "\n") where line.hasPrefix("# Table `") && line.contains("incompatible") {
+            let name = line.dropFirst(9).prefix { $0 != "'" }
+            skip.insert(String(name))
+        }
+        var out: [Substring] = [], dropping = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("*") { dropping = skip.contains(String(line.dropFirst())) }
+            if !dropping { out.append(line) }
+            if line == "COMMIT" { dropping = false }
+        }
+        return out.contains { $0.hasPrefix("*") } ? out.joined(separator: "\n") : nil
     }
 
     private func quiet(_ ns: String) throws {
@@ -126,7 +148,10 @@ final class Topology {
                 addr.sin_port = s.localPort.bigEndian
                 if case .v4(let a)? = s.localAddress { addr.sin_addr.s_addr = a.value.bigEndian }
                 let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-                if ok == 0 && s.protocolKind == .tcp { listen(fd, 16) }
+                if ok == 0 && s.protocolKind == .tcp, listen(fd, 16) == 0 {
+                    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                    listeners.append(fd)
+                }
                 sockets.append(fd)
             }
         }
@@ -136,6 +161,7 @@ final class Topology {
     func destroy() {
         for fd in sockets { close(fd) }
         sockets = []
+        listeners = []
         Leftovers.removeOwn()
         wires = [:]
     }

@@ -61,16 +61,42 @@ public final class Verifier {
         return s
     }
 
-    /// Runs every received frame of `capture`; `record` receives the kernel's side as JSON lines.
+    /// One frame of the capture, copied out of the reader (the replay looks ahead).
+    struct Frame {
+        var number: Int
+        var time: Double
+        var bytes: [UInt8]
+    }
+
+    /// Runs every frame of `capture`; `record` receives the kernel's side as JSON lines.
+    ///
+    /// A frame that arrived is injected on its interface's wire; one the host sent is its
+    /// answer to an earlier frame (compared there), a timer's (a SYN retransmitted: waited for
+    /// and compared), or an application's call, which a real socket makes again (Sender). TCP
+    /// conversations are live-played (LivePlay). A capture that shows the host's own frames is
+    /// a witness of its timing: it is replayed on its own clock, each frame's trace window
+    /// closing when the next thing the replay does is due (at most 150 ms, so a kernel timer
+    /// the capture shows did not fire before it does not fire here either); a capture of
+    /// arrivals alone is replayed a frame at a time, 150 ms each, long gaps waited out.
     public func run(capture: String, filter: String? = nil, record: ((String) -> Void)? = nil,
                     progress: (FrameVerdict) -> Void) throws -> [FrameVerdict] {
         if let why = Self.unavailableReason() { throw VerifyError(why) }
         Leftovers.clean()
         let reader = try CaptureReader(path: capture)
-        guard reader.linkType == .ethernet else {
-            throw VerifyError("\(capture): tracer verify injects Ethernet (EN10MB) frames, not \(reader.linkType)")
+        let linkType = reader.linkType
+        guard Injection.supports(linkType) else {
+            throw VerifyError("\(capture): tracer verify replays Ethernet, Linux cooked (SLL, SLL2) and raw IPv4 captures, not \(linkType)")
         }
-        let pf = try filter.map { try PacketFilter(expression: $0, linkType: reader.linkType) }
+        let pf = try filter.map { try PacketFilter(expression: $0, linkType: linkType) }
+        var frames: [Frame] = []
+        while let f = try reader.next() {
+            if let pf, !pf.matches(f) { continue }
+            frames.append(Frame(number: f.number, time: Double(f.timestamp.seconds) + Double(f.timestamp.nanoseconds) / 1e9, bytes: Array(f.bytes)))
+        }
+        let injection = Injection(host: host, linkType: linkType)
+        let classified = frames.map { injection.classify($0.bytes) }
+        let hostClock = classified.contains { if case .sent = $0 { return true } else { return false } }
+
         let topology = Topology(snapshot: snapshot, host: host)
         var tracing: Tracing? = nil
         var wires: Wires? = nil
@@ -81,6 +107,7 @@ public final class Verifier {
         _ = Self.signalSources
         defer { done(); Self.cleanup = nil }
         try topology.build()
+        sender.listeners = topology.listeners
         tracing = try Tracing(name: "trv-\(getpid())-trace")
         wires = try Wires(topology: topology)
         if topology.hasRuleset { nftrace = try NFTrace(netns: topology.hostNS) }
@@ -88,104 +115,168 @@ public final class Verifier {
         _ = nftrace?.take()
         _ = wires!.drain()
         _ = tracing!.read()
+        let devices = Set(topology.wires.keys)
 
         let kernel = Kernel(host: host, profile: profile)
         let comparison = Comparison()
-        var isn: [[UInt8]: UInt32] = [:]
-        /// The kernel's TCP timestamp clock against the capture's, by connection (see learnISN).
-        var tsShift: [[UInt8]: UInt32] = [:]
+        let live = LivePlay()
         var replies = PredictedReplies()
         var out: [FrameVerdict] = []
+        /// The capture's clock against the wall's: re-anchored whenever the replay falls behind,
+        /// so each gap is kept from where the replay really is.
         var clock: (capture: Double, wall: Double)? = nil
-        while let frame = try reader.next() {
-            if let pf, !pf.matches(frame) { continue }
-            let bytes = Array(frame.bytes)
-            let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
-            let summary = bytes.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary }
-            let eth = bytes.withUnsafeBytes { EthernetFrame.parse($0).value.map { ($0.source, $0.destination) } }
-            // A frame the host sends: its answer to an earlier frame (the model predicted it),
-            // or an application's send, which a real socket makes again.
+        let uptime = { ProcessInfo.processInfo.systemUptime }
+        func skip(_ i: Int, _ why: String) {
+            let v = FrameVerdict(capture: capture, frame: frames[i].number, summary: Self.summary(frames[i].bytes, linkType), results: [], skipped: why)
+            out.append(v); progress(v)
+        }
+        for (i, frame) in frames.enumerated() {
+            let time = frame.time
+            let bytes = frame.bytes
             var sent: [UInt8]? = nil
-            if let (src, _) = eth, host.interfaces.contains(where: { $0.mac == src }) {
-                kernel.observeSent(frame: bytes, linkType: .ethernet)
-                if let n = bytes.withUnsafeBytes({ replies.match($0, linkType: .ethernet) }) {
-                    let v = FrameVerdict(capture: capture, frame: frame.number, summary: summary, results: [],
-                                         skipped: "the host's answer to frame \(n), compared there")
-                    out.append(v); progress(v)
+            var timer = false
+            var report: FrameReport
+            var iface: Interface? = nil
+            switch classified[i] {
+            case .unreplayable(let why):
+                skip(i, why)
+                continue
+            case .sent(let ethernet, _):
+                kernel.observeSent(frame: bytes, linkType: linkType)
+                live.captured(host: ethernet)
+                comparison.observeCaptured(ethernet)
+                if let n = bytes.withUnsafeBytes({ replies.match($0, linkType: linkType) }) {
+                    skip(i, "the host's answer to frame \(n), compared there")
                     continue
                 }
-                sent = bytes.count > 14 && bytes[12] == 0x08 && bytes[13] == 0x00 ? Array(bytes[14...]) : []
+                if ethernet[12] == 0x08, ethernet[13] == 0x06 {
+                    skip(i, "the kernel's own ARP (it resolves its neighbours itself when it sends; the snapshot's entries are installed permanent): not replayed")
+                    continue
+                }
+                let ip = Array(ethernet[14...])
+                timer = sender.isRetransmission(ip)
+                sent = ip
+            case .received(let ethernet, let dev):
+                guard devices.contains(dev.name) else {
+                    skip(i, "arrived on \(dev.name), which has no wire here (only Ethernet interfaces are built): not replayed")
+                    continue
+                }
+                if let opened = live.isOpened(peer: ethernet), !opened, Self.establishedBefore(ethernet, host: host) {
+                    skip(i, "a TCP conversation established before the capture began (the snapshot's ESTAB socket): the replay cannot make it")
+                    continue
+                }
+                live.peerSent(ethernet)
+                iface = dev
             }
-            let iface = eth.flatMap { host.interface(mac: $0.1) } ?? host.firstNonLoopback!
-            guard sent != nil || topology.wires[iface.name] != nil else { continue }
-            // A send is modelled first: the socket the model takes it to come from (bound to its
-            // source address or not) is the one the kernel is given, made before the window opens.
-            let modelledSend = sent == nil ? nil : kernel.transmit(frame: bytes, linkType: .ethernet, iface: nil, time: time)
-            let bound = modelledSend?.socket?.contains("(bound to ") == true
-            if let sent {
-                try inNetns(topology.hostNS) { sender.prepare(sent, bindSource: bound) }
-                usleep(50_000)
-                _ = tracing!.read()
-                _ = nftrace?.take()
+            // The model first: what it predicts says which of the next frames are answers.
+            if sent != nil {
+                report = kernel.transmit(frame: bytes, linkType: linkType, iface: nil, time: time)
+            } else {
+                report = kernel.receive(frame: bytes, linkType: linkType, iface: iface!, time: time)
+            }
+            replies.remember(report, frame: frame.number)
+            let bound = report.socket?.contains("(bound to ") == true
+            if let sent, !timer {
+                if try inNetns(topology.hostNS, { sender.prepare(sent, bindSource: bound) }) {
+                    usleep(50_000)
+                    _ = tracing!.read()
+                    _ = nftrace?.take()
+                }
             }
             let before = try inNetns(topology.hostNS) { Self.snmp() }
-            // The capture's clock: gaps of over a second are waited out (timers must fire).
-            let now = ProcessInfo.processInfo.systemUptime
+            // The capture's clock: a host-side capture's gaps are kept; otherwise gaps of over a
+            // second are (timers must fire). Waiting reads the trace every half second, so what
+            // the timers do meanwhile is not overwritten by the rest of the machine's events.
+            var waited: [TraceEvent] = []
+            let now = uptime()
             if clock == nil { clock = (time, now) }
             let lag = (time - clock!.capture) - (now - clock!.wall)
-            // A long gap is waited out reading the trace every half second, so what the timers
-            // do meanwhile is not overwritten by the rest of the machine's events.
-            var waited: [TraceEvent] = []
-            if lag > 1 {
+            if lag > (hostClock ? 0 : 1) {
                 let until = now + lag
-                while ProcessInfo.processInfo.systemUptime < until {
-                    usleep(UInt32(min(500_000, max(1_000, (until - ProcessInfo.processInfo.systemUptime) * 1_000_000))))
-                    waited += tracing!.read(hostDevices: Set(topology.wires.keys))
+                while uptime() < until {
+                    usleep(UInt32(min(500_000, max(100, (until - uptime()) * 1_000_000))))
+                    waited += tracing!.read(hostDevices: devices)
                 }
+            } else if lag < 0 {
+                clock = (time, now)
             }
             var injected: [UInt8] = []
             var syscall: String? = nil
-            if let sent {
+            if let sent, !timer {
                 let (outcome, why) = try inNetns(topology.hostNS) { sender.send(sent, bindSource: bound) }
                 if let why {
-                    let v = FrameVerdict(capture: capture, frame: frame.number, summary: summary, results: [], skipped: why)
-                    out.append(v); progress(v)
-                    usleep(150_000)
-                    _ = wires!.drain(); _ = tracing!.read(); _ = nftrace?.take()
+                    skip(i, why)
+                    usleep(20_000)
+                    for e in wires!.drain() { live.emitted(e.bytes) }
+                    _ = tracing!.read(); _ = nftrace?.take()
                     continue
                 }
                 syscall = outcome
-            } else {
-                injected = Self.shiftAck(bytes, isn: isn, tsShift: tsShift)
-                try wires!.send(injected, on: iface.name)
+            } else if sent == nil, case .received(let ethernet, let dev) = classified[i] {
+                injected = live.rewrite(peer: ethernet)
+                try wires!.send(injected, on: dev.name)
             }
-            usleep(150_000)
+            usleep(UInt32(window(after: i, frames: frames, classified: classified, replies: replies, hostClock: hostClock, linkType: linkType) * 1_000_000))
             let after = try inNetns(topology.hostNS) { Self.snmp() }
             let emitted = wires!.drain(except: injected)
-            for e in emitted { Self.learnISN(e.bytes, into: &isn) }
-            if let sent { for e in emitted { Self.learnISN(e.bytes, sentFor: sent, into: &isn, tsShift: &tsShift) } }
-            let events = waited + tracing!.read(hostDevices: Set(topology.wires.keys))
+            for e in emitted { live.emitted(e.bytes) }
+            let events = waited + tracing!.read(hostDevices: devices)
             var counters: [String: Int] = [:]
             for (name, value) in after {
                 let delta = value - (before[name] ?? 0)
                 if delta != 0 { counters[name] = delta }
             }
-            var kernelSide = KernelRecord(frame: frame.number, iface: sent == nil ? iface.name : "tx",
+            var kernelSide = KernelRecord(frame: frame.number, iface: sent == nil ? iface!.name : "tx",
                                       events: events.map { .init(event: $0.event, text: $0.text, reason: $0.reason, location: $0.location, stack: $0.stack) },
                                       counters: counters, emitted: emitted)
             kernelSide.nftrace = nftrace?.take()
             kernelSide.syscall = syscall
             record?(kernelSide.jsonLine)
-            var report = modelledSend ?? kernel.receive(frame: bytes, linkType: .ethernet, iface: iface, time: time)
-            replies.remember(report, frame: frame.number)
             if let m = mutateReason {
                 if report.verdict.reason == m.from { report.verdict.reason = m.to }
                 report.ends = report.ends.map { var e = $0; if e.reason == m.from { e.reason = m.to }; return e }
             }
-            let v = FrameVerdict(capture: capture, frame: frame.number, summary: summary, results: comparison.compare(report, kernelSide))
+            let v = FrameVerdict(capture: capture, frame: frame.number, summary: Self.summary(bytes, linkType), results: comparison.compare(report, kernelSide))
             out.append(v); progress(v)
         }
         return out
+    }
+
+    static func summary(_ bytes: [UInt8], _ linkType: LinkType) -> String {
+        bytes.withUnsafeBytes { Dissection($0, linkType: linkType).summary }
+    }
+
+    /// How long the kernel is watched after frame `i`: 150 ms, or, on a host-side capture, until
+    /// the next frame the replay acts on is due (the host's answers and timer frames it predicts
+    /// are not acted on), but at least 2 ms.
+    func window(after i: Int, frames: [Frame], classified: [Injection.Replayed], replies: PredictedReplies, hostClock: Bool, linkType: LinkType) -> Double {
+        let full = 0.150
+        guard hostClock else { return full }
+        var r = replies
+        for j in (i + 1)..<frames.count {
+            let gap = frames[j].time - frames[i].time
+            if gap >= full { return full }
+            switch classified[j] {
+            case .unreplayable: continue
+            case .sent(let ethernet, _):
+                if frames[j].bytes.withUnsafeBytes({ r.match($0, linkType: linkType) }) != nil { continue }
+                if ethernet[12] == 0x08, ethernet[13] == 0x06 { continue }
+                return max(0.002, gap)
+            case .received:
+                return max(0.002, gap)
+            }
+        }
+        return full
+    }
+
+    /// A segment of a conversation the snapshot shows established (an ESTAB socket), not a SYN.
+    static func establishedBefore(_ ethernet: [UInt8], host: Host) -> Bool {
+        guard let s = Segment(ethernet), s.flags & 0x02 == 0 else { return false }
+        return host.sockets.contains { k in
+            guard k.protocolKind == .tcp, k.state == "ESTAB", k.localPort == s.destinationPort, k.remotePort == s.sourcePort else { return false }
+            if case .v4(let a)? = k.remoteAddress { return a.value == s.source }
+            return false
+        }
     }
 
     /// Every counter in /proc/self/net/{snmp,netstat} under its nstat name.
@@ -203,71 +294,5 @@ public final class Verifier {
             }
         }
         return out
-    }
-
-    /// The ISN of each SYN-ACK the host sends, by (peer ip, peer port, our port).
-    static func learnISN(_ f: [UInt8], into isn: inout [[UInt8]: UInt32]) {
-        guard f.count >= 54, f[12] == 8, f[13] == 0, f[23] == 6 else { return }
-        let t = 14 + Int(f[14] & 15) * 4
-        guard f[t + 13] & 0x12 == 0x12 else { return }
-        isn[Array(f[30..<34]) + Array(f[(t + 2)..<(t + 4)]) + Array(f[t..<(t + 2)])] =
-            UInt32(f[t + 4]) << 24 | UInt32(f[t + 5]) << 16 | UInt32(f[t + 6]) << 8 | UInt32(f[t + 7])
-    }
-
-    /// A SYN the kernel sent for one the capture shows the host sending (connect()): the capture's
-    /// answers acknowledge the captured ISN, so they are shifted by the kernel's less the capture's.
-    static func learnISN(_ f: [UInt8], sentFor captured: [UInt8], into isn: inout [[UInt8]: UInt32], tsShift: inout [[UInt8]: UInt32]) {
-        guard f.count >= 54, f[12] == 8, f[13] == 0, f[23] == 6, captured.count >= 40, captured[9] == 6 else { return }
-        let t = 14 + Int(f[14] & 15) * 4, c = Int(captured[0] & 15) * 4
-        guard f.count >= t + 8, captured.count >= c + 14, f[t + 13] & 0x12 == 0x02, captured[c + 13] & 0x12 == 0x02,
-              Array(f[t..<(t + 4)]) == Array(captured[c..<(c + 4)]) else { return }
-        func u32(_ b: [UInt8], _ o: Int) -> UInt32 { UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3]) }
-        let key = Array(f[30..<34]) + Array(f[(t + 2)..<(t + 4)]) + Array(f[t..<(t + 2)])
-        isn[key] = u32(f, t + 4) &- u32(captured, c + 4)
-        // Its timestamp clock too: the answers echo the captured TSval (PAWS checks the echo).
-        if let k = tsValue(f, at: t), let v = tsValue(Array(repeating: 0, count: 14) + captured, at: 14 + c) { tsShift[key] = k &- v }
-    }
-
-    /// The offset of a TCP segment's timestamp option (kind 8) in `f`, its header at `t`.
-    static func tsOption(_ f: [UInt8], at t: Int) -> Int? {
-        guard f.count >= t + 20 else { return nil }
-        var o = t + 20
-        let end = min(f.count, t + Int(f[t + 12] >> 4) * 4)
-        while o + 1 < end {
-            if f[o] == 1 { o += 1; continue }
-            if f[o] == 0 { break }
-            if f[o] == 8, o + 10 <= end { return o }
-            o += max(2, Int(f[o + 1]))
-        }
-        return nil
-    }
-
-    static func tsValue(_ f: [UInt8], at t: Int) -> UInt32? {
-        tsOption(f, at: t).map { o in UInt32(f[o + 2]) << 24 | UInt32(f[o + 3]) << 16 | UInt32(f[o + 4]) << 8 | UInt32(f[o + 5]) }
-    }
-
-    /// The kernel picks a random ISN; captures made for the model count the host's sequence space
-    /// from 0. Later segments of a connection get their ACK number shifted by the real ISN.
-    static func shiftAck(_ frame: [UInt8], isn: [[UInt8]: UInt32], tsShift: [[UInt8]: UInt32] = [:]) -> [UInt8] {
-        var f = frame
-        guard f.count >= 54, f[12] == 8, f[13] == 0, f[23] == 6 else { return f }
-        let t = 14 + Int(f[14] & 15) * 4
-        let key = Array(f[26..<30]) + Array(f[t..<(t + 2)]) + Array(f[(t + 2)..<(t + 4)])
-        guard f[t + 13] & 0x10 != 0, let base = isn[key] else { return f }
-        let ack = (UInt32(f[t + 8]) << 24 | UInt32(f[t + 9]) << 16 | UInt32(f[t + 10]) << 8 | UInt32(f[t + 11])) &+ base
-        f[t + 8] = UInt8(ack >> 24); f[t + 9] = UInt8((ack >> 16) & 0xff); f[t + 10] = UInt8((ack >> 8) & 0xff); f[t + 11] = UInt8(ack & 0xff)
-        if let shift = tsShift[key], let o = tsOption(f, at: t) {
-            let ecr = (UInt32(f[o + 6]) << 24 | UInt32(f[o + 7]) << 16 | UInt32(f[o + 8]) << 8 | UInt32(f[o + 9])) &+ shift
-            f[o + 6] = UInt8(ecr >> 24); f[o + 7] = UInt8((ecr >> 16) & 0xff); f[o + 8] = UInt8((ecr >> 8) & 0xff); f[o + 9] = UInt8(ecr & 0xff)
-        }
-        f[t + 16] = 0; f[t + 17] = 0
-        let total = Int(f[16]) << 8 | Int(f[17])
-        let seg = Array(f[t..<(14 + total)])
-        let pseudo = InternetChecksum.pseudoHeader(source: IPv4Address(UInt32(f[26]) << 24 | UInt32(f[27]) << 16 | UInt32(f[28]) << 8 | UInt32(f[29])),
-                                                   destination: IPv4Address(UInt32(f[30]) << 24 | UInt32(f[31]) << 16 | UInt32(f[32]) << 8 | UInt32(f[33])),
-                                                   protocol: 6, length: seg.count)
-        let c = InternetChecksum.finish(InternetChecksum.sum(seg, initial: pseudo))
-        f[t + 16] = UInt8(c >> 8); f[t + 17] = UInt8(c & 0xff)
-        return f
     }
 }

@@ -42,6 +42,32 @@ struct VerifyTests {
         #expect(t.stdout.contains("    reason: model: IP_CSUM | kernel: kfree_skb NO_SOCKET __udp4_lib_rcv"), "\(t.stdout)")
     }
 
+    /// A server's real HTTP exchange, live-played: the client's segments acknowledge the
+    /// kernel's own ISN and echo its clock, the response is written by the accepted socket when
+    /// the capture shows it, and every segment agrees — none is skipped for want of a connection.
+    @Test func liveplaysARealTCPConversation() throws {
+        let t = try runTracer(["verify", "--retries", "1", "Fixtures/captures/wild-server.pcap", "--filter", "tcp port 8080",
+                               "--host", "Fixtures/hosts/wild-server"])
+        #expect(t.status == 0, "\(t.stdout)\(t.stderr)")
+        #expect(t.stdout.contains("overall: 9 of 9 frames agree on every field"), "\(t.stdout)")
+        // The response (frames 12, 14) and the FIN (16) are the application's calls, compared.
+        for n in [12, 14, 16] { #expect(t.stdout.contains("wild-server.pcap frame \(n): agree"), "frame \(n): \(t.stdout)") }
+        #expect(!t.stdout.contains("needs an established connection"))
+    }
+
+    /// A router's `tcpdump -i any` capture (LINUX_SLL2): frames injected on the interface they
+    /// arrived on, the forwarded copies compared on the other; a wrong model is still caught.
+    @Test func verifiesAnSLL2RouterCaptureAndCatchesAWrongModel() throws {
+        let t = try runTracer(["verify", "--retries", "1", "Fixtures/captures/wild-router.pcap", "--host", "Fixtures/hosts/wild-router"])
+        #expect(t.status == 0, "\(t.stdout)\(t.stderr)")
+        #expect(t.stdout.contains("overall: 30 of 30 frames agree on every field"), "\(t.stdout)")
+        #expect(t.stdout.contains("1 × the kernel's own ARP"), "\(t.stdout)")
+        let bad = try runTracer(["verify", "Fixtures/captures/wild-router.pcap", "--host", "Fixtures/hosts/wild-router",
+                                 "--mutate-reason", "NETFILTER_DROP=NO_SOCKET"])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("    reason: model: NO_SOCKET | kernel: kfree_skb NETFILTER_DROP"), "\(bad.stdout)")
+    }
+
     /// Interrupted (SIGTERM) it cleans up at once; killed outright (SIGKILL), the next run does.
     @Test func leavesNothingBehind() throws {
         for (signal, name) in [(SIGTERM, "SIGTERM"), (SIGKILL, "SIGKILL")] {

@@ -106,6 +106,10 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "TcpExtTCPDelivered",
         "TcpExtPAWSActive",
         "TcpExtTcpTimeoutRehash",
+        "TcpExtTCPHPHits",
+        "TcpExtTCPHPAcks",
+        "TcpExtTW",
+        "TcpExtTCPOrigDataSent",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
 
@@ -191,6 +195,10 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let TcpExtTCPDelivered = SNMPCounter(79)
     public static let TcpExtPAWSActive = SNMPCounter(80)
     public static let TcpExtTcpTimeoutRehash = SNMPCounter(81)
+    public static let TcpExtTCPHPHits = SNMPCounter(82)
+    public static let TcpExtTCPHPAcks = SNMPCounter(83)
+    public static let TcpExtTW = SNMPCounter(84)
+    public static let TcpExtTCPOrigDataSent = SNMPCounter(85)
 }
 
 /// One frame's counter deltas: a handful of (counter, delta) pairs searched in order.

@@ -22,6 +22,11 @@ public final class Kernel {
     var pmtuExceptions: [IPv4Address: PMTUException] = [:]
     /// UDP sockets the host's own sends opened (replay), so ICMP errors about them find a socket.
     var sendingSockets: Set<SocketKey> = []
+    /// Ping sockets (SOCK_DGRAM, IPPROTO_ICMP) the host's echo requests came from, by echo id.
+    var pingSockets: Set<UInt16> = []
+    /// Raw sockets the host's own sends opened, by protocol (an ICMP socket: ping without ping
+    /// sockets); each takes a copy of what arrives for its protocol (raw_local_deliver).
+    var rawSendingProtocols: Set<UInt8> = []
     /// Fragments of a datagram the host sends, gathered until the datagram is whole (replay).
     var txFragments = TxFragments()
     /// TCP connections and request sockets, from handshakes seen and the snapshot's ESTAB sockets.

@@ -111,6 +111,12 @@ extension Kernel {
            local.destination.length >= (best?.destination.length ?? -1) {
             best = local
         }
+        // …and the local table is that same trie (fib_new_table aliases it to main's): a lookup
+        // in it finds main's routes too, under table 255.
+        if table == .local && !fib.hasCustomRules, let main = fib_trie_search(.main, fl),
+           main.destination.length > (best?.destination.length ?? -1) {
+            best = main
+        }
         // The fib:fib_table_lookup tracepoint's record; totals need none.
         guard recordsStacks else { return best }
         let result: String

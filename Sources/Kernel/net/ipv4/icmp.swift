@@ -39,7 +39,7 @@ extension Kernel {
         }
     }
 
-    func icmp_rcv(_ skb: SKB) {
+    func icmp_rcv(_ skb: SKB, rawCopy: Bool = false) {
         let f = trace.enter(.icmp_rcv); defer { trace.leave(f) }
         let payload = skb.withIPv4 { Array($0.payload) }
         counters.inc(.IcmpInMsgs)
@@ -66,6 +66,8 @@ extension Kernel {
             consume_skb(.consume, detail: answered ? "ICMP echo request answered with an echo reply"
                         : hooked ? "ICMP echo request: its echo reply is dropped on the way out (see netfilter)"
                         : "ICMP echo request: icmp_reply finds no route back, so no echo reply leaves")
+        } else if type == 0 {
+            ping_rcv(skb, reply: payload, rawCopy: rawCopy)
         } else if type == 3 {
             let what = icmp_unreach(skb, message: payload)
             consume_skb(.consume, detail: what)

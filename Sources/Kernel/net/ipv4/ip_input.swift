@@ -131,7 +131,7 @@ extension Kernel {
             tcp_v4_rcv(skb)
             counters.inc(.IpInDelivers)
         case .icmp:
-            icmp_rcv(skb)
+            icmp_rcv(skb, rawCopy: raw)
             counters.inc(.IpInDelivers)
         default:
             if raw {

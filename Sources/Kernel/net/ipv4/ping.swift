@@ -11,6 +11,7 @@ extension Kernel {
         let f = trace.enter(.ping_v4_sendmsg); defer { trace.leave(f) }
         var message = p.payload
         let id = message.count >= 6 ? UInt16(message[4]) << 8 | UInt16(message[5]) : 0
+        pingSockets.insert(id)
         let bound = boundSource(p, proto: 1, bind: options.bind)
         socketDescription = "ping (SOCK_DGRAM, IPPROTO_ICMP) id \(id) → \(p.destination)" + (bound == .any ? "" : " (bound to \(bound))")
             + ", \(options.pmtudisc.constantName)"
@@ -28,5 +29,30 @@ extension Kernel {
         guard ip_append_data(p, transport: message, route: rt, options: options) else { return }
         let g = trace.enter(.ping_v4_push_pending_frames); defer { trace.leave(g) }
         ip_push_pending_frames(p, transport: message, route: rt, options: options)
+    }
+}
+
+// The receiving half: icmp_rcv hands an echo reply to ping_rcv, which looks the ping socket up
+// by the echo id (ping_lookup) and queues a clone to it; the original is then consumed by
+// icmp_rcv. No ping socket: SKB_DROP_REASON_NO_SOCKET (6.18; 5.4's ping_rcv returns false and
+// icmp_rcv frees it without a reason). A raw ICMP socket (ping without ping sockets) took its
+// copy earlier, in raw_local_deliver, and does not stop the drop.
+extension Kernel {
+    func ping_rcv(_ skb: SKB, reply: [UInt8], rawCopy: Bool) {
+        let id = UInt16(reply[4]) << 8 | UInt16(reply[5])
+        let found: Bool
+        do {
+            let f = trace.enter(KFunc(named: "ping_rcv")); defer { trace.leave(f) }
+            found = pingSockets.contains(id)
+            if !found && profile.hasDropReasons {
+                kfree_skb_reason("NO_SOCKET", detail: "no ping socket with echo id \(id)" + (rawCopy ? " (a raw ICMP socket took its copy)" : ""))
+                return
+            }
+        }
+        if found {
+            consume_skb(.deliver, detail: "echo reply queued to the ping socket with echo id \(id)")
+        } else {
+            kfree_skb_reason("NO_SOCKET", detail: "no ping socket with echo id \(id)" + (rawCopy ? " (a raw ICMP socket took its copy)" : ""))
+        }
     }
 }

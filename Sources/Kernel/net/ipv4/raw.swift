@@ -7,7 +7,7 @@ extension Kernel {
     /// True when a raw socket took a copy.
     func raw_local_deliver(_ skb: SKB, proto: UInt8) -> Bool {
         let f = trace.enter(.raw_local_deliver); defer { trace.leave(f) }
-        return host.sockets.contains { $0.protocolKind == .raw && Int($0.localPort) == Int(proto) }
+        return rawSendingProtocols.contains(proto) || host.sockets.contains { $0.protocolKind == .raw && Int($0.localPort) == Int(proto) }
     }
 }
 
@@ -27,6 +27,7 @@ extension Kernel {
             return
         case .success(let r): rt = r
         }
+        if !hdrincl { rawSendingProtocols.insert(p.proto) }
         if hdrincl {
             raw_send_hdrinc(p, route: rt)
         } else {

@@ -10,6 +10,7 @@ import Wire
 struct TCPConnection {
     enum State: String {
         case synSent = "SYN_SENT", synRecv = "SYN_RECV", established = "ESTABLISHED", closeWait = "CLOSE_WAIT"
+        case finWait1 = "FIN_WAIT1", finWait2 = "FIN_WAIT2", lastAck = "LAST_ACK", closing = "CLOSING", timeWait = "TIME_WAIT"
         /// tcp_done: the socket is gone (the model forgets the connection).
         case closed = "CLOSE"
     }
@@ -40,7 +41,33 @@ struct TCPConnection {
     var isn: UInt32?
     /// The socket's cached output route (sk_dst_cache), set by the SYN-ACK.
     var txRoute: (dev: Interface, nextHop: IPv4Address, source: IPv4Address)?
+
+    // What the host has sent (the capture shows it): snd_una, and the end of each segment not
+    // yet acknowledged (tcp_clean_rtx_queue counts those an ACK covers as TCPDelivered).
+    var sndUna: UInt32?
+    var unacked: [UInt32] = []
+    /// Header prediction is on (tp->pred_flags != 0): set when a passive open completes; an
+    /// active open with window scaling starts without it; a window update turns it on
+    /// (tcp_ack_update_window → tcp_fast_path_check).
+    var fastPath = false
+    /// The peer's window as the host last took it (snd_wnd, scaled by the peer's shift).
+    var sndWnd: Int?
+    var sndWscale: UInt8 = 0
+    // The delayed-ACK engine (icsk_ack): quick ACKs left, ato (0: no data received yet), when
+    // data last came, the pingpong count, whether an ACK is owed, rcv_mss and rcv_wup.
+    var quick = 0
+    var ato: Double = 0
+    var lrcvtime: Double = 0
+    var pingpong = 0
+    var ackScheduled = false
+    var rcvMss = 536
+    var rcvWup: UInt32?
+    /// sk_forward_alloc is 0 until the first data is charged: that segment takes the slow path.
+    var memoryCharged = false
 }
+
+/// Sequence-space order (RFC 1982): `a` is after `b`.
+func seqAfter(_ a: UInt32, _ b: UInt32) -> Bool { Int32(bitPattern: a &- b) > 0 }
 
 extension TCPConnection {
     /// The socket tcp_v4_connect leaves in SYN_SENT: its ISN and options are the SYN's, which the
@@ -84,7 +111,8 @@ extension Kernel {
 
     /// tcp_child_process → tcp_rcv_state_process (SYN_RECV → ESTABLISHED) → tcp_data_queue: a
     /// segment without data is freed there (__kfree_skb); one with data is queued.
-    func tcp_child_process(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, flags: TCPFlags, dataLength: Int, tsval: UInt32?) {
+    func tcp_child_process(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, ack: UInt32, window: UInt16, headerLength: Int,
+                           flags: TCPFlags, dataLength: Int, tsval: UInt32?) {
         let f = trace.enter(.tcp_child_process); defer { trace.leave(f) }
         let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
         socketDescription = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) ESTABLISHED"
@@ -93,24 +121,34 @@ extension Kernel {
             __kfree_skb(.consume, detail: "the ACK completes the handshake: a child socket in ESTABLISHED waits in \(c.listener)'s accept queue")
             return
         }
-        tcp_rcv_established(skb, key, &c, seq: seq, flags: flags, dataLength: dataLength, tsval: tsval)
+        tcp_rcv_established(skb, key, &c, seq: seq, ack: ack, window: window, headerLength: headerLength, flags: flags, dataLength: dataLength, tsval: tsval)
     }
 
     /// tcp_check_req: the ACK that completes a handshake with a request socket.
-    func tcp_check_req(_ key: TCPKey, _ c: inout TCPConnection, ack: UInt32, dataLength: Int, flags: TCPFlags) -> Bool {
+    func tcp_check_req(_ key: TCPKey, _ c: inout TCPConnection, ack: UInt32, window: UInt16, dataLength: Int, flags: TCPFlags) -> Bool {
         let f = trace.enter(.tcp_check_req); defer { trace.leave(f) }
         guard flags.contains(.ack), !flags.contains(.rst), !flags.contains(.syn), ack == c.sndNxt else { return false }
         do {
             let g = trace.enter(.tcp_v4_syn_recv_sock); defer { trace.leave(g) }
             // inet_csk_route_child_sock: the child socket gets a route of its own.
             let r = trace.enter(.inet_csk_route_child_sock); defer { trace.leave(r) }
-            if let out = ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) { c.txRoute = out }
+            if case .success(let out) = ip_route_output_flow(Flow(source: key.local, destination: key.peer, iif: nil, oif: nil, tos: 0, proto: 6,
+                                                                   sport: key.localPort, dport: key.peerPort)) {
+                c.txRoute = (out.dev, out.nextHop, out.source)
+                tcpSendRoutes[key] = out
+            }
             trace.leave(r)
             let h = trace.enter(.tcp_create_openreq_child); trace.leave(h)
         }
         counters.inc(.TcpPassiveOpens)
         c.state = .established
         c.rxRoute = currentRoute
+        // tcp_rcv_state_process, SYN_RECV: snd_una past the SYN, snd_wnd from this ACK,
+        // tcp_fast_path_on (a request socket's SYN-ACK is not counted delivered).
+        c.sndUna = ack
+        c.sndWnd = Int(window) << Int(c.sndWscale)
+        c.fastPath = true
+        c.lrcvtime = now
         counters.inc(.TcpCurrEstab)
         if dataLength == 0 { counters.inc(.TcpExtTCPPureAcks) }
         return true
@@ -143,55 +181,168 @@ extension Kernel {
         return true
     }
 
-    /// A segment on an established connection (tcp_rcv_established / tcp_data_queue).
-    func tcp_rcv_established(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, flags: TCPFlags, dataLength: Int, tsval: UInt32?) {
-        let f = trace.enter(.tcp_rcv_established); defer { trace.leave(f) }
+    /// A segment after the handshake: tcp_v4_do_rcv → tcp_rcv_established in ESTABLISHED (header
+    /// prediction first: an in-order segment with just ACK, the window the host last took and
+    /// the usual header length takes the fast path), tcp_rcv_state_process in the other states
+    /// (tcp_ack, then the FIN_WAIT1 / CLOSING / LAST_ACK transitions an ACK of our FIN makes,
+    /// then tcp_data_queue and tcp_fin). Freed with __kfree_skb (no tracepoint) once consumed.
+    func tcp_rcv_established(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, ack: UInt32, window: UInt16,
+                             headerLength: Int, flags: TCPFlags, dataLength: Int, tsval: UInt32?) {
+        let established = c.state == .established
+        let f = trace.enter(established ? .tcp_rcv_established : .tcp_rcv_state_process); defer { trace.leave(f) }
         if let v = tsval { c.peerTSval = v }
-        let name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
+        var name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
         socketDescription = name
-        if dataLength == 0 && !flags.contains(.fin) {
-            counters.inc(.TcpExtTCPPureAcks)
+        let pure = dataLength == 0 && !flags.contains(.fin)
+        let predicted = established && c.fastPath && flags.subtracting(.psh) == .ack && c.sndWnd == Int(window) << Int(c.sndWscale)
+            && headerLength == (c.timestamps ? 32 : 20) && c.rcvNxt == seq && (c.sndUna == nil || !seqAfter(ack, c.sndNxt))
+        if predicted && dataLength == 0 {
+            tcp_ack(&c, ack: ack, window: window, slowPath: false, pure: true)
+            __kfree_skb(.consume, detail: "an ACK on \(name): nothing to queue (header prediction: the fast path)")
+            return
+        }
+        if predicted && c.memoryCharged {
+            // Bulk data transfer, receiver: queued straight away.
+            counters.inc(.TcpExtTCPHPHits)
+            tcp_queue_data(&c, seq: seq, dataLength: dataLength)
+            if ack != c.sndUna { tcp_ack(&c, ack: ack, window: window, slowPath: false, pure: false) }
+            let acked = __tcp_ack_snd_check(key, &c)
+            handedOff(.deliver, function: "tcp_rcv_established",
+                      detail: "\(dataLength) bytes queued to \(name) (header prediction: the fast path), " + acked)
+            return
+        }
+        tcp_ack(&c, ack: ack, window: window, slowPath: true, pure: pure)
+        if let una = c.sndUna, una == c.sndNxt {
+            // Our FIN is acknowledged.
+            switch c.state {
+            case .finWait1: c.state = .finWait2
+            case .closing:
+                tcp_time_wait(&c)
+                __kfree_skb(.consume, detail: "the ACK of our FIN on \(name): TIME_WAIT")
+                return
+            case .lastAck:
+                do { let d = trace.enter(KFunc(named: "tcp_done")); trace.leave(d) }
+                c.state = .closed
+                __kfree_skb(.consume, detail: "the ACK of our FIN on \(name): closed")
+                return
+            default: break
+            }
+        }
+        if pure {
             __kfree_skb(.consume, detail: "an ACK on \(name): nothing to queue")
             return
         }
         let g = trace.enter(.tcp_data_queue); defer { trace.leave(g) }
-        if dataLength > 0 {
-            c.dataSegments += 1
-            c.rcvNxt = (c.rcvNxt ?? seq) &+ UInt32(dataLength)
-            let quick = c.dataSegments == 1
-            c.unreadBytes += dataLength
-            if quick {
-                // The first data of a connection is acknowledged at once (quickack mode).
-                tcp_send_ack(key, c, why: "ACK (quick ACK for the first data)")
-            }
-            handedOff(.deliver, function: "tcp_data_queue",
-                      detail: "\(dataLength) bytes queued to \(name)" + (quick ? ", ACK sent at once (quickack)" : ", ACK left to the delayed-ACK timer"))
-        }
+        name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
+        socketDescription = name
+        if dataLength > 0 { tcp_queue_data(&c, seq: seq, dataLength: dataLength) }
+        var what = dataLength > 0 ? "\(dataLength) bytes" + (flags.contains(.fin) ? " and a FIN" : "") : "FIN"
         if flags.contains(.fin) {
             let h = trace.enter(.tcp_fin); defer { trace.leave(h) }
             c.rcvNxt = (c.rcvNxt ?? seq) &+ UInt32(dataLength) &+ 1
             if c.unreadBytes > 0 && dataLength == 0 { counters.inc(.TcpExtTCPRcvCoalesce) }
-            c.state = .closeWait
-            if c.dataSegments == 0 {
-                // No data before it: the connection is still in quickack mode, the ACK goes at once
-                // (seen in Fixtures/captures/netns-sll2.pcap: 1.2 ms after the FIN).
-                tcp_send_ack(key, c, why: "ACK of the FIN (quickack)")
-                handedOff(.deliver, function: "tcp_data_queue", detail: "FIN queued to \(name): CLOSE_WAIT; ACK sent at once (quickack)")
-            } else {
-                // After data, CLOSE_WAIT enters pingpong mode: the delayed-ACK timer acknowledges it.
-                counters.inc(.TcpExtDelayedACKs)
-                tcp_send_ack(key, c, why: "ACK of the FIN (delayed-ACK timer)")
-                handedOff(.deliver, function: "tcp_data_queue",
-                          detail: "FIN queued to \(name): CLOSE_WAIT; the delayed-ACK timer acknowledges it")
+            c.ackScheduled = true
+            switch c.state {
+            case .established:
+                c.state = .closeWait
+                c.pingpong = max(c.pingpong, Self.pingpongThreshold)   // inet_csk_enter_pingpong_mode
+                what += " queued to \(name): CLOSE_WAIT;"
+            case .finWait1:
+                tcp_send_ack(key, &c, why: "ACK of the FIN (simultaneous close)")
+                c.state = .closing
+                handedOff(.deliver, function: "tcp_data_queue", detail: "\(what) queued to \(name): CLOSING, ACK sent")
+                return
+            case .finWait2:
+                tcp_send_ack(key, &c, why: "ACK of the FIN")
+                tcp_time_wait(&c)
+                handedOff(.deliver, function: "tcp_data_queue", detail: "\(what) queued to \(name): ACK sent, TIME_WAIT")
+                return
+            default:
+                what += " (again) to \(name):"
             }
+        } else {
+            what += " queued to \(name),"
         }
+        handedOff(.deliver, function: "tcp_data_queue", detail: what + " " + __tcp_ack_snd_check(key, &c))
+    }
+
+    static let pingpongThreshold = 1   // net.ipv4.tcp_pingpong_thresh
+
+    /// tcp_queue_rcv (coalesced into the unread tail when there is one) and tcp_event_data_recv.
+    func tcp_queue_data(_ c: inout TCPConnection, seq: UInt32, dataLength: Int) {
+        c.dataSegments += 1
+        c.rcvNxt = (c.rcvNxt ?? seq) &+ UInt32(dataLength)
+        if c.unreadBytes > 0 { counters.inc(.TcpExtTCPRcvCoalesce) }
+        c.unreadBytes += dataLength
+        c.memoryCharged = true
+        // tcp_event_data_recv: an ACK is owed; tcp_measure_rcv_mss; the first data starts the
+        // delayed-ACK engine in quickack mode (tcp_incr_quickack: rcv_wnd / 2·rcv_mss, 2 to 16).
+        c.ackScheduled = true
+        if dataLength >= c.rcvMss { c.rcvMss = min(dataLength, c.mss) }
+        let rcvWnd = c.rcvWnd ?? Int(Self.initialWindow(mss: c.mss, timestamps: c.timestamps))
+        let quickacks = min(16, max(2, rcvWnd / (2 * c.rcvMss)))
+        if c.ato == 0 {
+            c.quick = max(c.quick, quickacks)
+            c.ato = 0.040
+        } else {
+            let m = now - c.lrcvtime
+            if m <= 0.020 { c.ato = c.ato / 2 + 0.020 }
+            else if m < c.ato { c.ato = min(c.ato / 2 + m, 0.200) }
+            else if m > 0.200 { c.quick = max(c.quick, quickacks) }
+        }
+        c.lrcvtime = now
+    }
+
+    /// __tcp_ack_snd_check: an ACK now (more than a full segment unacknowledged, or quickack
+    /// mode: quick ACKs left and not pingpong), else the delayed-ACK timer's.
+    func __tcp_ack_snd_check(_ key: TCPKey, _ c: inout TCPConnection) -> String {
+        guard c.ackScheduled else { return "no ACK owed" }
+        let unacked = c.rcvNxt.map { Int(($0 &- (c.rcvWup ?? $0)) ) } ?? 0
+        if unacked > c.rcvMss || (c.quick > 0 && c.pingpong < Self.pingpongThreshold) {
+            let quick = unacked <= c.rcvMss
+            tcp_send_ack(key, &c, why: quick ? "ACK (quickack mode)" : "ACK (more than a full segment unacknowledged)")
+            return quick ? "ACK sent at once (quickack)" : "ACK sent at once (more than a segment unacknowledged)"
+        }
+        counters.inc(.TcpExtDelayedACKs)
+        tcp_send_ack(key, &c, why: "ACK (delayed-ACK timer)")
+        return c.pingpong >= Self.pingpongThreshold ? "the delayed-ACK timer acknowledges it (pingpong mode)" : "the delayed-ACK timer acknowledges it"
+    }
+
+    /// tcp_ack: header prediction's pure forward advance counts TCPHPAcks; otherwise a segment
+    /// with nothing in it counts TCPPureAcks and the window is taken (a new one turns header
+    /// prediction on). The segments it covers are delivered.
+    func tcp_ack(_ c: inout TCPConnection, ack: UInt32, window: UInt16, slowPath: Bool, pure: Bool) {
+        let f = trace.enter(KFunc(named: "tcp_ack")); defer { trace.leave(f) }
+        guard let una = c.sndUna else { return }
+        if seqAfter(una, ack) || seqAfter(ack, c.sndNxt) { return }   // old, or acknowledging what was not sent
+        if !slowPath && seqAfter(ack, una) {
+            counters.inc(.TcpExtTCPHPAcks)
+        } else {
+            if pure { counters.inc(.TcpExtTCPPureAcks) }
+            let nwin = Int(window) << Int(c.sndWscale)
+            if nwin != c.sndWnd { c.sndWnd = nwin; c.fastPath = true }
+        }
+        let delivered = c.unacked.filter { !seqAfter($0, ack) }.count
+        if delivered > 0 {
+            c.unacked.removeAll { !seqAfter($0, ack) }
+            counters.inc(.TcpExtTCPDelivered, by: delivered)
+        }
+        c.sndUna = ack
+    }
+
+    /// tcp_time_wait: the socket becomes a TIME_WAIT one; its 60 s timer counts TW
+    /// (__inet_twsk_schedule).
+    func tcp_time_wait(_ c: inout TCPConnection) {
+        let f = trace.enter(KFunc(named: "tcp_time_wait")); defer { trace.leave(f) }
+        c.state = .timeWait
+        counters.inc(.TcpExtTW)
     }
 
     /// tcp_rcv_state_process in SYN_SENT (tcp_rcv_synsent_state_process, RFC 9293 3.10.7.3):
     /// the SYN-ACK that acknowledges our SYN establishes the connection and is answered with an
     /// ACK; an acceptable RST refuses the connection (ECONNREFUSED); a bad ACK is reset.
     func tcp_rcv_synsent_state_process(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection, seq: UInt32, ack: UInt32, flags: TCPFlags,
-                                       dataLength: Int, tsval: UInt32?, tsecr: UInt32?) {
+                                       window: UInt16, synAckWscale: UInt8?, dataLength: Int, tsval: UInt32?, tsecr: UInt32?) {
         let f = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(f) }
         let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
         let h = trace.enter(KFunc(named: "tcp_rcv_synsent_state_process")); defer { trace.leave(h) }
@@ -254,8 +405,15 @@ extension Kernel {
             c.rcvNxt = seq &+ 1
             if let v = tsval { c.peerTSval = v }
             c.rxRoute = skb.dst
+            // tcp_finish_connect: snd_wnd from the SYN-ACK (not scaled); header prediction only
+            // without window scaling.
+            c.sndUna = ack
+            c.sndWnd = Int(window)
+            c.sndWscale = synAckWscale ?? 0
+            c.fastPath = c.sndWscale == 0
+            c.lrcvtime = now
             counters.inc(.TcpCurrEstab)
-            tcp_send_ack(key, c, why: "ACK of the SYN-ACK")
+            tcp_send_ack(key, &c, why: "ACK of the SYN-ACK")
             trace.leave(h)
             __kfree_skb(.consume, detail: "SYN-ACK for our SYN: \(name) is ESTABLISHED, ACK sent")
             socketDescription = "tcp \(key.local):\(key.localPort) → \(key.peer):\(key.peerPort) ESTABLISHED"
@@ -270,7 +428,8 @@ extension Kernel {
     }
 
     /// An ACK from this host on connection `c` (__tcp_send_ack).
-    func tcp_send_ack(_ key: TCPKey, _ c: TCPConnection, why: String) {
+    func tcp_send_ack(_ key: TCPKey, _ c: inout TCPConnection, why: String) {
+        tcp_event_ack_sent(&c)
         let f = trace.enter(.__tcp_send_ack); defer { trace.leave(f) }
         // The socket's cached route: no FIB lookup (__sk_dst_check).
         guard let out = c.txRoute ?? ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) else { return }
@@ -283,5 +442,16 @@ extension Kernel {
                             flags: .ack, window: UInt16(min(scaled, 65535)), options: opts)
         counters.inc(.TcpOutSegs)
         send_tcp(ack, to: key.peer, from: key.local, route: out, via: .tcp_transmit_skb, why: why)
+    }
+
+    /// tcp_event_ack_sent: whatever segment carries the ACK, the owed ACK is paid, a quick ACK
+    /// spent (tcp_dec_quickack_mode), rcv_wup moved up.
+    func tcp_event_ack_sent(_ c: inout TCPConnection) {
+        if c.ackScheduled && c.quick > 0 {
+            c.quick -= 1
+            if c.quick == 0 { c.ato = 0.040 }
+        }
+        c.ackScheduled = false
+        c.rcvWup = c.rcvNxt
     }
 }

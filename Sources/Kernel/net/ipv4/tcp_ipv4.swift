@@ -18,9 +18,9 @@ extension Kernel {
             kfree_skb_reason("NOT_SPECIFIED", detail: "shorter than a TCP header")
             return
         }
-        guard let seg = payload.withUnsafeBytes({ b -> (sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int)? in
+        guard let seg = payload.withUnsafeBytes({ b -> (sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int, window: UInt16)? in
             guard let t = TCPSegment.parse(b).value else { return nil }
-            return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength)
+            return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength, t.window)
         }) else {
             counters.inc(.TcpInErrs)
             kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
@@ -42,16 +42,21 @@ extension Kernel {
             defer { tcpConnections[key] = c.state == .closed ? nil : c }
             if c.state == .synSent {
                 let tsecr: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(_, let e) = $0 { e } else { nil } }.first
-                tcp_rcv_synsent_state_process(skb, key, &c, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength, tsval: tsval, tsecr: tsecr)
+                let wscale: UInt8? = seg.opts.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first
+                tcp_rcv_synsent_state_process(skb, key, &c, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, synAckWscale: wscale,
+                                              dataLength: dataLength, tsval: tsval, tsecr: tsecr)
                 return
             }
             if c.state == .synRecv {
-                if tcp_check_req(key, &c, ack: seg.ack, dataLength: dataLength, flags: seg.flags) {
-                    tcp_child_process(skb, key, &c, seq: seg.seq, flags: seg.flags, dataLength: dataLength, tsval: tsval)
+                if tcp_check_req(key, &c, ack: seg.ack, window: seg.window, dataLength: dataLength, flags: seg.flags) {
+                    tcp_child_process(skb, key, &c, seq: seg.seq, ack: seg.ack, window: seg.window, headerLength: seg.hlen,
+                                      flags: seg.flags, dataLength: dataLength, tsval: tsval)
                     return
                 }
             } else {
-                tcp_rcv_established(skb, key, &c, seq: seg.seq, flags: seg.flags, dataLength: dataLength, tsval: tsval)
+                let g = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(g) }
+                tcp_rcv_established(skb, key, &c, seq: seg.seq, ack: seg.ack, window: seg.window, headerLength: seg.hlen,
+                                    flags: seg.flags, dataLength: dataLength, tsval: tsval)
                 return
             }
         }
@@ -133,9 +138,10 @@ extension Kernel {
                                flags: [.syn, .ack], window: Self.initialWindow(mss: mss, timestamps: ts != nil), options: opts)
         var tsval: UInt32 = 0
         if case .timestamp(let v, _)? = ts { tsval = v }
-        tcpConnections[TCPKey(peer: daddr, peerPort: dport, local: saddr, localPort: sport)] = TCPConnection(
-            state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
-            peerTSval: tsval, listener: listener, txRoute: out)
+        var c = TCPConnection(state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
+                              peerTSval: tsval, listener: listener, txRoute: out)
+        c.sndWscale = synOptions.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first ?? 0
+        tcpConnections[TCPKey(peer: daddr, peerPort: dport, local: saddr, localPort: sport)] = c
         counters.inc(.TcpOutSegs)
         send_tcp(synack, to: daddr, from: saddr, route: out, via: .ip_build_and_send_pkt, why: "SYN-ACK")
     }

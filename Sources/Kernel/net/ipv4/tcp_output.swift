@@ -25,6 +25,10 @@ extension Kernel {
         socketDescription = "tcp \(p.source):\(sport) → \(p.destination):\(dport)"
         let transmit = { self.tcp_transmit_skb(p, segment: segment, key: key) }
         let seq = UInt32(seg[4]) << 24 | UInt32(seg[5]) << 16 | UInt32(seg[6]) << 8 | UInt32(seg[7])
+        if !flags.contains(.syn), !flags.contains(.rst), var c = tcpConnections[key], c.state != .synSent, c.state != .synRecv {
+            tcp_sent(&c, seq: seq, dataLength: seg.count - hlen, flags: flags)
+            tcpConnections[key] = c
+        }
         if flags.contains(.syn) && !flags.contains(.ack), let c = tcpConnections[key], c.state == .synSent, c.isn == seq {
             // The same SYN again: the retransmit timer (no answer came within the RTO).
             tcp_retransmit_timer(p, segment: segment, key: key)
@@ -75,6 +79,33 @@ extension Kernel {
                 transmit()
             }
         }
+    }
+
+    /// What a segment the capture shows the host sending on a connection does to it: data and a
+    /// FIN advance snd_nxt and wait to be acknowledged (tcp_event_new_data_sent counts them
+    /// TCPOrigDataSent); data sent within ato of the last received enters pingpong mode
+    /// (tcp_event_data_sent); a FIN moves ESTABLISHED to FIN_WAIT1 and CLOSE_WAIT to LAST_ACK
+    /// (both leave TcpCurrEstab); the ACK it carries pays what was owed. The application read
+    /// what waited before it answered (as `tracer verify`'s does).
+    func tcp_sent(_ c: inout TCPConnection, seq: UInt32, dataLength: Int, flags: TCPFlags) {
+        c.unreadBytes = 0
+        let end = seq &+ UInt32(dataLength) &+ (flags.contains(.fin) ? 1 : 0)
+        if seqAfter(end, seq) {
+            if seqAfter(end, c.sndNxt) {
+                c.sndNxt = end
+                c.unacked.append(end)
+                counters.inc(.TcpExtTCPOrigDataSent)
+            }
+            if dataLength > 0, now - c.lrcvtime < c.ato { c.pingpong += 1 }
+        }
+        if flags.contains(.fin) {
+            switch c.state {
+            case .established: c.state = .finWait1; counters.inc(.TcpCurrEstab, by: -1)
+            case .closeWait: c.state = .lastAck; counters.inc(.TcpCurrEstab, by: -1)
+            default: break
+            }
+        }
+        if flags.contains(.ack) { tcp_event_ack_sent(&c) }
     }
 
     /// The packet's TCP segment with its checksum computed (the capture may show it unfinished).

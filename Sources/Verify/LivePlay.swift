@@ -1,0 +1,197 @@
+// Live play (what tcpreplay's tcpliveplay does against a live server): a TCP conversation the
+// capture shows is replayed against a kernel that picks its own initial sequence number and
+// timestamp clock, so every segment injected for the peer is rewritten to acknowledge what the
+// kernel really sent:
+//
+//   the host's ISN       captured SYN / SYN-ACK  ↔  the kernel's SYN / SYN-ACK   → ack, SACK blocks
+//   the host's TSval     captured host segment   ↔  the kernel's matching one    → TS echo
+//
+// The host's side of the capture is the witness of what the host sent: a captured segment and a
+// segment the kernel emitted are the same one when they have the same place in the sequence
+// space (relative to each side's ISN), the same flags and the same length. The TS echo of a peer
+// segment is mapped through the newest such pair at or before it. A conversation whose host ISN
+// the capture does not show counts it as 0 (captures made for the model do).
+//
+// The rewriting works in place on Ethernet/IPv4/TCP bytes (offsets, not a parse and an emit:
+// the segment must stay byte for byte what the capture holds, but for the fields mapped).
+import Wire
+
+final class LivePlay {
+    /// One conversation, by the host's and the peer's address and port.
+    struct Key: Hashable { var host: UInt32; var hostPort: UInt16; var peer: UInt32; var peerPort: UInt16 }
+
+    /// What is known of one side's segment: its place relative to that side's ISN, its flags
+    /// (SYN, FIN, RST), its length and its TSval.
+    struct Sent: Equatable { var relativeSeq: UInt32; var flags: UInt8; var length: Int; var tsval: UInt32 }
+
+    struct Conversation {
+        var capturedISN: UInt32?
+        var kernelISN: UInt32?
+        /// The capture opened it (the host's SYN or the peer's was seen).
+        var opened = false
+        var unpairedCaptured: [Sent] = []
+        var unpairedKernel: [Sent] = []
+        /// (captured TSval, the kernel's) for segments both sides sent, in the order seen.
+        var clock: [(captured: UInt32, kernel: UInt32)] = []
+        var latestKernelTS: UInt32?
+
+        var shift: UInt32 { (kernelISN ?? 0) &- (capturedISN ?? 0) }
+    }
+
+    private(set) var conversations: [Key: Conversation] = [:]
+    private static let pending = 64, pairs = 1_024
+
+    /// A segment the capture shows the host sending (an Ethernet frame).
+    func captured(host frame: [UInt8]) {
+        guard let s = Segment(frame) else { return }
+        let key = Key(host: s.source, hostPort: s.sourcePort, peer: s.destination, peerPort: s.destinationPort)
+        var c = conversations[key] ?? Conversation()
+        if s.flags & 0x02 != 0 { c.capturedISN = s.seq; c.opened = true }
+        if let ts = s.tsval {
+            let sent = Sent(relativeSeq: s.seq &- (c.capturedISN ?? 0), flags: s.flags & 0x07, length: s.payloadLength, tsval: ts)
+            if let i = c.unpairedKernel.firstIndex(where: { $0.relativeSeq == sent.relativeSeq && $0.flags == sent.flags && $0.length == sent.length }) {
+                Self.pair(&c, captured: ts, kernel: c.unpairedKernel.remove(at: i).tsval)
+            } else {
+                c.unpairedCaptured.append(sent)
+                if c.unpairedCaptured.count > Self.pending { c.unpairedCaptured.removeFirst() }
+            }
+        }
+        conversations[key] = c
+    }
+
+    /// A frame the kernel put on a wire.
+    func emitted(_ frame: [UInt8]) {
+        guard let s = Segment(frame) else { return }
+        let key = Key(host: s.source, hostPort: s.sourcePort, peer: s.destination, peerPort: s.destinationPort)
+        var c = conversations[key] ?? Conversation()
+        if s.flags & 0x02 != 0 { c.kernelISN = s.seq }
+        if let ts = s.tsval {
+            c.latestKernelTS = ts
+            let sent = Sent(relativeSeq: s.seq &- (c.kernelISN ?? 0), flags: s.flags & 0x07, length: s.payloadLength, tsval: ts)
+            if let i = c.unpairedCaptured.firstIndex(where: { $0.relativeSeq == sent.relativeSeq && $0.flags == sent.flags && $0.length == sent.length }) {
+                Self.pair(&c, captured: c.unpairedCaptured.remove(at: i).tsval, kernel: ts)
+            } else {
+                c.unpairedKernel.append(sent)
+                if c.unpairedKernel.count > Self.pending { c.unpairedKernel.removeFirst() }
+            }
+        }
+        conversations[key] = c
+    }
+
+    private static func pair(_ c: inout Conversation, captured: UInt32, kernel: UInt32) {
+        c.clock.append((captured, kernel))
+        if c.clock.count > pairs { c.clock.removeFirst(c.clock.count - pairs) }
+    }
+
+    /// A peer's SYN opens a conversation the capture shows from its start.
+    func peerSent(_ frame: [UInt8]) {
+        guard let s = Segment(frame), s.flags & 0x02 != 0 else { return }
+        let key = Key(host: s.destination, hostPort: s.destinationPort, peer: s.source, peerPort: s.sourcePort)
+        conversations[key, default: Conversation()].opened = true
+    }
+
+    /// Whether the capture shows this peer segment's conversation from its handshake.
+    func isOpened(peer frame: [UInt8]) -> Bool? {
+        guard let s = Segment(frame) else { return nil }
+        return conversations[Key(host: s.destination, hostPort: s.destinationPort, peer: s.source, peerPort: s.sourcePort)]?.opened ?? false
+    }
+
+    /// The peer's segment as the kernel must see it: its ack, SACK blocks and TS echo in the
+    /// kernel's sequence space and clock, its checksum recomputed. Anything else is unchanged.
+    func rewrite(peer frame: [UInt8]) -> [UInt8] {
+        guard let s = Segment(frame) else { return frame }
+        let key = Key(host: s.destination, hostPort: s.destinationPort, peer: s.source, peerPort: s.sourcePort)
+        guard let c = conversations[key], c.kernelISN != nil else { return frame }
+        var f = frame
+        let shift = c.shift
+        if s.flags & 0x10 != 0 { Self.put(&f, s.tcp + 8, s.ack &+ shift) }
+        for o in s.options {
+            switch f[o] {
+            case 5 where o + 1 < f.count:
+                // SACK: left and right edges of each block, in the host's sequence space.
+                var b = o + 2
+                while b + 8 <= o + Int(f[o + 1]) && b + 8 <= f.count {
+                    Self.put(&f, b, Self.get(f, b) &+ shift)
+                    Self.put(&f, b + 4, Self.get(f, b + 4) &+ shift)
+                    b += 8
+                }
+            case 8 where o + 10 <= f.count:
+                let echo = Self.get(f, o + 6)
+                if echo != 0, let k = Self.kernelClock(c, echo) { Self.put(&f, o + 6, k) }
+            default: break
+            }
+        }
+        s.recomputeChecksum(&f)
+        return f
+    }
+
+    /// The kernel's TSval for a captured one: through the newest pair at or before it, never
+    /// past the newest TSval the kernel sent.
+    static func kernelClock(_ c: Conversation, _ captured: UInt32) -> UInt32? {
+        guard let p = c.clock.last(where: { Int32(bitPattern: captured &- $0.captured) >= 0 }) ?? c.clock.first else { return nil }
+        var k = p.kernel &+ (captured &- p.captured)
+        if Int32(bitPattern: captured &- p.captured) < 0 { k = p.kernel }
+        if let latest = c.latestKernelTS, Int32(bitPattern: k &- latest) > 0 { k = latest }
+        return k
+    }
+
+    static func get(_ f: [UInt8], _ o: Int) -> UInt32 {
+        UInt32(f[o]) << 24 | UInt32(f[o + 1]) << 16 | UInt32(f[o + 2]) << 8 | UInt32(f[o + 3])
+    }
+
+    static func put(_ f: inout [UInt8], _ o: Int, _ v: UInt32) {
+        f[o] = UInt8(v >> 24); f[o + 1] = UInt8((v >> 16) & 0xff); f[o + 2] = UInt8((v >> 8) & 0xff); f[o + 3] = UInt8(v & 0xff)
+    }
+}
+
+/// Offsets into an Ethernet/IPv4/TCP frame, checked once (a non-fragment with a whole header).
+struct Segment {
+    let tcp: Int
+    let end: Int
+    let source: UInt32, destination: UInt32
+    let sourcePort: UInt16, destinationPort: UInt16
+    let seq: UInt32, ack: UInt32
+    let flags: UInt8
+    let payloadLength: Int
+    /// Offsets of each option's kind byte.
+    let options: [Int]
+    let tsval: UInt32?
+
+    init?(_ f: [UInt8]) {
+        guard f.count >= 54, f[12] == 0x08, f[13] == 0x00, f[14] >> 4 == 4, f[23] == 6,
+              Int(f[20] & 0x1f) << 8 | Int(f[21]) == 0 else { return nil }
+        let ihl = Int(f[14] & 0x0f) * 4
+        let total = Int(f[16]) << 8 | Int(f[17])
+        tcp = 14 + ihl
+        end = min(f.count, 14 + total)
+        guard ihl >= 20, end >= tcp + 20 else { return nil }
+        let doff = Int(f[tcp + 12] >> 4) * 4
+        guard doff >= 20, tcp + doff <= end else { return nil }
+        source = LivePlay.get(f, 26); destination = LivePlay.get(f, 30)
+        sourcePort = UInt16(f[tcp]) << 8 | UInt16(f[tcp + 1])
+        destinationPort = UInt16(f[tcp + 2]) << 8 | UInt16(f[tcp + 3])
+        seq = LivePlay.get(f, tcp + 4); ack = LivePlay.get(f, tcp + 8)
+        flags = f[tcp + 13]
+        payloadLength = end - tcp - doff
+        var opts: [Int] = [], ts: UInt32? = nil
+        var o = tcp + 20
+        while o < tcp + doff {
+            if f[o] == 0 { break }
+            if f[o] == 1 { o += 1; continue }
+            guard o + 1 < tcp + doff, f[o + 1] >= 2 else { break }
+            opts.append(o)
+            if f[o] == 8, o + 10 <= tcp + doff { ts = LivePlay.get(f, o + 2) }
+            o += Int(f[o + 1])
+        }
+        options = opts
+        tsval = ts
+    }
+
+    func recomputeChecksum(_ f: inout [UInt8]) {
+        f[tcp + 16] = 0; f[tcp + 17] = 0
+        let pseudo = InternetChecksum.pseudoHeader(source: IPv4Address(source), destination: IPv4Address(destination),
+                                                   protocol: 6, length: end - tcp)
+        let c = InternetChecksum.finish(InternetChecksum.sum(Array(f[tcp..<end]), initial: pseudo))
+        f[tcp + 16] = UInt8(c >> 8); f[tcp + 17] = UInt8(c & 0xff)
+    }
+}
