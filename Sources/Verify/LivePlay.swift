@@ -33,7 +33,6 @@ final class LivePlay {
         var unpairedKernel: [Sent] = []
         /// (captured TSval, the kernel's) for segments both sides sent, in the order seen.
         var clock: [(captured: UInt32, kernel: UInt32)] = []
-        var latestKernelTS: UInt32?
 
         var shift: UInt32 { (kernelISN ?? 0) &- (capturedISN ?? 0) }
     }
@@ -66,7 +65,6 @@ final class LivePlay {
         var c = conversations[key] ?? Conversation()
         if s.flags & 0x02 != 0 { c.kernelISN = s.seq }
         if let ts = s.tsval {
-            c.latestKernelTS = ts
             let sent = Sent(relativeSeq: s.seq &- (c.kernelISN ?? 0), flags: s.flags & 0x07, length: s.payloadLength, tsval: ts)
             if let i = c.unpairedCaptured.firstIndex(where: { $0.relativeSeq == sent.relativeSeq && $0.flags == sent.flags && $0.length == sent.length }) {
                 Self.pair(&c, captured: c.unpairedCaptured.remove(at: i).tsval, kernel: ts)
@@ -125,14 +123,12 @@ final class LivePlay {
         return f
     }
 
-    /// The kernel's TSval for a captured one: through the newest pair at or before it, never
-    /// past the newest TSval the kernel sent.
+    /// The kernel's TSval for a captured one: through the newest pair at or before it (an echo
+    /// of a value the host sent maps exactly; one it never sent keeps its distance, so an echo
+    /// from the future stays one and PAWS still sees it).
     static func kernelClock(_ c: Conversation, _ captured: UInt32) -> UInt32? {
         guard let p = c.clock.last(where: { Int32(bitPattern: captured &- $0.captured) >= 0 }) ?? c.clock.first else { return nil }
-        var k = p.kernel &+ (captured &- p.captured)
-        if Int32(bitPattern: captured &- p.captured) < 0 { k = p.kernel }
-        if let latest = c.latestKernelTS, Int32(bitPattern: k &- latest) > 0 { k = latest }
-        return k
+        return p.kernel &+ (captured &- p.captured)
     }
 
     static func get(_ f: [UInt8], _ o: Int) -> UInt32 {

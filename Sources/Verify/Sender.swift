@@ -135,6 +135,11 @@ final class Sender {
         guard let fd = streams[key] else {
             return (nil, "no socket of the replay's for this TCP conversation (its handshake is not in the capture, or the kernel did not complete it): not sent")
         }
+        var peer = sockaddr_in(), len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let connected = withUnsafeMutablePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &len) } } == 0
+        guard connected else {
+            return (nil, "the replay's connection is not established (the capture shows no SYN-ACK, or the kernel refused it): not sent")
+        }
         if dryRun { return (nil, nil) }
         let flags = l4[13]
         let data = Array(l4[(Int(l4[12] >> 4) * 4)...])
