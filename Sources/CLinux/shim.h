@@ -117,8 +117,8 @@ static inline int tracer_inet_connect(int fd, unsigned int addr, unsigned short 
 
 
 /// accept(2) on a non-blocking listener: the new socket (non-blocking), or -1 (errno EAGAIN:
-/// none waiting); the peer's IPv4 address and port (host byte order) and our local port.
-static inline int tracer_inet_accept(int listener, unsigned int *peer, unsigned short *peer_port, unsigned short *local_port) {
+/// none waiting); the peer's and our IPv4 address and port (host byte order).
+static inline int tracer_inet_accept(int listener, unsigned int *peer, unsigned short *peer_port, unsigned int *local, unsigned short *local_port) {
     struct sockaddr_in a;
     socklen_t len = sizeof a;
     int fd = accept(listener, (struct sockaddr *)&a, &len);
@@ -127,7 +127,7 @@ static inline int tracer_inet_accept(int listener, unsigned int *peer, unsigned 
     *peer = ntohl(a.sin_addr.s_addr);
     *peer_port = ntohs(a.sin_port);
     len = sizeof a;
-    if (getsockname(fd, (struct sockaddr *)&a, &len) == 0) *local_port = ntohs(a.sin_port);
+    if (getsockname(fd, (struct sockaddr *)&a, &len) == 0) { *local = ntohl(a.sin_addr.s_addr); *local_port = ntohs(a.sin_port); }
     return fd;
 }
 

@@ -32,10 +32,7 @@ extension Host {
             // A table nft made (its own base chains, e.g. `table ip nat { chain postrouting … }`) is
             // one iptables-nft cannot read: iptables-save says so ("Table `nat' contains
             // incompatible base-chains") and prints empty built-in chains for it; nft's view stands.
-            let foreign = Set(text.split(separator: "\n").compactMap { line -> String? in
-                guard line.hasPrefix("# Table `"), line.contains("incompatible"), let end = line.dropFirst(9).firstIndex(of: "'") else { return nil }
-                return String(line[line.index(line.startIndex, offsetBy: 9)..<end])
-            })
+            let foreign = Ruleset.incompatibleTables(iptablesSave: text)
             let tables = ipt.tables.filter { !foreign.contains($0.name) }
             let names = Set(tables.map(\.name))
             ruleset.tables = ruleset.tables.filter { !($0.family == .ip && names.contains($0.name)) } + tables

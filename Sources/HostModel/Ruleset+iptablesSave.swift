@@ -6,6 +6,17 @@
 import Wire
 
 extension Ruleset {
+    /// The tables iptables-save says it cannot show ("# Table `nat' contains incompatible
+    /// base-chains, use 'nft' tool to list them.": an nft table of that name, with chains of its
+    /// own); it prints empty built-in chains in their place.
+    public static func incompatibleTables(iptablesSave text: String) -> Set<String> {
+        Set(text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("# Table `"), line.contains("incompatible") else { return nil }
+            let name = line.dropFirst(9).prefix { $0 != "'" }
+            return name.count < line.count - 9 ? String(name) : nil
+        })
+    }
+
     public init(iptablesSave text: String) throws(RulesetError) {
         self.init()
         var table: Int? = nil

@@ -211,17 +211,7 @@ public final class Comparison {
         // A checksum left to the device (CHECKSUM_PARTIAL: the pseudo-header sum alone) is
         // compared as the device that finishes it sends it: whether the host or its next hop
         // does depends on offloads a snapshot does not record.
-        if let p = Wires.partialChecksum(f) {
-            let start = p.start, field = p.start + p.offset
-            f[field] = 0; f[field + 1] = 0
-            let end = min(f.count, 14 + (Int(f[16]) << 8 | Int(f[17])))
-            let src = IPv4Address(UInt32(f[26]) << 24 | UInt32(f[27]) << 16 | UInt32(f[28]) << 8 | UInt32(f[29]))
-            let dst = IPv4Address(UInt32(f[30]) << 24 | UInt32(f[31]) << 16 | UInt32(f[32]) << 8 | UInt32(f[33]))
-            let pseudo = InternetChecksum.pseudoHeader(source: src, destination: dst, protocol: f[23], length: end - start)
-            var c = InternetChecksum.finish(InternetChecksum.sum(Array(f[start..<end]), initial: pseudo))
-            if c == 0 && f[23] == 17 { c = 0xffff }
-            f[field] = UInt8(c >> 8); f[field + 1] = UInt8(c & 0xff)
-        }
+        if Wires.partialChecksum(f) != nil { InternetChecksum.refillTransport(&f, ip: 14) }
         let ip = 14
         f[ip + 4] = 0; f[ip + 5] = 0; f[ip + 10] = 0; f[ip + 11] = 0
         let ihl = Int(f[ip] & 0x0f) * 4

@@ -22,63 +22,63 @@ final class LivePlay {
 
     /// What is known of one side's segment: its place relative to that side's ISN, its flags
     /// (SYN, FIN, RST), its length and its TSval.
-    struct Sent: Equatable { var relativeSeq: UInt32; var flags: UInt8; var length: Int; var tsval: UInt32 }
+    struct Sent {
+        var relativeSeq: UInt32, flags: UInt8, length: Int, tsval: UInt32
+        func isSameSegment(as o: Sent) -> Bool { relativeSeq == o.relativeSeq && flags == o.flags && length == o.length }
+    }
+
+    /// The host's side as one witness saw it: the capture, or the kernel's emitted frames.
+    struct Side {
+        var isn: UInt32?
+        /// Segments the other witness has not shown yet (the newest `pending`).
+        var unpaired: [Sent] = []
+    }
 
     struct Conversation {
-        var capturedISN: UInt32?
-        var kernelISN: UInt32?
+        var captured = Side(), kernel = Side()
         /// The capture opened it (the host's SYN or the peer's was seen).
         var opened = false
-        var unpairedCaptured: [Sent] = []
-        var unpairedKernel: [Sent] = []
         /// (captured TSval, the kernel's) for segments both sides sent, in the order seen.
         var clock: [(captured: UInt32, kernel: UInt32)] = []
 
-        var shift: UInt32 { (kernelISN ?? 0) &- (capturedISN ?? 0) }
+        var shift: UInt32 { (kernel.isn ?? 0) &- (captured.isn ?? 0) }
+        subscript(kernel k: Bool) -> Side {
+            get { k ? kernel : captured }
+            set { if k { kernel = newValue } else { captured = newValue } }
+        }
     }
 
     private(set) var conversations: [Key: Conversation] = [:]
     private static let pending = 64, pairs = 1_024
 
     /// A segment the capture shows the host sending (an Ethernet frame).
-    func captured(host frame: [UInt8]) {
-        guard let s = Segment(frame) else { return }
-        let key = Key(host: s.source, hostPort: s.sourcePort, peer: s.destination, peerPort: s.destinationPort)
-        var c = conversations[key] ?? Conversation()
-        if s.flags & 0x02 != 0 { c.capturedISN = s.seq; c.opened = true }
-        if let ts = s.tsval {
-            let sent = Sent(relativeSeq: s.seq &- (c.capturedISN ?? 0), flags: s.flags & 0x07, length: s.payloadLength, tsval: ts)
-            if let i = c.unpairedKernel.firstIndex(where: { $0.relativeSeq == sent.relativeSeq && $0.flags == sent.flags && $0.length == sent.length }) {
-                Self.pair(&c, captured: ts, kernel: c.unpairedKernel.remove(at: i).tsval)
-            } else {
-                c.unpairedCaptured.append(sent)
-                if c.unpairedCaptured.count > Self.pending { c.unpairedCaptured.removeFirst() }
-            }
-        }
-        conversations[key] = c
-    }
+    func captured(host frame: [UInt8]) { note(frame, kernel: false) }
 
     /// A frame the kernel put on a wire.
-    func emitted(_ frame: [UInt8]) {
+    func emitted(_ frame: [UInt8]) { note(frame, kernel: true) }
+
+    /// One witness's segment of the host's: its ISN learned from a SYN; paired with the other
+    /// witness's copy of it when that has been seen, else kept until it is.
+    private func note(_ frame: [UInt8], kernel: Bool) {
         guard let s = Segment(frame) else { return }
         let key = Key(host: s.source, hostPort: s.sourcePort, peer: s.destination, peerPort: s.destinationPort)
         var c = conversations[key] ?? Conversation()
-        if s.flags & 0x02 != 0 { c.kernelISN = s.seq }
+        if s.flags & 0x02 != 0 {
+            c[kernel: kernel].isn = s.seq
+            if !kernel { c.opened = true }
+        }
         if let ts = s.tsval {
-            let sent = Sent(relativeSeq: s.seq &- (c.kernelISN ?? 0), flags: s.flags & 0x07, length: s.payloadLength, tsval: ts)
-            if let i = c.unpairedCaptured.firstIndex(where: { $0.relativeSeq == sent.relativeSeq && $0.flags == sent.flags && $0.length == sent.length }) {
-                Self.pair(&c, captured: c.unpairedCaptured.remove(at: i).tsval, kernel: ts)
+            let sent = Sent(relativeSeq: s.seq &- (c[kernel: kernel].isn ?? 0), flags: s.flags & 0x07, length: s.payloadLength, tsval: ts)
+            if let i = c[kernel: !kernel].unpaired.firstIndex(where: { $0.isSameSegment(as: sent) }) {
+                let other = c[kernel: !kernel].unpaired.remove(at: i).tsval
+                c.clock.append(kernel ? (other, ts) : (ts, other))
+                if c.clock.count > Self.pairs { c.clock.removeFirst(c.clock.count - Self.pairs) }
             } else {
-                c.unpairedKernel.append(sent)
-                if c.unpairedKernel.count > Self.pending { c.unpairedKernel.removeFirst() }
+                c[kernel: kernel].unpaired.append(sent)
+                if c[kernel: kernel].unpaired.count > Self.pending { c[kernel: kernel].unpaired.removeFirst() }
             }
         }
         conversations[key] = c
-    }
-
-    private static func pair(_ c: inout Conversation, captured: UInt32, kernel: UInt32) {
-        c.clock.append((captured, kernel))
-        if c.clock.count > pairs { c.clock.removeFirst(c.clock.count - pairs) }
     }
 
     /// A peer's SYN opens a conversation the capture shows from its start.
@@ -99,7 +99,7 @@ final class LivePlay {
     func rewrite(peer frame: [UInt8]) -> [UInt8] {
         guard let s = Segment(frame) else { return frame }
         let key = Key(host: s.destination, hostPort: s.destinationPort, peer: s.source, peerPort: s.sourcePort)
-        guard let c = conversations[key], c.kernelISN != nil else { return frame }
+        guard let c = conversations[key], c.kernel.isn != nil else { return frame }
         var f = frame
         let shift = c.shift
         if s.flags & 0x10 != 0 { Self.put(&f, s.tcp + 8, s.ack &+ shift) }
@@ -119,7 +119,7 @@ final class LivePlay {
             default: break
             }
         }
-        s.recomputeChecksum(&f)
+        InternetChecksum.refillTransport(&f, ip: 14)
         return f
     }
 
@@ -127,7 +127,7 @@ final class LivePlay {
     /// of a value the host sent maps exactly; one it never sent keeps its distance, so an echo
     /// from the future stays one and PAWS still sees it).
     static func kernelClock(_ c: Conversation, _ captured: UInt32) -> UInt32? {
-        guard let p = c.clock.last(where: { Int32(bitPattern: captured &- $0.captured) >= 0 }) ?? c.clock.first else { return nil }
+        guard let p = c.clock.last(where: { !seqAfter($0.captured, captured) }) ?? c.clock.first else { return nil }
         return p.kernel &+ (captured &- p.captured)
     }
 
@@ -143,7 +143,6 @@ final class LivePlay {
 /// Offsets into an Ethernet/IPv4/TCP frame, checked once (a non-fragment with a whole header).
 struct Segment {
     let tcp: Int
-    let end: Int
     let source: UInt32, destination: UInt32
     let sourcePort: UInt16, destinationPort: UInt16
     let seq: UInt32, ack: UInt32
@@ -159,7 +158,7 @@ struct Segment {
         let ihl = Int(f[14] & 0x0f) * 4
         let total = Int(f[16]) << 8 | Int(f[17])
         tcp = 14 + ihl
-        end = min(f.count, 14 + total)
+        let end = min(f.count, 14 + total)
         guard ihl >= 20, end >= tcp + 20 else { return nil }
         let doff = Int(f[tcp + 12] >> 4) * 4
         guard doff >= 20, tcp + doff <= end else { return nil }
@@ -181,13 +180,5 @@ struct Segment {
         }
         options = opts
         tsval = ts
-    }
-
-    func recomputeChecksum(_ f: inout [UInt8]) {
-        f[tcp + 16] = 0; f[tcp + 17] = 0
-        let pseudo = InternetChecksum.pseudoHeader(source: IPv4Address(source), destination: IPv4Address(destination),
-                                                   protocol: 6, length: end - tcp)
-        let c = InternetChecksum.finish(InternetChecksum.sum(Array(f[tcp..<end]), initial: pseudo))
-        f[tcp + 16] = UInt8(c >> 8); f[tcp + 17] = UInt8(c & 0xff)
     }
 }

@@ -61,14 +61,10 @@ final class Sender {
 
     /// A SYN the capture shows the host sending again on a conversation this replay's connect()
     /// opened: the kernel's retransmit timer sends it, not a socket call.
-    func isRetransmission(_ ip: [UInt8]) -> Bool {
-        guard ip.count >= 40, ip[0] >> 4 == 4, ip[9] == 6 else { return false }
-        let t = Int(ip[0] & 0x0f) * 4
-        guard ip.count >= t + 20, ip[t + 13] & 0x17 == 0x02 else { return false }
-        let u32 = { (o: Int) in UInt32(ip[o]) << 24 | UInt32(ip[o + 1]) << 16 | UInt32(ip[o + 2]) << 8 | UInt32(ip[o + 3]) }
-        let key = LivePlay.Key(host: u32(12), hostPort: UInt16(ip[t]) << 8 | UInt16(ip[t + 1]),
-                               peer: u32(16), peerPort: UInt16(ip[t + 2]) << 8 | UInt16(ip[t + 3]))
-        return streams[key] != nil && connectISN[key] == u32(t + 4)
+    func isRetransmission(_ ethernet: [UInt8]) -> Bool {
+        guard let s = Segment(ethernet), s.flags & 0x17 == 0x02 else { return false }
+        let key = LivePlay.Key(host: s.source, hostPort: s.sourcePort, peer: s.destination, peerPort: s.destinationPort)
+        return streams[key] != nil && connectISN[key] == s.seq
     }
 
     func send(_ ip: [UInt8], bindSource: Bool = false, dryRun: Bool = false) -> (outcome: String?, skipped: String?) {
@@ -164,13 +160,11 @@ final class Sender {
     private func acceptWaiting() {
         for l in listeners {
             while true {
-                var peer: UInt32 = 0, peerPort: UInt16 = 0, localPort: UInt16 = 0
-                let fd = tracer_inet_accept(l, &peer, &peerPort, &localPort)
+                var peer: UInt32 = 0, peerPort: UInt16 = 0, local: UInt32 = 0, localPort: UInt16 = 0
+                let fd = tracer_inet_accept(l, &peer, &peerPort, &local, &localPort)
                 if fd < 0 { break }
                 _ = tracer_setsockopt_int(fd, Int32(IPPROTO_TCP), 1 /* TCP_NODELAY */, 1)
-                var local = sockaddr_in(), len = socklen_t(MemoryLayout<sockaddr_in>.size)
-                _ = withUnsafeMutablePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-                streams[LivePlay.Key(host: UInt32(bigEndian: local.sin_addr.s_addr), hostPort: localPort, peer: peer, peerPort: peerPort)] = fd
+                streams[LivePlay.Key(host: local, hostPort: localPort, peer: peer, peerPort: peerPort)] = fd
             }
         }
     }

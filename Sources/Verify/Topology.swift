@@ -114,11 +114,7 @@ final class Topology {
     /// incompatible base-chains": an nft table of the same name, loaded from nft.txt, which
     /// restoring the empty stand-in would flush); nil when no table is left.
     static func compatibleIptables(_ text: String) -> String? {
-        var skip: Set<String> = []
-        for line in text.split(separator: "\n") where line.hasPrefix("# Table `") && line.contains("incompatible") {
-            let name = line.dropFirst(9).prefix { $0 != "'" }
-            skip.insert(String(name))
-        }
+        let skip = Ruleset.incompatibleTables(iptablesSave: text)
         var out: [Substring] = [], dropping = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("*") { dropping = skip.contains(String(line.dropFirst())) }

@@ -149,13 +149,12 @@ public final class Verifier {
                     skip(i, "the host's answer to frame \(n), compared there")
                     continue
                 }
-                if ethernet[12] == 0x08, ethernet[13] == 0x06 {
+                if Self.isARP(ethernet) {
                     skip(i, "the kernel's own ARP (it resolves its neighbours itself when it sends; the snapshot's entries are installed permanent): not replayed")
                     continue
                 }
-                let ip = Array(ethernet[14...])
-                timer = sender.isRetransmission(ip)
-                sent = ip
+                timer = sender.isRetransmission(ethernet)
+                sent = Array(ethernet[14...])
             case .received(let ethernet, let dev):
                 guard devices.contains(dev.name) else {
                     skip(i, "arrived on \(dev.name), which has no wire here (only Ethernet interfaces are built): not replayed")
@@ -242,6 +241,9 @@ public final class Verifier {
         return out
     }
 
+    /// The host's own ARP: the kernel's neighbour resolution, never an application's call.
+    static func isARP(_ ethernet: [UInt8]) -> Bool { ethernet[12] == 0x08 && ethernet[13] == 0x06 }
+
     static func summary(_ bytes: [UInt8], _ linkType: LinkType) -> String {
         bytes.withUnsafeBytes { Dissection($0, linkType: linkType).summary }
     }
@@ -260,7 +262,7 @@ public final class Verifier {
             case .unreplayable: continue
             case .sent(let ethernet, _):
                 if frames[j].bytes.withUnsafeBytes({ r.match($0, linkType: linkType) }) != nil { continue }
-                if ethernet[12] == 0x08, ethernet[13] == 0x06 { continue }
+                if Self.isARP(ethernet) { continue }
                 return max(0.002, gap)
             case .received:
                 return max(0.002, gap)

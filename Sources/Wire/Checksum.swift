@@ -54,6 +54,24 @@ public enum InternetChecksum {
         return UInt16(s) == field
     }
 
+    /// Writes the TCP or UDP checksum of the IPv4 packet at `ip` in `frame` anew, over the
+    /// transport bytes the IPv4 total length covers (a UDP checksum of 0 is sent as 0xffff).
+    public static func refillTransport(_ frame: inout [UInt8], ip: Int) {
+        guard frame.count >= ip + 20 else { return }
+        let proto = frame[ip + 9]
+        let start = ip + Int(frame[ip] & 0x0f) * 4
+        let field = start + (proto == 6 ? 16 : 6)
+        let end = min(frame.count, ip + (Int(frame[ip + 2]) << 8 | Int(frame[ip + 3])))
+        guard proto == 6 || proto == 17, field + 2 <= end else { return }
+        let f = frame
+        func word(_ o: Int) -> UInt32 { UInt32(f[o]) << 24 | UInt32(f[o + 1]) << 16 | UInt32(f[o + 2]) << 8 | UInt32(f[o + 3]) }
+        let pseudo = pseudoHeader(source: IPv4Address(word(ip + 12)), destination: IPv4Address(word(ip + 16)), protocol: proto, length: end - start)
+        frame[field] = 0; frame[field + 1] = 0
+        var c = frame[start..<end].withUnsafeBytes { finish(sum($0, initial: pseudo)) }
+        if c == 0 && proto == 17 { c = 0xffff }
+        frame[field] = UInt8(c >> 8); frame[field + 1] = UInt8(c & 0xff)
+    }
+
     /// True when `bytes` (a header or message with its checksum field in place) sums to 0xffff.
     public static func verifies(_ bytes: UnsafeRawBufferPointer, initial: UInt64 = 0) -> Bool {
         finish(sum(bytes, initial: initial)) == 0

@@ -8,6 +8,9 @@
 //  |   checksum    | urgent pointer|
 //  |   options (offset > 5) …      |
 
+/// Sequence-space order (RFC 1982; the kernel's `after(seq1, seq2)`): `a` is after `b`.
+public func seqAfter(_ a: UInt32, _ b: UInt32) -> Bool { Int32(bitPattern: a &- b) > 0 }
+
 public struct TCPFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }

@@ -40,19 +40,13 @@ extension Kernel {
 extension Kernel {
     func ping_rcv(_ skb: SKB, reply: [UInt8], rawCopy: Bool) {
         let id = UInt16(reply[4]) << 8 | UInt16(reply[5])
-        let found: Bool
-        do {
-            let f = trace.enter(KFunc(named: "ping_rcv")); defer { trace.leave(f) }
-            found = pingSockets.contains(id)
-            if !found && profile.hasDropReasons {
-                kfree_skb_reason("NO_SOCKET", detail: "no ping socket with echo id \(id)" + (rawCopy ? " (a raw ICMP socket took its copy)" : ""))
-                return
-            }
-        }
-        if found {
-            consume_skb(.deliver, detail: "echo reply queued to the ping socket with echo id \(id)")
-        } else {
-            kfree_skb_reason("NO_SOCKET", detail: "no ping socket with echo id \(id)" + (rawCopy ? " (a raw ICMP socket took its copy)" : ""))
-        }
+        let found = pingSockets.contains(id)
+        let drop = { self.kfree_skb_reason("NO_SOCKET", detail: "no ping socket with echo id \(id)" + (rawCopy ? " (a raw ICMP socket took its copy)" : "")) }
+        let f = trace.enter(KFunc(named: "ping_rcv"))
+        // 6.18: skb:kfree_skb names ping_rcv as the location (seen live); 5.4 frees it in icmp_rcv.
+        if !found && profile.hasDropReasons { drop() }
+        trace.leave(f)
+        if found { consume_skb(.deliver, detail: "echo reply queued to the ping socket with echo id \(id)") }
+        else if !profile.hasDropReasons { drop() }
     }
 }

@@ -62,12 +62,8 @@ struct TCPConnection {
     var ackScheduled = false
     var rcvMss = 536
     var rcvWup: UInt32?
-    /// sk_forward_alloc is 0 until the first data is charged: that segment takes the slow path.
-    var memoryCharged = false
 }
 
-/// Sequence-space order (RFC 1982): `a` is after `b`.
-func seqAfter(_ a: UInt32, _ b: UInt32) -> Bool { Int32(bitPattern: a &- b) > 0 }
 
 extension TCPConnection {
     /// The socket tcp_v4_connect leaves in SYN_SENT: its ISN and options are the SYN's, which the
@@ -201,7 +197,8 @@ extension Kernel {
             __kfree_skb(.consume, detail: "an ACK on \(name): nothing to queue (header prediction: the fast path)")
             return
         }
-        if predicted && c.memoryCharged {
+        // sk_forward_alloc is 0 until the first data is charged: that segment takes the slow path.
+        if predicted && c.dataSegments > 0 {
             // Bulk data transfer, receiver: queued straight away.
             counters.inc(.TcpExtTCPHPHits)
             tcp_queue_data(&c, seq: seq, dataLength: dataLength)
@@ -274,7 +271,6 @@ extension Kernel {
         c.rcvNxt = (c.rcvNxt ?? seq) &+ UInt32(dataLength)
         if c.unreadBytes > 0 { counters.inc(.TcpExtTCPRcvCoalesce) }
         c.unreadBytes += dataLength
-        c.memoryCharged = true
         // tcp_event_data_recv: an ACK is owed; tcp_measure_rcv_mss; the first data starts the
         // delayed-ACK engine in quickack mode (tcp_incr_quickack: rcv_wnd / 2·rcv_mss, 2 to 16).
         c.ackScheduled = true
@@ -297,7 +293,7 @@ extension Kernel {
     /// mode: quick ACKs left and not pingpong), else the delayed-ACK timer's.
     func __tcp_ack_snd_check(_ key: TCPKey, _ c: inout TCPConnection) -> String {
         guard c.ackScheduled else { return "no ACK owed" }
-        let unacked = c.rcvNxt.map { Int(($0 &- (c.rcvWup ?? $0)) ) } ?? 0
+        let unacked = c.rcvNxt.map { Int($0 &- (c.rcvWup ?? $0)) } ?? 0
         if unacked > c.rcvMss || (c.quick > 0 && c.pingpong < Self.pingpongThreshold) {
             let quick = unacked <= c.rcvMss
             tcp_send_ack(key, &c, why: quick ? "ACK (quickack mode)" : "ACK (more than a full segment unacknowledged)")
@@ -322,11 +318,9 @@ extension Kernel {
             let nwin = Int(window) << Int(c.sndWscale)
             if nwin != c.sndWnd { c.sndWnd = nwin; c.fastPath = true }
         }
-        let delivered = c.unacked.filter { !seqAfter($0, ack) }.count
-        if delivered > 0 {
-            c.unacked.removeAll { !seqAfter($0, ack) }
-            counters.inc(.TcpExtTCPDelivered, by: delivered)
-        }
+        let outstanding = c.unacked.count
+        c.unacked.removeAll { !seqAfter($0, ack) }
+        if c.unacked.count < outstanding { counters.inc(.TcpExtTCPDelivered, by: outstanding - c.unacked.count) }
         c.sndUna = ack
     }
 
