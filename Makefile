@@ -36,7 +36,8 @@ ORACLE_CASES := Fixtures/rx/*.pcap Fixtures/tx/*.pcap
 # router's LINUX_SLL2 capture on both interfaces. wild-client, nat-client and nat-router are not
 # here yet: a delayed ACK the application's FIN overtakes, and ICMP errors un-NATed by conntrack,
 # are not modelled (issue 21's note).
-ORACLE_CAPTURES := wild-server wild-router nat-server
+# Each as CAPTURE:SNAPSHOT (netns-sll2 was taken where the netns-h snapshot was).
+ORACLE_CAPTURES := wild-server:wild-server wild-router:wild-router nat-server:nat-server netns-sll2:netns-h
 oracle: build
 	@if [ "$$(id -u)" != 0 ]; then echo "oracle: skipped: tracer verify needs root (network namespaces, tracefs)"; exit 0; fi; \
 	if [ ! -d /sys/kernel/tracing/events/skb ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then \
@@ -46,9 +47,9 @@ oracle: build
 		echo "== oracle: host Fixtures/hosts/$$h"; \
 		$(TRACER) verify --retries 1 $$caps --host Fixtures/hosts/$$h || exit 1; \
 	done; \
-	for c in $(ORACLE_CAPTURES); do \
-		echo "== oracle: Fixtures/captures/$$c.pcap on its snapshot Fixtures/hosts/$$c"; \
-		$(TRACER) verify --retries 1 Fixtures/captures/$$c.pcap --host Fixtures/hosts/$$c || exit 1; \
+	for ch in $(ORACLE_CAPTURES); do c=$${ch%%:*}; h=$${ch##*:}; \
+		echo "== oracle: Fixtures/captures/$$c.pcap on its snapshot Fixtures/hosts/$$h"; \
+		$(TRACER) verify --retries 1 Fixtures/captures/$$c.pcap --host Fixtures/hosts/$$h || exit 1; \
 	done
 
 # Rewrites Fixtures/golden/*.out from the current build. Read every changed line before committing.

@@ -299,6 +299,9 @@ extension Kernel {
             tcp_send_ack(key, &c, why: quick ? "ACK (quickack mode)" : "ACK (more than a full segment unacknowledged)")
             return quick ? "ACK sent at once (quickack)" : "ACK sent at once (more than a segment unacknowledged)"
         }
+        // tcp_send_delayed_ack: the timer fires ato later — at the next jiffy while ato is still 0
+        // (a FIN before any data: the ACK 1.2 ms after it in Fixtures/captures/netns-sll2.pcap,
+        // counted TcpExtDelayedACKs; `make oracle` replays it).
         counters.inc(.TcpExtDelayedACKs)
         tcp_send_ack(key, &c, why: "ACK (delayed-ACK timer)")
         return c.pingpong >= Self.pingpongThreshold ? "the delayed-ACK timer acknowledges it (pingpong mode)" : "the delayed-ACK timer acknowledges it"
