@@ -103,7 +103,7 @@ extension Kernel {
                   let hit = ctLookup(quoted.inverted) else {
                 return CTAttachment(original: nil, state: .invalid, unconfirmed: false)
             }
-            return CTAttachment(original: hit.original, state: .related, unconfirmed: false)
+            return CTAttachment(original: hit.original, state: .related, unconfirmed: false, reply: hit.reply)
         }
         guard let tuple = Self.ctTuple(packet) else { return CTAttachment(original: nil, state: .invalid, unconfirmed: false) }
         if let hit = ctLookup(tuple), let entry = conntrack[hit.original] {

@@ -7,8 +7,10 @@
 // Every packet of the connection is then rewritten by nf_nat_packet: the original direction
 // takes the bindings, the reply direction their inverse — a masqueraded connection's replies
 // get their destination back at PRE_ROUTING, a DNAT'ed one's their source at POST_ROUTING.
-// Not modelled: port clashes (the source port is kept), NAT of ICMP errors' quoted headers,
-// re-routing after a LOCAL_OUT dnat.
+// An ICMP error RELATED to a NATed connection is translated whole (nf_nat_icmp_reply_translation):
+// the packet it quotes gets the connection's other-direction addresses back, the outer header
+// is made the answer to it. Not modelled: port clashes (the source port is kept), re-routing
+// after a LOCAL_OUT dnat, ICMP redirects.
 import HostModel
 import Wire
 
@@ -85,6 +87,9 @@ extension Kernel {
     func nf_nat_packet(_ hook: NFHook, attached: CTAttachment?, _ bytes: [UInt8]) -> [UInt8]? {
         guard let a = attached, let t = a.original, let e = conntrack[t] else { return nil }
         let dst = Self.isDestinationManip(hook)
+        if a.state == .related, bytes.count >= 20, bytes[9] == 1 {
+            return nf_nat_icmp_reply_translation(hook, t, e, reply: a.reply, bytes)
+        }
         let target: (address: IPv4Address, port: UInt16)?
         switch (a.reply, dst) {
         case (false, true): target = e.dnat
@@ -95,6 +100,66 @@ extension Kernel {
         guard let target else { return nil }
         let f = trace.enter(.nf_nat_manip_pkt); defer { trace.leave(f) }
         return Self.manip(bytes, destination: dst, address: target.address, port: target.port)
+    }
+
+    /// nf_nat_icmp_reply_translation: only when the connection has the NAT this hook undoes
+    /// (SRC_NAT for a destination manip of a reply, and so on). The quoted packet, which went
+    /// the other way, takes that direction's tuple by the opposite manip; the ICMP checksum is
+    /// computed again over the message; the outer header becomes the inverse of that tuple.
+    func nf_nat_icmp_reply_translation(_ hook: NFHook, _ t: CTTuple, _ e: CTEntry, reply: Bool, _ bytes: [UInt8]) -> [UInt8]? {
+        let dst = Self.isDestinationManip(hook)
+        // statusbit: IPS_SRC_NAT for a source manip, IPS_DST_NAT for a destination one, the
+        // other way round in the reply direction.
+        let wantsSourceNAT = dst == reply
+        guard wantsSourceNAT ? e.snat != nil : e.dnat != nil else { return nil }
+        let ihl = Int(bytes[0] & 0x0f) * 4
+        guard bytes.count >= ihl + 8 + 20 else { return nil }
+        let f = trace.enter(KFunc(named: "nf_nat_icmp_reply_translation")); defer { trace.leave(f) }
+        // ct->tuplehash[!dir].tuple: the quoted packet's direction.
+        let other = reply ? t : replyTuple(t, e)
+        var p = bytes
+        let inner = Self.manipQuoted(Array(p[(ihl + 8)...]), destination: !dst,
+                                     address: dst ? other.source : other.destination, port: dst ? other.sport : other.dport)
+        p.replaceSubrange((ihl + 8)..., with: inner)
+        let total = min(p.count, Int(p[2]) << 8 | Int(p[3]))
+        p[ihl + 2] = 0; p[ihl + 3] = 0
+        let c = InternetChecksum.finish(InternetChecksum.sum(Array(p[ihl..<total])))
+        p[ihl + 2] = UInt8(c >> 8); p[ihl + 3] = UInt8(c & 0xff)
+        // The outer header: nf_ct_invert_tuple(other), the manip of this hook.
+        return Self.manip(p, destination: dst, address: dst ? other.source : other.destination, port: 0)
+    }
+
+    /// nf_nat_ipv4_manip_pkt on a quoted packet: its address and port rewritten, its IP header
+    /// checksum made good, its TCP/UDP checksum mended incrementally (inet_proto_csum_replace4/2,
+    /// RFC 1624) when the quote reaches it — the quote may hold a checksum that was never
+    /// complete (CHECKSUM_PARTIAL on its way out), which a recomputation would not reproduce.
+    static func manipQuoted(_ quoted: [UInt8], destination: Bool, address: IPv4Address, port: UInt16) -> [UInt8] {
+        var q = quoted
+        let ihl = Int(q[0] & 0x0f) * 4
+        guard q.count >= ihl else { return q }
+        let at = destination ? 16 : 12
+        let oldAddress = UInt32(q[at]) << 24 | UInt32(q[at + 1]) << 16 | UInt32(q[at + 2]) << 8 | UInt32(q[at + 3])
+        let v = address.value
+        q[at] = UInt8(v >> 24); q[at + 1] = UInt8((v >> 16) & 0xff); q[at + 2] = UInt8((v >> 8) & 0xff); q[at + 3] = UInt8(v & 0xff)
+        q[10] = 0; q[11] = 0
+        let c = InternetChecksum.finish(InternetChecksum.sum(Array(q[0..<ihl])))
+        q[10] = UInt8(c >> 8); q[11] = UInt8(c & 0xff)
+        let proto = q[9]
+        guard proto == 6 || proto == 17, q.count >= ihl + 8 else { return q }
+        let po = ihl + (destination ? 2 : 0)
+        let oldPort = UInt16(q[po]) << 8 | UInt16(q[po + 1])
+        q[po] = UInt8(port >> 8); q[po + 1] = UInt8(port & 0xff)
+        let co = ihl + (proto == 6 ? 16 : 6)
+        guard q.count >= co + 2, !(proto == 17 && q[co] == 0 && q[co + 1] == 0) else { return q }
+        // HC' = ~(~HC + ~m + m') over the changed 16-bit words.
+        var sum = UInt64(~(UInt16(q[co]) << 8 | UInt16(q[co + 1])))
+        for (old, new) in [(UInt16(oldAddress >> 16), UInt16(v >> 16)), (UInt16(oldAddress & 0xffff), UInt16(v & 0xffff)), (oldPort, port)] {
+            sum += UInt64(~old) + UInt64(new)
+        }
+        var check = InternetChecksum.finish(sum)
+        if proto == 17 && check == 0 { check = 0xffff }
+        q[co] = UInt8(check >> 8); q[co + 1] = UInt8(check & 0xff)
+        return q
     }
 
     /// nf_nat_ipv4_manip_pkt: the address (and a TCP/UDP port) rewritten, checksums made good.
