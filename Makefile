@@ -33,10 +33,10 @@ test: deps
 ORACLE_CASES := Fixtures/rx/*.pcap Fixtures/tx/*.pcap
 # Real captures of real programs (Fixtures/scripts/capture-wild.sh), live-played on the snapshot
 # of the host they were taken on: TCP conversations with the kernel's own ISNs and clocks, the
-# router's LINUX_SLL2 capture on both interfaces. wild-client and nat-client are not here yet: a
-# delayed ACK the application's FIN overtakes is not modelled (issue 21's note).
-# Each as CAPTURE:SNAPSHOT (netns-sll2 was taken where the netns-h snapshot was).
-ORACLE_CAPTURES := wild-server:wild-server wild-router:wild-router nat-server:nat-server nat-router:nat-router netns-sll2:netns-h
+# router's LINUX_SLL2 capture on both interfaces, the NAT router's un-NATed ICMP errors.
+# Each as CAPTURE:SNAPSHOT (netns-sll2 was taken where the netns-h snapshot was; wild-server-raw
+# and -sll are wild-server without link headers and with LINUX_SLL ones, by scripts/relink.py).
+ORACLE_CAPTURES := wild-client:wild-client wild-server:wild-server wild-server-raw:wild-server wild-server-sll:wild-server wild-router:wild-router nat-client:nat-client nat-server:nat-server nat-router:nat-router netns-sll2:netns-h
 oracle: build
 	@if [ "$$(id -u)" != 0 ]; then echo "oracle: skipped: tracer verify needs root (network namespaces, tracefs)"; exit 0; fi; \
 	if [ ! -d /sys/kernel/tracing/events/skb ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then \

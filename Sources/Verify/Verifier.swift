@@ -167,11 +167,13 @@ public final class Verifier {
                 live.peerSent(ethernet)
                 iface = dev
             }
-            // The model first: what it predicts says which of the next frames are answers.
+            // The model first, told how long the kernel will be watched: a timer it arms that
+            // fires later (a delayed ACK) is reported with the frame the kernel sends it in.
+            let watch = window(after: i, frames: frames, classified: classified, hostClock: hostClock)
             if sent != nil {
-                report = kernel.transmit(frame: bytes, linkType: linkType, iface: nil, time: time)
+                report = kernel.transmit(frame: bytes, linkType: linkType, iface: nil, time: time, horizon: time + watch)
             } else {
-                report = kernel.receive(frame: bytes, linkType: linkType, iface: iface!, time: time)
+                report = kernel.receive(frame: bytes, linkType: linkType, iface: iface!, time: time, horizon: time + watch)
             }
             replies.remember(report, frame: frame.number)
             let bound = report.socket?.contains("(bound to ") == true
@@ -215,7 +217,7 @@ public final class Verifier {
                 injected = live.rewrite(peer: ethernet)
                 try wires!.send(injected, on: dev.name)
             }
-            usleep(UInt32(window(after: i, frames: frames, classified: classified, replies: replies, hostClock: hostClock, linkType: linkType) * 1_000_000))
+            usleep(UInt32(watch * 1_000_000))
             let after = try inNetns(topology.hostNS) { Self.snmp() }
             let emitted = wires!.drain(except: injected)
             for e in emitted { live.emitted(e.bytes) }
@@ -249,23 +251,18 @@ public final class Verifier {
     }
 
     /// How long the kernel is watched after frame `i`: 150 ms, or, on a host-side capture, until
-    /// the next frame the replay acts on is due (the host's answers and timer frames it predicts
-    /// are not acted on), but at least 2 ms.
-    func window(after i: Int, frames: [Frame], classified: [Injection.Replayed], replies: PredictedReplies, hostClock: Bool, linkType: LinkType) -> Double {
+    /// the capture's next frame — 10 ms more when that is one the host sent, so its answer (or
+    /// the application's call) is in — but at least 2 ms. The same time bounds the model's
+    /// report (its horizon): a timer due later fires with a later frame, on both sides.
+    func window(after i: Int, frames: [Frame], classified: [Injection.Replayed], hostClock: Bool) -> Double {
         let full = 0.150
         guard hostClock else { return full }
-        var r = replies
         for j in (i + 1)..<frames.count {
             let gap = frames[j].time - frames[i].time
-            if gap >= full { return full }
             switch classified[j] {
             case .unreplayable: continue
-            case .sent(let ethernet, _):
-                if frames[j].bytes.withUnsafeBytes({ r.match($0, linkType: linkType) }) != nil { continue }
-                if Self.isARP(ethernet) { continue }
-                return max(0.002, gap)
-            case .received:
-                return max(0.002, gap)
+            case .sent: return min(full, max(0.002, gap + 0.010))
+            case .received: return min(full, max(0.002, gap))
             }
         }
         return full

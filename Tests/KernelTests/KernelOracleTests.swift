@@ -183,3 +183,48 @@ func hostFor(_ name: String) -> String {
         return f
     }
 }
+
+/// The delayed-ACK timer against the real client capture: curl's side of an HTTP exchange. The
+/// server's FIN (frame 20) puts the connection in CLOSE_WAIT and pingpong mode, so its ACK is
+/// left to the timer (40 ms); curl's own FIN 0.1 ms later (frame 21) carries it — the kernel
+/// sends no ACK of its own (tracer verify on the live kernel agrees). Told only what it has seen
+/// (a horizon), the model arms the timer and the FIN disarms it; told nothing, it reports the
+/// ACK the timer would send.
+@Suite struct DelayedACKTimerTests {
+    func run(horizon: (Double) -> Double?) throws -> [Int: FrameReport] {
+        let host = try Host.load("\(packageRoot)/Fixtures/hosts/wild-client")
+        let kernel = Kernel(host: host, profile: Profile(kernel: .v6_18, driver: .veth))
+        let reader = try CaptureReader(path: "\(packageRoot)/Fixtures/captures/wild-client.pcap")
+        let mac = host.interface(named: "eth0")!.mac!
+        var reports: [Int: FrameReport] = [:]
+        while let frame = try reader.next(), frame.number <= 22 {
+            let bytes = Array(frame.bytes)
+            let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
+            if bytes.withUnsafeBytes({ MACAddress($0, at: 6) }) == mac {
+                kernel.observeSent(frame: bytes, linkType: reader.linkType)
+                reports[frame.number] = kernel.transmit(frame: bytes, linkType: reader.linkType, iface: nil, time: time, horizon: horizon(time))
+            } else {
+                reports[frame.number] = kernel.receive(frame: bytes, linkType: reader.linkType, iface: host.interface(named: "eth0")!,
+                                                       time: time, horizon: horizon(time))
+            }
+        }
+        return reports
+    }
+
+    @Test func theApplicationsFINCarriesTheACKTheTimerOwed() throws {
+        let r = try run(horizon: { $0 + 0.002 })
+        let fin = try #require(r[20])
+        #expect(fin.emitted.isEmpty)
+        #expect(fin.verdict.detail.contains("ACK left to the delayed-ACK timer (40 ms, pingpong mode)"), "\(fin.verdict.detail)")
+        #expect(fin.counters.deltas["TcpExtDelayedACKs"] == nil)
+        let close = try #require(r[21])
+        #expect(close.counters.deltas["TcpExtDelayedACKs"] == nil && close.timers.isEmpty)
+    }
+
+    @Test func withoutAHorizonTheTimersACKIsReported() throws {
+        let fin = try #require(try run(horizon: { _ in nil })[20])
+        #expect(fin.emitted.map(\.why) == ["ACK (delayed-ACK timer)"])
+        #expect(fin.counters.deltas["TcpExtDelayedACKs"] == 1)
+        #expect(fin.path.map(\.function).contains("tcp_delack_timer_handler"))
+    }
+}

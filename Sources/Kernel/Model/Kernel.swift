@@ -31,6 +31,12 @@ public final class Kernel {
     var txFragments = TxFragments()
     /// TCP connections and request sockets, from handshakes seen and the snapshot's ESTAB sockets.
     var tcpConnections: [TCPKey: TCPConnection] = [:]
+    /// Connections whose delayed-ACK timer is armed (tcp_delack_timers).
+    var delackPending: [TCPKey] = []
+    /// How far the caller has seen the kernel's time for this frame: timers due by then fire
+    /// in its report (nil: every timer the frame arms; `tracer verify` gives the end of the
+    /// frame's trace window, the rest fire with a later frame).
+    var horizon: Double = .infinity
 
     // Per-frame state, reset by `receive`.
     var trace: CallTrace
@@ -177,8 +183,8 @@ public final class Kernel {
     /// `uncaptured`: how many bytes at the end a snap length cut off (`frame` is padded with
     /// zeros to the wire length): checksums over them are not verified.
     public func receive(frame: [UInt8], linkType: LinkType, iface: Interface, time: Double = 0, breakpoint: String? = nil,
-                        uncaptured: Int = 0) -> FrameReport {
-        let timerEnds = beginFrame(time: time, breakpoint: breakpoint)
+                        uncaptured: Int = 0, horizon: Double? = nil) -> FrameReport {
+        let timerEnds = beginFrame(time: time, breakpoint: breakpoint, horizon: horizon)
         let skb = frame.withUnsafeBytes { bytes -> SKB? in
             guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return nil }
             let pktType = link.packetType ?? eth_type_trans(link.ethernet, dev: iface)
@@ -204,7 +210,7 @@ public final class Kernel {
 
     /// Resets the per-frame state, runs the timers due by `time`, and returns the skb ends they
     /// caused (reported with the frame).
-    func beginFrame(time: Double, breakpoint: String?) -> [SkbEnd] {
+    func beginFrame(time: Double, breakpoint: String?, horizon: Double? = nil) -> [SkbEnd] {
         // The per-frame lists are emptied keeping their storage: once the caller has dropped the
         // last report, the next frame appends without allocating (while a report still holds a
         // list, emptying it makes a new one and the report keeps its own).
@@ -226,7 +232,9 @@ public final class Kernel {
         frameCT = nil
         outputCT = nil
         now = time
+        self.horizon = horizon ?? .infinity
         inet_frags_expire()
+        tcp_delack_timers(until: time, beforeFrame: true)
         let timerEnds = ends
         ends = []
         end = nil
@@ -234,6 +242,7 @@ public final class Kernel {
     }
 
     func finishFrame(route: InputRoute?, iface: String, timerEnds: [SkbEnd]) -> FrameReport {
+        tcp_delack_timers(until: horizon, beforeFrame: false)
         let e = end ?? (Verdict(action: .queue, reason: nil, function: trace.lastEntered ?? "?", detail: "no end recorded"), [])
         var report = FrameReport(verdict: e.verdict, route: route, netfilter: hooks, emitted: emitted, counters: counters,
                                  path: trace.path, fib: fibLookups, breakStack: trace.breakStack.map(visible), endStack: e.stack,

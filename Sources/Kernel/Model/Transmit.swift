@@ -34,8 +34,8 @@ struct NotSent: Error { var why: String }
 extension Kernel {
     /// `leftBy`: the interface the capture shows the packet leaving by, when it says.
     public func transmit(frame: [UInt8], linkType: LinkType, iface: Interface?, time: Double = 0, breakpoint: String? = nil,
-                         options: SendOptions = SendOptions(), leftBy: Interface? = nil) -> FrameReport {
-        let timerEnds = beginFrame(time: time, breakpoint: breakpoint)
+                         options: SendOptions = SendOptions(), leftBy: Interface? = nil, horizon: Double? = nil) -> FrameReport {
+        let timerEnds = beginFrame(time: time, breakpoint: breakpoint, horizon: horizon)
         transmitting = true
         capturedDevice = leftBy
         defer { transmitting = false; capturedDevice = nil }

@@ -60,6 +60,8 @@ struct TCPConnection {
     var lrcvtime: Double = 0
     var pingpong = 0
     var ackScheduled = false
+    /// When the delayed-ACK timer fires (icsk_ack.timeout), while it is armed.
+    var delackDue: Double?
     var rcvMss = 536
     var rcvWup: UInt32?
 }
@@ -302,9 +304,48 @@ extension Kernel {
         // tcp_send_delayed_ack: the timer fires ato later — at the next jiffy while ato is still 0
         // (a FIN before any data: the ACK 1.2 ms after it in Fixtures/captures/netns-sll2.pcap,
         // counted TcpExtDelayedACKs; `make oracle` replays it).
-        counters.inc(.TcpExtDelayedACKs)
-        tcp_send_ack(key, &c, why: "ACK (delayed-ACK timer)")
-        return c.pingpong >= Self.pingpongThreshold ? "the delayed-ACK timer acknowledges it (pingpong mode)" : "the delayed-ACK timer acknowledges it"
+        // tcp_send_delayed_ack: ato later, bounded by the smoothed RTT (on a LAN, TCP_DELACK_MIN);
+        // an earlier deadline already set stands.
+        let ato = c.ato == 0 ? Self.jiffy : min(c.ato, 0.040)
+        c.delackDue = min(c.delackDue ?? .infinity, now + ato)
+        if !delackPending.contains(key) { delackPending.append(key) }
+        return "ACK left to the delayed-ACK timer (\(Int((ato * 1000).rounded())) ms" + (c.pingpong >= Self.pingpongThreshold ? ", pingpong mode)" : ")")
+    }
+
+    /// One jiffy (CONFIG_HZ=250): a timer armed with ato 0 fires at the next tick.
+    static let jiffy = 0.004
+
+    /// The delayed-ACK timers due by `t` (tcp_delack_timer → tcp_delack_timer_handler): the owed
+    /// ACK goes, counted TcpExtDelayedACKs; a timer that finds pingpong mode leaves it and
+    /// deflates ato, one that does not inflates ato. A segment the host sent meanwhile carried the
+    /// ACK (tcp_event_ack_sent disarmed the timer). Only connections with a timer armed are
+    /// looked at: none, on most frames. `beforeFrame`: they fired before the frame being
+    /// reported (a timer line says so); else after it, in the time the caller has seen of it.
+    func tcp_delack_timers(until t: Double, beforeFrame: Bool) {
+        guard !delackPending.isEmpty else { return }
+        var armed: [TCPKey] = []
+        for key in delackPending {
+            guard var c = tcpConnections[key], let due = c.delackDue else { continue }
+            if due > t { armed.append(key); continue }
+            c.delackDue = nil
+            guard c.ackScheduled else { continue }
+            let saved = (trace.context, socketDescription)
+            trace.context = ["run_timer_softirq"]
+            do {
+                let f = trace.enter(KFunc(named: "call_timer_fn")); defer { trace.leave(f) }
+                let g = trace.enter(KFunc(named: "tcp_delack_timer")); defer { trace.leave(g) }
+                let h = trace.enter(KFunc(named: "tcp_delack_timer_handler")); defer { trace.leave(h) }
+                if c.pingpong >= Self.pingpongThreshold { c.pingpong = 0; c.ato = 0.040 } else { c.ato = min(c.ato * 2, 0.200) }
+                tcp_send_ack(key, &c, why: "ACK (delayed-ACK timer)")
+                counters.inc(.TcpExtDelayedACKs)
+            }
+            if beforeFrame {
+                timerEvents.append("tcp_delack_timer: the ACK owed on tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) sent")
+            }
+            (trace.context, socketDescription) = saved
+            tcpConnections[key] = c
+        }
+        delackPending = armed
     }
 
     /// tcp_ack: header prediction's pure forward advance counts TCPHPAcks; otherwise a segment
@@ -449,6 +490,7 @@ extension Kernel {
             if c.quick == 0 { c.ato = 0.040 }
         }
         c.ackScheduled = false
+        c.delackDue = nil   // inet_csk_clear_xmit_timer(sk, ICSK_TIME_DACK)
         c.rcvWup = c.rcvNxt
     }
 }
