@@ -56,13 +56,18 @@ static inline int tracer_packet_vnet_socket(const char *ifname) {
 /// Sends `frame` on a PACKET_VNET_HDR socket as an skb whose transport checksum is left to the
 /// device (VIRTIO_NET_HDR_F_NEEDS_CSUM: skb_partial_csum_set, ip_summed = CHECKSUM_PARTIAL),
 /// as a local sender's is: csum_start from the frame's start, csum_offset within the header.
-static inline long tracer_packet_send_partial(int fd, const void *frame, size_t len, unsigned short csum_start, unsigned short csum_offset) {
+/// `gso_size` > 0: a TCP/IPv4 super-packet (VIRTIO_NET_HDR_GSO_TCPV4) of `gso_size` segments, as
+/// a sender with TSO hands its veth (which passes it on whole); `hdr_len` its headers' length.
+static inline long tracer_packet_send_partial(int fd, const void *frame, size_t len, unsigned short csum_start, unsigned short csum_offset,
+                                              unsigned short gso_size, unsigned short hdr_len) {
     unsigned char buf[65536 + sizeof(struct virtio_net_hdr)];
     if (len > 65536) { errno = EMSGSIZE; return -1; }
     struct virtio_net_hdr h;
     memset(&h, 0, sizeof h);
     h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-    h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+    h.gso_type = gso_size ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_NONE;
+    h.gso_size = gso_size;
+    h.hdr_len = hdr_len;
     h.csum_start = csum_start;
     h.csum_offset = csum_offset;
     memcpy(buf, &h, sizeof h);

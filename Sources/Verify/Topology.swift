@@ -45,11 +45,9 @@ final class Topology {
             if let mac = iface.mac { try Shell.run(["ip", "-n", hostNS, "link", "set", iface.name, "address", mac.description]) }
             try Shell.run(["ip", "-n", hostNS, "link", "set", iface.name, "mtu", String(iface.mtu)])
             try Shell.run(["ip", "-n", wire, "link", "set", peer, "mtu", "9000", "up"])
-            // Full checksums in what the host sends (veth would leave CHECKSUM_PARTIAL ones). The
-            // wire's side keeps veth's offload: a frame injected CHECKSUM_PARTIAL (Wires.send, for a
-            // capture of a local sender) must reach the host so, not with its checksum finished
-            // (plain injected frames are CHECKSUM_NONE, which the offload does not touch).
-            _ = try? Shell.run(["ethtool", "-K", iface.name, "tx", "off"], netns: hostNS, check: false)
+            // The host's interfaces keep veth's offloads (checksums left to the "device", TSO), as
+            // the hosts captures come from have them: what it sends is compared with its
+            // CHECKSUM_PARTIAL checksums finished (Comparison.normalise), its super-packets whole.
             // The wire only listens: its packet socket sees each frame first, then this drops it.
             try Shell.run(["nft", "-f", "-"], netns: wire, input: "table netdev wire {\n chain in { type filter hook ingress device \(peer) priority 0; policy drop; }\n}\n")
             if iface.isUp { try Shell.run(["ip", "-n", hostNS, "link", "set", iface.name, "up"]) }

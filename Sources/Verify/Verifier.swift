@@ -214,8 +214,7 @@ public final class Verifier {
                 }
                 syscall = outcome
             } else if sent == nil, case .received(let ethernet, let dev) = classified[i] {
-                injected = live.rewrite(peer: ethernet)
-                try wires!.send(injected, on: dev.name)
+                injected = try wires!.send(live.rewrite(peer: ethernet), on: dev.name)
             }
             usleep(UInt32(watch * 1_000_000))
             let after = try inNetns(topology.hostNS) { Self.snmp() }

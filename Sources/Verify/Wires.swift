@@ -13,8 +13,11 @@ final class Wires {
     /// the pseudo-header sum: a capture shows a local sender's frames so (veth's checksum offload),
     /// and the kernel it came from handed them on CHECKSUM_PARTIAL, which the receiver trusts.
     private var partialSockets: [String: Int32] = [:]
+    /// Each host interface's MTU: a TCP frame longer than it is a TSO super-packet.
+    private var mtus: [String: Int] = [:]
 
     init(topology: Topology) throws {
+        for i in topology.host.interfaces { mtus[i.name] = i.mtu }
         for (iface, w) in topology.wires {
             let fd = try inNetns(w.netns) { () -> Int32 in
                 let fd = tracer_packet_socket(w.peer)
@@ -32,15 +35,34 @@ final class Wires {
 
     var interfaces: [String] { sockets.keys.sorted() }
 
-    func send(_ frame: [UInt8], on iface: String) throws {
+    /// Injects `frame`; returns the bytes put on the wire (a super-packet's checksum field is
+    /// rewritten), which `drain` is to leave out.
+    @discardableResult
+    func send(_ frame: [UInt8], on iface: String) throws -> [UInt8] {
         guard let fd = sockets[iface] else { throw VerifyError("no wire for \(iface)") }
+        if let s = Segment(frame), let mtu = mtus[iface], frame.count - 14 > mtu, let vfd = partialSockets[iface] {
+            // A TSO super-packet (a capture on a sending host with offloads shows them): handed
+            // over as one, GSO_TCPV4 with the segment size its sender's MSS made, the checksum
+            // left to the device (its field the pseudo-header sum, as the sender's kernel left it).
+            var f = frame
+            let header = s.tcp + Int(f[s.tcp + 12] >> 4) * 4
+            let length = f.count - s.tcp
+            var sum = InternetChecksum.pseudoHeader(source: IPv4Address(s.source), destination: IPv4Address(s.destination), protocol: 6, length: length)
+            while sum >> 16 != 0 { sum = (sum & 0xffff) + (sum >> 16) }
+            f[s.tcp + 16] = UInt8(sum >> 8); f[s.tcp + 17] = UInt8(sum & 0xff)
+            let gso = UInt16(mtu - (s.tcp - 14) - (header - s.tcp))
+            let n = f.withUnsafeBytes { tracer_packet_send_partial(vfd, $0.baseAddress, $0.count, UInt16(s.tcp), 16, gso, UInt16(header)) }
+            guard n == f.count else { throw VerifyError("send (GSO) on \(iface): errno \(errno)") }
+            return f
+        }
         if let p = Self.partialChecksum(frame), let vfd = partialSockets[iface] {
-            let n = frame.withUnsafeBytes { tracer_packet_send_partial(vfd, $0.baseAddress, $0.count, UInt16(p.start), UInt16(p.offset)) }
+            let n = frame.withUnsafeBytes { tracer_packet_send_partial(vfd, $0.baseAddress, $0.count, UInt16(p.start), UInt16(p.offset), 0, 0) }
             guard n == frame.count else { throw VerifyError("send (CHECKSUM_PARTIAL) on \(iface): errno \(errno)") }
-            return
+            return frame
         }
         let n = frame.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
         guard n == frame.count else { throw VerifyError("send on \(iface): errno \(errno)") }
+        return frame
     }
 
     /// Every frame waiting on every wire, except copies of `injected` (a packet socket sees its

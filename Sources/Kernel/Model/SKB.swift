@@ -50,6 +50,18 @@ public final class SKB {
     /// sum: the sender's CHECKSUM_PARTIAL (see `InternetChecksum.isPseudoHeaderOnly`).
     var transportChecksumIsPartial: Bool { withIPv4 { $0.partialChecksum != nil } }
 
+    /// max(1, gso_segs): a TCP packet longer than its device's MTU is a super-packet (its sender's
+    /// TSO, passed on whole by veth) of segments its sender's MSS — the MTU less the headers — cut.
+    var gsoSegments: Int {
+        guard length > dev.mtu else { return 1 }
+        return withIPv4 { ip in
+            guard ip.protocolNumber == 6, ip.payload.count >= 20 else { return 1 }
+            let header = Int(ip.payload[12] >> 4) * 4
+            let mss = dev.mtu - ip.headerLength - header
+            return mss > 0 ? max(1, (ip.payload.count - header + mss - 1) / mss) : 1
+        }
+    }
+
     /// The network header and what follows, up to `length`.
     public var network: [UInt8] { Array(frame[networkOffset..<min(frame.count, networkOffset + length)]) }
 

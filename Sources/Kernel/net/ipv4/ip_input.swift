@@ -35,11 +35,14 @@ extension Kernel {
             kfree_skb_reason("IP_INHDR", detail: ihl < 5 ? "IHL \(ihl) < 5" : "version \(version) is not 4")
             return false
         }
+        // Counted by segment: max(1, gso_segs) — a TSO super-packet its sender's veth passed on
+        // whole is as many segments as its MSS cuts it into.
+        let segs = skb.gsoSegments
         switch tos & 3 {
-        case 0: counters.inc(.IpExtInNoECTPkts)
-        case 1: counters.inc(.IpExtInECT1Pkts)
-        case 2: counters.inc(.IpExtInECT0Pkts)
-        default: counters.inc(.IpExtInCEPkts)
+        case 0: counters.inc(.IpExtInNoECTPkts, by: segs)
+        case 1: counters.inc(.IpExtInECT1Pkts, by: segs)
+        case 2: counters.inc(.IpExtInECT0Pkts, by: segs)
+        default: counters.inc(.IpExtInCEPkts, by: segs)
         }
         if n < Int(ihl) * 4 {
             counters.inc(.IpInHdrErrors)

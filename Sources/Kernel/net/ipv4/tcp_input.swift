@@ -6,6 +6,9 @@
 import HostModel
 import Wire
 
+/// A sent skb in the retransmit queue: [start, end) of the sequence space, its segments, their size.
+struct SentSKB { var start: UInt32, end: UInt32, segments: Int, mss: Int }
+
 /// One connection the model knows: made by a handshake seen in the capture, or ESTAB in ss.
 struct TCPConnection {
     enum State: String {
@@ -42,10 +45,11 @@ struct TCPConnection {
     /// The socket's cached output route (sk_dst_cache), set by the SYN-ACK.
     var txRoute: (dev: Interface, nextHop: IPv4Address, source: IPv4Address)?
 
-    // What the host has sent (the capture shows it): snd_una, and the end of each segment not
-    // yet acknowledged (tcp_clean_rtx_queue counts those an ACK covers as TCPDelivered).
+    // What the host has sent (the capture shows it): snd_una, and each skb not yet acknowledged,
+    // with its segment count (tcp_skb_pcount: a TSO skb is several) and size (mss):
+    // tcp_clean_rtx_queue counts the segments an ACK covers as TCPDelivered.
     var sndUna: UInt32?
-    var unacked: [UInt32] = []
+    var unacked: [SentSKB] = []
     /// Header prediction is on (tp->pred_flags != 0): set when a passive open completes; an
     /// active open with window scaling starts without it; a window update turns it on
     /// (tcp_ack_update_window → tcp_fast_path_check).
@@ -362,9 +366,22 @@ extension Kernel {
             let nwin = Int(window) << Int(c.sndWscale)
             if nwin != c.sndWnd { c.sndWnd = nwin; c.fastPath = true }
         }
-        let outstanding = c.unacked.count
-        c.unacked.removeAll { !seqAfter($0, ack) }
-        if c.unacked.count < outstanding { counters.inc(.TcpExtTCPDelivered, by: outstanding - c.unacked.count) }
+        // Whole skbs leave the queue; one acknowledged in part is trimmed (tcp_tso_acked →
+        // tcp_trim_head: its segment count taken again over what is left).
+        var delivered = 0
+        c.unacked.removeAll { s in
+            guard !seqAfter(s.end, ack) else { return false }
+            delivered += s.segments
+            return true
+        }
+        if var s = c.unacked.first, seqAfter(ack, s.start), s.segments > 1 {
+            let left = Int(s.end &- ack)
+            let segments = max(1, (left + s.mss - 1) / s.mss)
+            delivered += s.segments - segments
+            s.start = ack; s.segments = segments
+            c.unacked[0] = s
+        }
+        if delivered > 0 { counters.inc(.TcpExtTCPDelivered, by: delivered) }
         c.sndUna = ack
     }
 

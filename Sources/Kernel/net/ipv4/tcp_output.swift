@@ -23,10 +23,15 @@ extension Kernel {
         let key = TCPKey(peer: p.destination, peerPort: dport, local: p.source, localPort: sport)
         let segment = Self.checksummedSegment(p)
         socketDescription = "tcp \(p.source):\(sport) → \(p.destination):\(dport)"
-        let transmit = { self.tcp_transmit_skb(p, segment: segment, key: key) }
+        // tcp_set_skb_tso_segs: a send longer than one segment (TSO) is as many as mss_now — the
+        // path MTU less the headers — cuts it into.
+        let mtu = tcpSendRoutes[key]?.mtu ?? tcpConnections[key]?.txRoute?.dev.mtu ?? 1500
+        let mss = max(1, mtu - p.headerLength - hlen)
+        let segments = max(1, (seg.count - hlen + mss - 1) / mss)
+        let transmit = { self.tcp_transmit_skb(p, segment: segment, key: key, segments: segments) }
         let seq = UInt32(seg[4]) << 24 | UInt32(seg[5]) << 16 | UInt32(seg[6]) << 8 | UInt32(seg[7])
         if !flags.contains(.syn), !flags.contains(.rst), var c = tcpConnections[key], c.state != .synSent, c.state != .synRecv {
-            tcp_sent(&c, seq: seq, dataLength: seg.count - hlen, flags: flags)
+            tcp_sent(&c, seq: seq, dataLength: seg.count - hlen, flags: flags, segments: segments, mss: mss)
             tcpConnections[key] = c
         }
         if flags.contains(.syn) && !flags.contains(.ack), let c = tcpConnections[key], c.state == .synSent, c.isn == seq {
@@ -87,14 +92,14 @@ extension Kernel {
     /// (tcp_event_data_sent); a FIN moves ESTABLISHED to FIN_WAIT1 and CLOSE_WAIT to LAST_ACK
     /// (both leave TcpCurrEstab); the ACK it carries pays what was owed. The application read
     /// what waited before it answered (as `tracer verify`'s does).
-    func tcp_sent(_ c: inout TCPConnection, seq: UInt32, dataLength: Int, flags: TCPFlags) {
+    func tcp_sent(_ c: inout TCPConnection, seq: UInt32, dataLength: Int, flags: TCPFlags, segments: Int, mss: Int) {
         c.unreadBytes = 0
         let end = seq &+ UInt32(dataLength) &+ (flags.contains(.fin) ? 1 : 0)
         if seqAfter(end, seq) {
             if seqAfter(end, c.sndNxt) {
                 c.sndNxt = end
-                c.unacked.append(end)
-                counters.inc(.TcpExtTCPOrigDataSent)
+                c.unacked.append(SentSKB(start: seq, end: end, segments: segments, mss: mss))
+                counters.inc(.TcpExtTCPOrigDataSent, by: segments)
             }
             if dataLength > 0, now - c.lrcvtime < c.ato { c.pingpong += 1 }
         }
@@ -180,10 +185,10 @@ extension Kernel {
         tcp_transmit_skb(p, segment: segment, key: key, retransmit: true)
     }
 
-    func tcp_transmit_skb(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey, retransmit: Bool = false) {
+    func tcp_transmit_skb(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey, retransmit: Bool = false, segments: Int = 1) {
         let f = trace.enter(.tcp_transmit_skb); defer { trace.leave(f) }
         let g = trace.enter(.__tcp_transmit_skb); defer { trace.leave(g) }
-        if !retransmit { counters.inc(.TcpOutSegs) }
+        if !retransmit { counters.inc(.TcpOutSegs, by: segments) }
         __ip_queue_xmit(p, segment: segment, key: key)
     }
 }
