@@ -2,6 +2,9 @@
 // skb:consume_skb and fib:fib_table_lookup. Removing the instance switches them all off; the
 // machine's global tracing is never touched.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct TraceEvent: Equatable {
     var event: String          // kfree_skb, consume_skb, fib_table_lookup
@@ -15,6 +18,10 @@ final class Tracing {
     static let root = "/sys/kernel/tracing"
     static let events = ["skb/kfree_skb", "skb/consume_skb", "fib/fib_table_lookup", "net/net_dev_xmit"]
     let instance: String
+    /// The instance's trace_pipe, non-blocking: reading consumes what it returns, so nothing has
+    /// to be cleared (clearing `trace` resets the per-CPU ring buffers: ~30 ms, longer than a
+    /// delayed ACK's wait is worth losing between two frames of a replay).
+    private var pipe: Int32 = -1
 
     /// Ends not made by the frame under test: tracing is machine-wide, and a frame injected on a
     /// wire never ends in netlink (the `ip` commands of whatever else runs), unix or packet
@@ -39,21 +46,44 @@ final class Tracing {
         try? write("4096", to: "buffer_size_kb")
         for e in Self.events { try write("1", to: "events/\(e)/enable") }
         try write("stacktrace", to: "events/skb/kfree_skb/trigger")
+        pipe = open("\(instance)/trace_pipe", O_RDONLY | O_NONBLOCK)
+        guard pipe >= 0 else { throw VerifyError("cannot open \(instance)/trace_pipe: errno \(errno)") }
+    }
+
+    /// Everything waiting in trace_pipe.
+    private func drainPipe() -> String {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(pipe, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     func write(_ s: String, to file: String) throws {
         try Data(s.utf8).write(to: URL(fileURLWithPath: "\(instance)/\(file)"))
     }
 
-    /// Everything traced since the last call, noise removed; the buffer is cleared. Each line
+    /// Everything traced since the last call, noise removed. Each line
     /// carries its CPU (`[001]`); with two CPUs the per-CPU buffers interleave, so a
     /// `<stack trace>` block is given to the last kfree_skb traced on the same CPU.
     /// `hostDevices`: the host namespace's interface names. A frame the host transmits on a veth
     /// is the same skb the wire side then drops (its netdev ingress chain): skbs seen in
     /// net:net_dev_xmit on a host device are left out of the wire side's NETFILTER_DROPs.
-    func read(hostDevices: Set<String> = []) -> [TraceEvent] {
-        let text = (try? String(contentsOfFile: "\(instance)/trace", encoding: .utf8)) ?? ""
-        try? write("", to: "trace")
+    /// `ownAddresses`: the host's addresses — a local-table lookup of one that finds nothing
+    /// (`table 255 … -> ADDR … err -11`) cannot be the host namespace's, whose local table holds
+    /// them all: another namespace's (seen: 127.0.0.1 and the host's own address, now and then).
+    func read(hostDevices: Set<String> = [], ownAddresses: Set<String> = []) -> [TraceEvent] {
+        // A kfree_skb's stack (the trigger's) is an entry of its own, written just after it: a
+        // read between the two finds the event without it, so the pipe is read again until
+        // every kfree_skb has its stack (briefly: a few ms at most).
+        var text = drainPipe()
+        for _ in 0..<20 where Self.stacklessKfree(in: text) {
+            usleep(1_000)
+            text += drainPipe()
+        }
         var out: [TraceEvent] = []
         var lastKfreeOnCPU: [Int: Int] = [:]
         var stackTarget: Int? = nil
@@ -95,11 +125,29 @@ final class Tracing {
             }
         }
         return out.filter { e in
-            if Self.isNoise(e.location) || e.stack.contains("nft_do_chain_netdev") { return false }
+            // …nor in a queue purged as its socket goes (skb_queue_purge's QUEUE_PURGE: a netlink
+            // socket of the `ip`/`nft` commands, destroyed from RCU — its stack is not always
+            // recorded; seen once reading stopped losing what came while the buffer was cleared).
+            if e.event == "fib_table_lookup", e.text.hasPrefix("table 255 "), e.text.hasSuffix("err -11"),
+               let arrow = e.text.range(of: " -> "),
+               ownAddresses.contains(String(e.text[arrow.upperBound...].prefix { $0 != "/" })) { return false }
+            if Self.isNoise(e.location) || e.stack.contains("nft_do_chain_netdev") || e.stack.contains("__sk_destruct")
+                || e.reason == "QUEUE_PURGE" && e.location == "skb_queue_purge_reason" { return false }
             if e.reason == "NETFILTER_DROP", let a = e.text.split(separator: " ").first(where: { $0.hasPrefix("skbaddr=") }),
                transmitted.contains(String(a.dropFirst(8))) { return false }
             return true
         }
+    }
+
+    /// Whether some kfree_skb in `text` is not yet followed, on its CPU, by a stack trace.
+    static func stacklessKfree(in text: String) -> Bool {
+        var waiting: Set<Int> = []
+        for line in text.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard !t.hasPrefix("=>"), let c = cpu(of: t) else { continue }
+            if t.contains("<stack trace>") { waiting.remove(c) } else if t.contains("kfree_skb: ") { waiting.insert(c) }
+        }
+        return !waiting.isEmpty
     }
 
     /// The CPU number of a trace line (`task-pid [001] flags timestamp: …`).
@@ -108,7 +156,10 @@ final class Tracing {
         return Int(line[line.index(after: open)..<close])
     }
 
-    func close() { Self.remove(instance: instance) }
+    func close() {
+        if pipe >= 0 { Glibc.close(pipe); pipe = -1 }
+        Self.remove(instance: instance)
+    }
 
     static func remove(instance: String) {
         try? Data("!stacktrace".utf8).write(to: URL(fileURLWithPath: "\(instance)/events/skb/kfree_skb/trigger"))

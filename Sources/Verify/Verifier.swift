@@ -116,6 +116,7 @@ public final class Verifier {
         _ = wires!.drain()
         _ = tracing!.read()
         let devices = Set(topology.wires.keys)
+        let ownAddresses = Set(host.interfaces.flatMap(\.ipv4Addresses).map { "\($0.address)" })
 
         let kernel = Kernel(host: host, profile: profile)
         let comparison = Comparison()
@@ -196,7 +197,7 @@ public final class Verifier {
                 let until = now + lag
                 while uptime() < until {
                     usleep(UInt32(min(500_000, max(100, (until - uptime()) * 1_000_000))))
-                    waited += tracing!.read(hostDevices: devices)
+                    waited += tracing!.read(hostDevices: devices, ownAddresses: ownAddresses)
                 }
             } else if lag < 0 {
                 clock = (time, now)
@@ -220,7 +221,7 @@ public final class Verifier {
             let after = try inNetns(topology.hostNS) { Self.snmp() }
             let emitted = wires!.drain(except: injected)
             for e in emitted { live.emitted(e.bytes) }
-            let events = waited + tracing!.read(hostDevices: devices)
+            let events = waited + tracing!.read(hostDevices: devices, ownAddresses: ownAddresses)
             var counters: [String: Int] = [:]
             for (name, value) in after {
                 let delta = value - (before[name] ?? 0)
