@@ -24,12 +24,12 @@ import Wire
                 .emit(payload: ip.emit(payload: [UInt8](repeating: 0, count: 64)))
             let r = kernel.receive(frame: frame, linkType: .ethernet, iface: eth0, time: 1.0)
             if r.fragment?.outcome == "no-memory" { refused += 1 }
-            #expect(kernel.fragMemory <= high + Kernel.truesize(84))
+            #expect(kernel.net.ipv4.fqdir.mem <= high + Kernel.truesize(84))
         }
         #expect(refused > 90_000)
-        #expect(kernel.fragQueues.count < 10_000)
+        #expect(kernel.net.ipv4.fqdir.queues.count < 10_000)
         // …and the timer frees them all once ipfrag_time has passed.
         _ = kernel.receive(frame: [UInt8](repeating: 0, count: 60), linkType: .ethernet, iface: eth0, time: 40)
-        #expect(kernel.fragQueues.isEmpty && kernel.fragMemory == 0)
+        #expect(kernel.net.ipv4.fqdir.queues.isEmpty && kernel.net.ipv4.fqdir.mem == 0)
     }
 }

@@ -46,7 +46,7 @@ extension Kernel {
         }
         switch outgoingPacket(frame, linkType: linkType) {
         case .failure(let e):
-            end = (Verdict(action: .error, reason: nil, function: "", detail: e.why), [])
+            record.end = (Verdict(action: .error, reason: nil, function: "", detail: e.why), [])
         case .success(let p):
             if let whole = gatherFragments(p) {
                 sendFromSocket(whole, options: options)
@@ -77,7 +77,7 @@ extension Kernel {
                   r.route.type == .unicast, let d = r.route.device else { return nil }
             return host.interface(named: d)
         }
-        guard let arrival = back, arrival.name != departure.name, conf(arrival).forwarding else { return nil }
+        guard let arrival = back, arrival.name != departure.name, net.ipv4.conf(arrival).forwarding else { return nil }
         var ip = p.bytes
         ip[8] = p.ttl + 1
         ip[10] = 0; ip[11] = 0
@@ -135,7 +135,7 @@ extension Kernel {
         guard more || offset != 0 else { return p }
         let key = TxFragments.Key(source: p.source, destination: p.destination, id: p.ident, proto: p.proto)
         guard let whole = txFragments.add(key, header: p.header, offset: offset, more: more, payload: p.payload) else {
-            end = (Verdict(action: .queue, reason: nil, function: "",
+            record.end = (Verdict(action: .queue, reason: nil, function: "",
                            detail: "fragment (bytes \(offset)–\(offset + p.payload.count)) of a datagram the host sends: the application sent it whole; it is explained with its last fragment"), [])
             return nil
         }
@@ -149,7 +149,7 @@ extension Kernel {
         let ownSource = p.source == .any || host.interfaces.contains { $0.ipv4Addresses.contains { $0.address == .v4(p.source) } }
         let payload = p.payload
         if !ownSource {
-            socketDescription = "raw IPPROTO_RAW (IP_HDRINCL): \(p.source) is not one of the host's addresses"
+            record.socket = "raw IPPROTO_RAW (IP_HDRINCL): \(p.source) is not one of the host's addresses"
             sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: true, options: options) } }
             return
         }
@@ -162,27 +162,27 @@ extension Kernel {
             if host.sysctls.pingSocketsAllowed {
                 sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { ping_v4_sendmsg(p, options: options) } }
             } else {
-                socketDescription = "raw IPPROTO_ICMP (net.ipv4.ping_group_range allows no ping sockets)"
+                record.socket = "raw IPPROTO_ICMP (net.ipv4.ping_group_range allows no ping sockets)"
                 sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: false, options: options) } }
             }
         default:
-            socketDescription = "raw IPPROTO_RAW (IP_HDRINCL)"
+            record.socket = "raw IPPROTO_RAW (IP_HDRINCL)"
             sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: true, options: options) } }
         }
     }
 
     /// A sent packet's verdict names every frame of it that left (fragments included).
     func describeSend() {
-        guard let e = end, e.verdict.action == .send else { return }
-        let own = emitted.filter { $0.why == "sent" }
+        guard let e = record.end, e.verdict.action == .send else { return }
+        let own = record.emitted.filter { $0.why == "sent" }
         let devs = Set(own.map(\.iface)).sorted().joined(separator: ", ")
-        end?.verdict.detail = own.count == 1 ? "handed to \(e.verdict.function) on \(devs)"
+        record.end?.verdict.detail = own.count == 1 ? "handed to \(e.verdict.function) on \(devs)"
             : "\(own.count) frames handed to \(e.verdict.function) on \(devs)"
     }
 
     /// The socket call failed: nothing was sent and the application gets `errno`.
     func sendFailed(_ errno: String, function: String, detail: String) {
-        guard end == nil else { return }
-        end = (Verdict(action: .fail, reason: nil, function: function, detail: detail, errno: errno), visibleStack())
+        guard record.end == nil else { return }
+        record.end = (Verdict(action: .fail, reason: nil, function: function, detail: detail, errno: errno), visibleStack())
     }
 }

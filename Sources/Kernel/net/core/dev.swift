@@ -52,7 +52,7 @@ extension Kernel {
         case .ipv4: return .ip_rcv
         case .arp: return .arp_rcv
         case .ipv6:
-            end = (Verdict(action: .error, reason: nil, function: "ipv6_rcv", detail: "IPv6: the receive path of IPv6 is not modelled yet"), [])
+            record.end = (Verdict(action: .error, reason: nil, function: "ipv6_rcv", detail: "IPv6: the receive path of IPv6 is not modelled yet"), [])
             return .none
         default:
             kfree_skb_reason("UNHANDLED_PROTO", detail: "no packet_type for \(skb.proto) (the model handles IPv4 and ARP); rx_dropped on \(skb.dev.name)")
@@ -100,6 +100,6 @@ extension Kernel {
             handedOff(.send, function: xmit.name, detail: "handed to \(xmit.name) on \(dev.name)")
         }
         let g = trace.enter(xmit); trace.leave(g)
-        emitted.append(EmittedFrame(iface: dev.name, bytes: frame, why: emittingPacket ?? (transmitting ? "sent" : "forwarded")))
+        record.emitted.append(EmittedFrame(iface: dev.name, bytes: frame, why: emittingPacket ?? (transmitting ? "sent" : "forwarded")))
     }
 }

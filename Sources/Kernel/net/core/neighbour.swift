@@ -33,6 +33,23 @@ struct NeighbourEntry {
     var queue: [OutputSKB] = []
 }
 
+/// struct neigh_table (arp_tbl for IPv4): the entries by device and protocol address, seeded
+/// from the snapshot, updated by the protocol's own messages and by the host's sends.
+final class NeighTable<Address: Hashable> {
+    struct Key: Hashable { let device: String; let address: Address }
+    var entries: [Key: NeighbourEntry] = [:]
+    /// Entries made INCOMPLETE by a solicitation the capture shows the host sending: the packet
+    /// waiting on them is in the capture (sent after the reply), not in the model's queue.
+    var awaitingCapture: Set<Key> = []
+
+    subscript(key: Key) -> NeighbourEntry? {
+        get { entries[key] }
+        set { entries[key] = newValue }
+    }
+}
+
+typealias NeighbourKey = NeighTable<IPv4Address>.Key
+
 extension Kernel {
     /// ip_neigh_for_gw → neigh_output. Broadcast next hops need no resolution (arp_constructor
     /// makes them NUD_NOARP with the broadcast address).
@@ -40,17 +57,17 @@ extension Kernel {
         let f = trace.enter(.neigh_output); defer { trace.leave(f) }
         let key = NeighbourKey(device: dev.name, address: skb.nextHop)
         if skb.broadcast || skb.nextHop.isLimitedBroadcast || dev.ipv4Addresses.contains(where: { $0.broadcast == skb.nextHop }) {
-            neighbours[key] = NeighbourEntry(mac: .broadcast, state: .noarp)
+            arpTbl[key] = NeighbourEntry(mac: .broadcast, state: .noarp)
         } else if dev.flags.contains("NOARP") {
             // arp_constructor: a device without ARP (point-to-point, tun) needs no link address.
-            neighbours[key] = NeighbourEntry(mac: dev.mac ?? .zero, state: .noarp)
+            arpTbl[key] = NeighbourEntry(mac: dev.mac ?? .zero, state: .noarp)
         } else if skb.nextHop.isMulticast {
             // arp_mc_map → ip_eth_mc_map: 01:00:5e and the group's low 23 bits, NUD_NOARP.
             let g = skb.nextHop.value
-            neighbours[key] = NeighbourEntry(mac: MACAddress(0x01, 0x00, 0x5e, UInt8((g >> 16) & 0x7f), UInt8((g >> 8) & 0xff), UInt8(g & 0xff)), state: .noarp)
+            arpTbl[key] = NeighbourEntry(mac: MACAddress(0x01, 0x00, 0x5e, UInt8((g >> 16) & 0x7f), UInt8((g >> 8) & 0xff), UInt8(g & 0xff)), state: .noarp)
         }
-        if neighbours[key] == nil { __neigh_create(key) }
-        if let e = neighbours[key], e.state.isConnected, let mac = e.mac {
+        if arpTbl[key] == nil { __neigh_create(key) }
+        if let e = arpTbl[key], e.state.isConnected, let mac = e.mac {
             let h = trace.enter(.neigh_hh_output); defer { trace.leave(h) }
             dev_queue_xmit(ethernetFrame(skb.packet, to: mac, dev: dev), dev: dev)
         } else {
@@ -73,7 +90,7 @@ extension Kernel {
     /// n->output for an entry without a usable cached header.
     func neigh_resolve_output(_ skb: OutputSKB, key: NeighbourKey, dev: Interface) {
         let f = trace.enter(.neigh_resolve_output); defer { trace.leave(f) }
-        guard !neigh_event_send(skb, key: key, dev: dev), let mac = neighbours[key]?.mac else { return }
+        guard !neigh_event_send(skb, key: key, dev: dev), let mac = arpTbl[key]?.mac else { return }
         // dev_hard_header, then `rc = dev_queue_xmit(skb); return rc;`: compiled as a jump.
         let frame = ethernetFrame(skb.packet, to: mac, dev: dev)
         trace.tailCall(from: f) { dev_queue_xmit(frame, dev: dev, reachedByJump: true) }
@@ -82,28 +99,28 @@ extension Kernel {
     /// neigh_event_send: true when the packet is held back (queued or dropped).
     func neigh_event_send(_ skb: OutputSKB, key: NeighbourKey, dev: Interface) -> Bool {
         let f = trace.enter(.neigh_event_send); defer { trace.leave(f) }
-        if let e = neighbours[key], e.state.sendsAtOnce { return false }
+        if let e = arpTbl[key], e.state.sendsAtOnce { return false }
         return __neigh_event_send(skb, key: key, dev: dev)
     }
 
     func __neigh_event_send(_ skb: OutputSKB, key: NeighbourKey, dev: Interface) -> Bool {
         let f = trace.enter(.__neigh_event_send); defer { trace.leave(f) }
-        var e = neighbours[key] ?? NeighbourEntry(mac: nil, state: .none)
+        var e = arpTbl[key] ?? NeighbourEntry(mac: nil, state: .none)
         switch e.state {
         case .stale:
             e.state = .delay
-            neighbours[key] = e
+            arpTbl[key] = e
             return false
         case .incomplete:
             enqueue(skb, on: &e)
-            neighbours[key] = e
+            arpTbl[key] = e
             if ownPacket { handedOff(.queue, function: "__neigh_event_send", detail: "waits on the arp_queue of \(key.address) (INCOMPLETE: an ARP request is already out)") }
             return true
         default:
             let probes = (host.sysctls.int("net.ipv4.neigh.\(dev.name).mcast_solicit") ?? 3) + (host.sysctls.int("net.ipv4.neigh.\(dev.name).app_solicit") ?? 0)
             guard probes > 0 else {
                 e.state = .failed
-                neighbours[key] = e
+                arpTbl[key] = e
                 if ownPacket {
                     kfree_skb_reason("NEIGH_FAILED", detail: "no link address for \(key.address) and no ARP probes allowed (mcast_solicit 0)")
                 } else {
@@ -113,7 +130,7 @@ extension Kernel {
             }
             e.state = .incomplete
             enqueue(skb, on: &e)
-            neighbours[key] = e
+            arpTbl[key] = e
             if ownPacket { handedOff(.queue, function: "__neigh_event_send", detail: "waits on the arp_queue of \(key.address) until its ARP reply (the entry is now INCOMPLETE)") }
             neigh_probe(skb, key: key, dev: dev)
             return true
@@ -148,12 +165,12 @@ extension Kernel {
         let f = trace.enter(.neigh_update); defer { trace.leave(f) }
         trace.tailCall(from: f) {
             let g = trace.enter(.__neigh_update); defer { trace.leave(g) }
-            var e = neighbours[key] ?? NeighbourEntry(mac: nil, state: .none)
+            var e = arpTbl[key] ?? NeighbourEntry(mac: nil, state: .none)
             let waiting = e.queue
             e.mac = mac
             e.state = state
             e.queue = []
-            neighbours[key] = e
+            arpTbl[key] = e
             for skb in waiting {
                 emitting("a packet that waited for this address") {
                     let h = trace.enter(.neigh_connected_output); defer { trace.leave(h) }

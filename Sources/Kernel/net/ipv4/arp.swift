@@ -35,7 +35,7 @@ extension Kernel {
             let local = arpTargetIsLocal(probe, tip: tip, sip: sip)
             if local {
                 if !permanent {  // neigh_event_ns: the asker becomes STALE
-                    neighbours[key] = NeighbourEntry(mac: sha, state: .stale, queue: neighbours[key]?.queue ?? [])
+                    arpTbl[key] = NeighbourEntry(mac: sha, state: .stale, queue: arpTbl[key]?.queue ?? [])
                 }
                 let reply = ARPHeader(operation: .reply, senderHardwareAddress: dev.mac ?? .zero, senderProtocolAddress: tip,
                                       targetHardwareAddress: sha, targetProtocolAddress: sip).emit()
@@ -45,8 +45,8 @@ extension Kernel {
                 return
             }
         }
-        let awaited = op == .reply && neighbourAwaitingCapture.remove(key) != nil
-        if let e = neighbours[key], !permanent {
+        let awaited = op == .reply && arpTbl.awaitingCapture.remove(key) != nil
+        if let e = arpTbl[key], !permanent {
             // A reply to our request for a PACKET_HOST frame confirms reachability.
             // (__neigh_update keeps the old state for the same address reported STALE.)
             let state: NUDState = op == .reply && skb.pktType == .host ? .reachable : (e.mac == sha ? e.state : .stale)
@@ -54,7 +54,7 @@ extension Kernel {
         }
         consume_skb(.consume, detail: op == .request
                     ? "ARP request for \(tip), not ours (no proxy ARP): nothing sent"
-                    : "ARP \(op) from \(sip): neighbour entry " + (neighbours[key] != nil ? "updated" : "not created (no pending lookup)")
+                    : "ARP \(op) from \(sip): neighbour entry " + (arpTbl[key] != nil ? "updated" : "not created (no pending lookup)")
                         + (awaited ? "; the packet waiting on its arp_queue leaves now (the next the capture shows sent to \(sip))" : ""))
     }
 
@@ -66,7 +66,7 @@ extension Kernel {
         if res.route.type == .local {
             return fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: nil) == nil
         }
-        if res.route.type == .unicast, conf(skb.dev).forwarding {
+        if res.route.type == .unicast, net.ipv4.conf(skb.dev).forwarding {
             let out = res.route.device.flatMap { host.interface(named: $0) }
             _ = fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: out)
         }
@@ -113,18 +113,18 @@ extension Kernel {
     func arp_own_send(_ arp: (op: ARPOperation, sha: MACAddress, sip: IPv4Address, tha: MACAddress, tip: IPv4Address),
                       ethernetDestination: MACAddress?, frame: [UInt8], dev: Interface) {
         let key = NeighbourKey(device: dev.name, address: arp.tip)
-        let entry = neighbours[key]
+        let entry = arpTbl[key]
         let send = { self.arp_send_dst(frame, dev: dev) }
         if arp.op == .reply {
             let f = trace.enter(.arp_process); defer { trace.leave(f) }
             send()
-            end?.verdict.detail = "ARP reply: \(arp.sip) is at \(arp.sha), to \(arp.tip) — the request it answers is not in the capture"
+            record.end?.verdict.detail = "ARP reply: \(arp.sip) is at \(arp.sha), to \(arp.tip) — the request it answers is not in the capture"
             return
         }
         if arp.sip == arp.tip {
             let f = trace.enter(KFunc(named: "arp_send")); defer { trace.leave(f) }
             send()
-            end?.verdict.detail = "gratuitous ARP for \(arp.sip) (inetdev_event's arp_send when the address came up, or arping -U/-A)"
+            record.end?.verdict.detail = "gratuitous ARP for \(arp.sip) (inetdev_event's arp_send when the address came up, or arping -U/-A)"
             return
         }
         let unicast = ethernetDestination.map { !$0.isMulticast } ?? false
@@ -135,11 +135,11 @@ extension Kernel {
             let was = entry?.state ?? .none
             var e = entry ?? NeighbourEntry(mac: nil, state: .incomplete)
             if unicast && was != .incomplete { e.state = .probe }
-            neighbours[key] = e
+            arpTbl[key] = e
             let p = trace.enter(.neigh_probe); defer { trace.leave(p) }
             let s = trace.enter(.arp_solicit); defer { trace.leave(s) }
             send()
-            end?.verdict.detail = unicast && was != .incomplete
+            record.end?.verdict.detail = unicast && was != .incomplete
                 ? "neighbour \(arp.tip) (\(was.rawValue)) reconfirmed: a unicast ARP probe to \(entry?.mac?.description ?? "its last address") (NUD_PROBE)"
                 : "neighbour \(arp.tip) still INCOMPLETE: the ARP request again (retrans_time)"
             return
@@ -148,11 +148,11 @@ extension Kernel {
         let r = trace.enter(.neigh_resolve_output); defer { trace.leave(r) }
         let n = trace.enter(.neigh_event_send); defer { trace.leave(n) }
         let m = trace.enter(.__neigh_event_send); defer { trace.leave(m) }
-        neighbours[key] = NeighbourEntry(mac: nil, state: .incomplete, queue: entry?.queue ?? [])
-        neighbourAwaitingCapture.insert(key)
+        arpTbl[key] = NeighbourEntry(mac: nil, state: .incomplete, queue: entry?.queue ?? [])
+        arpTbl.awaitingCapture.insert(key)
         let p = trace.enter(.neigh_probe); defer { trace.leave(p) }
         let s = trace.enter(.arp_solicit); defer { trace.leave(s) }
         send()
-        end?.verdict.detail = "the neighbour layer resolves \(arp.tip) on \(dev.name) (now INCOMPLETE): the packet that needs it waits on the arp_queue and leaves when the reply comes"
+        record.end?.verdict.detail = "the neighbour layer resolves \(arp.tip) on \(dev.name) (now INCOMPLETE): the packet that needs it waits on the arp_queue and leaves when the reply comes"
     }
 }

@@ -42,18 +42,18 @@ extension Kernel {
     func fib_lookup(_ flow: Flow) -> Result<FibResult, FibError> {
         let f = trace.enter(.fib_lookup); defer { trace.leave(f) }
         // No custom rules: no rule walk, one lookup in the main table (include/net/ip_fib.h).
-        if !fib.hasCustomRules {
+        if !net.ipv4.fib.hasCustomRules {
             guard let r = fib_table_lookup(.main, flow), r.type != .throw else {
                 return .failure(FibError(errno: ENETUNREACH, route: nil, table: nil, rule: nil))
             }
             if let e = Self.errno(of: r.type) { return .failure(FibError(errno: e, route: r, table: r.table, rule: nil)) }
             return .success(FibResult(route: r, table: r.table, rule: nil))
         }
-        for rule in fib.rules where fib4_rule_match(rule, flow) {
+        for rule in net.ipv4.fib.rules where fib4_rule_match(rule, flow) {
             switch rule.action {
             case .lookup(let table):
                 // fib_get_table: a table never given a route does not exist: nothing is looked up.
-                guard table == .main || table == .local || fib.tables[table] != nil else { continue }
+                guard table == .main || table == .local || net.ipv4.fib.tables[table] != nil else { continue }
                 switch fib_table_lookup(table, flow) {
                 case .some(let r) where r.type == .throw: continue
                 case .some(let r):
@@ -107,13 +107,13 @@ extension Kernel {
         var best = fib_trie_search(table, fl)
         // Without custom rules the local table is not split off yet (fib_unmerge comes with
         // the first one): the main table's trie holds the local routes as well.
-        if table == .main && !fib.hasCustomRules, let local = fib_trie_search(.local, fl),
+        if table == .main && !net.ipv4.fib.hasCustomRules, let local = fib_trie_search(.local, fl),
            local.destination.length >= (best?.destination.length ?? -1) {
             best = local
         }
         // …and the local table is that same trie (fib_new_table aliases it to main's): a lookup
         // in it finds main's routes too, under table 255.
-        if table == .local && !fib.hasCustomRules, let main = fib_trie_search(.main, fl),
+        if table == .local && !net.ipv4.fib.hasCustomRules, let main = fib_trie_search(.main, fl),
            main.destination.length > (best?.destination.length ?? -1) {
             best = main
         }
@@ -126,7 +126,7 @@ extension Kernel {
         } else {
             result = "dev - err -\(EAGAIN)"
         }
-        fibLookups.append(FIBLookup(table: table, source: fl.source, destination: fl.destination,
+        record.fib.append(FIBLookup(table: table, source: fl.source, destination: fl.destination,
                              iif: fl.iifIndex ?? fl.iif?.index ?? 1, oif: fl.oif?.index ?? 0, result: result))
         return best
     }
@@ -135,7 +135,7 @@ extension Kernel {
 extension Kernel {
     /// The longest-prefix match in one table's routes (fib_table_lookup's trie walk), untraced.
     func fib_trie_search(_ table: RouteTable, _ fl: Flow) -> Route? {
-        guard let t = fib.table(table) else { return nil }
+        guard let t = net.ipv4.fib.table(table) else { return nil }
         for level in t.levels {
             guard let candidates = level.nets[fl.destination.value & level.mask] else { continue }
             for c in candidates {   // sorted by metric

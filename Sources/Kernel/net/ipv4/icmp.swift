@@ -53,16 +53,16 @@ extension Kernel {
         let type = payload[0]
         counters.inc(.IcmpMsgInType(type))
         if let c = Self.icmpInCounter(type) { counters.inc(c) }
-        if skb.dst?.isBroadcast == true, type == 8 || type == 13, sysctl.icmpEchoIgnoreBroadcasts {
+        if skb.dst?.isBroadcast == true, type == 8 || type == 13, net.ipv4.sysctl.icmpEchoIgnoreBroadcasts {
             counters.inc(.IcmpInErrors)
             kfree_skb_reason("INVALID_PROTO", detail: "echo to a broadcast address, icmp_echo_ignore_broadcasts=1")
             return
         }
         if type == 8 {
-            let before = emitted.count
+            let before = record.emitted.count
             icmp_echo(skb, request: payload)
-            let answered = emitted.count > before
-            let hooked = hooks.contains { $0.packet == "echo reply" }
+            let answered = record.emitted.count > before
+            let hooked = record.hooks.contains { $0.packet == "echo reply" }
             consume_skb(.consume, detail: answered ? "ICMP echo request answered with an echo reply"
                         : hooked ? "ICMP echo request: its echo reply is dropped on the way out (see netfilter)"
                         : "ICMP echo request: icmp_reply finds no route back, so no echo reply leaves")
@@ -78,7 +78,7 @@ extension Kernel {
 
     func icmp_echo(_ skb: SKB, request: [UInt8]) {
         let f = trace.enter(.icmp_echo); defer { trace.leave(f) }
-        if sysctl.icmpEchoIgnoreAll { return }
+        if net.ipv4.sysctl.icmpEchoIgnoreAll { return }
         let (src, dst, tos) = skb.withIPv4 { ($0.source, $0.destination, $0.tos) }
         var reply = request
         reply[0] = 0
@@ -137,7 +137,7 @@ extension Kernel {
             return "destination unreachable quoting no IPv4 header"
         }
         var info = 0
-        if code == 4, !sysctl.noPMTUDisc { info = Int(message[6]) << 8 | Int(message[7]) }
+        if code == 4, !net.ipv4.sysctl.noPMTUDisc { info = Int(message[6]) << 8 | Int(message[7]) }
         let qhlen = Int(quoted[0] & 0x0f) * 4
         guard quoted.count >= qhlen + 8 else {
             counters.inc(.IcmpInErrors)
@@ -152,7 +152,7 @@ extension Kernel {
         let sport = UInt16(quoted[qhlen]) << 8 | UInt16(quoted[qhlen + 1])
         let h = trace.enter(.udp_err); defer { trace.leave(h) }
         let k = trace.enter(.__udp4_lib_err); defer { trace.leave(k) }
-        let socket = sendingSockets.contains(SocketKey(local: qsrc, port: sport))
+        let socket = udpTable.bound.contains(SocketKey(local: qsrc, port: sport))
             || host.sockets.contains { $0.protocolKind == .udp && $0.localPort == sport && ($0.localAddress == nil || $0.localAddress == .v4(qsrc)) }
         guard socket else {
             counters.inc(.IcmpInErrors)
@@ -170,7 +170,7 @@ extension Kernel {
             if case .success(let r) = ip_route_output_flow(flow) { routeMTU = r.mtu } else { routeMTU = 1500 }
             outputRoute = saved
             __ip_rt_update_pmtu(daddr: qdst, mtu: info, routeMTU: routeMTU, flow: flow)
-            let learned = pmtuExceptions[qdst].map { "path MTU to \(qdst) is now \($0.mtu)" } ?? "path MTU to \(qdst) unchanged"
+            let learned = net.ipv4.fnhe[qdst].map { "path MTU to \(qdst) is now \($0.mtu)" } ?? "path MTU to \(qdst) unchanged"
             return "fragmentation needed (next-hop MTU \(info)) about UDP \(qsrc):\(sport) → \(qdst): \(learned) (a route exception for \(host.sysctls.int("net.ipv4.route.mtu_expires") ?? 600) s)"
         }
         return "destination unreachable (code \(code)) about UDP \(qsrc):\(sport) → \(qdst): reported to its socket"

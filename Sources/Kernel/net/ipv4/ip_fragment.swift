@@ -41,7 +41,7 @@ extension Kernel {
     /// depends on how the driver allocated the buffer.
     static func truesize(_ length: Int) -> Int { ((length + 63) / 64) * 64 + 256 + 320 }
 
-    var ipfragTime: Double { sysctl.ipfragTime }
+    var ipfragTime: Double { net.ipv4.sysctl.ipfragTime }
 
     /// ip_defrag: true when the skb was taken (queued, merged or dropped); false when the datagram
     /// is now whole, with `skb` holding it.
@@ -54,38 +54,38 @@ extension Kernel {
         }
         let name = "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16)) \(IPProtocol(key.proto))"
         func report(_ outcome: String, _ detail: String) {
-            fragmentReport = FragmentReport(datagram: name, offset: offset, length: payload.count, more: more, outcome: outcome, detail: detail)
+            record.fragment = FragmentReport(datagram: name, offset: offset, length: payload.count, more: more, outcome: outcome, detail: detail)
         }
         // ip_find → inet_frag_find: an existing queue, or a new one while memory allows.
         let g = trace.enter(.ip_find); defer { trace.leave(g) }
         var q: FragQueue
-        if let existing = fragQueues[key] {
+        if let existing = net.ipv4.fqdir.queues[key] {
             q = existing
         } else {
-            let high = sysctl.ipfragHighThresh
-            if high == 0 || fragMemory > high {
+            let high = net.ipv4.sysctl.ipfragHighThresh
+            if high == 0 || net.ipv4.fqdir.mem > high {
                 trace.leave(g)
                 counters.inc(.IpReasmFails)
-                report("no-memory", "no new reassembly queue: \(fragMemory) bytes queued > ipfrag_high_thresh \(high)")
+                report("no-memory", "no new reassembly queue: \(net.ipv4.fqdir.mem) bytes queued > ipfrag_high_thresh \(high)")
                 kfree_skb_reason("NOT_SPECIFIED", detail: "fragment of \(name) dropped: reassembly memory over ipfrag_high_thresh")
                 return true
             }
             q = FragQueue(created: now, iif: skb.dev)
-            fragTimers.append((now, key))
+            net.ipv4.fqdir.timers.append((now, key))
         }
         trace.leave(g)
         let h = trace.enter(.ip_frag_queue); defer { trace.leave(h) }
         // ip_frag_too_far: more than ipfrag_max_dist fragments from this source since this
         // queue's last one: start the queue over (ip_frag_reinit).
-        let maxDist = sysctl.ipfragMaxDist
-        let rid = (peerRID[key.source] ?? 0) &+ 1
-        peerRID[key.source] = rid
+        let maxDist = net.ipv4.sysctl.ipfragMaxDist
+        let rid = (net.ipv4.peers.rid[key.source] ?? 0) &+ 1
+        net.ipv4.peers.rid[key.source] = rid
         if maxDist != 0, !q.fragments.isEmpty, rid &- q.rid > maxDist {
             counters.inc(.IpReasmFails)
-            fragMemory -= q.memory
+            net.ipv4.fqdir.mem -= q.memory
             for _ in q.fragments { sideEnd("kfree_skb", reason: "FRAG_TOO_FAR", location: "inet_frag_rbtree_purge") }
             q = FragQueue(created: now, iif: skb.dev)  // ip_frag_reinit re-arms the timer
-            fragTimers.append((now, key))
+            net.ipv4.fqdir.timers.append((now, key))
         }
         q.rid = rid
         let end = offset + payload.count
@@ -111,7 +111,7 @@ extension Kernel {
         } else {
             for r in q.fragments where !(fragEnd <= r.offset || offset >= r.end) {
                 if offset >= r.offset && fragEnd <= r.end {
-                    fragQueues[key] = q
+                    net.ipv4.fqdir.queues[key] = q
                     report("duplicate", "already have bytes \(r.offset)–\(r.end)")
                     kfree_skb_reason("DUP_FRAG", detail: "duplicate fragment \(offset)–\(fragEnd) of \(name): dropped, the queue kept")
                     return true
@@ -123,7 +123,7 @@ extension Kernel {
         q.maxSize = max(q.maxSize, skb.length)
         q.fragments.append(.init(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), truesize: size))
         q.fragments.sort { $0.offset < $1.offset }
-        fragMemory += size
+        net.ipv4.fqdir.mem += size
         q.meat += fragEnd - offset
         if offset == 0 {
             q.firstIn = true
@@ -135,7 +135,7 @@ extension Kernel {
             report("complete", "the datagram is whole: \(q.length) bytes in \(q.fragments.count) fragments")
             return false
         }
-        fragQueues[key] = q
+        net.ipv4.fqdir.queues[key] = q
         report("queued", "fragment \(q.fragments.count) of \(name); holes: " + holes(q))
         handedOff(.queue, function: "ip_defrag", detail: "fragment \(offset)–\(fragEnd)\(more ? "+" : "") of \(name) queued; holes: \(holes(q))")
         return true
@@ -162,8 +162,8 @@ extension Kernel {
     /// freed (consumed) when its last reference goes.
     func discardQueue(_ key: FragKey, _ q: inout FragQueue, name: String, report: (String, String) -> Void, why: String) -> Bool {
         counters.inc(.IpReasmFails)
-        fragQueues[key] = nil
-        fragMemory -= q.memory
+        net.ipv4.fqdir.queues[key] = nil
+        net.ipv4.fqdir.mem -= q.memory
         report("overlap", "queue of \(name) discarded: \(why)")
         kfree_skb_reason("NOT_SPECIFIED", detail: "\(why): the fragment and the whole queue of \(name) are dropped")
         for _ in q.fragments { sideEnd("consume_skb", reason: nil, location: "inet_frag_rbtree_purge") }
@@ -178,8 +178,8 @@ extension Kernel {
             sideEnd("consume_skb", reason: nil)
         }
         counters.inc(.IpReasmOKs)
-        fragQueues[key] = nil
-        fragMemory -= q.memory
+        net.ipv4.fqdir.queues[key] = nil
+        net.ipv4.fqdir.mem -= q.memory
         var header = q.header ?? skb.withIPv4 { Array($0.header) }
         let payload = q.fragments.flatMap(\.bytes)
         let total = header.count + payload.count
@@ -196,15 +196,15 @@ extension Kernel {
     }
 
     /// The reassembly timer (ip_expire) for every queue older than ipfrag_time at `now`. Queues
-    /// are made in capture order, so `fragTimers` (creation time, key) is ordered by deadline:
+    /// are made in capture order, so `net.ipv4.fqdir.timers` (creation time, key) is ordered by deadline:
     /// only its head is looked at, O(1) per frame. An entry whose queue is gone or was made
     /// again later is skipped.
     func inet_frags_expire() {
-        while let first = fragTimers.first, now - first.created >= ipfragTime {
-            fragTimers.removeFirst()
-            guard let q = fragQueues[first.key], q.created == first.created else { continue }
-            fragQueues[first.key] = nil
-            fragMemory -= q.memory
+        while let first = net.ipv4.fqdir.timers.first, now - first.created >= ipfragTime {
+            net.ipv4.fqdir.timers.removeFirst()
+            guard let q = net.ipv4.fqdir.queues[first.key], q.created == first.created else { continue }
+            net.ipv4.fqdir.queues[first.key] = nil
+            net.ipv4.fqdir.mem -= q.memory
             ip_expire(first.key, q)
         }
     }
@@ -231,6 +231,6 @@ extension Kernel {
             rest -= 1
         }
         for _ in 0..<max(0, rest) { sideEnd("kfree_skb", reason: "FRAG_REASM_TIMEOUT", location: "inet_frag_rbtree_purge") }
-        timerEvents.append(line)
+        record.timers.append(line)
     }
 }

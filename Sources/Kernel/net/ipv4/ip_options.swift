@@ -56,7 +56,7 @@ extension Kernel {
             kfree_skb_reason("IP_INHDR", detail: "malformed IP option at byte \(p): ICMP parameter problem")
             return true
         }
-        if r.sourceRoute && !conf(skb.dev).acceptSourceRoute {
+        if r.sourceRoute && !net.ipv4.conf(skb.dev).acceptSourceRoute {
             kfree_skb_reason("NOT_SPECIFIED", detail: "source route option and accept_source_route=0 on \(skb.dev.name)")
             return true
         }

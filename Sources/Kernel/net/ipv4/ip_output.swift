@@ -142,7 +142,7 @@ extension Kernel {
         counters.inc(.IpFragOKs)
         let ip = packet.withUnsafeBytes { IPv4Packet.parseFixedHeader($0).value! }
         let name = "\(ip.source) > \(ip.destination) id 0x" + String(ip.ident, radix: 16)
-        fragmentReport = FragmentReport(datagram: name, offset: origOffset, length: data.count, more: origMore, outcome: "fragmented",
+        record.fragment = FragmentReport(datagram: name, offset: origOffset, length: data.count, more: origMore, outcome: "fragmented",
                                         detail: "\(pieces.count) fragments for the \(mtu)-byte MTU of \(skb.dev?.name ?? "?") (offset+length): "
                                             + pieces.joined(separator: ", ") + (skb.fragList ? " (fast path: the socket's frag_list)" : ""))
         if !skb.fragList {
@@ -268,7 +268,7 @@ extension Kernel {
         let q = trace.enter(.ip_queue_xmit); defer { trace.leave(q) }
         let f = trace.enter(.__ip_queue_xmit); defer { trace.leave(f) }
         let rt: OutputRoute
-        if let cached = tcpSendRoutes[key] {
+        if let cached = tcpHashinfo.dstCache[key] {
             rt = cached
             outputRoute = cached.report
         } else {
@@ -279,7 +279,7 @@ extension Kernel {
                 counters.inc(.IpOutNoRoutes)
                 sendFailed(Self.errnoName(e.errno), function: "__ip_queue_xmit", detail: "no route to \(p.destination)")
                 return
-            case .success(let r): rt = r; tcpSendRoutes[key] = r
+            case .success(let r): rt = r; tcpHashinfo.dstCache[key] = r
             }
         }
         var h = p.header

@@ -21,8 +21,8 @@ extension Kernel {
     func ip_route_input_slow(_ skb: SKB, daddr: IPv4Address, saddr: IPv4Address, tos: UInt8, proto: UInt8) -> DropReason? {
         let f = trace.enter(.ip_route_input_slow); defer { trace.leave(f) }
         let dev = skb.dev
-        let forwarding = conf(dev).forwarding
-        let localnet = conf(dev).routeLocalnet
+        let forwarding = net.ipv4.conf(dev).forwarding
+        let localnet = net.ipv4.conf(dev).routeLocalnet
 
         if saddr.isMulticast || saddr.isLimitedBroadcast {
             return martianSource("IP_INVALID_SOURCE", "source \(saddr) is multicast or limited broadcast")
@@ -72,7 +72,7 @@ extension Kernel {
     }
 
     /// Whether policy rules look at ports or protocol (fib4_rules_early_flow_dissect).
-    var fib4_rules_early_flow_dissect: Bool { fib.rulesUsePorts }
+    var fib4_rules_early_flow_dissect: Bool { net.ipv4.fib.rulesUsePorts }
 
     func ports(_ skb: SKB) -> (UInt16, UInt16) {
         skb.withIPv4 { ip in
@@ -115,12 +115,12 @@ extension Kernel {
     func fib_validate_source(_ skb: SKB, src: IPv4Address, dst: IPv4Address, tos: UInt8, oif: Interface?) -> DropReason? {
         let f = trace.enter(.fib_validate_source); defer { trace.leave(f) }
         let dev = skb.dev
-        let rpf = conf(dev).rpFilter
-        let acceptLocal = conf(dev).acceptLocal
+        let rpf = net.ipv4.conf(dev).rpFilter
+        let acceptLocal = net.ipv4.conf(dev).acceptLocal
         if rpf == 0 && (oif == nil || dev.index != oif!.index) {
             if acceptLocal { return nil }
             // fib_has_custom_local_routes || fib4_has_custom_rules (worked out once per host)
-            if !fib.hasCustomLocalRoutes && !fib.hasCustomRules {
+            if !net.ipv4.fib.hasCustomLocalRoutes && !net.ipv4.fib.hasCustomRules {
                 if host.interfaces.contains(where: { $0.addresses.contains { $0.address == .v4(src) } }) {
                     return DropReason(name: "IP_LOCAL_SOURCE", detail: "martian source: \(src) is one of this host's addresses")
                 }
@@ -152,7 +152,7 @@ extension Kernel {
     /// ip_error: the dst of an unroutable packet. ICMP only when forwarding is on.
     func ip_error(_ skb: SKB, errno: Int32) {
         let f = trace.enter(.ip_error); defer { trace.leave(f) }
-        let forwarding = conf(skb.dev).forwarding
+        let forwarding = net.ipv4.conf(skb.dev).forwarding
         var reason = "NOT_SPECIFIED"
         let dst = skb.withIPv4 { $0.destination }
         if !forwarding {

@@ -85,7 +85,7 @@ extension Kernel {
         }
         let locked = res.route.flags.contains("lock") || res.route.flags.contains("mtu lock")
         var mtu = res.route.mtu ?? dev.mtu
-        if let e = pmtuExceptions[fl.destination], e.expires > now { mtu = e.mtu }
+        if let e = net.ipv4.fnhe[fl.destination], e.expires > now { mtu = e.mtu }
         let report = InputRoute(input: .output, type: res.route.type, table: res.table, prefix: res.route.destination,
                                 device: dev.name, gateway: res.route.gateway.flatMap { if case .v4(let g) = $0 { g } else { nil } },
                                 source: src, rulePriority: res.rule?.priority, mtu: mtu)
@@ -97,16 +97,16 @@ extension Kernel {
     /// ip_rt_mtu_expires seconds (a fib_nh_exception). Below min_pmtu the MTU is clamped and locked.
     func __ip_rt_update_pmtu(daddr: IPv4Address, mtu reported: Int, routeMTU: Int, flow: Flow) {
         let f = trace.enter(.__ip_rt_update_pmtu); defer { trace.leave(f) }
-        let minPMTU = sysctl.minPMTU
-        let expires = Double(sysctl.mtuExpires)
+        let minPMTU = net.ipv4.sysctl.minPMTU
+        let expires = Double(net.ipv4.sysctl.mtuExpires)
         var mtu = reported
         var locked = false
         if mtu < minPMTU { locked = true; mtu = min(routeMTU, minPMTU) }
-        let current = pmtuExceptions[daddr].flatMap { $0.expires > now ? $0.mtu : nil } ?? routeMTU
-        if current < mtu || (current == mtu && pmtuExceptions[daddr] != nil) { return }
+        let current = net.ipv4.fnhe[daddr].flatMap { $0.expires > now ? $0.mtu : nil } ?? routeMTU
+        if current < mtu || (current == mtu && net.ipv4.fnhe[daddr] != nil) { return }
         guard case .success = fib_lookup(flow) else { return }
         let g = trace.enter(.update_or_create_fnhe); trace.leave(g)
-        pmtuExceptions[daddr] = PMTUException(mtu: mtu, expires: now + expires, locked: locked)
+        net.ipv4.fnhe[daddr] = PMTUException(mtu: mtu, expires: now + expires, locked: locked)
     }
 
     /// The output route for a packet this host makes in answer to one it received (ICMP, RST,

@@ -6,14 +6,20 @@
 import HostModel
 import Wire
 
+/// ping_table: the ping sockets (SOCK_DGRAM, IPPROTO_ICMP) the host's echo requests came from,
+/// by echo id.
+final class PingTable {
+    var ids: Set<UInt16> = []
+}
+
 extension Kernel {
     func ping_v4_sendmsg(_ p: OutgoingPacket, options: SendOptions) {
         let f = trace.enter(.ping_v4_sendmsg); defer { trace.leave(f) }
         var message = p.payload
         let id = message.count >= 6 ? UInt16(message[4]) << 8 | UInt16(message[5]) : 0
-        pingSockets.insert(id)
+        pingTable.ids.insert(id)
         let bound = boundSource(p, proto: 1, bind: options.bind)
-        socketDescription = "ping (SOCK_DGRAM, IPPROTO_ICMP) id \(id) → \(p.destination)" + (bound == .any ? "" : " (bound to \(bound))")
+        record.socket = "ping (SOCK_DGRAM, IPPROTO_ICMP) id \(id) → \(p.destination)" + (bound == .any ? "" : " (bound to \(bound))")
             + ", \(options.pmtudisc.constantName)"
         let rt: OutputRoute
         switch ip_route_output_flow(Flow(source: bound, destination: p.destination, iif: nil, oif: multicastInterface(p.destination), tos: p.tos & 0x1c, proto: 1)) {
@@ -40,7 +46,7 @@ extension Kernel {
 extension Kernel {
     func ping_rcv(_ skb: SKB, reply: [UInt8], rawCopy: Bool) {
         let id = UInt16(reply[4]) << 8 | UInt16(reply[5])
-        let found = pingSockets.contains(id)
+        let found = pingTable.ids.contains(id)
         let drop = { self.kfree_skb_reason("NO_SOCKET", detail: "no ping socket with echo id \(id)" + (rawCopy ? " (a raw ICMP socket took its copy)" : "")) }
         let f = trace.enter(KFunc(named: "ping_rcv"))
         // 6.18: skb:kfree_skb names ping_rcv as the location (seen live); 5.4 frees it in icmp_rcv.

@@ -3,11 +3,17 @@
 import HostModel
 import Wire
 
+/// raw_v4_hashinfo: the raw sockets the host's own sends opened, by protocol (an ICMP socket:
+/// ping without ping sockets); each takes a copy of what arrives for its protocol.
+final class RawHashinfo {
+    var protocols: Set<UInt8> = []
+}
+
 extension Kernel {
     /// True when a raw socket took a copy.
     func raw_local_deliver(_ skb: SKB, proto: UInt8) -> Bool {
         let f = trace.enter(.raw_local_deliver); defer { trace.leave(f) }
-        return rawSendingProtocols.contains(proto) || host.sockets.contains { $0.protocolKind == .raw && Int($0.localPort) == Int(proto) }
+        return rawV4Hashinfo.protocols.contains(proto) || host.sockets.contains { $0.protocolKind == .raw && Int($0.localPort) == Int(proto) }
     }
 }
 
@@ -27,7 +33,7 @@ extension Kernel {
             return
         case .success(let r): rt = r
         }
-        if !hdrincl { rawSendingProtocols.insert(p.proto) }
+        if !hdrincl { rawV4Hashinfo.protocols.insert(p.proto) }
         if hdrincl {
             raw_send_hdrinc(p, route: rt)
         } else {

@@ -117,7 +117,7 @@ extension Kernel {
                            flags: TCPFlags, dataLength: Int, tsval: UInt32?) {
         let f = trace.enter(.tcp_child_process); defer { trace.leave(f) }
         let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
-        socketDescription = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) ESTABLISHED"
+        record.socket = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) ESTABLISHED"
         if dataLength == 0 && !flags.contains(.fin) {
             let h = trace.enter(.tcp_data_queue); defer { trace.leave(h) }
             __kfree_skb(.consume, detail: "the ACK completes the handshake: a child socket in ESTABLISHED waits in \(c.listener)'s accept queue")
@@ -137,7 +137,7 @@ extension Kernel {
             if case .success(let out) = ip_route_output_flow(Flow(source: key.local, destination: key.peer, iif: nil, oif: nil, tos: 0, proto: 6,
                                                                    sport: key.localPort, dport: key.peerPort)) {
                 c.txRoute = (out.dev, out.nextHop, out.source)
-                tcpSendRoutes[key] = out
+                tcpHashinfo.dstCache[key] = out
             }
             trace.leave(r)
             let h = trace.enter(.tcp_create_openreq_child); trace.leave(h)
@@ -164,9 +164,9 @@ extension Kernel {
             guard case .ipv4(let ip)? = d.network, case .tcp(let t)? = d.transport,
                   t.flags.contains(.syn) && t.flags.contains(.ack) else { return }
             let key = TCPKey(peer: ip.destination, peerPort: t.destinationPort, local: ip.source, localPort: t.sourcePort)
-            guard var c = tcpConnections[key], c.state == .synRecv else { return }
+            guard var c = tcpHashinfo.connections[key], c.state == .synRecv else { return }
             c.sndNxt = t.sequenceNumber &+ 1
-            tcpConnections[key] = c
+            tcpHashinfo.connections[key] = c
         }
     }
 
@@ -178,7 +178,7 @@ extension Kernel {
             guard ip.protocolNumber == 6, ip.payload.count >= 4 else { return nil }
             return TCPKey(peer: ip.source, peerPort: ip.payload.u16(0), local: ip.destination, localPort: ip.payload.u16(2))
         }
-        guard let key, let c = tcpConnections[key], c.state != .synRecv, let route = c.rxRoute else { return false }
+        guard let key, let c = tcpHashinfo.connections[key], c.state != .synRecv, let route = c.rxRoute else { return false }
         skb.dst = route
         return true
     }
@@ -194,7 +194,7 @@ extension Kernel {
         let f = trace.enter(established ? .tcp_rcv_established : .tcp_rcv_state_process); defer { trace.leave(f) }
         if let v = tsval { c.peerTSval = v }
         var name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
-        socketDescription = name
+        record.socket = name
         let pure = dataLength == 0 && !flags.contains(.fin)
         let predicted = established && c.fastPath && flags.subtracting(.psh) == .ack && c.sndWnd == Int(window) << Int(c.sndWscale)
             && headerLength == (c.timestamps ? 32 : 20) && c.rcvNxt == seq && (c.sndUna == nil || !seqAfter(ack, c.sndNxt))
@@ -237,7 +237,7 @@ extension Kernel {
         }
         let g = trace.enter(.tcp_data_queue); defer { trace.leave(g) }
         name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
-        socketDescription = name
+        record.socket = name
         if dataLength > 0 { tcp_queue_data(&c, seq: seq, dataLength: dataLength) }
         var what = dataLength > 0 ? "\(dataLength) bytes" + (flags.contains(.fin) ? " and a FIN" : "") : "FIN"
         if flags.contains(.fin) {
@@ -312,7 +312,7 @@ extension Kernel {
         // an earlier deadline already set stands.
         let ato = c.ato == 0 ? Self.jiffy : min(c.ato, 0.040)
         c.delackDue = min(c.delackDue ?? .infinity, now + ato)
-        if !delackPending.contains(key) { delackPending.append(key) }
+        if !tcpHashinfo.delackArmed.contains(key) { tcpHashinfo.delackArmed.append(key) }
         return "ACK left to the delayed-ACK timer (\(Int((ato * 1000).rounded())) ms" + (c.pingpong >= Self.pingpongThreshold ? ", pingpong mode)" : ")")
     }
 
@@ -326,14 +326,14 @@ extension Kernel {
     /// looked at: none, on most frames. `beforeFrame`: they fired before the frame being
     /// reported (a timer line says so); else after it, in the time the caller has seen of it.
     func tcp_delack_timers(until t: Double, beforeFrame: Bool) {
-        guard !delackPending.isEmpty else { return }
+        guard !tcpHashinfo.delackArmed.isEmpty else { return }
         var armed: [TCPKey] = []
-        for key in delackPending {
-            guard var c = tcpConnections[key], let due = c.delackDue else { continue }
+        for key in tcpHashinfo.delackArmed {
+            guard var c = tcpHashinfo.connections[key], let due = c.delackDue else { continue }
             if due > t { armed.append(key); continue }
             c.delackDue = nil
             guard c.ackScheduled else { continue }
-            let saved = (trace.context, socketDescription)
+            let saved = (trace.context, record.socket)
             trace.context = ["run_timer_softirq"]
             do {
                 let f = trace.enter(KFunc(named: "call_timer_fn")); defer { trace.leave(f) }
@@ -344,12 +344,12 @@ extension Kernel {
                 counters.inc(.TcpExtDelayedACKs)
             }
             if beforeFrame {
-                timerEvents.append("tcp_delack_timer: the ACK owed on tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) sent")
+                record.timers.append("tcp_delack_timer: the ACK owed on tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) sent")
             }
-            (trace.context, socketDescription) = saved
-            tcpConnections[key] = c
+            (trace.context, record.socket) = saved
+            tcpHashinfo.connections[key] = c
         }
-        delackPending = armed
+        tcpHashinfo.delackArmed = armed
     }
 
     /// tcp_ack: header prediction's pure forward advance counts TCPHPAcks; otherwise a segment
@@ -402,7 +402,7 @@ extension Kernel {
         let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
         let h = trace.enter(KFunc(named: "tcp_rcv_synsent_state_process")); defer { trace.leave(h) }
         let name = "tcp \(key.local):\(key.localPort) → \(key.peer):\(key.peerPort) SYN_SENT"
-        socketDescription = name
+        record.socket = name
         if flags.contains(.ack) {
             // `if (!after(ack_seq, snd_una) || after(ack_seq, snd_nxt)) goto reset_and_undo;`
             if ack != c.sndNxt {
@@ -417,11 +417,11 @@ extension Kernel {
                 // TCP_TIMEOUT_MIN, …)`: the SYN goes again two jiffies later (a previous RST might
                 // have been lost), before the capture's next frame in all but the densest captures.
                 if let p = c.syn {
-                    let saved = socketDescription
+                    let saved = record.socket
                     emitting("SYN again (the retransmit timer, re-armed to TCP_TIMEOUT_MIN)") {
                         tcp_retransmit_timer(p, segment: Self.checksummedSegment(p), key: key)
                     }
-                    socketDescription = saved
+                    record.socket = saved
                 }
                 return
             }
@@ -471,7 +471,7 @@ extension Kernel {
             tcp_send_ack(key, &c, why: "ACK of the SYN-ACK")
             trace.leave(h)
             __kfree_skb(.consume, detail: "SYN-ACK for our SYN: \(name) is ESTABLISHED, ACK sent")
-            socketDescription = "tcp \(key.local):\(key.localPort) → \(key.peer):\(key.peerPort) ESTABLISHED"
+            record.socket = "tcp \(key.local):\(key.localPort) → \(key.peer):\(key.peerPort) ESTABLISHED"
             return
         }
         if flags.contains(.rst) {

@@ -4,6 +4,15 @@
 import HostModel
 import Wire
 
+/// tcp_hashinfo: the TCP sockets, established and request sockets by their four-tuple (from
+/// the handshakes seen and the snapshot's ESTAB sockets), each socket's cached output route
+/// (sk_dst_cache), and the sockets whose delayed-ACK timer is armed (the timer wheel's).
+final class InetHashinfo {
+    var connections: [TCPKey: TCPConnection] = [:]
+    var dstCache: [TCPKey: OutputRoute] = [:]
+    var delackArmed: [TCPKey] = []
+}
+
 extension Kernel {
     func tcp_v4_rcv(_ skb: SKB) {
         let f = trace.enter(.tcp_v4_rcv); defer { trace.leave(f) }
@@ -38,8 +47,8 @@ extension Kernel {
         let tsval: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(let v, _) = $0 { v } else { nil } }.first
         let key = TCPKey(peer: src, peerPort: seg.sport, local: dst, localPort: seg.dport)
         // __inet_lookup_skb: established (and request) sockets first, then listeners.
-        if var c = tcpConnections[key] {
-            defer { tcpConnections[key] = c.state == .closed ? nil : c }
+        if var c = tcpHashinfo.connections[key] {
+            defer { tcpHashinfo.connections[key] = c.state == .closed ? nil : c }
             if c.state == .synSent {
                 let tsecr: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(_, let e) = $0 { e } else { nil } }.first
                 let wscale: UInt8? = seg.opts.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first
@@ -65,7 +74,7 @@ extension Kernel {
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && (s.boundDevice == nil || s.boundDevice == skb.dev.name)
         }) {
             let name = "tcp \(listener.localAddress?.description ?? "0.0.0.0"):\(listener.localPort) LISTEN"
-            socketDescription = name
+            record.socket = name
             let g = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(g) }
             var dropReason: String? = nil
             do {
@@ -141,7 +150,7 @@ extension Kernel {
         var c = TCPConnection(state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
                               peerTSval: tsval, listener: listener, txRoute: out)
         c.sndWscale = synOptions.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first ?? 0
-        tcpConnections[TCPKey(peer: daddr, peerPort: dport, local: saddr, localPort: sport)] = c
+        tcpHashinfo.connections[TCPKey(peer: daddr, peerPort: dport, local: saddr, localPort: sport)] = c
         counters.inc(.TcpOutSegs)
         send_tcp(synack, to: daddr, from: saddr, route: out, via: .ip_build_and_send_pkt, why: "SYN-ACK")
     }

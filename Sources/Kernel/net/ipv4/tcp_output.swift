@@ -22,19 +22,19 @@ extension Kernel {
         let sport = UInt16(seg[0]) << 8 | UInt16(seg[1]), dport = UInt16(seg[2]) << 8 | UInt16(seg[3])
         let key = TCPKey(peer: p.destination, peerPort: dport, local: p.source, localPort: sport)
         let segment = Self.checksummedSegment(p)
-        socketDescription = "tcp \(p.source):\(sport) → \(p.destination):\(dport)"
+        record.socket = "tcp \(p.source):\(sport) → \(p.destination):\(dport)"
         // tcp_set_skb_tso_segs: a send longer than one segment (TSO) is as many as mss_now — the
         // path MTU less the headers — cuts it into.
-        let mtu = tcpSendRoutes[key]?.mtu ?? tcpConnections[key]?.txRoute?.dev.mtu ?? 1500
+        let mtu = tcpHashinfo.dstCache[key]?.mtu ?? tcpHashinfo.connections[key]?.txRoute?.dev.mtu ?? 1500
         let mss = max(1, mtu - p.headerLength - hlen)
         let segments = max(1, (seg.count - hlen + mss - 1) / mss)
         let transmit = { self.tcp_transmit_skb(p, segment: segment, key: key, segments: segments) }
         let seq = UInt32(seg[4]) << 24 | UInt32(seg[5]) << 16 | UInt32(seg[6]) << 8 | UInt32(seg[7])
-        if !flags.contains(.syn), !flags.contains(.rst), var c = tcpConnections[key], c.state != .synSent, c.state != .synRecv {
+        if !flags.contains(.syn), !flags.contains(.rst), var c = tcpHashinfo.connections[key], c.state != .synSent, c.state != .synRecv {
             tcp_sent(&c, seq: seq, dataLength: seg.count - hlen, flags: flags, segments: segments, mss: mss)
-            tcpConnections[key] = c
+            tcpHashinfo.connections[key] = c
         }
-        if flags.contains(.syn) && !flags.contains(.ack), let c = tcpConnections[key], c.state == .synSent, c.isn == seq {
+        if flags.contains(.syn) && !flags.contains(.ack), let c = tcpHashinfo.connections[key], c.state == .synSent, c.isn == seq {
             // The same SYN again: the retransmit timer (no answer came within the RTO).
             tcp_retransmit_timer(p, segment: segment, key: key)
         } else if flags.contains(.syn) && !flags.contains(.ack) {
@@ -149,11 +149,11 @@ extension Kernel {
             if e.errno == ENETUNREACH { counters.inc(.IpOutNoRoutes) }
             sendFailed(Self.errnoName(e.errno), function: "tcp_v4_connect", detail: routeFailure(e, to: p.destination))
         case .success(let r):
-            tcpSendRoutes[key] = r
+            tcpHashinfo.dstCache[key] = r
             // tcp_set_state(TCP_SYN_SENT): the SYN-ACK finds this socket.
             var c = TCPConnection(connecting: p.payload, route: r, sentAt: now)
             c.syn = p
-            tcpConnections[key] = c
+            tcpHashinfo.connections[key] = c
             let g = trace.enter(.tcp_connect); defer { trace.leave(g) }
             counters.inc(.TcpActiveOpens)
             transmit()
@@ -170,7 +170,7 @@ extension Kernel {
     /// (a SYN the peer did not answer). __tcp_transmit_skb does not count a segment that sends
     /// nothing new as OutSegs; __tcp_retransmit_skb counts RetransSegs.
     func tcp_retransmit_timer(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
-        socketDescription = "tcp \(p.source):\(key.localPort) → \(p.destination):\(key.peerPort) SYN_SENT (retransmission)"
+        record.socket = "tcp \(p.source):\(key.localPort) → \(p.destination):\(key.peerPort) SYN_SENT (retransmission)"
         let t = trace.enter(KFunc(named: "call_timer_fn")); defer { trace.leave(t) }
         let f = trace.enter(KFunc(named: "tcp_write_timer")); defer { trace.leave(f) }
         let g = trace.enter(KFunc(named: "tcp_write_timer_handler")); defer { trace.leave(g) }

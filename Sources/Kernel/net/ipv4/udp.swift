@@ -3,6 +3,12 @@
 import HostModel
 import Wire
 
+/// udp_table: the UDP sockets the host's own sends opened (replay), by local address and port,
+/// so ICMP errors about them find a socket.
+final class UDPTable {
+    var bound: Set<SocketKey> = []
+}
+
 extension Kernel {
     func __udp4_lib_rcv(_ skb: SKB) {
         let f = trace.enter(.__udp4_lib_rcv); defer { trace.leave(f) }
@@ -26,7 +32,7 @@ extension Kernel {
         if skb.dst?.isBroadcast == true || dst.isMulticast {
             let g = trace.enter(.__udp4_lib_mcast_deliver); defer { trace.leave(g) }
             if let s = udp_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
-                socketDescription = s
+                record.socket = s
                 handedOff(.deliver, function: "__udp4_lib_mcast_deliver", detail: "broadcast datagram queued to \(s)")
             } else {
                 counters.inc(.UdpIgnoredMulti)
@@ -42,7 +48,7 @@ extension Kernel {
             return
         }
         if let sk {
-            socketDescription = sk
+            record.socket = sk
             let g = trace.enter(.udp_unicast_rcv_skb); defer { trace.leave(g) }
             let h = trace.enter(.udp_queue_rcv_skb); defer { trace.leave(h) }
             handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport))")
@@ -61,7 +67,7 @@ extension Kernel {
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && s.state == "UNCONN"
         }
         let best = candidates.first { $0.localAddress != nil } ?? candidates.first
-        if best == nil, sendingSockets.contains(SocketKey(local: dst, port: dport)) {
+        if best == nil, udpTable.bound.contains(SocketKey(local: dst, port: dport)) {
             // The capture shows the host sending from this port: an application's socket is bound there.
             return "udp \(dst):\(dport) (the socket the host was seen sending from)"
         }
@@ -80,10 +86,10 @@ extension Kernel {
         let sport = UInt16(datagram[0]) << 8 | UInt16(datagram[1])
         let dport = UInt16(datagram[2]) << 8 | UInt16(datagram[3])
         let data = Array(datagram[8...])
-        sendingSockets.insert(SocketKey(local: p.source, port: sport))
+        udpTable.bound.insert(SocketKey(local: p.source, port: sport))
         // The socket is bound to the source address only when the route would not choose it.
         let bound = boundSource(p, proto: 17, sport: sport, dport: dport, bind: options.bind)
-        socketDescription = "udp \(p.source):\(sport) → \(p.destination):\(dport)" + (bound == .any ? "" : " (bound to \(bound))")
+        record.socket = "udp \(p.source):\(sport) → \(p.destination):\(dport)" + (bound == .any ? "" : " (bound to \(bound))")
             + ", \(options.pmtudisc.constantName)"
         let rt: OutputRoute
         switch ip_route_output_flow(Flow(source: bound, destination: p.destination, iif: nil, oif: multicastInterface(p.destination), tos: p.tos & 0x1c, proto: 17, sport: sport, dport: dport)) {
@@ -104,7 +110,7 @@ extension Kernel {
     func udp_send_skb(_ skb: OutputSKB) {
         let f = trace.enter(.udp_send_skb); defer { trace.leave(f) }
         ip_send_skb(skb)
-        if end?.verdict.action != .drop { counters.inc(.UdpOutDatagrams) }
+        if record.end?.verdict.action != .drop { counters.inc(.UdpOutDatagrams) }
     }
 
     /// The address a socket sending `p` is bound to: none (0.0.0.0) when the route picks the

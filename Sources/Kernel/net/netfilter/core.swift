@@ -88,9 +88,9 @@ extension Kernel {
 
     /// The hook_head check nf_hook makes inline, then nf_hook_slow when anything is registered.
     private func nf_hook_passes(_ state: NFHookState) -> Bool {
-        let entries = hookHeads[state.hook.ordinal]
+        let entries = net.nf.hooks[state.hook.ordinal]
         guard !entries.isEmpty else {
-            hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
+            record.hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
             return true
         }
         return nf_hook_slow(state, entries: entries)
@@ -98,7 +98,7 @@ extension Kernel {
 
     /// What is registered on a hook, in priority order: conntrack's functions, the nat hook, the
     /// nftables base chains (ties: in the order they were registered). Worked out once per host
-    /// (`hookHeads`), as the kernel builds its hook lists when rules are loaded.
+    /// (`net.nf.hooks`), as the kernel builds its hook lists when rules are loaded.
     func hookEntries(_ hook: NFHook) -> [NFHookEntry] {
         var out: [(prio: Int, entry: NFHookEntry)] = []
         let ct = conntrackHooks(hook)
@@ -116,8 +116,8 @@ extension Kernel {
         let f = trace.enter(.nf_hook_slow); defer { trace.leave(f) }
         var pass = HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket)
         // The slot is taken first: what a rule sends (a reject's answer) passes its hooks later.
-        let slot = hooks.count
-        hooks.append(pass)
+        let slot = record.hooks.count
+        record.hooks.append(pass)
         // Later hooks see what PRE_ROUTING / LOCAL_OUT attached to the skb (skb->_nfct).
         let ownPacket = emittingPacket == nil && !transmitting
         var attached: CTAttachment? = ownPacket ? frameCT : outputCT
@@ -139,7 +139,7 @@ extension Kernel {
                 trace.leave(h); trace.leave(g)
                 if stolen {
                     pass.verdict = "stolen"
-                    hooks[slot] = pass
+                    record.hooks[slot] = pass
                     return false
                 }
                 packet.bytes = skb.network
@@ -175,7 +175,7 @@ extension Kernel {
             }
         }
         if let a = attached { pass.conntrack = a.state.name }
-        hooks[slot] = pass
+        record.hooks[slot] = pass
         return true
     }
 
@@ -183,7 +183,7 @@ extension Kernel {
                          result: NFTChainResult, table: NFTable?) -> Bool {
         pass.verdict = "drop"
         if let a = attached { pass.conntrack = a.state.name }
-        hooks[slot] = pass
+        record.hooks[slot] = pass
         // 5.4 frees the skb here; 6.18 already did, in nft_do_chain (NF_DROP_REASON).
         if !profile.hasDropReasons, let table { nf_drop(state.hook, table: table, result.passes.last) }
         // An entry never confirmed dies with its skb.

@@ -81,7 +81,7 @@ extension Ruleset {
 extension Kernel {
     /// The conntrack hook functions on `hook`, before (priority < 0) and after the nft chains.
     func conntrackHooks(_ hook: NFHook) -> (before: [String], after: [String]) {
-        guard conntrackEnabled else { return ([], []) }
+        guard net.ct.enabled else { return ([], []) }
         switch hook {
         case .preRouting: return (["ipv4_conntrack_defrag", "ipv4_conntrack_in"], [])
         case .localOut: return (["ipv4_conntrack_defrag", "ipv4_conntrack_local"], [])
@@ -106,9 +106,9 @@ extension Kernel {
             return CTAttachment(original: hit.original, state: .related, unconfirmed: false, reply: hit.reply)
         }
         guard let tuple = Self.ctTuple(packet) else { return CTAttachment(original: nil, state: .invalid, unconfirmed: false) }
-        if let hit = ctLookup(tuple), let entry = conntrack[hit.original] {
+        if let hit = ctLookup(tuple), let entry = net.ct.hash[hit.original] {
             if hit.reply {
-                conntrack[hit.original]?.seenReply = true
+                net.ct.hash[hit.original]?.seenReply = true
                 return CTAttachment(original: hit.original, state: .established, unconfirmed: !entry.confirmed, reply: true)
             }
             return CTAttachment(original: hit.original, state: entry.seenReply ? .established : .new, unconfirmed: !entry.confirmed)
@@ -127,16 +127,16 @@ extension Kernel {
         default:
             break
         }
-        conntrack[tuple] = CTEntry()
-        ctReplies[tuple.inverted] = tuple
-        ctPending.append(tuple)
+        net.ct.hash[tuple] = CTEntry()
+        net.ct.replies[tuple.inverted] = tuple
+        net.ct.unconfirmed.append(tuple)
         return CTAttachment(original: tuple, state: .new, unconfirmed: true)
     }
 
     /// The entry goes (never confirmed: its skb was dropped or freed).
     func ct_destroy(_ t: CTTuple) {
-        guard let e = conntrack.removeValue(forKey: t) else { return }
-        ctReplies[replyTuple(t, e)] = nil
+        guard let e = net.ct.hash.removeValue(forKey: t) else { return }
+        net.ct.replies[replyTuple(t, e)] = nil
     }
 
     /// The reply direction's tuple: the original, inverted, after its NAT bindings.
@@ -149,13 +149,13 @@ extension Kernel {
     func nf_confirm(_ ct: CTAttachment?) {
         let f = trace.enter(.nf_confirm); defer { trace.leave(f) }
         guard let ct, ct.unconfirmed, let t = ct.original else { return }
-        conntrack[t]?.confirmed = true
+        net.ct.hash[t]?.confirmed = true
     }
 
     /// A tuple in either direction: the original tuple, and whether this is the reply direction.
     func ctLookup(_ t: CTTuple) -> (original: CTTuple, reply: Bool)? {
-        if conntrack[t] != nil { return (t, false) }
-        if let o = ctReplies[t] { return (o, true) }
+        if net.ct.hash[t] != nil { return (t, false) }
+        if let o = net.ct.replies[t] { return (o, true) }
         return nil
     }
 

@@ -17,7 +17,7 @@ import Wire
 extension Kernel {
     /// The nat hook on `hook` and its priority, when the ruleset has a nat chain.
     func natHook(_ hook: NFHook) -> (function: String, priority: Int)? {
-        guard natEnabled else { return nil }
+        guard net.nf.natRegistered else { return nil }
         switch hook {
         case .preRouting: return ("nf_nat_ipv4_pre_routing", -100)
         case .postRouting: return ("nf_nat_ipv4_out", 100)
@@ -33,7 +33,7 @@ extension Kernel {
     func nf_nat_inet_fn(_ hook: NFHook, chains: [NFChainRef], attached: CTAttachment?, _ packet: inout NFTPacket) -> NFTChainResult {
         let f = trace.enter(.nf_nat_inet_fn); defer { trace.leave(f) }
         let accept = NFTChainResult(verdict: .accept, passes: [])
-        guard let a = attached, let t = a.original, var e = conntrack[t], a.state == .new, !a.reply else { return accept }
+        guard let a = attached, let t = a.original, var e = net.ct.hash[t], a.state == .new, !a.reply else { return accept }
         let dst = Self.isDestinationManip(hook)
         guard !(dst ? e.dnatInitialized : e.snatInitialized) else { return accept }
         var passes: [ChainPass] = []
@@ -45,14 +45,14 @@ extension Kernel {
             passes += r.passes
             if r.verdict == .drop { return NFTChainResult(verdict: .drop, passes: passes) }
             if let n = packet.nat, let binding = natBinding(n, tuple: t, packet: packet) {
-                ctReplies[replyTuple(t, e)] = nil
+                net.ct.replies[replyTuple(t, e)] = nil
                 if dst { e.dnat = binding } else { e.snat = binding }
-                ctReplies[replyTuple(t, e)] = t
+                net.ct.replies[replyTuple(t, e)] = t
                 break
             }
         }
         if dst { e.dnatInitialized = true } else { e.snatInitialized = true }   // else nf_nat_alloc_null_binding
-        conntrack[t] = e
+        net.ct.hash[t] = e
         packet.nat = nil
         return NFTChainResult(verdict: .accept, passes: passes)
     }
@@ -85,7 +85,7 @@ extension Kernel {
     /// nf_nat_packet: the connection's bindings applied to this packet, for this hook's manip
     /// type and the packet's direction; nil when nothing changes.
     func nf_nat_packet(_ hook: NFHook, attached: CTAttachment?, _ bytes: [UInt8]) -> [UInt8]? {
-        guard let a = attached, let t = a.original, let e = conntrack[t] else { return nil }
+        guard let a = attached, let t = a.original, let e = net.ct.hash[t] else { return nil }
         let dst = Self.isDestinationManip(hook)
         if a.state == .related, bytes.count >= 20, bytes[9] == 1 {
             return nf_nat_icmp_reply_translation(hook, t, e, reply: a.reply, bytes)

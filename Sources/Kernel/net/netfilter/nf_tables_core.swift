@@ -152,7 +152,7 @@ extension Kernel {
                                     verdict: drops ? "policy drop" : "policy accept"))
             return NFTChainResult(verdict: drops ? .drop : .accept, passes: passes)
         }
-        let tableRuns = nftRuns[base.table]
+        let tableRuns = net.nft.ruleRuns[base.table]
         while true {
             let rules = table.chains[chain].rules
             let runs = tableRuns[chain]

@@ -1,0 +1,31 @@
+// What the model observes of one frame as it runs — the tool's instruments, not kernel state:
+// the frames the host puts on the wire, each netfilter hook's pass, the fib:fib_table_lookup
+// records, how the frame's skb (and any other) ends, the fragment outcome, the timers that fired
+// and the socket involved. Made empty by `beginFrame`, read by `finishFrame` into a FrameReport.
+
+final class FrameRecord {
+    var emitted: [EmittedFrame] = []
+    var hooks: [HookPass] = []
+    var fib: [FIBLookup] = []
+    /// The frame's own verdict and the stack it ended on (the first end recorded).
+    var end: (verdict: Verdict, stack: [String])?
+    /// Every skb end, as skb:kfree_skb / skb:consume_skb report them.
+    var ends: [SkbEnd] = []
+    var fragment: FragmentReport?
+    var timers: [String] = []
+    var socket: String?
+
+    /// Empties the lists keeping their storage: once the caller has dropped the last report, the
+    /// next frame appends without allocating (while a report still holds a list, emptying it
+    /// makes a new one and the report keeps its own).
+    func reset() {
+        emitted.removeAll(keepingCapacity: true)
+        hooks.removeAll(keepingCapacity: true)
+        fib.removeAll(keepingCapacity: true)
+        end = nil
+        ends.removeAll(keepingCapacity: true)
+        fragment = nil
+        timers.removeAll(keepingCapacity: true)
+        socket = nil
+    }
+}
