@@ -32,7 +32,7 @@ public struct Ruleset: Equatable, Sendable {
     /// nf_hook_slow runs them: by priority; at equal priority, in the order they were registered.
     public func baseChains(family: NFFamily, hook: String) -> [NFChainRef] {
         var out: [(prio: Int, order: Int, ref: NFChainRef)] = []
-        for (t, table) in tables.enumerated() where table.family == family || family == .ip && table.family == .inet {
+        for (t, table) in tables.enumerated() where table.family == family || (family == .ip || family == .ip6) && table.family == .inet {
             for (c, chain) in table.chains.enumerated() {
                 guard let base = chain.base, base.hook == hook else { continue }
                 out.append((base.priority, t * 10_000 + c, NFChainRef(table: t, chain: c)))

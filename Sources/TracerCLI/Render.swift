@@ -96,6 +96,7 @@ enum Render {
         case .output: s = "\(rt.type.rawValue) → ip_output"
         case .outputError(let errno): s = "\(rt.type.rawValue) (\(errnoName(errno))) → the socket call fails"
         }
+        if let h = rt.handler, let arrow = s.range(of: " → ", options: .backwards) { s = s[..<arrow.upperBound] + h }
         if let p = rt.prefix { s += ", \(p)" }
         if let g = rt.gateway { s += " via \(g)" }
         if let d = rt.device { s += " dev \(d)" }

@@ -35,8 +35,7 @@ struct Injection {
         bytes.withUnsafeBytes { b -> Replayed in
             guard case .success(let link) = LinkFrame.decode(b, as: linkType) else { return .unreplayable("a malformed link-layer header") }
             let network = Array(link.network)
-            if link.networkProtocol == .ipv6 { return .unreplayable("IPv6 is not modelled yet: not replayed") }
-            guard link.networkProtocol == .ipv4 || link.networkProtocol == .arp else {
+            guard link.networkProtocol == .ipv4 || link.networkProtocol == .ipv6 || link.networkProtocol == .arp else {
                 return .unreplayable("EtherType \(link.networkProtocol) is not modelled: not replayed")
             }
             if let eth = link.ethernet {

@@ -2,8 +2,10 @@
 // interface (same name, MAC, MTU, addresses), each peer in a wire namespace of its own
 // (`trv-<pid>-w<i>`, where the peer only listens); routes, rules, permanent neighbours, the
 // net.ipv4 sysctls and the nft ruleset applied; the snapshot's listening TCP and unconnected UDP
-// sockets held open. IPv6 is switched off: the model is IPv4 only, and router solicitations,
-// MLD and DAD would only add noise. Nothing is routed outside these namespaces.
+// sockets held open. IPv6 runs in the host namespace only when the snapshot gives the host IPv6
+// addresses, and then quietly: no addresses of the kernel's own making (addr_gen_mode 1), no DAD,
+// no router solicitations, MLD reports sent at once when a group is joined (while the topology is
+// built, not during the replay). Nothing is routed outside these namespaces.
 import CLinux
 import Foundation
 import HostModel
@@ -33,9 +35,12 @@ final class Topology {
     var hasNftables: Bool { !(snapshot.files[.nftText] ?? "").allSatisfy(\.isWhitespace) }
     var hasIptables: Bool { !(snapshot.files[.iptablesSave] ?? "").allSatisfy(\.isWhitespace) }
 
+    /// The snapshot gives an interface an IPv6 address: IPv6 runs on the host.
+    var hasIPv6: Bool { host.interfaces.contains { !$0.isLoopback && $0.addresses.contains { !$0.address.isV4 } } }
+
     func build() throws {
         try Shell.run(["ip", "netns", "add", hostNS])
-        try quiet(hostNS)
+        try quiet(hostNS, ipv6: hasIPv6)
         for (i, iface) in host.interfaces.filter({ !$0.isLoopback && $0.linkType == "ether" }).enumerated() {
             let wire = "trv-\(getpid())-w\(i)"
             let peer = "w\(i)"
@@ -54,15 +59,22 @@ final class Topology {
             for a in iface.addresses where a.address.isV4 {
                 try Shell.run(["ip", "-n", hostNS, "addr", "add", "\(a.address)/\(a.prefixLength)", "dev", iface.name])
             }
+            for a in iface.addresses where !a.address.isV4 && hasIPv6 {
+                try Shell.run(["ip", "-n", hostNS, "-6", "addr", "add", "\(a.address)/\(a.prefixLength)", "dev", iface.name, "nodad"])
+            }
             wires[iface.name] = (wire, peer)
         }
         // The snapshot's net.ipv4 sysctls, in one `sysctl -p` (read-only ones are refused, quietly).
+        // With IPv6 running, its per-device settings too (not those that keep the replay quiet).
+        let quietKeys = ["addr_gen_mode", "accept_dad", "router_solicitations", "mldv1_unsolicited_report_interval",
+                         "mldv2_unsolicited_report_interval", "stable_secret", "disable_ipv6"]
         let settings = host.sysctls.values.sorted(by: { $0.key < $1.key })
-            .filter { $0.key.hasPrefix("net.ipv4.") && !$0.key.hasPrefix("net.ipv4.neigh") && !$0.key.contains("tcp_") }
+            .filter { ($0.key.hasPrefix("net.ipv4.") && !$0.key.hasPrefix("net.ipv4.neigh") && !$0.key.contains("tcp_"))
+                || (hasIPv6 && $0.key.hasPrefix("net.ipv6.conf.") && !quietKeys.contains(String($0.key.split(separator: ".").last ?? ""))) }
             .map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
         _ = try? Shell.run(["sysctl", "-q", "-e", "-p", "/dev/stdin"], netns: hostNS, input: settings + "\n", check: false)
-        for r in host.routes where r.isV4 && r.protocolName != "kernel" {
-            var cmd = ["ip", "-n", hostNS, "route", "add"]
+        for r in host.routes where (r.isV4 || hasIPv6) && r.protocolName != "kernel" && !(r.table == .local && !r.isV4) {
+            var cmd = ["ip", "-n", hostNS] + (r.isV4 ? [] : ["-6"]) + ["route", "add"]
             if r.type != .unicast { cmd.append(r.type.rawValue) }
             cmd.append(r.destination.description)
             if let g = r.gateway { cmd += ["via", g.description] }
@@ -93,8 +105,8 @@ final class Topology {
             try Shell.run(cmd)
         }
         for n in host.neighbours where n.isValid {
-            if case .v4(let a) = n.address, let mac = n.mac {
-                try Shell.run(["ip", "-n", hostNS, "neigh", "replace", a.description, "lladdr", mac.description, "dev", n.device, "nud", "permanent"])
+            if let mac = n.mac, n.address.isV4 || hasIPv6 {
+                try Shell.run(["ip", "-n", hostNS, "neigh", "replace", n.address.description, "lladdr", mac.description, "dev", n.device, "nud", "permanent"])
             }
         }
         // nft.txt of an iptables-nft host lists iptables' own tables too; iptables-restore loads those.
@@ -122,8 +134,15 @@ final class Topology {
         return out.contains { $0.hasPrefix("*") } ? out.joined(separator: "\n") : nil
     }
 
-    private func quiet(_ ns: String) throws {
-        try Shell.run(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"], netns: ns)
+    private func quiet(_ ns: String, ipv6: Bool = false) throws {
+        if ipv6 {
+            try Shell.run(["sysctl", "-qw"] + ["all", "default"].flatMap { c in
+                ["addr_gen_mode=1", "accept_dad=0", "router_solicitations=0", "mldv1_unsolicited_report_interval=0",
+                 "mldv2_unsolicited_report_interval=0"].map { "net.ipv6.conf.\(c).\($0)" }
+            }, netns: ns)
+        } else {
+            try Shell.run(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"], netns: ns)
+        }
         try Shell.run(["ip", "-n", ns, "link", "set", "lo", "up"])
     }
 
@@ -132,16 +151,31 @@ final class Topology {
         try inNetns(hostNS) {
             for s in host.sockets where (s.protocolKind == .tcp && s.state == "LISTEN") || (s.protocolKind == .udp && s.state == "UNCONN") {
                 if case .v4(let a)? = s.localAddress, a.isLoopback { continue }
-                if s.isV6 && s.localAddress != nil { continue }
-                let fd = socket(AF_INET, s.protocolKind == .tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue), 0)
+                if case .v6(let a)? = s.localAddress, a.isLoopback { continue }
+                // An IPv6 socket where IPv6 runs (`*`: dual stack), else IPv4's.
+                let v6 = s.isV6 && hasIPv6
+                if s.isV6 && s.localAddress != nil && !v6 { continue }
+                let fd = socket(v6 ? AF_INET6 : AF_INET, s.protocolKind == .tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue), 0)
                 guard fd >= 0 else { continue }
-                var one: Int32 = 1
+                var one: Int32 = 1, zero: Int32 = 0
                 setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-                var addr = sockaddr_in()
-                addr.sin_family = sa_family_t(AF_INET)
-                addr.sin_port = s.localPort.bigEndian
-                if case .v4(let a)? = s.localAddress { addr.sin_addr.s_addr = a.value.bigEndian }
-                let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                let ok: Int32
+                if v6 {
+                    setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &zero, socklen_t(MemoryLayout<Int32>.size))
+                    var addr = sockaddr_in6()
+                    addr.sin6_family = sa_family_t(AF_INET6)
+                    addr.sin6_port = s.localPort.bigEndian
+                    if case .v6(let a)? = s.localAddress {
+                        withUnsafeMutableBytes(of: &addr.sin6_addr) { b in for (i, x) in a.bytes.enumerated() { b[i] = x } }
+                    }
+                    ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+                } else {
+                    var addr = sockaddr_in()
+                    addr.sin_family = sa_family_t(AF_INET)
+                    addr.sin_port = s.localPort.bigEndian
+                    if case .v4(let a)? = s.localAddress { addr.sin_addr.s_addr = a.value.bigEndian }
+                    ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                }
                 if ok == 0 && s.protocolKind == .tcp, listen(fd, 16) == 0 {
                     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
                     listeners.append(fd)

@@ -16,7 +16,7 @@ struct TraceEvent: Equatable {
 
 final class Tracing {
     static let root = "/sys/kernel/tracing"
-    static let events = ["skb/kfree_skb", "skb/consume_skb", "fib/fib_table_lookup", "net/net_dev_xmit"]
+    static let events = ["skb/kfree_skb", "skb/consume_skb", "fib/fib_table_lookup", "fib6/fib6_table_lookup", "net/net_dev_xmit"]
     let instance: String
     /// The instance's trace_pipe, non-blocking: reading consumes what it returns, so nothing has
     /// to be cleared (clearing `trace` resets the per-CPU ring buffers: ~30 ms, longer than a
@@ -111,10 +111,11 @@ final class Tracing {
                 if hostDevices.contains(dev), let a = fields.first(where: { $0.hasPrefix("skbaddr=") }) { transmitted.insert(String(a.dropFirst(8))) }
                 continue
             }
-            for name in ["kfree_skb", "consume_skb", "fib_table_lookup"] {
+            for name in ["kfree_skb", "consume_skb", "fib_table_lookup", "fib6_table_lookup"] {
                 guard let r = t.range(of: "\(name): ") else { continue }
                 let body = String(t[r.upperBound...])
-                var e = TraceEvent(event: name, text: body)
+                // IPv6's lookups are compared as IPv4's are (their records read the same way).
+                var e = TraceEvent(event: name == "fib6_table_lookup" ? "fib_table_lookup" : name, text: body)
                 if let l = body.range(of: "location=") {
                     e.location = String(body[l.upperBound...].split(separator: " ").first?.split(separator: "+").first ?? "")
                 }

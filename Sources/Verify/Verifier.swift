@@ -278,9 +278,14 @@ public final class Verifier {
         }
     }
 
-    /// Every counter in /proc/self/net/{snmp,netstat} under its nstat name.
+    /// Every counter in /proc/self/net/{snmp,netstat,snmp6} under its nstat name.
     static func snmp() -> [String: Int] {
         var out: [String: Int] = [:]
+        // snmp6: one `Ip6InReceives  12` per line (nstat's names as they are).
+        for line in ((try? String(contentsOfFile: "/proc/self/net/snmp6", encoding: .utf8)) ?? "").split(separator: "\n") {
+            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if f.count == 2, let v = Int(f[1]) { out[String(f[0])] = v }
+        }
         for path in ["/proc/self/net/snmp", "/proc/self/net/netstat"] {
             let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
             var i = 0

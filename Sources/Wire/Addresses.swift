@@ -215,3 +215,26 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 }
+
+extension IPv6Address {
+    /// ff02::1, ff01::1, ff02::2, ff01::2, ff05::2 (RFC 4291 2.7.1).
+    public static let allNodes = IPv6Address(high: 0xff02 << 48, low: 1)
+    public static let interfaceLocalAllNodes = IPv6Address(high: 0xff01 << 48, low: 1)
+    public static let allRouters = IPv6Address(high: 0xff02 << 48, low: 2)
+    public static let interfaceLocalAllRouters = IPv6Address(high: 0xff01 << 48, low: 2)
+    public static let siteLocalAllRouters = IPv6Address(high: 0xff05 << 48, low: 2)
+    /// ::1.
+    public static let loopback = IPv6Address(high: 0, low: 1)
+
+    /// The solicited-node multicast group of this address: ff02::1:ffXX:XXXX (RFC 4291 2.7.1).
+    public var solicitedNode: IPv6Address { IPv6Address(high: 0xff02 << 48, low: 0x1_ff00_0000 | (low & 0xff_ffff)) }
+    /// The 4-bit scope of a multicast address (IPV6_ADDR_MC_SCOPE).
+    public var multicastScope: UInt8 { UInt8((high >> 48) & 0xf) }
+    public var isLoopback: Bool { high == 0 && low == 1 }
+    /// ::ffff:a.b.c.d.
+    public var isV4Mapped: Bool { high == 0 && low >> 32 == 0xffff }
+    /// The Ethernet address a multicast group maps to: 33:33 and its low 32 bits (ipv6_eth_mc_map).
+    public var multicastMAC: MACAddress {
+        MACAddress(0x33, 0x33, UInt8((low >> 24) & 0xff), UInt8((low >> 16) & 0xff), UInt8((low >> 8) & 0xff), UInt8(low & 0xff))
+    }
+}

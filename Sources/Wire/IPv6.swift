@@ -10,6 +10,9 @@ public struct IPv6Packet {
     public static let headerLength = 40
     public let bytes: UnsafeRawBufferPointer
 
+    /// A view with no checks (the caller has checked there are 40 bytes).
+    public init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
     /// Checks that the fixed header is there and the version is 6.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<IPv6Packet, WireError> {
         guard bytes.count >= headerLength else { return .failure(.truncated(.ipv6, need: headerLength, have: bytes.count)) }

@@ -213,6 +213,7 @@ do {
     try writeFragmentCases(to: "\(outDir)/../rx")
     try writeTransmitCases(to: "\(outDir)/../tx")
     try writeNetfilterCases(to: "\(outDir)/../rx")
+    try writeReceiveCases6(to: "\(outDir)/../rx")
 } catch {
     print("make-fixtures: \(error)")
     exit(1)

@@ -21,6 +21,9 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     /// IcmpMsgInType<N> / IcmpMsgOutType<N> (the per-type rows of /proc/net/snmp's IcmpMsg).
     public static func IcmpMsgInType(_ type: UInt8) -> SNMPCounter { SNMPCounter(UInt16(fixed.count) + UInt16(type)) }
     public static func IcmpMsgOutType(_ type: UInt8) -> SNMPCounter { SNMPCounter(UInt16(fixed.count) + 256 + UInt16(type)) }
+    /// Icmp6InType<N> / Icmp6OutType<N> (/proc/net/snmp6's per-type rows).
+    public static func Icmp6InType(_ type: UInt8) -> SNMPCounter { SNMPCounter(UInt16(fixed.count) + 512 + UInt16(type)) }
+    public static func Icmp6OutType(_ type: UInt8) -> SNMPCounter { SNMPCounter(UInt16(fixed.count) + 768 + UInt16(type)) }
 
     /// The counters the model bumps, in the order of their ids.
     static let fixed: [String] = [
@@ -110,8 +113,83 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "TcpExtTCPHPAcks",
         "TcpExtTW",
         "TcpExtTCPOrigDataSent",
+        "Ip6InReceives",
+        "Ip6InHdrErrors",
+        "Ip6InTooBigErrors",
+        "Ip6InNoRoutes",
+        "Ip6InAddrErrors",
+        "Ip6InUnknownProtos",
+        "Ip6InTruncatedPkts",
+        "Ip6InDiscards",
+        "Ip6InDelivers",
+        "Ip6OutForwDatagrams",
+        "Ip6OutRequests",
+        "Ip6OutDiscards",
+        "Ip6OutNoRoutes",
+        "Ip6ReasmTimeout",
+        "Ip6ReasmReqds",
+        "Ip6ReasmOKs",
+        "Ip6ReasmFails",
+        "Ip6FragOKs",
+        "Ip6FragFails",
+        "Ip6FragCreates",
+        "Ip6InMcastPkts",
+        "Ip6OutMcastPkts",
+        "Ip6InOctets",
+        "Ip6OutOctets",
+        "Ip6InMcastOctets",
+        "Ip6OutMcastOctets",
+        "Ip6InNoECTPkts",
+        "Ip6InECT1Pkts",
+        "Ip6InECT0Pkts",
+        "Ip6InCEPkts",
+        "Ip6OutTransmits",
+        "Icmp6InMsgs",
+        "Icmp6InErrors",
+        "Icmp6OutMsgs",
+        "Icmp6OutErrors",
+        "Icmp6InCsumErrors",
+        "Icmp6OutRateLimitHost",
+        "Udp6InDatagrams",
+        "Udp6NoPorts",
+        "Udp6InErrors",
+        "Udp6OutDatagrams",
+        "Udp6RcvbufErrors",
+        "Udp6InCsumErrors",
+        "Udp6IgnoredMulti",
+        "Icmp6InDestUnreachs",
+        "Icmp6InPktTooBigs",
+        "Icmp6InTimeExcds",
+        "Icmp6InParmProblems",
+        "Icmp6InEchos",
+        "Icmp6InEchoReplies",
+        "Icmp6InGroupMembQueries",
+        "Icmp6InGroupMembResponses",
+        "Icmp6InGroupMembReductions",
+        "Icmp6InRouterSolicits",
+        "Icmp6InRouterAdvertisements",
+        "Icmp6InNeighborSolicits",
+        "Icmp6InNeighborAdvertisements",
+        "Icmp6InRedirects",
+        "Icmp6InMLDv2Reports",
+        "Icmp6OutDestUnreachs",
+        "Icmp6OutPktTooBigs",
+        "Icmp6OutTimeExcds",
+        "Icmp6OutParmProblems",
+        "Icmp6OutEchos",
+        "Icmp6OutEchoReplies",
+        "Icmp6OutGroupMembQueries",
+        "Icmp6OutGroupMembResponses",
+        "Icmp6OutGroupMembReductions",
+        "Icmp6OutRouterSolicits",
+        "Icmp6OutRouterAdvertisements",
+        "Icmp6OutNeighborSolicits",
+        "Icmp6OutNeighborAdvertisements",
+        "Icmp6OutRedirects",
+        "Icmp6OutMLDv2Reports",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
+        + (0..<256).map { "Icmp6InType\($0)" } + (0..<256).map { "Icmp6OutType\($0)" }
 
     public static let IcmpInAddrMaskReps = SNMPCounter(0)
     public static let IcmpInAddrMasks = SNMPCounter(1)
@@ -199,6 +277,88 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let TcpExtTCPHPAcks = SNMPCounter(83)
     public static let TcpExtTW = SNMPCounter(84)
     public static let TcpExtTCPOrigDataSent = SNMPCounter(85)
+    public static let Ip6InReceives = SNMPCounter(86)
+    public static let Ip6InHdrErrors = SNMPCounter(87)
+    public static let Ip6InTooBigErrors = SNMPCounter(88)
+    public static let Ip6InNoRoutes = SNMPCounter(89)
+    public static let Ip6InAddrErrors = SNMPCounter(90)
+    public static let Ip6InUnknownProtos = SNMPCounter(91)
+    public static let Ip6InTruncatedPkts = SNMPCounter(92)
+    public static let Ip6InDiscards = SNMPCounter(93)
+    public static let Ip6InDelivers = SNMPCounter(94)
+    public static let Ip6OutForwDatagrams = SNMPCounter(95)
+    public static let Ip6OutRequests = SNMPCounter(96)
+    public static let Ip6OutDiscards = SNMPCounter(97)
+    public static let Ip6OutNoRoutes = SNMPCounter(98)
+    public static let Ip6ReasmTimeout = SNMPCounter(99)
+    public static let Ip6ReasmReqds = SNMPCounter(100)
+    public static let Ip6ReasmOKs = SNMPCounter(101)
+    public static let Ip6ReasmFails = SNMPCounter(102)
+    public static let Ip6FragOKs = SNMPCounter(103)
+    public static let Ip6FragFails = SNMPCounter(104)
+    public static let Ip6FragCreates = SNMPCounter(105)
+    public static let Ip6InMcastPkts = SNMPCounter(106)
+    public static let Ip6OutMcastPkts = SNMPCounter(107)
+    public static let Ip6InOctets = SNMPCounter(108)
+    public static let Ip6OutOctets = SNMPCounter(109)
+    public static let Ip6InMcastOctets = SNMPCounter(110)
+    public static let Ip6OutMcastOctets = SNMPCounter(111)
+    public static let Ip6InNoECTPkts = SNMPCounter(112)
+    public static let Ip6InECT1Pkts = SNMPCounter(113)
+    public static let Ip6InECT0Pkts = SNMPCounter(114)
+    public static let Ip6InCEPkts = SNMPCounter(115)
+    public static let Ip6OutTransmits = SNMPCounter(116)
+    public static let Icmp6InMsgs = SNMPCounter(117)
+    public static let Icmp6InErrors = SNMPCounter(118)
+    public static let Icmp6OutMsgs = SNMPCounter(119)
+    public static let Icmp6OutErrors = SNMPCounter(120)
+    public static let Icmp6InCsumErrors = SNMPCounter(121)
+    public static let Icmp6OutRateLimitHost = SNMPCounter(122)
+    public static let Udp6InDatagrams = SNMPCounter(123)
+    public static let Udp6NoPorts = SNMPCounter(124)
+    public static let Udp6InErrors = SNMPCounter(125)
+    public static let Udp6OutDatagrams = SNMPCounter(126)
+    public static let Udp6RcvbufErrors = SNMPCounter(127)
+    public static let Udp6InCsumErrors = SNMPCounter(128)
+    public static let Udp6IgnoredMulti = SNMPCounter(129)
+    public static let Icmp6InDestUnreachs = SNMPCounter(130)
+    public static let Icmp6InPktTooBigs = SNMPCounter(131)
+    public static let Icmp6InTimeExcds = SNMPCounter(132)
+    public static let Icmp6InParmProblems = SNMPCounter(133)
+    public static let Icmp6InEchos = SNMPCounter(134)
+    public static let Icmp6InEchoReplies = SNMPCounter(135)
+    public static let Icmp6InGroupMembQueries = SNMPCounter(136)
+    public static let Icmp6InGroupMembResponses = SNMPCounter(137)
+    public static let Icmp6InGroupMembReductions = SNMPCounter(138)
+    public static let Icmp6InRouterSolicits = SNMPCounter(139)
+    public static let Icmp6InRouterAdvertisements = SNMPCounter(140)
+    public static let Icmp6InNeighborSolicits = SNMPCounter(141)
+    public static let Icmp6InNeighborAdvertisements = SNMPCounter(142)
+    public static let Icmp6InRedirects = SNMPCounter(143)
+    public static let Icmp6InMLDv2Reports = SNMPCounter(144)
+    public static let Icmp6OutDestUnreachs = SNMPCounter(145)
+    public static let Icmp6OutPktTooBigs = SNMPCounter(146)
+    public static let Icmp6OutTimeExcds = SNMPCounter(147)
+    public static let Icmp6OutParmProblems = SNMPCounter(148)
+    public static let Icmp6OutEchos = SNMPCounter(149)
+    public static let Icmp6OutEchoReplies = SNMPCounter(150)
+    public static let Icmp6OutGroupMembQueries = SNMPCounter(151)
+    public static let Icmp6OutGroupMembResponses = SNMPCounter(152)
+    public static let Icmp6OutGroupMembReductions = SNMPCounter(153)
+    public static let Icmp6OutRouterSolicits = SNMPCounter(154)
+    public static let Icmp6OutRouterAdvertisements = SNMPCounter(155)
+    public static let Icmp6OutNeighborSolicits = SNMPCounter(156)
+    public static let Icmp6OutNeighborAdvertisements = SNMPCounter(157)
+    public static let Icmp6OutRedirects = SNMPCounter(158)
+    public static let Icmp6OutMLDv2Reports = SNMPCounter(159)
+
+    /// The named row /proc/net/snmp6 shows for an ICMPv6 type (Icmp6InEchos for 128, …), next to
+    /// its Icmp6InType<N> row: both come from the per-type counter.
+    static func icmp6Named(_ type: UInt8, out: Bool) -> SNMPCounter? {
+        let order: [UInt8] = [1, 2, 3, 4, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 143]
+        guard let k = order.firstIndex(of: type) else { return nil }
+        return SNMPCounter(UInt16(Icmp6InDestUnreachs.id) + (out ? UInt16(order.count) : 0) + UInt16(k))
+    }
 }
 
 /// One frame's counter deltas: a handful of (counter, delta) pairs searched in order.

@@ -17,6 +17,8 @@ public final class Kernel {
     // The tables the kernel keeps once, for every namespace, each with its subsystem's code.
     /// arp_tbl (net/ipv4/arp.c): IPv4 neighbours per device, seeded from the snapshot.
     let arpTbl = NeighTable<IPv4Address>()
+    /// nd_tbl (net/ipv6/ndisc.c): IPv6 neighbours per device, seeded from the snapshot.
+    let ndTbl = NeighTable<IPv6Address>()
     /// tcp_hashinfo (net/ipv4/tcp_ipv4.c).
     let tcpHashinfo = InetHashinfo()
     /// udp_table (net/ipv4/udp.c).
@@ -80,6 +82,7 @@ public final class Kernel {
         trace.isInlined = { profile.isInlined($0, into: $1) }
         net = Net(host: host)
         net.nf.hooks = NFHook.allCases.map { hookEntries($0) }
+        net.nf.hooks6 = NFHook.allCases.map { hookEntries($0, family: .ip6) }
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {
             if case .v4(let l)? = s.localAddress, case .v4(let r)? = s.remoteAddress, let rp = s.remotePort {
                 tcpHashinfo.connections[TCPKey(peer: r, peerPort: rp, local: l, localPort: s.localPort)] = TCPConnection(
@@ -89,6 +92,8 @@ public final class Kernel {
         for n in host.neighbours where n.isValid {
             if case .v4(let a) = n.address, let mac = n.mac {
                 arpTbl[NeighbourKey(device: n.device, address: a)] = NeighbourEntry(mac: mac, state: NUDState(snapshot: n.states))
+            } else if case .v6(let a) = n.address, let mac = n.mac {
+                ndTbl[NDKey(device: n.device, address: a)] = NeighbourEntry(mac: mac, state: NUDState(snapshot: n.states))
             }
         }
     }

@@ -15,8 +15,19 @@ public struct PredictedReplies {
     var order: Deque<Signature> = []
 
     static func signature(_ frame: UnsafeRawBufferPointer, linkType: LinkType) -> Signature? {
-        guard case .success(let link) = LinkFrame.decode(frame, as: linkType), link.networkProtocol == .ipv4 else { return nil }
+        guard case .success(let link) = LinkFrame.decode(frame, as: linkType) else { return nil }
         let net = UnsafeRawBufferPointer(rebasing: frame[link.networkOffset...])
+        if link.networkProtocol == .ipv6 {
+            // Both addresses folded into one word; next header and the first four transport bytes.
+            guard net.count >= 44 else { return nil }
+            var addresses: UInt64 = 0
+            for i in 8..<40 { addresses = (addresses << 5 | addresses >> 59) ^ UInt64(net[i]) }
+            var rest = UInt64(net[6])
+            for i in 40..<44 { rest = rest << 8 | UInt64(net[i]) }
+            if net[6] == 6, net.count >= 54 { rest = rest << 16 | 0x100 | UInt64(net[53]) }
+            return Signature(addresses: addresses, rest: rest | 1 << 63)
+        }
+        guard link.networkProtocol == .ipv4 else { return nil }
         guard net.count >= 20 else { return nil }
         let hlen = Int(net[0] & 0x0f) * 4
         guard net.count >= hlen + 4 else { return nil }

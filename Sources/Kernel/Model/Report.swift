@@ -38,6 +38,9 @@ public struct InputRoute: Equatable, Sendable {
     public var source: IPv4Address?
     public var rulePriority: Int?
     public var mtu: Int?
+    /// dst.input's name where it is not IPv4's (ip6_input, ip6_mc_input, ip6_forward,
+    /// ip6_pkt_discard, ip6_pkt_prohibit, dst_discard).
+    public var handler: String? = nil
     public var isBroadcast: Bool { type == .broadcast }
 }
 
@@ -76,8 +79,8 @@ public struct EmittedFrame: Equatable, Sendable {
 /// One `fib:fib_table_lookup` as the kernel's tracepoint would print it.
 public struct FIBLookup: Equatable, Sendable {
     public var table: RouteTable
-    public var source: IPv4Address
-    public var destination: IPv4Address
+    public var source: IPAddress
+    public var destination: IPAddress
     public var iif: Int
     public var oif: Int
     public var result: String

@@ -27,6 +27,10 @@ public final class SKB {
     public var ipSummed: IPSummed = .none
     /// IPCB(skb)->frag_max_size: the largest fragment of a reassembled datagram.
     public var fragMaxSize: Int?
+    /// IP6CB(skb): what the IPv6 receive path learns of the headers as it walks them.
+    var ip6cb = IP6CB()
+    /// skb_dst() of an IPv6 skb (see `dst6`).
+    var route6: Route6?
 
     public init(frame: [UInt8], networkOffset: Int, dev: Interface, pktType: PacketType, proto: EtherType) {
         self.frame = frame
@@ -73,4 +77,32 @@ public final class SKB {
             return body(IPv4Packet.parseFixedHeader(net).value!)
         }
     }
+}
+
+extension SKB {
+    /// Runs `body` over the IPv6 fixed header view (the caller has checked there are 40 bytes).
+    func withIPv6<R>(_ body: (IPv6Packet) -> R) -> R {
+        frame.withUnsafeBytes { raw in
+            let net = UnsafeRawBufferPointer(rebasing: raw[networkOffset..<min(raw.count, networkOffset + length)])
+            return body(IPv6Packet(bytes: net))
+        }
+    }
+
+    /// The bytes from `offset` (from the network header) to the end of the packet.
+    func networkBytes(from offset: Int) -> [UInt8] {
+        let start = min(frame.count, networkOffset + offset), end = min(frame.count, networkOffset + length)
+        return start < end ? Array(frame[start..<end]) : []
+    }
+}
+
+/// struct inet6_skb_parm (IP6CB): offsets from the network header.
+struct IP6CB {
+    /// nhoff: where the next-header byte of the last header walked is.
+    var nhoff = 6
+    /// The transport header (skb->transport_header): after the headers walked so far.
+    var transport = 40
+    /// The Router Alert option's value (IP6SKB_ROUTERALERT), when the hop-by-hop header had one.
+    var ra: UInt16?
+    /// Where the hop-by-hop header was (opt->hop), when there was one.
+    var hop: Int?
 }

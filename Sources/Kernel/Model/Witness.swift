@@ -387,6 +387,21 @@ public struct Witness {
             guard net.count >= 28 else { return nil }
             return PredictedReplies.Signature(addresses: UInt64(net.u32(14)) << 32 | UInt64(net.u32(24)), rest: 0x0806_0000 | UInt64(net.u16(6)))
         }
+        if link.networkProtocol == .ipv6 {
+            // Both addresses folded into one word; the next header and, as for IPv4, what tells
+            // one answer from another (ICMPv6 type, code and the next four bytes; TCP's flags
+            // and ports; else the first four bytes).
+            guard net.count >= 48 else { return nil }
+            var addresses: UInt64 = 0
+            for i in 8..<40 { addresses = (addresses << 5 | addresses >> 59) ^ UInt64(net.u8(i)) }
+            let next = UInt64(net.u8(6)), l4 = net.tail(from: 40)
+            switch next {
+            case 58: return PredictedReplies.Signature(addresses: addresses, rest: 58 << 56 | UInt64(l4.u16(0)) << 32 | UInt64(l4.u32(4)))
+            case 6 where l4.count >= 14:
+                return PredictedReplies.Signature(addresses: addresses, rest: 6 << 56 | UInt64(l4.u8(13)) << 32 | UInt64(l4.u32(0)))
+            default: return PredictedReplies.Signature(addresses: addresses, rest: next << 56 | UInt64(l4.u32(0)))
+            }
+        }
         guard link.networkProtocol == .ipv4, net.count >= 20 else { return nil }
         let hlen = Int(net.u8(0) & 0x0f) * 4
         guard hlen >= 20, net.count >= hlen + 4 else { return nil }

@@ -3,6 +3,7 @@
 //
 //   struct net
 //     ├─ ipv4  (struct netns_ipv4: FIB tables and rules, devconf, sysctls, fqdir, PMTU exceptions)
+//     ├─ ipv6  (struct netns_ipv6: fib6 tables and rules, each device's inet6_dev, sysctls, fqdir)
 //     ├─ ct    (struct netns_ct: the conntrack hash, unconfirmed list)
 //     ├─ nf    (struct netns_nf: the hooks registered per family)
 //     └─ nft   (struct nftables_pernet: the tables' rules)
@@ -15,6 +16,8 @@ import HostModel
 final class Net {
     /// net->ipv4.
     let ipv4: NetnsIPv4
+    /// net->ipv6.
+    let ipv6: NetnsIPv6
     /// net->ct.
     let ct: NetnsCT
     /// net->nf.
@@ -24,6 +27,7 @@ final class Net {
 
     init(host: Host) {
         ipv4 = NetnsIPv4(host: host)
+        ipv6 = NetnsIPv6(host: host)
         ct = NetnsCT(ruleset: host.ruleset)
         nf = NetnsNF(ruleset: host.ruleset)
         nft = NetnsNFTables(ruleset: host.ruleset)

@@ -25,12 +25,13 @@ extension Kernel {
         }
     }
 
-    enum PacketHandler { case ip_rcv, arp_rcv, none }
+    enum PacketHandler { case ip_rcv, ipv6_rcv, arp_rcv, none }
 
     func __netif_receive_skb_one_core(_ skb: SKB) {
         let f = trace.enter(.__netif_receive_skb_one_core); defer { trace.leave(f) }
         switch __netif_receive_skb_core(skb) {
         case .ip_rcv: ip_rcv(skb)
+        case .ipv6_rcv: ipv6_rcv(skb)
         case .arp_rcv: arp_rcv(skb)
         case .none: break
         }
@@ -51,11 +52,9 @@ extension Kernel {
         switch skb.proto {
         case .ipv4: return .ip_rcv
         case .arp: return .arp_rcv
-        case .ipv6:
-            record.end = (Verdict(action: .error, reason: nil, function: "ipv6_rcv", detail: "IPv6: the receive path of IPv6 is not modelled yet"), [])
-            return .none
+        case .ipv6: return .ipv6_rcv
         default:
-            kfree_skb_reason("UNHANDLED_PROTO", detail: "no packet_type for \(skb.proto) (the model handles IPv4 and ARP); rx_dropped on \(skb.dev.name)")
+            kfree_skb_reason("UNHANDLED_PROTO", detail: "no packet_type for \(skb.proto) (the model handles IPv4, IPv6 and ARP); rx_dropped on \(skb.dev.name)")
             return .none
         }
     }

@@ -126,7 +126,7 @@ extension Kernel {
         } else {
             result = "dev - err -\(EAGAIN)"
         }
-        record.fib.append(FIBLookup(table: table, source: fl.source, destination: fl.destination,
+        record.fib.append(FIBLookup(table: table, source: .v4(fl.source), destination: .v4(fl.destination),
                              iif: fl.iifIndex ?? fl.iif?.index ?? 1, oif: fl.oif?.index ?? 0, result: result))
         return best
     }

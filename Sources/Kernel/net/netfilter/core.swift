@@ -57,6 +57,8 @@ struct NFHookState {
     var skb: SKB? = nil
     /// The bytes of a packet on its way out (an OutputSKB's); else the skb's.
     var outgoing: [UInt8]? = nil
+    /// NFPROTO_IPV4 or NFPROTO_IPV6 (ARP's hooks have their own): which hook lists run.
+    var family: NFFamily = .ip
 
     /// Read only when a chain is registered on the hook (no per-frame copy otherwise).
     var packet: [UInt8] { outgoing ?? skb?.network ?? [] }
@@ -88,7 +90,7 @@ extension Kernel {
 
     /// The hook_head check nf_hook makes inline, then nf_hook_slow when anything is registered.
     private func nf_hook_passes(_ state: NFHookState) -> Bool {
-        let entries = net.nf.hooks[state.hook.ordinal]
+        let entries = state.family == .ip6 ? net.nf.hooks6[state.hook.ordinal] : net.nf.hooks[state.hook.ordinal]
         guard !entries.isEmpty else {
             record.hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
             return true
@@ -99,8 +101,19 @@ extension Kernel {
     /// What is registered on a hook, in priority order: conntrack's functions, the nat hook, the
     /// nftables base chains (ties: in the order they were registered). Worked out once per host
     /// (`net.nf.hooks`), as the kernel builds its hook lists when rules are loaded.
-    func hookEntries(_ hook: NFHook) -> [NFHookEntry] {
+    func hookEntries(_ hook: NFHook, family: NFFamily? = nil) -> [NFHookEntry] {
         var out: [(prio: Int, entry: NFHookEntry)] = []
+        // IPv6's hooks run the ip6 and inet chains (IPv6 conntrack and NAT are not modelled).
+        // nf_hook_entries_grow puts a new entry before the first of the same priority: of two
+        // chains with one priority, the one registered later runs first (as seen on 6.18).
+        if family == .ip6 {
+            guard hook.family == .ip else { return [] }
+            let refs = host.ruleset.baseChains(family: .ip6, hook: hook.nftName).filter { host.ruleset[$0].base?.type != "nat" }
+            return refs.sorted { a, b in
+                let (pa, pb) = (host.ruleset[a].base?.priority ?? 0, host.ruleset[b].base?.priority ?? 0)
+                return pa != pb ? pa < pb : (a.table, a.chain) > (b.table, b.chain)
+            }.map { .chain($0) }
+        }
         let ct = conntrackHooks(hook)
         for fn in ct.before { out.append((fn == "ipv4_conntrack_defrag" ? -400 : -200, .conntrack(fn))) }
         let refs = host.ruleset.baseChains(family: hook.family, hook: hook.nftName)
@@ -165,7 +178,8 @@ extension Kernel {
                 }
             case .chain(let ref):
                 let table = host.ruleset.tables[ref.table]
-                let fn: KFunc = table.family == .inet ? .nft_do_chain_inet : table.family == .arp ? .nft_do_chain_arp : .nft_do_chain_ipv4
+                let fn: KFunc = table.family == .inet ? .nft_do_chain_inet : table.family == .arp ? .nft_do_chain_arp
+                    : table.family == .ip6 ? .nft_do_chain_ipv6 : .nft_do_chain_ipv4
                 let g = trace.enter(fn)
                 let result = nft_do_chain(ref, &packet)
                 trace.leave(g)

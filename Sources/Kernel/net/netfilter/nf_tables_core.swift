@@ -38,12 +38,29 @@ struct NFTPacket {
     }
 
     var isIPv4: Bool { bytes.count >= 20 && bytes[0] >> 4 == 4 }
+    var isIPv6: Bool { bytes.count >= 40 && bytes[0] >> 4 == 6 }
     var headerLength: Int { Int(bytes[0] & 0x0f) * 4 }
-    var proto: UInt8? { isIPv4 ? bytes[9] : nil }
+    var proto: UInt8? { isIPv4 ? bytes[9] : isIPv6 ? ipv6Transport?.proto : nil }
     /// nft_set_pktinfo_ipv4: the transport header is there for the first fragment only.
     var transportOffset: Int? {
+        if isIPv6 { return ipv6Transport?.offset }
         guard isIPv4, (Int(bytes[6] & 0x1f) << 8 | Int(bytes[7])) == 0 else { return nil }
         return headerLength
+    }
+    /// nft_set_pktinfo_ipv6 (ipv6_find_hdr): the upper-layer header after the extension headers;
+    /// nil for a non-first fragment.
+    var ipv6Transport: (proto: UInt8, offset: Int)? {
+        var next = bytes[6], at = 40
+        while [0, 43, 60, 44, 51].contains(next), at + 8 <= bytes.count {
+            if next == 44 {
+                if (Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])) & 0xfff8 != 0 { return nil }
+                next = bytes[at]; at += 8
+            } else {
+                let len = next == 51 ? (Int(bytes[at + 1]) + 2) * 4 : (Int(bytes[at + 1]) + 1) * 8
+                next = bytes[at]; at += len
+            }
+        }
+        return (next, at)
     }
 
     /// `n` bytes at `offset` into the transport header of a packet of protocol `p`.
@@ -258,6 +275,13 @@ extension Kernel {
     /// A numeric field; nil when the packet has no such field (nft_payload's NFT_BREAK). A
     /// transport field carries its protocol as an implicit dependency (meta l4proto).
     func nft_load(_ field: NFField, _ pkt: inout NFTPacket) -> UInt64? {
+        if pkt.isIPv6 {
+            switch field {
+            case .ipSaddr, .ipDaddr, .ipProtocol, .ipTTL, .ipLength, .ipID, .ipDSCP, .ipVersion, .ipHdrLength:
+                return nil   // an ip expression carries `meta nfproto ipv4`
+            default: break
+            }
+        }
         switch field {
         case .ipSaddr: return pkt.be(12, 4)
         case .ipDaddr: return pkt.be(16, 4)
@@ -285,8 +309,8 @@ extension Kernel {
         case .icmpID: return pkt.transport(1, 4, 2)
         case .icmpSequence: return pkt.transport(1, 6, 2)
         case .l4proto: return pkt.proto.map(UInt64.init)
-        case .nfproto: return pkt.hook.family == .arp ? 3 : 2
-        case .etherProtocol: return pkt.hook.family == .arp ? 0x0806 : 0x0800
+        case .nfproto: return pkt.hook.family == .arp ? 3 : pkt.isIPv6 ? 10 : 2
+        case .etherProtocol: return pkt.hook.family == .arp ? 0x0806 : pkt.isIPv6 ? 0x86dd : 0x0800
         case .mark: return UInt64(pkt.mark)
         case .length: return UInt64(pkt.bytes.count)
         case .pktType:

@@ -7,8 +7,10 @@ import HostModel
 final class NetnsNF {
     /// A nat chain exists: the nat hooks are registered (nf_nat_ipv4_ops).
     let natRegistered: Bool
-    /// Each hook's registered functions, by `NFHook.ordinal`.
+    /// Each hook's registered functions, by `NFHook.ordinal`: hooks_ipv4 (and hooks_arp).
     var hooks: [[NFHookEntry]] = []
+    /// hooks_ipv6.
+    var hooks6: [[NFHookEntry]] = []
 
     init(ruleset: Ruleset) {
         natRegistered = ruleset.tables.contains { ($0.family == .ip || $0.family == .inet) && $0.chains.contains { $0.base?.type == "nat" } }

@@ -1,0 +1,80 @@
+// net/ipv6/udp.c — UDP over IPv6 on receive (6.18, 5.4): udpv6_rcv → __udp6_lib_rcv: length,
+// the checksum (mandatory: a zero one is an error, RFC 8200 8.1), the socket (an IPv6 one bound
+// to the address or to ::, dual-stack `*` sockets included), else Udp6NoPorts and an ICMPv6 port
+// unreachable; to a group, __udp6_lib_mcast_deliver.
+import HostModel
+import Wire
+
+extension Kernel {
+    func udpv6_rcv(_ skb: SKB) {
+        let f = trace.enter(.udpv6_rcv); defer { trace.leave(f) }
+        trace.tailCall(from: f) { __udp6_lib_rcv(skb) }
+    }
+
+    func __udp6_lib_rcv(_ skb: SKB) {
+        let f = trace.enter(.__udp6_lib_rcv); defer { trace.leave(f) }
+        let payload = skb.networkBytes(from: skb.ip6cb.transport)
+        let (src, dst) = skb.withIPv6 { ($0.source, $0.destination) }
+        guard payload.count >= 8 else {
+            counters.inc(.Udp6InErrors)
+            kfree_skb_reason("PKT_TOO_SMALL", detail: "\(payload.count) bytes: shorter than a UDP header")
+            return
+        }
+        let sport = UInt16(payload[0]) << 8 | UInt16(payload[1]), dport = UInt16(payload[2]) << 8 | UInt16(payload[3])
+        var ulen = Int(payload[4]) << 8 | Int(payload[5])
+        let check = UInt16(payload[6]) << 8 | UInt16(payload[7])
+        if ulen == 0 && ulen <= payload.count { ulen = payload.count }   // a jumbogram's
+        if ulen > payload.count || ulen < 8 {
+            counters.inc(.Udp6InErrors)
+            kfree_skb_reason("PKT_TOO_SMALL", detail: "UDP length \(ulen) does not fit the \(payload.count)-byte payload")
+            return
+        }
+        let pseudo = InternetChecksum.pseudoHeader(source: src, destination: dst, nextHeader: 17, length: ulen)
+        // udp6_csum_init accepts a zero checksum (RFC 6936: the socket decides); a wrong one is
+        // found when the checksum is completed (the socket's queue, or before a port unreachable).
+        let csumOK = skb.ipSummed == .partial || skb.uncaptured > 0
+            || payload.prefix(ulen).withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
+        func csumError(_ reason: String, _ why: String) {
+            counters.inc(.Udp6InCsumErrors)
+            counters.inc(.Udp6InErrors)
+            kfree_skb_reason(reason, detail: why)
+        }
+        if dst.isMulticast {
+            let g = trace.enter(.__udp6_lib_mcast_deliver); defer { trace.leave(g) }
+            if let s = udp6_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
+                record.socket = s
+                handedOff(.deliver, function: "__udp6_lib_mcast_deliver", detail: "multicast datagram queued to \(s)")
+            } else {
+                counters.inc(.Udp6IgnoredMulti)
+                kfree_skb_reason("NOT_SPECIFIED", detail: "multicast datagram to port \(dport): no socket joined (no ICMPv6 for multicast)")
+            }
+            return
+        }
+        if let sk = udp6_lookup(dst: dst, dport: dport, dev: skb.dev) {
+            if check == 0 {
+                return csumError("UDP_CSUM", "a zero UDP checksum to \(sk), which does not allow one (UDP_NO_CHECK6_RX off)")
+            }
+            if !csumOK { return csumError("UDP_CSUM", "bad UDP checksum 0x\(String(check, radix: 16))") }
+            record.socket = sk
+            let g = trace.enter(.udp6_unicast_rcv_skb); defer { trace.leave(g) }
+            let h = trace.enter(.udpv6_queue_rcv_skb); defer { trace.leave(h) }
+            handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from [\(src)]:\(sport))")
+            return
+        }
+        if check == 0 { return csumError("NO_SOCKET", "no socket on UDP port \(dport), and a zero checksum: no ICMPv6 about it") }
+        if !csumOK { return csumError("NO_SOCKET", "no socket on UDP port \(dport), and a bad checksum 0x\(String(check, radix: 16))") }
+        counters.inc(.Udp6NoPorts)
+        icmpv6_send(skb, type: 1, code: 4, info: 0)
+        kfree_skb_reason("NO_SOCKET", detail: "no socket on UDP port \(dport): ICMPv6 port unreachable")
+    }
+
+    /// An unconnected IPv6 socket on the port: bound to `dst` or to the wildcard (`*`, `[::]`).
+    func udp6_lookup(dst: IPv6Address, dport: UInt16, dev: Interface) -> String? {
+        let candidates = host.sockets.filter { s in
+            s.protocolKind == .udp && s.isV6 && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name)
+                && s.isOpen(at: now) && (s.localAddress == nil || s.localAddress == .v6(dst)) && s.state == "UNCONN"
+        }
+        let best = candidates.first { $0.localAddress != nil } ?? candidates.first
+        return best.map { "udp [\($0.localAddress?.description ?? "::")]:\($0.localPort)" }
+    }
+}

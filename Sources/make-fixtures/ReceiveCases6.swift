@@ -1,0 +1,86 @@
+// The IPv6 receive-path cases (issue 14): addressed to the host of Fixtures/hosts/netns-h6 (eth0
+// 02:00:00:00:00:01 2001:db8:1::2/64 and fe80::ff:fe00:1, peer 2001:db8:1::1 at
+// 02:00:00:00:00:fe; eth1 2001:db8:2::2/64 MTU 1400; IPv6 forwarding on; blackhole, unreachable and
+// prohibit routes for 2001:db8:66::/48, :67::/48, :68::/48; UDP *:5353 (dual stack), TCP
+// [2001:db8:1::2]:80; inet filter drops UDP port 9). Made by Fixtures/scripts/capture-netns6.sh.
+import Foundation
+import Wire
+
+func receiveCases6() -> [ReceiveCase] {
+    let h = IPv6Address("2001:db8:1::2")!, p = IPv6Address("2001:db8:1::1")!
+    let hLL = IPv6Address("fe80::ff:fe00:1")!, pLL = IPv6Address("fe80::ff:fe00:fe")!
+    let hostMAC = MACAddress(0x02, 0, 0, 0, 0, 0x01), peerMAC = MACAddress(0x02, 0, 0, 0, 0, 0xfe)
+    let data = Array("hello kernel".utf8)
+
+    func eth(_ ip: [UInt8], to: MACAddress = hostMAC) -> [UInt8] {
+        EthernetHeader(destination: to, source: peerMAC, etherType: .ipv6).emit(payload: ip)
+    }
+    func udp(_ src: IPv6Address = p, dst: IPv6Address = h, dport: UInt16, hopLimit: UInt8 = 64, zeroChecksum: Bool = false) -> [UInt8] {
+        let ip = IPv6Header(source: src, destination: dst, nextHeader: .udp, hopLimit: hopLimit)
+        var u = UDPHeader(sourcePort: 40000, destinationPort: dport).emit(payload: data, pseudoHeader: ip.pseudoHeaderSum)
+        if zeroChecksum { u[6] = 0; u[7] = 0 }
+        return ip.emit(payload: u)
+    }
+    func icmp(_ type: UInt8, code: UInt8 = 0, rest: UInt32 = 0, body: [UInt8], src: IPv6Address = p, dst: IPv6Address = h,
+              hopLimit: UInt8 = 64, corrupt: Bool = false) -> [UInt8] {
+        let ip = IPv6Header(source: src, destination: dst, nextHeader: .icmpv6, hopLimit: hopLimit)
+        var m = ICMPv6Header(type: type, code: code, restOfHeader: rest).emit(body: body, ip: ip)
+        if corrupt { m[2] ^= 0x55 }
+        return ip.emit(payload: m)
+    }
+    let echoBody = [UInt8](0..<56)
+    func ns(target: IPv6Address, from src: IPv6Address = p, hopLimit: UInt8 = 255) -> [UInt8] {
+        icmp(135, body: target.bytes + [1, 1] + peerMAC.bytes, src: src, dst: target.solicitedNode, hopLimit: hopLimit)
+    }
+    func syn(dport: UInt16) -> [UInt8] {
+        let ip = IPv6Header(source: p, destination: h, nextHeader: .tcp)
+        let t = TCPHeader(sourcePort: 40001, destinationPort: dport, sequenceNumber: 1000, flags: .syn, window: 64800,
+                          options: [.maxSegmentSize(1440), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(7)])
+        return ip.emit(payload: t.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))
+    }
+    /// A UDP datagram behind one extension header of `type` (`body`: its bytes after the two
+    /// first, padded by the caller to a multiple of 8 less 2).
+    func behind(_ type: UInt8, _ body: [UInt8], dport: UInt16 = 5353, dst: IPv6Address = h) -> [UInt8] {
+        let inner = IPv6Header(source: p, destination: dst, nextHeader: .udp)
+        let u = UDPHeader(sourcePort: 40000, destinationPort: dport).emit(payload: data, pseudoHeader: inner.pseudoHeaderSum)
+        let ext = [17, UInt8((body.count + 2) / 8 - 1)] + body
+        var ip = IPv6Header(source: p, destination: dst, nextHeader: .udp)
+        ip.nextHeader = type
+        return ip.emit(payload: ext + u)
+    }
+    let pmcast = MACAddress(0x33, 0x33, 0xff, 0x00, 0x00, 0x02)
+    return [
+        ReceiveCase(name: "ipv6-udp-delivered", frames: [eth(udp(dport: 5353))]),
+        ReceiveCase(name: "ipv6-udp-closed-port", frames: [eth(udp(dport: 5354))]),
+        ReceiveCase(name: "ipv6-udp-zero-checksum", frames: [eth(udp(dport: 5353, zeroChecksum: true))]),
+        ReceiveCase(name: "ipv6-nft-inet-drop", frames: [eth(udp(dport: 9))]),
+        ReceiveCase(name: "ipv6-echo-global", frames: [eth(icmp(128, rest: 0x0007_0001, body: echoBody))]),
+        ReceiveCase(name: "ipv6-echo-link-local", frames: [eth(icmp(128, rest: 0x0008_0001, body: echoBody, src: pLL, dst: hLL))]),
+        ReceiveCase(name: "ipv6-icmp-bad-checksum", frames: [eth(icmp(128, rest: 0x0009_0001, body: echoBody, corrupt: true))]),
+        ReceiveCase(name: "ipv6-ns-for-us", frames: [eth(ns(target: h), to: pmcast)]),
+        ReceiveCase(name: "ipv6-ns-for-other", frames: [eth(ns(target: IPv6Address("2001:db8:1::99")!),
+                                                            to: MACAddress(0x33, 0x33, 0xff, 0, 0, 0x99))]),
+        ReceiveCase(name: "ipv6-ns-hop-limit", frames: [eth(ns(target: h, hopLimit: 64), to: pmcast)]),
+        ReceiveCase(name: "ipv6-multicast-not-joined", frames: [eth(udp(dst: IPv6Address("ff02::1:2")!, dport: 5353),
+                                                                    to: MACAddress(0x33, 0x33, 0, 1, 0, 2))]),
+        ReceiveCase(name: "ipv6-forward", frames: [eth(udp(dst: IPv6Address("2001:db8:9::5")!, dport: 5353))]),
+        ReceiveCase(name: "ipv6-forward-hop-limit-1", frames: [eth(udp(dst: IPv6Address("2001:db8:9::5")!, dport: 5353, hopLimit: 1))]),
+        ReceiveCase(name: "ipv6-route-unreachable", frames: [eth(udp(dst: IPv6Address("2001:db8:67::1")!, dport: 5353))]),
+        ReceiveCase(name: "ipv6-route-blackhole", frames: [eth(udp(dst: IPv6Address("2001:db8:66::1")!, dport: 5353))]),
+        ReceiveCase(name: "ipv6-route-prohibit", frames: [eth(udp(dst: IPv6Address("2001:db8:68::1")!, dport: 5353))]),
+        ReceiveCase(name: "ipv6-unknown-next-header", frames: [eth(IPv6Header(source: p, destination: h, nextHeader: .unknown(253)).emit(payload: data))]),
+        ReceiveCase(name: "ipv6-hop-by-hop", frames: [eth(behind(0, [1, 4, 0, 0, 0, 0]))]),
+        ReceiveCase(name: "ipv6-hop-by-hop-unknown-option", frames: [eth(behind(0, [0x85, 4, 0, 0, 0, 0]))]),
+        ReceiveCase(name: "ipv6-routing-header-type0", frames: [eth(behind(43, [0, 1, 0, 0, 0, 0] + IPv6Address("2001:db8:1::7")!.bytes))]),
+        ReceiveCase(name: "ipv6-routing-header-done", frames: [eth(behind(43, [0, 0, 0, 0, 0, 0] + IPv6Address("2001:db8:1::7")!.bytes))]),
+        ReceiveCase(name: "ipv6-segment-routing-off", frames: [eth(behind(43, [4, 0, 0, 0, 0, 0] + IPv6Address("2001:db8:1::7")!.bytes))]),
+        ReceiveCase(name: "ipv6-truncated", frames: [eth(Array(udp(dport: 5353).dropLast(6)))]),
+    ]
+}
+
+func writeReceiveCases6(to dir: String) throws {
+    let cases = receiveCases6()
+    try writeCases(cases, to: dir, start: 1_700_000_600)
+    for c in cases { try "netns-h6\n".write(toFile: "\(dir)/\(c.name).host", atomically: true, encoding: .utf8) }
+    print("wrote \(cases.count) IPv6 receive-path cases to \(dir)")
+}
