@@ -207,23 +207,29 @@ public final class Comparison {
     /// ISN is 0) with the TCP checksum zeroed; TCP timestamp values zeroed.
     public static func normalise(_ frame: [UInt8], isn: inout [[UInt8]: UInt32]) -> [UInt8] {
         var f = frame
-        // IPv6: the flow label is the kernel's hash of the flow (auto_flowlabels, seeded at
-        // boot), the one field no model can foresee.
-        if f.count >= 54, f[12] == 0x86, f[13] == 0xdd {
-            f[15] &= 0xf0; f[16] = 0; f[17] = 0
-            return f
-        }
-        guard f.count >= 34, f[12] == 0x08, f[13] == 0x00 else { return f }
-        // A checksum left to the device (CHECKSUM_PARTIAL: the pseudo-header sum alone) is
-        // compared as the device that finishes it sends it: whether the host or its next hop
-        // does depends on offloads a snapshot does not record.
-        if Wires.partialChecksum(f) != nil { InternetChecksum.refillTransport(&f, ip: 14) }
         let ip = 14
-        f[ip + 4] = 0; f[ip + 5] = 0; f[ip + 10] = 0; f[ip + 11] = 0
-        let ihl = Int(f[ip] & 0x0f) * 4
-        guard f[ip + 9] == 6, f.count >= ip + ihl + 20 else { return f }
-        let t = ip + ihl
-        let flow = Array(f[(ip + 12)..<(ip + 20)]) + Array(f[t..<(t + 4)])
+        let t: Int, flow: [UInt8]
+        if f.count >= 54, f[12] == 0x86, f[13] == 0xdd {
+            // IPv6: the flow label is the kernel's hash of the flow (auto_flowlabels, seeded at
+            // boot), the one field no model can foresee; a checksum left to the device is
+            // compared finished (as for IPv4 below).
+            f[15] &= 0xf0; f[16] = 0; f[17] = 0
+            InternetChecksum.refillTransport6(&f, ip: ip)
+            guard f[ip + 6] == 6, f.count >= ip + 60 else { return f }
+            t = ip + 40
+            flow = Array(f[(ip + 8)..<(ip + 40)]) + Array(f[t..<(t + 4)])
+        } else {
+            guard f.count >= 34, f[12] == 0x08, f[13] == 0x00 else { return f }
+            // A checksum left to the device (CHECKSUM_PARTIAL: the pseudo-header sum alone) is
+            // compared as the device that finishes it sends it: whether the host or its next hop
+            // does depends on offloads a snapshot does not record.
+            if Wires.partialChecksum(f) != nil { InternetChecksum.refillTransport(&f, ip: 14) }
+            f[ip + 4] = 0; f[ip + 5] = 0; f[ip + 10] = 0; f[ip + 11] = 0
+            let ihl = Int(f[ip] & 0x0f) * 4
+            guard f[ip + 9] == 6, f.count >= ip + ihl + 20 else { return f }
+            t = ip + ihl
+            flow = Array(f[(ip + 12)..<(ip + 20)]) + Array(f[t..<(t + 4)])
+        }
         let seq = UInt32(f[t + 4]) << 24 | UInt32(f[t + 5]) << 16 | UInt32(f[t + 6]) << 8 | UInt32(f[t + 7])
         // The ISN: of a SYN-ACK the host answers with, or of a SYN it sends.
         if f[t + 13] & 0x12 == 0x12 || f[t + 13] & 0x17 == 0x02 { isn[flow] = seq }

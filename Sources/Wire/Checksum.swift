@@ -56,6 +56,24 @@ public enum InternetChecksum {
 
     /// Writes the TCP or UDP checksum of the IPv4 packet at `ip` in `frame` anew, over the
     /// transport bytes the IPv4 total length covers (a UDP checksum of 0 is sent as 0xffff).
+    /// The TCP or UDP checksum of an IPv6 packet (no extension headers) computed afresh.
+    public static func refillTransport6(_ frame: inout [UInt8], ip: Int) {
+        guard frame.count >= ip + 48 else { return }
+        let proto = frame[ip + 6]
+        let start = ip + 40
+        let field = start + (proto == 6 ? 16 : 6)
+        let end = min(frame.count, start + (Int(frame[ip + 4]) << 8 | Int(frame[ip + 5])))
+        guard proto == 6 || proto == 17, field + 2 <= end else { return }
+        let f = frame
+        let pseudo = f.withUnsafeBytes { b in
+            pseudoHeader(source: IPv6Address(b, at: ip + 8), destination: IPv6Address(b, at: ip + 24), nextHeader: proto, length: end - start)
+        }
+        frame[field] = 0; frame[field + 1] = 0
+        var c = frame[start..<end].withUnsafeBytes { finish(sum($0, initial: pseudo)) }
+        if c == 0 && proto == 17 { c = 0xffff }
+        frame[field] = UInt8(c >> 8); frame[field + 1] = UInt8(c & 0xff)
+    }
+
     public static func refillTransport(_ frame: inout [UInt8], ip: Int) {
         guard frame.count >= ip + 20 else { return }
         let proto = frame[ip + 9]

@@ -32,10 +32,11 @@ func receiveCases6() -> [ReceiveCase] {
     func ns(target: IPv6Address, from src: IPv6Address = p, hopLimit: UInt8 = 255) -> [UInt8] {
         icmp(135, body: target.bytes + [1, 1] + peerMAC.bytes, src: src, dst: target.solicitedNode, hopLimit: hopLimit)
     }
-    func syn(dport: UInt16) -> [UInt8] {
+    func syn(dport: UInt16, flags: TCPFlags = .syn) -> [UInt8] {
         let ip = IPv6Header(source: p, destination: h, nextHeader: .tcp)
-        let t = TCPHeader(sourcePort: 40001, destinationPort: dport, sequenceNumber: 1000, flags: .syn, window: 64800,
-                          options: [.maxSegmentSize(1440), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(7)])
+        let t = TCPHeader(sourcePort: 40001, destinationPort: dport, sequenceNumber: 1000, ackNumber: flags.contains(.ack) ? 5000 : 0,
+                          flags: flags, window: 64800,
+                          options: flags.contains(.syn) ? [.maxSegmentSize(1440), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(7)] : [])
         return ip.emit(payload: t.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))
     }
     /// A UDP datagram behind one extension header of `type` (`body`: its bytes after the two
@@ -49,6 +50,20 @@ func receiveCases6() -> [ReceiveCase] {
         return ip.emit(payload: ext + u)
     }
     let pmcast = MACAddress(0x33, 0x33, 0xff, 0x00, 0x00, 0x02)
+    /// A 2000-byte UDP datagram to :5353 cut into fragments of `cuts` (offset, length, more),
+    /// each behind a Fragment header with identification `id`.
+    func fragments(_ cuts: [(offset: Int, length: Int, more: Bool)], id: UInt32) -> [[UInt8]] {
+        let inner = IPv6Header(source: p, destination: h, nextHeader: .udp)
+        let whole = UDPHeader(sourcePort: 40000, destinationPort: 5353)
+            .emit(payload: [UInt8](repeating: 0x5a, count: 1992), pseudoHeader: inner.pseudoHeaderSum)
+        return cuts.map { c in
+            var ip = IPv6Header(source: p, destination: h, nextHeader: .udp)
+            ip.nextHeader = 44
+            let off = UInt16(c.offset) | (c.more ? 1 : 0)
+            let fh: [UInt8] = [17, 0, UInt8(off >> 8), UInt8(off & 0xff), UInt8(id >> 24), UInt8((id >> 16) & 0xff), UInt8((id >> 8) & 0xff), UInt8(id & 0xff)]
+            return eth(ip.emit(payload: fh + Array(whole[c.offset..<min(whole.count, c.offset + c.length)])))
+        }
+    }
     return [
         ReceiveCase(name: "ipv6-udp-delivered", frames: [eth(udp(dport: 5353))]),
         ReceiveCase(name: "ipv6-udp-closed-port", frames: [eth(udp(dport: 5354))]),
@@ -74,6 +89,14 @@ func receiveCases6() -> [ReceiveCase] {
         ReceiveCase(name: "ipv6-routing-header-type0", frames: [eth(behind(43, [0, 1, 0, 0, 0, 0] + IPv6Address("2001:db8:1::7")!.bytes))]),
         ReceiveCase(name: "ipv6-routing-header-done", frames: [eth(behind(43, [0, 0, 0, 0, 0, 0] + IPv6Address("2001:db8:1::7")!.bytes))]),
         ReceiveCase(name: "ipv6-segment-routing-off", frames: [eth(behind(43, [4, 0, 0, 0, 0, 0] + IPv6Address("2001:db8:1::7")!.bytes))]),
+        ReceiveCase(name: "ipv6-tcp-syn-listener", frames: [eth(syn(dport: 80))]),
+        ReceiveCase(name: "ipv6-tcp-syn-closed-port", frames: [eth(syn(dport: 81))]),
+        ReceiveCase(name: "ipv6-tcp-ack-to-listener", frames: [eth(syn(dport: 80, flags: .ack))]),
+        ReceiveCase(name: "ipv6-frag-in-order", frames: fragments([(0, 1232, true), (1232, 768, false)], id: 0x1001)),
+        ReceiveCase(name: "ipv6-frag-out-of-order", frames: fragments([(1232, 768, false), (0, 1232, true)], id: 0x1002)),
+        ReceiveCase(name: "ipv6-frag-overlap", frames: fragments([(0, 1232, true), (1224, 776, false)], id: 0x1003)),
+        ReceiveCase(name: "ipv6-frag-atomic", frames: [eth(behind(44, [0, 0, 0, 0, 0x10, 0x04]))]),
+        ReceiveCase(name: "ipv6-frag-not-multiple-of-8", frames: fragments([(0, 1230, true)], id: 0x1005)),
         ReceiveCase(name: "ipv6-truncated", frames: [eth(Array(udp(dport: 5353).dropLast(6)))]),
     ]
 }

@@ -99,6 +99,7 @@ public struct KFunc: Hashable, Sendable {
         "fib_rules_lookup",
         "fib_table_lookup",
         "fib_validate_source",
+        "fq_find",
         "icmp6_send",
         "icmp_echo",
         "icmp_error_message",
@@ -112,6 +113,7 @@ public struct KFunc: Hashable, Sendable {
         "icmpv6_route_lookup",
         "icmpv6_rt_has_prefsrc",
         "icmpv6_xrlim_allow",
+        "inet6_csk_route_req",
         "inet_csk_route_child_sock",
         "inet_frag_reasm_prepare",
         "inet_recvmsg",
@@ -120,10 +122,13 @@ public struct KFunc: Hashable, Sendable {
         "inet_shutdown",
         "inet_stream_connect",
         "ip6_dst_lookup",
+        "ip6_dst_lookup_flow",
         "ip6_finish_output",
         "ip6_finish_output2",
         "ip6_forward",
         "ip6_forward_finish",
+        "ip6_frag_queue",
+        "ip6_frag_reasm",
         "ip6_input",
         "ip6_input_finish",
         "ip6_local_out",
@@ -146,6 +151,7 @@ public struct KFunc: Hashable, Sendable {
         "ip6_route_output_flags",
         "ip6_send_skb",
         "ip6_tlvopt_unknown",
+        "ip6_xmit",
         "ip_append_data",
         "ip_build_and_send_pkt",
         "ip_defrag",
@@ -193,6 +199,7 @@ public struct KFunc: Hashable, Sendable {
         "ipv4_sk_update_pmtu",
         "ipv6_chk_mcast_addr",
         "ipv6_destopt_rcv",
+        "ipv6_frag_rcv",
         "ipv6_parse_hopopts",
         "ipv6_rcv",
         "ipv6_rthdr_rcv",
@@ -272,7 +279,12 @@ public struct KFunc: Hashable, Sendable {
         "tcp_v4_send_reset",
         "tcp_v4_send_synack",
         "tcp_v4_syn_recv_sock",
+        "tcp_v6_conn_request",
+        "tcp_v6_do_rcv",
         "tcp_v6_rcv",
+        "tcp_v6_send_reset",
+        "tcp_v6_send_response",
+        "tcp_v6_send_synack",
         "tcp_write_xmit",
         "udp6_unicast_rcv_skb",
         "udp_err",
@@ -365,192 +377,204 @@ public struct KFunc: Hashable, Sendable {
     public static var fib_rules_lookup: KFunc { KFunc(id: 71) }
     public static var fib_table_lookup: KFunc { KFunc(id: 72) }
     public static var fib_validate_source: KFunc { KFunc(id: 73) }
-    public static var icmp6_send: KFunc { KFunc(id: 74) }
-    public static var icmp_echo: KFunc { KFunc(id: 75) }
-    public static var icmp_error_message: KFunc { KFunc(id: 76) }
-    public static var icmp_rcv: KFunc { KFunc(id: 77) }
-    public static var icmp_reply: KFunc { KFunc(id: 78) }
-    public static var icmp_socket_deliver: KFunc { KFunc(id: 79) }
-    public static var icmp_unreach: KFunc { KFunc(id: 80) }
-    public static var icmpv6_echo_reply: KFunc { KFunc(id: 81) }
-    public static var icmpv6_push_pending_frames: KFunc { KFunc(id: 82) }
-    public static var icmpv6_rcv: KFunc { KFunc(id: 83) }
-    public static var icmpv6_route_lookup: KFunc { KFunc(id: 84) }
-    public static var icmpv6_rt_has_prefsrc: KFunc { KFunc(id: 85) }
-    public static var icmpv6_xrlim_allow: KFunc { KFunc(id: 86) }
-    public static var inet_csk_route_child_sock: KFunc { KFunc(id: 87) }
-    public static var inet_frag_reasm_prepare: KFunc { KFunc(id: 88) }
-    public static var inet_recvmsg: KFunc { KFunc(id: 89) }
-    public static var inet_release: KFunc { KFunc(id: 90) }
-    public static var inet_sendmsg: KFunc { KFunc(id: 91) }
-    public static var inet_shutdown: KFunc { KFunc(id: 92) }
-    public static var inet_stream_connect: KFunc { KFunc(id: 93) }
-    public static var ip6_dst_lookup: KFunc { KFunc(id: 94) }
-    public static var ip6_finish_output: KFunc { KFunc(id: 95) }
-    public static var ip6_finish_output2: KFunc { KFunc(id: 96) }
-    public static var ip6_forward: KFunc { KFunc(id: 97) }
-    public static var ip6_forward_finish: KFunc { KFunc(id: 98) }
-    public static var ip6_input: KFunc { KFunc(id: 99) }
-    public static var ip6_input_finish: KFunc { KFunc(id: 100) }
-    public static var ip6_local_out: KFunc { KFunc(id: 101) }
-    public static var ip6_mc_input: KFunc { KFunc(id: 102) }
-    public static var ip6_output: KFunc { KFunc(id: 103) }
-    public static var ip6_parse_tlv: KFunc { KFunc(id: 104) }
-    public static var ip6_pkt_discard: KFunc { KFunc(id: 105) }
-    public static var ip6_pkt_drop: KFunc { KFunc(id: 106) }
-    public static var ip6_pkt_prohibit: KFunc { KFunc(id: 107) }
-    public static var ip6_pol_route: KFunc { KFunc(id: 108) }
-    public static var ip6_pol_route_input: KFunc { KFunc(id: 109) }
-    public static var ip6_pol_route_output: KFunc { KFunc(id: 110) }
-    public static var ip6_protocol_deliver_rcu: KFunc { KFunc(id: 111) }
-    public static var ip6_push_pending_frames: KFunc { KFunc(id: 112) }
-    public static var ip6_rcv_core: KFunc { KFunc(id: 113) }
-    public static var ip6_rcv_finish: KFunc { KFunc(id: 114) }
-    public static var ip6_rcv_finish_core: KFunc { KFunc(id: 115) }
-    public static var ip6_route_input: KFunc { KFunc(id: 116) }
-    public static var ip6_route_input_lookup: KFunc { KFunc(id: 117) }
-    public static var ip6_route_output_flags: KFunc { KFunc(id: 118) }
-    public static var ip6_send_skb: KFunc { KFunc(id: 119) }
-    public static var ip6_tlvopt_unknown: KFunc { KFunc(id: 120) }
-    public static var ip_append_data: KFunc { KFunc(id: 121) }
-    public static var ip_build_and_send_pkt: KFunc { KFunc(id: 122) }
-    public static var ip_defrag: KFunc { KFunc(id: 123) }
-    public static var ip_do_fragment: KFunc { KFunc(id: 124) }
-    public static var ip_error: KFunc { KFunc(id: 125) }
-    public static var ip_expire: KFunc { KFunc(id: 126) }
-    public static var ip_find: KFunc { KFunc(id: 127) }
-    public static var ip_finish_output: KFunc { KFunc(id: 128) }
-    public static var ip_finish_output2: KFunc { KFunc(id: 129) }
-    public static var ip_finish_output_gso: KFunc { KFunc(id: 130) }
-    public static var ip_forward: KFunc { KFunc(id: 131) }
-    public static var ip_forward_finish: KFunc { KFunc(id: 132) }
-    public static var ip_frag_queue: KFunc { KFunc(id: 133) }
-    public static var ip_frag_reasm: KFunc { KFunc(id: 134) }
-    public static var ip_fragment: KFunc { KFunc(id: 135) }
-    public static var ip_local_deliver: KFunc { KFunc(id: 136) }
-    public static var ip_local_deliver_finish: KFunc { KFunc(id: 137) }
-    public static var ip_local_error: KFunc { KFunc(id: 138) }
-    public static var ip_local_out: KFunc { KFunc(id: 139) }
-    public static var ip_make_skb: KFunc { KFunc(id: 140) }
-    public static var ip_mkroute_input: KFunc { KFunc(id: 141) }
-    public static var ip_options_compile: KFunc { KFunc(id: 142) }
-    public static var ip_output: KFunc { KFunc(id: 143) }
-    public static var ip_protocol_deliver_rcu: KFunc { KFunc(id: 144) }
-    public static var ip_push_pending_frames: KFunc { KFunc(id: 145) }
-    public static var ip_queue_xmit: KFunc { KFunc(id: 146) }
-    public static var ip_rcv: KFunc { KFunc(id: 147) }
-    public static var ip_rcv_core: KFunc { KFunc(id: 148) }
-    public static var ip_rcv_finish: KFunc { KFunc(id: 149) }
-    public static var ip_rcv_finish_core: KFunc { KFunc(id: 150) }
-    public static var ip_rcv_options: KFunc { KFunc(id: 151) }
-    public static var ip_route_connect: KFunc { KFunc(id: 152) }
-    public static var ip_route_input_noref: KFunc { KFunc(id: 153) }
-    public static var ip_route_input_slow: KFunc { KFunc(id: 154) }
-    public static var ip_route_me_harder: KFunc { KFunc(id: 155) }
-    public static var ip_route_newports: KFunc { KFunc(id: 156) }
-    public static var ip_route_output_flow: KFunc { KFunc(id: 157) }
-    public static var ip_route_output_key: KFunc { KFunc(id: 158) }
-    public static var ip_route_output_key_hash: KFunc { KFunc(id: 159) }
-    public static var ip_route_output_key_hash_rcu: KFunc { KFunc(id: 160) }
-    public static var ip_route_output_ports: KFunc { KFunc(id: 161) }
-    public static var ip_send_skb: KFunc { KFunc(id: 162) }
-    public static var ip_send_unicast_reply: KFunc { KFunc(id: 163) }
-    public static var ipv4_conntrack_defrag: KFunc { KFunc(id: 164) }
-    public static var ipv4_sk_update_pmtu: KFunc { KFunc(id: 165) }
-    public static var ipv6_chk_mcast_addr: KFunc { KFunc(id: 166) }
-    public static var ipv6_destopt_rcv: KFunc { KFunc(id: 167) }
-    public static var ipv6_parse_hopopts: KFunc { KFunc(id: 168) }
-    public static var ipv6_rcv: KFunc { KFunc(id: 169) }
-    public static var ipv6_rthdr_rcv: KFunc { KFunc(id: 170) }
-    public static var napi_gro_receive: KFunc { KFunc(id: 171) }
-    public static var napi_poll: KFunc { KFunc(id: 172) }
-    public static var napi_skb_finish: KFunc { KFunc(id: 173) }
-    public static var ndisc_rcv: KFunc { KFunc(id: 174) }
-    public static var ndisc_recv_na: KFunc { KFunc(id: 175) }
-    public static var ndisc_recv_ns: KFunc { KFunc(id: 176) }
-    public static var ndisc_send_na: KFunc { KFunc(id: 177) }
-    public static var ndisc_send_ns: KFunc { KFunc(id: 178) }
-    public static var ndisc_send_skb: KFunc { KFunc(id: 179) }
-    public static var ndisc_solicit: KFunc { KFunc(id: 180) }
-    public static var neigh_connected_output: KFunc { KFunc(id: 181) }
-    public static var neigh_event_send: KFunc { KFunc(id: 182) }
-    public static var neigh_hh_output: KFunc { KFunc(id: 183) }
-    public static var neigh_output: KFunc { KFunc(id: 184) }
-    public static var neigh_probe: KFunc { KFunc(id: 185) }
-    public static var neigh_resolve_output: KFunc { KFunc(id: 186) }
-    public static var neigh_update: KFunc { KFunc(id: 187) }
-    public static var net_rx_action: KFunc { KFunc(id: 188) }
-    public static var netif_receive_skb_internal: KFunc { KFunc(id: 189) }
-    public static var netif_rx_internal: KFunc { KFunc(id: 190) }
-    public static var nf_confirm: KFunc { KFunc(id: 191) }
-    public static var nf_conntrack_in: KFunc { KFunc(id: 192) }
-    public static var nf_ct_ipv4_gather_frags: KFunc { KFunc(id: 193) }
-    public static var nf_hook: KFunc { KFunc(id: 194) }
-    public static var nf_hook_slow: KFunc { KFunc(id: 195) }
-    public static var nf_nat_inet_fn: KFunc { KFunc(id: 196) }
-    public static var nf_nat_manip_pkt: KFunc { KFunc(id: 197) }
-    public static var nf_send_reset: KFunc { KFunc(id: 198) }
-    public static var nf_send_unreach: KFunc { KFunc(id: 199) }
-    public static var nft_do_chain: KFunc { KFunc(id: 200) }
-    public static var nft_do_chain_arp: KFunc { KFunc(id: 201) }
-    public static var nft_do_chain_inet: KFunc { KFunc(id: 202) }
-    public static var nft_do_chain_ipv4: KFunc { KFunc(id: 203) }
-    public static var nft_do_chain_ipv6: KFunc { KFunc(id: 204) }
-    public static var nft_nat_do_chain: KFunc { KFunc(id: 205) }
-    public static var nft_reject_inet_eval: KFunc { KFunc(id: 206) }
-    public static var nft_reject_ipv4_eval: KFunc { KFunc(id: 207) }
-    public static var ping_v4_push_pending_frames: KFunc { KFunc(id: 208) }
-    public static var ping_v4_sendmsg: KFunc { KFunc(id: 209) }
-    public static var process_backlog: KFunc { KFunc(id: 210) }
-    public static var raw_icmp_error: KFunc { KFunc(id: 211) }
-    public static var raw_local_deliver: KFunc { KFunc(id: 212) }
-    public static var raw_send_hdrinc: KFunc { KFunc(id: 213) }
-    public static var raw_sendmsg: KFunc { KFunc(id: 214) }
-    public static var sch_direct_xmit: KFunc { KFunc(id: 215) }
-    public static var sock_close: KFunc { KFunc(id: 216) }
-    public static var sock_sendmsg: KFunc { KFunc(id: 217) }
-    public static var sock_sendmsg_nosec: KFunc { KFunc(id: 218) }
-    public static var tcp_check_req: KFunc { KFunc(id: 219) }
-    public static var tcp_child_process: KFunc { KFunc(id: 220) }
-    public static var tcp_cleanup_rbuf: KFunc { KFunc(id: 221) }
-    public static var tcp_close: KFunc { KFunc(id: 222) }
-    public static var tcp_conn_request: KFunc { KFunc(id: 223) }
-    public static var tcp_connect: KFunc { KFunc(id: 224) }
-    public static var tcp_create_openreq_child: KFunc { KFunc(id: 225) }
-    public static var tcp_data_queue: KFunc { KFunc(id: 226) }
-    public static var tcp_fin: KFunc { KFunc(id: 227) }
-    public static var tcp_push: KFunc { KFunc(id: 228) }
-    public static var tcp_rcv_established: KFunc { KFunc(id: 229) }
-    public static var tcp_rcv_state_process: KFunc { KFunc(id: 230) }
-    public static var tcp_recvmsg: KFunc { KFunc(id: 231) }
-    public static var tcp_send_ack: KFunc { KFunc(id: 232) }
-    public static var tcp_send_active_reset: KFunc { KFunc(id: 233) }
-    public static var tcp_send_fin: KFunc { KFunc(id: 234) }
-    public static var tcp_sendmsg: KFunc { KFunc(id: 235) }
-    public static var tcp_sendmsg_locked: KFunc { KFunc(id: 236) }
-    public static var tcp_shutdown: KFunc { KFunc(id: 237) }
-    public static var tcp_transmit_skb: KFunc { KFunc(id: 238) }
-    public static var tcp_v4_conn_request: KFunc { KFunc(id: 239) }
-    public static var tcp_v4_connect: KFunc { KFunc(id: 240) }
-    public static var tcp_v4_do_rcv: KFunc { KFunc(id: 241) }
-    public static var tcp_v4_early_demux: KFunc { KFunc(id: 242) }
-    public static var tcp_v4_rcv: KFunc { KFunc(id: 243) }
-    public static var tcp_v4_send_reset: KFunc { KFunc(id: 244) }
-    public static var tcp_v4_send_synack: KFunc { KFunc(id: 245) }
-    public static var tcp_v4_syn_recv_sock: KFunc { KFunc(id: 246) }
-    public static var tcp_v6_rcv: KFunc { KFunc(id: 247) }
-    public static var tcp_write_xmit: KFunc { KFunc(id: 248) }
-    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 249) }
-    public static var udp_err: KFunc { KFunc(id: 250) }
-    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 251) }
-    public static var udp_rcv: KFunc { KFunc(id: 252) }
-    public static var udp_send_skb: KFunc { KFunc(id: 253) }
-    public static var udp_sendmsg: KFunc { KFunc(id: 254) }
-    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 255) }
-    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 256) }
-    public static var udpv6_rcv: KFunc { KFunc(id: 257) }
-    public static var update_or_create_fnhe: KFunc { KFunc(id: 258) }
-    public static var veth_forward_skb: KFunc { KFunc(id: 259) }
-    public static var veth_xmit: KFunc { KFunc(id: 260) }
-    public static var vlan_do_receive: KFunc { KFunc(id: 261) }
+    public static var fq_find: KFunc { KFunc(id: 74) }
+    public static var icmp6_send: KFunc { KFunc(id: 75) }
+    public static var icmp_echo: KFunc { KFunc(id: 76) }
+    public static var icmp_error_message: KFunc { KFunc(id: 77) }
+    public static var icmp_rcv: KFunc { KFunc(id: 78) }
+    public static var icmp_reply: KFunc { KFunc(id: 79) }
+    public static var icmp_socket_deliver: KFunc { KFunc(id: 80) }
+    public static var icmp_unreach: KFunc { KFunc(id: 81) }
+    public static var icmpv6_echo_reply: KFunc { KFunc(id: 82) }
+    public static var icmpv6_push_pending_frames: KFunc { KFunc(id: 83) }
+    public static var icmpv6_rcv: KFunc { KFunc(id: 84) }
+    public static var icmpv6_route_lookup: KFunc { KFunc(id: 85) }
+    public static var icmpv6_rt_has_prefsrc: KFunc { KFunc(id: 86) }
+    public static var icmpv6_xrlim_allow: KFunc { KFunc(id: 87) }
+    public static var inet6_csk_route_req: KFunc { KFunc(id: 88) }
+    public static var inet_csk_route_child_sock: KFunc { KFunc(id: 89) }
+    public static var inet_frag_reasm_prepare: KFunc { KFunc(id: 90) }
+    public static var inet_recvmsg: KFunc { KFunc(id: 91) }
+    public static var inet_release: KFunc { KFunc(id: 92) }
+    public static var inet_sendmsg: KFunc { KFunc(id: 93) }
+    public static var inet_shutdown: KFunc { KFunc(id: 94) }
+    public static var inet_stream_connect: KFunc { KFunc(id: 95) }
+    public static var ip6_dst_lookup: KFunc { KFunc(id: 96) }
+    public static var ip6_dst_lookup_flow: KFunc { KFunc(id: 97) }
+    public static var ip6_finish_output: KFunc { KFunc(id: 98) }
+    public static var ip6_finish_output2: KFunc { KFunc(id: 99) }
+    public static var ip6_forward: KFunc { KFunc(id: 100) }
+    public static var ip6_forward_finish: KFunc { KFunc(id: 101) }
+    public static var ip6_frag_queue: KFunc { KFunc(id: 102) }
+    public static var ip6_frag_reasm: KFunc { KFunc(id: 103) }
+    public static var ip6_input: KFunc { KFunc(id: 104) }
+    public static var ip6_input_finish: KFunc { KFunc(id: 105) }
+    public static var ip6_local_out: KFunc { KFunc(id: 106) }
+    public static var ip6_mc_input: KFunc { KFunc(id: 107) }
+    public static var ip6_output: KFunc { KFunc(id: 108) }
+    public static var ip6_parse_tlv: KFunc { KFunc(id: 109) }
+    public static var ip6_pkt_discard: KFunc { KFunc(id: 110) }
+    public static var ip6_pkt_drop: KFunc { KFunc(id: 111) }
+    public static var ip6_pkt_prohibit: KFunc { KFunc(id: 112) }
+    public static var ip6_pol_route: KFunc { KFunc(id: 113) }
+    public static var ip6_pol_route_input: KFunc { KFunc(id: 114) }
+    public static var ip6_pol_route_output: KFunc { KFunc(id: 115) }
+    public static var ip6_protocol_deliver_rcu: KFunc { KFunc(id: 116) }
+    public static var ip6_push_pending_frames: KFunc { KFunc(id: 117) }
+    public static var ip6_rcv_core: KFunc { KFunc(id: 118) }
+    public static var ip6_rcv_finish: KFunc { KFunc(id: 119) }
+    public static var ip6_rcv_finish_core: KFunc { KFunc(id: 120) }
+    public static var ip6_route_input: KFunc { KFunc(id: 121) }
+    public static var ip6_route_input_lookup: KFunc { KFunc(id: 122) }
+    public static var ip6_route_output_flags: KFunc { KFunc(id: 123) }
+    public static var ip6_send_skb: KFunc { KFunc(id: 124) }
+    public static var ip6_tlvopt_unknown: KFunc { KFunc(id: 125) }
+    public static var ip6_xmit: KFunc { KFunc(id: 126) }
+    public static var ip_append_data: KFunc { KFunc(id: 127) }
+    public static var ip_build_and_send_pkt: KFunc { KFunc(id: 128) }
+    public static var ip_defrag: KFunc { KFunc(id: 129) }
+    public static var ip_do_fragment: KFunc { KFunc(id: 130) }
+    public static var ip_error: KFunc { KFunc(id: 131) }
+    public static var ip_expire: KFunc { KFunc(id: 132) }
+    public static var ip_find: KFunc { KFunc(id: 133) }
+    public static var ip_finish_output: KFunc { KFunc(id: 134) }
+    public static var ip_finish_output2: KFunc { KFunc(id: 135) }
+    public static var ip_finish_output_gso: KFunc { KFunc(id: 136) }
+    public static var ip_forward: KFunc { KFunc(id: 137) }
+    public static var ip_forward_finish: KFunc { KFunc(id: 138) }
+    public static var ip_frag_queue: KFunc { KFunc(id: 139) }
+    public static var ip_frag_reasm: KFunc { KFunc(id: 140) }
+    public static var ip_fragment: KFunc { KFunc(id: 141) }
+    public static var ip_local_deliver: KFunc { KFunc(id: 142) }
+    public static var ip_local_deliver_finish: KFunc { KFunc(id: 143) }
+    public static var ip_local_error: KFunc { KFunc(id: 144) }
+    public static var ip_local_out: KFunc { KFunc(id: 145) }
+    public static var ip_make_skb: KFunc { KFunc(id: 146) }
+    public static var ip_mkroute_input: KFunc { KFunc(id: 147) }
+    public static var ip_options_compile: KFunc { KFunc(id: 148) }
+    public static var ip_output: KFunc { KFunc(id: 149) }
+    public static var ip_protocol_deliver_rcu: KFunc { KFunc(id: 150) }
+    public static var ip_push_pending_frames: KFunc { KFunc(id: 151) }
+    public static var ip_queue_xmit: KFunc { KFunc(id: 152) }
+    public static var ip_rcv: KFunc { KFunc(id: 153) }
+    public static var ip_rcv_core: KFunc { KFunc(id: 154) }
+    public static var ip_rcv_finish: KFunc { KFunc(id: 155) }
+    public static var ip_rcv_finish_core: KFunc { KFunc(id: 156) }
+    public static var ip_rcv_options: KFunc { KFunc(id: 157) }
+    public static var ip_route_connect: KFunc { KFunc(id: 158) }
+    public static var ip_route_input_noref: KFunc { KFunc(id: 159) }
+    public static var ip_route_input_slow: KFunc { KFunc(id: 160) }
+    public static var ip_route_me_harder: KFunc { KFunc(id: 161) }
+    public static var ip_route_newports: KFunc { KFunc(id: 162) }
+    public static var ip_route_output_flow: KFunc { KFunc(id: 163) }
+    public static var ip_route_output_key: KFunc { KFunc(id: 164) }
+    public static var ip_route_output_key_hash: KFunc { KFunc(id: 165) }
+    public static var ip_route_output_key_hash_rcu: KFunc { KFunc(id: 166) }
+    public static var ip_route_output_ports: KFunc { KFunc(id: 167) }
+    public static var ip_send_skb: KFunc { KFunc(id: 168) }
+    public static var ip_send_unicast_reply: KFunc { KFunc(id: 169) }
+    public static var ipv4_conntrack_defrag: KFunc { KFunc(id: 170) }
+    public static var ipv4_sk_update_pmtu: KFunc { KFunc(id: 171) }
+    public static var ipv6_chk_mcast_addr: KFunc { KFunc(id: 172) }
+    public static var ipv6_destopt_rcv: KFunc { KFunc(id: 173) }
+    public static var ipv6_frag_rcv: KFunc { KFunc(id: 174) }
+    public static var ipv6_parse_hopopts: KFunc { KFunc(id: 175) }
+    public static var ipv6_rcv: KFunc { KFunc(id: 176) }
+    public static var ipv6_rthdr_rcv: KFunc { KFunc(id: 177) }
+    public static var napi_gro_receive: KFunc { KFunc(id: 178) }
+    public static var napi_poll: KFunc { KFunc(id: 179) }
+    public static var napi_skb_finish: KFunc { KFunc(id: 180) }
+    public static var ndisc_rcv: KFunc { KFunc(id: 181) }
+    public static var ndisc_recv_na: KFunc { KFunc(id: 182) }
+    public static var ndisc_recv_ns: KFunc { KFunc(id: 183) }
+    public static var ndisc_send_na: KFunc { KFunc(id: 184) }
+    public static var ndisc_send_ns: KFunc { KFunc(id: 185) }
+    public static var ndisc_send_skb: KFunc { KFunc(id: 186) }
+    public static var ndisc_solicit: KFunc { KFunc(id: 187) }
+    public static var neigh_connected_output: KFunc { KFunc(id: 188) }
+    public static var neigh_event_send: KFunc { KFunc(id: 189) }
+    public static var neigh_hh_output: KFunc { KFunc(id: 190) }
+    public static var neigh_output: KFunc { KFunc(id: 191) }
+    public static var neigh_probe: KFunc { KFunc(id: 192) }
+    public static var neigh_resolve_output: KFunc { KFunc(id: 193) }
+    public static var neigh_update: KFunc { KFunc(id: 194) }
+    public static var net_rx_action: KFunc { KFunc(id: 195) }
+    public static var netif_receive_skb_internal: KFunc { KFunc(id: 196) }
+    public static var netif_rx_internal: KFunc { KFunc(id: 197) }
+    public static var nf_confirm: KFunc { KFunc(id: 198) }
+    public static var nf_conntrack_in: KFunc { KFunc(id: 199) }
+    public static var nf_ct_ipv4_gather_frags: KFunc { KFunc(id: 200) }
+    public static var nf_hook: KFunc { KFunc(id: 201) }
+    public static var nf_hook_slow: KFunc { KFunc(id: 202) }
+    public static var nf_nat_inet_fn: KFunc { KFunc(id: 203) }
+    public static var nf_nat_manip_pkt: KFunc { KFunc(id: 204) }
+    public static var nf_send_reset: KFunc { KFunc(id: 205) }
+    public static var nf_send_unreach: KFunc { KFunc(id: 206) }
+    public static var nft_do_chain: KFunc { KFunc(id: 207) }
+    public static var nft_do_chain_arp: KFunc { KFunc(id: 208) }
+    public static var nft_do_chain_inet: KFunc { KFunc(id: 209) }
+    public static var nft_do_chain_ipv4: KFunc { KFunc(id: 210) }
+    public static var nft_do_chain_ipv6: KFunc { KFunc(id: 211) }
+    public static var nft_nat_do_chain: KFunc { KFunc(id: 212) }
+    public static var nft_reject_inet_eval: KFunc { KFunc(id: 213) }
+    public static var nft_reject_ipv4_eval: KFunc { KFunc(id: 214) }
+    public static var ping_v4_push_pending_frames: KFunc { KFunc(id: 215) }
+    public static var ping_v4_sendmsg: KFunc { KFunc(id: 216) }
+    public static var process_backlog: KFunc { KFunc(id: 217) }
+    public static var raw_icmp_error: KFunc { KFunc(id: 218) }
+    public static var raw_local_deliver: KFunc { KFunc(id: 219) }
+    public static var raw_send_hdrinc: KFunc { KFunc(id: 220) }
+    public static var raw_sendmsg: KFunc { KFunc(id: 221) }
+    public static var sch_direct_xmit: KFunc { KFunc(id: 222) }
+    public static var sock_close: KFunc { KFunc(id: 223) }
+    public static var sock_sendmsg: KFunc { KFunc(id: 224) }
+    public static var sock_sendmsg_nosec: KFunc { KFunc(id: 225) }
+    public static var tcp_check_req: KFunc { KFunc(id: 226) }
+    public static var tcp_child_process: KFunc { KFunc(id: 227) }
+    public static var tcp_cleanup_rbuf: KFunc { KFunc(id: 228) }
+    public static var tcp_close: KFunc { KFunc(id: 229) }
+    public static var tcp_conn_request: KFunc { KFunc(id: 230) }
+    public static var tcp_connect: KFunc { KFunc(id: 231) }
+    public static var tcp_create_openreq_child: KFunc { KFunc(id: 232) }
+    public static var tcp_data_queue: KFunc { KFunc(id: 233) }
+    public static var tcp_fin: KFunc { KFunc(id: 234) }
+    public static var tcp_push: KFunc { KFunc(id: 235) }
+    public static var tcp_rcv_established: KFunc { KFunc(id: 236) }
+    public static var tcp_rcv_state_process: KFunc { KFunc(id: 237) }
+    public static var tcp_recvmsg: KFunc { KFunc(id: 238) }
+    public static var tcp_send_ack: KFunc { KFunc(id: 239) }
+    public static var tcp_send_active_reset: KFunc { KFunc(id: 240) }
+    public static var tcp_send_fin: KFunc { KFunc(id: 241) }
+    public static var tcp_sendmsg: KFunc { KFunc(id: 242) }
+    public static var tcp_sendmsg_locked: KFunc { KFunc(id: 243) }
+    public static var tcp_shutdown: KFunc { KFunc(id: 244) }
+    public static var tcp_transmit_skb: KFunc { KFunc(id: 245) }
+    public static var tcp_v4_conn_request: KFunc { KFunc(id: 246) }
+    public static var tcp_v4_connect: KFunc { KFunc(id: 247) }
+    public static var tcp_v4_do_rcv: KFunc { KFunc(id: 248) }
+    public static var tcp_v4_early_demux: KFunc { KFunc(id: 249) }
+    public static var tcp_v4_rcv: KFunc { KFunc(id: 250) }
+    public static var tcp_v4_send_reset: KFunc { KFunc(id: 251) }
+    public static var tcp_v4_send_synack: KFunc { KFunc(id: 252) }
+    public static var tcp_v4_syn_recv_sock: KFunc { KFunc(id: 253) }
+    public static var tcp_v6_conn_request: KFunc { KFunc(id: 254) }
+    public static var tcp_v6_do_rcv: KFunc { KFunc(id: 255) }
+    public static var tcp_v6_rcv: KFunc { KFunc(id: 256) }
+    public static var tcp_v6_send_reset: KFunc { KFunc(id: 257) }
+    public static var tcp_v6_send_response: KFunc { KFunc(id: 258) }
+    public static var tcp_v6_send_synack: KFunc { KFunc(id: 259) }
+    public static var tcp_write_xmit: KFunc { KFunc(id: 260) }
+    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 261) }
+    public static var udp_err: KFunc { KFunc(id: 262) }
+    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 263) }
+    public static var udp_rcv: KFunc { KFunc(id: 264) }
+    public static var udp_send_skb: KFunc { KFunc(id: 265) }
+    public static var udp_sendmsg: KFunc { KFunc(id: 266) }
+    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 267) }
+    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 268) }
+    public static var udpv6_rcv: KFunc { KFunc(id: 269) }
+    public static var update_or_create_fnhe: KFunc { KFunc(id: 270) }
+    public static var veth_forward_skb: KFunc { KFunc(id: 271) }
+    public static var veth_xmit: KFunc { KFunc(id: 272) }
+    public static var vlan_do_receive: KFunc { KFunc(id: 273) }
 }

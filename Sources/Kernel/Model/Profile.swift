@@ -64,7 +64,7 @@ public struct Profile: Sendable {
     /// Inlined in 6.18 x86_64 builds, as its stack traces show (Fixtures/rx/*.kernel.jsonl):
     /// ip_rcv_finish and ip_local_deliver never appear although they run.
     static let inlined6_18: Set<String> = [
-        "ip_rcv_finish", "NF_HOOK", "nf_hook", "dst_input", "dst_output", "ip6_rcv_finish", "ip6_pkt_drop",
+        "ip_rcv_finish", "NF_HOOK", "nf_hook", "dst_input", "dst_output", "ip6_rcv_finish", "ip6_pkt_drop", "ip6_frag_queue",
         "__netif_receive_skb", "neigh_output", "neigh_hh_output",
         "ip_finish_output", "skb_dst_drop", "icmp_reply",
         "dev_queue_xmit", "__dev_xmit_skb", "neigh_event_send", "arp_send_dst", "arp_xmit_finish", "ip_fragment",
@@ -110,10 +110,12 @@ public enum KernelSource {
         ("ip6_route_output", "net/ipv6/route.c"), ("ip6_route_", "net/ipv6/route.c"), ("ip6_pol_route", "net/ipv6/route.c"),
         ("fib6_table_lookup", "net/ipv6/route.c"), ("ip6_pkt_", "net/ipv6/route.c"), ("fib6_rule", "net/ipv6/fib6_rules.c"),
         ("fib_rules_", "net/core/fib_rules.c"), ("ip6_local_out", "net/ipv6/output_core.c"), ("__ip6_local_out", "net/ipv6/output_core.c"),
+        ("ipv6_frag_rcv", "net/ipv6/reassembly.c"), ("fq_find", "net/ipv6/reassembly.c"), ("ip6_frag_", "net/ipv6/reassembly.c"),
         ("ip6_parse_tlv", "net/ipv6/exthdrs.c"), ("ip6_tlvopt_", "net/ipv6/exthdrs.c"),
         ("ip6_", "net/ipv6/ip6_output.c"), ("__ip6_", "net/ipv6/ip6_output.c"), ("ipv6_chk_mcast", "net/ipv6/mcast.c"),
         ("ipv6_", "net/ipv6/exthdrs.c"), ("icmpv6_", "net/ipv6/icmp.c"), ("icmp6_", "net/ipv6/icmp.c"), ("ndisc_", "net/ipv6/ndisc.c"),
         ("udpv6_", "net/ipv6/udp.c"), ("udp6_", "net/ipv6/udp.c"), ("__udp6_", "net/ipv6/udp.c"), ("tcp_v6_", "net/ipv6/tcp_ipv6.c"),
+        ("inet6_csk_", "net/ipv6/inet6_connection_sock.c"),
         ("dst_discard", "net/core/dst.c"), ("nft_do_chain_ipv6", "net/netfilter/nft_chain_filter.c"),
         ("e1000_", "drivers/net/ethernet/intel/e1000/e1000_main.c"), ("veth_", "drivers/net/veth.c"),
         ("ip_rcv", "net/ipv4/ip_input.c"), ("ip_options_", "net/ipv4/ip_options.c"),

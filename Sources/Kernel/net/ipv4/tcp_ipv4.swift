@@ -11,6 +11,8 @@ final class InetHashinfo {
     var connections: [TCPKey: TCPConnection] = [:]
     var dstCache: [TCPKey: OutputRoute] = [:]
     var delackArmed: [TCPKey] = []
+    /// IPv6 request sockets (the SYN-ACKs sent): what follows them is not modelled yet.
+    var requests6: Set<TCP6Key> = []
 }
 
 extension Kernel {

@@ -182,12 +182,12 @@ extension Kernel {
                 break
             case 6:
                 tcp_v6_rcv(skb)
+                counters.inc(.Ip6InDelivers)
                 return
             case 44:
-                // ipv6_frag_rcv (net/ipv6/reassembly.c): not modelled yet — said so, not guessed.
-                record.end = (Verdict(action: .error, reason: nil, function: "ipv6_frag_rcv",
-                                      detail: "an IPv6 fragment: reassembly of IPv6 is not modelled yet"), [])
-                return
+                guard let next = ipv6_frag_rcv(skb) else { return }
+                nexthdr = next
+                continue
             case 17:
                 udpv6_rcv(skb)
                 counters.inc(.Ip6InDelivers)
@@ -212,15 +212,6 @@ extension Kernel {
             }
             return
         }
-    }
-}
-
-extension Kernel {
-    /// tcp_v6_rcv: TCP over IPv6 is not modelled yet — said so, rather than a guess.
-    func tcp_v6_rcv(_ skb: SKB) {
-        let f = trace.enter(.tcp_v6_rcv); defer { trace.leave(f) }
-        record.end = (Verdict(action: .error, reason: nil, function: "tcp_v6_rcv",
-                              detail: "TCP over IPv6 is not modelled yet (listeners, resets and connections are IPv4's only)"), [])
     }
 }
 

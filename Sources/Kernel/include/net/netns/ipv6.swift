@@ -78,7 +78,9 @@ struct Inet6Dev {
     }
 }
 
-/// struct fqdir for IPv6 (net->ipv6.fqdir): the reassembly queues of net/ipv6/reassembly.c.
+/// struct fqdir for IPv6 (net->ipv6.fqdir): the reassembly queues of net/ipv6/reassembly.c and
+/// the memory they hold.
 final class FQDir6 {
+    var queues: [FragKey6: FragQueue] = [:]
     var mem = 0
 }

@@ -1,0 +1,1 @@
+explain Fixtures/rx/ipv6-frag-out-of-order.pcap --host Fixtures/hosts/netns-h6

@@ -1,0 +1,156 @@
+// net/ipv6/tcp_ipv6.c — TCP over IPv6 on receive (6.18, 5.4), the LISTEN half: a SYN to a
+// listener (an IPv6 socket on the port: bound to the address, to ::, or `*` dual stack) gets
+// a SYN-ACK from tcp_v6_send_synack and a request socket; anything else without a socket gets
+// tcp_v6_send_reset. Segments of a connection that request socket starts are not modelled
+// yet (said so). Answers leave through ip6_xmit.
+import HostModel
+import Wire
+
+struct TCP6Key: Hashable {
+    let peer: IPv6Address, peerPort: UInt16, local: IPv6Address, localPort: UInt16
+}
+
+extension Kernel {
+    func tcp_v6_rcv(_ skb: SKB) {
+        let f = trace.enter(.tcp_v6_rcv); defer { trace.leave(f) }
+        let (src, dst) = skb.withIPv6 { ($0.source, $0.destination) }
+        let payload = skb.networkBytes(from: skb.ip6cb.transport)
+        guard skb.pktType == .host else {
+            kfree_skb_reason("NOT_SPECIFIED", detail: "TCP only for PACKET_HOST")
+            return
+        }
+        counters.inc(.TcpInSegs)
+        guard payload.count >= 20 else {
+            kfree_skb_reason("NOT_SPECIFIED", detail: "shorter than a TCP header")
+            return
+        }
+        guard let seg = payload.withUnsafeBytes({ b -> (sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int)? in
+            guard let t = TCPSegment.parse(b).value else { return nil }
+            return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength)
+        }) else {
+            counters.inc(.TcpInErrs)
+            kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
+            return
+        }
+        let pseudo = InternetChecksum.pseudoHeader(source: src, destination: dst, nextHeader: 6, length: payload.count)
+        let csumOK = skb.ipSummed == .partial || skb.uncaptured > 0 || payload.withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
+        if !csumOK {
+            counters.inc(.TcpInCsumErrors)
+            counters.inc(.TcpInErrs)
+            kfree_skb_reason("TCP_CSUM", detail: "bad TCP checksum")
+            return
+        }
+        let dataLength = payload.count - seg.hlen
+        let key = TCP6Key(peer: src, peerPort: seg.sport, local: dst, localPort: seg.dport)
+        if tcpHashinfo.requests6.contains(key) {
+            record.end = (Verdict(action: .error, reason: nil, function: "tcp_v6_rcv",
+                                  detail: "a segment of the connection [\(src)]:\(seg.sport) → [\(dst)]:\(seg.dport) the host answered a SYN for: TCP connections over IPv6 are not modelled yet"), [])
+            return
+        }
+        if let listener = host.sockets.first(where: { s in
+            s.protocolKind == .tcp && s.state == "LISTEN" && s.isV6 && s.localPort == seg.dport && s.isOpen(at: now)
+                && (s.localAddress == nil || s.localAddress == .v6(dst)) && (s.boundDevice == nil || s.boundDevice == skb.dev.name)
+        }) {
+            let name = "tcp [\(listener.localAddress?.description ?? "::")]:\(listener.localPort) LISTEN"
+            record.socket = name
+            let g = trace.enter(.tcp_v6_do_rcv); defer { trace.leave(g) }
+            var dropReason = "TCP_FLAGS"
+            do {
+                let h = trace.enter(.tcp_rcv_state_process); defer { trace.leave(h) }
+                if seg.flags.contains(.ack) {
+                    dropReason = "TCP_FLAGS"
+                } else if seg.flags.contains(.rst) {
+                    dropReason = "TCP_RESET"
+                } else if seg.flags.contains(.syn) {
+                    let c = trace.enter(.tcp_v6_conn_request); defer { trace.leave(c) }
+                    let r = trace.enter(.tcp_conn_request); defer { trace.leave(r) }
+                    tcp_v6_send_synack(skb, key: key, seq: seg.seq, synOptions: seg.opts)
+                    trace.leave(c)
+                    consume_skb(.consume, detail: "SYN to \(name): request socket made, SYN-ACK sent")
+                    return
+                }
+            }
+            if dropReason == "TCP_FLAGS" {
+                tcp_v6_send_reset(skb, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength)
+            }
+            kfree_skb_reason(dropReason, detail: seg.flags.contains(.rst) ? "RST to a listener: ignored"
+                             : "\(seg.flags.contains(.ack) ? "an ACK" : "a segment without SYN") to \(name) with no request socket: RST sent")
+            return
+        }
+        if seg.flags.contains(.rst) {
+            kfree_skb_reason("NO_SOCKET", detail: "RST to port \(seg.dport) with no socket: ignored")
+            return
+        }
+        tcp_v6_send_reset(skb, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength)
+        kfree_skb_reason("NO_SOCKET", detail: "no socket on TCP port \(seg.dport): RST sent")
+    }
+
+    /// The route an answer to `skb` takes (ip6_dst_lookup_flow): from the address it came to,
+    /// out of the interface it came in on for a link-local peer (rt6_need_strict).
+    func tcp6ReplyRoute(_ skb: SKB) -> (route: Route6, source: IPv6Address)? {
+        let (src, dst) = skb.withIPv6 { ($0.source, $0.destination) }
+        let f = trace.enter(.ip6_dst_lookup_flow); defer { trace.leave(f) }
+        return ip6_route_output(daddr: src, saddr: dst, oif: src.isLinkLocal || src.isMulticast ? skb.dev : nil, proto: 6)
+    }
+
+    /// tcp_v6_send_reset → tcp_v6_send_response: RST|ACK acknowledging a segment without ACK,
+    /// RST with its ack number as sequence otherwise.
+    func tcp_v6_send_reset(_ skb: SKB, seq: UInt32, ack: UInt32, flags: TCPFlags, dataLength: Int) {
+        let f = trace.enter(.tcp_v6_send_reset); defer { trace.leave(f) }
+        let (src, dst, sport, dport) = skb.withIPv6 { ip -> (IPv6Address, IPv6Address, UInt16, UInt16) in
+            let t = skb.ip6cb.transport
+            return (ip.source, ip.destination, UInt16(ip.bytes[t + 2]) << 8 | UInt16(ip.bytes[t + 3]), UInt16(ip.bytes[t]) << 8 | UInt16(ip.bytes[t + 1]))
+        }
+        var rst: TCPHeader
+        if flags.contains(.ack) {
+            rst = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: ack, flags: .rst, window: 0)
+        } else {
+            let consumed = UInt32(dataLength) + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
+            rst = TCPHeader(sourcePort: sport, destinationPort: dport, sequenceNumber: 0, ackNumber: seq &+ consumed, flags: [.rst, .ack], window: 0)
+        }
+        let g = trace.enter(.tcp_v6_send_response); defer { trace.leave(g) }
+        guard let out = tcp6ReplyRoute(skb) else { return }
+        ip6_xmit(rst, from: dst, to: src, route: out, why: "TCP RST")
+        counters.inc(.TcpOutSegs)
+        counters.inc(.TcpOutRsts)
+    }
+
+    /// tcp_v6_send_synack: MSS from the route's MTU less 60; SACK, timestamps and window scaling
+    /// as the SYN offered them (the same choices as IPv4's).
+    func tcp_v6_send_synack(_ skb: SKB, key: TCP6Key, seq: UInt32, synOptions: [TCPOption]) {
+        let f = trace.enter(.tcp_v6_send_synack); defer { trace.leave(f) }
+        let g = trace.enter(.inet6_csk_route_req)
+        let out = tcp6ReplyRoute(skb)
+        trace.leave(g)
+        guard let out, let dev = out.route.dev else { return }
+        let mss = dev.mtu - 60
+        var opts: [TCPOption] = [.maxSegmentSize(UInt16(mss))]
+        let sack = synOptions.contains(.sackPermitted)
+        let ts = synOptions.first { if case .timestamp = $0 { true } else { false } }
+        let ws = synOptions.contains { if case .windowScale = $0 { true } else { false } }
+        if sack && ts != nil { opts.append(.sackPermitted) }
+        if case .timestamp(let v, _)? = ts { opts.append(.timestamp(value: 0, echo: v)) }
+        if sack && ts == nil { opts += [.noOperation, .noOperation, .sackPermitted] }
+        if ws { opts += [.noOperation, .windowScale(rcvWindowScale)] }
+        let synack = TCPHeader(sourcePort: key.localPort, destinationPort: key.peerPort, sequenceNumber: 0, ackNumber: seq &+ 1,
+                               flags: [.syn, .ack], window: Self.initialWindow(mss: mss, timestamps: ts != nil), options: opts)
+        tcpHashinfo.requests6.insert(key)
+        ip6_xmit(synack, from: key.local, to: key.peer, route: out, why: "SYN-ACK")
+        counters.inc(.TcpOutSegs)
+    }
+
+    /// ip6_xmit: the IPv6 header (the route's hop limit), Ip6OutRequests, LOCAL_OUT, then
+    /// dst_output.
+    func ip6_xmit(_ header: TCPHeader, from saddr: IPv6Address, to daddr: IPv6Address, route out: (route: Route6, source: IPv6Address), why: String) {
+        guard let dev = out.route.dev else { return }
+        let ip = IPv6Header(source: saddr, destination: daddr, nextHeader: .tcp, hopLimit: net.ipv6.idev(dev)?.hopLimit ?? 64)
+        let packet = ip.emit(payload: header.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))
+        let f = trace.enter(.ip6_xmit); defer { trace.leave(f) }
+        counters.inc(.Ip6OutRequests)
+        emitting(why) {
+            NF_HOOK(NFHookState(hook: .localOut, outdev: dev, outgoing: packet, family: .ip6)) {
+                dst_output6(OutputSKB6(packet: packet, dev: dev, nextHop: out.route.nextHop ?? daddr))
+            }
+        }
+    }
+}
