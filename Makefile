@@ -46,6 +46,9 @@ oracle: build
 		echo "== oracle: host Fixtures/hosts/$$h"; \
 		$(TRACER) verify --retries 1 $$caps --host Fixtures/hosts/$$h || exit 1; \
 	done; \
+	echo "== oracle: sockets with IP_MTU_DISCOVER / IPV6_MTU_DISCOVER do (EMSGSIZE, no fragments)"; \
+	$(TRACER) verify --retries 1 --pmtudisc do Fixtures/tx/udp-3000.pcap --host Fixtures/hosts/netns-h || exit 1; \
+	$(TRACER) verify --retries 1 --pmtudisc do Fixtures/tx/ipv6-udp-3000.pcap --host Fixtures/hosts/netns-h6 || exit 1; \
 	for ch in $(ORACLE_CAPTURES); do c=$${ch%%:*}; h=$${ch##*:}; \
 		echo "== oracle: Fixtures/captures/$$c.pcap on its snapshot Fixtures/hosts/$$h"; \
 		$(TRACER) verify --retries 1 Fixtures/captures/$$c.pcap --host Fixtures/hosts/$$h || exit 1; \

@@ -110,6 +110,37 @@ static inline int tracer_inet_sendto(int fd, const void *buf, size_t len, unsign
     return sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
 }
 
+/// An AF_INET6 socket of `type`/`protocol`, IPV6_MTU_DISCOVER set (unless negative) and bound
+/// to `addr` (16 bytes, or NULL for ::) and `port` when either is given; -1 and errno on failure.
+static inline int tracer_inet6_socket(int type, int protocol, const unsigned char *addr, unsigned short port, int pmtudisc) {
+    int fd = socket(AF_INET6, type, protocol);
+    if (fd < 0) return -1;
+    if (pmtudisc >= 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtudisc, sizeof pmtudisc) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    if (port != 0 || addr != NULL) {
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in6 a;
+        memset(&a, 0, sizeof a);
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons(port);
+        if (addr) memcpy(&a.sin6_addr, addr, 16);
+        if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) { int e = errno; close(fd); errno = e; return -1; }
+    }
+    return fd;
+}
+
+/// sendto(2) to an IPv6 address (16 bytes), port and scope (interface index for link-local):
+/// 0, or the errno.
+static inline int tracer_inet6_sendto(int fd, const void *buf, size_t len, const unsigned char *addr, unsigned short port, unsigned int scope) {
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    memcpy(&a.sin6_addr, addr, 16);
+    a.sin6_scope_id = scope;
+    return sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
+}
+
 /// connect(2) on a non-blocking socket: 0 or the errno (EINPROGRESS: the SYN is on its way).
 static inline int tracer_inet_connect(int fd, unsigned int addr, unsigned short port) {
     struct sockaddr_in a;

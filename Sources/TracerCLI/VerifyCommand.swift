@@ -53,6 +53,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Run a capture that disagrees again, up to this many times (tracing is machine-wide: other activity can leak into a run). Every disagreement is still printed.", valueName: "n"))
     var retries: Int = 0
 
+    @Option(help: "The sending sockets' IP_MTU_DISCOVER (and IPV6_MTU_DISCOVER) setting, in the replay and in the model.")
+    var pmtudisc: PMTUDisc = .want
+
     @Option(help: .hidden)
     var mutateReason: String?
 
@@ -61,6 +64,7 @@ struct VerifyCommand: ParsableCommand {
         let verifier: Verifier
         do { verifier = try Verifier(snapshotDirectory: host, profile: model.profile) }
         catch { throw fail("host snapshot \(error)") }
+        verifier.pmtudisc = pmtudisc
         if let m = mutateReason {
             let parts = m.split(separator: "=").map(String.init)
             if parts.count == 2 { verifier.mutateReason = (parts[0], parts[1]) }

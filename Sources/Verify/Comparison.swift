@@ -214,6 +214,8 @@ public final class Comparison {
             // boot), the one field no model can foresee; a checksum left to the device is
             // compared finished (as for IPv4 below).
             f[15] &= 0xf0; f[16] = 0; f[17] = 0
+            // A Fragment header's identification is ipv6_select_ident's keyed hash, too.
+            if f[ip + 6] == 44, f.count >= ip + 48 { for i in (ip + 44)..<(ip + 48) { f[i] = 0 } }
             InternetChecksum.refillTransport6(&f, ip: ip)
             guard f[ip + 6] == 6, f.count >= ip + 60 else { return f }
             t = ip + 40

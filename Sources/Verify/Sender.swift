@@ -68,6 +68,7 @@ final class Sender {
     }
 
     func send(_ ip: [UInt8], bindSource: Bool = false, dryRun: Bool = false) -> (outcome: String?, skipped: String?) {
+        if ip.count >= 40, ip[0] >> 4 == 6 { return send6(ip, bindSource: bindSource, dryRun: dryRun) }
         guard ip.count >= 20, ip[0] >> 4 == 4 else { return (nil, "not an IPv4 packet") }
         let hlen = Int(ip[0] & 0x0f) * 4
         guard ip.count >= hlen else { return (nil, "not a well-formed IPv4 packet") }
@@ -116,6 +117,32 @@ final class Sender {
         guard let fd = socket("raw", { tracer_inet_socket(Int32(SOCK_RAW.rawValue), Int32(IPPROTO_RAW), 0, 0, -1) }) else { return (Kernel.errnoName(errno), nil) }
         if dryRun { return (nil, nil) }
         return (result(ip.withUnsafeBytes { tracer_inet_sendto(fd, $0.baseAddress, $0.count, dst.value, 0) }), nil)
+    }
+
+    /// An IPv6 send: UDP from an AF_INET6 socket (IPV6_MTU_DISCOVER as for IPv4's); a fragment
+    /// waits for its datagram's last one, as for IPv4.
+    private func send6(_ ip: [UInt8], bindSource: Bool, dryRun: Bool) -> (outcome: String?, skipped: String?) {
+        var next = ip[6], l4 = Array(ip[40...])
+        if next == 44, l4.count >= 8 {
+            guard l4[2] & 0xff == 0 && l4[3] & 0xf9 == 0 && l4[3] & 1 == 0 else {
+                return (nil, "a fragment: the application's datagram is sent whole, with its last fragment")
+            }
+            next = l4[0]; l4 = Array(l4[8...])
+        }
+        let src = Array(ip[8..<24]), dst = Array(ip[24..<40])
+        let srcAddress = src.withUnsafeBytes { IPv6Address($0, at: 0) }
+        let dstAddress = dst.withUnsafeBytes { IPv6Address($0, at: 0) }
+        let own = host.interfaces.contains { $0.addresses.contains { $0.address == .v6(srcAddress) } }
+        guard own, next == 17, l4.count >= 8 else { return (nil, "an IPv6 send other than UDP from one of the host's addresses: not replayed yet") }
+        func u16(_ i: Int) -> UInt16 { UInt16(l4[i]) << 8 | UInt16(l4[i + 1]) }
+        guard let fd = socket("udp6 \(bindSource ? srcAddress.description : "::"):\(u16(0))", {
+            bindSource ? src.withUnsafeBufferPointer { tracer_inet6_socket(Int32(SOCK_DGRAM.rawValue), 0, $0.baseAddress, u16(0), self.pmtudisc) }
+                : tracer_inet6_socket(Int32(SOCK_DGRAM.rawValue), 0, nil, u16(0), self.pmtudisc)
+        }) else { return (Kernel.errnoName(errno), nil) }
+        if dryRun { return (nil, nil) }
+        let scope = dstAddress.isLinkLocal ? UInt32(host.interfaces.first { !$0.isLoopback }?.index ?? 0) : 0
+        let data = Array(l4[8...])
+        return (result(data.withUnsafeBytes { d in dst.withUnsafeBufferPointer { tracer_inet6_sendto(fd, d.baseAddress, d.count, $0.baseAddress, u16(2), scope) } }), nil)
     }
 
     func close() {

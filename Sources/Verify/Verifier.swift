@@ -31,6 +31,8 @@ public final class Verifier {
     /// Test hook: rename this drop reason in the model's reports before comparing (so a test can
     /// show that a wrong model is caught). Not in --help.
     public var mutateReason: (from: String, to: String)?
+    /// The sending sockets' IP_MTU_DISCOVER / IPV6_MTU_DISCOVER, on both sides.
+    public var pmtudisc: PMTUDisc = .want
 
     public init(snapshotDirectory: String, profile: Profile) throws {
         snapshot = try Snapshot.read(directory: snapshotDirectory)
@@ -101,7 +103,7 @@ public final class Verifier {
         var tracing: Tracing? = nil
         var wires: Wires? = nil
         var nftrace: NFTrace? = nil
-        let sender = Sender(host: host)
+        let sender = Sender(host: host, pmtudisc: Int32(PMTUDisc.allCases.firstIndex(of: pmtudisc) ?? 1))
         let done = { sender.close(); wires?.close(); tracing?.close(); nftrace?.close(); topology.destroy() }
         Self.cleanup = done
         _ = Self.signalSources
@@ -172,7 +174,8 @@ public final class Verifier {
             // fires later (a delayed ACK) is reported with the frame the kernel sends it in.
             let watch = window(after: i, frames: frames, classified: classified, hostClock: hostClock)
             if sent != nil {
-                report = kernel.transmit(frame: bytes, linkType: linkType, iface: nil, time: time, horizon: time + watch)
+                report = kernel.transmit(frame: bytes, linkType: linkType, iface: nil, time: time, options: SendOptions(pmtudisc: pmtudisc),
+                                         horizon: time + watch)
             } else {
                 report = kernel.receive(frame: bytes, linkType: linkType, iface: iface!, time: time, horizon: time + watch)
             }

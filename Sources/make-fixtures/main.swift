@@ -214,6 +214,7 @@ do {
     try writeTransmitCases(to: "\(outDir)/../tx")
     try writeNetfilterCases(to: "\(outDir)/../rx")
     try writeReceiveCases6(to: "\(outDir)/../rx")
+    try writeTransmitCases6(to: "\(outDir)/../tx")
 } catch {
     print("make-fixtures: \(error)")
     exit(1)

@@ -71,6 +71,7 @@ public final class Kernel {
     var emittingPacket: String?
     /// Fragments of a datagram the host sends, gathered until the datagram is whole (replay).
     var txFragments = TxFragments()
+    var txFragments6 = TxFragments6()
 
     /// net.ipv4.ip_default_ttl.
     var defaultTTL: UInt8 { net.ipv4.sysctl.defaultTTL }

@@ -44,6 +44,9 @@ extension Kernel {
             arp_own_send(arp, ethernetDestination: ethDst, frame: eth.emit(payload: packet), dev: dev)
             return finishFrame(route: nil, iface: dev.name, timerEnds: timerEnds)
         }
+        if transmit6(frame, linkType: linkType, options: options) {
+            return finishFrame(route: nil, iface: iface?.name ?? "?", timerEnds: timerEnds)
+        }
         switch outgoingPacket(frame, linkType: linkType) {
         case .failure(let e):
             record.end = (Verdict(action: .error, reason: nil, function: "", detail: e.why), [])

@@ -7,6 +7,8 @@ import Wire
 /// so ICMP errors about them find a socket.
 final class UDPTable {
     var bound: Set<SocketKey> = []
+    /// The ports the host's own IPv6 sends went from.
+    var bound6: Set<UInt16> = []
 }
 
 extension Kernel {

@@ -43,8 +43,41 @@ extension Kernel {
         let f = trace.enter(.ip6_finish_output); defer { trace.leave(f) }
         trace.tailCall(from: f) {
             let g = trace.enter(.__ip6_finish_output); defer { trace.leave(g) }
-            trace.tailCall(from: g) { ip6_finish_output2(skb, dev: dev) }
+            if skb.packet.count > dev.mtu {
+                trace.tailCall(from: g) { ip6_fragment(skb, dev: dev, mtu: dev.mtu) }
+            } else {
+                trace.tailCall(from: g) { ip6_finish_output2(skb, dev: dev) }
+            }
         }
+    }
+
+    /// ip6_fragment (the frag_list fast path __ip6_append_data prepared): pieces of
+    /// ((mtu − 40) & ~7) − 8 bytes, each behind a Fragment header; Ip6FragCreates each,
+    /// Ip6FragOKs once. The identification is ipv6_select_ident's hash (0 here).
+    func ip6_fragment(_ skb: OutputSKB6, dev: Interface, mtu: Int) {
+        let f = trace.enter(.ip6_fragment); defer { trace.leave(f) }
+        let header = Array(skb.packet[..<40]), next = skb.packet[6]
+        let data = Array(skb.packet[40...])
+        let piece = ((mtu - 40) & ~7) - 8
+        var offset = 0
+        var count = 0
+        while offset < data.count {
+            let chunk = Array(data[offset..<min(data.count, offset + piece)])
+            let more = offset + chunk.count < data.count
+            var h = header
+            let plen = 8 + chunk.count
+            h[4] = UInt8(plen >> 8); h[5] = UInt8(plen & 0xff); h[6] = 44
+            let off = UInt16(offset) | (more ? 1 : 0)
+            let frag: [UInt8] = [next, 0, UInt8(off >> 8), UInt8(off & 0xff), 0, 0, 0, 0]
+            ip6_finish_output2(OutputSKB6(packet: h + frag + chunk, dev: dev, nextHop: skb.nextHop), dev: dev)
+            counters.inc(.Ip6FragCreates)
+            offset += chunk.count
+            count += 1
+        }
+        counters.inc(.Ip6FragOKs)
+        record.fragment = FragmentReport(datagram: "\(IPv6Address(header.withUnsafeBytes { $0 }, at: 8)) > \(IPv6Address(header.withUnsafeBytes { $0 }, at: 24))",
+                                         offset: 0, length: data.count, more: false, outcome: "fragmented",
+                                         detail: "\(data.count) bytes in \(count) fragments of at most \(piece) (MTU \(mtu))")
     }
 
     func ip6_finish_output2(_ skb: OutputSKB6, dev: Interface) {

@@ -78,3 +78,66 @@ extension Kernel {
         return best.map { "udp [\($0.localAddress?.description ?? "::")]:\($0.localPort)" }
     }
 }
+
+// The sending half of net/ipv6/udp.c (6.18, 5.4): udpv6_sendmsg → ip6_sk_dst_lookup_flow (the
+// route and source) → ip6_make_skb → __ip6_append_data (above the MTU: EMSGSIZE with
+// IPV6_PMTUDISC_DO or PROBE, else MTU-sized pieces ip6_fragment sends with a Fragment header)
+// → udp_v6_send_skb → ip6_send_skb → ip6_local_out.
+extension Kernel {
+    func udpv6_sendmsg(_ p: OutgoingPacket6, options: SendOptions) {
+        let f = trace.enter(.udpv6_sendmsg); defer { trace.leave(f) }
+        let sport = UInt16(p.payload[0]) << 8 | UInt16(p.payload[1]), dport = UInt16(p.payload[2]) << 8 | UInt16(p.payload[3])
+        // Bound to the packet's source when the route would pick another (or when told to).
+        let chosen = untraced { ip6_route_output(daddr: p.destination, saddr: nil, oif: nil, proto: 17)?.source }
+        let bound = options.bind || (chosen != nil && chosen != p.source && isLocal6(p.source))
+        record.socket = "udp [::]:\(sport) → [\(p.destination)]:\(dport)" + (bound ? " (bound to \(p.source))" : "")
+        udpTable.bound6.insert(sport)
+        let g = trace.enter(.ip6_sk_dst_lookup_flow)
+        let out = ip6_route_output(daddr: p.destination, saddr: bound ? p.source : nil, oif: nil, proto: 17)
+        trace.leave(g)
+        guard let out, let dev = out.route.dev else {
+            // The route's dst.error: ip6_null_entry's ENETUNREACH, or the reject route's.
+            let rejected = [RouteTable.local, .main].lazy.compactMap { self.net.ipv6.fib6.lookup($0, p.destination)?.type }.first
+            let errno: String
+            switch rejected {
+            case .unreachable?: errno = "EHOSTUNREACH"
+            case .prohibit?: errno = "EACCES"
+            case .blackhole?: errno = "EINVAL"
+            default: errno = "ENETUNREACH"
+            }
+            // ip6_dst_lookup_tail: with no source yet, one is picked and the lookup made again
+            // (the first result "never existed"); only ENETUNREACH counts Ip6OutNoRoutes.
+            if !bound, let saddr = host.interfaces.lazy.filter({ !$0.isLoopback }).compactMap({ self.ipv6_dev_get_saddr($0, daddr: p.destination) }).first {
+                _ = ip6_route_output(daddr: p.destination, saddr: saddr, oif: nil, proto: 17)
+            }
+            if errno == "ENETUNREACH" { counters.inc(.Ip6OutNoRoutes) }
+            sendFailed(errno, function: "ip6_sk_dst_lookup_flow", detail: rejected.map { "an \($0.rawValue) route to \(p.destination)" } ?? "no route to \(p.destination)")
+            return
+        }
+        let data = Array(p.payload[8...])
+        let transport = UDPHeader(sourcePort: sport, destinationPort: dport)
+            .emit(payload: data, pseudoHeader: { InternetChecksum.pseudoHeader(source: out.source, destination: p.destination, nextHeader: 17, length: $0) })
+        let mtu = dev.mtu
+        let h = trace.enter(.ip6_make_skb); defer { trace.leave(h) }
+        do {
+            let a = trace.enter(.__ip6_append_data); defer { trace.leave(a) }
+            if transport.count > mtu - 40 && (options.pmtudisc == .do || options.pmtudisc == .probe) {
+                sendFailed("EMSGSIZE", function: "__ip6_append_data",
+                           detail: "\(transport.count) bytes > the \(mtu - 40) an MTU of \(mtu) leaves, and IPV6_MTU_DISCOVER is \(options.pmtudisc.rawValue): no fragments")
+                return
+            }
+        }
+        let hl = p.hopLimit
+        let packet = IPv6Header(source: out.source, destination: p.destination, nextHeader: .udp, hopLimit: hl,
+                                trafficClass: p.trafficClass).emit(payload: transport)
+        do {
+            let m = trace.enter(.__ip6_make_skb); defer { trace.leave(m) }
+            counters.inc(.Ip6OutRequests)
+        }
+        trace.leave(h)
+        let s = trace.enter(.udp_v6_send_skb); defer { trace.leave(s) }
+        let k = trace.enter(.ip6_send_skb); defer { trace.leave(k) }
+        ip6_local_out(OutputSKB6(packet: packet, dev: dev, nextHop: out.route.nextHop ?? p.destination))
+        if record.end?.verdict.action != .drop { counters.inc(.Udp6OutDatagrams) }
+    }
+}

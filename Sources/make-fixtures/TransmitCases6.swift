@@ -1,0 +1,32 @@
+// The IPv6 transmit-path cases (issue 14): what the host of Fixtures/hosts/netns-h6 sends over
+// IPv6 (eth0 2001:db8:1::2, gateway 2001:db8:1::1 at 02:00:00:00:00:fe, permanent; eth1 MTU
+// 1400 towards 2001:db8:9::/48; unreachable 2001:db8:67::/48). Each is one datagram as the
+// application handed it: `tracer replay --tx` (and tracer verify) explain the socket call, the
+// fragments the kernel cuts and the errors it returns (`--pmtudisc do`: EMSGSIZE).
+import Foundation
+import Wire
+
+func transmitCases6() -> [TransmitCase] {
+    let h = IPv6Address("2001:db8:1::2")!, gw = IPv6Address("2001:db8:1::1")!
+    let hostMAC = MACAddress(0x02, 0, 0, 0, 0, 0x01), gwMAC = MACAddress(0x02, 0, 0, 0, 0, 0xfe)
+    func udp(_ dst: IPv6Address, bytes: Int = 12, from: MACAddress = hostMAC, to: MACAddress = gwMAC) -> [UInt8] {
+        let ip = IPv6Header(source: h, destination: dst, nextHeader: .udp)
+        let u = UDPHeader(sourcePort: 40000, destinationPort: 5353)
+            .emit(payload: (0..<bytes).map { UInt8($0 & 0xff) }, pseudoHeader: ip.pseudoHeaderSum)
+        return EthernetHeader(destination: to, source: from, etherType: .ipv6).emit(payload: ip.emit(payload: u))
+    }
+    return [
+        TransmitCase(name: "ipv6-udp-small", frames: [udp(gw)]),
+        TransmitCase(name: "ipv6-udp-3000", frames: [udp(gw, bytes: 3000)]),
+        TransmitCase(name: "ipv6-udp-via-eth1", frames: [udp(IPv6Address("2001:db8:9::5")!, from: MACAddress(0x02, 0, 0, 0, 0x01, 0x01),
+                                                           to: MACAddress(0x02, 0, 0, 0, 0x01, 0xfe))]),
+        TransmitCase(name: "ipv6-udp-unreachable-route", frames: [udp(IPv6Address("2001:db8:67::1")!)]),
+    ]
+}
+
+func writeTransmitCases6(to dir: String) throws {
+    let cases = transmitCases6()
+    try writeCases(cases, to: dir, start: 1_700_000_700)
+    for c in cases { try "netns-h6\n".write(toFile: "\(dir)/\(c.name).host", atomically: true, encoding: .utf8) }
+    print("wrote \(cases.count) IPv6 transmit-path cases to \(dir)")
+}
