@@ -281,6 +281,7 @@ extension HostInference {
                 : s.state == "ESTAB" ? "tcp \(s.localAddress!):\(s.localPort) ESTAB with \(s.remoteAddress!):\(s.remotePort!) (open before the capture)"
                 : "\(s.protocolKind.rawValue) \(s.localAddress?.description ?? "*"):\(s.localPort)\(s.state == "LISTEN" ? " LISTEN" : "")" }.joined(separator: ", "))
         if ours.isEmpty { notes.append("no IPv4 address of the host's seen: it has none") }
+        addIPv6(views, interfaces: &interfaces, routes: &routes, neighbours: &neighbours, sockets: &sockets, sysctls: &sysctls, notes: &notes)
         var host = Host(origin: "inferred from the capture", interfaces: interfaces, routes: routes, rules: PolicyRule.defaultV4,
                         neighbours: neighbours, sysctls: Sysctls(sysctls), sockets: sockets)
         let (rules, ruleNotes) = guessedFirewall(views: views, ours: ours, forwarding: forwarding)

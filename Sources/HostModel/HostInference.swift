@@ -104,6 +104,11 @@ public struct HostInference {
     /// Addresses a MAC was seen carrying as the source of a forwarded copy: not its own.
     var forwardedSources: [MACAddress: Set<IPv4Address>] = [:]
     var arrivals: [ArrivalKey: Arrival] = [:]
+    /// IPv6's facts per interface, and its sockets' evidence (HostInference+IPv6.swift).
+    var ports6: [Port: PortData6] = [:]
+    var synAck6: Set<Endpoint6> = []
+    var udpTo6: Set<Endpoint6> = []
+    var portUnreachable6: Set<Endpoint6> = []
     /// Link types without MACs (RAW, IPV4): every address seen, the host's most of all.
     var rawAddresses: [IPv4Address: Int] = [:]
 
@@ -136,7 +141,11 @@ public struct HostInference {
         let outgoing = link.packetType == .outgoing
         if outgoing, let m = srcMAC { Self.bump(&p.outgoingMACs, m) }
         if srcMAC == nil && link.ethernet == nil { p.withoutMAC += 1 }
-        for m in [srcMAC, dstMAC].compactMap({ $0 }) where !m.isMulticast && m != .zero { Self.bump(&p.macFrames, m) }
+        // (IPv6 to a group — neighbour discovery, MLD — counts for neither end: both ends of a
+        // conversation send it, so it would only tip a tie.)
+        if !(link.networkProtocol == .ipv6 && dstMAC?.isMulticast == true) {
+            for m in [srcMAC, dstMAC].compactMap({ $0 }) where !m.isMulticast && m != .zero { Self.bump(&p.macFrames, m) }
+        }
         let net = link.network
         switch link.networkProtocol {
         case .arp:
@@ -177,6 +186,8 @@ public struct HostInference {
             if dstMAC?.isBroadcast == true, !t.isLimitedBroadcast, !t.isMulticast, let m = srcMAC { Self.insert(&p.broadcastsBy, m, t) }
             sawForwarding(ip, port: port, srcMAC: srcMAC, dstMAC: dstMAC)
             transport(ip, port: port, link: link, srcMAC: srcMAC)
+        case .ipv6:
+            add6(net, port: port, srcMAC: srcMAC, dstMAC: dstMAC)
         default: break
         }
     }

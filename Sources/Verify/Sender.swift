@@ -133,14 +133,26 @@ final class Sender {
         let srcAddress = src.withUnsafeBytes { IPv6Address($0, at: 0) }
         let dstAddress = dst.withUnsafeBytes { IPv6Address($0, at: 0) }
         let own = host.interfaces.contains { $0.addresses.contains { $0.address == .v6(srcAddress) } }
-        guard own, next == 17, l4.count >= 8 else { return (nil, "an IPv6 send other than UDP from one of the host's addresses: not replayed yet") }
         func u16(_ i: Int) -> UInt16 { UInt16(l4[i]) << 8 | UInt16(l4[i + 1]) }
+        let scope = dstAddress.isLinkLocal || dstAddress.isMulticast ? UInt32(host.interfaces.first { !$0.isLoopback }?.index ?? 0) : 0
+        if own, next == 58, l4.count >= 8, l4[0] == 128 {
+            // A ping socket bound to the echo id (its "port"), so the reply finds it; without
+            // ping sockets (ping_group_range), ping's raw ICMPv6 socket.
+            let id = u16(4), ping = host.sysctls.pingSocketsAllowed
+            let type = Int32(ping ? SOCK_DGRAM.rawValue : SOCK_RAW.rawValue)
+            guard let fd = socket(ping ? "ping6 \(id)" : "icmp6", {
+                bindSource ? src.withUnsafeBufferPointer { tracer_inet6_socket(type, Int32(IPPROTO_ICMPV6), $0.baseAddress, ping ? id : 0, ping ? self.pmtudisc : -1) }
+                    : tracer_inet6_socket(type, Int32(IPPROTO_ICMPV6), nil, ping ? id : 0, ping ? self.pmtudisc : -1)
+            }) else { return (Kernel.errnoName(errno), nil) }
+            if dryRun { return (nil, nil) }
+            return (result(l4.withUnsafeBytes { d in dst.withUnsafeBufferPointer { tracer_inet6_sendto(fd, d.baseAddress, d.count, $0.baseAddress, 0, scope) } }), nil)
+        }
+        guard own, next == 17, l4.count >= 8 else { return (nil, "an IPv6 send other than UDP or ping from one of the host's addresses: not replayed yet") }
         guard let fd = socket("udp6 \(bindSource ? srcAddress.description : "::"):\(u16(0))", {
             bindSource ? src.withUnsafeBufferPointer { tracer_inet6_socket(Int32(SOCK_DGRAM.rawValue), 0, $0.baseAddress, u16(0), self.pmtudisc) }
                 : tracer_inet6_socket(Int32(SOCK_DGRAM.rawValue), 0, nil, u16(0), self.pmtudisc)
         }) else { return (Kernel.errnoName(errno), nil) }
         if dryRun { return (nil, nil) }
-        let scope = dstAddress.isLinkLocal ? UInt32(host.interfaces.first { !$0.isLoopback }?.index ?? 0) : 0
         let data = Array(l4[8...])
         return (result(data.withUnsafeBytes { d in dst.withUnsafeBufferPointer { tracer_inet6_sendto(fd, d.baseAddress, d.count, $0.baseAddress, u16(2), scope) } }), nil)
     }

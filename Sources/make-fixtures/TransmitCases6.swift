@@ -15,7 +15,17 @@ func transmitCases6() -> [TransmitCase] {
             .emit(payload: (0..<bytes).map { UInt8($0 & 0xff) }, pseudoHeader: ip.pseudoHeaderSum)
         return EthernetHeader(destination: to, source: from, etherType: .ipv6).emit(payload: ip.emit(payload: u))
     }
+    func ping(_ src: IPv6Address, _ dst: IPv6Address, to: MACAddress = gwMAC, id: UInt16) -> [UInt8] {
+        let ip = IPv6Header(source: src, destination: dst, nextHeader: .icmpv6)
+        let m = ICMPv6Header(type: 128, code: 0, restOfHeader: UInt32(id) << 16 | 1).emit(body: (0..<56).map { UInt8($0) }, ip: ip)
+        return EthernetHeader(destination: to, source: hostMAC, etherType: .ipv6).emit(payload: ip.emit(payload: m))
+    }
     return [
+        TransmitCase(name: "ipv6-ping", frames: [ping(h, gw, id: 21)]),
+        // To the gateway's link-local address (a STALE entry: sent at once, DELAY).
+        TransmitCase(name: "ipv6-ping-link-local", frames: [ping(IPv6Address("fe80::ff:fe00:1")!, IPv6Address("fe80::ff:fe00:fe")!, id: 22)]),
+        // To an on-link address the neighbour table does not know: an NS first, the echo queued.
+        TransmitCase(name: "ipv6-ping-unresolved", frames: [ping(h, IPv6Address("2001:db8:1::99")!, to: MACAddress(0x02, 0, 0, 0, 0, 0x99), id: 23)]),
         TransmitCase(name: "ipv6-udp-small", frames: [udp(gw)]),
         TransmitCase(name: "ipv6-udp-3000", frames: [udp(gw, bytes: 3000)]),
         TransmitCase(name: "ipv6-udp-via-eth1", frames: [udp(IPv6Address("2001:db8:9::5")!, from: MACAddress(0x02, 0, 0, 0, 0x01, 0x01),

@@ -27,6 +27,8 @@ public final class Kernel {
     let pingTable = PingTable()
     /// raw_v4_hashinfo (net/ipv4/raw.c).
     let rawV4Hashinfo = RawHashinfo()
+    /// raw_v6_hashinfo (net/ipv6/raw.c): the protocols of the raw IPv6 sockets the host's sends opened.
+    var rawV6Protocols: Set<UInt8> = []
 
     // The tool's instruments, made empty for each frame.
     var trace: CallTrace

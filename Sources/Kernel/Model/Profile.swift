@@ -116,7 +116,7 @@ public enum KernelSource {
         ("ipv6_", "net/ipv6/exthdrs.c"), ("icmpv6_", "net/ipv6/icmp.c"), ("icmp6_", "net/ipv6/icmp.c"), ("ndisc_", "net/ipv6/ndisc.c"),
         ("udpv6_", "net/ipv6/udp.c"), ("udp6_", "net/ipv6/udp.c"), ("__udp6_", "net/ipv6/udp.c"), ("tcp_v6_", "net/ipv6/tcp_ipv6.c"),
         ("inet6_csk_", "net/ipv6/inet6_connection_sock.c"),
-        ("dst_discard", "net/core/dst.c"), ("nft_do_chain_ipv6", "net/netfilter/nft_chain_filter.c"),
+        ("rawv6_", "net/ipv6/raw.c"), ("ping_v6_", "net/ipv6/ping.c"), ("dst_discard", "net/core/dst.c"), ("nft_do_chain_ipv6", "net/netfilter/nft_chain_filter.c"),
         ("e1000_", "drivers/net/ethernet/intel/e1000/e1000_main.c"), ("veth_", "drivers/net/veth.c"),
         ("ip_rcv", "net/ipv4/ip_input.c"), ("ip_options_", "net/ipv4/ip_options.c"),
         ("ip_defrag", "net/ipv4/ip_fragment.c"), ("ip_frag", "net/ipv4/ip_fragment.c"), ("ip_find", "net/ipv4/ip_fragment.c"),

@@ -78,11 +78,46 @@ extension Kernel {
         case 17 where p.payload.count >= 8:
             sendSyscall(options.syscall ?? .sendto) { inet6_sendmsg { udpv6_sendmsg(p, options: options) } }
             describeSend()
+        case 58 where p.payload.first == 128 && p.payload.count >= 8:
+            let raw = !host.sysctls.pingSocketsAllowed
+            sendSyscall(options.syscall ?? .sendto) { inet6_sendmsg { ping_v6_sendmsg(p, options: options, raw: raw) } }
+            describeSend()
+        case 58 where p.payload.count >= 4 && [133, 135, 136, 143, 131, 132].contains(p.payload[0]):
+            ownNDiscOrMLD(p, leftBy: capturedDevice)
         default:
             record.end = (Verdict(action: .error, reason: nil, function: "",
                                   detail: "IPv6 next header \(p.nextHeader) from this host: only UDP sends are modelled for IPv6 yet (the neighbour layer's, ICMPv6's and TCP's are not)"), [])
         }
         return true
+    }
+
+    /// Neighbour discovery and MLD the kernel sends on its own (no socket call makes them): a
+    /// solicitation leaves the neighbour INCOMPLETE until its advertisement (which the capture
+    /// shows later); the rest is said as what sends it.
+    func ownNDiscOrMLD(_ p: OutgoingPacket6, leftBy: Interface?) {
+        let dev = leftBy ?? host.interfaces.first { i in i.addresses.contains { $0.address == .v6(p.source) } } ?? host.firstNonLoopback
+        let type = p.payload[0]
+        switch type {
+        case 135 where p.payload.count >= 24:
+            let target = IPv6Address(p.payload.withUnsafeBytes { $0 }, at: 8)
+            if let dev {
+                let key = NDKey(device: dev.name, address: target)
+                if ndTbl[key] == nil || ndTbl[key]?.state == NUDState.none { ndTbl[key] = NeighbourEntry(mac: nil, state: .incomplete) }
+            }
+            record.end = (Verdict(action: .send, reason: nil, function: "ndisc_send_ns",
+                                  detail: p.source.isUnspecified ? "DAD for \(target) (addrconf_dad_work): a new address is tried"
+                                  : "neighbour solicitation for \(target) (ndisc_solicit: a packet waits on it, or a STALE entry is probed); the entry is INCOMPLETE until its advertisement"), [])
+        case 136:
+            record.end = (Verdict(action: .send, reason: nil, function: "ndisc_send_na",
+                                  detail: "a neighbour advertisement the model did not foresee (an unsolicited one: ndisc_send_unsol_na when an address comes up or the link changes)"), [])
+        case 133:
+            record.end = (Verdict(action: .send, reason: nil, function: "ndisc_send_rs",
+                                  detail: "addrconf's router solicitation (the interface came up; accept_ra on, forwarding off)"), [])
+        default:
+            record.end = (Verdict(action: .send, reason: nil, function: "mld_sendpack",
+                                  detail: "an MLD \(type == 132 ? "done" : "report") (the device joins or leaves a group, or answers a query; mld_ifc_work / mld_dad_work)"), [])
+        }
+        record.socket = "the kernel's own (no socket call): not modelled further"
     }
 
     func inet6_sendmsg(_ protoSendmsg: () -> Void) {

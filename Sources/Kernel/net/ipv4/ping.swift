@@ -10,6 +10,8 @@ import Wire
 /// by echo id.
 final class PingTable {
     var ids: Set<UInt16> = []
+    /// IPv6's (ping_v6_sendmsg's sockets).
+    var ids6: Set<UInt16> = []
 }
 
 extension Kernel {

@@ -52,7 +52,7 @@ extension Kernel {
             let answered = icmpv6_echo_reply(skb, request: message)
             consume_skb(.consume, detail: answered ? "ICMPv6 echo request answered with an echo reply" : "ICMPv6 echo request: no echo reply leaves")
         case 129:
-            kfree_skb_reason("NO_SOCKET", detail: "ICMPv6 echo reply: no ping socket of the host's waits for it (ping_rcv)")
+            ping_rcv6(skb, reply: message)
         case 133, 134, 135, 136, 137:
             if let reason = ndisc_rcv(skb, message: message) {
                 kfree_skb_reason(reason.name, detail: reason.detail)
@@ -172,8 +172,9 @@ extension Kernel {
 
     /// icmpv6_push_pending_frames → ip6_push_pending_frames → ip6_send_skb → ip6_local_out: the
     /// message with its checksum, in an IPv6 header with the route's hop limit.
+    /// `own`: an application's message (a ping socket's), not one the kernel makes.
     func icmpv6_push_pending_frames(_ message: [UInt8], to daddr: IPv6Address, route: (route: Route6, source: IPv6Address),
-                                    tclass: UInt8, what: String, hopLimit: UInt8? = nil) {
+                                    tclass: UInt8, what: String, hopLimit: UInt8? = nil, own: Bool = false, rawSocket: Bool = false) {
         var m = message
         m[2] = 0; m[3] = 0
         let pseudo = InternetChecksum.pseudoHeader(source: route.source, destination: daddr, nextHeader: 58, length: m.count)
@@ -182,11 +183,13 @@ extension Kernel {
         let dev = route.route.dev
         let hl = hopLimit ?? (dev.flatMap { net.ipv6.idev($0)?.hopLimit } ?? 64)
         let packet = IPv6Header(source: route.source, destination: daddr, nextHeader: .icmpv6, hopLimit: hl, trafficClass: tclass).emit(payload: m)
-        let f = trace.enter(.icmpv6_push_pending_frames); defer { trace.leave(f) }
+        let f = rawSocket ? nil : trace.enter(.icmpv6_push_pending_frames)
+        defer { if let f { trace.leave(f) } }
         let g = trace.enter(.ip6_push_pending_frames); defer { trace.leave(g) }
         counters.inc(.Ip6OutRequests)
         icmp6MsgOut(m[0])
         let h = trace.enter(.ip6_send_skb); defer { trace.leave(h) }
-        emitting(what) { ip6_local_out(OutputSKB6(packet: packet, dev: dev, nextHop: route.route.nextHop ?? daddr)) }
+        let skb = OutputSKB6(packet: packet, dev: dev, nextHop: route.route.nextHop ?? daddr)
+        if own { ip6_local_out(skb) } else { emitting(what) { ip6_local_out(skb) } }
     }
 }

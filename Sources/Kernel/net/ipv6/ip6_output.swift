@@ -123,6 +123,7 @@ extension Kernel {
             e.state = .incomplete
             e.queue.append(OutputSKB(packet: skb.packet, dev: dev, nextHop: .any))
             ndTbl[key] = e
+            if ownPacket { handedOff(.queue, function: "__neigh_event_send", detail: "waits for \(skb.nextHop)'s neighbour advertisement (now INCOMPLETE: a neighbour solicitation goes out)") }
             let p = trace.enter(.neigh_probe); defer { trace.leave(p) }
             ndisc_solicit(skb, target: skb.nextHop, dev: dev)
             trace.tailCall(from: p) { sideEnd("consume_skb", reason: nil) }
