@@ -91,6 +91,7 @@ func receiveCases6() -> [ReceiveCase] {
         ReceiveCase(name: "ipv6-segment-routing-off", frames: [eth(behind(43, [4, 0, 0, 0, 0, 0] + IPv6Address("2001:db8:1::7")!.bytes))]),
         ReceiveCase(name: "ipv6-tcp-syn-listener", frames: [eth(syn(dport: 80))]),
         ReceiveCase(name: "ipv6-tcp-syn-closed-port", frames: [eth(syn(dport: 81))]),
+        ReceiveCase(name: "ipv6-nft-ip6-reject", frames: [eth(syn(dport: 23))]),
         ReceiveCase(name: "ipv6-tcp-ack-to-listener", frames: [eth(syn(dport: 80, flags: .ack))]),
         ReceiveCase(name: "ipv6-frag-in-order", frames: fragments([(0, 1232, true), (1232, 768, false)], id: 0x1001)),
         ReceiveCase(name: "ipv6-frag-out-of-order", frames: fragments([(1232, 768, false), (0, 1232, true)], id: 0x1002)),

@@ -238,7 +238,9 @@ public struct KFunc: Hashable, Sendable {
         "nf_nat_inet_fn",
         "nf_nat_manip_pkt",
         "nf_send_reset",
+        "nf_send_reset6",
         "nf_send_unreach",
+        "nf_send_unreach6",
         "nft_do_chain",
         "nft_do_chain_arp",
         "nft_do_chain_inet",
@@ -247,6 +249,7 @@ public struct KFunc: Hashable, Sendable {
         "nft_nat_do_chain",
         "nft_reject_inet_eval",
         "nft_reject_ipv4_eval",
+        "nft_reject_ipv6_eval",
         "ping_v4_push_pending_frames",
         "ping_v4_sendmsg",
         "ping_v6_sendmsg",
@@ -528,77 +531,80 @@ public struct KFunc: Hashable, Sendable {
     public static var nf_nat_inet_fn: KFunc { KFunc(id: 210) }
     public static var nf_nat_manip_pkt: KFunc { KFunc(id: 211) }
     public static var nf_send_reset: KFunc { KFunc(id: 212) }
-    public static var nf_send_unreach: KFunc { KFunc(id: 213) }
-    public static var nft_do_chain: KFunc { KFunc(id: 214) }
-    public static var nft_do_chain_arp: KFunc { KFunc(id: 215) }
-    public static var nft_do_chain_inet: KFunc { KFunc(id: 216) }
-    public static var nft_do_chain_ipv4: KFunc { KFunc(id: 217) }
-    public static var nft_do_chain_ipv6: KFunc { KFunc(id: 218) }
-    public static var nft_nat_do_chain: KFunc { KFunc(id: 219) }
-    public static var nft_reject_inet_eval: KFunc { KFunc(id: 220) }
-    public static var nft_reject_ipv4_eval: KFunc { KFunc(id: 221) }
-    public static var ping_v4_push_pending_frames: KFunc { KFunc(id: 222) }
-    public static var ping_v4_sendmsg: KFunc { KFunc(id: 223) }
-    public static var ping_v6_sendmsg: KFunc { KFunc(id: 224) }
-    public static var process_backlog: KFunc { KFunc(id: 225) }
-    public static var raw_icmp_error: KFunc { KFunc(id: 226) }
-    public static var raw_local_deliver: KFunc { KFunc(id: 227) }
-    public static var raw_send_hdrinc: KFunc { KFunc(id: 228) }
-    public static var raw_sendmsg: KFunc { KFunc(id: 229) }
-    public static var rawv6_push_pending_frames: KFunc { KFunc(id: 230) }
-    public static var rawv6_sendmsg: KFunc { KFunc(id: 231) }
-    public static var sch_direct_xmit: KFunc { KFunc(id: 232) }
-    public static var sock_close: KFunc { KFunc(id: 233) }
-    public static var sock_sendmsg: KFunc { KFunc(id: 234) }
-    public static var sock_sendmsg_nosec: KFunc { KFunc(id: 235) }
-    public static var tcp_check_req: KFunc { KFunc(id: 236) }
-    public static var tcp_child_process: KFunc { KFunc(id: 237) }
-    public static var tcp_cleanup_rbuf: KFunc { KFunc(id: 238) }
-    public static var tcp_close: KFunc { KFunc(id: 239) }
-    public static var tcp_conn_request: KFunc { KFunc(id: 240) }
-    public static var tcp_connect: KFunc { KFunc(id: 241) }
-    public static var tcp_create_openreq_child: KFunc { KFunc(id: 242) }
-    public static var tcp_data_queue: KFunc { KFunc(id: 243) }
-    public static var tcp_fin: KFunc { KFunc(id: 244) }
-    public static var tcp_push: KFunc { KFunc(id: 245) }
-    public static var tcp_rcv_established: KFunc { KFunc(id: 246) }
-    public static var tcp_rcv_state_process: KFunc { KFunc(id: 247) }
-    public static var tcp_recvmsg: KFunc { KFunc(id: 248) }
-    public static var tcp_send_ack: KFunc { KFunc(id: 249) }
-    public static var tcp_send_active_reset: KFunc { KFunc(id: 250) }
-    public static var tcp_send_fin: KFunc { KFunc(id: 251) }
-    public static var tcp_sendmsg: KFunc { KFunc(id: 252) }
-    public static var tcp_sendmsg_locked: KFunc { KFunc(id: 253) }
-    public static var tcp_shutdown: KFunc { KFunc(id: 254) }
-    public static var tcp_transmit_skb: KFunc { KFunc(id: 255) }
-    public static var tcp_v4_conn_request: KFunc { KFunc(id: 256) }
-    public static var tcp_v4_connect: KFunc { KFunc(id: 257) }
-    public static var tcp_v4_do_rcv: KFunc { KFunc(id: 258) }
-    public static var tcp_v4_early_demux: KFunc { KFunc(id: 259) }
-    public static var tcp_v4_rcv: KFunc { KFunc(id: 260) }
-    public static var tcp_v4_send_reset: KFunc { KFunc(id: 261) }
-    public static var tcp_v4_send_synack: KFunc { KFunc(id: 262) }
-    public static var tcp_v4_syn_recv_sock: KFunc { KFunc(id: 263) }
-    public static var tcp_v6_conn_request: KFunc { KFunc(id: 264) }
-    public static var tcp_v6_do_rcv: KFunc { KFunc(id: 265) }
-    public static var tcp_v6_rcv: KFunc { KFunc(id: 266) }
-    public static var tcp_v6_send_reset: KFunc { KFunc(id: 267) }
-    public static var tcp_v6_send_response: KFunc { KFunc(id: 268) }
-    public static var tcp_v6_send_synack: KFunc { KFunc(id: 269) }
-    public static var tcp_write_xmit: KFunc { KFunc(id: 270) }
-    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 271) }
-    public static var udp_err: KFunc { KFunc(id: 272) }
-    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 273) }
-    public static var udp_rcv: KFunc { KFunc(id: 274) }
-    public static var udp_send_skb: KFunc { KFunc(id: 275) }
-    public static var udp_sendmsg: KFunc { KFunc(id: 276) }
-    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 277) }
-    public static var udp_v6_send_skb: KFunc { KFunc(id: 278) }
-    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 279) }
-    public static var udpv6_rcv: KFunc { KFunc(id: 280) }
-    public static var udpv6_sendmsg: KFunc { KFunc(id: 281) }
-    public static var update_or_create_fnhe: KFunc { KFunc(id: 282) }
-    public static var veth_forward_skb: KFunc { KFunc(id: 283) }
-    public static var veth_xmit: KFunc { KFunc(id: 284) }
-    public static var vlan_do_receive: KFunc { KFunc(id: 285) }
+    public static var nf_send_reset6: KFunc { KFunc(id: 213) }
+    public static var nf_send_unreach: KFunc { KFunc(id: 214) }
+    public static var nf_send_unreach6: KFunc { KFunc(id: 215) }
+    public static var nft_do_chain: KFunc { KFunc(id: 216) }
+    public static var nft_do_chain_arp: KFunc { KFunc(id: 217) }
+    public static var nft_do_chain_inet: KFunc { KFunc(id: 218) }
+    public static var nft_do_chain_ipv4: KFunc { KFunc(id: 219) }
+    public static var nft_do_chain_ipv6: KFunc { KFunc(id: 220) }
+    public static var nft_nat_do_chain: KFunc { KFunc(id: 221) }
+    public static var nft_reject_inet_eval: KFunc { KFunc(id: 222) }
+    public static var nft_reject_ipv4_eval: KFunc { KFunc(id: 223) }
+    public static var nft_reject_ipv6_eval: KFunc { KFunc(id: 224) }
+    public static var ping_v4_push_pending_frames: KFunc { KFunc(id: 225) }
+    public static var ping_v4_sendmsg: KFunc { KFunc(id: 226) }
+    public static var ping_v6_sendmsg: KFunc { KFunc(id: 227) }
+    public static var process_backlog: KFunc { KFunc(id: 228) }
+    public static var raw_icmp_error: KFunc { KFunc(id: 229) }
+    public static var raw_local_deliver: KFunc { KFunc(id: 230) }
+    public static var raw_send_hdrinc: KFunc { KFunc(id: 231) }
+    public static var raw_sendmsg: KFunc { KFunc(id: 232) }
+    public static var rawv6_push_pending_frames: KFunc { KFunc(id: 233) }
+    public static var rawv6_sendmsg: KFunc { KFunc(id: 234) }
+    public static var sch_direct_xmit: KFunc { KFunc(id: 235) }
+    public static var sock_close: KFunc { KFunc(id: 236) }
+    public static var sock_sendmsg: KFunc { KFunc(id: 237) }
+    public static var sock_sendmsg_nosec: KFunc { KFunc(id: 238) }
+    public static var tcp_check_req: KFunc { KFunc(id: 239) }
+    public static var tcp_child_process: KFunc { KFunc(id: 240) }
+    public static var tcp_cleanup_rbuf: KFunc { KFunc(id: 241) }
+    public static var tcp_close: KFunc { KFunc(id: 242) }
+    public static var tcp_conn_request: KFunc { KFunc(id: 243) }
+    public static var tcp_connect: KFunc { KFunc(id: 244) }
+    public static var tcp_create_openreq_child: KFunc { KFunc(id: 245) }
+    public static var tcp_data_queue: KFunc { KFunc(id: 246) }
+    public static var tcp_fin: KFunc { KFunc(id: 247) }
+    public static var tcp_push: KFunc { KFunc(id: 248) }
+    public static var tcp_rcv_established: KFunc { KFunc(id: 249) }
+    public static var tcp_rcv_state_process: KFunc { KFunc(id: 250) }
+    public static var tcp_recvmsg: KFunc { KFunc(id: 251) }
+    public static var tcp_send_ack: KFunc { KFunc(id: 252) }
+    public static var tcp_send_active_reset: KFunc { KFunc(id: 253) }
+    public static var tcp_send_fin: KFunc { KFunc(id: 254) }
+    public static var tcp_sendmsg: KFunc { KFunc(id: 255) }
+    public static var tcp_sendmsg_locked: KFunc { KFunc(id: 256) }
+    public static var tcp_shutdown: KFunc { KFunc(id: 257) }
+    public static var tcp_transmit_skb: KFunc { KFunc(id: 258) }
+    public static var tcp_v4_conn_request: KFunc { KFunc(id: 259) }
+    public static var tcp_v4_connect: KFunc { KFunc(id: 260) }
+    public static var tcp_v4_do_rcv: KFunc { KFunc(id: 261) }
+    public static var tcp_v4_early_demux: KFunc { KFunc(id: 262) }
+    public static var tcp_v4_rcv: KFunc { KFunc(id: 263) }
+    public static var tcp_v4_send_reset: KFunc { KFunc(id: 264) }
+    public static var tcp_v4_send_synack: KFunc { KFunc(id: 265) }
+    public static var tcp_v4_syn_recv_sock: KFunc { KFunc(id: 266) }
+    public static var tcp_v6_conn_request: KFunc { KFunc(id: 267) }
+    public static var tcp_v6_do_rcv: KFunc { KFunc(id: 268) }
+    public static var tcp_v6_rcv: KFunc { KFunc(id: 269) }
+    public static var tcp_v6_send_reset: KFunc { KFunc(id: 270) }
+    public static var tcp_v6_send_response: KFunc { KFunc(id: 271) }
+    public static var tcp_v6_send_synack: KFunc { KFunc(id: 272) }
+    public static var tcp_write_xmit: KFunc { KFunc(id: 273) }
+    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 274) }
+    public static var udp_err: KFunc { KFunc(id: 275) }
+    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 276) }
+    public static var udp_rcv: KFunc { KFunc(id: 277) }
+    public static var udp_send_skb: KFunc { KFunc(id: 278) }
+    public static var udp_sendmsg: KFunc { KFunc(id: 279) }
+    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 280) }
+    public static var udp_v6_send_skb: KFunc { KFunc(id: 281) }
+    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 282) }
+    public static var udpv6_rcv: KFunc { KFunc(id: 283) }
+    public static var udpv6_sendmsg: KFunc { KFunc(id: 284) }
+    public static var update_or_create_fnhe: KFunc { KFunc(id: 285) }
+    public static var veth_forward_skb: KFunc { KFunc(id: 286) }
+    public static var veth_xmit: KFunc { KFunc(id: 287) }
+    public static var vlan_do_receive: KFunc { KFunc(id: 288) }
 }

@@ -228,7 +228,7 @@ extension Kernel {
             case .verdict(let v):
                 return v
             case .reject(let r):
-                nft_reject_eval(r, pkt, family: family)
+                if pkt.isIPv6 { nft_reject_eval6(r, pkt, family: family) } else { nft_reject_eval(r, pkt, family: family) }
                 return .drop
             case .setMark(let m):
                 pkt.mark = m
