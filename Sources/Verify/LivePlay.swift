@@ -119,7 +119,7 @@ final class LivePlay {
             default: break
             }
         }
-        InternetChecksum.refillTransport(&f, ip: 14)
+        if s.v6 { InternetChecksum.refillTransport6(&f, ip: 14) } else { InternetChecksum.refillTransport(&f, ip: 14) }
         return f
     }
 
@@ -143,7 +143,9 @@ final class LivePlay {
 /// Offsets into an Ethernet/IPv4/TCP frame, checked once (a non-fragment with a whole header).
 struct Segment {
     let tcp: Int
+    /// IPv4's addresses; an IPv6 segment's are folded to 32 bits (a conversation's key only).
     let source: UInt32, destination: UInt32
+    let v6: Bool
     let sourcePort: UInt16, destinationPort: UInt16
     let seq: UInt32, ack: UInt32
     let flags: UInt8
@@ -153,16 +155,28 @@ struct Segment {
     let tsval: UInt32?
 
     init?(_ f: [UInt8]) {
-        guard f.count >= 54, f[12] == 0x08, f[13] == 0x00, f[14] >> 4 == 4, f[23] == 6,
-              Int(f[20] & 0x1f) << 8 | Int(f[21]) == 0 else { return nil }
-        let ihl = Int(f[14] & 0x0f) * 4
-        let total = Int(f[16]) << 8 | Int(f[17])
-        tcp = 14 + ihl
-        let end = min(f.count, 14 + total)
-        guard ihl >= 20, end >= tcp + 20 else { return nil }
+        let end: Int
+        if f.count >= 74, f[12] == 0x86, f[13] == 0xdd, f[14] >> 4 == 6, f[20] == 6 {
+            // IPv6 without extension headers.
+            v6 = true
+            tcp = 54
+            end = min(f.count, 54 + (Int(f[18]) << 8 | Int(f[19])))
+            func fold(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 ^ LivePlay.get(f, at + 4 * $1) } }
+            source = fold(22); destination = fold(38)
+        } else {
+            guard f.count >= 54, f[12] == 0x08, f[13] == 0x00, f[14] >> 4 == 4, f[23] == 6,
+                  Int(f[20] & 0x1f) << 8 | Int(f[21]) == 0 else { return nil }
+            v6 = false
+            let ihl = Int(f[14] & 0x0f) * 4
+            let total = Int(f[16]) << 8 | Int(f[17])
+            tcp = 14 + ihl
+            end = min(f.count, 14 + total)
+            guard ihl >= 20 else { return nil }
+            source = LivePlay.get(f, 26); destination = LivePlay.get(f, 30)
+        }
+        guard end >= tcp + 20 else { return nil }
         let doff = Int(f[tcp + 12] >> 4) * 4
         guard doff >= 20, tcp + doff <= end else { return nil }
-        source = LivePlay.get(f, 26); destination = LivePlay.get(f, 30)
         sourcePort = UInt16(f[tcp]) << 8 | UInt16(f[tcp + 1])
         destinationPort = UInt16(f[tcp + 2]) << 8 | UInt16(f[tcp + 3])
         seq = LivePlay.get(f, tcp + 4); ack = LivePlay.get(f, tcp + 8)

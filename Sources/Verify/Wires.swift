@@ -40,7 +40,7 @@ final class Wires {
     @discardableResult
     func send(_ frame: [UInt8], on iface: String) throws -> [UInt8] {
         guard let fd = sockets[iface] else { throw VerifyError("no wire for \(iface)") }
-        if let s = Segment(frame), let mtu = mtus[iface], frame.count - 14 > mtu, let vfd = partialSockets[iface] {
+        if let s = Segment(frame), !s.v6, let mtu = mtus[iface], frame.count - 14 > mtu, let vfd = partialSockets[iface] {
             // A TSO super-packet (a capture on a sending host with offloads shows them): handed
             // over as one, GSO_TCPV4 with the segment size its sender's MSS made, the checksum
             // left to the device (its field the pseudo-header sum, as the sender's kernel left it).

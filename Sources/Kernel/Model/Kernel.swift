@@ -57,6 +57,7 @@ public final class Kernel {
     var currentFragmentsMerged = 0
     /// The input route of the frame being processed (what skb_dst would hold).
     var currentRoute: InputRoute?
+    var currentRoute6: Route6?
     /// The conntrack entry attached to the frame's own skb, and to the packet the host is
     /// sending (between LOCAL_OUT and POST_ROUTING): skb->_nfct.
     var frameCT: CTAttachment?

@@ -44,6 +44,10 @@ struct TCPConnection {
     var isn: UInt32?
     /// The socket's cached output route (sk_dst_cache), set by the SYN-ACK.
     var txRoute: (dev: Interface, nextHop: IPv4Address, source: IPv4Address)?
+    /// An IPv6 socket's (inet6_csk_route_req / inet6_csk_route_socket).
+    var txRoute6: (route: Route6, source: IPv6Address)?
+    /// An IPv6 socket's sk_rx_dst (tcp_v6_early_demux reuses it).
+    var rxRoute6: Route6?
 
     // What the host has sent (the capture shows it): snd_una, and each skb not yet acknowledged,
     // with its segment count (tcp_skb_pcount: a TSO skb is several) and size (mss):
@@ -99,8 +103,25 @@ extension TCPConnection {
     }
 }
 
+/// A connection's four-tuple. An IPv6 connection's addresses are `peer6`/`local6` (its IPv4
+/// ones 0.0.0.0): TCP's state machine is one for both families, only the layer below differs.
 struct TCPKey: Hashable {
     let peer: IPv4Address, peerPort: UInt16, local: IPv4Address, localPort: UInt16
+    var peer6: IPv6Address? = nil, local6: IPv6Address? = nil
+
+    init(peer: IPv4Address, peerPort: UInt16, local: IPv4Address, localPort: UInt16) {
+        self.peer = peer; self.peerPort = peerPort; self.local = local; self.localPort = localPort
+    }
+
+    init(v6 k: TCP6Key) {
+        self.init(peer: .any, peerPort: k.peerPort, local: .any, localPort: k.localPort)
+        peer6 = k.peer; local6 = k.local
+    }
+
+    var isV6: Bool { peer6 != nil }
+    /// As `ss` writes the ends: a.b.c.d, or [v6].
+    var peerText: String { peer6.map { "[\($0)]" } ?? peer.description }
+    var localText: String { local6.map { "[\($0)]" } ?? local.description }
 }
 
 extension Kernel {
@@ -117,7 +138,7 @@ extension Kernel {
                            flags: TCPFlags, dataLength: Int, tsval: UInt32?) {
         let f = trace.enter(.tcp_child_process); defer { trace.leave(f) }
         let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
-        record.socket = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) ESTABLISHED"
+        record.socket = "tcp \(key.localText):\(key.localPort) ← \(key.peerText):\(key.peerPort) ESTABLISHED"
         if dataLength == 0 && !flags.contains(.fin) {
             let h = trace.enter(.tcp_data_queue); defer { trace.leave(h) }
             __kfree_skb(.consume, detail: "the ACK completes the handshake: a child socket in ESTABLISHED waits in \(c.listener)'s accept queue")
@@ -130,7 +151,15 @@ extension Kernel {
     func tcp_check_req(_ key: TCPKey, _ c: inout TCPConnection, ack: UInt32, window: UInt16, dataLength: Int, flags: TCPFlags) -> Bool {
         let f = trace.enter(.tcp_check_req); defer { trace.leave(f) }
         guard flags.contains(.ack), !flags.contains(.rst), !flags.contains(.syn), ack == c.sndNxt else { return false }
-        do {
+        if let peer6 = key.peer6, let local6 = key.local6 {
+            // tcp_v6_syn_recv_sock: inet6_csk_route_req gives the child a route of its own.
+            let g = trace.enter(.tcp_v6_syn_recv_sock); defer { trace.leave(g) }
+            let r = trace.enter(.inet6_csk_route_req)
+            if let out = ip6_route_output(daddr: peer6, saddr: local6, oif: peer6.isLinkLocal ? c.txRoute6?.route.dev : nil, proto: 6) { c.txRoute6 = out }
+            trace.leave(r)
+            let h = trace.enter(.tcp_create_openreq_child); trace.leave(h)
+            c.rxRoute6 = currentRoute6
+        } else {
             let g = trace.enter(.tcp_v4_syn_recv_sock); defer { trace.leave(g) }
             // inet_csk_route_child_sock: the child socket gets a route of its own.
             let r = trace.enter(.inet_csk_route_child_sock); defer { trace.leave(r) }
@@ -161,9 +190,13 @@ extension Kernel {
     public func observeSent(frame: [UInt8], linkType: LinkType) {
         frame.withUnsafeBytes { b in
             let d = Dissection(b, linkType: linkType)
-            guard case .ipv4(let ip)? = d.network, case .tcp(let t)? = d.transport,
-                  t.flags.contains(.syn) && t.flags.contains(.ack) else { return }
-            let key = TCPKey(peer: ip.destination, peerPort: t.destinationPort, local: ip.source, localPort: t.sourcePort)
+            guard case .tcp(let t)? = d.transport, t.flags.contains(.syn) && t.flags.contains(.ack) else { return }
+            let key: TCPKey
+            switch d.network {
+            case .ipv4(let ip)?: key = TCPKey(peer: ip.destination, peerPort: t.destinationPort, local: ip.source, localPort: t.sourcePort)
+            case .ipv6(let ip)?: key = TCPKey(v6: TCP6Key(peer: ip.destination, peerPort: t.destinationPort, local: ip.source, localPort: t.sourcePort))
+            default: return
+            }
             guard var c = tcpHashinfo.connections[key], c.state == .synRecv else { return }
             c.sndNxt = t.sequenceNumber &+ 1
             tcpHashinfo.connections[key] = c
@@ -193,7 +226,7 @@ extension Kernel {
         let established = c.state == .established
         let f = trace.enter(established ? .tcp_rcv_established : .tcp_rcv_state_process); defer { trace.leave(f) }
         if let v = tsval { c.peerTSval = v }
-        var name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
+        var name = "tcp \(key.localText):\(key.localPort) ← \(key.peerText):\(key.peerPort) \(c.state.rawValue)"
         record.socket = name
         let pure = dataLength == 0 && !flags.contains(.fin)
         let predicted = established && c.fastPath && flags.subtracting(.psh) == .ack && c.sndWnd == Int(window) << Int(c.sndWscale)
@@ -236,7 +269,7 @@ extension Kernel {
             return
         }
         let g = trace.enter(.tcp_data_queue); defer { trace.leave(g) }
-        name = "tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) \(c.state.rawValue)"
+        name = "tcp \(key.localText):\(key.localPort) ← \(key.peerText):\(key.peerPort) \(c.state.rawValue)"
         record.socket = name
         if dataLength > 0 { tcp_queue_data(&c, seq: seq, dataLength: dataLength) }
         var what = dataLength > 0 ? "\(dataLength) bytes" + (flags.contains(.fin) ? " and a FIN" : "") : "FIN"
@@ -344,7 +377,7 @@ extension Kernel {
                 counters.inc(.TcpExtDelayedACKs)
             }
             if beforeFrame {
-                record.timers.append("tcp_delack_timer: the ACK owed on tcp \(key.local):\(key.localPort) ← \(key.peer):\(key.peerPort) sent")
+                record.timers.append("tcp_delack_timer: the ACK owed on tcp \(key.localText):\(key.localPort) ← \(key.peerText):\(key.peerPort) sent")
             }
             (trace.context, record.socket) = saved
             tcpHashinfo.connections[key] = c
@@ -401,7 +434,7 @@ extension Kernel {
         let f = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(f) }
         let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
         let h = trace.enter(KFunc(named: "tcp_rcv_synsent_state_process")); defer { trace.leave(h) }
-        let name = "tcp \(key.local):\(key.localPort) → \(key.peer):\(key.peerPort) SYN_SENT"
+        let name = "tcp \(key.localText):\(key.localPort) → \(key.peerText):\(key.peerPort) SYN_SENT"
         record.socket = name
         if flags.contains(.ack) {
             // `if (!after(ack_seq, snd_una) || after(ack_seq, snd_nxt)) goto reset_and_undo;`
@@ -471,7 +504,7 @@ extension Kernel {
             tcp_send_ack(key, &c, why: "ACK of the SYN-ACK")
             trace.leave(h)
             __kfree_skb(.consume, detail: "SYN-ACK for our SYN: \(name) is ESTABLISHED, ACK sent")
-            record.socket = "tcp \(key.local):\(key.localPort) → \(key.peer):\(key.peerPort) ESTABLISHED"
+            record.socket = "tcp \(key.localText):\(key.localPort) → \(key.peerText):\(key.peerPort) ESTABLISHED"
             return
         }
         if flags.contains(.rst) {
@@ -486,8 +519,6 @@ extension Kernel {
     func tcp_send_ack(_ key: TCPKey, _ c: inout TCPConnection, why: String) {
         tcp_event_ack_sent(&c)
         let f = trace.enter(.__tcp_send_ack); defer { trace.leave(f) }
-        // The socket's cached route: no FIB lookup (__sk_dst_check).
-        guard let out = c.txRoute ?? ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) else { return }
         // The advertised window: the initial window, scaled, rounded up (tcp_select_window never
         // shrinks what it offered).
         let wnd = c.rcvWnd ?? Int(Self.initialWindow(mss: c.mss, timestamps: c.timestamps))
@@ -496,6 +527,15 @@ extension Kernel {
         let ack = TCPHeader(sourcePort: key.localPort, destinationPort: key.peerPort, sequenceNumber: c.sndNxt, ackNumber: c.rcvNxt ?? 0,
                             flags: .ack, window: UInt16(min(scaled, 65535)), options: opts)
         counters.inc(.TcpOutSegs)
+        // The socket's cached route: no FIB lookup (__sk_dst_check).
+        if let peer6 = key.peer6, let local6 = key.local6 {
+            guard let out = c.txRoute6 ?? ip6_route_output(daddr: peer6, saddr: local6, oif: nil, proto: 6) else { return }
+            let g = trace.enter(.tcp_transmit_skb); defer { trace.leave(g) }
+            let h = trace.enter(.inet6_csk_xmit); defer { trace.leave(h) }
+            ip6_xmit(ack, from: local6, to: peer6, route: out, why: why)
+            return
+        }
+        guard let out = c.txRoute ?? ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) else { return }
         send_tcp(ack, to: key.peer, from: key.local, route: out, via: .tcp_transmit_skb, why: why)
     }
 

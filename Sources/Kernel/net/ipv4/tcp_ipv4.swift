@@ -11,8 +11,6 @@ final class InetHashinfo {
     var connections: [TCPKey: TCPConnection] = [:]
     var dstCache: [TCPKey: OutputRoute] = [:]
     var delackArmed: [TCPKey] = []
-    /// IPv6 request sockets (the SYN-ACKs sent): what follows them is not modelled yet.
-    var requests6: Set<TCP6Key> = []
 }
 
 extension Kernel {
@@ -49,28 +47,8 @@ extension Kernel {
         let tsval: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(let v, _) = $0 { v } else { nil } }.first
         let key = TCPKey(peer: src, peerPort: seg.sport, local: dst, localPort: seg.dport)
         // __inet_lookup_skb: established (and request) sockets first, then listeners.
-        if var c = tcpHashinfo.connections[key] {
-            defer { tcpHashinfo.connections[key] = c.state == .closed ? nil : c }
-            if c.state == .synSent {
-                let tsecr: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(_, let e) = $0 { e } else { nil } }.first
-                let wscale: UInt8? = seg.opts.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first
-                tcp_rcv_synsent_state_process(skb, key, &c, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, synAckWscale: wscale,
-                                              dataLength: dataLength, tsval: tsval, tsecr: tsecr)
-                return
-            }
-            if c.state == .synRecv {
-                if tcp_check_req(key, &c, ack: seg.ack, window: seg.window, dataLength: dataLength, flags: seg.flags) {
-                    tcp_child_process(skb, key, &c, seq: seg.seq, ack: seg.ack, window: seg.window, headerLength: seg.hlen,
-                                      flags: seg.flags, dataLength: dataLength, tsval: tsval)
-                    return
-                }
-            } else {
-                let g = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(g) }
-                tcp_rcv_established(skb, key, &c, seq: seg.seq, ack: seg.ack, window: seg.window, headerLength: seg.hlen,
-                                    flags: seg.flags, dataLength: dataLength, tsval: tsval)
-                return
-            }
-        }
+        if tcp_rcv_connection(skb, key, seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, opts: seg.opts,
+                              headerLength: seg.hlen, dataLength: dataLength, tsval: tsval, doRcv: .tcp_v4_do_rcv) { return }
         if let listener = host.sockets.first(where: { s in
             s.protocolKind == .tcp && s.state == "LISTEN" && s.localPort == seg.dport && s.isOpen(at: now)
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && (s.boundDevice == nil || s.boundDevice == skb.dev.name)
@@ -111,6 +89,35 @@ extension Kernel {
         }
         tcp_v4_send_reset(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength)
         kfree_skb_reason("NO_SOCKET", detail: "no socket on TCP port \(seg.dport): RST sent")
+    }
+
+    /// The segment's established or request socket (found first, as __inet_lookup_skb does),
+    /// for both families: true when one took it.
+    func tcp_rcv_connection(_ skb: SKB, _ key: TCPKey, seq: UInt32, ack: UInt32, flags: TCPFlags, window: UInt16, opts: [TCPOption],
+                            headerLength: Int, dataLength: Int, tsval: UInt32?, doRcv: KFunc) -> Bool {
+        if var c = tcpHashinfo.connections[key] {
+            defer { tcpHashinfo.connections[key] = c.state == .closed ? nil : c }
+            if c.state == .synSent {
+                let tsecr: UInt32? = opts.lazy.compactMap { if case .timestamp(_, let e) = $0 { e } else { nil } }.first
+                let wscale: UInt8? = opts.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first
+                tcp_rcv_synsent_state_process(skb, key, &c, seq: seq, ack: ack, flags: flags, window: window, synAckWscale: wscale,
+                                              dataLength: dataLength, tsval: tsval, tsecr: tsecr)
+                return true
+            }
+            if c.state == .synRecv {
+                if tcp_check_req(key, &c, ack: ack, window: window, dataLength: dataLength, flags: flags) {
+                    tcp_child_process(skb, key, &c, seq: seq, ack: ack, window: window, headerLength: headerLength,
+                                      flags: flags, dataLength: dataLength, tsval: tsval)
+                    return true
+                }
+            } else {
+                let g = trace.enter(doRcv); defer { trace.leave(g) }
+                tcp_rcv_established(skb, key, &c, seq: seq, ack: ack, window: window, headerLength: headerLength,
+                                    flags: flags, dataLength: dataLength, tsval: tsval)
+                return true
+            }
+        }
+        return false
     }
 
     /// tcp_v4_send_reset: RST|ACK acknowledging a segment that had no ACK; RST with the

@@ -96,9 +96,10 @@ extension Kernel {
         dst_input6(skb)
     }
 
-    /// Early demux (not modelled: no established sockets of IPv6 yet), then the input route.
+    /// Early demux (an established TCP socket's cached route), else the input route.
     func ip6_rcv_finish_core(_ skb: SKB) {
         let f = trace.enter(.ip6_rcv_finish_core); defer { trace.leave(f) }
+        if tcp_v6_early_demux(skb) { return }
         ip6_route_input(skb)
     }
 

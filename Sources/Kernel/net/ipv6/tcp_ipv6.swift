@@ -1,8 +1,8 @@
 // net/ipv6/tcp_ipv6.c — TCP over IPv6 on receive (6.18, 5.4), the LISTEN half: a SYN to a
 // listener (an IPv6 socket on the port: bound to the address, to ::, or `*` dual stack) gets
 // a SYN-ACK from tcp_v6_send_synack and a request socket; anything else without a socket gets
-// tcp_v6_send_reset. Segments of a connection that request socket starts are not modelled
-// yet (said so). Answers leave through ip6_xmit.
+// tcp_v6_send_reset. The connection that follows runs IPv4's TCP machinery (tcp_input.swift:
+// one state machine, keyed by a TCPKey with IPv6 ends); its answers leave through ip6_xmit.
 import HostModel
 import Wire
 
@@ -13,6 +13,7 @@ struct TCP6Key: Hashable {
 extension Kernel {
     func tcp_v6_rcv(_ skb: SKB) {
         let f = trace.enter(.tcp_v6_rcv); defer { trace.leave(f) }
+        currentRoute6 = skb.dst6
         let (src, dst) = skb.withIPv6 { ($0.source, $0.destination) }
         let payload = skb.networkBytes(from: skb.ip6cb.transport)
         guard skb.pktType == .host else {
@@ -24,9 +25,9 @@ extension Kernel {
             kfree_skb_reason("NOT_SPECIFIED", detail: "shorter than a TCP header")
             return
         }
-        guard let seg = payload.withUnsafeBytes({ b -> (sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int)? in
+        guard let seg = payload.withUnsafeBytes({ b -> (sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int, window: UInt16)? in
             guard let t = TCPSegment.parse(b).value else { return nil }
-            return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength)
+            return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength, t.window)
         }) else {
             counters.inc(.TcpInErrs)
             kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
@@ -42,11 +43,10 @@ extension Kernel {
         }
         let dataLength = payload.count - seg.hlen
         let key = TCP6Key(peer: src, peerPort: seg.sport, local: dst, localPort: seg.dport)
-        if tcpHashinfo.requests6.contains(key) {
-            record.end = (Verdict(action: .error, reason: nil, function: "tcp_v6_rcv",
-                                  detail: "a segment of the connection [\(src)]:\(seg.sport) → [\(dst)]:\(seg.dport) the host answered a SYN for: TCP connections over IPv6 are not modelled yet"), [])
-            return
-        }
+        let tsval: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(let v, _) = $0 { v } else { nil } }.first
+        // __inet6_lookup_skb: established and request sockets first (IPv4's TCP machinery).
+        if tcp_rcv_connection(skb, TCPKey(v6: key), seq: seg.seq, ack: seg.ack, flags: seg.flags, window: seg.window, opts: seg.opts,
+                              headerLength: seg.hlen, dataLength: dataLength, tsval: tsval, doRcv: .tcp_v6_do_rcv) { return }
         if let listener = host.sockets.first(where: { s in
             s.protocolKind == .tcp && s.state == "LISTEN" && s.isV6 && s.localPort == seg.dport && s.isOpen(at: now)
                 && (s.localAddress == nil || s.localAddress == .v6(dst)) && (s.boundDevice == nil || s.boundDevice == skb.dev.name)
@@ -83,6 +83,20 @@ extension Kernel {
         }
         tcp_v6_send_reset(skb, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength)
         kfree_skb_reason("NO_SOCKET", detail: "no socket on TCP port \(seg.dport): RST sent")
+    }
+
+    /// tcp_v6_early_demux: a segment for an established socket takes the socket's cached input
+    /// route (sk->sk_rx_dst), so ip6_rcv_finish_core makes no route lookup.
+    func tcp_v6_early_demux(_ skb: SKB) -> Bool {
+        let f = trace.enter(.tcp_v6_early_demux); defer { trace.leave(f) }
+        let t = skb.ip6cb.transport
+        guard skb.frame[skb.networkOffset + 6] == 6, skb.length >= t + 4 else { return false }
+        let key = skb.withIPv6 { ip in
+            TCPKey(v6: TCP6Key(peer: ip.source, peerPort: ip.bytes.u16(t), local: ip.destination, localPort: ip.bytes.u16(t + 2)))
+        }
+        guard let c = tcpHashinfo.connections[key], c.state != .synRecv, let route = c.rxRoute6 else { return false }
+        skb.dst6 = route
+        return true
     }
 
     /// The route an answer to `skb` takes (ip6_dst_lookup_flow): from the address it came to,
@@ -134,7 +148,13 @@ extension Kernel {
         if ws { opts += [.noOperation, .windowScale(rcvWindowScale)] }
         let synack = TCPHeader(sourcePort: key.localPort, destinationPort: key.peerPort, sequenceNumber: 0, ackNumber: seq &+ 1,
                                flags: [.syn, .ack], window: Self.initialWindow(mss: mss, timestamps: ts != nil), options: opts)
-        tcpHashinfo.requests6.insert(key)
+        var tsval: UInt32 = 0
+        if case .timestamp(let v, _)? = ts { tsval = v }
+        var c = TCPConnection(state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
+                              peerTSval: tsval, listener: record.socket ?? "tcp listener", txRoute: nil)
+        c.txRoute6 = out
+        c.sndWscale = synOptions.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first ?? 0
+        tcpHashinfo.connections[TCPKey(v6: key)] = c
         ip6_xmit(synack, from: key.local, to: key.peer, route: out, why: "SYN-ACK")
         counters.inc(.TcpOutSegs)
     }
