@@ -50,6 +50,15 @@ func receiveCases6() -> [ReceiveCase] {
         return ip.emit(payload: ext + u)
     }
     let pmcast = MACAddress(0x33, 0x33, 0xff, 0x00, 0x00, 0x02)
+    /// An MLDv2 general query as a router sends it: from its link-local address, hop limit 1,
+    /// behind a hop-by-hop header with the Router Alert option (MLD).
+    func mldQuery() -> [UInt8] {
+        let ip = IPv6Header(source: pLL, destination: .allNodes, nextHeader: .icmpv6, hopLimit: 1)
+        let m = ICMPv6Header(type: 130, code: 0, restOfHeader: 0x2710_0000).emit(body: [UInt8](repeating: 0, count: 16) + [0, 0x7d, 0, 0], ip: ip)
+        var outer = IPv6Header(source: pLL, destination: .allNodes, nextHeader: .icmpv6, hopLimit: 1)
+        outer.nextHeader = 0
+        return outer.emit(payload: [58, 0, 5, 2, 0, 0, 1, 0] + m)
+    }
     /// A 2000-byte UDP datagram to :5353 cut into fragments of `cuts` (offset, length, more),
     /// each behind a Fragment header with identification `id`.
     func fragments(_ cuts: [(offset: Int, length: Int, more: Bool)], id: UInt32) -> [[UInt8]] {
@@ -75,6 +84,17 @@ func receiveCases6() -> [ReceiveCase] {
         ReceiveCase(name: "ipv6-ns-for-us", frames: [eth(ns(target: h), to: pmcast)]),
         ReceiveCase(name: "ipv6-ns-for-other", frames: [eth(ns(target: IPv6Address("2001:db8:1::99")!),
                                                             to: MACAddress(0x33, 0x33, 0xff, 0, 0, 0x99))]),
+        ReceiveCase(name: "ipv6-ns-dad-for-us", frames: [eth(icmp(135, body: h.bytes, src: IPv6Address(high: 0, low: 0), dst: h.solicitedNode, hopLimit: 255), to: pmcast)]),
+        ReceiveCase(name: "ipv6-na-unsolicited", frames: [eth(icmp(136, rest: 0x2000_0000, body: IPv6Address("2001:db8:1::77")!.bytes + [2, 1] + peerMAC.bytes,
+                                                                   src: IPv6Address("2001:db8:1::77")!, dst: .allNodes, hopLimit: 255),
+                                                              to: MACAddress(0x33, 0x33, 0, 0, 0, 1))]),
+        ReceiveCase(name: "ipv6-rs-to-router", frames: [eth(icmp(133, body: [1, 1] + peerMAC.bytes, src: pLL, dst: .allRouters, hopLimit: 255),
+                                                            to: MACAddress(0x33, 0x33, 0, 0, 0, 2))]),
+        ReceiveCase(name: "ipv6-ra-to-router", frames: [eth(icmp(134, rest: 0x4000_0708, body: [0, 0, 0, 0, 0, 0, 0, 0] + [1, 1] + peerMAC.bytes,
+                                                            src: pLL, dst: .allNodes, hopLimit: 255), to: MACAddress(0x33, 0x33, 0, 0, 0, 1))]),
+        ReceiveCase(name: "ipv6-mld-query", frames: [eth(mldQuery(), to: MACAddress(0x33, 0x33, 0, 0, 0, 1))]),
+        ReceiveCase(name: "ipv6-echo-to-all-nodes", frames: [eth(icmp(128, rest: 0x000a_0001, body: echoBody, dst: .allNodes),
+                                                                 to: MACAddress(0x33, 0x33, 0, 0, 0, 1))]),
         ReceiveCase(name: "ipv6-ns-hop-limit", frames: [eth(ns(target: h, hopLimit: 64), to: pmcast)]),
         ReceiveCase(name: "ipv6-multicast-not-joined", frames: [eth(udp(dst: IPv6Address("ff02::1:2")!, dport: 5353),
                                                                     to: MACAddress(0x33, 0x33, 0, 1, 0, 2))]),

@@ -88,49 +88,25 @@ extension Kernel {
             net.ipv4.fqdir.timers.append((now, key))
         }
         q.rid = rid
-        let end = offset + payload.count
-        // Where this fragment goes, by the kernel's rules (ip_frag_queue).
-        var fragEnd = end
-        if !more {
-            if end < q.length || (q.lastIn && end != q.length) {
-                return discardQueue(key, &q, name: name, report: report, why: "a last fragment that ends at \(end), not where the datagram ends")
-            }
-            q.lastIn = true
-            q.length = end
-        } else {
-            fragEnd = end & ~7
-            if fragEnd > q.length {
-                if q.lastIn { return discardQueue(key, &q, name: name, report: report, why: "data beyond the last fragment's end") }
-                q.length = fragEnd
-            }
+        let fragEnd: Int
+        switch q.place(offset: offset, end: offset + payload.count, more: more) {
+        case .discard(let why, let overlap):
+            if overlap { counters.inc(.IpExtReasmOverlaps) }
+            return discardQueue(key, &q, name: name, report: report, why: why)
+        case .duplicate(let r, let e):
+            net.ipv4.fqdir.queues[key] = q
+            report("duplicate", "already have bytes \(r.offset)–\(r.end)")
+            kfree_skb_reason("DUP_FRAG", detail: "duplicate fragment \(offset)–\(e) of \(name): dropped, the queue kept")
+            return true
+        case .fits(let e): fragEnd = e
         }
-        if fragEnd == offset { return discardQueue(key, &q, name: name, report: report, why: "an empty fragment") }
-        // inet_frag_queue_insert: at the tail if after everything, else by search.
-        if let last = q.fragments.last, last.end < fragEnd {
-            if offset < last.end { return overlap(key, &q, name: name, report: report) }
-        } else {
-            for r in q.fragments where !(fragEnd <= r.offset || offset >= r.end) {
-                if offset >= r.offset && fragEnd <= r.end {
-                    net.ipv4.fqdir.queues[key] = q
-                    report("duplicate", "already have bytes \(r.offset)–\(r.end)")
-                    kfree_skb_reason("DUP_FRAG", detail: "duplicate fragment \(offset)–\(fragEnd) of \(name): dropped, the queue kept")
-                    return true
-                }
-                return overlap(key, &q, name: name, report: report)
-            }
-        }
-        let size = Self.truesize(skb.length)
-        q.maxSize = max(q.maxSize, skb.length)
-        q.fragments.append(.init(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), truesize: size))
-        q.fragments.sort { $0.offset < $1.offset }
-        net.ipv4.fqdir.mem += size
-        q.meat += fragEnd - offset
+        net.ipv4.fqdir.mem += q.add(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), skbLength: skb.length)
         if offset == 0 {
             q.firstIn = true
             q.header = header
             q.linkHeader = Array(skb.frame[..<skb.networkOffset])
         }
-        if q.firstIn && q.lastIn && q.meat == q.length {
+        if q.isComplete {
             ip_frag_reasm(skb, key, q)
             report("complete", "the datagram is whole: \(q.length) bytes in \(q.fragments.count) fragments")
             return false
@@ -150,12 +126,6 @@ extension Kernel {
         }
         if !q.lastIn { out.append("\(at)–?") } else if at < q.length { out.append("\(at)–\(q.length)") }
         return out.isEmpty ? "none" : out.joined(separator: ", ")
-    }
-
-    /// RFC 5722: an overlapping fragment kills the whole queue.
-    func overlap(_ key: FragKey, _ q: inout FragQueue, name: String, report: (String, String) -> Void) -> Bool {
-        counters.inc(.IpExtReasmOverlaps)
-        return discardQueue(key, &q, name: name, report: report, why: "an overlapping fragment (RFC 5722)")
     }
 
     /// discard_qp: inet_frag_kill, IpReasmFails, the fragment freed; the queue's fragments are

@@ -61,8 +61,9 @@ extension Kernel {
             }
         case 130, 131:
             // igmp6_event_query / igmp6_event_report: queued to the device's MLD work, which
-            // frees it later (not in this frame's trace).
+            // consumes it moments later (mld_query_work / mld_report_work).
             handedOff(.queue, function: "icmpv6_rcv", detail: "MLD \(type == 130 ? "query" : "report"): handed to the device's MLD work")
+            sideEnd("consume_skb", reason: nil, location: type == 130 ? "mld_query_work" : "mld_report_work")
         case 1, 2, 3, 4:
             consume_skb(.consume, detail: "ICMPv6 error (type \(type)): icmpv6_notify finds no socket of the host's it is about")
         default:

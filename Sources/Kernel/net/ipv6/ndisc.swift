@@ -26,11 +26,11 @@ extension Kernel {
             let forwarding = net.ipv6.idev(skb.dev)?.forwarding ?? false
             return forwarding ? nil : ("NOT_SPECIFIED", "router solicitation to a host (not forwarding): ndisc_recv_rs ignores it")
         case 134:
+            // ndisc_router_discovery consumes it whether or not it is accepted (seen on 6.18).
             let idev = net.ipv6.idev(skb.dev)
-            if idev?.forwarding == true || idev?.acceptRA == 0 {
-                return ("NOT_SPECIFIED", "router advertisement ignored (\(idev?.forwarding == true ? "forwarding" : "accept_ra 0"))")
-            }
-            record.socket = "router advertisement: ndisc_router_discovery (prefixes and routes it carries are not modelled)"
+            record.socket = idev?.forwarding == true || idev?.acceptRA == 0
+                ? "router advertisement not accepted (\(idev?.forwarding == true ? "forwarding" : "accept_ra 0")): ndisc_router_discovery consumes it"
+                : "router advertisement: ndisc_router_discovery (the prefixes and routes it carries are not modelled)"
             return nil
         default:
             return ("NOT_SPECIFIED", "redirect: ndisc_redirect_rcv (not modelled)")
@@ -73,9 +73,10 @@ extension Kernel {
         let isRouter = idev?.forwarding ?? false
         let inc = daddr.isMulticast
         if dad {
+            // The NA defends the address; ndisc_recv_ns then leaves by `goto out` with its
+            // reason still NOT_SPECIFIED (seen on 6.18): the NS is freed as a drop.
             ndisc_send_na(skb.dev, to: .allNodes, target: target, router: isRouter, solicited: false, override: true, includeOption: true)
-            record.socket = "DAD for \(target), one of ours: NA to ff02::1"
-            return nil
+            return ("NOT_SPECIFIED", "DAD for \(target), one of ours: defended with an NA to ff02::1 (the NS itself ends as NOT_SPECIFIED)")
         }
         // __neigh_lookup(create: !inc || lladdr) → ndisc_update(NUD_STALE).
         let key = NDKey(device: skb.dev.name, address: saddr)
@@ -111,8 +112,7 @@ extension Kernel {
         }
         let key = NDKey(device: skb.dev.name, address: target)
         guard var e = ndTbl[key] else {
-            record.socket = "neighbour advertisement for \(target): no entry waits for it (ndisc_recv_na leaves it)"
-            return nil
+            return ("NOT_SPECIFIED", "neighbour advertisement for \(target): no entry for it (ndisc_recv_na makes none)")
         }
         if let mac = lladdr ?? e.mac, e.state != .permanent {
             e.mac = mac

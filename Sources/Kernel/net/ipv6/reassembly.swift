@@ -75,7 +75,7 @@ extension Kernel {
         trace.leave(g)
         let h = trace.enter(.ip6_frag_queue); defer { trace.leave(h) }
         let end = offset + payload.count
-        func discard(_ why: String, overlap: Bool = false) -> UInt8? {
+        func discard(_ why: String) -> UInt8? {
             counters.inc(.Ip6ReasmFails)
             net.ipv6.fqdir.queues[key] = nil
             net.ipv6.fqdir.mem -= q.memory
@@ -92,37 +92,17 @@ extension Kernel {
             return nil
         }
         if end > 65535 { return paramProb("a fragment ending past 65535") }
-        if !more {
-            if end < q.length || (q.lastIn && end != q.length) { return discard("a last fragment that ends at \(end), not where the datagram ends") }
-            q.lastIn = true
-            q.length = end
-        } else {
-            if end & 7 != 0 { return paramProb("a non-final fragment of \(payload.count) bytes, not a multiple of 8 (RFC 8200 4.5)") }
-            if end > q.length {
-                if q.lastIn { return discard("data beyond the last fragment's end") }
-                q.length = end
-            }
+        if more && end & 7 != 0 { return paramProb("a non-final fragment of \(payload.count) bytes, not a multiple of 8 (RFC 8200 4.5)") }
+        switch q.place(offset: offset, end: end, more: more) {
+        case .discard(let why, _): return discard(why)
+        case .duplicate(let r, _):
+            net.ipv6.fqdir.queues[key] = q
+            report("duplicate", "already have bytes \(r.offset)–\(r.end)")
+            kfree_skb_reason("DUP_FRAG", detail: "duplicate fragment \(offset)–\(end) of \(name): dropped, the queue kept")
+            return nil
+        case .fits: break
         }
-        if end == offset { return discard("an empty fragment") }
-        if let last = q.fragments.last, last.end < end {
-            if offset < last.end { return discard("an overlapping fragment (RFC 5722)", overlap: true) }
-        } else {
-            for r in q.fragments where !(end <= r.offset || offset >= r.end) {
-                if offset >= r.offset && end <= r.end {
-                    net.ipv6.fqdir.queues[key] = q
-                    report("duplicate", "already have bytes \(r.offset)–\(r.end)")
-                    kfree_skb_reason("DUP_FRAG", detail: "duplicate fragment \(offset)–\(end) of \(name): dropped, the queue kept")
-                    return nil
-                }
-                return discard("an overlapping fragment (RFC 5722)", overlap: true)
-            }
-        }
-        let size = Self.truesize(skb.length)
-        q.maxSize = max(q.maxSize, skb.length)
-        q.fragments.append(.init(offset: offset, end: end, bytes: payload, truesize: size))
-        q.fragments.sort { $0.offset < $1.offset }
-        net.ipv6.fqdir.mem += size
-        q.meat += end - offset
+        net.ipv6.fqdir.mem += q.add(offset: offset, end: end, bytes: payload, skbLength: skb.length)
         if offset == 0 {
             q.firstIn = true
             // The unfragmentable part, its last next-header byte set to the fragment's next.
@@ -132,7 +112,7 @@ extension Kernel {
             q.rid = UInt32(skb.ip6cb.nhoff)
             q.linkHeader = Array(skb.frame[..<base])
         }
-        if q.firstIn && q.lastIn && q.meat == q.length {
+        if q.isComplete {
             let nexthdr = ip6_frag_reasm(skb, key, q, completingIsHead: offset == 0)
             report("complete", "the datagram is whole: \(q.length) bytes in \(q.fragments.count) fragments")
             return nexthdr

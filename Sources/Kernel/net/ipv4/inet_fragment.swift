@@ -1,0 +1,57 @@
+// net/ipv4/inet_fragment.c — the reassembly queue rules IPv4 (ip_fragment.c) and IPv6
+// (reassembly.c) share (6.18, 5.4): where a fragment goes (the length checks of ip_frag_queue /
+// ip6_frag_queue, then inet_frag_queue_insert: RFC 5722 — an overlap kills the queue, a
+// fragment wholly inside one already there is a duplicate), and adding it.
+
+extension FragQueue {
+    enum Placement {
+        /// It goes in, ending at `end` (a non-final fragment is cut to a multiple of 8).
+        case fits(end: Int)
+        /// Wholly inside `of` (its end as placed).
+        case duplicate(of: Fragment, end: Int)
+        /// The queue must go: why, and whether for an overlap (…ReasmOverlaps).
+        case discard(String, overlap: Bool)
+    }
+
+    /// Where bytes `offset`..<`end` of a fragment go; the queue's length and last-fragment flag
+    /// are updated as the kernel updates them (before any discard).
+    mutating func place(offset: Int, end: Int, more: Bool) -> Placement {
+        var fragEnd = end
+        if !more {
+            if end < length || (lastIn && end != length) {
+                return .discard("a last fragment that ends at \(end), not where the datagram ends", overlap: false)
+            }
+            lastIn = true
+            length = end
+        } else {
+            fragEnd = end & ~7
+            if fragEnd > length {
+                if lastIn { return .discard("data beyond the last fragment's end", overlap: false) }
+                length = fragEnd
+            }
+        }
+        if fragEnd == offset { return .discard("an empty fragment", overlap: false) }
+        // inet_frag_queue_insert: at the tail if after everything, else by search.
+        if let last = fragments.last, last.end < fragEnd {
+            if offset < last.end { return .discard("an overlapping fragment (RFC 5722)", overlap: true) }
+        } else {
+            for r in fragments where !(fragEnd <= r.offset || offset >= r.end) {
+                if offset >= r.offset && fragEnd <= r.end { return .duplicate(of: r, end: fragEnd) }
+                return .discard("an overlapping fragment (RFC 5722)", overlap: true)
+            }
+        }
+        return .fits(end: fragEnd)
+    }
+
+    /// Adds the fragment (kept in offset order); returns the memory it charges.
+    mutating func add(offset: Int, end: Int, bytes: [UInt8], skbLength: Int) -> Int {
+        let size = Kernel.truesize(skbLength)
+        maxSize = max(maxSize, skbLength)
+        fragments.append(.init(offset: offset, end: end, bytes: bytes, truesize: size))
+        fragments.sort { $0.offset < $1.offset }
+        meat += end - offset
+        return size
+    }
+
+    var isComplete: Bool { firstIn && lastIn && meat == length }
+}
