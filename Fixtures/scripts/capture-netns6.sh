@@ -4,6 +4,8 @@
 # Ethernet capture of real programs talking to that host over IPv6 and IPv4.
 #   Fixtures/hosts/netns-h6/           `tracer snapshot` inside netns h (IPv6 forwarding on)
 #   Fixtures/captures/netns6-eth.pcap  tcpdump -i eth0 in h while w pings, sends UDP, connects
+# With HOST_MODE=1 it makes only Fixtures/hosts/netns-h6-host: the same host with IPv4 and IPv6
+# forwarding off (a host, not a router: RAs accepted, RSs ignored, nothing forwarded).
 # Needs root, iproute2, nftables, tcpdump, python3, ping. Only the namespaces it creates are
 # touched; they are deleted on exit, also on failure.
 # usage: Fixtures/scripts/capture-netns6.sh path/to/tracer
@@ -30,7 +32,8 @@ ip link add eth1 netns $H type veth peer name p1 netns $W
 ip -n $H link set eth1 address 02:00:00:00:01:01 mtu 1400
 ip -n $W link set p1 address 02:00:00:00:01:fe
 for d in "$H eth0" "$H eth1" "$W p0" "$W p1"; do set -- $d; ip netns exec $1 ethtool -K $2 tx off >/dev/null; done
-ip netns exec $H sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+if [ "${HOST_MODE:-0}" = 1 ]; then fwd=0; else fwd=1; fi
+ip netns exec $H sysctl -qw net.ipv4.ip_forward=$fwd net.ipv6.conf.all.forwarding=$fwd
 
 ip -n $H addr add 10.1.0.2/24 dev eth0
 ip -n $H addr add 10.2.0.2/24 dev eth1
@@ -73,6 +76,11 @@ t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM); t.bind(("2001:db8:1::2",
 time.sleep(30)' &
 pids+=($!)
 sleep 0.5
+if [ "${HOST_MODE:-0}" = 1 ]; then
+    rm -rf "$top/Fixtures/hosts/netns-h6-host"
+    ip netns exec $H "$tracer" snapshot -o "$top/Fixtures/hosts/netns-h6-host"
+    exit 0
+fi
 rm -rf "$top/Fixtures/hosts/netns-h6"
 ip netns exec $H "$tracer" snapshot -o "$top/Fixtures/hosts/netns-h6"
 

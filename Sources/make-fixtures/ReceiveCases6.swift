@@ -122,9 +122,18 @@ func receiveCases6() -> [ReceiveCase] {
     ]
 }
 
+/// The same frames to Fixtures/hosts/netns-h6-host: the host with forwarding off.
+func receiveCases6Host() -> [ReceiveCase] {
+    let all = Dictionary(uniqueKeysWithValues: receiveCases6().map { ($0.name, $0.frames) })
+    return [("ipv6-ra-to-router", "ipv6-host-ra"), ("ipv6-rs-to-router", "ipv6-host-rs"), ("ipv6-forward", "ipv6-host-forward-off"),
+            ("ipv6-ns-for-us", "ipv6-host-ns-for-us"), ("ipv6-echo-global", "ipv6-host-echo")]
+        .map { ReceiveCase(name: $0.1, frames: all[$0.0]!) }
+}
+
 func writeReceiveCases6(to dir: String) throws {
-    let cases = receiveCases6()
-    try writeCases(cases, to: dir, start: 1_700_000_600)
-    for c in cases { try "netns-h6\n".write(toFile: "\(dir)/\(c.name).host", atomically: true, encoding: .utf8) }
-    print("wrote \(cases.count) IPv6 receive-path cases to \(dir)")
+    for (cases, host, start) in [(receiveCases6(), "netns-h6", Int64(1_700_000_600)), (receiveCases6Host(), "netns-h6-host", Int64(1_700_000_650))] {
+        try writeCases(cases, to: dir, start: start)
+        for c in cases { try "\(host)\n".write(toFile: "\(dir)/\(c.name).host", atomically: true, encoding: .utf8) }
+        print("wrote \(cases.count) IPv6 receive-path cases for \(host) to \(dir)")
+    }
 }
