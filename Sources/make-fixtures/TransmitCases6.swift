@@ -20,7 +20,18 @@ func transmitCases6() -> [TransmitCase] {
         let m = ICMPv6Header(type: 128, code: 0, restOfHeader: UInt32(id) << 16 | 1).emit(body: (0..<56).map { UInt8($0) }, ip: ip)
         return EthernetHeader(destination: to, source: hostMAC, etherType: .ipv6).emit(payload: ip.emit(payload: m))
     }
+    // PMTU: a 1400-byte datagram fits the 1500-byte path; the gateway answers with packet too
+    // big (MTU 1280) quoting it; the same send again is then cut at 1280.
+    let far = IPv6Address("2001:db8:99::9")!
+    let fits = udp(far, bytes: 1400)
+    let tooBig: [UInt8] = {
+        let ip = IPv6Header(source: gw, destination: h, nextHeader: .icmpv6, hopLimit: 64)
+        let quoted = Array(fits[14...].prefix(1280 - 48))
+        let m = ICMPv6Header(type: 2, code: 0, restOfHeader: 1280).emit(body: quoted, ip: ip)
+        return EthernetHeader(destination: hostMAC, source: gwMAC, etherType: .ipv6).emit(payload: ip.emit(payload: m))
+    }()
     return [
+        TransmitCase(name: "ipv6-udp-pmtu-learned", frames: [fits, tooBig, fits]),
         TransmitCase(name: "ipv6-ping", frames: [ping(h, gw, id: 21)]),
         // To the gateway's link-local address (a STALE entry: sent at once, DELAY).
         TransmitCase(name: "ipv6-ping-link-local", frames: [ping(IPv6Address("fe80::ff:fe00:1")!, IPv6Address("fe80::ff:fe00:fe")!, id: 22)]),

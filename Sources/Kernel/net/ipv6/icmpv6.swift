@@ -65,10 +65,61 @@ extension Kernel {
             handedOff(.queue, function: "icmpv6_rcv", detail: "MLD \(type == 130 ? "query" : "report"): handed to the device's MLD work")
             sideEnd("consume_skb", reason: nil, location: type == 130 ? "mld_query_work" : "mld_report_work")
         case 1, 2, 3, 4:
-            consume_skb(.consume, detail: "ICMPv6 error (type \(type)): icmpv6_notify finds no socket of the host's it is about")
+            // icmpv6_notify returns SKB_CONSUMED: icmpv6_rcv frees it as consumed.
+            if let what = icmpv6_notify(skb, message: message) { consume_skb(.consume, detail: what) }
         default:
             consume_skb(.consume, detail: "ICMPv6 type \(type) " + (type & 0x80 != 0 ? "(informational) ignored" : "passed to icmpv6_notify"))
         }
+    }
+
+    /// icmpv6_notify: an error about a packet of ours goes to the protocol's err_handler (UDP:
+    /// __udp6_lib_err, which first updates the route's PMTU for a packet too big, socket or
+    /// not — udpv6_err_update_exception), then to raw sockets; the skb is consumed. Without a
+    /// socket to tell, Icmp6InErrors.
+    /// The consumed skb's description; nil when it was dropped.
+    func icmpv6_notify(_ skb: SKB, message: [UInt8]) -> String? {
+        let f = trace.enter(.icmpv6_notify); defer { trace.leave(f) }
+        let type = message[0]
+        let info = UInt32(message[4]) << 24 | UInt32(message[5]) << 16 | UInt32(message[6]) << 8 | UInt32(message[7])
+        guard message.count >= 8 + 40 + 8 else {
+            counters.inc(.Icmp6InErrors)
+            trace.leave(f)
+            kfree_skb_reason("PKT_TOO_SMALL", detail: "an ICMPv6 error quoting less than an IPv6 header and 8 bytes")
+            return nil
+        }
+        let inner = Array(message[8...])
+        let (qsrc, qdst) = inner.withUnsafeBytes { (IPv6Address($0, at: 8), IPv6Address($0, at: 24)) }
+        let next = inner[6]
+        var what = "ICMPv6 \(Self.icmpv6Name(type, message[1])) about \(qsrc) → \(qdst)"
+        if next == 17 {
+            let g = trace.enter(.udpv6_err); defer { trace.leave(g) }
+            let h = trace.enter(.__udp6_lib_err); defer { trace.leave(h) }
+            if type == 2 { what += "; " + ip6_update_pmtu(saddr: qsrc, daddr: qdst, mtu: Int(info), oif: skb.dev) }
+            let sport = UInt16(inner[40]) << 8 | UInt16(inner[41])
+            if udpTable.bound6.contains(sport) {
+                // ip6_sk_update_pmtu finds the exception just made: no second lookup (seen on 6.18).
+                what += "; the socket on port \(sport) is told"
+            } else {
+                counters.inc(.Icmp6InErrors)
+                what += "; no socket of the host's it is about"
+            }
+        } else {
+            what += "; no handler of the host's it is about"
+        }
+        return what
+    }
+
+    /// ip6_update_pmtu → __ip6_rt_update_pmtu: a route exception with the smaller MTU (never
+    /// below 1280), for 600 s (ip6_rt_mtu_expires).
+    func ip6_update_pmtu(saddr: IPv6Address, daddr: IPv6Address, mtu: Int, oif: Interface?) -> String {
+        let f = trace.enter(.ip6_update_pmtu); defer { trace.leave(f) }
+        guard let out = ip6_route_output(daddr: daddr, saddr: saddr, oif: oif, proto: 0), let dev = out.route.dev else { return "no route to \(daddr)" }
+        let g = trace.enter(.__ip6_rt_update_pmtu); defer { trace.leave(g) }
+        let current = net.ipv6.pmtuExceptions[daddr].flatMap { $0.expires > now ? $0.mtu : nil } ?? out.route.route?.mtu ?? dev.mtu
+        let m = max(1280, mtu)
+        guard m < current else { return "path MTU to \(daddr) unchanged (\(current))" }
+        net.ipv6.pmtuExceptions[daddr] = PMTUException(mtu: m, expires: now + 600, locked: false)
+        return "path MTU to \(daddr) is now \(m)"
     }
 
     /// icmpv6_echo_reply: the request's data back, from the address it was sent to (unicast),

@@ -12,6 +12,8 @@ struct OutputSKB6 {
     var packet: [UInt8]
     var dev: Interface?
     var nextHop: IPv6Address
+    /// The dst's MTU (a route exception's, a route's metric); nil: the device's.
+    var mtu: Int? = nil
 }
 
 extension Kernel {
@@ -43,8 +45,9 @@ extension Kernel {
         let f = trace.enter(.ip6_finish_output); defer { trace.leave(f) }
         trace.tailCall(from: f) {
             let g = trace.enter(.__ip6_finish_output); defer { trace.leave(g) }
-            if skb.packet.count > dev.mtu {
-                trace.tailCall(from: g) { ip6_fragment(skb, dev: dev, mtu: dev.mtu) }
+            let mtu = skb.mtu ?? dev.mtu
+            if skb.packet.count > mtu {
+                trace.tailCall(from: g) { ip6_fragment(skb, dev: dev, mtu: mtu) }
             } else {
                 trace.tailCall(from: g) { ip6_finish_output2(skb, dev: dev) }
             }

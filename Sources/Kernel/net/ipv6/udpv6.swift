@@ -117,7 +117,10 @@ extension Kernel {
         let data = Array(p.payload[8...])
         let transport = UDPHeader(sourcePort: sport, destinationPort: dport)
             .emit(payload: data, pseudoHeader: { InternetChecksum.pseudoHeader(source: out.source, destination: p.destination, nextHeader: 17, length: $0) })
-        let mtu = dev.mtu
+        // dst6_mtu: a route exception's PMTU (packet too big), the route's mtu, else the device's;
+        // IPV6_PMTUDISC_PROBE takes the device's.
+        let learned = net.ipv6.pmtuExceptions[p.destination].flatMap { $0.expires > now ? $0.mtu : nil }
+        let mtu = options.pmtudisc == .probe ? dev.mtu : learned ?? out.route.route?.mtu ?? dev.mtu
         let h = trace.enter(.ip6_make_skb); defer { trace.leave(h) }
         do {
             let a = trace.enter(.__ip6_append_data); defer { trace.leave(a) }
@@ -137,7 +140,7 @@ extension Kernel {
         trace.leave(h)
         let s = trace.enter(.udp_v6_send_skb); defer { trace.leave(s) }
         let k = trace.enter(.ip6_send_skb); defer { trace.leave(k) }
-        ip6_local_out(OutputSKB6(packet: packet, dev: dev, nextHop: out.route.nextHop ?? p.destination))
+        ip6_local_out(OutputSKB6(packet: packet, dev: dev, nextHop: out.route.nextHop ?? p.destination, mtu: mtu))
         if record.end?.verdict.action != .drop { counters.inc(.Udp6OutDatagrams) }
     }
 }

@@ -13,6 +13,8 @@ final class NetnsIPv6 {
     let sysctl: Sysctls
     /// net->ipv6.fqdir.
     let fqdir = FQDir6()
+    /// The route exceptions (rt6_exception) packet-too-big messages made, by destination.
+    var pmtuExceptions: [IPv6Address: PMTUException] = [:]
     /// The host was inferred from a capture and knows no IPv6 address (inference does not read
     /// IPv6 yet): the model does not guess.
     let inferredWithoutIPv6: Bool
