@@ -99,13 +99,14 @@ extension Kernel {
     }
 
     /// What is registered on a hook, in priority order: conntrack's functions, the nat hook, the
-    /// nftables base chains (ties: in the order they were registered). Worked out once per host
+    /// nftables base chains (ties: the later registered first). Worked out once per host
     /// (`net.nf.hooks`), as the kernel builds its hook lists when rules are loaded.
     func hookEntries(_ hook: NFHook, family: NFFamily? = nil) -> [NFHookEntry] {
         var out: [(prio: Int, entry: NFHookEntry)] = []
         // IPv6's hooks run the ip6 and inet chains (IPv6 conntrack and NAT are not modelled).
         // nf_hook_entries_grow puts a new entry before the first of the same priority: of two
-        // chains with one priority, the one registered later runs first (as seen on 6.18).
+        // chains with one priority, the one registered later runs first (seen on 6.18), on
+        // IPv4's hooks as on IPv6's.
         if family == .ip6 {
             guard hook.family == .ip else { return [] }
             let refs = host.ruleset.baseChains(family: .ip6, hook: hook.nftName).filter { host.ruleset[$0].base?.type != "nat" }
@@ -121,7 +122,13 @@ extension Kernel {
         if let nat = natHook(hook) { out.append((nat.priority, .nat(nat.function, natChains))) }
         for r in refs where host.ruleset[r].base?.type != "nat" { out.append((host.ruleset[r].base?.priority ?? 0, .chain(r))) }
         if ct.after.contains("nf_confirm") { out.append((Int(Int32.max), .conntrack("nf_confirm"))) }
-        return out.enumerated().sorted { ($0.element.prio, $0.offset) < ($1.element.prio, $1.offset) }.map(\.element.entry)
+        // Ties: conntrack's and nat's functions first (registered once a rule needs them, after
+        // the chains), then the chains, the one registered later first (nf_hook_entries_grow).
+        func key(_ e: (offset: Int, element: (prio: Int, entry: NFHookEntry))) -> (Int, Int, Int) {
+            if case .chain(let r) = e.element.entry { return (e.element.prio, 1, -(r.table * 10_000 + r.chain)) }
+            return (e.element.prio, 0, e.offset)
+        }
+        return out.enumerated().sorted { key($0) < key($1) }.map(\.element.entry)
     }
 
     /// nf_hook_slow: each registered hook function in priority order until one does not accept.
