@@ -72,6 +72,8 @@ public final class Kernel {
     var transmitting = false
     /// Set while the host makes a packet of its own (see `emitting`).
     var emittingPacket: String?
+    /// A `ct` expression was evaluated for an IPv6 packet (IPv6 conntrack is not modelled).
+    var unmodelledIPv6Conntrack = false
     /// Fragments of a datagram the host sends, gathered until the datagram is whole (replay).
     var txFragments = TxFragments()
     var txFragments6 = TxFragments6()
@@ -147,6 +149,7 @@ public final class Kernel {
         emittingPacket = nil
         transmitting = false
         outputRoute = nil
+        unmodelledIPv6Conntrack = false
         for t in net.ct.unconfirmed where net.ct.hash[t]?.confirmed == false { ct_destroy(t) }   // died with its skb
         net.ct.unconfirmed = []
         frameCT = nil
@@ -163,7 +166,12 @@ public final class Kernel {
 
     func finishFrame(route: InputRoute?, iface: String, timerEnds: [SkbEnd]) -> FrameReport {
         tcp_delack_timers(until: horizon, beforeFrame: false)
-        let e = record.end ?? (Verdict(action: .queue, reason: nil, function: trace.lastEntered ?? "?", detail: "no end recorded"), [])
+        var e = record.end ?? (Verdict(action: .queue, reason: nil, function: trace.lastEntered ?? "?", detail: "no end recorded"), [])
+        if unmodelledIPv6Conntrack {
+            // What a ct rule decides for IPv6 would be a guess: said so, not given.
+            e = (Verdict(action: .error, reason: nil, function: "nft_do_chain",
+                         detail: "a `ct` rule was evaluated for this IPv6 packet, and IPv6 conntrack is not modelled yet: its verdict is not given"), [])
+        }
         var report = FrameReport(verdict: e.verdict, route: route, netfilter: record.hooks, emitted: record.emitted, counters: counters,
                                  path: trace.path, fib: record.fib, breakStack: trace.breakStack.map(visible), endStack: e.stack,
                                  socket: record.socket, iface: iface)

@@ -320,7 +320,10 @@ extension Kernel {
             case .multicast: return 2
             default: return 3
             }
-        case .ctState: return pkt.ctState
+        case .ctState:
+            // IPv6 conntrack is not modelled: the frame's verdict is not given (finishFrame).
+            if pkt.isIPv6 { unmodelledIPv6Conntrack = true }
+            return pkt.ctState
         case .iifname, .oifname, .unknown: return nil
         }
     }

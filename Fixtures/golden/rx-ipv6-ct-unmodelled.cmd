@@ -1,0 +1,1 @@
+explain Fixtures/rx/ipv6-udp-delivered.pcap --host Fixtures/hosts/netns-h6-ct
