@@ -1,20 +1,20 @@
 #!/usr/bin/env python3
-"""Rewrites Sources/Kernel/Model/KFunc.swift's id table after names were added to `names`:
-sorts and de-duplicates the names and regenerates one `static var` per name with its id.
-Usage: python3 Fixtures/scripts/kfuncs.py [NAME ...]   (names given are added first)."""
+"""Rewrites Sources/Kernel/Model/KFunc+Table.swift, the modelled functions' id table: sorts and
+de-duplicates the names and writes one `static var` per name with its id.
+Usage: python3 Fixtures/scripts/kfuncs.py [NAME ...]   (names given are added)."""
 import re, sys, pathlib
 
-path = pathlib.Path(__file__).resolve().parents[2] / "Sources/Kernel/Model/KFunc.swift"
+path = pathlib.Path(__file__).resolve().parents[2] / "Sources/Kernel/Model/KFunc+Table.swift"
 text = path.read_text()
-head, rest = text.split("    static let names: [String] = [\n", 1)
-body, tail = rest.split("    ]\n", 1)
-names = set(re.findall(r'"([^"]+)"', body)) | set(sys.argv[1:])
-ordered = sorted(names, key=lambda n: n.encode())
-body = "".join(f'        "{n}",\n' for n in ordered)
-tail = re.sub(r"\n    public static var \w+: KFunc \{ KFunc\(id: \d+\) \}", "", tail)
-statics = "".join(f"\n    public static var {n}: KFunc {{ KFunc(id: {i}) }}" for i, n in enumerate(ordered))
-marker = "    private static let extra = Mutex<[String]>([])\n"
-before, after = tail.split(marker, 1)
-after = after.lstrip("\n")
-path.write_text(head + "    static let names: [String] = [\n" + body + "    ]\n" + before + marker + "\n"
-                + statics.lstrip("\n") + "\n" + after)
+table = text.split("    static let names: [String] = [\n", 1)[1].split("    ]\n", 1)[0]
+names = sorted(set(re.findall(r'"([^"]+)"', table)) | set(sys.argv[1:]), key=lambda n: n.encode())
+path.write_text(
+    "// The modelled functions' id table, written by Fixtures/scripts/kfuncs.py (names sorted, ids in\n"
+    "// that order; one static per name). Add a name with `python3 Fixtures/scripts/kfuncs.py NAME`.\n\n"
+    "extension KFunc {\n"
+    "    /// The modelled functions, in the order of their ids.\n"
+    "    static let names: [String] = [\n"
+    + "".join(f'        "{n}",\n' for n in names)
+    + "    ]\n\n"
+    + "".join(f"    public static var {n}: KFunc {{ KFunc(id: {i}) }}\n" for i, n in enumerate(names))
+    + "}\n")

@@ -228,6 +228,8 @@ extension IPv6Address {
 
     /// The solicited-node multicast group of this address: ff02::1:ffXX:XXXX (RFC 4291 2.7.1).
     public var solicitedNode: IPv6Address { IPv6Address(high: 0xff02 << 48, low: 0x1_ff00_0000 | (low & 0xff_ffff)) }
+    /// ff02::1:ff00:0/104 (ipv6_addr_is_solict_mult).
+    public var isSolicitedNodeMulticast: Bool { high == 0xff02 << 48 && low >> 24 == 0x1ff }
     /// The 4-bit scope of a multicast address (IPV6_ADDR_MC_SCOPE).
     public var multicastScope: UInt8 { UInt8((high >> 48) & 0xf) }
     public var isLoopback: Bool { high == 0 && low == 1 }

@@ -18,31 +18,8 @@ extension Kernel {
         let f = trace.enter(.tcp_v4_rcv); defer { trace.leave(f) }
         currentRoute = skb.dst
         let (src, dst, payload, pseudo) = skb.withIPv4 { ($0.source, $0.destination, Array($0.payload), $0.pseudoHeaderSum(length: $0.payload.count)) }
-        guard skb.pktType == .host else {
-            kfree_skb_reason("NOT_SPECIFIED", detail: "TCP only for PACKET_HOST")
-            return
-        }
-        counters.inc(.TcpInSegs)
-        guard payload.count >= 20 else {
-            kfree_skb_reason("NOT_SPECIFIED", detail: "shorter than a TCP header")
-            return
-        }
-        guard let seg = payload.withUnsafeBytes({ b -> (sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int, window: UInt16)? in
-            guard let t = TCPSegment.parse(b).value else { return nil }
-            return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength, t.window)
-        }) else {
-            counters.inc(.TcpInErrs)
-            kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
-            return
-        }
         // tcp_v4_checksum_init: skb_csum_unnecessary for CHECKSUM_PARTIAL, else verified.
-        let csumOK = skb.ipSummed == .partial || skb.uncaptured > 0 || payload.withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
-        if !csumOK {
-            counters.inc(.TcpInCsumErrors)
-            counters.inc(.TcpInErrs)
-            kfree_skb_reason("TCP_CSUM", detail: "bad TCP checksum")
-            return
-        }
+        guard let seg = tcp_rcv_segment(skb, payload, pseudo: pseudo) else { return }
         let dataLength = payload.count - seg.hlen
         let tsval: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(let v, _) = $0 { v } else { nil } }.first
         let key = TCPKey(peer: src, peerPort: seg.sport, local: dst, localPort: seg.dport)
@@ -181,5 +158,44 @@ extension Kernel {
         emitting(why) {
             ip_local_out(ip.emit(payload: header.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)), dev: out.dev, nextHop: out.nextHop)
         }
+    }
+}
+
+/// What tcp_v4_rcv and tcp_v6_rcv read of a segment's header.
+struct TCPSegmentFields {
+    let sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int, window: UInt16
+}
+
+extension Kernel {
+    /// The checks both families' receive functions make first, in their order: PACKET_HOST,
+    /// TcpInSegs, a whole header, the checksum (skb_csum_unnecessary for CHECKSUM_PARTIAL).
+    /// Nil: dropped (reported in the caller's frame: this is no kernel function of its own).
+    func tcp_rcv_segment(_ skb: SKB, _ payload: [UInt8], pseudo: UInt64) -> TCPSegmentFields? {
+        guard skb.pktType == .host else {
+            kfree_skb_reason("NOT_SPECIFIED", detail: "TCP only for PACKET_HOST")
+            return nil
+        }
+        counters.inc(.TcpInSegs)
+        guard payload.count >= 20 else {
+            kfree_skb_reason("NOT_SPECIFIED", detail: "shorter than a TCP header")
+            return nil
+        }
+        guard let seg = payload.withUnsafeBytes({ b -> TCPSegmentFields? in
+            guard let t = TCPSegment.parse(b).value else { return nil }
+            return TCPSegmentFields(sport: t.sourcePort, dport: t.destinationPort, seq: t.sequenceNumber, ack: t.ackNumber, flags: t.flags,
+                                    opts: t.options.value ?? [], hlen: t.headerLength, window: t.window)
+        }) else {
+            counters.inc(.TcpInErrs)
+            kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
+            return nil
+        }
+        let csumOK = skb.ipSummed == .partial || skb.uncaptured > 0 || payload.withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
+        if !csumOK {
+            counters.inc(.TcpInCsumErrors)
+            counters.inc(.TcpInErrs)
+            kfree_skb_reason("TCP_CSUM", detail: "bad TCP checksum")
+            return nil
+        }
+        return seg
     }
 }

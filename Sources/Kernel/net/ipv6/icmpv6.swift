@@ -189,9 +189,7 @@ extension Kernel {
     }
 
     /// One of the host's own addresses (a local route in the local table).
-    func isLocal6(_ a: IPv6Address) -> Bool {
-        net.ipv6.fib6.tables[.local]?.contains { $0.route.type == .local && $0.length == 128 && $0.prefix == a } ?? false
-    }
+    func isLocal6(_ a: IPv6Address) -> Bool { net.ipv6.fib6.localAddresses.contains(a) }
 
     /// is_ineligible: never an error about an ICMPv6 error.
     func is_ineligible(_ skb: SKB) -> Bool {

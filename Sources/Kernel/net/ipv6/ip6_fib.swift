@@ -13,6 +13,10 @@ struct FIB6Index {
     var rules: [PolicyRule] = []
     /// fib6_has_custom_rules: rules beyond `0: from all lookup local`, `32766: from all lookup main`.
     var hasCustomRules = false
+    /// The local table's host routes, found once: the host's own addresses (`local`) and its
+    /// anycast ones by device (the subnet-router anycast of each prefix, when forwarding).
+    private(set) var localAddresses: Set<IPv6Address> = []
+    private(set) var anycast: Set<NDKey> = []
 
     init(_ routes: [Route], rules allRules: [PolicyRule], interfaces: [Interface]) {
         for r in routes where !r.isV4 {
@@ -21,6 +25,10 @@ struct FIB6Index {
             tables[r.table, default: []].append(Entry(route: r, prefix: p, length: r.destination.length, deviceDown: down))
         }
         for k in tables.keys { tables[k]!.sort { ($0.length, -$0.route.metric) > ($1.length, -$1.route.metric) } }
+        for e in tables[.local] ?? [] where e.length == 128 {
+            if e.route.type == .local { localAddresses.insert(e.prefix) }
+            if e.route.type == .anycast, let d = e.route.device { anycast.insert(NDKey(device: d, address: e.prefix)) }
+        }
         rules = allRules.filter { !$0.isV4 }.sorted { $0.priority < $1.priority }
         hasCustomRules = rules.contains { r in
             !((r.priority == 0 || r.priority == 32766) && r.source == nil && r.destination == nil && r.fwmark == nil

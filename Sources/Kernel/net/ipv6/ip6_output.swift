@@ -153,7 +153,7 @@ extension Kernel {
 
     func ip6_forward(_ skb: SKB) {
         let f = trace.enter(.ip6_forward); defer { trace.leave(f) }
-        let forwarding = (host.sysctls.int("net.ipv6.conf.all.forwarding") ?? 0) != 0
+        let forwarding = net.ipv6.sysctl.forwarding
         let (src, dst, hopLimit) = skb.withIPv6 { ($0.source, $0.destination, $0.hopLimit) }
         func addrError(_ why: String) {
             counters.inc(.Ip6InAddrErrors)

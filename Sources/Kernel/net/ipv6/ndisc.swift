@@ -59,7 +59,7 @@ extension Kernel {
         let (saddr, daddr) = skb.withIPv6 { ($0.source, $0.destination) }
         let dad = saddr.isUnspecified
         if target.isMulticast { return ("NOT_SPECIFIED", "neighbour solicitation for a multicast target \(target)") }
-        if dad && daddr != target.solicitedNode && !(daddr.isMulticast && daddr.low >> 24 == 0x1ff && daddr.high == 0xff02 << 48) {
+        if dad && !daddr.isSolicitedNodeMulticast {
             return ("NOT_SPECIFIED", "DAD solicitation not to a solicited-node group")
         }
         guard case .some(let lladdr) = Self.ndiscLinkAddress(message, from: 24, type: 1) else {
@@ -95,9 +95,7 @@ extension Kernel {
     }
 
     /// An anycast address of the device (the subnet-router anycast of a prefix, when forwarding).
-    func isAnycast6(_ a: IPv6Address, dev: Interface) -> Bool {
-        net.ipv6.fib6.tables[.local]?.contains { $0.route.type == .anycast && $0.length == 128 && $0.prefix == a && $0.route.device == dev.name } ?? false
-    }
+    func isAnycast6(_ a: IPv6Address, dev: Interface) -> Bool { net.ipv6.fib6.anycast.contains(NDKey(device: dev.name, address: a)) }
 
     func ndisc_recv_na(_ skb: SKB, message: [UInt8]) -> (name: String, detail: String)? {
         let f = trace.enter(.ndisc_recv_na); defer { trace.leave(f) }

@@ -16,31 +16,8 @@ extension Kernel {
         currentRoute6 = skb.dst6
         let (src, dst) = skb.withIPv6 { ($0.source, $0.destination) }
         let payload = skb.networkBytes(from: skb.ip6cb.transport)
-        guard skb.pktType == .host else {
-            kfree_skb_reason("NOT_SPECIFIED", detail: "TCP only for PACKET_HOST")
-            return
-        }
-        counters.inc(.TcpInSegs)
-        guard payload.count >= 20 else {
-            kfree_skb_reason("NOT_SPECIFIED", detail: "shorter than a TCP header")
-            return
-        }
-        guard let seg = payload.withUnsafeBytes({ b -> (sport: UInt16, dport: UInt16, seq: UInt32, ack: UInt32, flags: TCPFlags, opts: [TCPOption], hlen: Int, window: UInt16)? in
-            guard let t = TCPSegment.parse(b).value else { return nil }
-            return (t.sourcePort, t.destinationPort, t.sequenceNumber, t.ackNumber, t.flags, t.options.value ?? [], t.headerLength, t.window)
-        }) else {
-            counters.inc(.TcpInErrs)
-            kfree_skb_reason("PKT_TOO_SMALL", detail: "TCP data offset below 5 or past the segment")
-            return
-        }
         let pseudo = InternetChecksum.pseudoHeader(source: src, destination: dst, nextHeader: 6, length: payload.count)
-        let csumOK = skb.ipSummed == .partial || skb.uncaptured > 0 || payload.withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo) }
-        if !csumOK {
-            counters.inc(.TcpInCsumErrors)
-            counters.inc(.TcpInErrs)
-            kfree_skb_reason("TCP_CSUM", detail: "bad TCP checksum")
-            return
-        }
+        guard let seg = tcp_rcv_segment(skb, payload, pseudo: pseudo) else { return }
         let dataLength = payload.count - seg.hlen
         let key = TCP6Key(peer: src, peerPort: seg.sport, local: dst, localPort: seg.dport)
         let tsval: UInt32? = seg.opts.lazy.compactMap { if case .timestamp(let v, _) = $0 { v } else { nil } }.first

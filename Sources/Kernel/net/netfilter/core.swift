@@ -104,16 +104,12 @@ extension Kernel {
     func hookEntries(_ hook: NFHook, family: NFFamily? = nil) -> [NFHookEntry] {
         var out: [(prio: Int, entry: NFHookEntry)] = []
         // IPv6's hooks run the ip6 and inet chains (IPv6 conntrack and NAT are not modelled).
-        // nf_hook_entries_grow puts a new entry before the first of the same priority: of two
-        // chains with one priority, the one registered later runs first (seen on 6.18), on
-        // IPv4's hooks as on IPv6's.
         if family == .ip6 {
             guard hook.family == .ip else { return [] }
-            let refs = host.ruleset.baseChains(family: .ip6, hook: hook.nftName).filter { host.ruleset[$0].base?.type != "nat" }
-            return refs.sorted { a, b in
-                let (pa, pb) = (host.ruleset[a].base?.priority ?? 0, host.ruleset[b].base?.priority ?? 0)
-                return pa != pb ? pa < pb : (a.table, a.chain) > (b.table, b.chain)
-            }.map { .chain($0) }
+            for r in host.ruleset.baseChains(family: .ip6, hook: hook.nftName) where host.ruleset[r].base?.type != "nat" {
+                out.append((host.ruleset[r].base?.priority ?? 0, .chain(r)))
+            }
+            return Self.inHookOrder(out)
         }
         let ct = conntrackHooks(hook)
         for fn in ct.before { out.append((fn == "ipv4_conntrack_defrag" ? -400 : -200, .conntrack(fn))) }
@@ -122,13 +118,18 @@ extension Kernel {
         if let nat = natHook(hook) { out.append((nat.priority, .nat(nat.function, natChains))) }
         for r in refs where host.ruleset[r].base?.type != "nat" { out.append((host.ruleset[r].base?.priority ?? 0, .chain(r))) }
         if ct.after.contains("nf_confirm") { out.append((Int(Int32.max), .conntrack("nf_confirm"))) }
-        // Ties: conntrack's and nat's functions first (registered once a rule needs them, after
-        // the chains), then the chains, the one registered later first (nf_hook_entries_grow).
+        return Self.inHookOrder(out)
+    }
+
+    /// Priority order. Ties: conntrack's and nat's functions first (registered once a rule needs
+    /// them, after the chains), then the chains, the one registered later first
+    /// (nf_hook_entries_grow puts a new entry before the first of its priority).
+    static func inHookOrder(_ entries: [(prio: Int, entry: NFHookEntry)]) -> [NFHookEntry] {
         func key(_ e: (offset: Int, element: (prio: Int, entry: NFHookEntry))) -> (Int, Int, Int) {
             if case .chain(let r) = e.element.entry { return (e.element.prio, 1, -(r.table * 10_000 + r.chain)) }
             return (e.element.prio, 0, e.offset)
         }
-        return out.enumerated().sorted { key($0) < key($1) }.map(\.element.entry)
+        return entries.enumerated().sorted { key($0) < key($1) }.map(\.element.entry)
     }
 
     /// nf_hook_slow: each registered hook function in priority order until one does not accept.

@@ -29,18 +29,8 @@ extension Kernel {
         // nf_reject_ip_tcphdr_get: not a fragment, TCP, a whole header, no RST.
         guard pkt.proto == 6, let th = pkt.transportOffset, th + 20 <= pkt.bytes.count,
               pkt.bytes[th + 13] & 0x04 == 0, skb.dst?.isBroadcast != true else { return }
-        let b = pkt.bytes
-        let sport = UInt16(b[th]) << 8 | UInt16(b[th + 1]), dport = UInt16(b[th + 2]) << 8 | UInt16(b[th + 3])
-        let seq = UInt32(pkt.be(th + 4, 4) ?? 0), ackSeq = UInt32(pkt.be(th + 8, 4) ?? 0)
-        let flags = b[th + 13], doff = Int(b[th + 12] >> 4) * 4
+        let rst = nf_reject_tcp_header(pkt, th)
         let src = IPv4Address(UInt32(pkt.be(12, 4) ?? 0)), dst = IPv4Address(UInt32(pkt.be(16, 4) ?? 0))
-        var rst: TCPHeader
-        if flags & 0x10 != 0 {
-            rst = TCPHeader(sourcePort: dport, destinationPort: sport, sequenceNumber: ackSeq, flags: .rst, window: 0)
-        } else {
-            let consumed = UInt32(b.count - th - doff) + UInt32(flags & 0x02 != 0 ? 1 : 0) + UInt32(flags & 0x01 != 0 ? 1 : 0)
-            rst = TCPHeader(sourcePort: dport, destinationPort: sport, sequenceNumber: 0, ackNumber: seq &+ consumed, flags: [.rst, .ack], window: 0)
-        }
         // nf_reject_iphdr_put: TOS 0, ID 0, DF, the TTL of the received packet's route.
         let ip = IPv4Header(source: dst, destination: src, protocol: .tcp,
                             ttl: defaultTTL, ident: 0, dontFrag: true)
@@ -53,5 +43,21 @@ extension Kernel {
         emitting("TCP RST (reject)") {
             ip_local_out(ip.emit(payload: rst.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum)), dev: out.dev, nextHop: out.nextHop)
         }
+    }
+}
+
+extension Kernel {
+    /// nf_reject_ip_tcphdr_put / nf_reject_ip6_tcphdr_put: the RST answering the segment at `th`
+    /// — RST with its ack number as sequence when it had ACK, else RST|ACK acknowledging it.
+    func nf_reject_tcp_header(_ pkt: NFTPacket, _ th: Int) -> TCPHeader {
+        let b = pkt.bytes
+        let sport = UInt16(b[th]) << 8 | UInt16(b[th + 1]), dport = UInt16(b[th + 2]) << 8 | UInt16(b[th + 3])
+        let seq = UInt32(pkt.be(th + 4, 4) ?? 0), ackSeq = UInt32(pkt.be(th + 8, 4) ?? 0)
+        let flags = b[th + 13], doff = Int(b[th + 12] >> 4) * 4
+        if flags & 0x10 != 0 {
+            return TCPHeader(sourcePort: dport, destinationPort: sport, sequenceNumber: ackSeq, flags: .rst, window: 0)
+        }
+        let consumed = UInt32(b.count - th - doff) + UInt32(flags & 0x02 != 0 ? 1 : 0) + UInt32(flags & 0x01 != 0 ? 1 : 0)
+        return TCPHeader(sourcePort: dport, destinationPort: sport, sequenceNumber: 0, ackNumber: seq &+ consumed, flags: [.rst, .ack], window: 0)
     }
 }

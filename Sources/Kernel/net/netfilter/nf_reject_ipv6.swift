@@ -35,18 +35,8 @@ extension Kernel {
     func nf_send_reset6(_ skb: SKB, _ pkt: NFTPacket) {
         let f = trace.enter(.nf_send_reset6); defer { trace.leave(f) }
         guard pkt.proto == 6, let th = pkt.transportOffset, th + 20 <= pkt.bytes.count, pkt.bytes[th + 13] & 0x04 == 0 else { return }
-        let b = pkt.bytes
-        let sport = UInt16(b[th]) << 8 | UInt16(b[th + 1]), dport = UInt16(b[th + 2]) << 8 | UInt16(b[th + 3])
-        let seq = UInt32(pkt.be(th + 4, 4) ?? 0), ackSeq = UInt32(pkt.be(th + 8, 4) ?? 0)
-        let flags = b[th + 13], doff = Int(b[th + 12] >> 4) * 4
-        let (src, dst) = b.withUnsafeBytes { (IPv6Address($0, at: 8), IPv6Address($0, at: 24)) }
-        var rst: TCPHeader
-        if flags & 0x10 != 0 {
-            rst = TCPHeader(sourcePort: dport, destinationPort: sport, sequenceNumber: ackSeq, flags: .rst, window: 0)
-        } else {
-            let consumed = UInt32(b.count - th - doff) + UInt32(flags & 0x02 != 0 ? 1 : 0) + UInt32(flags & 0x01 != 0 ? 1 : 0)
-            rst = TCPHeader(sourcePort: dport, destinationPort: sport, sequenceNumber: 0, ackNumber: seq &+ consumed, flags: [.rst, .ack], window: 0)
-        }
+        let rst = nf_reject_tcp_header(pkt, th)
+        let (src, dst) = pkt.bytes.withUnsafeBytes { (IPv6Address($0, at: 8), IPv6Address($0, at: 24)) }
         guard let out = ip6_route_output(daddr: src, saddr: dst, oif: src.isLinkLocal ? skb.dev : nil, proto: 6), let dev = out.route.dev else { return }
         let ip = IPv6Header(source: dst, destination: src, nextHeader: .tcp, hopLimit: net.ipv6.idev(dev)?.hopLimit ?? 64)
         let packet = ip.emit(payload: rst.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))

@@ -39,6 +39,8 @@ final class NetnsIPv6 {
     struct Sysctls {
         let icmpv6EchoIgnoreAll: Bool, icmpv6EchoIgnoreMulticast: Bool, icmpv6EchoIgnoreAnycast: Bool
         let ip6fragTime: Double, ip6fragHighThresh: Int
+        /// devconf_all->forwarding (ip6_forward reads `all`'s, not the device's).
+        let forwarding: Bool
 
         init(_ s: HostModel.Sysctls) {
             icmpv6EchoIgnoreAll = (s.int("net.ipv6.icmp.echo_ignore_all") ?? 0) != 0
@@ -46,6 +48,7 @@ final class NetnsIPv6 {
             icmpv6EchoIgnoreAnycast = (s.int("net.ipv6.icmp.echo_ignore_anycast") ?? 0) != 0
             ip6fragTime = Double(s.int("net.ipv6.ip6frag_time") ?? 60)
             ip6fragHighThresh = s.int("net.ipv6.ip6frag_high_thresh") ?? 4_194_304
+            forwarding = (s.int("net.ipv6.conf.all.forwarding") ?? 0) != 0
         }
     }
 }
