@@ -163,16 +163,22 @@ extension Kernel {
         if src.isUnspecified || src.isMulticast { return }
         if is_ineligible(skb) { return }
         let oif = src.isLinkLocal ? skb.dev : nil
-        // No source yet: icmpv6_rt_has_prefsrc looks the route up (a preferred source?), then
-        // ipv6_dev_get_saddr picks one.
+        // No source yet: icmpv6_rt_has_prefsrc looks the route up (a preferred source?); our
+        // routes have none, so ipv6_dev_get_saddr picks one on the device it came in on.
         if saddr == nil {
             let g = trace.enter(.icmpv6_rt_has_prefsrc); defer { trace.leave(g) }
-            saddr = ip6_route_output(daddr: src, saddr: nil, oif: oif, proto: 58)?.source
+            _ = ip6_route_output(daddr: src, saddr: nil, oif: oif, proto: 58)
+            saddr = ipv6_dev_get_saddr(skb.dev, daddr: src)
         }
-        // A rate-limited type (net.ipv6.icmp.ratemask 0-1,3-127): icmpv6_xrlim_allow looks it up.
+        // A rate-limited type (net.ipv6.icmp.ratemask 0-1,3-127): icmpv6_xrlim_allow looks it up;
+        // no route there is Ip6OutNoRoutes, and the error is not sent (Icmp6OutRateLimitHost).
         if type != 2 && type < 128 {
             let g = trace.enter(.icmpv6_xrlim_allow); defer { trace.leave(g) }
-            _ = ip6_route_output(daddr: src, saddr: saddr, oif: oif, proto: 58)
+            if ip6_route_output(daddr: src, saddr: saddr, oif: oif, proto: 58) == nil {
+                counters.inc(.Ip6OutNoRoutes)
+                counters.inc(.Icmp6OutRateLimitHost)
+                return
+            }
         }
         // icmpv6_route_lookup: ip6_dst_lookup, then again for the reversed flow of the packet
         // (xfrm_decode_session_reverse: from its destination).
