@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables iptables ethtool python3
 TRACER := .build/debug/tracer
 
-.PHONY: all deps build test oracle golden demo bench profile fixtures fixtures-netns clean
+.PHONY: all deps build test oracle golden demo bench profile fixtures fixtures-netns kernel-source clean
 
 all: build
 
@@ -22,7 +22,7 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps
+test: deps kernel-source
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 	@$(MAKE) --no-print-directory oracle
@@ -53,6 +53,22 @@ oracle: build
 	for ch in $(ORACLE_CAPTURES); do c=$${ch%%:*}; h=$${ch##*:}; \
 		echo "== oracle: Fixtures/captures/$$c.pcap on its snapshot Fixtures/hosts/$$h"; \
 		$(TRACER) verify --retries 1 Fixtures/captures/$$c.pcap --host Fixtures/hosts/$$h || exit 1; \
+	done
+
+# The kernel trees KernelSourceTests holds path[].file and the backtraces' lines to (Debian's
+# linux-source packages; only the parts the model's functions live in are unpacked, ~30 s each).
+# The table they check is written from them by Fixtures/scripts/kfunc-sources.py (universal-ctags).
+KERNEL_TREES := 6.12 6.1
+KERNEL_TREE_PARTS := Makefile net include drivers/net/veth.c drivers/net/ethernet/intel/e1000 kernel arch/x86/entry arch/x86/kernel fs
+kernel-source:
+	@for v in $(KERNEL_TREES); do d=/usr/src/linux-source-$$v; \
+		[ -f $$d/net/ipv4/ip_input.c ] && continue; \
+		if [ "$$(id -u)" != 0 ]; then echo "kernel-source: skipped $$d: unpacking it needs root"; continue; fi; \
+		dpkg-query -W -f='$${Status}\n' linux-source-$$v 2>/dev/null | grep -q '^install ok installed' || \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-source-$$v >/dev/null; } || \
+			{ echo "kernel-source: skipped $$d: linux-source-$$v is not installable here"; continue; }; \
+		echo "kernel-source: unpacking the networking part of $$d.tar.xz"; \
+		tar -C /usr/src -xJf $$d.tar.xz $$(for p in $(KERNEL_TREE_PARTS); do echo linux-source-$$v/$$p; done) || exit 1; \
 	done
 
 # Rewrites Fixtures/golden/*.out from the current build. Read every changed line before committing.

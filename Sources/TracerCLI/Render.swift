@@ -387,7 +387,8 @@ enum Render {
         let stack: [String]
         if let b = breakpoint {
             guard let s = r.breakStack else {
-                return out + ["    (\(b) is not reached: \(r.verdict.action.rawValue) in \(r.verdict.function))"]
+                let end = r.verdict.function.isEmpty ? r.verdict.action.rawValue : "\(r.verdict.action.rawValue) in \(r.verdict.function)"
+                return out + ["    (\(b) is not reached: \(end))"]
             }
             stack = s
         } else {
@@ -395,7 +396,12 @@ enum Render {
         }
         for (i, fn) in stack.enumerated() {
             let n = "#\(i)".padding(toLength: 4, withPad: " ", startingAt: 0)
-            out.append("\(n)\(fn) (…) at \(KernelSource.file(of: fn, kernel: kernel))")
+            // gdb's `at FILE:LINE`; the line where the profile's tree was at hand (KernelSource).
+            switch KernelSource.location(of: fn, kernel: kernel) {
+            case let (file, line?)?: out.append("\(n)\(fn) (…) at \(file):\(line)")
+            case let (file, nil)?: out.append("\(n)\(fn) (…) at \(file)")
+            case nil: out.append("\(n)\(fn) (…)")
+            }
         }
         return out
     }

@@ -71,7 +71,7 @@ public struct CaptureOptions: ParsableArguments {
     var stats = false
 
     var kernel: KernelVersion { model.kernel }
-    var driver: DriverKind { model.driver }
+    var driver: DriverKind { model.driver ?? .veth }
 
     @Option(name: .customLong("break"), help: ArgumentHelp("With --format bt: the backtrace when FUNCTION is entered, like `b FUNCTION` then `bt` in gdb.", valueName: "function"))
     var breakpoint: String?
@@ -92,12 +92,12 @@ public struct ModelOptions: ParsableArguments {
     @Option(help: "The kernel whose paths and drop reasons to model.")
     var kernel: KernelVersion = .v6_18
 
-    @Option(help: "The driver frames enter through (a host snapshot's driver wins).")
-    var driver: DriverKind = .veth
+    @Option(help: ArgumentHelp("The driver frames enter through. Given, it wins over a host snapshot's drivers; not given, each interface's driver comes from the snapshot, else veth.", valueName: "driver"))
+    var driver: DriverKind?
 
     public init() {}
 
-    var profile: Profile { Profile(kernel: kernel, driver: driver) }
+    var profile: Profile { Profile(kernel: kernel, driver: driver ?? .veth, driverIsExplicit: driver != nil) }
 }
 
 /// An error already reported as one line; the command exits with `ExitCode.failure`.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Kernel
 @testable import TracerCLI
 
 @Suite struct CLITests {
@@ -77,6 +78,24 @@ import TestSupport
                                "--driver", "e1000", "--format", "bt", "--break", "ip_rcv"])
         #expect(t.status == 0)
         #expect(Self.functions(t.stdout) == expected)
+        // The same on a snapshot taken on veth: an explicit --driver wins over the snapshot's.
+        let s = try runTracer(["explain", "Fixtures/captures/netns-sll2.pcap", "udp port 5353", "--host", "Fixtures/hosts/netns-h",
+                               "--kernel", "5.4", "--driver", "e1000", "--format", "bt", "--break", "ip_rcv"])
+        #expect(s.status == 0)
+        #expect(Self.functions(s.stdout) == expected)
+        // Without --driver the snapshot's veth is the driver.
+        let v = try runTracer(["explain", "Fixtures/captures/netns-sll2.pcap", "udp port 5353", "--host", "Fixtures/hosts/netns-h",
+                               "--kernel", "5.4", "--format", "bt", "--break", "ip_rcv"])
+        #expect(Self.functions(v.stdout).contains("process_backlog") && !Self.functions(v.stdout).contains("e1000_clean"))
+    }
+
+    /// gdb's `at FILE:LINE`: each frame's line is its definition's in the 6.12 tree (the nearest
+    /// to 6.18 at hand), and the line really opens that function there.
+    @Test func backtraceLinesAreDefinitions() throws {
+        let t = try runTracer(["explain", "Fixtures/rx/udp-closed-port.pcap", "--host", "Fixtures/hosts/netns-h", "--format", "bt"])
+        #expect(t.status == 0)
+        let line = try #require(t.stdout.split(separator: "\n").first { $0.contains(" ip_protocol_deliver_rcu (") })
+        #expect(line.hasSuffix("at net/ipv4/ip_input.c:\(KernelSource.location(of: "ip_protocol_deliver_rcu")!.line!)"))
     }
 
     /// `--format bt` at a drop on 6.18/veth lists the frames the real kernel's stack trace

@@ -75,7 +75,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "IpInAddrErrors",
         "IpInDelivers",
         "IpInHdrErrors",
-        "IpInNoRoutes",
+        "IpExtInNoRoutes",
         "IpInReceives",
         "IpInUnknownProtos",
         "IpOutNoRoutes",
@@ -86,7 +86,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "IpReasmReqds",
         "IpReasmTimeout",
         "TcpActiveOpens",
-        "TcpCurrEstab",
+        "TcpExtEmbryonicRsts",
         "TcpExtDelayedACKs",
         "TcpExtIPReversePathFilter",
         "TcpExtTCPPureAcks",
@@ -239,7 +239,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let IpInAddrErrors = SNMPCounter(45)
     public static let IpInDelivers = SNMPCounter(46)
     public static let IpInHdrErrors = SNMPCounter(47)
-    public static let IpInNoRoutes = SNMPCounter(48)
+    public static let IpExtInNoRoutes = SNMPCounter(48)
     public static let IpInReceives = SNMPCounter(49)
     public static let IpInUnknownProtos = SNMPCounter(50)
     public static let IpOutNoRoutes = SNMPCounter(51)
@@ -250,7 +250,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let IpReasmReqds = SNMPCounter(56)
     public static let IpReasmTimeout = SNMPCounter(57)
     public static let TcpActiveOpens = SNMPCounter(58)
-    public static let TcpCurrEstab = SNMPCounter(59)
+    public static let TcpExtEmbryonicRsts = SNMPCounter(59)
     public static let TcpExtDelayedACKs = SNMPCounter(60)
     public static let TcpExtIPReversePathFilter = SNMPCounter(61)
     public static let TcpExtTCPPureAcks = SNMPCounter(62)

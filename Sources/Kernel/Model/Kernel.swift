@@ -104,8 +104,10 @@ public final class Kernel {
         }
     }
 
-    /// The driver a frame on `iface` enters through: the snapshot's, else the profile's.
+    /// The driver a frame on `iface` enters through: one the user named, else the snapshot's,
+    /// else the profile's default (veth).
     func driver(of iface: Interface) -> DriverKind {
+        if profile.driverIsExplicit { return profile.driver }
         if let d = iface.driver, let k = DriverKind(rawValue: d) { return k }
         return profile.driver
     }

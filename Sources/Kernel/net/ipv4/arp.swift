@@ -122,7 +122,7 @@ extension Kernel {
             return
         }
         if arp.sip == arp.tip {
-            let f = trace.enter(KFunc(named: "arp_send")); defer { trace.leave(f) }
+            let f = trace.enter(.arp_send); defer { trace.leave(f) }
             send()
             record.end?.verdict.detail = "gratuitous ARP for \(arp.sip) (inetdev_event's arp_send when the address came up, or arping -U/-A)"
             return
@@ -130,8 +130,8 @@ extension Kernel {
         let unicast = ethernetDestination.map { !$0.isMulticast } ?? false
         if unicast || entry?.state == .incomplete || entry?.state == .stale || entry?.state == .delay || entry?.state == .probe {
             // The neighbour timer: a retry for an INCOMPLETE entry, or a unicast probe of a STALE one.
-            let t = trace.enter(KFunc(named: "call_timer_fn")); defer { trace.leave(t) }
-            let g = trace.enter(KFunc(named: "neigh_timer_handler")); defer { trace.leave(g) }
+            let t = trace.enter(.call_timer_fn); defer { trace.leave(t) }
+            let g = trace.enter(.neigh_timer_handler); defer { trace.leave(g) }
             let was = entry?.state ?? .none
             var e = entry ?? NeighbourEntry(mac: nil, state: .incomplete)
             if unicast && was != .incomplete { e.state = .probe }

@@ -158,7 +158,7 @@ extension Kernel {
         if !forwarding {
             switch errno {
             case EHOSTUNREACH: reason = "IP_INADDRERRORS"; counters.inc(.IpInAddrErrors)
-            case ENETUNREACH: reason = "IP_INNOROUTES"; counters.inc(.IpInNoRoutes)
+            case ENETUNREACH: reason = "IP_INNOROUTES"; counters.inc(.IpExtInNoRoutes)
             default: break
             }
             kfree_skb_reason(reason, detail: "\(dst) is not local and forwarding is off on \(skb.dev.name): no ICMP is sent")
@@ -168,7 +168,7 @@ extension Kernel {
         var what: String
         switch errno {
         case EHOSTUNREACH: code = 1; what = "unreachable route: ICMP host unreachable"
-        case ENETUNREACH: code = 0; what = "no route: ICMP net unreachable"; reason = "IP_INNOROUTES"; counters.inc(.IpInNoRoutes)
+        case ENETUNREACH: code = 0; what = "no route: ICMP net unreachable"; reason = "IP_INNOROUTES"; counters.inc(.IpExtInNoRoutes)
         case EACCES: code = 13; what = "prohibit route: ICMP administratively prohibited"
         default:
             kfree_skb_reason(reason, detail: "blackhole route to \(dst): dropped silently")

@@ -50,7 +50,7 @@ extension Kernel {
         let id = UInt16(reply[4]) << 8 | UInt16(reply[5])
         let found = pingTable.ids.contains(id)
         let drop = { self.kfree_skb_reason("NO_SOCKET", detail: "no ping socket with echo id \(id)" + (rawCopy ? " (a raw ICMP socket took its copy)" : "")) }
-        let f = trace.enter(KFunc(named: "ping_rcv"))
+        let f = trace.enter(.ping_rcv)
         // 6.18: skb:kfree_skb names ping_rcv as the location (seen live); 5.4 frees it in icmp_rcv.
         if !found && profile.hasDropReasons { drop() }
         trace.leave(f)

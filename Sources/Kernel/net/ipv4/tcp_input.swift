@@ -180,7 +180,6 @@ extension Kernel {
         c.sndWnd = Int(window) << Int(c.sndWscale)
         c.fastPath = true
         c.lrcvtime = now
-        counters.inc(.TcpCurrEstab)
         if dataLength == 0 { counters.inc(.TcpExtTCPPureAcks) }
         return true
     }
@@ -257,7 +256,7 @@ extension Kernel {
                 __kfree_skb(.consume, detail: "the ACK of our FIN on \(name): TIME_WAIT")
                 return
             case .lastAck:
-                do { let d = trace.enter(KFunc(named: "tcp_done")); trace.leave(d) }
+                do { let d = trace.enter(.tcp_done); trace.leave(d) }
                 c.state = .closed
                 __kfree_skb(.consume, detail: "the ACK of our FIN on \(name): closed")
                 return
@@ -369,9 +368,9 @@ extension Kernel {
             let saved = (trace.context, record.socket)
             trace.context = ["run_timer_softirq"]
             do {
-                let f = trace.enter(KFunc(named: "call_timer_fn")); defer { trace.leave(f) }
-                let g = trace.enter(KFunc(named: "tcp_delack_timer")); defer { trace.leave(g) }
-                let h = trace.enter(KFunc(named: "tcp_delack_timer_handler")); defer { trace.leave(h) }
+                let f = trace.enter(.call_timer_fn); defer { trace.leave(f) }
+                let g = trace.enter(.tcp_delack_timer); defer { trace.leave(g) }
+                let h = trace.enter(.tcp_delack_timer_handler); defer { trace.leave(h) }
                 if c.pingpong >= Self.pingpongThreshold { c.pingpong = 0; c.ato = 0.040 } else { c.ato = min(c.ato * 2, 0.200) }
                 tcp_send_ack(key, &c, why: "ACK (delayed-ACK timer)")
                 counters.inc(.TcpExtDelayedACKs)
@@ -389,7 +388,7 @@ extension Kernel {
     /// with nothing in it counts TCPPureAcks and the window is taken (a new one turns header
     /// prediction on). The segments it covers are delivered.
     func tcp_ack(_ c: inout TCPConnection, ack: UInt32, window: UInt16, slowPath: Bool, pure: Bool) {
-        let f = trace.enter(KFunc(named: "tcp_ack")); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_ack); defer { trace.leave(f) }
         guard let una = c.sndUna else { return }
         if seqAfter(una, ack) || seqAfter(ack, c.sndNxt) { return }   // old, or acknowledging what was not sent
         if !slowPath && seqAfter(ack, una) {
@@ -421,7 +420,7 @@ extension Kernel {
     /// tcp_time_wait: the socket becomes a TIME_WAIT one; its 60 s timer counts TW
     /// (__inet_twsk_schedule).
     func tcp_time_wait(_ c: inout TCPConnection) {
-        let f = trace.enter(KFunc(named: "tcp_time_wait")); defer { trace.leave(f) }
+        let f = trace.enter(.tcp_time_wait); defer { trace.leave(f) }
         c.state = .timeWait
         counters.inc(.TcpExtTW)
     }
@@ -433,7 +432,7 @@ extension Kernel {
                                        window: UInt16, synAckWscale: UInt8?, dataLength: Int, tsval: UInt32?, tsecr: UInt32?) {
         let f = trace.enter(.tcp_v4_do_rcv); defer { trace.leave(f) }
         let g = trace.enter(.tcp_rcv_state_process); defer { trace.leave(g) }
-        let h = trace.enter(KFunc(named: "tcp_rcv_synsent_state_process")); defer { trace.leave(h) }
+        let h = trace.enter(.tcp_rcv_synsent_state_process); defer { trace.leave(h) }
         let name = "tcp \(key.localText):\(key.localPort) → \(key.peerText):\(key.peerPort) SYN_SENT"
         record.socket = name
         if flags.contains(.ack) {
@@ -475,8 +474,8 @@ extension Kernel {
             }
             if flags.contains(.rst) {
                 // tcp_reset: the connect() fails with ECONNREFUSED; tcp_done counts the attempt.
-                do { let r = trace.enter(KFunc(named: "tcp_reset")); defer { trace.leave(r) }
-                    let d = trace.enter(KFunc(named: "tcp_done")); trace.leave(d) }
+                do { let r = trace.enter(.tcp_reset); defer { trace.leave(r) }
+                    let d = trace.enter(.tcp_done); trace.leave(d) }
                 counters.inc(.TcpAttemptFails)
                 c.state = .closed
                 __kfree_skb(.consume, detail: "RST for our SYN: \(name) refused (connect() fails with ECONNREFUSED)")
@@ -486,9 +485,9 @@ extension Kernel {
                 kfree_skb_reason("TCP_FLAGS", detail: "an ACK without SYN to \(name)")
                 return
             }
-            do { let a = trace.enter(KFunc(named: "tcp_ack")); trace.leave(a) }
+            do { let a = trace.enter(.tcp_ack); trace.leave(a) }
             counters.inc(.TcpExtTCPDelivered)   // tcp_clean_rtx_queue: the SYN is delivered
-            do { let a = trace.enter(KFunc(named: "tcp_finish_connect")); trace.leave(a) }
+            do { let a = trace.enter(.tcp_finish_connect); trace.leave(a) }
             c.state = .established
             c.rcvNxt = seq &+ 1
             if let v = tsval { c.peerTSval = v }
@@ -500,8 +499,7 @@ extension Kernel {
             c.sndWscale = synAckWscale ?? 0
             c.fastPath = c.sndWscale == 0
             c.lrcvtime = now
-            counters.inc(.TcpCurrEstab)
-            tcp_send_ack(key, &c, why: "ACK of the SYN-ACK")
+                tcp_send_ack(key, &c, why: "ACK of the SYN-ACK")
             trace.leave(h)
             __kfree_skb(.consume, detail: "SYN-ACK for our SYN: \(name) is ESTABLISHED, ACK sent")
             record.socket = "tcp \(key.localText):\(key.localPort) → \(key.peerText):\(key.peerPort) ESTABLISHED"

@@ -90,7 +90,7 @@ extension Kernel {
     /// FIN advance snd_nxt and wait to be acknowledged (tcp_event_new_data_sent counts them
     /// TCPOrigDataSent); data sent within ato of the last received enters pingpong mode
     /// (tcp_event_data_sent); a FIN moves ESTABLISHED to FIN_WAIT1 and CLOSE_WAIT to LAST_ACK
-    /// (both leave TcpCurrEstab); the ACK it carries pays what was owed. The application read
+    /// (both leave ESTABLISHED); the ACK it carries pays what was owed. The application read
     /// what waited before it answered (as `tracer verify`'s does).
     func tcp_sent(_ c: inout TCPConnection, seq: UInt32, dataLength: Int, flags: TCPFlags, segments: Int, mss: Int) {
         c.unreadBytes = 0
@@ -105,8 +105,8 @@ extension Kernel {
         }
         if flags.contains(.fin) {
             switch c.state {
-            case .established: c.state = .finWait1; counters.inc(.TcpCurrEstab, by: -1)
-            case .closeWait: c.state = .lastAck; counters.inc(.TcpCurrEstab, by: -1)
+            case .established: c.state = .finWait1
+            case .closeWait: c.state = .lastAck
             default: break
             }
         }
@@ -171,15 +171,15 @@ extension Kernel {
     /// nothing new as OutSegs; __tcp_retransmit_skb counts RetransSegs.
     func tcp_retransmit_timer(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
         record.socket = "tcp \(p.source):\(key.localPort) → \(p.destination):\(key.peerPort) SYN_SENT (retransmission)"
-        let t = trace.enter(KFunc(named: "call_timer_fn")); defer { trace.leave(t) }
-        let f = trace.enter(KFunc(named: "tcp_write_timer")); defer { trace.leave(f) }
-        let g = trace.enter(KFunc(named: "tcp_write_timer_handler")); defer { trace.leave(g) }
-        let h = trace.enter(KFunc(named: "tcp_retransmit_timer")); defer { trace.leave(h) }
+        let t = trace.enter(.call_timer_fn); defer { trace.leave(t) }
+        let f = trace.enter(.tcp_write_timer); defer { trace.leave(f) }
+        let g = trace.enter(.tcp_write_timer_handler); defer { trace.leave(g) }
+        let h = trace.enter(.tcp_retransmit_timer); defer { trace.leave(h) }
         counters.inc(.TcpExtTCPTimeouts)
         // tcp_write_timeout → sk_rethink_txhash: a new flow hash for the path, counted.
         counters.inc(.TcpExtTcpTimeoutRehash)
-        let i = trace.enter(KFunc(named: "tcp_retransmit_skb")); defer { trace.leave(i) }
-        let j = trace.enter(KFunc(named: "__tcp_retransmit_skb")); defer { trace.leave(j) }
+        let i = trace.enter(.tcp_retransmit_skb); defer { trace.leave(i) }
+        let j = trace.enter(.__tcp_retransmit_skb); defer { trace.leave(j) }
         counters.inc(.TcpRetransSegs)
         if p.payload[13] & 0x02 != 0 { counters.inc(.TcpExtTCPSynRetrans) }
         tcp_transmit_skb(p, segment: segment, key: key, retransmit: true)

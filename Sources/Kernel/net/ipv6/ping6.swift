@@ -39,7 +39,7 @@ extension Kernel {
     func ping_rcv6(_ skb: SKB, reply: [UInt8]) {
         let id = reply.count >= 6 ? UInt16(reply[4]) << 8 | UInt16(reply[5]) : 0
         let found = pingTable.ids6.contains(id)
-        let f = trace.enter(KFunc(named: "ping_rcv"))
+        let f = trace.enter(.ping_rcv)
         if !found && profile.hasDropReasons {
             kfree_skb_reason("NO_SOCKET", detail: "ICMPv6 echo reply: no ping socket with echo id \(id)")
         }

@@ -9,7 +9,7 @@
 //
 // nf_conntrack_in finds the packet's tuple in either direction: the original direction is NEW
 // until a reply was seen, then ESTABLISHED; the reply direction is ESTABLISHED. An ICMP error
-// is RELATED when the tuple it quotes, inverted, is a known connection (icmp_error_message),
+// is RELATED when the tuple it quotes, inverted, is a known connection (nf_conntrack_icmpv4_error),
 // else it gets no entry (INVALID to a rule). A packet with no entry starts one when its
 // protocol allows (tcp_new: a SYN, or any segment but RST/FIN/SYN-ACK with tcp_loose picking
 // up a connection mid-stream; icmp_new: requests only), else INVALID.
@@ -98,7 +98,7 @@ extension Kernel {
         let l4 = Array(packet[min(ihl, packet.count)...])
         // ICMP errors: RELATED to the connection they quote, else no entry.
         if proto == 1, let type = l4.first, [3, 4, 5, 11, 12].contains(type) {
-            let g = trace.enter(.icmp_error_message); defer { trace.leave(g) }
+            let g = trace.enter(.nf_conntrack_icmpv4_error); defer { trace.leave(g) }
             guard l4.count >= 8 + 20, let quoted = Self.ctTuple(Array(l4[8...])),
                   let hit = ctLookup(quoted.inverted) else {
                 return CTAttachment(original: nil, state: .invalid, unconfirmed: false)

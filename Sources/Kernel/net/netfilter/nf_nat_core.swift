@@ -114,7 +114,7 @@ extension Kernel {
         guard wantsSourceNAT ? e.snat != nil : e.dnat != nil else { return nil }
         let ihl = Int(bytes[0] & 0x0f) * 4
         guard bytes.count >= ihl + 8 + 20 else { return nil }
-        let f = trace.enter(KFunc(named: "nf_nat_icmp_reply_translation")); defer { trace.leave(f) }
+        let f = trace.enter(.nf_nat_icmp_reply_translation); defer { trace.leave(f) }
         // ct->tuplehash[!dir].tuple: the quoted packet's direction.
         let other = reply ? t : replyTuple(t, e)
         var p = bytes
