@@ -38,9 +38,11 @@ public struct Sysctls: Equatable, Sendable {
         let all = int("net.ipv4.conf.all.\(name)") ?? 0
         switch name {
         case "rp_filter", "arp_ignore", "arp_announce": return max(dev, all)
-        case "accept_local", "log_martians", "route_localnet", "arp_filter", "proxy_arp", "src_valid_mark":
+        // IN_DEV_ORCONF and IN_DEV_ANDCONF (include/linux/inetdevice.h).
+        case "accept_local", "log_martians", "route_localnet", "arp_filter", "proxy_arp", "src_valid_mark",
+             "send_redirects", "shared_media", "drop_unicast_in_l2_multicast", "drop_gratuitous_arp":
             return (dev != 0 || all != 0) ? 1 : 0
-        case "accept_source_route", "send_redirects", "bootp_relay":
+        case "accept_source_route", "bootp_relay", "mc_forwarding":
             return (dev != 0 && all != 0) ? 1 : 0
         default: return dev
         }

@@ -67,6 +67,12 @@ func receiveCases() -> [ReceiveCase] {
         let ip = IPv4Header(source: p, destination: h, protocol: .icmp, ident: 0x3001)
         return ip.emit(payload: ICMPv4Header.echoRequest(ident: 7, sequence: 1).emit(body: (0..<56).map { UInt8($0) }))
     }()
+    /// An ICMP timestamp request (type 13): identifier, sequence, then originate, receive and
+    /// transmit times (ms since midnight UT); the sender fills only the first.
+    func timestamp(data: [UInt8]) -> [UInt8] {
+        let ip = IPv4Header(source: p, destination: h, protocol: .icmp, ident: 0x3101)
+        return ip.emit(payload: ICMPv4Header(type: 13, code: 0, restOfHeader: 0x0009_0001).emit(body: data))
+    }
     let unknownProtocol: [UInt8] = IPv4Header(source: p, destination: h, protocol: .unknown(253), ident: 0x4001).emit(payload: data)
 
     return [
@@ -80,6 +86,8 @@ func receiveCases() -> [ReceiveCase] {
         ReceiveCase(name: "tcp-syn-listener", frames: [eth(syn(dport: 80))]),
         ReceiveCase(name: "tcp-syn-closed-port", frames: [eth(syn(dport: 81))]),
         ReceiveCase(name: "icmp-echo", frames: [eth(echo)]),
+        ReceiveCase(name: "icmp-timestamp", frames: [eth(timestamp(data: [0x02, 0x93, 0x2e, 0x00] + [UInt8](repeating: 0, count: 8)))]),
+        ReceiveCase(name: "icmp-timestamp-short", frames: [eth(timestamp(data: [0x02, 0x93]))]),
         ReceiveCase(name: "tcp-handshake-data-fin", frames: [
             eth(seg(.syn, seq: 5000, ident: 0x2101)),
             eth(seg(.ack, seq: 5001, ack: 1, ident: 0x2102)),
@@ -95,6 +103,17 @@ func receiveCases() -> [ReceiveCase] {
         ReceiveCase(name: "unknown-protocol", frames: [eth(unknownProtocol)]),
         ReceiveCase(name: "forward", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353))]),
         ReceiveCase(name: "forward-off", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353))]),
+        // Back out eth0, the way it came, to the default gateway on the sender's own subnet: an
+        // ICMP host redirect (gateway 10.1.0.1) goes to the sender, and the packet is forwarded.
+        ReceiveCase(name: "forward-redirect", frames: [eth(udp(dst: IPv4Address(192, 0, 2, 7), dport: 5353))]),
+        // The same with send_redirects off (Fixtures/hosts/netns-h-noredirect): forwarded only.
+        ReceiveCase(name: "forward-redirect-off", frames: [eth(udp(dst: IPv4Address(192, 0, 2, 7), dport: 5353))]),
+        // Unicast IP in a link-layer broadcast and multicast frame: accepted (netns-h), and
+        // dropped where drop_unicast_in_l2_multicast is on (-drop: Fixtures/hosts/netns-h-l2drop).
+        ReceiveCase(name: "unicast-in-l2-broadcast", frames: [eth(udp(dport: 5353), to: .broadcast)]),
+        ReceiveCase(name: "unicast-in-l2-multicast", frames: [eth(udp(dport: 5353), to: MACAddress(0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb))]),
+        ReceiveCase(name: "unicast-in-l2-broadcast-drop", frames: [eth(udp(dport: 5353), to: .broadcast)]),
+        ReceiveCase(name: "unicast-in-l2-multicast-drop", frames: [eth(udp(dport: 5353), to: MACAddress(0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb))]),
         ReceiveCase(name: "forward-ttl-1", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353, ttl: 1))]),
         ReceiveCase(name: "forward-df-too-big", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353,
                                                                  payload: [UInt8](repeating: 0x5a, count: 1422)))]),
@@ -121,5 +140,9 @@ func receiveCases() -> [ReceiveCase] {
 func writeReceiveCases(to dir: String) throws {
     try writeCases(receiveCases(), to: dir, start: 1_700_000_100)
     try "netns-h-noforward\n".write(toFile: "\(dir)/forward-off.host", atomically: true, encoding: .utf8)
+    try "netns-h-noredirect\n".write(toFile: "\(dir)/forward-redirect-off.host", atomically: true, encoding: .utf8)
+    for name in ["unicast-in-l2-broadcast-drop", "unicast-in-l2-multicast-drop"] {
+        try "netns-h-l2drop\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
+    }
     print("wrote \(receiveCases().count) receive-path cases to \(dir)")
 }

@@ -25,6 +25,9 @@ public final class SKB {
     public var uncaptured = 0
     /// skb->ip_summed: how far the transport checksum is already known good.
     public var ipSummed: IPSummed = .none
+    /// IPCB(skb)->flags & IPSKB_DOREDIRECT: __mkroute_input found the packet leaves by the
+    /// device it came in on, toward a next hop on the sender's own subnet.
+    public var doRedirect = false
     /// IPCB(skb)->frag_max_size: the largest fragment of a reassembled datagram.
     public var fragMaxSize: Int?
     /// IP6CB(skb): what the IPv6 receive path learns of the headers as it walks them.

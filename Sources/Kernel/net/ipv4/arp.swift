@@ -64,7 +64,7 @@ extension Kernel {
         let fl = Flow(source: sip, destination: tip, iif: skb.dev, oif: nil)
         guard case .success(let res) = fib_lookup(fl) else { return false }
         if res.route.type == .local {
-            return fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: nil) == nil
+            return fib_validate_source(skb, src: sip, dst: tip, tos: 0, oif: nil).martian == nil
         }
         if res.route.type == .unicast, net.ipv4.conf(skb.dev).forwarding {
             let out = res.route.device.flatMap { host.interface(named: $0) }

@@ -66,6 +66,15 @@ extension Kernel {
             consume_skb(.consume, detail: answered ? "ICMP echo request answered with an echo reply"
                         : hooked ? "ICMP echo request: its echo reply is dropped on the way out (see netfilter)"
                         : "ICMP echo request: icmp_reply finds no route back, so no echo reply leaves")
+        } else if type == 13 {
+            // The handler answers or says why not; icmp_rcv frees the request either way.
+            let before = record.emitted.count
+            if icmp_timestamp(skb, request: payload) {
+                consume_skb(.consume, detail: record.emitted.count > before ? "ICMP timestamp request answered with a timestamp reply"
+                            : "ICMP timestamp request: its reply does not leave (see netfilter and the route back)")
+            } else {
+                kfree_skb_reason("PKT_TOO_SMALL", detail: "ICMP timestamp request with less than 4 bytes of data")
+            }
         } else if type == 0 {
             ping_rcv(skb, reply: payload, rawCopy: rawCopy)
         } else if type == 3 {
@@ -89,6 +98,32 @@ extension Kernel {
         send_icmp(reply, type: 0, to: src, from: dst, tos: tos)
     }
 
+    /// icmp_timestamp: the reply carries the request's ICMP header (its identifier and sequence)
+    /// as type 14 and three times: originate copied from the request's first 4 data bytes,
+    /// receive and transmit both the host's clock (inet_current_timestamp: ms since midnight UT),
+    /// here the capture's time of the request. Less than 4 bytes of data: PKT_TOO_SMALL, counted in
+    /// IcmpInErrors. Counted as an echo reply on 6.18 (IcmpOutEchoReps, IcmpMsgOutType0, as
+    /// nstat shows): __ip_make_skb counts a raw socket's ICMP by its flow's fl4_icmp_type, and
+    /// icmp_reply's flow leaves it 0. 5.4 counted the header's type (14).
+    /// False when the request is too short (its drop reason is PKT_TOO_SMALL).
+    func icmp_timestamp(_ skb: SKB, request: [UInt8]) -> Bool {
+        let f = trace.enter(.icmp_timestamp); defer { trace.leave(f) }
+        guard request.count >= 8 + 4 else {
+            counters.inc(.IcmpInErrors)
+            return false
+        }
+        let (src, dst, tos) = skb.withIPv4 { ($0.source, $0.destination, $0.tos) }
+        let seconds = now.rounded(.down)
+        let ms = UInt32((Int(seconds) % 86_400) * 1000 + Int((now - seconds) * 1000))
+        let stamp: [UInt8] = [UInt8(ms >> 24), UInt8((ms >> 16) & 0xff), UInt8((ms >> 8) & 0xff), UInt8(ms & 0xff)]
+        var reply = [14, 0, 0, 0] + Array(request[4..<8]) + Array(request[8..<12]) + stamp + stamp
+        let c = reply.withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
+        reply[2] = UInt8(c >> 8); reply[3] = UInt8(c & 0xff)
+        let g = trace.enter(.icmp_reply); defer { trace.leave(g) }
+        send_icmp(reply, type: 14, to: src, from: dst, tos: tos, countedAs: profile.kernel == .v5_4 ? 14 : 0)
+        return true
+    }
+
     /// __icmp_send: an ICMP error about `skb`, quoting its header and as much data as fits in
     /// 576 bytes. Not sent about ICMP errors, non-first fragments, or broadcasts.
     func icmp_send(_ skb: SKB, type: UInt8, code: UInt8, info: UInt32) {
@@ -102,18 +137,58 @@ extension Kernel {
         let ours = skb.dst?.input == .localDeliver
         let quoted = Array(skb.network.prefix(576 - 20 - 8))
         let body = ICMPv4Header(type: type, code: code, restOfHeader: info).emit(body: quoted)
-        send_icmp(body, type: type, to: src, from: ours ? dst : nil, tos: (tos & 0x1e) | 0xc0, errorCode: code)
+        let errorTOS = (tos & 0x1e) | 0xc0
+        guard let out = icmp_route_lookup(skb, daddr: src, saddr: ours ? dst : nil, tos: errorTOS) else { return }
+        send_icmp(body, type: type, to: src, from: ours ? dst : nil, tos: errorTOS, errorCode: code, route: out)
+    }
+
+    /// icmp_route_lookup: the route for an ICMP error, then (no IPsec policy transforms it, and
+    /// the destination is not local) the lookups it makes to find the route "back" the way the
+    /// packet came (xfrm_decode_session_reverse's flow): the original destination's type; a
+    /// local one routes from it (__ip_route_output_key), any other is routed toward from the
+    /// source (FLOWI_FLAG_ANYSRC) and an input route is looked up as if the packet came back in
+    /// by that device (ip_route_input, its source validated). The message goes by the first
+    /// route whatever these find; they show in fib:fib_table_lookup.
+    func icmp_route_lookup(_ skb: SKB, daddr: IPv4Address, saddr: IPv4Address?, tos: UInt8) -> (dev: Interface, nextHop: IPv4Address, source: IPv4Address)? {
+        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: tos, proto: 1) else { return nil }
+        if inet_addr_type(daddr) == .local { return out }
+        let (isrc, idst, proto) = skb.withIPv4 { ($0.source, $0.destination, $0.protocolNumber) }
+        let (sport, dport) = ports(skb)
+        let lo = host.interfaces.first { $0.isLoopback }
+        if inet_addr_type(idst) == .local {
+            let g = trace.enter(.__ip_route_output_key); defer { trace.leave(g) }
+            _ = fib_lookup(Flow(source: idst, destination: isrc, iif: lo, oif: nil, proto: proto, sport: dport, dport: sport))
+            return out
+        }
+        let g = trace.enter(.__ip_route_output_key)
+        let back = fib_lookup(Flow(source: isrc, destination: idst, iif: lo, oif: nil, proto: proto, sport: sport, dport: dport))
+        trace.leave(g)
+        guard case .success(let r2) = back, let devName = r2.route.device, let dev2 = host.interface(named: devName) else { return out }
+        // ip_route_input(skb_in, daddr = the source, saddr = the destination, dscp, that device):
+        // the skb's own route and device are put back after.
+        let (savedDst, savedDev, savedRedirect) = (skb.dst, skb.dev, skb.doRedirect)
+        skb.dev = dev2
+        do {
+            let h = trace.enter(.ip_route_input_noref); defer { trace.leave(h) }
+            _ = ip_route_input_slow(skb, daddr: isrc, saddr: idst, tos: tos, proto: proto)
+        }
+        (skb.dst, skb.dev, skb.doRedirect) = (savedDst, savedDev, savedRedirect)
+        return out
     }
 
     /// Routes and sends an ICMP message this host makes (icmp_push_reply → ip_push_pending_frames).
-    func send_icmp(_ message: [UInt8], type: UInt8, to daddr: IPv4Address, from saddr: IPv4Address?, tos: UInt8, errorCode: UInt8? = nil) {
-        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: tos, proto: 1) else { return }
-        icmp_out_count(type)
+    /// `countedAs`: the type icmp_out_count sees, when not the message's (icmp_reply's flow).
+    /// `route`: one icmp_route_lookup found already (an error's); else icmp_reply's lookup.
+    func send_icmp(_ message: [UInt8], type: UInt8, to daddr: IPv4Address, from saddr: IPv4Address?, tos: UInt8,
+                   errorCode: UInt8? = nil, countedAs: UInt8? = nil,
+                   route: (dev: Interface, nextHop: IPv4Address, source: IPv4Address)? = nil) {
+        guard let out = route ?? ip_route_output(daddr: daddr, saddr: saddr, tos: tos, proto: 1) else { return }
+        icmp_out_count(countedAs ?? type)
         let ip = IPv4Header(source: out.source, destination: daddr, protocol: .icmp,
                             ttl: defaultTTL, tos: tos, ident: 0, dontFrag: false)
         let f = trace.enter(.ip_push_pending_frames); defer { trace.leave(f) }
         let g = trace.enter(.ip_send_skb); defer { trace.leave(g) }
-        let what = type == 0 ? "echo reply" : "ICMP \(ICMPv4Kind(type: type, code: errorCode ?? 0))"
+        let what = type == 0 ? "echo reply" : type == 14 ? "timestamp reply" : "ICMP \(ICMPv4Kind(type: type, code: errorCode ?? 0))"
         emitting(what) { ip_local_out(ip.emit(payload: message), dev: out.dev, nextHop: out.nextHop) }
     }
 

@@ -93,6 +93,13 @@ extension Kernel {
             return false
         }
         if skb.withIPv4({ $0.ihl > 5 }) && ip_rcv_options(skb) { return false }
+        // RFC 1122 3.3.6: a unicast datagram in a link-layer broadcast or multicast frame, where
+        // the device asks for it (drop_unicast_in_l2_multicast); accepted otherwise.
+        if let rt = skb.dst, rt.type != .broadcast, rt.type != .multicast,
+           skb.pktType == .broadcast || skb.pktType == .multicast, net.ipv4.conf(skb.dev).dropUnicastInL2Multicast {
+            kfree_skb_reason("UNICAST_IN_L2_MULTICAST", detail: "unicast \(skb.withIPv4 { $0.destination }) in a link-layer \(skb.pktType == .broadcast ? "broadcast" : "multicast") frame (drop_unicast_in_l2_multicast=1)")
+            return false
+        }
         return true
     }
 

@@ -53,7 +53,7 @@ extension Kernel {
             case .broadcast:
                 return brd_input(skb, saddr: saddr, daddr: daddr, tos: tos, result: res)
             case .local:
-                if let reason = fib_validate_source(skb, src: saddr, dst: daddr, tos: tos, oif: nil) { return reason }
+                if let reason = fib_validate_source(skb, src: saddr, dst: daddr, tos: tos, oif: nil).martian { return reason }
                 skb.dst = InputRoute(input: .localDeliver, type: .local, table: res.table, prefix: r.destination,
                                      device: r.device, gateway: nil, source: nil, rulePriority: res.rule?.priority, mtu: nil)
                 return nil
@@ -83,7 +83,7 @@ extension Kernel {
 
     func brd_input(_ skb: SKB, saddr: IPv4Address, daddr: IPv4Address, tos: UInt8, result: FibResult? = nil) -> DropReason? {
         if skb.proto != .ipv4 { return DropReason(name: "NOT_SPECIFIED", detail: "broadcast for a non-IP protocol") }
-        if !saddr.isZeroNet, let reason = fib_validate_source(skb, src: saddr, dst: .any, tos: tos, oif: nil) {
+        if !saddr.isZeroNet, let reason = fib_validate_source(skb, src: saddr, dst: .any, tos: tos, oif: nil).martian {
             return reason
         }
         skb.dst = InputRoute(input: .localDeliver, type: .broadcast, table: result?.table, prefix: result?.route.destination,
@@ -96,13 +96,23 @@ extension Kernel {
         DropReason(name: name, detail: "martian source: " + detail)
     }
 
-    /// __mkroute_input: a forwarding route; rp_filter applies to forwarded packets too.
+    /// __mkroute_input: a forwarding route; rp_filter applies to forwarded packets too. A packet
+    /// that leaves by the device it came in on, from a sender the reverse route reaches directly,
+    /// toward a next hop on the sender's subnet (inet_addr_onlink; any, with shared_media) is
+    /// marked for a redirect (IPSKB_DOREDIRECT), where send_redirects is on.
     func ip_mkroute_input(_ skb: SKB, result res: FibResult, saddr: IPv4Address, daddr: IPv4Address, tos: UInt8) -> DropReason? {
         let f = trace.enter(.ip_mkroute_input); defer { trace.leave(f) }
         let out = res.route.device.flatMap { host.interface(named: $0) }
-        if let reason = fib_validate_source(skb, src: saddr, dst: daddr, tos: tos, oif: out) { return reason }
+        let source = fib_validate_source(skb, src: saddr, dst: daddr, tos: tos, oif: out)
+        if let reason = source.martian { return reason }
         var gw: IPv4Address? = nil
         if case .v4(let g)? = res.route.gateway { gw = g }
+        if let out, out.index == skb.dev.index, source.onLink, net.ipv4.conf(out).sendRedirects, skb.proto == .ipv4 {
+            // inet_addr_onlink(out_dev, saddr, gw): one of its subnets holds both.
+            if net.ipv4.conf(out).sharedMedia || out.ipv4Addresses.contains(where: { a in a.prefix.contains(saddr) && (gw.map { a.prefix.contains($0) } ?? true) }) {
+                skb.doRedirect = true
+            }
+        }
         var src: IPv4Address? = nil
         if case .v4(let s)? = res.route.preferredSource { src = s }
         skb.dst = InputRoute(input: .forward, type: .unicast, table: res.table, prefix: res.route.destination, device: res.route.device,
@@ -111,42 +121,82 @@ extension Kernel {
         return nil
     }
 
-    /// fib_validate_source: the reverse-path check. Nil when the source is acceptable.
-    func fib_validate_source(_ skb: SKB, src: IPv4Address, dst: IPv4Address, tos: UInt8, oif: Interface?) -> DropReason? {
+    /// ip_rt_send_redirect: an ICMP host redirect to the sender, naming the next hop the route
+    /// chose (rt_nexthop: the gateway, else the destination), where the output device has
+    /// send_redirects on; backed off per sender (its inet_peer): the first at once, the next
+    /// only after ip_rt_redirect_load << n_redirects jiffies, none after ip_rt_redirect_number
+    /// (9) until ip_rt_redirect_silence has passed without a redirected packet.
+    func ip_rt_send_redirect(_ skb: SKB) {
+        let f = trace.enter(.ip_rt_send_redirect); defer { trace.leave(f) }
+        guard let rt = skb.dst, let out = rt.device.flatMap({ host.interface(named: $0) }), net.ipv4.conf(out).sendRedirects else { return }
+        let (saddr, daddr) = skb.withIPv4 { ($0.source, $0.destination) }
+        let gw = rt.gateway ?? daddr
+        let hz = 250   // CONFIG_HZ
+        let load = hz / 50, number = 9, silence = (hz / 50) << (9 + 1)
+        let jiffies = Int(now * Double(hz))
+        var peer = net.ipv4.peers.redirects[saddr] ?? (rateLast: 0, count: 0)
+        defer { net.ipv4.peers.redirects[saddr] = peer }
+        if jiffies > peer.rateLast + silence { peer.count = 0 }
+        if peer.count >= number {
+            peer.rateLast = jiffies
+            record.timers.append("ip_rt_send_redirect: \(saddr) has had \(number) redirects; none until \(Double(silence) / Double(hz)) s without one")
+            return
+        }
+        if peer.count == 0 || jiffies > peer.rateLast + (load << peer.count) {
+            icmp_send(skb, type: 5, code: 1, info: gw.value)
+            peer.rateLast = jiffies
+            peer.count += 1
+        }
+    }
+
+    /// What fib_validate_source returns: a martian source (its reason), or 0 / 1, 1 when the
+    /// route back to the source is direct (its nexthop's scope is host: no gateway).
+    struct SourceCheck {
+        var martian: DropReason?
+        var onLink = false
+        static let ok = SourceCheck(martian: nil)
+    }
+
+    /// fib_validate_source: the reverse-path check. Without rp_filter it is skipped unless the
+    /// packet may leave by the device it came in on with redirects on (the redirect needs it).
+    func fib_validate_source(_ skb: SKB, src: IPv4Address, dst: IPv4Address, tos: UInt8, oif: Interface?) -> SourceCheck {
         let f = trace.enter(.fib_validate_source); defer { trace.leave(f) }
         let dev = skb.dev
-        let rpf = net.ipv4.conf(dev).rpFilter
-        let acceptLocal = net.ipv4.conf(dev).acceptLocal
-        if rpf == 0 && (oif == nil || dev.index != oif!.index) {
-            if acceptLocal { return nil }
+        let conf = net.ipv4.conf(dev)
+        let rpf = conf.rpFilter
+        let acceptLocal = conf.acceptLocal
+        if rpf == 0 && (oif == nil || dev.index != oif!.index || !conf.sendRedirects) {
+            if acceptLocal { return .ok }
             // fib_has_custom_local_routes || fib4_has_custom_rules (worked out once per host)
             if !net.ipv4.fib.hasCustomLocalRoutes && !net.ipv4.fib.hasCustomRules {
                 if host.interfaces.contains(where: { $0.addresses.contains { $0.address == .v4(src) } }) {
-                    return DropReason(name: "IP_LOCAL_SOURCE", detail: "martian source: \(src) is one of this host's addresses")
+                    return SourceCheck(martian: DropReason(name: "IP_LOCAL_SOURCE", detail: "martian source: \(src) is one of this host's addresses"))
                 }
-                return nil
+                return .ok
             }
         }
         return __fib_validate_source(skb, src: src, dst: dst, tos: tos, oif: oif, rpf: rpf, acceptLocal: acceptLocal)
     }
 
-    func __fib_validate_source(_ skb: SKB, src: IPv4Address, dst: IPv4Address, tos: UInt8, oif: Interface?, rpf: Int, acceptLocal: Bool) -> DropReason? {
+    func __fib_validate_source(_ skb: SKB, src: IPv4Address, dst: IPv4Address, tos: UInt8, oif: Interface?, rpf: Int, acceptLocal: Bool) -> SourceCheck {
         let f = trace.enter(.__fib_validate_source); defer { trace.leave(f) }
         let dev = skb.dev
         let lo = host.interfaces.first { $0.isLoopback }
         var fl = Flow(source: dst, destination: src, iif: oif ?? lo, oif: nil, mark: 0, tos: tos & 0x1c)
         let noAddr = dev.ipv4Addresses.isEmpty
         let rpfFail = DropReason(name: "IP_RPFILTER", detail: "rp_filter=\(rpf) on \(dev.name): the route back to \(src) does not leave by \(dev.name)")
-        guard case .success(let res) = fib_lookup(fl) else { return rpf != 0 ? rpfFail : nil }
+        let lastResort = rpf != 0 ? SourceCheck(martian: rpfFail) : .ok
+        guard case .success(let res) = fib_lookup(fl) else { return lastResort }
         if res.route.type != .unicast && (res.route.type != .local || !acceptLocal) {
-            return DropReason(name: "IP_LOCAL_SOURCE", detail: "martian source: \(src) routes back as \(res.route.type.rawValue)")
+            return SourceCheck(martian: DropReason(name: "IP_LOCAL_SOURCE", detail: "martian source: \(src) routes back as \(res.route.type.rawValue)"))
         }
-        if res.route.device == dev.name || (res.route.type == .local && dev.isLoopback) { return nil }
-        if noAddr { return rpf != 0 ? rpfFail : nil }
-        if rpf == 1 { return rpfFail }
+        // FIB_RES_NHC(res)->nhc_scope >= RT_SCOPE_HOST: a nexthop without a gateway.
+        if res.route.device == dev.name || (res.route.type == .local && dev.isLoopback) { return SourceCheck(martian: nil, onLink: res.route.gateway == nil) }
+        if noAddr { return lastResort }
+        if rpf == 1 { return SourceCheck(martian: rpfFail) }
         fl.oif = dev  // loose mode: any route back through this device will do
-        if case .success(let r2) = fib_lookup(fl), r2.route.type == .unicast { return nil }
-        return nil
+        if case .success(let r2) = fib_lookup(fl), r2.route.type == .unicast { return SourceCheck(martian: nil, onLink: r2.route.gateway == nil) }
+        return .ok
     }
 
     /// ip_error: the dst of an unroutable packet. ICMP only when forwarding is on.

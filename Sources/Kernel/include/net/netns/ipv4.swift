@@ -43,6 +43,8 @@ final class NetnsIPv4 {
     /// device and `all`).
     struct DeviceConf {
         var rpFilter: Int, acceptLocal: Bool, acceptSourceRoute: Bool, routeLocalnet: Bool, forwarding: Bool
+        /// IN_DEV_ORCONF(DROP_UNICAST_IN_L2_MULTICAST) (RFC 1122 3.3.6), IN_DEV_TX_REDIRECTS.
+        var dropUnicastInL2Multicast: Bool, sendRedirects: Bool, sharedMedia: Bool
 
         init(_ s: HostModel.Sysctls, device: String) {
             rpFilter = s.ipv4Conf("rp_filter", device: device)
@@ -50,6 +52,9 @@ final class NetnsIPv4 {
             acceptSourceRoute = s.ipv4Conf("accept_source_route", device: device) != 0
             routeLocalnet = s.ipv4Conf("route_localnet", device: device) != 0
             forwarding = s.forwarding(device: device)
+            dropUnicastInL2Multicast = s.ipv4Conf("drop_unicast_in_l2_multicast", device: device) != 0
+            sendRedirects = s.ipv4Conf("send_redirects", device: device) != 0
+            sharedMedia = s.ipv4Conf("shared_media", device: device) != 0
         }
     }
 

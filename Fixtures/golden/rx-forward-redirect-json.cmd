@@ -1,0 +1,1 @@
+explain Fixtures/rx/forward-redirect.pcap --host Fixtures/hosts/netns-h --format json

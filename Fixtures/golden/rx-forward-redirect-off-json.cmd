@@ -1,0 +1,1 @@
+explain Fixtures/rx/forward-redirect-off.pcap --host Fixtures/hosts/netns-h-noredirect --format json

@@ -1,0 +1,1 @@
+explain Fixtures/rx/icmp-timestamp.pcap --host Fixtures/hosts/netns-h --format json
