@@ -246,7 +246,10 @@ public final class Comparison {
         let seq = UInt32(f[t + 4]) << 24 | UInt32(f[t + 5]) << 16 | UInt32(f[t + 6]) << 8 | UInt32(f[t + 7])
         // The ISN: of a SYN-ACK the host answers with, or of a SYN it sends.
         if f[t + 13] & 0x12 == 0x12 || f[t + 13] & 0x17 == 0x02 { isn[flow] = seq }
-        if let base = isn[flow] {
+        // A RST|ACK answering a segment without ACK carries sequence number 0 itself (RFC 9293
+        // 3.10.7.1), not one counted from the ISN: it is compared as it is.
+        let absoluteZero = seq == 0 && f[t + 13] & 0x14 == 0x14
+        if let base = isn[flow], !absoluteZero {
             let rel = seq &- base
             f[t + 4] = UInt8(rel >> 24); f[t + 5] = UInt8((rel >> 16) & 0xff); f[t + 6] = UInt8((rel >> 8) & 0xff); f[t + 7] = UInt8(rel & 0xff)
             f[t + 16] = 0; f[t + 17] = 0

@@ -94,6 +94,17 @@ func receiveCases() -> [ReceiveCase] {
             eth(seg([.psh, .ack], seq: 5001, ack: 1, payload: Array("GET / HTTP/1.0\r\n\r\n".utf8), ident: 0x2103)),
             eth(seg([.fin, .ack], seq: 5019, ack: 1, ident: 0x2104)),
         ]),
+        // Segments a request socket (SYN_RECV) gets, each after the SYN that made it (seq 6000):
+        // the exact RST (tcp_check_req's embryonic reset), an in-window RST that is not exact (a
+        // challenge ACK), one out of the window (ignored), the SYN again (the SYN-ACK again), and
+        // a new SYN inside the window (a RST, the request dropped), and an ACK that does not
+        // acknowledge the SYN-ACK (the listener answers it with a RST).
+        ReceiveCase(name: "tcp-syn-then-rst", frames: [eth(seg(.syn, seq: 6000, ident: 0x2301)), eth(seg(.rst, seq: 6001, ident: 0x2302))]),
+        ReceiveCase(name: "tcp-syn-then-rst-in-window", frames: [eth(seg(.syn, seq: 6000, ident: 0x2311)), eth(seg(.rst, seq: 6101, ident: 0x2312))]),
+        ReceiveCase(name: "tcp-syn-then-rst-out-of-window", frames: [eth(seg(.syn, seq: 6000, ident: 0x2321)), eth(seg(.rst, seq: 6001 &+ 200_000, ident: 0x2322))]),
+        ReceiveCase(name: "tcp-syn-retransmitted", frames: [eth(seg(.syn, seq: 6000, ident: 0x2331)), eth(seg(.syn, seq: 6000, ident: 0x2332))]),
+        ReceiveCase(name: "tcp-syn-then-new-syn", frames: [eth(seg(.syn, seq: 6000, ident: 0x2351)), eth(seg(.syn, seq: 6050, ident: 0x2352))]),
+        ReceiveCase(name: "tcp-syn-then-bad-ack", frames: [eth(seg(.syn, seq: 6000, ident: 0x2341)), eth(seg(.ack, seq: 6001, ack: 777, ident: 0x2342))]),
         ReceiveCase(name: "tcp-ack-to-listener", frames: [eth(seg(.ack, seq: 7000, ack: 12345, ident: 0x2201))]),
         ReceiveCase(name: "ip-bad-checksum", frames: [eth(udp(dport: 5353) { ip, _ in ip.checksumOverride = 0xbeef })]),
         ReceiveCase(name: "ip-bad-ihl", frames: [eth(udp(dport: 5353) { ip, _ in ip.ihlOverride = 4 })]),

@@ -187,6 +187,9 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "Icmp6OutNeighborAdvertisements",
         "Icmp6OutRedirects",
         "Icmp6OutMLDv2Reports",
+        "TcpExtTCPChallengeACK",
+        "TcpExtTCPACKSkippedSynRecv",
+        "TcpExtTCPACKSkippedChallenge",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
         + (0..<256).map { "Icmp6InType\($0)" } + (0..<256).map { "Icmp6OutType\($0)" }
@@ -351,6 +354,9 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let Icmp6OutNeighborAdvertisements = SNMPCounter(157)
     public static let Icmp6OutRedirects = SNMPCounter(158)
     public static let Icmp6OutMLDv2Reports = SNMPCounter(159)
+    public static let TcpExtTCPChallengeACK = SNMPCounter(160)
+    public static let TcpExtTCPACKSkippedSynRecv = SNMPCounter(161)
+    public static let TcpExtTCPACKSkippedChallenge = SNMPCounter(162)
 
     /// The named row /proc/net/snmp6 shows for an ICMPv6 type (Icmp6InEchos for 128, …), next to
     /// its Icmp6InType<N> row: both come from the per-type counter.

@@ -82,10 +82,17 @@ extension Kernel {
                 return true
             }
             if c.state == .synRecv {
-                if tcp_check_req(key, &c, ack: ack, window: window, dataLength: dataLength, flags: flags) {
+                record.socket = "tcp \(key.localText):\(key.localPort) ← \(key.peerText):\(key.peerPort) SYN_RECV (request socket of \(c.listener))"
+                switch tcp_check_req(skb, key, &c, seq: seq, ack: ack, window: window, dataLength: dataLength, flags: flags) {
+                case .child:
                     tcp_child_process(skb, key, &c, seq: seq, ack: ack, window: window, headerLength: headerLength,
                                       flags: flags, dataLength: dataLength, tsval: tsval)
                     return true
+                case .dropped(let reason, let detail):
+                    kfree_skb_reason(reason, detail: detail)
+                    return true
+                case .listener:
+                    record.socket = nil
                 }
             } else {
                 let g = trace.enter(doRcv); defer { trace.leave(g) }
@@ -136,6 +143,7 @@ extension Kernel {
         var c = TCPConnection(state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
                               peerTSval: tsval, listener: listener, txRoute: out)
         c.sndWscale = synOptions.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first ?? 0
+        c.synack = synack
         tcpHashinfo.connections[TCPKey(peer: daddr, peerPort: dport, local: saddr, localPort: sport)] = c
         counters.inc(.TcpOutSegs)
         send_tcp(synack, to: daddr, from: saddr, route: out, via: .ip_build_and_send_pkt, why: "SYN-ACK")

@@ -130,6 +130,7 @@ extension Kernel {
         var c = TCPConnection(state: .synRecv, rcvNxt: seq &+ 1, mss: mss, rcvWscale: ws ? rcvWindowScale : 0, timestamps: ts != nil,
                               peerTSval: tsval, listener: record.socket ?? "tcp listener", txRoute: nil)
         c.txRoute6 = out
+        c.synack = synack
         c.sndWscale = synOptions.lazy.compactMap { if case .windowScale(let w) = $0 { w } else { nil } }.first ?? 0
         tcpHashinfo.connections[TCPKey(v6: key)] = c
         ip6_xmit(synack, from: key.local, to: key.peer, route: out, why: "SYN-ACK")

@@ -1,0 +1,1 @@
+explain Fixtures/rx/tcp-syn-then-new-syn.pcap --host Fixtures/hosts/netns-h --format json
