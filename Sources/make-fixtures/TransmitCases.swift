@@ -85,6 +85,9 @@ func transmitCases() -> [TransmitCase] {
                                                                   answer([.syn, .ack], dport: 41004, ack: 8600, ident: 0x5902)]),
         TransmitCase(name: "tcp-connect-refused", frames: [out(tcp(.syn, seq: 7000, ident: 0x5701, sport: 41002)),
                                                            answer([.rst, .ack], dport: 41002, ack: 7001, ident: 0x5702)]),
+        // Dropped at LOCAL_OUT by the output chain of Fixtures/hosts/netns-h-nft-output: the
+        // sendto() returns EPERM and nothing leaves; the next datagram (another port) goes.
+        TransmitCase(name: "udp-output-dropped", frames: [out(udp(gw, dport: 9999)), out(udp(gw, dport: 9998, ident: 0x5005))]),
         TransmitCase(name: "icmp-echo", frames: [out(echo)]),
         TransmitCase(name: "raw-ip", frames: [out(raw)]),
         TransmitCase(name: "seed-udp", frames: [
@@ -96,7 +99,7 @@ func transmitCases() -> [TransmitCase] {
 func writeTransmitCases(to dir: String) throws {
     try writeCases(transmitCases(), to: dir, start: 1_700_000_200)
     // The snapshot each case is for, where it is not netns-h (tracer verify, make oracle).
-    for (name, host) in [("udp-no-route", "netns-h-nodefault"), ("seed-udp", "default-stale")] {
+    for (name, host) in [("udp-no-route", "netns-h-nodefault"), ("seed-udp", "default-stale"), ("udp-output-dropped", "netns-h-nft-output")] {
         try "\(host)\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
     }
     print("wrote \(transmitCases().count) transmit-path cases to \(dir)")

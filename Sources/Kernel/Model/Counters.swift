@@ -190,6 +190,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "TcpExtTCPChallengeACK",
         "TcpExtTCPACKSkippedSynRecv",
         "TcpExtTCPACKSkippedChallenge",
+        "IpOutDiscards",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
         + (0..<256).map { "Icmp6InType\($0)" } + (0..<256).map { "Icmp6OutType\($0)" }
@@ -357,6 +358,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let TcpExtTCPChallengeACK = SNMPCounter(160)
     public static let TcpExtTCPACKSkippedSynRecv = SNMPCounter(161)
     public static let TcpExtTCPACKSkippedChallenge = SNMPCounter(162)
+    public static let IpOutDiscards = SNMPCounter(163)
 
     /// The named row /proc/net/snmp6 shows for an ICMPv6 type (Icmp6InEchos for 128, …), next to
     /// its Icmp6InType<N> row: both come from the per-type counter.

@@ -63,6 +63,8 @@ public struct Profile: Sendable {
     /// ip_output ← ip_send_skb ← udp_send_skb.
     static let inlinedInto6_18: [String: Set<String>] = [
         "ip_push_pending_frames": ["ip_send_skb"],
+        // A send LOCAL_OUT drops shows __ip_local_out right under ip_send_skb.
+        "ip_send_skb": ["ip_local_out"],
     ]
 
     /// Inlined in 6.18 x86_64 builds, as its stack traces show (Fixtures/rx/*.kernel.jsonl):

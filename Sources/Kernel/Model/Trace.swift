@@ -61,6 +61,12 @@ public final class CallTrace {
         return Frame(id: id, depth: stack.count - 1)
     }
 
+    /// The function that called the one of `frame` (nil at the bottom, or once it left).
+    func caller(of frame: Frame) -> KFunc? {
+        guard frame.depth > 0, frame.depth < stack.count, stack[frame.depth].id == frame.id else { return nil }
+        return stack[frame.depth - 1].fn
+    }
+
     /// Leaves the function of `frame` (a no-op if it already left through a tail call).
     public func leave(_ frame: Frame) {
         if stack.last?.id == frame.id { stack.removeLast(); return }

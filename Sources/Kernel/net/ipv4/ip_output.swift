@@ -37,10 +37,16 @@ extension Kernel {
         ip_local_out(OutputSKB(packet: packet, dev: dev, nextHop: nextHop))
     }
 
-    func ip_local_out(_ skb: OutputSKB) {
+    /// False when LOCAL_OUT dropped the packet (the caller's -EPERM: nf_hook_slow returns
+    /// NF_DROP_GETERR(verdict), -EPERM for a plain drop).
+    @discardableResult
+    func ip_local_out(_ skb: OutputSKB) -> Bool {
         let f = trace.enter(.ip_local_out); defer { trace.leave(f) }
-        guard __ip_local_out(skb) else { return }
-        dst_output(takeNATRewrite(skb))
+        guard __ip_local_out(skb) else { return false }
+        // Inlined into ip_send_skb (6.18), whose error check follows the call: dst_output is a
+        // tail call only where ip_local_out has a frame of its own.
+        dst_output(takeNATRewrite(skb), tail: !profile.isInlined(.ip_local_out, into: trace.caller(of: f)))
+        return true
     }
 
     /// Counts the request, sets tot_len and the header checksum, runs LOCAL_OUT.
@@ -248,9 +254,23 @@ extension Kernel {
     }
 
     /// ip_send_skb: ip_local_out for an skb a socket built.
-    func ip_send_skb(_ skb: OutputSKB) {
+    /// ip_send_skb: an error from ip_local_out (netfilter's EPERM) counts IpOutDiscards and is
+    /// what the socket call returns (udp_sendmsg, raw_sendmsg, ping_v4_sendmsg pass it on).
+    @discardableResult
+    func ip_send_skb(_ skb: OutputSKB) -> Bool {
         let f = trace.enter(.ip_send_skb); defer { trace.leave(f) }
-        ip_local_out(skb)
+        if !ip_local_out(skb) { netfilterRefusedSend(); return false }
+        return true
+    }
+
+    /// A send LOCAL_OUT dropped: IpOutDiscards, and the call fails with EPERM. The frame's end
+    /// stays the kernel's (kfree_skb NETFILTER_DROP in nft_do_chain); its verdict is the errno.
+    func netfilterRefusedSend(v6: Bool = false) {
+        counters.inc(v6 ? .Ip6OutDiscards : .IpOutDiscards)
+        guard let e = record.end, e.verdict.action == .drop else { return }
+        record.end?.verdict = Verdict(action: .fail, reason: e.verdict.reason, function: e.verdict.function,
+                                      detail: "LOCAL_OUT dropped it (\(e.verdict.detail)): the call returns EPERM, nothing is sent",
+                                      errno: "EPERM")
     }
 
     /// ip_push_pending_frames: the socket's queued data as one skb (ip_finish_skb →

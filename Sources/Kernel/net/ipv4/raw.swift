@@ -56,6 +56,8 @@ extension Kernel {
         packet[10] = UInt8(c >> 8); packet[11] = UInt8(c & 0xff)
         if p.proto == 1, p.bytes.count >= p.headerLength + 8 { icmp_out_count(packet[p.headerLength]) }
         let skb = OutputSKB(packet: packet, dev: rt.dev, nextHop: rt.nextHop, mtu: rt.mtu, broadcast: rt.type == .broadcast)
-        NF_HOOK(NFHookState(hook: .localOut, outdev: rt.dev, outgoing: packet), tail: false) { dst_output(skb, tail: false) }
+        var passed = false
+        NF_HOOK(NFHookState(hook: .localOut, outdev: rt.dev, outgoing: packet), tail: false) { passed = true; dst_output(skb, tail: false) }
+        if !passed { netfilterRefusedSend() }   // raw_send_hdrinc's error: IpOutDiscards, the errno
     }
 }

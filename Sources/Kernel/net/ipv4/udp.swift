@@ -111,8 +111,9 @@ extension Kernel {
 
     func udp_send_skb(_ skb: OutputSKB) {
         let f = trace.enter(.udp_send_skb); defer { trace.leave(f) }
-        ip_send_skb(skb)
-        if record.end?.verdict.action != .drop { counters.inc(.UdpOutDatagrams) }
+        // UdpOutDatagrams only when ip_send_skb succeeded (an EPERM from netfilter counts nothing
+        // here; ENOBUFS, not modelled, would be UdpSndbufErrors).
+        if ip_send_skb(skb), record.end?.verdict.action != .drop { counters.inc(.UdpOutDatagrams) }
     }
 
     /// The address a socket sending `p` is bound to: none (0.0.0.0) when the route picks the
