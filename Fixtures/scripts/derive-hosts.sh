@@ -5,6 +5,7 @@
 # so the live kernel runs with the same setting.
 #   netns-h-l2drop     net.ipv4.conf.eth0.drop_unicast_in_l2_multicast = 1 (RFC 1122 3.3.6)
 #   netns-h-noredirect net.ipv4.conf.{all,eth0}.send_redirects = 0 (no ICMP redirects sent)
+#   netns-h-mcast      a socket on UDP 5000 that joined 239.1.1.1 on eth0 (see mcast below)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 derive() {
@@ -20,3 +21,61 @@ derive() {
 }
 derive netns-h-l2drop net.ipv4.conf.eth0.drop_unicast_in_l2_multicast=1
 derive netns-h-noredirect net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
+
+# netns-h-mcast: netns-h with a UDP socket on 0.0.0.0:5000 that joined 239.1.1.1 on eth0. Its
+# ip-maddr.json and the socket's ss line are real output, from a scratch namespace with the same
+# devices in the same order (lo, eth0, eth1; their peers in a second namespace), where a python
+# socket holds the port and the join (IP_ADD_MEMBERSHIP) while `ip -j maddr show` and `ss` run.
+mcast() {
+    local out="$top/Fixtures/hosts/netns-h-mcast" N=tracer-fx-mc P=tracer-fx-mcp
+    trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
+    # (the capture's tcpdump and the application are waited for below, before the trap runs)
+    ip netns del $N 2>/dev/null || true; ip netns del $P 2>/dev/null || true
+    ip netns add $N; ip netns add $P
+    ip -n $N link set lo up
+    ip link add eth0 netns $N type veth peer name p0 netns $P
+    ip link add eth1 netns $N type veth peer name p1 netns $P
+    ip -n $N link set eth0 address 02:00:00:00:00:01 up
+    ip -n $N link set eth1 address 02:00:00:00:01:01 up
+    ip -n $N addr add 10.1.0.2/24 dev eth0
+    ip -n $N addr add 10.2.0.2/24 dev eth1
+    ip -n $P link set p0 address 02:00:00:00:00:fe up; ip -n $P link set p1 up; ip -n $P link set lo up
+    ip -n $P addr add 10.1.0.1/24 dev p0
+    ip -n $P route add 224.0.0.0/4 dev p0
+    ip -n $N neigh add 10.1.0.1 lladdr 02:00:00:00:00:fe dev eth0 nud permanent
+    rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h" "$out"
+    # Fixtures/captures/netns-mcast.pcap: eth0 while the socket joins (its IGMP reports) and the
+    # peer sends to the joined group (port 5000, read by the socket; 5001, no socket) and to a
+    # group nobody joined.
+    local pcap="$top/Fixtures/captures/netns-mcast.pcap"
+    ip netns exec $N tcpdump -q -n -i eth0 -w "$pcap" 'not ip6' 2>/dev/null &
+    local dump=$!
+    sleep 1
+    ip netns exec $N python3 -c '
+import socket, struct, subprocess, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5000))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+             struct.pack("4s4si", socket.inet_aton("239.1.1.1"), socket.inet_aton("0.0.0.0"), socket.if_nametoindex("eth0")))
+open(sys.argv[1] + "/ip-maddr.json", "w").write(subprocess.run(["ip", "-j", "maddr", "show"], capture_output=True, text=True, check=True).stdout)
+ss = subprocess.run(["ss", "-H", "-tuna"], capture_output=True, text=True, check=True).stdout
+open(sys.argv[1] + "/ss.txt", "a").write("".join(l + "\n" for l in ss.splitlines() if ":5000 " in l))
+open(sys.argv[1] + "/.joined", "w").close()
+s.settimeout(3)
+print("read", len(s.recv(100)), "bytes from the group", file=sys.stderr)
+' "$out" &
+    local app=$!
+    while [ ! -e "$out/.joined" ]; do sleep 0.1; done; rm -f "$out/.joined"
+    sleep 0.5
+    ip netns exec $P python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+for group, port in (("239.1.1.1", 5000), ("239.1.1.1", 5001), ("239.2.2.2", 5000)):
+    s.sendto(b"hello group", (group, port)); time.sleep(0.2)
+'
+    wait $app || true
+    sleep 0.5; kill $dump; wait $dump 2>/dev/null || true
+    echo "wrote $out (239.1.1.1 joined on eth0, udp 0.0.0.0:5000)"
+}
+mcast

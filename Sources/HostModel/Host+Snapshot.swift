@@ -16,6 +16,7 @@ extension Host {
         routes = try reader.routes()
         rules = try reader.rules()
         neighbours = try reader.neighbours()
+        multicast = try reader.multicast()
         if let text = snapshot.files[.sysctl] { sysctls = Sysctls(parsing: text) }
         if let text = snapshot.files[.sockets] {
             sockets = text.split(separator: "\n").compactMap { Socket(ssLine: $0) }
@@ -204,6 +205,20 @@ struct SnapshotReader {
                           fwmark: hex("fwmark"), fwmask: hex("fwmask"), tos: (e["tos"] as? String).flatMap { Int($0, radix: 16) },
                           ipProtocol: e["ipproto"] as? String, sourcePorts: ports("sport"), destinationPorts: ports("dport"),
                           suppressPrefixLength: e["suppress_prefixlength"] as? Int, action: action)
+    }
+
+    /// `ip -j maddr show`: per device, its `inet`/`inet6` groups (link-layer entries skipped).
+    func multicast() throws(SnapshotError) -> [MulticastMembership] {
+        var out: [MulticastMembership] = []
+        for (i, e) in try entries(.multicast).enumerated() {
+            guard let dev = e["ifname"] as? String else { throw fail(.multicast, "entry \(i + 1): no ifname") }
+            for m in e["maddr"] as? [[String: Any]] ?? [] {
+                guard let text = m["address"] as? String else { continue }
+                guard let a = IPAddress(text), a.isMulticast else { throw fail(.multicast, "entry \(i + 1): \(text) is not a multicast address") }
+                out.append(MulticastMembership(device: dev, group: a))
+            }
+        }
+        return out
     }
 
     func neighbours() throws(SnapshotError) -> [Neighbour] {

@@ -11,6 +11,11 @@ public struct Host: Equatable, Sendable {
     public var neighbours: [Neighbour]
     public var sysctls: Sysctls
     public var sockets: [Socket]
+    /// The multicast groups each device has joined (`ip -j maddr show`: the device's list,
+    /// whoever joined — a socket's IP_ADD_MEMBERSHIP, 224.0.0.1 at device up). Which socket
+    /// joined a group no command shows (ss does not); the kernel does not need it either: a
+    /// socket with IP_MULTICAST_ALL (the default) receives every group its device joined.
+    public var multicast: [MulticastMembership] = []
     /// `nft -j list ruleset`, kept as text until the netfilter model reads it.
     public var nftablesJSON: String?
     /// That ruleset, read (empty when there is none).
@@ -23,6 +28,10 @@ public struct Host: Equatable, Sendable {
     }
 
     public func interface(named name: String) -> Interface? { interfaces.first { $0.name == name } }
+    /// True when `device` has joined `group` (ip_check_mc_rcu's question).
+    public func hasJoined(_ group: IPAddress, on device: String) -> Bool {
+        multicast.contains { $0.device == device && $0.group == group }
+    }
     public func interface(index: Int) -> Interface? { interfaces.first { $0.index == index } }
     public func interface(mac: MACAddress) -> Interface? { interfaces.first { $0.mac == mac && !$0.isLoopback } }
     /// The first interface that is not loopback (the default receiving interface).
@@ -133,4 +142,11 @@ public struct Neighbour: Equatable, Sendable {
     }
     /// A usable entry: it has a link address and is not FAILED/INCOMPLETE.
     public var isValid: Bool { mac != nil && !states.contains("FAILED") && !states.contains("INCOMPLETE") }
+}
+
+/// One group on one device's multicast list (`ip maddr`'s `inet 239.1.1.1` under `eth0`).
+public struct MulticastMembership: Equatable, Sendable {
+    public var device: String
+    public var group: IPAddress
+    public init(device: String, group: IPAddress) { self.device = device; self.group = group }
 }

@@ -284,6 +284,13 @@ extension HostInference {
         addIPv6(views, interfaces: &interfaces, routes: &routes, neighbours: &neighbours, sockets: &sockets, sysctls: &sysctls, notes: &notes)
         var host = Host(origin: "inferred from the capture", interfaces: interfaces, routes: routes, rules: PolicyRule.defaultV4,
                         neighbours: neighbours, sysctls: Sysctls(sysctls), sockets: sockets)
+        // Groups: what the host's own IGMP reports joined, on the interface they left by.
+        for v in views {
+            guard let mac = v.mac, let groups = igmpGroups[v.port]?[mac], !groups.isEmpty else { continue }
+            let sorted = groups.sorted { $0.value < $1.value }
+            host.multicast += sorted.map { MulticastMembership(device: v.name, group: .v4($0)) }
+            notes.append("multicast groups joined on \(v.name): " + sorted.map(\.description).joined(separator: ", ") + " (the host's IGMP reports)")
+        }
         let (rules, ruleNotes) = guessedFirewall(views: views, ours: ours, forwarding: forwarding)
         if !rules.isEmpty, let r = try? Ruleset(iptablesSave: rules) {
             host.ruleset = r

@@ -111,6 +111,8 @@ public struct HostInference {
     var portUnreachable6: Set<Endpoint6> = []
     /// Link types without MACs (RAW, IPV4): every address seen, the host's most of all.
     var rawAddresses: [IPv4Address: Int] = [:]
+    /// IGMP membership reports, by interface and the MAC that sent them: the groups it joined.
+    var igmpGroups: [Port: [MACAddress: Set<IPv4Address>]] = [:]
 
     static let cap = 100_000
     static let recentCap = 8192
@@ -286,6 +288,26 @@ public struct HostInference {
         case 17 where l4.count >= 8:
             Self.insert(&udpTo, Endpoint(ip: t, port: l4.u16(2)))
             if ip.ttl > 1, link.packetType != .outgoing, let k = arrivalKey(ip) { noteArrival(k, port: port, link: link, ttl: ip.ttl, isSYN: false) }
+        case 2 where l4.count >= 8:
+            // A membership report names the groups its sender joined: v1/v2 one, in the group
+            // field; v3 a record per group (type, aux length, source count, group, sources).
+            guard let mac = srcMAC else { return }
+            var groups: [IPv4Address] = []
+            switch l4.u8(0) {
+            case 0x12, 0x16: groups = [IPv4Address(l4.u32(4))]
+            case 0x22:
+                var o = 8, n = Int(l4.u16(6))
+                while n > 0, o + 8 <= l4.count {
+                    let recordType = l4.u8(o), aux = Int(l4.u8(o + 1)), sources = Int(l4.u16(o + 2))
+                    // MODE_IS_EXCLUDE (2) and CHANGE_TO_EXCLUDE (4) with no sources: an any-source join.
+                    if recordType == 2 || recordType == 4 || sources > 0 && (recordType == 1 || recordType == 5) { groups.append(IPv4Address(l4.u32(o + 4))) }
+                    o += 8 + sources * 4 + aux * 4; n -= 1
+                }
+            default: return
+            }
+            for g in groups where g.isMulticast && g != .allHosts && (igmpGroups[port]?[mac]?.count ?? 0) < 256 {
+                igmpGroups[port, default: [:]][mac, default: []].insert(g)
+            }
         case 1 where l4.count >= 8 + 20:
             let type = l4.u8(0), code = l4.u8(1)
             guard type == 3 || type == 11 else { return }

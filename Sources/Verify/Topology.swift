@@ -118,6 +118,35 @@ final class Topology {
         }
         if hasRuleset { try Shell.run(["nft", "-f", "-"], netns: hostNS, input: NFTrace.ruleset) }
         try holdSockets()
+        try joinGroups()
+    }
+
+    /// The snapshot's IPv4 groups (ip maddr; 224.0.0.1 the kernel joins itself), each joined on
+    /// its device by a socket held open (IP_ADD_MEMBERSHIP: no command joins a group). The joins'
+    /// unsolicited IGMP reports are let out first (a report interval of 1 ms), so none lands in
+    /// a frame's window. IPv6 groups beyond the kernel's own are not joined (not modelled).
+    private func joinGroups() throws {
+        let groups = host.multicast.compactMap { m -> (String, IPv4Address)? in
+            guard case .v4(let g) = m.group, g != .allHosts, wires[m.device] != nil else { return nil }
+            return (m.device, g)
+        }
+        guard !groups.isEmpty else { return }
+        let devices = Set(groups.map(\.0)).sorted()
+        _ = try? Shell.run(["sysctl", "-qw"] + devices.flatMap { d in
+            ["igmpv2_unsolicited_report_interval=1", "igmpv3_unsolicited_report_interval=1"].map { "net.ipv4.conf.\(d).\($0)" }
+        }, netns: hostNS, check: false)
+        try inNetns(hostNS) {
+            for (device, group) in groups {
+                let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+                guard fd >= 0 else { continue }
+                var req = ip_mreqn()
+                req.imr_multiaddr.s_addr = group.value.bigEndian
+                req.imr_ifindex = Int32(if_nametoindex(device))
+                _ = setsockopt(fd, Int32(IPPROTO_IP), IP_ADD_MEMBERSHIP, &req, socklen_t(MemoryLayout<ip_mreqn>.size))
+                sockets.append(fd)
+            }
+        }
+        usleep(30_000)
     }
 
     /// iptables-save's output without the tables it says it cannot show ("Table `nat' contains

@@ -75,6 +75,10 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     public var isLoopback: Bool { value >> 24 == 127 }
     public var isMulticast: Bool { value >> 28 == 0xe }
     public var isLimitedBroadcast: Bool { value == 0xffff_ffff }
+    /// 224.0.0.0/24, never forwarded (ipv4_is_local_multicast).
+    public var isLocalMulticast: Bool { value >> 8 == 0xe00000 }
+    /// 224.0.0.1, which every IPv4 device joins when it comes up (ip_mc_up).
+    public static let allHosts = IPv4Address(224, 0, 0, 1)
     /// 0.0.0.0/8 ("this network"), which the kernel treats as a zeronet martian.
     public var isZeroNet: Bool { value >> 24 == 0 }
     /// 240.0.0.0/4 without the limited broadcast (the kernel's ipv4_is_lbcast / "class E").
@@ -206,6 +210,9 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         switch self { case .v4(let a): a.description; case .v6(let a): a.description }
     }
     public var isV4: Bool { if case .v4 = self { true } else { false } }
+    public var isMulticast: Bool {
+        switch self { case .v4(let a): a.isMulticast; case .v6(let a): a.isMulticast }
+    }
     public static func < (l: IPAddress, r: IPAddress) -> Bool {
         switch (l, r) {
         case (.v4(let a), .v4(let b)): a < b

@@ -191,6 +191,8 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "TcpExtTCPACKSkippedSynRecv",
         "TcpExtTCPACKSkippedChallenge",
         "IpOutDiscards",
+        "IpExtOutMcastPkts",
+        "IpExtOutMcastOctets",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
         + (0..<256).map { "Icmp6InType\($0)" } + (0..<256).map { "Icmp6OutType\($0)" }
@@ -359,6 +361,8 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let TcpExtTCPACKSkippedSynRecv = SNMPCounter(161)
     public static let TcpExtTCPACKSkippedChallenge = SNMPCounter(162)
     public static let IpOutDiscards = SNMPCounter(163)
+    public static let IpExtOutMcastPkts = SNMPCounter(164)
+    public static let IpExtOutMcastOctets = SNMPCounter(165)
 
     /// The named row /proc/net/snmp6 shows for an ICMPv6 type (Icmp6InEchos for 128, …), next to
     /// its Icmp6InType<N> row: both come from the per-type counter.

@@ -168,6 +168,13 @@ extension Kernel {
                 record.socket = "raw IPPROTO_ICMP (net.ipv4.ping_group_range allows no ping sockets)"
                 sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: false, options: options) } }
             }
+        case 2:
+            // The kernel sends its IGMP reports itself (igmp_ifc_timer_expire → igmpv3_send_cr,
+            // igmp_timer_expire → igmp_send_report: a join, a leave, an answer to a query); no
+            // socket call makes them. Taken as the IP_HDRINCL send that puts the same packet out
+            // (what tracer verify replays), from ip_local_out on.
+            record.socket = "IGMP \(payload.first.map { $0 == 0x22 ? "v3 report" : $0 == 0x17 ? "leave" : "report" } ?? "message"): the kernel's own (no socket call), explained as the IP_HDRINCL send of the same packet"
+            sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: true, options: options) } }
         default:
             record.socket = "raw IPPROTO_RAW (IP_HDRINCL)"
             sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { raw_sendmsg(p, hdrincl: true, options: options) } }

@@ -143,6 +143,9 @@ extension Kernel {
         case .icmp:
             icmp_rcv(skb, rawCopy: raw)
             counters.inc(.IpInDelivers)
+        case .igmp:
+            igmp_rcv(skb)
+            counters.inc(.IpInDelivers)
         default:
             if raw {
                 counters.inc(.IpInDelivers)

@@ -27,6 +27,8 @@ struct OutputSKB {
     var gsoSize: Int? = nil
     /// The route is a broadcast one (RTN_BROADCAST).
     var broadcast = false
+    /// The route is a multicast one (RTN_MULTICAST).
+    var multicast = false
     /// IPCB frag_max_size of a datagram conntrack reassembled: it leaves cut as it came.
     var fragMaxSize: Int? = nil
 }
@@ -179,7 +181,10 @@ extension Kernel {
     func ip_finish_output2(_ skb: OutputSKB) {
         let f = trace.enter(.ip_finish_output2); defer { trace.leave(f) }
         guard let dev = skb.dev else { return }
-        if skb.broadcast {
+        if skb.multicast {
+            counters.inc(.IpExtOutMcastPkts)
+            counters.inc(.IpExtOutMcastOctets, by: skb.packet.count)
+        } else if skb.broadcast {
             counters.inc(.IpExtOutBcastPkts)
             counters.inc(.IpExtOutBcastOctets, by: skb.packet.count)
         }
@@ -250,7 +255,7 @@ extension Kernel {
         h[10] = UInt8(c >> 8); h[11] = UInt8(c & 0xff)
         if p.proto == 1, let type = transport.first { icmp_out_count(type) }
         return OutputSKB(packet: h + transport, dev: rt.dev, nextHop: rt.nextHop, mtu: mtu, ignoreDF: options.pmtudisc.ignoresDF,
-                         fragList: total > mtu, broadcast: rt.type == .broadcast)
+                         fragList: total > mtu, broadcast: rt.type == .broadcast, multicast: rt.type == .multicast)
     }
 
     /// ip_send_skb: ip_local_out for an skb a socket built.

@@ -15,7 +15,44 @@ extension Kernel {
     func ip_route_input_noref(_ skb: SKB) -> DropReason? {
         let f = trace.enter(.ip_route_input_noref); defer { trace.leave(f) }
         let (src, dst, tos, proto) = skb.withIPv4 { ($0.source, $0.destination, $0.tos, $0.protocolNumber) }
+        if dst.isMulticast {
+            let g = trace.enter(.ip_route_input_rcu); defer { trace.leave(g) }
+            return ip_route_input_multicast(skb, daddr: dst, saddr: src, tos: tos)
+        }
         return ip_route_input_slow(skb, daddr: dst, saddr: src, tos: tos, proto: proto)
+    }
+
+    /// ip_route_input_rcu's multicast branch: a group the device joined gets a local multicast
+    /// route (ip_route_input_mc); one it did not is refused (no multicast routing here: with
+    /// mc_forwarding a router would take it). No FIB lookup is made for the group.
+    func ip_route_input_multicast(_ skb: SKB, daddr: IPv4Address, saddr: IPv4Address, tos: UInt8) -> DropReason? {
+        guard ip_check_mc_rcu(skb.dev, group: daddr) else {
+            return DropReason(name: "NOT_SPECIFIED", detail: "multicast to \(daddr), a group \(skb.dev.name) has not joined (and no multicast routing)")
+        }
+        let f = trace.enter(.ip_route_input_mc); defer { trace.leave(f) }
+        if let reason = ip_mc_validate_source(skb, daddr: daddr, saddr: saddr, tos: tos) { return reason }
+        skb.dst = InputRoute(input: .localDeliver, type: .multicast, table: nil, prefix: nil, device: skb.dev.name,
+                             gateway: nil, source: nil, rulePriority: nil, mtu: nil)
+        return nil
+    }
+
+    /// ip_mc_validate_source: no multicast or broadcast source; loopback only with
+    /// route_localnet; 0.0.0.0 only to 224.0.0.0/24 or for IGMP; else the reverse-path check.
+    func ip_mc_validate_source(_ skb: SKB, daddr: IPv4Address, saddr: IPv4Address, tos: UInt8) -> DropReason? {
+        let f = trace.enter(.ip_mc_validate_source); defer { trace.leave(f) }
+        if saddr.isMulticast || saddr.isLimitedBroadcast {
+            return martianSource("NOT_SPECIFIED", "source \(saddr) of a multicast datagram is multicast or broadcast")
+        }
+        if saddr.isLoopback && !net.ipv4.conf(skb.dev).routeLocalnet {
+            return martianSource("NOT_SPECIFIED", "loopback source \(saddr) on \(skb.dev.name) (route_localnet=0)")
+        }
+        if saddr.isZeroNet {
+            if !daddr.isLocalMulticast && skb.withIPv4({ $0.protocolNumber }) != 2 {
+                return martianSource("NOT_SPECIFIED", "source \(saddr) to \(daddr): 0.0.0.0 is only for 224.0.0.0/24 and IGMP")
+            }
+            return nil
+        }
+        return fib_validate_source(skb, src: saddr, dst: .any, tos: tos, oif: nil).martian
     }
 
     func ip_route_input_slow(_ skb: SKB, daddr: IPv4Address, saddr: IPv4Address, tos: UInt8, proto: UInt8) -> DropReason? {

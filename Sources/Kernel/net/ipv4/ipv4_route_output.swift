@@ -78,7 +78,12 @@ extension Kernel {
             return .failure(FibError(errno: ENETUNREACH, route: res.route, table: res.table, rule: res.rule))
         }
         var hop = fl.destination
-        if case .v4(let gw)? = res.route.gateway { hop = gw }
+        // __mkroute_output: a multicast destination makes an RTN_MULTICAST route; found through
+        // a route shorter than /4 (the default), its gateway is not used ("Yes, it is hack").
+        let multicast = fl.destination.isMulticast
+        let viaGateway = !(multicast && res.route.destination.length < 4)
+        if viaGateway, case .v4(let gw)? = res.route.gateway { hop = gw }
+        let type: RouteType = multicast ? .multicast : res.route.type
         var src = fl.source
         if src == .any {
             if case .v4(let p)? = res.route.preferredSource { src = p } else { src = dev.primaryIPv4 ?? .any }
@@ -86,11 +91,11 @@ extension Kernel {
         let locked = res.route.flags.contains("lock") || res.route.flags.contains("mtu lock")
         var mtu = res.route.mtu ?? dev.mtu
         if let e = net.ipv4.fnhe[fl.destination], e.expires > now { mtu = e.mtu }
-        let report = InputRoute(input: .output, type: res.route.type, table: res.table, prefix: res.route.destination,
-                                device: dev.name, gateway: res.route.gateway.flatMap { if case .v4(let g) = $0 { g } else { nil } },
+        let report = InputRoute(input: .output, type: type, table: res.table, prefix: res.route.destination,
+                                device: dev.name, gateway: viaGateway ? res.route.gateway.flatMap { if case .v4(let g) = $0 { g } else { nil } } : nil,
                                 source: src, rulePriority: res.rule?.priority, mtu: mtu)
         outputRoute = report
-        return .success(OutputRoute(dev: dev, nextHop: hop, source: src, type: res.route.type, mtu: mtu, mtuLocked: locked, report: report))
+        return .success(OutputRoute(dev: dev, nextHop: hop, source: src, type: type, mtu: mtu, mtuLocked: locked, report: report))
     }
 
     /// __ip_rt_update_pmtu: ICMP fragmentation-needed lowers the path MTU to `mtu` for

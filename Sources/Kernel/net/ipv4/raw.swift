@@ -55,7 +55,7 @@ extension Kernel {
         let c = packet[..<p.headerLength].withUnsafeBytes { InternetChecksum.finish(InternetChecksum.sum($0)) }
         packet[10] = UInt8(c >> 8); packet[11] = UInt8(c & 0xff)
         if p.proto == 1, p.bytes.count >= p.headerLength + 8 { icmp_out_count(packet[p.headerLength]) }
-        let skb = OutputSKB(packet: packet, dev: rt.dev, nextHop: rt.nextHop, mtu: rt.mtu, broadcast: rt.type == .broadcast)
+        let skb = OutputSKB(packet: packet, dev: rt.dev, nextHop: rt.nextHop, mtu: rt.mtu, broadcast: rt.type == .broadcast, multicast: rt.type == .multicast)
         var passed = false
         NF_HOOK(NFHookState(hook: .localOut, outdev: rt.dev, outgoing: packet), tail: false) { passed = true; dst_output(skb, tail: false) }
         if !passed { netfilterRefusedSend() }   // raw_send_hdrinc's error: IpOutDiscards, the errno

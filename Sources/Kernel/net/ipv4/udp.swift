@@ -1,4 +1,5 @@
-// net/ipv4/udp.c — modelled: 6.18 (checked: delivered, closed port, bad checksum, broadcast),
+// net/ipv4/udp.c — modelled: 6.18 (checked: delivered, closed port, bad checksum, broadcast,
+// multicast to a joined group with and without a socket),
 // 5.4. UdpInDatagrams is counted when the application reads (udp_recvmsg), not here.
 import HostModel
 import Wire
@@ -32,13 +33,16 @@ extension Kernel {
         // udp4_csum_init → skb_checksum_init_zero_check: nothing to verify for CHECKSUM_PARTIAL.
         let csumOK = check == 0 || skb.ipSummed == .partial || skb.uncaptured > 0 || payload.prefix(ulen).withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo - UInt64(payload.count) + UInt64(ulen)) }
         if skb.dst?.isBroadcast == true || dst.isMulticast {
+            // Every socket on the port gets a copy (IP_MULTICAST_ALL: a group any socket joined
+            // on the device reaches them all); none: UdpIgnoredMulti, and no ICMP error.
             let g = trace.enter(.__udp4_lib_mcast_deliver); defer { trace.leave(g) }
+            let kind = dst.isMulticast ? "multicast datagram to \(dst)" : "broadcast datagram"
             if let s = udp_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
                 record.socket = s
-                handedOff(.deliver, function: "__udp4_lib_mcast_deliver", detail: "broadcast datagram queued to \(s)")
+                handedOff(.deliver, function: "__udp4_lib_mcast_deliver", detail: "\(kind) queued to \(s)")
             } else {
                 counters.inc(.UdpIgnoredMulti)
-                kfree_skb_reason("NOT_SPECIFIED", detail: "broadcast datagram to port \(dport): no socket (no ICMP for broadcasts)")
+                kfree_skb_reason("NOT_SPECIFIED", detail: "\(kind) to port \(dport): no socket (no ICMP for \(dst.isMulticast ? "multicast" : "broadcasts"))")
             }
             return
         }

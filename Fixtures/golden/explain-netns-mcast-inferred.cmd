@@ -1,0 +1,1 @@
+explain Fixtures/captures/netns-mcast.pcap

@@ -1,0 +1,1 @@
+explain Fixtures/captures/netns-mcast.pcap --host Fixtures/hosts/netns-h-mcast

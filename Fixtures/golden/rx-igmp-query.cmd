@@ -1,0 +1,1 @@
+explain Fixtures/rx/igmp-query.pcap --host Fixtures/hosts/netns-h

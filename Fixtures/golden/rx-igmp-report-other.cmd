@@ -1,0 +1,1 @@
+explain Fixtures/rx/igmp-report-other.pcap --host Fixtures/hosts/netns-h-mcast

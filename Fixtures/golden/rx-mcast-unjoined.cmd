@@ -1,0 +1,1 @@
+explain Fixtures/rx/mcast-unjoined.pcap --host Fixtures/hosts/netns-h-mcast
