@@ -6,6 +6,7 @@
 #   netns-h-l2drop     net.ipv4.conf.eth0.drop_unicast_in_l2_multicast = 1 (RFC 1122 3.3.6)
 #   netns-h-noredirect net.ipv4.conf.{all,eth0}.send_redirects = 0 (no ICMP redirects sent)
 #   netns-h-mcast      a socket on UDP 5000 that joined 239.1.1.1 on eth0 (see mcast below)
+#   netns-h6-nft-output netns-h6 with Fixtures/rulesets/nft-output.nft (see the end)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 derive() {
@@ -79,3 +80,11 @@ for group, port in (("239.1.1.1", 5000), ("239.1.1.1", 5001), ("239.2.2.2", 5000
     echo "wrote $out (239.1.1.1 joined on eth0, udp 0.0.0.0:5000)"
 }
 mcast
+
+# netns-h6-nft-output: netns-h6 with netns-h-nft-output's ruleset (its nft.json and nft.txt, as
+# nft-hosts.sh had the real nft write them): an inet output chain, so IPv6 sends to UDP 9999 are
+# dropped at LOCAL_OUT too.
+rm -rf "$top/Fixtures/hosts/netns-h6-nft-output"
+cp -r "$top/Fixtures/hosts/netns-h6" "$top/Fixtures/hosts/netns-h6-nft-output"
+cp "$top/Fixtures/hosts/netns-h-nft-output/nft.json" "$top/Fixtures/hosts/netns-h-nft-output/nft.txt" "$top/Fixtures/hosts/netns-h6-nft-output/"
+echo "wrote $top/Fixtures/hosts/netns-h6-nft-output (netns-h6 with the nft-output ruleset)"

@@ -9,9 +9,9 @@ import Wire
 func transmitCases6() -> [TransmitCase] {
     let h = IPv6Address("2001:db8:1::2")!, gw = IPv6Address("2001:db8:1::1")!
     let hostMAC = MACAddress(0x02, 0, 0, 0, 0, 0x01), gwMAC = MACAddress(0x02, 0, 0, 0, 0, 0xfe)
-    func udp(_ dst: IPv6Address, bytes: Int = 12, from: MACAddress = hostMAC, to: MACAddress = gwMAC) -> [UInt8] {
+    func udp(_ dst: IPv6Address, bytes: Int = 12, from: MACAddress = hostMAC, to: MACAddress = gwMAC, dport: UInt16 = 5353) -> [UInt8] {
         let ip = IPv6Header(source: h, destination: dst, nextHeader: .udp)
-        let u = UDPHeader(sourcePort: 40000, destinationPort: 5353)
+        let u = UDPHeader(sourcePort: 40000, destinationPort: dport)
             .emit(payload: (0..<bytes).map { UInt8($0 & 0xff) }, pseudoHeader: ip.pseudoHeaderSum)
         return EthernetHeader(destination: to, source: from, etherType: .ipv6).emit(payload: ip.emit(payload: u))
     }
@@ -42,12 +42,17 @@ func transmitCases6() -> [TransmitCase] {
         TransmitCase(name: "ipv6-udp-via-eth1", frames: [udp(IPv6Address("2001:db8:9::5")!, from: MACAddress(0x02, 0, 0, 0, 0x01, 0x01),
                                                            to: MACAddress(0x02, 0, 0, 0, 0x01, 0xfe))]),
         TransmitCase(name: "ipv6-udp-unreachable-route", frames: [udp(IPv6Address("2001:db8:67::1")!)]),
+        // Dropped at LOCAL_OUT (Fixtures/hosts/netns-h6-nft-output): EPERM; then another port.
+        TransmitCase(name: "ipv6-udp-output-dropped", frames: [udp(gw, dport: 9999), udp(gw, dport: 9998)]),
     ]
 }
 
 func writeTransmitCases6(to dir: String) throws {
     let cases = transmitCases6()
     try writeCases(cases, to: dir, start: 1_700_000_700)
-    for c in cases { try "netns-h6\n".write(toFile: "\(dir)/\(c.name).host", atomically: true, encoding: .utf8) }
+    for c in cases {
+        let host = c.name == "ipv6-udp-output-dropped" ? "netns-h6-nft-output" : "netns-h6"
+        try "\(host)\n".write(toFile: "\(dir)/\(c.name).host", atomically: true, encoding: .utf8)
+    }
     print("wrote \(cases.count) IPv6 transmit-path cases to \(dir)")
 }

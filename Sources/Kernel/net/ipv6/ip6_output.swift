@@ -17,10 +17,13 @@ struct OutputSKB6 {
 }
 
 extension Kernel {
-    func ip6_local_out(_ skb: OutputSKB6) {
+    /// False when LOCAL_OUT dropped the packet (the sender's -EPERM).
+    @discardableResult
+    func ip6_local_out(_ skb: OutputSKB6) -> Bool {
         let f = trace.enter(.ip6_local_out); defer { trace.leave(f) }
-        guard __ip6_local_out(skb) else { return }
+        guard __ip6_local_out(skb) else { return false }
         dst_output6(skb)
+        return true
     }
 
     func __ip6_local_out(_ skb: OutputSKB6) -> Bool {

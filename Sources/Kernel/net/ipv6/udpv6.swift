@@ -140,7 +140,11 @@ extension Kernel {
         trace.leave(h)
         let s = trace.enter(.udp_v6_send_skb); defer { trace.leave(s) }
         let k = trace.enter(.ip6_send_skb); defer { trace.leave(k) }
-        ip6_local_out(OutputSKB6(packet: packet, dev: dev, nextHop: out.route.nextHop ?? p.destination, mtu: mtu))
+        // ip6_send_skb: LOCAL_OUT's drop is the call's EPERM (Ip6OutDiscards), as for IPv4.
+        guard ip6_local_out(OutputSKB6(packet: packet, dev: dev, nextHop: out.route.nextHop ?? p.destination, mtu: mtu)) else {
+            netfilterRefusedSend(v6: true)
+            return
+        }
         if record.end?.verdict.action != .drop { counters.inc(.Udp6OutDatagrams) }
     }
 }
