@@ -32,9 +32,9 @@ func receiveCases6() -> [ReceiveCase] {
     func ns(target: IPv6Address, from src: IPv6Address = p, hopLimit: UInt8 = 255) -> [UInt8] {
         icmp(135, body: target.bytes + [1, 1] + peerMAC.bytes, src: src, dst: target.solicitedNode, hopLimit: hopLimit)
     }
-    func syn(dport: UInt16, flags: TCPFlags = .syn) -> [UInt8] {
+    func syn(dport: UInt16, flags: TCPFlags = .syn, seq: UInt32 = 1000) -> [UInt8] {
         let ip = IPv6Header(source: p, destination: h, nextHeader: .tcp)
-        let t = TCPHeader(sourcePort: 40001, destinationPort: dport, sequenceNumber: 1000, ackNumber: flags.contains(.ack) ? 5000 : 0,
+        let t = TCPHeader(sourcePort: 40001, destinationPort: dport, sequenceNumber: seq, ackNumber: flags.contains(.ack) ? 5000 : 0,
                           flags: flags, window: 64800,
                           options: flags.contains(.syn) ? [.maxSegmentSize(1440), .sackPermitted, .timestamp(value: 1, echo: 0), .noOperation, .windowScale(7)] : [])
         return ip.emit(payload: t.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))
@@ -113,6 +113,12 @@ func receiveCases6() -> [ReceiveCase] {
         ReceiveCase(name: "ipv6-tcp-syn-closed-port", frames: [eth(syn(dport: 81))]),
         ReceiveCase(name: "ipv6-nft-ip6-reject", frames: [eth(syn(dport: 23))]),
         ReceiveCase(name: "ipv6-tcp-ack-to-listener", frames: [eth(syn(dport: 80, flags: .ack))]),
+        // A request socket's segments (tcp_check_req, shared with IPv4): the exact RST, an
+        // in-window one (challenge ACK, tcp_v6_reqsk_send_ack), the SYN again, a new SYN.
+        ReceiveCase(name: "ipv6-tcp-syn-then-rst", frames: [eth(syn(dport: 80)), eth(syn(dport: 80, flags: .rst, seq: 1001))]),
+        ReceiveCase(name: "ipv6-tcp-syn-then-rst-in-window", frames: [eth(syn(dport: 80)), eth(syn(dport: 80, flags: .rst, seq: 1101))]),
+        ReceiveCase(name: "ipv6-tcp-syn-retransmitted", frames: [eth(syn(dport: 80)), eth(syn(dport: 80))]),
+        ReceiveCase(name: "ipv6-tcp-syn-then-new-syn", frames: [eth(syn(dport: 80)), eth(syn(dport: 80, seq: 1050))]),
         ReceiveCase(name: "ipv6-frag-in-order", frames: fragments([(0, 1232, true), (1232, 768, false)], id: 0x1001)),
         ReceiveCase(name: "ipv6-frag-out-of-order", frames: fragments([(1232, 768, false), (0, 1232, true)], id: 0x1002)),
         ReceiveCase(name: "ipv6-frag-overlap", frames: fragments([(0, 1232, true), (1224, 776, false)], id: 0x1003)),

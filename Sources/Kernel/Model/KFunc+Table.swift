@@ -343,6 +343,8 @@ extension KFunc {
         "tcp_v6_do_rcv",
         "tcp_v6_early_demux",
         "tcp_v6_rcv",
+        "tcp_v6_reqsk_send_ack",
+        "tcp_v6_send_ack",
         "tcp_v6_send_reset",
         "tcp_v6_send_response",
         "tcp_v6_send_synack",
@@ -708,28 +710,30 @@ extension KFunc {
     public static var tcp_v6_do_rcv: KFunc { KFunc(id: 336) }
     public static var tcp_v6_early_demux: KFunc { KFunc(id: 337) }
     public static var tcp_v6_rcv: KFunc { KFunc(id: 338) }
-    public static var tcp_v6_send_reset: KFunc { KFunc(id: 339) }
-    public static var tcp_v6_send_response: KFunc { KFunc(id: 340) }
-    public static var tcp_v6_send_synack: KFunc { KFunc(id: 341) }
-    public static var tcp_v6_syn_recv_sock: KFunc { KFunc(id: 342) }
-    public static var tcp_write_timer: KFunc { KFunc(id: 343) }
-    public static var tcp_write_timer_handler: KFunc { KFunc(id: 344) }
-    public static var tcp_write_xmit: KFunc { KFunc(id: 345) }
-    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 346) }
-    public static var udp_err: KFunc { KFunc(id: 347) }
-    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 348) }
-    public static var udp_rcv: KFunc { KFunc(id: 349) }
-    public static var udp_send_skb: KFunc { KFunc(id: 350) }
-    public static var udp_sendmsg: KFunc { KFunc(id: 351) }
-    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 352) }
-    public static var udp_v4_early_demux: KFunc { KFunc(id: 353) }
-    public static var udp_v6_send_skb: KFunc { KFunc(id: 354) }
-    public static var udpv6_err: KFunc { KFunc(id: 355) }
-    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 356) }
-    public static var udpv6_rcv: KFunc { KFunc(id: 357) }
-    public static var udpv6_sendmsg: KFunc { KFunc(id: 358) }
-    public static var update_or_create_fnhe: KFunc { KFunc(id: 359) }
-    public static var veth_forward_skb: KFunc { KFunc(id: 360) }
-    public static var veth_xmit: KFunc { KFunc(id: 361) }
-    public static var vlan_do_receive: KFunc { KFunc(id: 362) }
+    public static var tcp_v6_reqsk_send_ack: KFunc { KFunc(id: 339) }
+    public static var tcp_v6_send_ack: KFunc { KFunc(id: 340) }
+    public static var tcp_v6_send_reset: KFunc { KFunc(id: 341) }
+    public static var tcp_v6_send_response: KFunc { KFunc(id: 342) }
+    public static var tcp_v6_send_synack: KFunc { KFunc(id: 343) }
+    public static var tcp_v6_syn_recv_sock: KFunc { KFunc(id: 344) }
+    public static var tcp_write_timer: KFunc { KFunc(id: 345) }
+    public static var tcp_write_timer_handler: KFunc { KFunc(id: 346) }
+    public static var tcp_write_xmit: KFunc { KFunc(id: 347) }
+    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 348) }
+    public static var udp_err: KFunc { KFunc(id: 349) }
+    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 350) }
+    public static var udp_rcv: KFunc { KFunc(id: 351) }
+    public static var udp_send_skb: KFunc { KFunc(id: 352) }
+    public static var udp_sendmsg: KFunc { KFunc(id: 353) }
+    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 354) }
+    public static var udp_v4_early_demux: KFunc { KFunc(id: 355) }
+    public static var udp_v6_send_skb: KFunc { KFunc(id: 356) }
+    public static var udpv6_err: KFunc { KFunc(id: 357) }
+    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 358) }
+    public static var udpv6_rcv: KFunc { KFunc(id: 359) }
+    public static var udpv6_sendmsg: KFunc { KFunc(id: 360) }
+    public static var update_or_create_fnhe: KFunc { KFunc(id: 361) }
+    public static var veth_forward_skb: KFunc { KFunc(id: 362) }
+    public static var veth_xmit: KFunc { KFunc(id: 363) }
+    public static var vlan_do_receive: KFunc { KFunc(id: 364) }
 }

@@ -174,7 +174,7 @@ extension Kernel {
         let rcvNxt = c.rcvNxt ?? seq, rcvIsn = rcvNxt &- 1
         let (rst, syn, hasAck) = (flags.contains(.rst), flags.contains(.syn), flags.contains(.ack))
         if seq == rcvIsn && syn && !rst && !hasAck {
-            if !tcp_oow_rate_limited(&c, counter: .TcpExtTCPACKSkippedSynRecv, dataOrSyn: false) { inet_rtx_syn_ack(key, &c) }
+            if !tcp_oow_rate_limited(&c, counter: .TcpExtTCPACKSkippedSynRecv, dataOrSyn: false) { inet_rtx_syn_ack(skb, key, &c) }
             return .dropped(reason: "NOT_SPECIFIED", detail: "the SYN again, to a request socket in SYN_RECV: its SYN-ACK sent again")
         }
         if hasAck && !rst && ack != c.sndNxt { return .listener }
@@ -184,7 +184,7 @@ extension Kernel {
             || (seq == rcvNxt &+ win && seq == endSeq)
         if !inWindow {
             if !rst, !tcp_oow_rate_limited(&c, counter: .TcpExtTCPACKSkippedSynRecv, dataOrSyn: dataLength > 0 && !syn) {
-                tcp_v4_reqsk_send_ack(key, c)
+                reqsk_send_ack(skb, key, c)
             }
             return .dropped(reason: "TCP_OVERWINDOW", detail: "seq \(seq) outside the request socket's window (rcv_nxt \(rcvNxt), \(win) bytes)"
                             + (rst ? ": the RST is ignored" : ": an ACK is sent"))
@@ -193,7 +193,7 @@ extension Kernel {
         if seq == rcvIsn { synFlag = false }
         if rst && seq != rcvNxt {
             if !tcp_oow_rate_limited(&c, counter: .TcpExtTCPACKSkippedChallenge, dataOrSyn: false) {
-                tcp_v4_reqsk_send_ack(key, c)
+                reqsk_send_ack(skb, key, c)
                 counters.inc(.TcpExtTCPChallengeACK)
             }
             return .dropped(reason: "NOT_SPECIFIED", detail: "an in-window RST to a request socket that is not at rcv_nxt \(rcvNxt): a challenge ACK")
@@ -201,7 +201,10 @@ extension Kernel {
         if rst || synFlag {
             counters.inc(.TcpAttemptFails)
             // embryonic_reset: a SYN gets a RST; the request socket is unlinked either way.
-            if !rst { tcp_v4_send_reset(to: key.peer, from: key.local, sport: key.localPort, dport: key.peerPort, seq: seq, ack: ack, flags: flags, dataLength: dataLength) }
+            if !rst {
+                if key.peer6 != nil { tcp_v6_send_reset(skb, seq: seq, ack: ack, flags: flags, dataLength: dataLength) }
+                else { tcp_v4_send_reset(to: key.peer, from: key.local, sport: key.localPort, dport: key.peerPort, seq: seq, ack: ack, flags: flags, dataLength: dataLength) }
+            }
             counters.inc(.TcpExtEmbryonicRsts)   // inet_csk_reqsk_queue_drop unlinked it
             c.state = .closed
             return .dropped(reason: "NOT_SPECIFIED", detail: rst ? "RST to a request socket in SYN_RECV: the request is dropped (embryonic reset)"
@@ -257,15 +260,19 @@ extension Kernel {
 
     /// inet_rtx_syn_ack → tcp_rtx_synack: the request socket's SYN-ACK again, counted a
     /// retransmission.
-    func inet_rtx_syn_ack(_ key: TCPKey, _ c: inout TCPConnection) {
+    func inet_rtx_syn_ack(_ skb: SKB, _ key: TCPKey, _ c: inout TCPConnection) {
         let f = trace.enter(.inet_rtx_syn_ack); defer { trace.leave(f) }
         let g = trace.enter(.tcp_rtx_synack); defer { trace.leave(g) }
         guard let synack = c.synack else { return }
         counters.inc(.TcpRetransSegs)
         counters.inc(.TcpExtTCPSynRetrans)
         if let peer6 = key.peer6, let local6 = key.local6 {
+            // tcp_v6_send_synack without a dst: inet6_csk_route_req looks the route up again.
             let h = trace.enter(.tcp_v6_send_synack); defer { trace.leave(h) }
-            guard let out = c.txRoute6 else { return }
+            let r = trace.enter(.inet6_csk_route_req)
+            let out = tcp6ReplyRoute(skb)
+            trace.leave(r)
+            guard let out else { return }
             ip6_xmit(synack, from: local6, to: peer6, route: out, why: "SYN-ACK again")
         } else {
             let h = trace.enter(.tcp_v4_send_synack); defer { trace.leave(h) }
@@ -275,16 +282,25 @@ extension Kernel {
         counters.inc(.TcpOutSegs)
     }
 
-    /// tcp_v4_reqsk_send_ack → tcp_v4_send_ack: an ACK from the request socket (seq: its
+    /// req->rsk_ops->send_ack: tcp_v4_reqsk_send_ack → tcp_v4_send_ack, or tcp_v6_reqsk_send_ack
+    /// → tcp_v6_send_ack → tcp_v6_send_response: an ACK from the request socket (seq: its
     /// ISN + 1, ack: rcv_nxt, window: the SYN-ACK's, scaled; timestamps if agreed).
-    func tcp_v4_reqsk_send_ack(_ key: TCPKey, _ c: TCPConnection) {
-        let f = trace.enter(.tcp_v4_reqsk_send_ack); defer { trace.leave(f) }
-        guard key.peer6 == nil else { return }   // IPv6 (tcp_v6_reqsk_send_ack): not modelled
-        let g = trace.enter(.tcp_v4_send_ack); defer { trace.leave(g) }
+    func reqsk_send_ack(_ skb: SKB, _ key: TCPKey, _ c: TCPConnection) {
         let wnd = Int(c.synack?.window ?? Self.initialWindow(mss: c.mss, timestamps: c.timestamps)) >> Int(c.rcvWscale)
         let ackHeader = TCPHeader(sourcePort: key.localPort, destinationPort: key.peerPort, sequenceNumber: c.sndNxt, ackNumber: c.rcvNxt ?? 0,
                                   flags: .ack, window: UInt16(min(wnd, 65535)),
                                   options: c.timestamps ? [.noOperation, .noOperation, .timestamp(value: 0, echo: c.peerTSval)] : [])
+        if let peer6 = key.peer6, let local6 = key.local6 {
+            let f = trace.enter(.tcp_v6_reqsk_send_ack); defer { trace.leave(f) }
+            let g = trace.enter(.tcp_v6_send_ack); defer { trace.leave(g) }
+            let h = trace.enter(.tcp_v6_send_response); defer { trace.leave(h) }
+            guard let out = tcp6ReplyRoute(skb) else { return }
+            ip6_xmit(ackHeader, from: local6, to: peer6, route: out, why: "ACK from the request socket")
+            counters.inc(.TcpOutSegs)
+            return
+        }
+        let f = trace.enter(.tcp_v4_reqsk_send_ack); defer { trace.leave(f) }
+        let g = trace.enter(.tcp_v4_send_ack); defer { trace.leave(g) }
         counters.inc(.TcpOutSegs)
         guard let out = ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) else { return }
         send_tcp(ackHeader, to: key.peer, from: key.local, route: out, via: .ip_send_unicast_reply, why: "ACK from the request socket")
