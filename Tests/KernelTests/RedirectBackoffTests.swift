@@ -41,3 +41,29 @@ import TestSupport
         #expect(try redirected(at: quiet).count == 10)
     }
 }
+
+/// icmpv4_xrlim_allow on the capture's clock: a burst of 6 errors to one destination, then one
+/// per icmp_ratelimit (1 s); the rest count IcmpOutRateLimitHost and say why no error left.
+/// (Not checked live: tracer verify paces frames itself; issue 16's back-to-back bursts will.)
+@Suite struct ICMPRateLimitTests {
+    @Test func aBurstOfSixThenOnePerSecond() throws {
+        let host = try Host.load(packageRoot + "/Fixtures/hosts/netns-h")
+        let kernel = Kernel(host: host, profile: Profile())
+        let reader = try CaptureReader(path: packageRoot + "/Fixtures/rx/udp-closed-port.pcap")
+        let frame = Array(try #require(try reader.next()).bytes)
+        var sent: [Int] = [], limited = 0
+        // Ten frames 10 ms apart, then one 1.1 s after the first.
+        for (i, t) in (Array(0..<10).map { Double($0) * 0.010 } + [1.1]).enumerated() {
+            let r = kernel.receive(frame: frame, linkType: .ethernet, iface: host.interface(named: "eth0")!, time: t)
+            #expect(r.verdict.reason == "NO_SOCKET")
+            if r.emitted.contains(where: { $0.bytes.count > 34 && $0.bytes[23] == 1 && $0.bytes[34] == 3 }) { sent.append(i) }
+            if r.counters.deltas["IcmpOutRateLimitHost"] == 1 {
+                limited += 1
+                #expect(r.verdict.detail.contains("per-destination ICMP limit"))
+            }
+        }
+        // Six from the full bucket; the 11th, after 1.1 s of 250 jiffies a token, one more.
+        #expect(sent == [0, 1, 2, 3, 4, 5, 10])
+        #expect(limited == 4)
+    }
+}

@@ -193,6 +193,8 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "IpOutDiscards",
         "IpExtOutMcastPkts",
         "IpExtOutMcastOctets",
+        "IcmpOutRateLimitHost",
+        "IcmpOutRateLimitGlobal",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
         + (0..<256).map { "Icmp6InType\($0)" } + (0..<256).map { "Icmp6OutType\($0)" }
@@ -363,6 +365,8 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let IpOutDiscards = SNMPCounter(163)
     public static let IpExtOutMcastPkts = SNMPCounter(164)
     public static let IpExtOutMcastOctets = SNMPCounter(165)
+    public static let IcmpOutRateLimitHost = SNMPCounter(166)
+    public static let IcmpOutRateLimitGlobal = SNMPCounter(167)
 
     /// The named row /proc/net/snmp6 shows for an ICMPv6 type (Icmp6InEchos for 128, …), next to
     /// its Icmp6InType<N> row: both come from the per-type counter.

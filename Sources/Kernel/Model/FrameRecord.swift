@@ -14,6 +14,9 @@ final class FrameRecord {
     var fragment: FragmentReport?
     var timers: [String] = []
     var socket: String?
+    /// Why an ICMP error the frame's path asked for did not leave (a rate limit), added to the
+    /// verdict's words; `mayHave`: whether the kernel's random draw could have decided otherwise.
+    var icmpSuppressed: String?
 
     /// Empties the lists keeping their storage: once the caller has dropped the last report, the
     /// next frame appends without allocating (while a report still holds a list, emptying it
@@ -27,5 +30,6 @@ final class FrameRecord {
         fragment = nil
         timers.removeAll(keepingCapacity: true)
         socket = nil
+        icmpSuppressed = nil
     }
 }

@@ -229,7 +229,8 @@ public final class Kernel {
             record.ends.append(SkbEnd(event: entry == "consume_skb" ? "consume_skb" : "kfree_skb", reason: reason, location: location, stack: shown))
         }
         guard record.end == nil else { return }
-        record.end = (Verdict(action: action, reason: reason, function: location, detail: recordsStacks ? detail() : ""), shown)
+        let words = recordsStacks ? detail() + (record.icmpSuppressed.map { " — \($0)" } ?? "") : ""
+        record.end = (Verdict(action: action, reason: reason, function: location, detail: words), shown)
     }
 
     /// An skb that ends on the side (a fragment merged into its datagram, a purged queue, the

@@ -138,8 +138,56 @@ extension Kernel {
         let quoted = Array(skb.network.prefix(576 - 20 - 8))
         let body = ICMPv4Header(type: type, code: code, restOfHeader: info).emit(body: quoted)
         let errorTOS = (tos & 0x1e) | 0xc0
+        // icmpv4_global_allow, before the route; the per-destination limit after it.
+        let limited = icmpv4_mask_limits(type: type, code: code)
+        if limited, !icmp_global_allow() { return }
         guard let out = icmp_route_lookup(skb, daddr: src, saddr: ours ? dst : nil, tos: errorTOS) else { return }
+        if limited, !icmpv4_xrlim_allow(to: src, dev: out.dev) { return }
         send_icmp(body, type: type, to: src, from: ours ? dst : nil, tos: errorTOS, errorCode: code, route: out)
+    }
+
+    /// icmpv4_mask_allow inverted: true when `type` is rate-limited (icmp_ratemask, by default
+    /// destination unreachable, source quench, time exceeded, parameter problem), except
+    /// fragmentation needed (PMTU discovery is never limited).
+    func icmpv4_mask_limits(type: UInt8, code: UInt8) -> Bool {
+        if type > 18 || (type == 3 && code == 4) { return false }
+        return net.ipv4.sysctl.icmpRatemask & (1 << Int(type)) != 0
+    }
+
+    /// The jiffies of the frame's time (CONFIG_HZ 250).
+    var jiffies: Int { Int(now * 250) }
+
+    /// icmp_global_allow: the namespace's bucket of icmp_msgs_per_sec (burst icmp_msgs_burst).
+    /// Decided with the mean spend; "may" where a luckier or unluckier draw would differ.
+    func icmp_global_allow() -> Bool {
+        let s = net.ipv4.sysctl
+        let answers = net.ipv4.icmpGlobal.indices.map { i in
+            net.ipv4.icmpGlobal[i].allow(jiffies: jiffies, hz: 250, perSec: s.icmpMsgsPerSec, burst: s.icmpMsgsBurst)
+        }
+        if !answers[0] {
+            counters.inc(.IcmpOutRateLimitGlobal)
+            record.icmpSuppressed = "not sent: the global ICMP limit (icmp_msgs_per_sec \(s.icmpMsgsPerSec), burst \(s.icmpMsgsBurst)) had no credit"
+                + (answers.contains(true) ? " (may have been sent: 6.18 spends a random 0–2 credits per message)" : "")
+            return false
+        }
+        if answers.contains(false) {
+            record.icmpSuppressed = "may not have been sent: the global ICMP limit could be spent (6.18 spends a random 0–2 credits per message)"
+        }
+        return true
+    }
+
+    /// icmpv4_xrlim_allow: the destination's token bucket (icmp_ratelimit, a burst of 6), not on
+    /// loopback; a message allowed spends global credit (icmp_global_consume).
+    func icmpv4_xrlim_allow(to daddr: IPv4Address, dev: Interface) -> Bool {
+        let s = net.ipv4.sysctl
+        let timeout = s.icmpRatelimit * 250 / 1000
+        if !dev.isLoopback, !net.ipv4.peers.xrlimAllow(daddr, jiffies: jiffies, hz: 250, timeout: timeout) {
+            counters.inc(.IcmpOutRateLimitHost)
+            record.icmpSuppressed = "not sent: the per-destination ICMP limit to \(daddr) (icmp_ratelimit \(s.icmpRatelimit) ms, a burst of 6) had no token"
+            return false
+        }
+        for i in net.ipv4.icmpGlobal.indices { net.ipv4.icmpGlobal[i].credit -= net.ipv4.icmpGlobal[i].spend }
+        return true
     }
 
     /// icmp_route_lookup: the route for an ICMP error, then (no IPsec policy transforms it, and

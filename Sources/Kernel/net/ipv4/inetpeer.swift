@@ -7,6 +7,25 @@ import Wire
 final class InetPeerBase {
     /// peer->rid: fragments seen from each source (ipfrag_max_dist).
     var rid: [IPv4Address: UInt32] = [:]
+    /// peer->rate_tokens and rate_last (jiffies) of each destination of ICMP errors
+    /// (inet_peer_xrlim_allow); a new peer starts 60 s in the past, so with a full bucket.
+    var icmpRate: [IPv4Address: (tokens: Int, last: Int)] = [:]
     /// peer->rate_last (jiffies) and peer->n_redirects: ip_rt_send_redirect's back-off.
     var redirects: [IPv4Address: (rateLast: Int, count: Int)] = [:]
+}
+
+extension InetPeerBase {
+    /// inet_peer_xrlim_allow: tokens accrue one per jiffy up to XRLIM_BURST_FACTOR (6) ×
+    /// `timeout`; a message spends `timeout`.
+    func xrlimAllow(_ addr: IPv4Address, jiffies: Int, hz: Int, timeout: Int) -> Bool {
+        var p = icmpRate[addr] ?? (tokens: 0, last: jiffies - 60 * hz)
+        var token = p.tokens + (jiffies - p.last)
+        p.last = jiffies
+        token = min(token, 6 * timeout)
+        var rc = false
+        if token >= timeout { token -= timeout; rc = true }
+        p.tokens = token
+        if icmpRate.count < 65536 || icmpRate[addr] != nil { icmpRate[addr] = p }
+        return rc
+    }
 }

@@ -20,6 +20,10 @@ final class NetnsIPv4 {
     var fnhe: [IPv4Address: PMTUException] = [:]
     /// net->ipv4.peers: the inet_peer base.
     let peers = InetPeerBase()
+    /// net->ipv4.icmp_global_credit / icmp_global_stamp (icmp_global_allow's bucket). 6.18 spends
+    /// a random 0–2 credits per message (icmp_global_consume): the model spends 1, the mean, and
+    /// keeps the two extremes beside it to say when the outcome depended on the draw.
+    var icmpGlobal = [ICMPGlobalBucket(spend: 1), ICMPGlobalBucket(spend: 2), ICMPGlobalBucket(spend: 0)]
     private let sysctls: HostModel.Sysctls
 
     init(host: Host) {
@@ -63,6 +67,8 @@ final class NetnsIPv4 {
         let icmpEchoIgnoreAll: Bool, icmpEchoIgnoreBroadcasts: Bool, noPMTUDisc: Bool
         let ipfragTime: Double, ipfragHighThresh: Int, ipfragMaxDist: UInt32
         let minPMTU: Int, mtuExpires: Int, defaultTTL: UInt8
+        /// icmp_ratelimit (ms; the kernel keeps jiffies), icmp_ratemask, icmp_msgs_per_sec/burst.
+        let icmpRatelimit: Int, icmpRatemask: Int, icmpMsgsPerSec: Int, icmpMsgsBurst: Int
 
         init(_ s: HostModel.Sysctls) {
             icmpEchoIgnoreAll = (s.int("net.ipv4.icmp_echo_ignore_all") ?? 0) != 0
@@ -74,7 +80,33 @@ final class NetnsIPv4 {
             minPMTU = s.int("net.ipv4.route.min_pmtu") ?? 552
             mtuExpires = s.int("net.ipv4.route.mtu_expires") ?? 600
             defaultTTL = UInt8(clamping: s.int("net.ipv4.ip_default_ttl") ?? 64)
+            icmpRatelimit = s.int("net.ipv4.icmp_ratelimit") ?? 1000
+            icmpRatemask = s.int("net.ipv4.icmp_ratemask") ?? 0x1818
+            icmpMsgsPerSec = s.int("net.ipv4.icmp_msgs_per_sec") ?? 1000
+            icmpMsgsBurst = s.int("net.ipv4.icmp_msgs_burst") ?? 50
         }
+    }
+}
+
+/// icmp_global_allow's token bucket, spending `spend` credits per message sent.
+struct ICMPGlobalBucket {
+    var credit = 0
+    /// jiffies of the last refill; nil: never (the namespace's stamp is 0, long ago).
+    var stamp: Int? = nil
+    let spend: Int
+    init(spend: Int) { self.spend = spend }
+
+    /// icmp_global_allow: credit left, or a refill of msgs_per_sec × elapsed (at most HZ, and
+    /// only after HZ/50), capped at the burst.
+    mutating func allow(jiffies: Int, hz: Int, perSec: Int, burst: Int) -> Bool {
+        if credit > 0 { return true }
+        let delta = min(stamp.map { jiffies - $0 } ?? hz, hz)
+        if delta < hz / 50 { return false }
+        let incr = perSec * delta / hz
+        if incr == 0 { return false }
+        stamp = jiffies
+        credit = min(credit + incr, burst)
+        return true
     }
 }
 
