@@ -20,6 +20,8 @@ public struct Socket: Equatable, Sendable {
     /// ended): a host inferred from a capture can see a listener appear or go.
     public var openedAt: Double? = nil
     public var closedAt: Double? = nil
+    /// Recv-Q: bytes queued and not read when ss ran (an application that was not reading).
+    public var recvQ = 0
 
     /// The socket exists at `time`.
     public func isOpen(at time: Double) -> Bool {
@@ -41,6 +43,7 @@ public struct Socket: Equatable, Sendable {
         guard let lport = local.port else { return nil }
         self.init(protocolKind: p, state: String(f[1]), localAddress: local.address, localPort: lport,
                   remoteAddress: remote.address, remotePort: remote.port, boundDevice: local.device, isV6: local.v6)
+        recvQ = Int(f[2]) ?? 0
     }
 
     /// `addr[%dev]:port` with `[v6]`, `*` and `0.0.0.0` forms; port `*` is nil.

@@ -63,6 +63,7 @@ struct FrameListing {
             reportError("\(host.origin): ruleset: not modelled, so rules holding them never match: " + host.ruleset.unsupported.joined(separator: ", "))
         }
         let kernel = Kernel(host: host, profile: options.model.profile)
+        kernel.readers = options.model.readers
         kernel.recordsStacks = !options.stats
         var writer: CaptureWriter? = nil
         if let path = writePath {

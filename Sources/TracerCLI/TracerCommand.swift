@@ -95,7 +95,27 @@ public struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The driver frames enter through. Given, it wins over a host snapshot's drivers; not given, each interface's driver comes from the snapshot, else veth.", valueName: "driver"))
     var driver: DriverKind?
 
+    @Option(name: .customLong("reader"), parsing: .singleValue,
+            help: ArgumentHelp("How the application on a UDP port reads it: PORT=prompt (each datagram at once, the default, counted UdpInDatagrams) or PORT=never (it stays queued). Repeatable; a port the snapshot's ss shows with a Recv-Q defaults to never.", valueName: "port=policy"))
+    var readerSpecs: [String] = []
+
     public init() {}
+
+    public func validate() throws { _ = try parsedReaders() }
+
+    func parsedReaders() throws -> [UInt16: ReaderPolicy] {
+        var out: [UInt16: ReaderPolicy] = [:]
+        for spec in readerSpecs {
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let port = UInt16(parts[0]), let policy = ReaderPolicy(rawValue: parts[1]) else {
+                throw ValidationError("--reader takes PORT=prompt or PORT=never, not '\(spec)'")
+            }
+            out[port] = policy
+        }
+        return out
+    }
+
+    var readers: [UInt16: ReaderPolicy] { (try? parsedReaders()) ?? [:] }
 
     var profile: Profile { Profile(kernel: kernel, driver: driver ?? .veth, driverIsExplicit: driver != nil) }
 }

@@ -62,7 +62,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         if let why = Verifier.unavailableReason() { throw fail(why) }
         let verifier: Verifier
-        do { verifier = try Verifier(snapshotDirectory: host, profile: model.profile) }
+        do { verifier = try Verifier(snapshotDirectory: host, profile: model.profile); verifier.readers = model.readers }
         catch { throw fail("host snapshot \(error)") }
         verifier.pmtudisc = pmtudisc
         if let m = mutateReason {

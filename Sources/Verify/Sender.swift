@@ -40,6 +40,9 @@ final class Sender {
     private var connectISN: [LivePlay.Key: UInt32] = [:]
     /// The held listeners, which accepted connections are taken from.
     var listeners: [Int32] = []
+    /// Called with each UDP socket the replay sends from and its port: the application that
+    /// sent reads the answers (Topology.read), as a client does.
+    var onUDPSocket: (Int32, UInt16) -> Void = { _, _ in }
     let host: HostModel.Host
     /// IP_MTU_DISCOVER for UDP and ping sockets (the model's --pmtudisc; want by default).
     let pmtudisc: Int32
@@ -80,7 +83,7 @@ final class Sender {
         if (ip[6] & 0x3f) != 0 || ip[7] != 0 { return (nil, "a fragment: the application's datagram is sent whole, with its last fragment") }
         if ownSource && proto == 17 && l4.count >= 8 {
             guard let fd = socket("udp \(bindSource ? src : .any):\(u16(0))", {
-                tracer_inet_socket(Int32(SOCK_DGRAM.rawValue), 0, bindSource ? src.value : 0, u16(0), self.pmtudisc) }) else { return (Kernel.errnoName(errno), nil) }
+                tracer_inet_socket(Int32(SOCK_DGRAM.rawValue), 0, bindSource ? src.value : 0, u16(0), self.pmtudisc) }, udpPort: u16(0)) else { return (Kernel.errnoName(errno), nil) }
             let data = Array(l4[8...])
             if dryRun { return (nil, nil) }
             setHeaderFields(fd, ip, multicast: dst.isMulticast)
@@ -148,7 +151,7 @@ final class Sender {
             return (result(l4.withUnsafeBytes { d in dst.withUnsafeBufferPointer { tracer_inet6_sendto(fd, d.baseAddress, d.count, $0.baseAddress, 0, scope) } }), nil)
         }
         guard own, next == 17, l4.count >= 8 else { return (nil, "an IPv6 send other than UDP or ping from one of the host's addresses: not replayed yet") }
-        guard let fd = socket("udp6 \(bindSource ? srcAddress.description : "::"):\(u16(0))", {
+        guard let fd = socket("udp6 \(bindSource ? srcAddress.description : "::"):\(u16(0))", udpPort: u16(0), {
             bindSource ? src.withUnsafeBufferPointer { tracer_inet6_socket(Int32(SOCK_DGRAM.rawValue), 0, $0.baseAddress, u16(0), self.pmtudisc) }
                 : tracer_inet6_socket(Int32(SOCK_DGRAM.rawValue), 0, nil, u16(0), self.pmtudisc)
         }) else { return (Kernel.errnoName(errno), nil) }
@@ -219,12 +222,17 @@ final class Sender {
         if tos != 0 { _ = tracer_setsockopt_int(fd, Int32(IPPROTO_IP), 1 /* IP_TOS */, tos) }
     }
 
-    private func socket(_ key: String, _ make: () -> Int32) -> Int32? {
+    private func socket(_ key: String, udpPort: UInt16? = nil, _ make: () -> Int32) -> Int32? {
         if let fd = sockets[key] { return fd }
         let fd = make()
         guard fd >= 0 else { return nil }
         sockets[key] = fd
+        if let udpPort { onUDPSocket(fd, udpPort) }
         return fd
+    }
+
+    private func socket(_ key: String, _ make: () -> Int32, udpPort: UInt16) -> Int32? {
+        socket(key, udpPort: udpPort, make)
     }
 
     private func result(_ e: Int32) -> String { e == 0 ? "sent" : Kernel.errnoName(e) }

@@ -23,6 +23,10 @@ final class Topology {
     private var sockets: [Int32] = []
     /// The held TCP listeners (non-blocking): the replay's application accepts from them.
     private(set) var listeners: [Int32] = []
+    /// Whether the application on a UDP port reads it (the model's reader policy); the held
+    /// UDP sockets that do are read by `reader`, as a running service reads.
+    var reads: (UInt16) -> Bool = { _ in true }
+    private var reader: UDPReader?
 
     init(snapshot: Snapshot, host: HostModel.Host) {
         self.snapshot = snapshot
@@ -177,6 +181,7 @@ final class Topology {
 
     /// The snapshot's TCP listeners and unconnected UDP sockets, opened inside the host namespace.
     private func holdSockets() throws {
+        var readable: [Int32] = []
         try inNetns(hostNS) {
             for s in host.sockets where (s.protocolKind == .tcp && s.state == "LISTEN") || (s.protocolKind == .udp && s.state == "UNCONN") {
                 if case .v4(let a)? = s.localAddress, a.isLoopback { continue }
@@ -209,17 +214,71 @@ final class Topology {
                     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
                     listeners.append(fd)
                 }
+                if ok == 0 && s.protocolKind == .udp && reads(s.localPort) { readable.append(fd) }
                 sockets.append(fd)
             }
         }
+        for fd in readable { read(fd) }
+    }
+
+    /// Has the reader take datagrams off `fd` as they arrive (started with the first).
+    func read(_ fd: Int32) {
+        if reader == nil { reader = UDPReader() }
+        reader!.add(fd)
+    }
+
+    /// Stops the reads (before the sockets close).
+    func stopReading() {
+        reader?.stop()
+        reader = nil
     }
 
     /// Removes every namespace of this run — also those a build cut short had not listed yet.
     func destroy() {
+        stopReading()
         for fd in sockets { close(fd) }
         sockets = []
         listeners = []
         Leftovers.removeOwn()
         wires = [:]
+    }
+}
+
+/// The applications' reads: a thread that takes each datagram off the held UDP sockets as it
+/// arrives (udp_recvmsg, where the kernel counts UdpInDatagrams), until stopped.
+final class UDPReader: @unchecked Sendable {
+    private var fds: [Int32] = []
+    private let lock = NSLock()
+    private var stopping = false
+    private let done = DispatchSemaphore(value: 0)
+
+    init() {
+        let t = Thread { [self] in run() }
+        t.start()
+    }
+
+    func add(_ fd: Int32) { lock.lock(); fds.append(fd); lock.unlock() }
+
+    private var state: (stop: Bool, fds: [Int32]) { lock.lock(); defer { lock.unlock() }; return (stopping, fds) }
+
+    private func run() {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let (stop, current) = state
+            if stop { break }
+            var polls = current.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            guard !polls.isEmpty else { usleep(10_000); continue }
+            guard poll(&polls, nfds_t(polls.count), 20) > 0 else { continue }
+            for p in polls where p.revents & Int16(POLLIN) != 0 {
+                _ = recv(p.fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            }
+        }
+        done.signal()
+    }
+
+    /// Stops the thread and waits for it (the sockets are closed after).
+    func stop() {
+        lock.lock(); stopping = true; lock.unlock()
+        done.wait()
     }
 }

@@ -33,6 +33,8 @@ public final class Verifier {
     public var mutateReason: (from: String, to: String)?
     /// The sending sockets' IP_MTU_DISCOVER / IPV6_MTU_DISCOVER, on both sides.
     public var pmtudisc: PMTUDisc = .want
+    /// How the applications read their UDP sockets (--reader), on both sides.
+    public var readers: [UInt16: ReaderPolicy] = [:]
 
     public init(snapshotDirectory: String, profile: Profile) throws {
         snapshot = try Snapshot.read(directory: snapshotDirectory)
@@ -100,16 +102,20 @@ public final class Verifier {
         let hostClock = classified.contains { if case .sent = $0 { return true } else { return false } }
 
         let topology = Topology(snapshot: snapshot, host: host)
+        let policy = Kernel(host: host, profile: profile)
+        policy.readers = readers
+        topology.reads = { policy.readerPolicy(port: $0) == .prompt }
         var tracing: Tracing? = nil
         var wires: Wires? = nil
         var nftrace: NFTrace? = nil
         let sender = Sender(host: host, pmtudisc: Int32(PMTUDisc.allCases.firstIndex(of: pmtudisc) ?? 1))
-        let done = { sender.close(); wires?.close(); tracing?.close(); nftrace?.close(); topology.destroy() }
+        let done = { topology.stopReading(); sender.close(); wires?.close(); tracing?.close(); nftrace?.close(); topology.destroy() }
         Self.cleanup = done
         _ = Self.signalSources
         defer { done(); Self.cleanup = nil }
         try topology.build()
         sender.listeners = topology.listeners
+        sender.onUDPSocket = { fd, port in if topology.reads(port) { topology.read(fd) } }
         tracing = try Tracing(name: "trv-\(getpid())-trace")
         wires = try Wires(topology: topology)
         if topology.hasRuleset { nftrace = try NFTrace(netns: topology.hostNS) }
@@ -121,6 +127,7 @@ public final class Verifier {
         let ownAddresses = Set(host.interfaces.flatMap(\.ipv4Addresses).map { "\($0.address)" })
 
         let kernel = Kernel(host: host, profile: profile)
+        kernel.readers = readers
         let comparison = Comparison()
         let live = LivePlay()
         var replies = PredictedReplies()

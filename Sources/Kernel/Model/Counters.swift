@@ -195,6 +195,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "IpExtOutMcastOctets",
         "IcmpOutRateLimitHost",
         "IcmpOutRateLimitGlobal",
+        "UdpInDatagrams",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
         + (0..<256).map { "Icmp6InType\($0)" } + (0..<256).map { "Icmp6OutType\($0)" }
@@ -367,6 +368,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let IpExtOutMcastOctets = SNMPCounter(165)
     public static let IcmpOutRateLimitHost = SNMPCounter(166)
     public static let IcmpOutRateLimitGlobal = SNMPCounter(167)
+    public static let UdpInDatagrams = SNMPCounter(168)
 
     /// The named row /proc/net/snmp6 shows for an ICMPv6 type (Icmp6InEchos for 128, …), next to
     /// its Icmp6InType<N> row: both come from the per-type counter.

@@ -41,6 +41,9 @@ public final class Kernel {
     var visibleMemoNext = 0
     /// The capture's clock: the timestamp of the frame being processed, in seconds.
     var now: Double = 0
+    /// How applications read their UDP sockets, by port (--reader); a port not named reads at
+    /// once unless the snapshot shows data waiting on it.
+    public var readers: [UInt16: ReaderPolicy] = [:]
     /// How far the caller has seen the kernel's time for this frame: timers due by then fire
     /// in its report (nil: every timer the frame arms; `tracer verify` gives the end of the
     /// frame's trace window, the rest fire with a later frame).

@@ -8,6 +8,11 @@ public enum KernelVersion: String, Sendable, CaseIterable {
     case v5_4 = "5.4"
 }
 
+/// How an application reads a UDP socket: each datagram at once, or never (it piles up).
+public enum ReaderPolicy: String, Sendable, CaseIterable {
+    case prompt, never
+}
+
 public enum DriverKind: String, Sendable, CaseIterable {
     case e1000, veth
 }

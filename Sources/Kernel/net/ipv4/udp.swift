@@ -1,6 +1,9 @@
 // net/ipv4/udp.c — modelled: 6.18 (checked: delivered, closed port, bad checksum, broadcast,
 // multicast to a joined group with and without a socket),
-// 5.4. UdpInDatagrams is counted when the application reads (udp_recvmsg), not here.
+// 5.4. UdpInDatagrams is counted when the application reads (udp_recvmsg): by default each
+// datagram is read at once, as a running service does (the counter moves with the frame); a
+// socket whose reader is `never` (--reader PORT=never, or a Recv-Q in the snapshot's ss) leaves
+// it queued.
 import HostModel
 import Wire
 
@@ -39,7 +42,8 @@ extension Kernel {
             let kind = dst.isMulticast ? "multicast datagram to \(dst)" : "broadcast datagram"
             if let s = udp_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
                 record.socket = s
-                handedOff(.deliver, function: "__udp4_lib_mcast_deliver", detail: "\(kind) queued to \(s)")
+                let read = udp_recvmsg(port: dport, v6: false)
+                handedOff(.deliver, function: "__udp4_lib_mcast_deliver", detail: "\(kind) queued to \(s); \(read)")
             } else {
                 counters.inc(.UdpIgnoredMulti)
                 kfree_skb_reason("NOT_SPECIFIED", detail: "\(kind) to port \(dport): no socket (no ICMP for \(dst.isMulticast ? "multicast" : "broadcasts"))")
@@ -57,12 +61,39 @@ extension Kernel {
             record.socket = sk
             let g = trace.enter(.udp_unicast_rcv_skb); defer { trace.leave(g) }
             let h = trace.enter(.udp_queue_rcv_skb); defer { trace.leave(h) }
-            handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport))")
+            let read = udp_recvmsg(port: dport, v6: false)
+            handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport)); \(read)")
             return
         }
         counters.inc(.UdpNoPorts)
         icmp_send(skb, type: 3, code: 3, info: 0)
         kfree_skb_reason("NO_SOCKET", detail: "no socket on UDP port \(dport): ICMP port unreachable")
+    }
+
+    /// The application's side of a queued datagram: read at once (udp_recvmsg counts
+    /// UdpInDatagrams / Udp6InDatagrams), unless the socket's reader is `never`.
+    func udp_recvmsg(port: UInt16, v6: Bool) -> String {
+        if readerPolicy(port: port) == .never {
+            return "not read: the application does not read this socket (\(readerSource(port: port))), so it waits in the receive queue"
+        }
+        counters.inc(v6 ? .Udp6InDatagrams : .UdpInDatagrams)
+        // The read frees the datagram; 6.18 hands it back to the CPU that allocated it
+        // (skb_attempt_defer_free), freed with its fragment list at that CPU's next softirq —
+        // a time no frame says, so those frees are not reported (verify leaves them out too).
+        currentFragmentsMerged = 0
+        return "read by the application (udp_recvmsg: \(v6 ? "Udp6InDatagrams" : "UdpInDatagrams"))"
+    }
+
+    /// How the application on UDP `port` reads: a --reader given for it, else `never` when the
+    /// snapshot's ss showed data waiting on that port (Recv-Q), else at once.
+    public func readerPolicy(port: UInt16) -> ReaderPolicy {
+        if let p = readers[port] { return p }
+        let waiting = host.sockets.contains { $0.protocolKind == .udp && $0.localPort == port && $0.recvQ > 0 }
+        return waiting ? .never : .prompt
+    }
+
+    func readerSource(port: UInt16) -> String {
+        readers[port] != nil ? "--reader \(port)=never" : "the snapshot's ss shows a Recv-Q on port \(port)"
     }
 
     /// The socket a datagram to dst:dport goes to: an exact local address or the wildcard,

@@ -43,7 +43,8 @@ extension Kernel {
             let g = trace.enter(.__udp6_lib_mcast_deliver); defer { trace.leave(g) }
             if let s = udp6_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
                 record.socket = s
-                handedOff(.deliver, function: "__udp6_lib_mcast_deliver", detail: "multicast datagram queued to \(s)")
+                let read = udp_recvmsg(port: dport, v6: true)
+                handedOff(.deliver, function: "__udp6_lib_mcast_deliver", detail: "multicast datagram queued to \(s); \(read)")
             } else {
                 counters.inc(.Udp6IgnoredMulti)
                 kfree_skb_reason("NOT_SPECIFIED", detail: "multicast datagram to port \(dport): no socket joined (no ICMPv6 for multicast)")
@@ -58,7 +59,8 @@ extension Kernel {
             record.socket = sk
             let g = trace.enter(.udp6_unicast_rcv_skb); defer { trace.leave(g) }
             let h = trace.enter(.udpv6_queue_rcv_skb); defer { trace.leave(h) }
-            handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from [\(src)]:\(sport))")
+            let read = udp_recvmsg(port: dport, v6: true)
+            handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from [\(src)]:\(sport)); \(read)")
             return
         }
         if check == 0 { return csumError("NO_SOCKET", "no socket on UDP port \(dport), and a zero checksum: no ICMPv6 about it") }

@@ -1,0 +1,1 @@
+explain Fixtures/rx/udp-delivered.pcap --host Fixtures/hosts/netns-h --reader 5353=never
