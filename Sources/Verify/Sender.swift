@@ -82,8 +82,8 @@ final class Sender {
         func u16(_ i: Int) -> UInt16 { UInt16(l4[i]) << 8 | UInt16(l4[i + 1]) }
         if (ip[6] & 0x3f) != 0 || ip[7] != 0 { return (nil, "a fragment: the application's datagram is sent whole, with its last fragment") }
         if ownSource && proto == 17 && l4.count >= 8 {
-            guard let fd = socket("udp \(bindSource ? src : .any):\(u16(0))", {
-                tracer_inet_socket(Int32(SOCK_DGRAM.rawValue), 0, bindSource ? src.value : 0, u16(0), self.pmtudisc) }, udpPort: u16(0)) else { return (Kernel.errnoName(errno), nil) }
+            guard let fd = socket("udp \(bindSource ? src : .any):\(u16(0))", udpPort: u16(0), {
+                tracer_inet_socket(Int32(SOCK_DGRAM.rawValue), 0, bindSource ? src.value : 0, u16(0), self.pmtudisc) }) else { return (Kernel.errnoName(errno), nil) }
             let data = Array(l4[8...])
             if dryRun { return (nil, nil) }
             setHeaderFields(fd, ip, multicast: dst.isMulticast)
@@ -231,9 +231,6 @@ final class Sender {
         return fd
     }
 
-    private func socket(_ key: String, _ make: () -> Int32, udpPort: UInt16) -> Int32? {
-        socket(key, udpPort: udpPort, make)
-    }
 
     private func result(_ e: Int32) -> String { e == 0 ? "sent" : Kernel.errnoName(e) }
 

@@ -102,9 +102,8 @@ public final class Verifier {
         let hostClock = classified.contains { if case .sent = $0 { return true } else { return false } }
 
         let topology = Topology(snapshot: snapshot, host: host)
-        let policy = Kernel(host: host, profile: profile)
-        policy.readers = readers
-        topology.reads = { policy.readerPolicy(port: $0) == .prompt }
+        let (given, waiting) = (readers, ReaderPolicy.waitingPorts(host))
+        topology.reads = { ReaderPolicy.of(port: $0, given: given, waiting: waiting) == .prompt }
         var tracing: Tracing? = nil
         var wires: Wires? = nil
         var nftrace: NFTrace? = nil

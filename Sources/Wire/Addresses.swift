@@ -75,6 +75,11 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     public var isLoopback: Bool { value >> 24 == 127 }
     public var isMulticast: Bool { value >> 28 == 0xe }
     public var isLimitedBroadcast: Bool { value == 0xffff_ffff }
+    /// The Ethernet address of this multicast group (ip_eth_mc_map, RFC 1112: 01:00:5e and the
+    /// group's low 23 bits).
+    public var multicastMAC: MACAddress {
+        MACAddress(0x01, 0x00, 0x5e, UInt8((value >> 16) & 0x7f), UInt8((value >> 8) & 0xff), UInt8(value & 0xff))
+    }
     /// 224.0.0.0/24, never forwarded (ipv4_is_local_multicast).
     public var isLocalMulticast: Bool { value >> 8 == 0xe00000 }
     /// 224.0.0.1, which every IPv4 device joins when it comes up (ip_mc_up).

@@ -80,10 +80,6 @@ func receiveCases() -> [ReceiveCase] {
         m[2] = UInt8(c >> 8); m[3] = UInt8(c & 0xff)
         return IPv4Header(source: p, destination: dst, protocol: .igmp, ttl: 1, tos: 0xc0, ident: 0x3201, dontFrag: false).emit(payload: m)
     }
-    /// The Ethernet multicast address of an IPv4 group (RFC 1112: 01:00:5e and the low 23 bits).
-    func groupMAC(_ g: IPv4Address) -> MACAddress {
-        MACAddress(0x01, 0x00, 0x5e, UInt8((g.value >> 16) & 0x7f), UInt8((g.value >> 8) & 0xff), UInt8(g.value & 0xff))
-    }
     let joined = IPv4Address(239, 1, 1, 1), unjoined = IPv4Address(239, 2, 2, 2)
     let unknownProtocol: [UInt8] = IPv4Header(source: p, destination: h, protocol: .unknown(253), ident: 0x4001).emit(payload: data)
 
@@ -140,13 +136,13 @@ func receiveCases() -> [ReceiveCase] {
         // Multicast, on Fixtures/hosts/netns-h-mcast (239.1.1.1 joined on eth0, UDP 5000 open):
         // to the joined group (twice: the second finds the socket's cached route), to a group not
         // joined, to the joined group on a port with no socket; another host's IGMP report.
-        ReceiveCase(name: "mcast-joined", frames: [eth(udp(dst: joined, dport: 5000, ttl: 1), to: groupMAC(joined)),
-                                                   eth(udp(dst: joined, dport: 5000, ttl: 1, ident: 0x1002), to: groupMAC(joined))]),
-        ReceiveCase(name: "mcast-unjoined", frames: [eth(udp(dst: unjoined, dport: 5000, ttl: 1), to: groupMAC(unjoined))]),
-        ReceiveCase(name: "mcast-joined-no-socket", frames: [eth(udp(dst: joined, dport: 5001, ttl: 1), to: groupMAC(joined))]),
-        ReceiveCase(name: "igmp-report-other", frames: [eth(igmp(type: 0x16, code: 0, group: joined, to: joined), to: groupMAC(joined))]),
+        ReceiveCase(name: "mcast-joined", frames: [eth(udp(dst: joined, dport: 5000, ttl: 1), to: joined.multicastMAC),
+                                                   eth(udp(dst: joined, dport: 5000, ttl: 1, ident: 0x1002), to: joined.multicastMAC)]),
+        ReceiveCase(name: "mcast-unjoined", frames: [eth(udp(dst: unjoined, dport: 5000, ttl: 1), to: unjoined.multicastMAC)]),
+        ReceiveCase(name: "mcast-joined-no-socket", frames: [eth(udp(dst: joined, dport: 5001, ttl: 1), to: joined.multicastMAC)]),
+        ReceiveCase(name: "igmp-report-other", frames: [eth(igmp(type: 0x16, code: 0, group: joined, to: joined), to: joined.multicastMAC)]),
         // An IGMPv2 general query (max response 10 s) on netns-h, which has no group to report.
-        ReceiveCase(name: "igmp-query", frames: [eth(igmp(type: 0x11, code: 100, group: .any, to: .allHosts), to: groupMAC(.allHosts))]),
+        ReceiveCase(name: "igmp-query", frames: [eth(igmp(type: 0x11, code: 100, group: .any, to: .allHosts), to: IPv4Address.allHosts.multicastMAC)]),
         ReceiveCase(name: "forward-ttl-1", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353, ttl: 1))]),
         ReceiveCase(name: "forward-df-too-big", frames: [eth(udp(dst: IPv4Address(10, 2, 0, 1), dport: 5353,
                                                                  payload: [UInt8](repeating: 0x5a, count: 1422)))]),

@@ -14,8 +14,8 @@ final class FrameRecord {
     var fragment: FragmentReport?
     var timers: [String] = []
     var socket: String?
-    /// Why an ICMP error the frame's path asked for did not leave (a rate limit), added to the
-    /// verdict's words; `mayHave`: whether the kernel's random draw could have decided otherwise.
+    /// Why an ICMP error the frame's path asked for did not leave (a rate limit), or that it may
+    /// not have (the global limit's random draw), added to the verdict's words.
     var icmpSuppressed: String?
 
     /// Empties the lists keeping their storage: once the caller has dropped the last report, the

@@ -90,6 +90,7 @@ public final class Kernel {
         trace = CallTrace()
         trace.isInlined = { profile.isInlined($0, into: $1) }
         net = Net(host: host)
+        udpTable.waitingPorts = ReaderPolicy.waitingPorts(host)
         net.nf.hooks = NFHook.allCases.map { hookEntries($0) }
         net.nf.hooks6 = NFHook.allCases.map { hookEntries($0, family: .ip6) }
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {

@@ -1,6 +1,7 @@
 // Kernel and driver profiles: which functions exist, where they live, and which the compiler
 // inlined — so a backtrace lists exactly the frames a real stack would.
 
+import HostModel
 import Synchronization
 
 public enum KernelVersion: String, Sendable, CaseIterable {
@@ -11,6 +12,17 @@ public enum KernelVersion: String, Sendable, CaseIterable {
 /// How an application reads a UDP socket: each datagram at once, or never (it piles up).
 public enum ReaderPolicy: String, Sendable, CaseIterable {
     case prompt, never
+
+    /// The policy of UDP `port`: the one given for it (--reader), else `never` where the
+    /// snapshot's ss showed data waiting (Recv-Q), else at once.
+    public static func of(port: UInt16, given: [UInt16: ReaderPolicy], waiting: Set<UInt16>) -> ReaderPolicy {
+        given[port] ?? (waiting.contains(port) ? .never : .prompt)
+    }
+
+    /// The UDP ports with data waiting in the snapshot (the application was not reading).
+    public static func waitingPorts(_ host: Host) -> Set<UInt16> {
+        Set(host.sockets.filter { $0.protocolKind == .udp && $0.recvQ > 0 }.map(\.localPort))
+    }
 }
 
 public enum DriverKind: String, Sendable, CaseIterable {

@@ -28,6 +28,8 @@ public final class SKB {
     /// IPCB(skb)->flags & IPSKB_DOREDIRECT: __mkroute_input found the packet leaves by the
     /// device it came in on, toward a next hop on the sender's own subnet.
     public var doRedirect = false
+    /// IPCB(skb)->opt.srr: ip_options_compile found a loose or strict source route.
+    public var sourceRouted = false
     /// IPCB(skb)->frag_max_size: the largest fragment of a reassembled datagram.
     public var fragMaxSize: Int?
     /// IP6CB(skb): what the IPv6 receive path learns of the headers as it walks them.

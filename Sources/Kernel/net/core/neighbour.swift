@@ -63,8 +63,7 @@ extension Kernel {
             arpTbl[key] = NeighbourEntry(mac: dev.mac ?? .zero, state: .noarp)
         } else if skb.nextHop.isMulticast {
             // arp_mc_map → ip_eth_mc_map: 01:00:5e and the group's low 23 bits, NUD_NOARP.
-            let g = skb.nextHop.value
-            arpTbl[key] = NeighbourEntry(mac: MACAddress(0x01, 0x00, 0x5e, UInt8((g >> 16) & 0x7f), UInt8((g >> 8) & 0xff), UInt8(g & 0xff)), state: .noarp)
+            arpTbl[key] = NeighbourEntry(mac: skb.nextHop.multicastMAC, state: .noarp)
         }
         if arpTbl[key] == nil { __neigh_create(key) }
         if let e = arpTbl[key], e.state.isConnected, let mac = e.mac {

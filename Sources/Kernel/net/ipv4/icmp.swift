@@ -154,15 +154,12 @@ extension Kernel {
         return net.ipv4.sysctl.icmpRatemask & (1 << Int(type)) != 0
     }
 
-    /// The jiffies of the frame's time (CONFIG_HZ 250).
-    var jiffies: Int { Int(now * 250) }
-
     /// icmp_global_allow: the namespace's bucket of icmp_msgs_per_sec (burst icmp_msgs_burst).
     /// Decided with the mean spend; "may" where a luckier or unluckier draw would differ.
     func icmp_global_allow() -> Bool {
         let s = net.ipv4.sysctl
         let answers = net.ipv4.icmpGlobal.indices.map { i in
-            net.ipv4.icmpGlobal[i].allow(jiffies: jiffies, hz: 250, perSec: s.icmpMsgsPerSec, burst: s.icmpMsgsBurst)
+            net.ipv4.icmpGlobal[i].allow(jiffies: jiffies, hz: Self.hz, perSec: s.icmpMsgsPerSec, burst: s.icmpMsgsBurst)
         }
         if !answers[0] {
             counters.inc(.IcmpOutRateLimitGlobal)
@@ -180,8 +177,8 @@ extension Kernel {
     /// loopback; a message allowed spends global credit (icmp_global_consume).
     func icmpv4_xrlim_allow(to daddr: IPv4Address, dev: Interface) -> Bool {
         let s = net.ipv4.sysctl
-        let timeout = s.icmpRatelimit * 250 / 1000
-        if !dev.isLoopback, !net.ipv4.peers.xrlimAllow(daddr, jiffies: jiffies, hz: 250, timeout: timeout) {
+        let timeout = s.icmpRatelimit * Self.hz / 1000
+        if !dev.isLoopback, !net.ipv4.peers.xrlimAllow(daddr, jiffies: jiffies, hz: Self.hz, timeout: timeout) {
             counters.inc(.IcmpOutRateLimitHost)
             record.icmpSuppressed = "not sent: the per-destination ICMP limit to \(daddr) (icmp_ratelimit \(s.icmpRatelimit) ms, a burst of 6) had no token"
             return false

@@ -27,22 +27,9 @@ extension Kernel {
         ip_decrease_ttl(skb)
         // The redirect quotes the packet as it is forwarded (TTL already decremented); not for
         // a source-routed one (opt->srr).
-        if skb.doRedirect, !hasSourceRoute(skb.network) { ip_rt_send_redirect(skb) }
+        if skb.doRedirect, !skb.sourceRouted { ip_rt_send_redirect(skb) }
         let out = skb.dst?.device.flatMap { host.interface(named: $0) }
         NF_HOOK(NFHookState(hook: .forward, indev: skb.dev, outdev: out, skb: skb)) { ip_forward_finish(skb) }
-    }
-
-    /// opt->srr: a loose or strict source route among the header's options.
-    func hasSourceRoute(_ packet: [UInt8]) -> Bool {
-        let ihl = Int(packet[0] & 0x0f) * 4
-        var i = 20
-        while i < min(ihl, packet.count) {
-            let t = packet[i]
-            if t == IPv4Option.looseSourceRoute || t == IPv4Option.strictSourceRoute { return true }
-            if t == 0 { break }
-            i += t == 1 ? 1 : max(2, Int(i + 1 < packet.count ? packet[i + 1] : 2))
-        }
-        return false
     }
 
     /// TTL minus one, checksum updated incrementally (ip_decrease_ttl, RFC 1624).

@@ -50,6 +50,7 @@ extension Kernel {
     func ip_rcv_options(_ skb: SKB) -> Bool {
         let f = trace.enter(.ip_rcv_options); defer { trace.leave(f) }
         let r = ip_options_compile(skb)
+        skb.sourceRouted = r.sourceRoute
         if let p = r.errorPointer {
             icmp_send(skb, type: 12, code: 0, info: UInt32(p) << 24)
             counters.inc(.IpInHdrErrors)

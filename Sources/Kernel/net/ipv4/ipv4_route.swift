@@ -168,15 +168,13 @@ extension Kernel {
         guard let rt = skb.dst, let out = rt.device.flatMap({ host.interface(named: $0) }), net.ipv4.conf(out).sendRedirects else { return }
         let (saddr, daddr) = skb.withIPv4 { ($0.source, $0.destination) }
         let gw = rt.gateway ?? daddr
-        let hz = 250   // CONFIG_HZ
-        let load = hz / 50, number = 9, silence = (hz / 50) << (9 + 1)
-        let jiffies = Int(now * Double(hz))
+        let load = Self.hz / 50, number = 9, silence = (Self.hz / 50) << (9 + 1)
         var peer = net.ipv4.peers.redirects[saddr] ?? (rateLast: 0, count: 0)
         defer { net.ipv4.peers.redirects[saddr] = peer }
         if jiffies > peer.rateLast + silence { peer.count = 0 }
         if peer.count >= number {
             peer.rateLast = jiffies
-            record.timers.append("ip_rt_send_redirect: \(saddr) has had \(number) redirects; none until \(Double(silence) / Double(hz)) s without one")
+            record.timers.append("ip_rt_send_redirect: \(saddr) has had \(number) redirects; none until \(Double(silence) / Double(Self.hz)) s without one")
             return
         }
         if peer.count == 0 || jiffies > peer.rateLast + (load << peer.count) {

@@ -13,6 +13,8 @@ final class UDPTable {
     var bound: Set<SocketKey> = []
     /// The ports the host's own IPv6 sends went from.
     var bound6: Set<UInt16> = []
+    /// The ports whose application was not reading when the snapshot was taken (Recv-Q).
+    var waitingPorts: Set<UInt16> = []
 }
 
 extension Kernel {
@@ -86,10 +88,8 @@ extension Kernel {
 
     /// How the application on UDP `port` reads: a --reader given for it, else `never` when the
     /// snapshot's ss showed data waiting on that port (Recv-Q), else at once.
-    public func readerPolicy(port: UInt16) -> ReaderPolicy {
-        if let p = readers[port] { return p }
-        let waiting = host.sockets.contains { $0.protocolKind == .udp && $0.localPort == port && $0.recvQ > 0 }
-        return waiting ? .never : .prompt
+    func readerPolicy(port: UInt16) -> ReaderPolicy {
+        ReaderPolicy.of(port: port, given: readers, waiting: udpTable.waitingPorts)
     }
 
     func readerSource(port: UInt16) -> String {

@@ -69,6 +69,8 @@ final class NetnsIPv4 {
         let minPMTU: Int, mtuExpires: Int, defaultTTL: UInt8
         /// icmp_ratelimit (ms; the kernel keeps jiffies), icmp_ratemask, icmp_msgs_per_sec/burst.
         let icmpRatelimit: Int, icmpRatemask: Int, icmpMsgsPerSec: Int, icmpMsgsBurst: Int
+        /// tcp_invalid_ratelimit (ms): answers to segments out of the window, at most one per.
+        let tcpInvalidRatelimit: Int
 
         init(_ s: HostModel.Sysctls) {
             icmpEchoIgnoreAll = (s.int("net.ipv4.icmp_echo_ignore_all") ?? 0) != 0
@@ -84,6 +86,7 @@ final class NetnsIPv4 {
             icmpRatemask = s.int("net.ipv4.icmp_ratemask") ?? 0x1818
             icmpMsgsPerSec = s.int("net.ipv4.icmp_msgs_per_sec") ?? 1000
             icmpMsgsBurst = s.int("net.ipv4.icmp_msgs_burst") ?? 50
+            tcpInvalidRatelimit = s.int("net.ipv4.tcp_invalid_ratelimit") ?? 500
         }
     }
 }
