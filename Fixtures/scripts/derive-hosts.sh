@@ -6,6 +6,7 @@
 #   netns-h-l2drop     net.ipv4.conf.eth0.drop_unicast_in_l2_multicast = 1 (RFC 1122 3.3.6)
 #   netns-h-noredirect net.ipv4.conf.{all,eth0}.send_redirects = 0 (no ICMP redirects sent)
 #   netns-h-mcast      a socket on UDP 5000 that joined 239.1.1.1 on eth0 (see mcast below)
+#   netns-h-rcvbuf     a UDP socket on 5000 with SO_RCVBUF 4000 that does not read (see rcvbuf below)
 #   netns-h6-nft-output netns-h6 with Fixtures/rulesets/nft-output.nft (see the end)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,10 +28,10 @@ derive netns-h-noredirect net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.
 # ip-maddr.json and the socket's ss line are real output, from a scratch namespace with the same
 # devices in the same order (lo, eth0, eth1; their peers in a second namespace), where a python
 # socket holds the port and the join (IP_ADD_MEMBERSHIP) while `ip -j maddr show` and `ss` run.
-mcast() {
-    local out="$top/Fixtures/hosts/netns-h-mcast" N=tracer-fx-mc P=tracer-fx-mcp
-    trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
-    # (the capture's tcpdump and the application are waited for below, before the trap runs)
+# scratch N P: namespace N with netns-h's devices in its order (lo, eth0, eth1, addresses, the
+# peer's permanent neighbour entry), their veth peers p0 (10.1.0.1) and p1 in namespace P.
+scratch() {
+    local N=$1 P=$2
     ip netns del $N 2>/dev/null || true; ip netns del $P 2>/dev/null || true
     ip netns add $N; ip netns add $P
     ip -n $N link set lo up
@@ -42,8 +43,15 @@ mcast() {
     ip -n $N addr add 10.2.0.2/24 dev eth1
     ip -n $P link set p0 address 02:00:00:00:00:fe up; ip -n $P link set p1 up; ip -n $P link set lo up
     ip -n $P addr add 10.1.0.1/24 dev p0
-    ip -n $P route add 224.0.0.0/4 dev p0
     ip -n $N neigh add 10.1.0.1 lladdr 02:00:00:00:00:fe dev eth0 nud permanent
+}
+
+mcast() {
+    local out="$top/Fixtures/hosts/netns-h-mcast" N=tracer-fx-mc P=tracer-fx-mcp
+    trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
+    # (the capture's tcpdump and the application are waited for below, before the trap runs)
+    scratch $N $P
+    ip -n $P route add 224.0.0.0/4 dev p0
     rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h" "$out"
     # Fixtures/captures/netns-mcast.pcap: eth0 while the socket joins (its IGMP reports) and the
     # peer sends to the joined group (port 5000, read by the socket; 5001, no socket) and to a
@@ -80,6 +88,38 @@ for group, port in (("239.1.1.1", 5000), ("239.1.1.1", 5001), ("239.2.2.2", 5000
     echo "wrote $out (239.1.1.1 joined on eth0, udp 0.0.0.0:5000)"
 }
 mcast
+
+# netns-h-rcvbuf: netns-h with a UDP socket on 0.0.0.0:5000 whose application set SO_RCVBUF 4000
+# (sk_rcvbuf 8000) and does not read: one datagram from the peer waits in its queue when
+# `ss -H -tuanm` runs, so the snapshot shows the Recv-Q and the skmem (real output, from a scratch
+# namespace like mcast's).
+rcvbuf() {
+    local out="$top/Fixtures/hosts/netns-h-rcvbuf" N=tracer-fx-rb P=tracer-fx-rbp
+    trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
+    scratch $N $P
+    rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h" "$out"
+    ip netns exec $N python3 -c '
+import socket, subprocess, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4000)
+s.bind(("0.0.0.0", 5000))
+open(sys.argv[1] + "/.bound", "w").close()
+for _ in range(50):
+    ss = subprocess.run(["ss", "-H", "-tuanm", "sport", "=", ":5000"], capture_output=True, text=True, check=True).stdout
+    if ss.split()[2] != "0": break
+    time.sleep(0.1)
+open(sys.argv[1] + "/ss.txt", "a").write(ss)
+' "$out" &
+    local app=$!
+    while [ ! -e "$out/.bound" ]; do sleep 0.1; done; rm -f "$out/.bound"
+    ip netns exec $P python3 -c '
+import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"hello", ("10.1.0.2", 5000))
+'
+    wait $app
+    echo "wrote $out (udp 0.0.0.0:5000, SO_RCVBUF 4000, not reading)"
+}
+rcvbuf
 
 # netns-h6-nft-output: netns-h6 with netns-h-nft-output's ruleset (its nft.json and nft.txt, as
 # nft-hosts.sh had the real nft write them): an inet output chain, so IPv6 sends to UDP 9999 are

@@ -19,7 +19,14 @@ extension Host {
         multicast = try reader.multicast()
         if let text = snapshot.files[.sysctl] { sysctls = Sysctls(parsing: text) }
         if let text = snapshot.files[.sockets] {
-            sockets = text.split(separator: "\n").compactMap { Socket(ssLine: $0) }
+            // `ss -m` puts each socket's skmem on a line of its own, indented, after it.
+            for line in text.split(separator: "\n") {
+                if line.first == " " || line.first == "\t" {
+                    if !sockets.isEmpty { sockets[sockets.count - 1].readSkmem(line) }
+                } else if let s = Socket(ssLine: line) {
+                    sockets.append(s)
+                }
+            }
         }
         nftablesJSON = snapshot.files[.nftJSON]
         if let text = nftablesJSON, !text.allSatisfy(\.isWhitespace) {

@@ -32,7 +32,7 @@ public enum SnapshotFile: String, CaseIterable, Sendable {
         case .nftText: "nft list ruleset"
         case .iptablesSave: "iptables-save"
         case .sysctl: "sysctl -a 2>/dev/null | grep '^net\\.'"
-        case .sockets: "ss -H -tuna"
+        case .sockets: "ss -H -tuanm"
         case .drivers: "grep -H DRIVER= /sys/class/net/*/device/uevent"
         }
     }

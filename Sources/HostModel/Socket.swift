@@ -1,4 +1,4 @@
-// Sockets as `ss -H -tuna` lists them.
+// Sockets as `ss -H -tuanm` lists them (skmem on a continuation line after each socket).
 import Wire
 
 public struct Socket: Equatable, Sendable {
@@ -22,6 +22,15 @@ public struct Socket: Equatable, Sendable {
     public var closedAt: Double? = nil
     /// Recv-Q: bytes queued and not read when ss ran (an application that was not reading).
     public var recvQ = 0
+    /// `ss -m`'s skmem rb: sk_rcvbuf (nil: ss ran without -m).
+    public var rcvbuf: Int?
+
+    /// Reads an `ss -m` continuation line, `\t skmem:(r0,rb212992,t0,…)`, into this socket.
+    public mutating func readSkmem(_ line: Substring) {
+        guard let open = line.range(of: "skmem:(") else { return }
+        let fields = line[open.upperBound...].prefix { $0 != ")" }.split(separator: ",")
+        for f in fields where f.hasPrefix("rb") { rcvbuf = Int(f.dropFirst(2)) }
+    }
 
     /// The socket exists at `time`.
     public func isOpen(at time: Double) -> Bool {

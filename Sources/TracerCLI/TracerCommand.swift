@@ -96,7 +96,7 @@ public struct ModelOptions: ParsableArguments {
     var driver: DriverKind?
 
     @Option(name: .customLong("reader"), parsing: .singleValue,
-            help: ArgumentHelp("How the application on a UDP port reads it: PORT=prompt (each datagram at once, the default, counted UdpInDatagrams) or PORT=never (it stays queued). Repeatable; a port the snapshot's ss shows with a Recv-Q defaults to never.", valueName: "port=policy"))
+            help: ArgumentHelp("How the application on a UDP port reads it: PORT=prompt (each datagram at once, the default, counted UdpInDatagrams), PORT=never (it stays queued and fills the socket's receive buffer) or PORT=N/s (one datagram every 1/N s while any is queued, on the capture's clock). Repeatable; a port the snapshot's ss shows with a Recv-Q defaults to never.", valueName: "port=policy"))
     var readerSpecs: [String] = []
 
     public init() {}
@@ -107,8 +107,8 @@ public struct ModelOptions: ParsableArguments {
         var out: [UInt16: ReaderPolicy] = [:]
         for spec in readerSpecs {
             let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let port = UInt16(parts[0]), let policy = ReaderPolicy(rawValue: parts[1]) else {
-                throw ValidationError("--reader takes PORT=prompt or PORT=never, not '\(spec)'")
+            guard parts.count == 2, let port = UInt16(parts[0]), let policy = ReaderPolicy(argument: parts[1]) else {
+                throw ValidationError("--reader takes PORT=prompt, PORT=never or PORT=N/s (e.g. 5000=200/s), not '\(spec)'")
             }
             out[port] = policy
         }

@@ -2,7 +2,7 @@
 // interface (same name, MAC, MTU, addresses), each peer in a wire namespace of its own
 // (`trv-<pid>-w<i>`, where the peer only listens); routes, rules, permanent neighbours, the
 // net.ipv4 sysctls and the nft ruleset applied; the snapshot's listening TCP and unconnected UDP
-// sockets held open. IPv6 runs in the host namespace only when the snapshot gives the host IPv6
+// sockets held open (UDP ones with the snapshot's receive buffer size). IPv6 runs in the host namespace only when the snapshot gives the host IPv6
 // addresses, and then quietly: no addresses of the kernel's own making (addr_gen_mode 1), no DAD,
 // no router solicitations, MLD reports sent at once when a group is joined (while the topology is
 // built, not during the replay). Nothing is routed outside these namespaces.
@@ -213,6 +213,12 @@ final class Topology {
                 if ok == 0 && s.protocolKind == .tcp, listen(fd, 16) == 0 {
                     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
                     listeners.append(fd)
+                }
+                if s.protocolKind == .udp {
+                    // The snapshot's sk_rcvbuf (ss -m's rb, else its net.core.rmem_default):
+                    // SO_RCVBUFFORCE halves what the kernel doubles, past this machine's rmem_max.
+                    var half = Int32(clamping: (s.rcvbuf ?? host.sysctls.int("net.core.rmem_default") ?? 212_992) / 2)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &half, socklen_t(MemoryLayout<Int32>.size))
                 }
                 if ok == 0 && s.protocolKind == .udp && reads(s.localPort) { readable.append(fd) }
                 sockets.append(fd)

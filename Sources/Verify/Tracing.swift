@@ -76,14 +76,28 @@ final class Tracing {
     /// (`table 255 … -> ADDR … err -11`) cannot be the host namespace's, whose local table holds
     /// them all: another namespace's (seen: 127.0.0.1 and the host's own address, now and then).
     func read(hostDevices: Set<String> = [], ownAddresses: Set<String> = []) -> [TraceEvent] {
+        Self.parse(readText(), hostDevices: hostDevices, ownAddresses: ownAddresses)
+    }
+
+    /// What was traced since the last call, as the pipe gave it (parsed later with `parse`:
+    /// a burst's frames are read as they come and parsed after).
+    func readText() -> String {
         // A kfree_skb's stack (the trigger's) is an entry of its own, written just after it: a
         // read between the two finds the event without it, so the pipe is read again until
         // every kfree_skb has its stack (briefly: a few ms at most).
         var text = drainPipe()
-        for _ in 0..<20 where Self.stacklessKfree(in: text) {
+        // (A `while`: `for … where` would test all 20 times, stack or not.)
+        var tries = 0
+        while tries < 20 && Self.stacklessKfree(in: text) {
             usleep(1_000)
             text += drainPipe()
+            tries += 1
         }
+        return text
+    }
+
+    /// The events of `text` (see `read`).
+    static func parse(_ text: String, hostDevices: Set<String>, ownAddresses: Set<String>) -> [TraceEvent] {
         var out: [TraceEvent] = []
         var lastKfreeOnCPU: [Int: Int] = [:]
         var stackTarget: Int? = nil
@@ -98,7 +112,7 @@ final class Tracing {
                 }
                 continue
             }
-            let cpu = Self.cpu(of: t)
+            let cpu = cpu(of: t)
             if t.contains("<stack trace>") {
                 stackTarget = cpu.flatMap { lastKfreeOnCPU[$0] }
                 if let i = stackTarget, !out[i].stack.isEmpty { stackTarget = nil }
@@ -132,7 +146,7 @@ final class Tracing {
             if e.event == "fib_table_lookup", e.text.hasPrefix("table 255 "), e.text.hasSuffix("err -11"),
                let arrow = e.text.range(of: " -> "),
                ownAddresses.contains(String(e.text[arrow.upperBound...].prefix { $0 != "/" })) { return false }
-            if Self.isNoise(e.location) || e.stack.contains("nft_do_chain_netdev") || e.stack.contains("__sk_destruct")
+            if isNoise(e.location) || e.stack.contains("nft_do_chain_netdev") || e.stack.contains("__sk_destruct")
                 || e.reason == "QUEUE_PURGE" && e.location == "skb_queue_purge_reason" { return false }
             if e.reason == "NETFILTER_DROP", let a = e.text.split(separator: " ").first(where: { $0.hasPrefix("skbaddr=") }),
                transmitted.contains(String(a.dropFirst(8))) { return false }
@@ -142,11 +156,27 @@ final class Tracing {
 
     /// Whether some kfree_skb in `text` is not yet followed, on its CPU, by a stack trace.
     static func stacklessKfree(in text: String) -> Bool {
+        // Scanned as bytes: this runs on every read, and String's searches cost milliseconds
+        // a frame in a debug build.
         var waiting: Set<Int> = []
-        for line in text.split(separator: "\n") {
-            let t = line.trimmingCharacters(in: .whitespaces)
-            guard !t.hasPrefix("=>"), let c = cpu(of: t) else { continue }
-            if t.contains("<stack trace>") { waiting.remove(c) } else if t.contains("kfree_skb: ") { waiting.insert(c) }
+        let kfree = Array("kfree_skb: ".utf8), stack = Array("<stack trace>".utf8)
+        func has(_ line: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+            guard line.count >= needle.count else { return false }
+            var i = line.startIndex
+            while i <= line.endIndex - needle.count {
+                if line[i] == needle[0] && line[i..<(i + needle.count)].elementsEqual(needle) { return true }
+                i += 1
+            }
+            return false
+        }
+        let bytes = Array(text.utf8)
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let first = line.firstIndex(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
+                  line[first] != UInt8(ascii: "="),
+                  let open = line.firstIndex(of: UInt8(ascii: "[")),
+                  let close = line[open...].firstIndex(of: UInt8(ascii: "]")),
+                  let c = Int(String(decoding: line[(open + 1)..<close], as: UTF8.self)) else { continue }
+            if has(line, stack) { waiting.remove(c) } else if has(line, kfree) { waiting.insert(c) }
         }
         return !waiting.isEmpty
     }

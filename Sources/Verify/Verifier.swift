@@ -83,7 +83,7 @@ public final class Verifier {
     /// the capture shows did not fire before it does not fire here either); a capture of
     /// arrivals alone is replayed a frame at a time, 150 ms each, long gaps waited out.
     public func run(capture: String, filter: String? = nil, record: ((String) -> Void)? = nil,
-                    progress: (FrameVerdict) -> Void) throws -> [FrameVerdict] {
+                    progress: @escaping (FrameVerdict) -> Void) throws -> [FrameVerdict] {
         if let why = Self.unavailableReason() { throw VerifyError(why) }
         Leftovers.clean()
         let reader = try CaptureReader(path: capture)
@@ -135,7 +135,14 @@ public final class Verifier {
         /// so each gap is kept from where the replay really is.
         var clock: (capture: Double, wall: Double)? = nil
         let uptime = { ProcessInfo.processInfo.systemUptime }
+        /// The comparisons of a burst's frames, made once it ends.
+        var pending: [() -> Void] = []
+        func flush() {
+            for c in pending { c() }
+            pending = []
+        }
         func skip(_ i: Int, _ why: String) {
+            flush()
             let v = FrameVerdict(capture: capture, frame: frames[i].number, summary: Self.summary(frames[i].bytes, linkType), results: [], skipped: why)
             out.append(v); progress(v)
         }
@@ -194,7 +201,7 @@ public final class Verifier {
                     _ = nftrace?.take()
                 }
             }
-            let before = try inNetns(topology.hostNS) { Self.snmp() }
+            let before = try inNetns(topology.hostNS) { Self.snmpText() }
             // The capture's clock: a host-side capture's gaps are kept; otherwise gaps of over a
             // second are (timers must fire). Waiting reads the trace every half second, so what
             // the timers do meanwhile is not overwritten by the rest of the machine's events.
@@ -227,30 +234,45 @@ public final class Verifier {
                 injected = try wires!.send(live.rewrite(peer: ethernet), on: dev.name)
             }
             usleep(UInt32(watch * 1_000_000))
-            let after = try inNetns(topology.hostNS) { Self.snmp() }
+            let after = try inNetns(topology.hostNS) { Self.snmpText() }
             let emitted = wires!.drain(except: injected)
             for e in emitted { live.emitted(e.bytes) }
-            let events = waited + tracing!.read(hostDevices: devices, ownAddresses: ownAddresses)
-            var counters: [String: Int] = [:]
-            for (name, value) in after {
-                let delta = value - (before[name] ?? 0)
-                if delta != 0 { counters[name] = delta }
+            let traced = tracing!.readText()
+            let nft = nftrace?.take()
+            let (iname, number, ws) = (sent == nil ? iface!.name : "tx", frame.number, waited)
+            // Read now, compared after: inside a burst only the reads are made between frames,
+            // so the kernel's clock keeps near the capture's (a few ms a frame).
+            let compare = { [report] in
+                var report = report
+                let events = ws + Tracing.parse(traced, hostDevices: devices, ownAddresses: ownAddresses)
+                let (a, b) = (Self.snmp(parsing: after), Self.snmp(parsing: before))
+                var counters: [String: Int] = [:]
+                for (name, value) in a {
+                    let delta = value - (b[name] ?? 0)
+                    if delta != 0 { counters[name] = delta }
+                }
+                var kernelSide = KernelRecord(frame: number, iface: iname,
+                                              events: events.map { .init(event: $0.event, text: $0.text, reason: $0.reason, location: $0.location, stack: $0.stack) },
+                                              counters: counters, emitted: emitted)
+                kernelSide.nftrace = nft
+                kernelSide.syscall = syscall
+                record?(kernelSide.jsonLine)
+                if let m = self.mutateReason {
+                    if report.verdict.reason == m.from { report.verdict.reason = m.to }
+                    report.ends = report.ends.map { var e = $0; if e.reason == m.from { e.reason = m.to }; return e }
+                }
+                let v = FrameVerdict(capture: capture, frame: number, summary: Self.summary(bytes, linkType), results: comparison.compare(report, kernelSide))
+                out.append(v); progress(v)
             }
-            var kernelSide = KernelRecord(frame: frame.number, iface: sent == nil ? iface!.name : "tx",
-                                      events: events.map { .init(event: $0.event, text: $0.text, reason: $0.reason, location: $0.location, stack: $0.stack) },
-                                      counters: counters, emitted: emitted)
-            kernelSide.nftrace = nftrace?.take()
-            kernelSide.syscall = syscall
-            record?(kernelSide.jsonLine)
-            if let m = mutateReason {
-                if report.verdict.reason == m.from { report.verdict.reason = m.to }
-                report.ends = report.ends.map { var e = $0; if e.reason == m.from { e.reason = m.to }; return e }
-            }
-            let v = FrameVerdict(capture: capture, frame: frame.number, summary: Self.summary(bytes, linkType), results: comparison.compare(report, kernelSide))
-            out.append(v); progress(v)
+            pending.append(compare)
+            if !(watch == Self.burstWindow && !hostClock) { flush() }
         }
+        flush()
         return out
     }
+
+    /// The watch window of a frame inside a burst.
+    static let burstWindow = 0.002
 
     /// The host's own ARP: the kernel's neighbour resolution, never an application's call.
     static func isARP(_ ethernet: [UInt8]) -> Bool { ethernet[12] == 0x08 && ethernet[13] == 0x06 }
@@ -259,13 +281,19 @@ public final class Verifier {
         bytes.withUnsafeBytes { Dissection($0, linkType: linkType).summary }
     }
 
-    /// How long the kernel is watched after frame `i`: 150 ms, or, on a host-side capture, until
+    /// How long the kernel is watched after frame `i`: 150 ms (2 ms inside a burst), or, on a host-side capture, until
     /// the capture's next frame — 10 ms more when that is one the host sent, so its answer (or
     /// the application's call) is in — but at least 2 ms. The same time bounds the model's
     /// report (its horizon): a timer due later fires with a later frame, on both sides.
     func window(after i: Int, frames: [Frame], classified: [Injection.Replayed], hostClock: Bool) -> Double {
         let full = 0.150
-        guard hostClock else { return full }
+        guard hostClock else {
+            // A burst (the next arrival under 0.5 ms later): injected back to back, 2 ms each, so
+            // the kernel's clock runs near the capture's (rate limits, queues a reader drains).
+            let next = frames.indices.dropFirst(i + 1).first { if case .unreplayable = classified[$0] { false } else { true } }
+            if let next, frames[next].time - frames[i].time < 0.0005 { return Self.burstWindow }
+            return full
+        }
         for j in (i + 1)..<frames.count {
             let gap = frames[j].time - frames[i].time
             switch classified[j] {
@@ -288,15 +316,24 @@ public final class Verifier {
     }
 
     /// Every counter in /proc/self/net/{snmp,netstat,snmp6} under its nstat name.
-    static func snmp() -> [String: Int] {
+    static func snmp() -> [String: Int] { snmp(parsing: snmpText()) }
+
+    /// /proc/self/net/snmp6, snmp and netstat as read (parsed later with `snmp(parsing:)`).
+    static func snmpText() -> [String] {
+        ["/proc/self/net/snmp6", "/proc/self/net/snmp", "/proc/self/net/netstat"].map {
+            (try? String(contentsOfFile: $0, encoding: .utf8)) ?? ""
+        }
+    }
+
+    static func snmp(parsing files: [String]) -> [String: Int] {
         var out: [String: Int] = [:]
         // snmp6: one `Ip6InReceives  12` per line (nstat's names as they are).
-        for line in ((try? String(contentsOfFile: "/proc/self/net/snmp6", encoding: .utf8)) ?? "").split(separator: "\n") {
+        for line in files[0].split(separator: "\n") {
             let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
             if f.count == 2, let v = Int(f[1]) { out[String(f[0])] = v }
         }
-        for path in ["/proc/self/net/snmp", "/proc/self/net/netstat"] {
-            let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
+        for text in files.dropFirst() {
+            let lines = text.split(separator: "\n")
             var i = 0
             while i + 1 < lines.count {
                 let head = lines[i].split(separator: " "), vals = lines[i + 1].split(separator: " ")

@@ -10,16 +10,19 @@ import Wire
 struct CaptureCase {
     let name: String
     let frames: [[UInt8]]
+    /// How far apart the frames are: 1 ms, or 10 µs for a burst (`tracer verify` injects frames
+    /// under 0.5 ms apart back to back).
+    var spacingNanoseconds: Int64 = 1_000_000
 }
 
 typealias ReceiveCase = CaptureCase
 
-/// Writes each case to DIR/NAME.pcap, frames 1 ms apart from `start` seconds.
+/// Writes each case to DIR/NAME.pcap, frames 1 ms (or the case's spacing) apart from `start` seconds.
 func writeCases(_ cases: [CaptureCase], to dir: String, start: Int64) throws {
     for c in cases {
         let w = try CaptureWriter(path: "\(dir)/\(c.name).pcap", linkType: .ethernet)
         for (i, f) in c.frames.enumerated() {
-            w.write(f, timestamp: Timestamp(seconds: start, nanoseconds: Int64(i) * 1_000_000))
+            w.write(f, timestamp: Timestamp(seconds: start, nanoseconds: Int64(i) * c.spacingNanoseconds))
         }
         try w.close()
     }
@@ -161,6 +164,20 @@ func receiveCases() -> [ReceiveCase] {
         ReceiveCase(name: "ip-option-source-route", frames: [eth(udp(dport: 5353) { ip, _ in
             ip.options = IPv4Option.emit([IPv4Option(type: IPv4Option.looseSourceRoute, data: [4] + IPv4Address(10, 2, 0, 1).bytes)])
         })]),
+        // Bursts, 10 µs apart. A socket that never reads (Fixtures/hosts/netns-h-rcvbuf: UDP 5000
+        // with SO_RCVBUF 4000, sk_rcvbuf 8000, and a Recv-Q) takes 1000- and 100-byte datagrams
+        // (truesize 2304 and 832 over veth) until the next would not fit; netns-h's 5353, read
+        // by its application, takes them all; a closed port answers the first six with port
+        // unreachable and the rest not (inet_peer_xrlim_allow's burst of 6, one per second).
+        ReceiveCase(name: "udp-rcvbuf-full", frames: (0..<10).map { i in
+            eth(udp(dport: 5000, ident: 0x3000 + UInt16(i), payload: [UInt8](repeating: 0x61, count: i % 2 == 0 ? 1000 : 100)))
+        }, spacingNanoseconds: 10_000),
+        ReceiveCase(name: "udp-burst-read", frames: (0..<10).map { i in
+            eth(udp(dport: 5353, ident: 0x3100 + UInt16(i), payload: [UInt8](repeating: 0x62, count: i % 2 == 0 ? 1000 : 100)))
+        }, spacingNanoseconds: 10_000),
+        ReceiveCase(name: "icmp-ratelimit-burst", frames: (0..<10).map { i in
+            eth(udp(dport: 7777, ident: 0x3200 + UInt16(i)))
+        }, spacingNanoseconds: 10_000),
         ReceiveCase(name: "arp-request-for-us", frames: [arp(target: h)]),
         ReceiveCase(name: "arp-request-for-other", frames: [arp(target: IPv4Address(10, 1, 0, 99))]),
     ]
@@ -173,6 +190,7 @@ func writeReceiveCases(to dir: String) throws {
     for name in ["mcast-joined", "mcast-unjoined", "mcast-joined-no-socket", "igmp-report-other"] {
         try "netns-h-mcast\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
     }
+    try "netns-h-rcvbuf\n".write(toFile: "\(dir)/udp-rcvbuf-full.host", atomically: true, encoding: .utf8)
     for name in ["unicast-in-l2-broadcast-drop", "unicast-in-l2-multicast-drop"] {
         try "netns-h-l2drop\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
     }

@@ -76,6 +76,9 @@ func receiveCases6() -> [ReceiveCase] {
     return [
         ReceiveCase(name: "ipv6-udp-delivered", frames: [eth(udp(dport: 5353))]),
         ReceiveCase(name: "ipv6-udp-closed-port", frames: [eth(udp(dport: 5354))]),
+        // A closed port hit 10 times 10 µs apart: the first six get port unreachable, the rest
+        // not (the peer's bucket: one per net.ipv6.icmp.ratelimit, 100 ms, a burst of 6).
+        ReceiveCase(name: "ipv6-icmp-ratelimit-burst", frames: (0..<10).map { _ in eth(udp(dport: 5354)) }, spacingNanoseconds: 10_000),
         ReceiveCase(name: "ipv6-udp-zero-checksum", frames: [eth(udp(dport: 5353, zeroChecksum: true))]),
         ReceiveCase(name: "ipv6-nft-inet-drop", frames: [eth(udp(dport: 9))]),
         ReceiveCase(name: "ipv6-echo-global", frames: [eth(icmp(128, rest: 0x0007_0001, body: echoBody))]),

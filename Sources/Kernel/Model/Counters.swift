@@ -196,6 +196,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
         "IcmpOutRateLimitHost",
         "IcmpOutRateLimitGlobal",
         "UdpInDatagrams",
+        "UdpRcvbufErrors",
     ]
     static let names: [String] = fixed + (0..<256).map { "IcmpMsgInType\($0)" } + (0..<256).map { "IcmpMsgOutType\($0)" }
         + (0..<256).map { "Icmp6InType\($0)" } + (0..<256).map { "Icmp6OutType\($0)" }
@@ -369,6 +370,7 @@ public struct SNMPCounter: Hashable, Sendable, Comparable {
     public static let IcmpOutRateLimitHost = SNMPCounter(166)
     public static let IcmpOutRateLimitGlobal = SNMPCounter(167)
     public static let UdpInDatagrams = SNMPCounter(168)
+    public static let UdpRcvbufErrors = SNMPCounter(169)
 
     /// The named row /proc/net/snmp6 shows for an ICMPv6 type (Icmp6InEchos for 128, …), next to
     /// its Icmp6InType<N> row: both come from the per-type counter.

@@ -128,6 +128,7 @@ public final class Kernel {
             let pktType = link.packetType ?? eth_type_trans(link.ethernet, dev: iface)
             let skb = SKB(frame: frame, networkOffset: link.networkOffset, dev: iface, pktType: pktType, proto: link.networkProtocol)
             skb.uncaptured = uncaptured
+            skb.truesize = Kernel.rxTruesize(driver: driver(of: iface), frameLength: frame.count, networkLength: frame.count - link.networkOffset, mtu: iface.mtu)
             skb.vlanTagged = link.ethernet?.outerTag != nil
             skb.vlanID = link.ethernet?.outerTag?.vid ?? 0
             return skb

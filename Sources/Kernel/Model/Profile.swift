@@ -9,22 +9,6 @@ public enum KernelVersion: String, Sendable, CaseIterable {
     case v5_4 = "5.4"
 }
 
-/// How an application reads a UDP socket: each datagram at once, or never (it piles up).
-public enum ReaderPolicy: String, Sendable, CaseIterable {
-    case prompt, never
-
-    /// The policy of UDP `port`: the one given for it (--reader), else `never` where the
-    /// snapshot's ss showed data waiting (Recv-Q), else at once.
-    public static func of(port: UInt16, given: [UInt16: ReaderPolicy], waiting: Set<UInt16>) -> ReaderPolicy {
-        given[port] ?? (waiting.contains(port) ? .never : .prompt)
-    }
-
-    /// The UDP ports with data waiting in the snapshot (the application was not reading).
-    public static func waitingPorts(_ host: Host) -> Set<UInt16> {
-        Set(host.sockets.filter { $0.protocolKind == .udp && $0.recvQ > 0 }.map(\.localPort))
-    }
-}
-
 public enum DriverKind: String, Sendable, CaseIterable {
     case e1000, veth
 }
@@ -96,8 +80,8 @@ public struct Profile: Sendable {
         "__do_sys_sendmsg", "__se_sys_sendmmsg", "__do_sys_sendmmsg", "__se_sys_connect", "__do_sys_connect",
         "__se_sys_shutdown", "__do_sys_shutdown", "NF_HOOK_COND", "ip_route_output_key", "__ip_route_output_key",
         "deliver_skb", "veth_forward_skb", "__dev_forward_skb", "netif_rx_internal", "enqueue_to_backlog",
-        "napi_skb_finish", "e1000_receive_skb", "napi_poll", "__udp4_lib_mcast_deliver", "udp_unicast_rcv_skb",
-        "udp_queue_rcv_skb", "ip_rcv_options", "ip_options_compile", "ip_find", "ip_frag_queue",
+        "napi_skb_finish", "e1000_receive_skb", "napi_poll", "__udp4_lib_mcast_deliver",
+        "udp_queue_rcv_skb", "__udp_queue_rcv_skb", "__udpv6_queue_rcv_skb", "ip_rcv_options", "ip_options_compile", "ip_find", "ip_frag_queue",
     ]
     /// Inlined in 5.4 builds, as the seed notes' gdb backtraces show (frames without an address
     /// of their own: napi_skb_finish, e1000_receive_skb, napi_poll, NF_HOOK_COND, neigh_output).

@@ -32,6 +32,9 @@ public final class SKB {
     public var sourceRouted = false
     /// IPCB(skb)->frag_max_size: the largest fragment of a reassembled datagram.
     public var fragMaxSize: Int?
+    /// skb->truesize: what the buffer costs the queue holding it (Kernel.rxTruesize; a
+    /// reassembled datagram's is its fragments' sum, as inet_frag_reasm_finish adds them).
+    public var truesize = 0
     /// IP6CB(skb): what the IPv6 receive path learns of the headers as it walks them.
     var ip6cb = IP6CB()
     /// skb_dst() of an IPv6 skb (see `dst6`).

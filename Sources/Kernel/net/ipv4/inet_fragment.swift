@@ -44,8 +44,7 @@ extension FragQueue {
     }
 
     /// Adds the fragment (kept in offset order); returns the memory it charges.
-    mutating func add(offset: Int, end: Int, bytes: [UInt8], skbLength: Int) -> Int {
-        let size = Kernel.truesize(skbLength)
+    mutating func add(offset: Int, end: Int, bytes: [UInt8], skbLength: Int, truesize size: Int) -> Int {
         maxSize = max(maxSize, skbLength)
         fragments.append(.init(offset: offset, end: end, bytes: bytes, truesize: size))
         fragments.sort { $0.offset < $1.offset }

@@ -10,6 +10,8 @@ final class InetPeerBase {
     /// peer->rate_tokens and rate_last (jiffies) of each destination of ICMP errors
     /// (inet_peer_xrlim_allow); a new peer starts 60 s in the past, so with a full bucket.
     var icmpRate: [IPv4Address: (tokens: Int, last: Int)] = [:]
+    /// The same for IPv6 destinations (net->ipv6.peers, inet_getpeer_v6).
+    var icmpRate6: [IPv6Address: (tokens: Int, last: Int)] = [:]
     /// peer->rate_last (jiffies) and peer->n_redirects: ip_rt_send_redirect's back-off.
     var redirects: [IPv4Address: (rateLast: Int, count: Int)] = [:]
 }
@@ -18,6 +20,14 @@ extension InetPeerBase {
     /// inet_peer_xrlim_allow: tokens accrue one per jiffy up to XRLIM_BURST_FACTOR (6) ×
     /// `timeout`; a message spends `timeout`.
     func xrlimAllow(_ addr: IPv4Address, jiffies: Int, hz: Int, timeout: Int) -> Bool {
+        Self.xrlimAllow(&icmpRate, addr, jiffies: jiffies, hz: hz, timeout: timeout)
+    }
+
+    func xrlimAllow(_ addr: IPv6Address, jiffies: Int, hz: Int, timeout: Int) -> Bool {
+        Self.xrlimAllow(&icmpRate6, addr, jiffies: jiffies, hz: hz, timeout: timeout)
+    }
+
+    private static func xrlimAllow<A: Hashable>(_ icmpRate: inout [A: (tokens: Int, last: Int)], _ addr: A, jiffies: Int, hz: Int, timeout: Int) -> Bool {
         var p = icmpRate[addr] ?? (tokens: 0, last: jiffies - 60 * hz)
         var token = p.tokens + (jiffies - p.last)
         p.last = jiffies

@@ -6,7 +6,7 @@
 //     → ip_frag_reasm (inet_frag_reasm_prepare) when the last hole closes.
 // Memory: each queued fragment counts its truesize against ipfrag_high_thresh; over it, no new
 // queue is made (inet_frag_find returns NULL) and the fragment is dropped — so the model's own
-// memory is bounded by the same limit. truesize is estimated (see `truesize`).
+// memory is bounded by the same limit. truesize is the driver's (Kernel.rxTruesize).
 import HostModel
 import Wire
 
@@ -36,11 +36,6 @@ struct FragQueue {
 }
 
 extension Kernel {
-    /// The memory an skb holding `length` bytes charges (SKB_TRUESIZE of a page-fragment skb:
-    /// data rounded to 64 bytes plus sk_buff and skb_shared_info). An estimate: the kernel's
-    /// depends on how the driver allocated the buffer.
-    static func truesize(_ length: Int) -> Int { ((length + 63) / 64) * 64 + 256 + 320 }
-
     var ipfragTime: Double { net.ipv4.sysctl.ipfragTime }
 
     /// ip_defrag: true when the skb was taken (queued, merged or dropped); false when the datagram
@@ -100,7 +95,7 @@ extension Kernel {
             return true
         case .fits(let e): fragEnd = e
         }
-        net.ipv4.fqdir.mem += q.add(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), skbLength: skb.length)
+        net.ipv4.fqdir.mem += q.add(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), skbLength: skb.length, truesize: skb.truesize)
         if offset == 0 {
             q.firstIn = true
             q.header = header
@@ -163,6 +158,7 @@ extension Kernel {
         skb.length = total
         skb.fragMaxSize = q.maxSize
         currentFragmentsMerged = q.fragments.count - 1
+        skb.truesize = q.memory
     }
 
     /// The reassembly timer (ip_expire) for every queue older than ipfrag_time at `now`. Queues

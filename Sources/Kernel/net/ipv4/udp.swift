@@ -1,20 +1,36 @@
 // net/ipv4/udp.c — modelled: 6.18 (checked: delivered, closed port, bad checksum, broadcast,
-// multicast to a joined group with and without a socket),
-// 5.4. UdpInDatagrams is counted when the application reads (udp_recvmsg): by default each
-// datagram is read at once, as a running service does (the counter moves with the frame); a
-// socket whose reader is `never` (--reader PORT=never, or a Recv-Q in the snapshot's ss) leaves
-// it queued.
+// multicast to a joined group with and without a socket, a full receive buffer), 5.4.
+// The receive queue: __udp_enqueue_schedule_skb charges each skb's truesize to sk_rmem_alloc
+// against sk_rcvbuf (the snapshot's `ss -m` rb, else net.core.rmem_default); a full queue drops
+// with SOCKET_RCVBUFF (UdpRcvbufErrors and UdpInErrors). UdpInDatagrams is counted when the
+// application reads (udp_recvmsg): by default each datagram is read at once, as a running
+// service does (the counter moves with the frame); a socket whose reader is `never`
+// (--reader PORT=never, or a Recv-Q in the snapshot's ss) leaves it queued, and one read at a
+// rate (--reader PORT=N/s) takes one every 1/N s on the capture's clock.
 import HostModel
 import Wire
 
 /// udp_table: the UDP sockets the host's own sends opened (replay), by local address and port,
-/// so ICMP errors about them find a socket.
+/// so ICMP errors about them find a socket; and each socket's receive side, made when its
+/// first datagram comes.
 final class UDPTable {
     var bound: Set<SocketKey> = []
     /// The ports the host's own IPv6 sends went from.
     var bound6: Set<UInt16> = []
     /// The ports whose application was not reading when the snapshot was taken (Recv-Q).
     var waitingPorts: Set<UInt16> = []
+    /// The receive side of each socket datagrams reached, by its name.
+    var socks: [String: UDPSock] = [:]
+    /// Their names in the order they were first reached (--stats lists them so).
+    var order: [String] = []
+}
+
+/// The socket a UDP lookup found: how it is named in the verdict, and its ss line when the
+/// snapshot listed it (nil: one the capture showed the host sending from).
+struct UDPLookup: CustomStringConvertible {
+    let name: String
+    let socket: Socket?
+    var description: String { name }
 }
 
 extension Kernel {
@@ -43,9 +59,8 @@ extension Kernel {
             let g = trace.enter(.__udp4_lib_mcast_deliver); defer { trace.leave(g) }
             let kind = dst.isMulticast ? "multicast datagram to \(dst)" : "broadcast datagram"
             if let s = udp_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
-                record.socket = s
-                let read = udp_recvmsg(port: dport, v6: false)
-                handedOff(.deliver, function: "__udp4_lib_mcast_deliver", detail: "\(kind) queued to \(s); \(read)")
+                record.socket = s.name
+                udp_queue_rcv_one_skb(skb, sk: s, port: dport, v6: false, what: "\(kind) queued to \(s)", function: "__udp4_lib_mcast_deliver")
             } else {
                 counters.inc(.UdpIgnoredMulti)
                 kfree_skb_reason("NOT_SPECIFIED", detail: "\(kind) to port \(dport): no socket (no ICMP for \(dst.isMulticast ? "multicast" : "broadcasts"))")
@@ -60,11 +75,10 @@ extension Kernel {
             return
         }
         if let sk {
-            record.socket = sk
-            let g = trace.enter(.udp_unicast_rcv_skb); defer { trace.leave(g) }
-            let h = trace.enter(.udp_queue_rcv_skb); defer { trace.leave(h) }
-            let read = udp_recvmsg(port: dport, v6: false)
-            handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport)); \(read)")
+            record.socket = sk.name
+            // 6.18: `return udp_unicast_rcv_skb(...)`, a tail call (its stack traces show
+            // udp_unicast_rcv_skb right above ip_protocol_deliver_rcu).
+            udp_unicast_rcv_skb(skb, sk: sk, port: dport, what: "queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport))", tailCalledFrom: f)
             return
         }
         counters.inc(.UdpNoPorts)
@@ -72,18 +86,75 @@ extension Kernel {
         kfree_skb_reason("NO_SOCKET", detail: "no socket on UDP port \(dport): ICMP port unreachable")
     }
 
-    /// The application's side of a queued datagram: read at once (udp_recvmsg counts
-    /// UdpInDatagrams / Udp6InDatagrams), unless the socket's reader is `never`.
-    func udp_recvmsg(port: UInt16, v6: Bool) -> String {
-        if readerPolicy(port: port) == .never {
-            return "not read: the application does not read this socket (\(readerSource(port: port))), so it waits in the receive queue"
+    func udp_unicast_rcv_skb(_ skb: SKB, sk: UDPLookup, port: UInt16, what: String, tailCalledFrom f: CallTrace.Frame) {
+        let body = {
+            let g = self.trace.enter(.udp_unicast_rcv_skb); defer { self.trace.leave(g) }
+            let h = self.trace.enter(.udp_queue_rcv_skb); defer { self.trace.leave(h) }
+            self.udp_queue_rcv_one_skb(skb, sk: sk, port: port, v6: false, what: what, function: "__udp_enqueue_schedule_skb")
         }
-        counters.inc(v6 ? .Udp6InDatagrams : .UdpInDatagrams)
-        // The read frees the datagram; 6.18 hands it back to the CPU that allocated it
-        // (skb_attempt_defer_free), freed with its fragment list at that CPU's next softirq —
-        // a time no frame says, so those frees are not reported (verify leaves them out too).
-        currentFragmentsMerged = 0
-        return "read by the application (udp_recvmsg: \(v6 ? "Udp6InDatagrams" : "UdpInDatagrams"))"
+        if profile.kernel == .v5_4 { body() } else { trace.tailCall(from: f, body) }
+    }
+
+    /// udp_queue_rcv_one_skb / udpv6_queue_rcv_one_skb → __udp(v6)_queue_rcv_skb →
+    /// __udp_enqueue_schedule_skb: the datagram is charged to the socket's receive buffer, or
+    /// dropped when that is full; then the application's side (udp_recvmsg).
+    func udp_queue_rcv_one_skb(_ skb: SKB, sk: UDPLookup, port: UInt16, v6: Bool, what: String, function: String) {
+        let f = trace.enter(v6 ? .udpv6_queue_rcv_one_skb : .udp_queue_rcv_one_skb); defer { trace.leave(f) }
+        let g = trace.enter(v6 ? .__udpv6_queue_rcv_skb : .__udp_queue_rcv_skb); defer { trace.leave(g) }
+        let sock = udp_sock(sk, port: port)
+        let earlier = sock.readsDue(by: now)
+        if earlier > 0 { counters.inc(v6 ? .Udp6InDatagrams : .UdpInDatagrams, by: earlier) }
+        let readBefore = earlier > 0 ? "; the application read \(earlier) queued datagram\(earlier == 1 ? "" : "s") since the last one came (\(v6 ? "Udp6InDatagrams" : "UdpInDatagrams"))" : ""
+        let size = skb.truesize
+        let admitted: Bool
+        do {
+            let h = trace.enter(.__udp_enqueue_schedule_skb); defer { trace.leave(h) }
+            admitted = sock.admits(size)
+        }
+        guard admitted else {
+            sock.dropped(size, at: now)
+            counters.inc(v6 ? .Udp6RcvbufErrors : .UdpRcvbufErrors)
+            counters.inc(v6 ? .Udp6InErrors : .UdpInErrors)
+            kfree_skb_reason("SOCKET_RCVBUFF", detail: "\(sk)'s receive buffer is full: \(sock.rmemAlloc) bytes queued (\(sock.queuedCount) datagram\(sock.queuedCount == 1 ? "" : "s")), this one's truesize \(size), sk_rcvbuf \(sock.rcvbuf) (\(rcvbufSource(sk)))\(readBefore)")
+            return
+        }
+        let readNow = sock.enqueue(size, at: now)
+        let read: String
+        if readNow {
+            counters.inc(v6 ? .Udp6InDatagrams : .UdpInDatagrams)
+            // The read frees the datagram; 6.18 hands it back to the CPU that allocated it
+            // (skb_attempt_defer_free), freed with its fragment list at that CPU's next softirq —
+            // a time no frame says, so those frees are not reported (verify leaves them out too).
+            currentFragmentsMerged = 0
+            read = "read by the application (udp_recvmsg: \(v6 ? "Udp6InDatagrams" : "UdpInDatagrams"))"
+        } else {
+            let why: String
+            switch sock.reader {
+            case .never: why = "the application does not read this socket (\(readerSource(port: port)))"
+            case .rate(let r): why = "the application reads \(ReaderPolicy.rate(r)) and is busy"
+            case .prompt: why = ""
+            }
+            read = "not read yet: \(why); \(sock.rmemAlloc) of sk_rcvbuf \(sock.rcvbuf) bytes queued (\(sock.queuedCount) datagram\(sock.queuedCount == 1 ? "" : "s"))"
+        }
+        handedOff(.deliver, function: function, detail: "\(what), truesize \(size); \(read)\(readBefore)")
+    }
+
+    /// The receive side of `sk`, made at its first datagram: sk_rcvbuf from the snapshot's
+    /// `ss -m` (rb), else net.core.rmem_default.
+    func udp_sock(_ sk: UDPLookup, port: UInt16) -> UDPSock {
+        if let s = udpTable.socks[sk.name] { return s }
+        let s = UDPSock(name: sk.name, rcvbuf: sk.socket?.rcvbuf ?? rmemDefault, reader: readerPolicy(port: port),
+                        acceptsIntoEmptyOnly: profile.kernel != .v5_4)
+        udpTable.socks[sk.name] = s
+        udpTable.order.append(sk.name)
+        return s
+    }
+
+    /// net.core.rmem_default (212992 unless the snapshot says otherwise).
+    var rmemDefault: Int { host.sysctls.int("net.core.rmem_default") ?? 212_992 }
+
+    func rcvbufSource(_ sk: UDPLookup) -> String {
+        sk.socket?.rcvbuf != nil ? "the snapshot's ss -m" : "net.core.rmem_default"
     }
 
     /// How the application on UDP `port` reads: a --reader given for it, else `never` when the
@@ -93,12 +164,12 @@ extension Kernel {
     }
 
     func readerSource(port: UInt16) -> String {
-        readers[port] != nil ? "--reader \(port)=never" : "the snapshot's ss shows a Recv-Q on port \(port)"
+        readers[port] != nil ? "--reader \(port)=\(readers[port]!)" : "the snapshot's ss shows a Recv-Q on port \(port)"
     }
 
     /// The socket a datagram to dst:dport goes to: an exact local address or the wildcard,
     /// unconnected (ss state UNCONN), and bound to the arrival device if bound at all.
-    func udp_lookup(dst: IPv4Address, dport: UInt16, dev: Interface) -> String? {
+    func udp_lookup(dst: IPv4Address, dport: UInt16, dev: Interface) -> UDPLookup? {
         let candidates = host.sockets.filter { s in
             s.protocolKind == .udp && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && s.state == "UNCONN"
@@ -106,9 +177,9 @@ extension Kernel {
         let best = candidates.first { $0.localAddress != nil } ?? candidates.first
         if best == nil, udpTable.bound.contains(SocketKey(local: dst, port: dport)) {
             // The capture shows the host sending from this port: an application's socket is bound there.
-            return "udp \(dst):\(dport) (the socket the host was seen sending from)"
+            return UDPLookup(name: "udp \(dst):\(dport) (the socket the host was seen sending from)", socket: nil)
         }
-        return best.map { "udp \($0.localAddress?.description ?? "0.0.0.0"):\($0.localPort)" }
+        return best.map { UDPLookup(name: "udp \($0.localAddress?.description ?? "0.0.0.0"):\($0.localPort)", socket: $0) }
     }
 }
 

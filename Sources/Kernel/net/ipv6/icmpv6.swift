@@ -163,6 +163,10 @@ extension Kernel {
         if src.isUnspecified || src.isMulticast { return }
         if is_ineligible(skb) { return }
         let oif = src.isLinkLocal ? skb.dev : nil
+        // icmpv6_global_allow (not for what came in on loopback): the namespace's one bucket,
+        // shared with ICMPv4 (a refusal counts IcmpOutRateLimitGlobal, IPv4's MIB).
+        let limited = type != 2 && type < 128
+        if limited, !skb.dev.isLoopback, !icmp_global_allow() { return }
         // No source yet: icmpv6_rt_has_prefsrc looks the route up (a preferred source?); our
         // routes have none, so ipv6_dev_get_saddr picks one on the device it came in on.
         if saddr == nil {
@@ -171,14 +175,32 @@ extension Kernel {
             saddr = ipv6_dev_get_saddr(skb.dev, daddr: src)
         }
         // A rate-limited type (net.ipv6.icmp.ratemask 0-1,3-127): icmpv6_xrlim_allow looks it up;
-        // no route there is Ip6OutNoRoutes, and the error is not sent (Icmp6OutRateLimitHost).
-        if type != 2 && type < 128 {
+        // no route there is Ip6OutNoRoutes, and the error is not sent (Icmp6OutRateLimitHost);
+        // else the destination's token bucket (inet_peer_xrlim_allow: one message per
+        // net.ipv6.icmp.ratelimit, a burst of 6), not out of loopback. 6.12's source shifts the
+        // timeout right by (128 - the route's prefix length) / 32 ("more bandwidth to wider
+        // prefixes"); 6.18 here does not (measured: bursts over a /64 route get one error per
+        // 100 ms, the full ratelimit), so the shift is 5.4's only. A message allowed spends the
+        // shared global credit.
+        if limited {
             let g = trace.enter(.icmpv6_xrlim_allow); defer { trace.leave(g) }
-            if ip6_route_output(daddr: src, saddr: saddr, oif: oif, proto: 58) == nil {
+            guard let rt = ip6_route_output(daddr: src, saddr: saddr, oif: oif, proto: 58) else {
                 counters.inc(.Ip6OutNoRoutes)
                 counters.inc(.Icmp6OutRateLimitHost)
                 return
             }
+            if rt.route.dev?.isLoopback != true {
+                // The default: 100 ms in 6.18 (a fresh namespace's), 1 s (HZ) in 5.4.
+                let ms = host.sysctls.int("net.ipv6.icmp.ratelimit") ?? (profile.kernel == .v5_4 ? 1000 : 100)
+                let plen = rt.route.route?.destination.length ?? 128
+                let timeout = (ms * Self.hz / 1000) >> (profile.kernel == .v5_4 ? (128 - plen) >> 5 : 0)
+                if !net.ipv4.peers.xrlimAllow(src, jiffies: jiffies, hz: Self.hz, timeout: timeout) {
+                    counters.inc(.Icmp6OutRateLimitHost)
+                    record.icmpSuppressed = "not sent: the per-destination ICMPv6 limit to \(src) (one per \(timeout * 1000 / Self.hz) ms, net.ipv6.icmp.ratelimit \(ms), a burst of 6) had no token"
+                    return
+                }
+            }
+            for i in net.ipv4.icmpGlobal.indices { net.ipv4.icmpGlobal[i].credit -= net.ipv4.icmpGlobal[i].spend }
         }
         // icmpv6_route_lookup: ip6_dst_lookup, then again for the reversed flow of the packet
         // (xfrm_decode_session_reverse: from its destination).

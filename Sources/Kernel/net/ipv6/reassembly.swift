@@ -102,7 +102,7 @@ extension Kernel {
             return nil
         case .fits: break
         }
-        net.ipv6.fqdir.mem += q.add(offset: offset, end: end, bytes: payload, skbLength: skb.length)
+        net.ipv6.fqdir.mem += q.add(offset: offset, end: end, bytes: payload, skbLength: skb.length, truesize: skb.truesize)
         if offset == 0 {
             q.firstIn = true
             // The unfragmentable part, its last next-header byte set to the fragment's next.
@@ -146,6 +146,7 @@ extension Kernel {
         skb.ip6cb.nhoff = Int(q.rid)
         skb.ip6cb.transport = header.count
         currentFragmentsMerged = q.fragments.count - 1
+        skb.truesize = q.memory
         return header[Int(q.rid)]
     }
 }

@@ -42,9 +42,8 @@ extension Kernel {
         if dst.isMulticast {
             let g = trace.enter(.__udp6_lib_mcast_deliver); defer { trace.leave(g) }
             if let s = udp6_lookup(dst: dst, dport: dport, dev: skb.dev), csumOK {
-                record.socket = s
-                let read = udp_recvmsg(port: dport, v6: true)
-                handedOff(.deliver, function: "__udp6_lib_mcast_deliver", detail: "multicast datagram queued to \(s); \(read)")
+                record.socket = s.name
+                udp_queue_rcv_one_skb(skb, sk: s, port: dport, v6: true, what: "multicast datagram queued to \(s)", function: "__udp6_lib_mcast_deliver")
             } else {
                 counters.inc(.Udp6IgnoredMulti)
                 kfree_skb_reason("NOT_SPECIFIED", detail: "multicast datagram to port \(dport): no socket joined (no ICMPv6 for multicast)")
@@ -56,11 +55,10 @@ extension Kernel {
                 return csumError("UDP_CSUM", "a zero UDP checksum to \(sk), which does not allow one (UDP_NO_CHECK6_RX off)")
             }
             if !csumOK { return csumError("UDP_CSUM", "bad UDP checksum 0x\(String(check, radix: 16))") }
-            record.socket = sk
+            record.socket = sk.name
             let g = trace.enter(.udp6_unicast_rcv_skb); defer { trace.leave(g) }
             let h = trace.enter(.udpv6_queue_rcv_skb); defer { trace.leave(h) }
-            let read = udp_recvmsg(port: dport, v6: true)
-            handedOff(.deliver, function: "__udp_enqueue_schedule_skb", detail: "queued to \(sk) (\(ulen - 8) bytes from [\(src)]:\(sport)); \(read)")
+            udp_queue_rcv_one_skb(skb, sk: sk, port: dport, v6: true, what: "queued to \(sk) (\(ulen - 8) bytes from [\(src)]:\(sport))", function: "__udp_enqueue_schedule_skb")
             return
         }
         if check == 0 { return csumError("NO_SOCKET", "no socket on UDP port \(dport), and a zero checksum: no ICMPv6 about it") }
@@ -71,13 +69,13 @@ extension Kernel {
     }
 
     /// An unconnected IPv6 socket on the port: bound to `dst` or to the wildcard (`*`, `[::]`).
-    func udp6_lookup(dst: IPv6Address, dport: UInt16, dev: Interface) -> String? {
+    func udp6_lookup(dst: IPv6Address, dport: UInt16, dev: Interface) -> UDPLookup? {
         let candidates = host.sockets.filter { s in
             s.protocolKind == .udp && s.isV6 && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name)
                 && s.isOpen(at: now) && (s.localAddress == nil || s.localAddress == .v6(dst)) && s.state == "UNCONN"
         }
         let best = candidates.first { $0.localAddress != nil } ?? candidates.first
-        return best.map { "udp [\($0.localAddress?.description ?? "::")]:\($0.localPort)" }
+        return best.map { UDPLookup(name: "udp [\($0.localAddress?.description ?? "::")]:\($0.localPort)", socket: $0) }
     }
 }
 

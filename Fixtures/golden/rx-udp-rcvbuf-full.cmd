@@ -1,0 +1,1 @@
+explain Fixtures/rx/udp-rcvbuf-full.pcap --host Fixtures/hosts/netns-h-rcvbuf
