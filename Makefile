@@ -38,7 +38,7 @@ ORACLE_CASES := Fixtures/rx/*.pcap Fixtures/tx/*.pcap
 # and -sll are wild-server without link headers and with LINUX_SLL ones, by scripts/relink.py;
 # netns6-eth is the dual-stack capture of scripts/capture-netns6.sh: ND, ping -6, UDP, TCP;
 # netns-mcast, of scripts/derive-hosts.sh: a socket's IGMP join and leave, datagrams to its group).
-ORACLE_CAPTURES := wild-client:wild-client wild-server:wild-server wild-server-raw:wild-server wild-server-sll:wild-server wild-router:wild-router nat-client:nat-client nat-server:nat-server nat-router:nat-router netns-sll2:netns-h netns6-eth:netns-h6 netns-mcast:netns-h-mcast
+ORACLE_CAPTURES := wild-client:wild-client wild-server:wild-server wild-server-raw:wild-server wild-server-sll:wild-server wild-router:wild-router nat-client:nat-client nat-server:nat-server nat-router:nat-router netns-sll2:netns-h netns6-eth:netns-h6 netns-mcast:netns-h-mcast udp-flood:udp-flood
 oracle: build
 	@if [ "$$(id -u)" != 0 ]; then echo "oracle: skipped: tracer verify needs root (network namespaces, tracefs)"; exit 0; fi; \
 	if [ ! -d /sys/kernel/tracing/events/skb ] && ! mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; then \

@@ -10,19 +10,8 @@
 # touched; they are deleted on exit, also on failure.
 # usage: Fixtures/scripts/capture-netns6.sh path/to/tracer
 set -euo pipefail
-tracer=$(realpath "${1:?usage: $0 path/to/tracer}")
-top=$(cd "$(dirname "$0")/../.." && pwd)
 H=tracer-fx6-h W=tracer-fx6-w
-pids=()
-cleanup() {
-    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    ip netns del $H 2>/dev/null || true
-    ip netns del $W 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
-ip netns add $H
-ip netns add $W
+source "$(dirname "$0")/netns-pair.sh"
 ip -n $H link set lo up
 ip -n $W link set lo up
 ip link add eth0 netns $H type veth peer name p0 netns $W

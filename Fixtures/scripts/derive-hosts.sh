@@ -5,6 +5,7 @@
 # so the live kernel runs with the same setting.
 #   netns-h-l2drop     net.ipv4.conf.eth0.drop_unicast_in_l2_multicast = 1 (RFC 1122 3.3.6)
 #   netns-h-noredirect net.ipv4.conf.{all,eth0}.send_redirects = 0 (no ICMP redirects sent)
+#   netns-h-backlog    net.core.netdev_max_backlog = 8 (a backlog a burst overflows)
 #   netns-h-mcast      a socket on UDP 5000 that joined 239.1.1.1 on eth0 (see mcast below)
 #   netns-h-rcvbuf     a UDP socket on 5000 with SO_RCVBUF 4000 that does not read (see rcvbuf below)
 #   netns-h6-nft-output netns-h6 with Fixtures/rulesets/nft-output.nft (see the end)
@@ -16,6 +17,12 @@ derive() {
     rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h" "$out"
     for kv in "$@"; do
         key=${kv%%=*} value=${kv#*=}
+        if [[ $key == net.core.* ]] && ! grep -q "^$key = " "$out/sysctl.txt"; then
+            # net.core's softirq settings are the initial namespace's alone: a host's own
+            # `sysctl -a` lists them, a namespace's does not. Added where sysctl -a sorts them.
+            { cat "$out/sysctl.txt"; echo "$key = $value"; } | LC_ALL=C sort -o "$out/sysctl.txt"
+            continue
+        fi
         grep -q "^$key = " "$out/sysctl.txt" || { echo "derive-hosts: $key not in netns-h's sysctl.txt" >&2; exit 1; }
         sed -i "s|^$key = .*|$key = $value|" "$out/sysctl.txt"
     done
@@ -23,6 +30,7 @@ derive() {
 }
 derive netns-h-l2drop net.ipv4.conf.eth0.drop_unicast_in_l2_multicast=1
 derive netns-h-noredirect net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
+derive netns-h-backlog net.core.netdev_max_backlog=8
 
 # netns-h-mcast: netns-h with a UDP socket on 0.0.0.0:5000 that joined 239.1.1.1 on eth0. Its
 # ip-maddr.json and the socket's ss line are real output, from a scratch namespace with the same

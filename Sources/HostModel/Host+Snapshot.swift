@@ -1,4 +1,4 @@
-// Building a Host from a snapshot's files: `ip -j` JSON, `sysctl -a`, `ss -H -tuna`.
+// Building a Host from a snapshot's files: `ip -j` JSON, `sysctl -a`, `ss -H -tuanm`.
 import Foundation
 import Wire
 

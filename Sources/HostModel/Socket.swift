@@ -43,7 +43,7 @@ public struct Socket: Equatable, Sendable {
         self.remoteAddress = remoteAddress; self.remotePort = remotePort; self.boundDevice = boundDevice; self.isV6 = isV6
     }
 
-    /// One `ss -H -tuna` line: `udp UNCONN 0 0 0.0.0.0%eth0:68 0.0.0.0:*`. Nil for a line that
+    /// One `ss -H -tuanm` socket line: `udp UNCONN 0 0 0.0.0.0%eth0:68 0.0.0.0:*`. Nil for a line that
     /// is not a socket of a kind the model knows.
     public init?(ssLine line: Substring) {
         let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })

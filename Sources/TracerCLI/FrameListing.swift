@@ -64,6 +64,7 @@ struct FrameListing {
         }
         let kernel = Kernel(host: host, profile: options.model.profile)
         kernel.readers = options.model.readers
+        kernel.serviceTime = options.model.serviceTime
         kernel.recordsStacks = !options.stats
         var writer: CaptureWriter? = nil
         if let path = writePath {
@@ -139,7 +140,8 @@ struct FrameListing {
                                      iface: iface?.name ?? "?")
             } else if dir == .rx, let iface {
                 report = kernel.receive(frame: bytes(), linkType: reader.linkType, iface: iface, time: time,
-                                        breakpoint: breakpoint, uncaptured: uncaptured)
+                                        breakpoint: breakpoint, uncaptured: uncaptured,
+                                        timestamp: (frame.timestamp.seconds, frame.timestamp.nanoseconds))
             } else if let (n, why) = witness.predicted(frame.bytes, linkType: reader.linkType, iface: iface?.name) {
                 kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
                 matched = true
@@ -188,7 +190,11 @@ struct FrameListing {
         if let writer {
             do { try writer.close() } catch { throw fail(error.description) }
         }
-        if options.stats { for l in totals.lines(json: options.format == .json) { out.line(l) } }
+        if options.stats {
+            totals.load = LoadSection(load: kernel.loadReport(), icmpHost: totals.total(.IcmpOutRateLimitHost),
+                                      icmp6Host: totals.total(.Icmp6OutRateLimitHost), icmpGlobal: totals.total(.IcmpOutRateLimitGlobal))
+            for l in totals.lines(json: options.format == .json) { out.line(l) }
+        }
         else if !contradicted.isEmpty {
             out.flush()
             let list = contradicted.prefix(20).map(String.init).joined(separator: ", ") + (contradicted.count > 20 ? ", …" : "")
@@ -330,6 +336,10 @@ struct Totals {
     var bumped = [Bool](repeating: false, count: SNMPCounter.count)
     /// Frames the capture contradicts, and frames whose predicted answers it ends before showing.
     var contradicted = 0, unconfirmed = 0
+    /// The queues' story (made once the run is over).
+    var load: LoadSection?
+
+    func total(_ c: SNMPCounter) -> Int { counterTotals[c.index] }
 
     mutating func addWitness(_ findings: [WitnessFinding]) {
         if findings.contains(where: { $0.kind == .contradiction }) { contradicted += 1 }
@@ -362,6 +372,7 @@ struct Totals {
             o.addRaw("verdicts", a.closed()); o.addRaw("drops", d.closed()); o.addRaw("counters", c.closed())
             var w = JSONObject(); w.add("contradicted", contradicted); w.add("unconfirmed", unconfirmed)
             o.addRaw("witness", w.closed())
+            if let load, !load.isEmpty { o.addRaw("load", load.json()) }
             return [o.closed()]
         }
         var out = ["frames \(frames)", "verdicts:"]
@@ -371,6 +382,7 @@ struct Totals {
         out.append("counters:")
         out += counters.sorted { $0.key < $1.key }.map { "  \($0.key) \($0.value)" }
         out += ["witness:", "  contradicted \(contradicted)", "  unconfirmed \(unconfirmed)"]
+        if let load, !load.isEmpty { out += load.lines }
         return out
     }
 }

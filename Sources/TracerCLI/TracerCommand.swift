@@ -99,9 +99,28 @@ public struct ModelOptions: ParsableArguments {
             help: ArgumentHelp("How the application on a UDP port reads it: PORT=prompt (each datagram at once, the default, counted UdpInDatagrams), PORT=never (it stays queued and fills the socket's receive buffer) or PORT=N/s (one datagram every 1/N s while any is queued, on the capture's clock). Repeatable; a port the snapshot's ss shows with a Recv-Q defaults to never.", valueName: "port=policy"))
     var readerSpecs: [String] = []
 
+    @Option(name: .customLong("service-time"),
+            help: ArgumentHelp("The CPU time the receive softirq spends on each packet, which a capture does not show: frames arriving faster queue in the CPU's backlog (veth: beyond net.core.netdev_max_backlog they drop, CPU_BACKLOG) or the NIC's RX ring (e1000, 256 descriptors), and a round longer than net.core.netdev_budget packets or netdev_budget_usecs counts a time_squeeze. 500ns, 1us (the default), 2ms; 0 never queues.", valueName: "time"))
+    var serviceTimeText = "1us"
+
     public init() {}
 
-    public func validate() throws { _ = try parsedReaders() }
+    public func validate() throws {
+        _ = try parsedReaders()
+        _ = try parsedServiceTime()
+    }
+
+    /// `--service-time` in seconds: a number with ns, us (µs) or ms, or 0.
+    func parsedServiceTime() throws -> Double {
+        let t = serviceTimeText.trimmingCharacters(in: .whitespaces)
+        if t == "0" { return 0 }
+        for (suffix, scale) in [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3)] where t.hasSuffix(suffix) {
+            if let v = Double(t.dropLast(suffix.count)), v >= 0, v.isFinite, v * scale <= 1 { return v * scale }
+        }
+        throw ValidationError("--service-time takes a time per packet such as 500ns, 1us or 2ms (at most 1 s), or 0, not '\(serviceTimeText)'")
+    }
+
+    var serviceTime: Double { (try? parsedServiceTime()) ?? 1e-6 }
 
     func parsedReaders() throws -> [UInt16: ReaderPolicy] {
         var out: [UInt16: ReaderPolicy] = [:]

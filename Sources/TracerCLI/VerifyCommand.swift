@@ -62,7 +62,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         if let why = Verifier.unavailableReason() { throw fail(why) }
         let verifier: Verifier
-        do { verifier = try Verifier(snapshotDirectory: host, profile: model.profile); verifier.readers = model.readers }
+        do { verifier = try Verifier(snapshotDirectory: host, profile: model.profile); verifier.readers = model.readers; verifier.serviceTime = model.serviceTime }
         catch { throw fail("host snapshot \(error)") }
         verifier.pmtudisc = pmtudisc
         if let m = mutateReason {
@@ -132,8 +132,11 @@ struct VerifyCommand: ParsableCommand {
         let fields = Comparison.fields
         let caps = all.reduce(into: [String]()) { if !$0.contains($1.capture) { $0.append($1.capture) } }
         let width = max(24, caps.map { ($0 as NSString).lastPathComponent.count }.max() ?? 0)
+        // A cell holds "n/m" and a space: wider for captures of thousands of frames.
+        let most = caps.map { c in all.filter { $0.capture == c && $0.skipped == nil }.count }.max() ?? 0
+        let cell = max(9, 2 * String(most).count + 2)
         var lines = ["", "conformance (frames agreeing / frames compared; skipped: frames not replayed, each with its reason above):",
-                     "capture".padding(toLength: width, withPad: " ", startingAt: 0) + " " + fields.map { String($0.prefix(8)).padding(toLength: 9, withPad: " ", startingAt: 0) }.joined()
+                     "capture".padding(toLength: width, withPad: " ", startingAt: 0) + " " + fields.map { String($0.prefix(cell - 1)).padding(toLength: cell, withPad: " ", startingAt: 0) }.joined()
                         + "skipped"]
         var agreeing = 0, compared = 0
         for c in caps {
@@ -142,7 +145,7 @@ struct VerifyCommand: ParsableCommand {
             for f in fields {
                 let ok = frames.filter { $0.results.first { $0.field == f }?.agrees ?? false }.count
                 agreeing += ok; compared += frames.count
-                line += "\(ok)/\(frames.count)".padding(toLength: 9, withPad: " ", startingAt: 0)
+                line += "\(ok)/\(frames.count)".padding(toLength: cell, withPad: " ", startingAt: 0)
             }
             lines.append(line + "\(all.filter { $0.capture == c && $0.skipped != nil }.count)")
         }

@@ -35,6 +35,8 @@ public final class Verifier {
     public var pmtudisc: PMTUDisc = .want
     /// How the applications read their UDP sockets (--reader), on both sides.
     public var readers: [UInt16: ReaderPolicy] = [:]
+    /// The model's per-packet softirq time (--service-time).
+    public var serviceTime = 1e-6
 
     public init(snapshotDirectory: String, profile: Profile) throws {
         snapshot = try Snapshot.read(directory: snapshotDirectory)
@@ -127,6 +129,7 @@ public final class Verifier {
 
         let kernel = Kernel(host: host, profile: profile)
         kernel.readers = readers
+        kernel.serviceTime = serviceTime
         let comparison = Comparison()
         let live = LivePlay()
         var replies = PredictedReplies()

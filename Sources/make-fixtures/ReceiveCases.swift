@@ -178,6 +178,14 @@ func receiveCases() -> [ReceiveCase] {
         ReceiveCase(name: "icmp-ratelimit-burst", frames: (0..<10).map { i in
             eth(udp(dport: 7777, ident: 0x3200 + UInt16(i)))
         }, spacingNanoseconds: 10_000),
+        // 40 datagrams 100 ns apart (10 Mpps) to a host whose backlog holds 8
+        // (Fixtures/hosts/netns-h-backlog): at 1 µs a packet the softirq falls behind, and
+        // enqueue_to_backlog drops (CPU_BACKLOG) what finds more than 8 queued. Not live: from
+        // user space a veth's frames are processed as each is sent (the sender's own softirq),
+        // so no backlog builds here.
+        ReceiveCase(name: "backlog-burst", frames: (0..<40).map { i in
+            eth(udp(dport: 5353, ident: 0x3300 + UInt16(i), payload: [UInt8](repeating: 0x63, count: 64)))
+        }, spacingNanoseconds: 100),
         ReceiveCase(name: "arp-request-for-us", frames: [arp(target: h)]),
         ReceiveCase(name: "arp-request-for-other", frames: [arp(target: IPv4Address(10, 1, 0, 99))]),
     ]
@@ -191,6 +199,7 @@ func writeReceiveCases(to dir: String) throws {
         try "netns-h-mcast\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
     }
     try "netns-h-rcvbuf\n".write(toFile: "\(dir)/udp-rcvbuf-full.host", atomically: true, encoding: .utf8)
+    try "netns-h-backlog\n".write(toFile: "\(dir)/backlog-burst.host", atomically: true, encoding: .utf8)
     for name in ["unicast-in-l2-broadcast-drop", "unicast-in-l2-multicast-drop"] {
         try "netns-h-l2drop\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
     }

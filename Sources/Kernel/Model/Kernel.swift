@@ -21,6 +21,20 @@ public final class Kernel {
     let ndTbl = NeighTable<IPv6Address>()
     /// tcp_hashinfo (net/ipv4/tcp_ipv4.c).
     let tcpHashinfo = InetHashinfo()
+    /// ICMP errors the global limit's mean draw sent though another could have held them back,
+    /// and held back though another could have sent them (6.18's random credit spend).
+    var icmpGlobalUncertain = (maySend: 0, mayHold: 0)
+    /// ICMPv6 errors counted Icmp6OutRateLimitHost because icmpv6_xrlim_allow found no route
+    /// back, not for want of a token.
+    var icmp6NoRouteHeld = 0
+    /// softnet_data (net/core/dev.c): the receive softirq's queue, on the capture's clock.
+    let softnet = SoftnetData()
+    /// The CPU time each received packet costs the softirq (--service-time): a capture does not
+    /// show it. 0: never queued.
+    public var serviceTime = 1e-6
+    /// The softirq queue's clock: seconds since the first frame's whole second (see `receive`).
+    var queueNow: Double = 0
+    var queueClockBase: Int64?
     /// udp_table (net/ipv4/udp.c).
     let udpTable = UDPTable()
     /// ping_table (net/ipv4/ping.c).
@@ -120,14 +134,24 @@ public final class Kernel {
     /// else eth_type_trans decides from the destination MAC.
     /// `uncaptured`: how many bytes at the end a snap length cut off (`frame` is padded with
     /// zeros to the wire length): checksums over them are not verified.
+    /// `timestamp`: the capture's (seconds, nanoseconds), for the softirq's queue clock: an
+    /// epoch time in a Double keeps only about half a microsecond, too coarse for a flood's gaps.
     public func receive(frame: [UInt8], linkType: LinkType, iface: Interface, time: Double = 0, breakpoint: String? = nil,
-                        uncaptured: Int = 0, horizon: Double? = nil) -> FrameReport {
+                        uncaptured: Int = 0, horizon: Double? = nil, timestamp: (seconds: Int64, nanoseconds: Int64)? = nil) -> FrameReport {
         let timerEnds = beginFrame(time: time, breakpoint: breakpoint, horizon: horizon)
+        if let ts = timestamp {
+            let base = queueClockBase ?? ts.seconds
+            queueClockBase = base
+            queueNow = Double(ts.seconds - base) + Double(ts.nanoseconds) / 1e9
+        } else {
+            queueNow = time
+        }
         let skb = frame.withUnsafeBytes { bytes -> SKB? in
             guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return nil }
             let pktType = link.packetType ?? eth_type_trans(link.ethernet, dev: iface)
             let skb = SKB(frame: frame, networkOffset: link.networkOffset, dev: iface, pktType: pktType, proto: link.networkProtocol)
             skb.uncaptured = uncaptured
+            skb.tappedOnHost = link.packetType != nil
             skb.truesize = Kernel.rxTruesize(driver: driver(of: iface), frameLength: frame.count, networkLength: frame.count - link.networkOffset, mtu: iface.mtu)
             skb.vlanTagged = link.ethernet?.outerTag != nil
             skb.vlanID = link.ethernet?.outerTag?.vid ?? 0

@@ -35,6 +35,9 @@ public final class SKB {
     /// skb->truesize: what the buffer costs the queue holding it (Kernel.rxTruesize; a
     /// reassembled datagram's is its fragments' sum, as inet_frag_reasm_finish adds them).
     public var truesize = 0
+    /// The capture saw the frame on this host (Linux cooked: a packet type): it passed the
+    /// packet taps in __netif_receive_skb_core, after the backlog and the driver's ring.
+    public var tappedOnHost = false
     /// IP6CB(skb): what the IPv6 receive path learns of the headers as it walks them.
     var ip6cb = IP6CB()
     /// skb_dst() of an IPv6 skb (see `dst6`).

@@ -5,6 +5,13 @@
 
 extension Kernel {
     func e1000_clean(_ skb: SKB) {
+        guard ringAdmits(skb) else {
+            // No descriptor was free: the NIC drops the frame itself (rx_missed_errors), before
+            // any skb exists — nothing the kernel's tracepoints see.
+            record.end = (Verdict(action: .drop, reason: nil, function: "e1000 (the NIC)",
+                                  detail: "the RX ring's \(Self.e1000RxDescriptors) descriptors are all full (each packet costs the softirq \(Self.microseconds(serviceTime)), --service-time): the NIC drops it, rx_missed_errors in ethtool -S; no skb, no kfree_skb"), [])
+            return
+        }
         trace.context = ["ret_from_fork", "kthread", "smpboot_thread_fn", "run_ksoftirqd", "run_ksoftirqd", "__do_softirq"]
         net_rx_action {
             let f = self.trace.enter(.e1000_clean); defer { self.trace.leave(f) }

@@ -15,7 +15,7 @@ extension Kernel {
                 let h = trace.enter(.__dev_forward_skb); defer { trace.leave(h) }
                 if skb.proto == .ipv4, skb.length >= 20, skb.transportChecksumIsPartial { skb.ipSummed = .partial }
             }
-            __netif_rx(skb)
+            guard __netif_rx(skb) else { return }
         }
         trace.leave(f)
         // The backlog is drained in NET_RX softirq context.
@@ -25,10 +25,21 @@ extension Kernel {
         net_rx_action { self.process_backlog(skb) }
     }
 
-    func __netif_rx(_ skb: SKB) {
+    /// False when enqueue_to_backlog dropped the skb (NET_RX_DROP).
+    func __netif_rx(_ skb: SKB) -> Bool {
         let f = trace.enter(.__netif_rx); defer { trace.leave(f) }
         let g = trace.enter(.netif_rx_internal); defer { trace.leave(g) }
-        let h = trace.enter(.enqueue_to_backlog); trace.leave(h)
+        let h = trace.enter(.enqueue_to_backlog); defer { trace.leave(h) }
+        guard backlogAdmits(skb) else {
+            kfree_skb_reason("CPU_BACKLOG", detail: "the CPU's backlog already holds more than net.core.netdev_max_backlog \(netdevMaxBacklog) packets (each costs the softirq \(Self.microseconds(serviceTime)), --service-time): softnet_stat's dropped column, rx_dropped on \(skb.dev.name)")
+            return false
+        }
+        return true
+    }
+
+    static func microseconds(_ s: Double) -> String {
+        let us = s * 1e6
+        return us == us.rounded() ? "\(Int(us)) µs" : "\(us) µs"
     }
 
     func process_backlog(_ skb: SKB) {

@@ -12,6 +12,7 @@ struct SkbSizeQueue {
     private(set) var bytes = 0
 
     var isEmpty: Bool { count == 0 }
+    var runCount: Int { runs.count }
 
     mutating func append(_ size: Int) {
         if let last = runs.last, last.size == size { runs[runs.count - 1].count += 1 } else { runs.append((size, 1)) }
@@ -76,8 +77,9 @@ public enum ReaderPolicy: Sendable, Equatable, CustomStringConvertible {
 /// `--stats`' load section.
 final class UDPSock {
     let name: String
-    /// sk_rcvbuf.
+    /// sk_rcvbuf, and whether the snapshot's ss -m gave it (else net.core.rmem_default).
     let rcvbuf: Int
+    var rcvbufFromSnapshot = false
     /// sk_rmem_alloc: the truesize of every skb queued and not yet released by a read.
     private(set) var rmemAlloc = 0
     /// sk_receive_queue (where the softirq queues) and reader_queue (what udp_recvmsg took).
@@ -111,6 +113,8 @@ final class UDPSock {
     }
 
     var queuedCount: Int { receiveQueue.count + readerQueue.count }
+    /// The runs its queues hold (what its memory is).
+    var queueRuns: Int { receiveQueue.runCount + readerQueue.runCount }
 
     /// udp_sock.forward_threshold: rcvbuf / 4.
     private var forwardThreshold: Int

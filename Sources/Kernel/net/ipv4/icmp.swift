@@ -162,12 +162,14 @@ extension Kernel {
             net.ipv4.icmpGlobal[i].allow(jiffies: jiffies, hz: Self.hz, perSec: s.icmpMsgsPerSec, burst: s.icmpMsgsBurst)
         }
         if !answers[0] {
+            if answers.contains(true) { icmpGlobalUncertain.maySend += 1 }
             counters.inc(.IcmpOutRateLimitGlobal)
             record.icmpSuppressed = "not sent: the global ICMP limit (icmp_msgs_per_sec \(s.icmpMsgsPerSec), burst \(s.icmpMsgsBurst)) had no credit"
                 + (answers.contains(true) ? " (may have been sent: 6.18 spends a random 0–2 credits per message)" : "")
             return false
         }
         if answers.contains(false) {
+            icmpGlobalUncertain.mayHold += 1
             record.icmpSuppressed = "may not have been sent: the global ICMP limit could be spent (6.18 spends a random 0–2 credits per message)"
         }
         return true

@@ -145,6 +145,7 @@ extension Kernel {
         if let s = udpTable.socks[sk.name] { return s }
         let s = UDPSock(name: sk.name, rcvbuf: sk.socket?.rcvbuf ?? rmemDefault, reader: readerPolicy(port: port),
                         acceptsIntoEmptyOnly: profile.kernel != .v5_4)
+        s.rcvbufFromSnapshot = sk.socket?.rcvbuf != nil
         udpTable.socks[sk.name] = s
         udpTable.order.append(sk.name)
         return s

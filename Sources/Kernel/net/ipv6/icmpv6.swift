@@ -187,6 +187,7 @@ extension Kernel {
             guard let rt = ip6_route_output(daddr: src, saddr: saddr, oif: oif, proto: 58) else {
                 counters.inc(.Ip6OutNoRoutes)
                 counters.inc(.Icmp6OutRateLimitHost)
+                icmp6NoRouteHeld += 1
                 return
             }
             if rt.route.dev?.isLoopback != true {

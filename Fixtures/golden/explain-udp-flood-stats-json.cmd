@@ -1,0 +1,1 @@
+explain Fixtures/captures/udp-flood.pcap --host Fixtures/hosts/udp-flood --stats --format json
