@@ -1,1 +1,1 @@
-explain Fixtures/rx/backlog-burst.pcap --host Fixtures/hosts/netns-h-backlog --stats
+explain Fixtures/captures/backlog-burst.pcap --host Fixtures/hosts/netns-h-backlog --stats

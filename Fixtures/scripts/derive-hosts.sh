@@ -8,6 +8,7 @@
 #   netns-h-backlog    net.core.netdev_max_backlog = 8 (a backlog a burst overflows)
 #   netns-h-mcast      a socket on UDP 5000 that joined 239.1.1.1 on eth0 (see mcast below)
 #   netns-h-rcvbuf     a UDP socket on 5000 with SO_RCVBUF 4000 that does not read (see rcvbuf below)
+#   netns-h-rcvbuf-read the same socket, read by its application
 #   netns-h6-nft-output netns-h6 with Fixtures/rulesets/nft-output.nft (see the end)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -100,9 +101,11 @@ mcast
 # netns-h-rcvbuf: netns-h with a UDP socket on 0.0.0.0:5000 whose application set SO_RCVBUF 4000
 # (sk_rcvbuf 8000) and does not read: one datagram from the peer waits in its queue when
 # `ss -H -tuanm` runs, so the snapshot shows the Recv-Q and the skmem (real output, from a scratch
-# namespace like mcast's).
+# namespace like mcast's). netns-h-rcvbuf-read: the same socket, its application reading (ss runs
+# before anything arrives: no Recv-Q).
 rcvbuf() {
-    local out="$top/Fixtures/hosts/netns-h-rcvbuf" N=tracer-fx-rb P=tracer-fx-rbp
+    local name=$1 reads=$2
+    local out="$top/Fixtures/hosts/$name" N=tracer-fx-rb P=tracer-fx-rbp
     trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
     scratch $N $P
     rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h" "$out"
@@ -114,20 +117,23 @@ s.bind(("0.0.0.0", 5000))
 open(sys.argv[1] + "/.bound", "w").close()
 for _ in range(50):
     ss = subprocess.run(["ss", "-H", "-tuanm", "sport", "=", ":5000"], capture_output=True, text=True, check=True).stdout
-    if ss.split()[2] != "0": break
+    if sys.argv[2] == "reads" or ss.split()[2] != "0": break
     time.sleep(0.1)
 open(sys.argv[1] + "/ss.txt", "a").write(ss)
-' "$out" &
+' "$out" "$reads" &
     local app=$!
     while [ ! -e "$out/.bound" ]; do sleep 0.1; done; rm -f "$out/.bound"
-    ip netns exec $P python3 -c '
+    if [ "$reads" = waits ]; then
+        ip netns exec $P python3 -c '
 import socket
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"hello", ("10.1.0.2", 5000))
 '
+    fi
     wait $app
-    echo "wrote $out (udp 0.0.0.0:5000, SO_RCVBUF 4000, not reading)"
+    echo "wrote $out (udp 0.0.0.0:5000, SO_RCVBUF 4000, $([ "$reads" = waits ] && echo "not reading" || echo reading))"
 }
-rcvbuf
+rcvbuf netns-h-rcvbuf waits
+rcvbuf netns-h-rcvbuf-read reads
 
 # netns-h6-nft-output: netns-h6 with netns-h-nft-output's ruleset (its nft.json and nft.txt, as
 # nft-hosts.sh had the real nft write them): an inet output chain, so IPv6 sends to UDP 9999 are

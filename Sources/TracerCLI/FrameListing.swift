@@ -70,10 +70,11 @@ struct FrameListing {
         if let path = writePath {
             do { writer = try CaptureWriter(path: path, linkType: .ethernet) } catch { throw fail(error.description) }
         }
-        let resolver = ArrivalInterface(host: host, fallback: options.iface)
+        let model = FrameModel(host: host, kernel: kernel, direction: direction, send: send, fallbackInterface: options.iface,
+                               witness: Witness(capacity: options.stats ? 65_536 : 4096, checksAnswers: filter == nil, checksSends: direction == .rx))
+        if !options.stats && options.format != .bt { model.whyNot = WhyNot(host: host, profile: options.model.profile) }
         let progress = Progress()
         var totals = Totals()
-        var witness = Witness(capacity: options.stats ? 65_536 : 4096, checksAnswers: filter == nil, checksSends: direction == .rx)
         var shown = 0
         var contradicted: [Int] = []
         let jsonParts = Render.JSONParts(), textParts = Render.TextParts()
@@ -102,7 +103,7 @@ struct FrameListing {
         while true {
             let frame: CapturedFrame?
             do { frame = try reader.next() } catch {
-                witness.finish(released)
+                model.witness.finish(released)
                 out.flush()
                 progress.finish()
                 throw fail(error.description)
@@ -110,57 +111,19 @@ struct FrameListing {
             guard let frame else { break }
             progress.tick(frame.number)
             if let filter, !filter.matches(frame) { continue }
-            // The link layer says where the frame arrived and which way it went; the whole
-            // decode is only printed, never needed for the totals.
-            let link = try? LinkFrame.decode(frame.bytes, as: reader.linkType).get()
-            let dir = self.direction(of: link, host: host)
-            let iface = dir == .tx ? resolver.departure(for: link) : resolver.interface(for: link)
-            let time = Double(frame.timestamp.seconds) + Double(frame.timestamp.nanoseconds) / 1e9
+            let placed = model.place(frame, linkType: reader.linkType)
+            let (dir, iface, time) = (placed.dir, placed.iface, placed.time)
             if let c = count, shown >= c {
                 // Past -c: frames are read only for what the shown ones still wait for.
-                if witness.isEmpty { break }
-                if dir == .tx { witness.observe(frame.bytes, linkType: reader.linkType, iface: iface?.name, time: time) }
-                else { witness.observe(time: time) }
-                witness.release(released)
+                if model.witness.isEmpty { break }
+                if dir == .tx { model.witness.observe(frame.bytes, linkType: reader.linkType, iface: iface?.name, time: time) }
+                else { model.witness.observe(time: time) }
+                model.witness.release(released)
                 continue
             }
             var summary = stats ? "" : Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength).summary
             if frame.isSnapped && !stats { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
-            var report: FrameReport
-            var matched = false
-            // A frame a snap length cut is modelled on its headers, at its wire length: the bytes
-            // past the cut are zeros the checksums are not verified over.
-            let cut = frame.isSnapped ? Self.snapCut(frame.bytes, linkType: reader.linkType) : nil
-            let uncaptured = frame.isSnapped ? frame.wireLength - frame.bytes.count : 0
-            func bytes() -> [UInt8] { uncaptured > 0 ? Array(frame.bytes) + [UInt8](repeating: 0, count: uncaptured) : Array(frame.bytes) }
-            if let cut {
-                report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: cut), iface: iface?.name ?? "?")
-            } else if dir == .rx && iface == nil {
-                report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: "no interface to receive on"),
-                                     iface: iface?.name ?? "?")
-            } else if dir == .rx, let iface {
-                report = kernel.receive(frame: bytes(), linkType: reader.linkType, iface: iface, time: time,
-                                        breakpoint: breakpoint, uncaptured: uncaptured,
-                                        timestamp: (frame.timestamp.seconds, frame.timestamp.nanoseconds))
-            } else if let (n, why) = witness.predicted(frame.bytes, linkType: reader.linkType, iface: iface?.name) {
-                kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
-                matched = true
-                report = FrameReport(verdict: Verdict(action: .send, reason: nil, function: "",
-                                                      detail: why == "forwarded" ? "frame \(n) forwarded, as the model predicted there"
-                                                        : "the kernel's own answer to frame \(n), as the model predicted there"),
-                                     iface: iface?.name ?? "?")
-            } else if direction == .rx, let r = kernel.forwardedArrival(frame: bytes(), linkType: reader.linkType, departure: iface,
-                                                                           time: time, breakpoint: breakpoint) {
-                report = r
-                matched = r.verdict.action == .forward
-            } else {
-                kernel.observeSent(frame: Array(frame.bytes), linkType: reader.linkType)
-                report = kernel.transmit(frame: bytes(), linkType: reader.linkType, iface: nil, time: time,
-                                         breakpoint: breakpoint, options: send, leftBy: iface)
-            }
-            if uncaptured > 0 && cut == nil && !stats {
-                report.verdict.detail += " (the capture holds \(frame.bytes.count) of its \(frame.wireLength) bytes: modelled on its headers; checksums and data past the cut not checked)"
-            }
+            let (report, matched) = model.explain(frame, placed, linkType: reader.linkType, breakpoint: breakpoint)
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
             if stats {
                 totals.add(report)
@@ -179,13 +142,11 @@ struct FrameListing {
                     pending.append(.text(lines, slot: lines.count))
                 }
             }
-            witness.add(number: frame.number, time: time, outgoing: dir == .tx, iface: dir == .tx ? report.iface : iface?.name ?? "?",
-                        frame: frame.bytes, linkType: reader.linkType, report: report, matched: matched,
-                        leftBy: dir == .tx ? iface?.name : nil)
-            witness.release(released)
+            model.witnessed(frame, placed, report: report, matched: matched, linkType: reader.linkType)
+            model.witness.release(released)
             shown += 1
         }
-        witness.finish(released)
+        model.witness.finish(released)
         progress.finish()
         if let writer {
             do { try writer.close() } catch { throw fail(error.description) }
@@ -239,19 +200,6 @@ struct FrameListing {
         default:
             return nil
         }
-    }
-
-    /// Outgoing when the capture says so (SLL/SLL2 OUTGOING) or the frame comes from one of the
-    /// host's MACs; incoming when SLL says so or it is addressed to one of them; else the
-    /// command's own direction (explain: received, replay --tx: sent).
-    func direction(of link: LinkFrame?, host: Host) -> Direction {
-        if let t = link?.packetType { return t == .outgoing ? .tx : .rx }
-        if let e = link?.ethernet {
-            let ours = { (m: MACAddress) in host.interfaces.contains { $0.mac == m && !$0.isLoopback } }
-            if ours(e.source) { return .tx }
-            if ours(e.destination) || e.destination.isBroadcast && direction == .rx { return .rx }
-        }
-        return direction
     }
 
     /// The first pass: a host from what the whole capture shows (the filter and -c choose what

@@ -32,6 +32,7 @@ enum Render {
             let coloured = v.action == .drop || v.action == .error || v.action == .fail ? palette.red(verdict) : palette.green(verdict)
             return field("verdict", coloured + ": " + v.detail)
         }
+        if let w = r.whyNot { out += field("why-not", w) }
         witnessSlot?(out.count)
         out += witnessLines(r.witness, palette: palette)
         if let s = r.socket { out += field("socket", s) }
@@ -309,6 +310,7 @@ enum Render {
             v.add("detail", verdict.detail)
             return v.finish()
         })
+        if let w = r.whyNot { o.add("why_not", w) }
         if let s = r.socket { o.add("socket", s) } else { o.addNull("socket") }
         o.addRaw("route", paths.route.rendered(r.route) { route in
             guard let rt = route else { return Array("null".utf8) }

@@ -21,6 +21,7 @@ public struct TracerCommand: ParsableCommand {
           tracer explain capture.pcap --host ./snap       against a host snapshot
           tracer explain cap.pcap --format bt --kernel 5.4 --driver e1000 --break ip_rcv
           tracer replay --tx capture.pcap -w wire.pcap    as sent by the host's own sockets
+          tracer diff cap.pcap --before ./snap --set net.ipv4.ip_forward=0   which frames change fate
           sudo tracer verify capture.pcap --host ./snap   the model against the live kernel
           tracer snapshot -o ./snap                       snapshot this machine's network setup
           tracer host --host ./snap                       show what a snapshot loads as
@@ -29,7 +30,7 @@ public struct TracerCommand: ParsableCommand {
         written (a one-line message names the file and frame); 64 bad usage.
         """,
         version: "tracer \(version) (\(CaptureReader.libpcapVersion))",
-        subcommands: [ExplainCommand.self, ReplayCommand.self, VerifyCommand.self, SnapshotCommand.self, HostCommand.self]
+        subcommands: [ExplainCommand.self, ReplayCommand.self, DiffCommand.self, VerifyCommand.self, SnapshotCommand.self, HostCommand.self]
     )
 
     public init() {}

@@ -59,6 +59,16 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: .hidden)
     var mutateReason: String?
 
+    func validate() throws {
+        for (port, policy) in try model.parsedReaders() {
+            if case .rate = policy {
+                // The replay's frames come milliseconds apart, not the capture's microseconds: a
+                // reader paced on the wall clock would not read what the model's reads.
+                throw ValidationError("--reader \(port)=\(policy): tracer verify cannot pace an application's reads to the capture's clock; give prompt or never (explain models rates)")
+            }
+        }
+    }
+
     func run() throws {
         if let why = Verifier.unavailableReason() { throw fail(why) }
         let verifier: Verifier

@@ -45,6 +45,24 @@ final class NFTrace: @unchecked Sendable {   // lines and partial are behind the
     /// The chain decisions seen since the last call, packet by packet (in the order each packet
     /// was first traced), each packet's in the order the kernel reported them. A rule's line
     /// comes when its verdict does, so a reject's answer is traced before the rule that sent it.
+    /// `packets`: wait (at most `timeout` seconds) until that many packets have been traced —
+    /// `nft monitor` hands its lines over a millisecond or more after the kernel traced them, and
+    /// a burst's next frame comes sooner — then a millisecond more for the rest of their lines.
+    func take(packets: Int, timeout: Double) -> [String] {
+        let deadline = ProcessInfo.processInfo.systemUptime + timeout
+        while ProcessInfo.processInfo.systemUptime < deadline {
+            lock.lock()
+            let seen = Set(lines.compactMap { l -> Substring? in
+                let w = l.split(separator: " ", maxSplits: 3)
+                return w.count == 4 && w[0] == "trace" && w[1] == "id" ? w[2] : nil
+            }).count
+            lock.unlock()
+            if seen >= packets { usleep(1_000); break }
+            usleep(500)
+        }
+        return take()
+    }
+
     func take() -> [String] {
         lock.lock(); defer { lock.unlock() }
         var order: [Substring] = []

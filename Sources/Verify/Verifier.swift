@@ -241,7 +241,9 @@ public final class Verifier {
             let emitted = wires!.drain(except: injected)
             for e in emitted { live.emitted(e.bytes) }
             let traced = tracing!.readText()
-            let nft = nftrace?.take()
+            // Inside a burst, each frame's own trace is waited for (every packet is traced).
+            let inBurst = watch == Self.burstWindow && !hostClock
+            let nft = inBurst && sent == nil ? nftrace?.take(packets: 1, timeout: 0.05) : nftrace?.take()
             let (iname, number, ws) = (sent == nil ? iface!.name : "tx", frame.number, waited)
             // Read now, compared after: inside a burst only the reads are made between frames,
             // so the kernel's clock keeps near the capture's (a few ms a frame).
@@ -268,7 +270,7 @@ public final class Verifier {
                 out.append(v); progress(v)
             }
             pending.append(compare)
-            if !(watch == Self.burstWindow && !hostClock) { flush() }
+            if !inBurst { flush() }
         }
         flush()
         return out

@@ -166,10 +166,13 @@ func receiveCases() -> [ReceiveCase] {
         })]),
         // Bursts, 10 µs apart. A socket that never reads (Fixtures/hosts/netns-h-rcvbuf: UDP 5000
         // with SO_RCVBUF 4000, sk_rcvbuf 8000, and a Recv-Q) takes 1000- and 100-byte datagrams
-        // (truesize 2304 and 832 over veth) until the next would not fit; netns-h's 5353, read
-        // by its application, takes them all; a closed port answers the first six with port
+        // (truesize 2304 and 832 over veth) until the next would not fit; the same socket read
+        // by its application (netns-h-rcvbuf-read) and netns-h's 5353 take them all; a closed port answers the first six with port
         // unreachable and the rest not (inet_peer_xrlim_allow's burst of 6, one per second).
         ReceiveCase(name: "udp-rcvbuf-full", frames: (0..<10).map { i in
+            eth(udp(dport: 5000, ident: 0x3000 + UInt16(i), payload: [UInt8](repeating: 0x61, count: i % 2 == 0 ? 1000 : 100)))
+        }, spacingNanoseconds: 10_000),
+        ReceiveCase(name: "udp-rcvbuf-read", frames: (0..<10).map { i in
             eth(udp(dport: 5000, ident: 0x3000 + UInt16(i), payload: [UInt8](repeating: 0x61, count: i % 2 == 0 ? 1000 : 100)))
         }, spacingNanoseconds: 10_000),
         ReceiveCase(name: "udp-burst-read", frames: (0..<10).map { i in
@@ -178,17 +181,25 @@ func receiveCases() -> [ReceiveCase] {
         ReceiveCase(name: "icmp-ratelimit-burst", frames: (0..<10).map { i in
             eth(udp(dport: 7777, ident: 0x3200 + UInt16(i)))
         }, spacingNanoseconds: 10_000),
-        // 40 datagrams 100 ns apart (10 Mpps) to a host whose backlog holds 8
-        // (Fixtures/hosts/netns-h-backlog): at 1 µs a packet the softirq falls behind, and
-        // enqueue_to_backlog drops (CPU_BACKLOG) what finds more than 8 queued. Not live: from
-        // user space a veth's frames are processed as each is sent (the sender's own softirq),
-        // so no backlog builds here.
-        ReceiveCase(name: "backlog-burst", frames: (0..<40).map { i in
-            eth(udp(dport: 5353, ident: 0x3300 + UInt16(i), payload: [UInt8](repeating: 0x63, count: 64)))
-        }, spacingNanoseconds: 100),
         ReceiveCase(name: "arp-request-for-us", frames: [arp(target: h)]),
         ReceiveCase(name: "arp-request-for-other", frames: [arp(target: IPv4Address(10, 1, 0, 99))]),
     ]
+}
+
+/// 40 datagrams 100 ns apart (10 Mpps) to netns-h's 5353, for a host whose backlog holds 8
+/// (Fixtures/hosts/netns-h-backlog): at 1 µs a packet the softirq falls behind, and
+/// enqueue_to_backlog drops (CPU_BACKLOG) what finds more than 8 queued. Written beside the real
+/// captures, not in Fixtures/rx: it cannot be checked live (from user space a veth's frames are
+/// processed as each is sent, by the sender's own softirq, so no backlog builds).
+func writeBacklogBurst(to dir: String) throws {
+    let h = IPv4Address(10, 1, 0, 2), p = IPv4Address(10, 1, 0, 1)
+    let frames = (0..<40).map { i -> [UInt8] in
+        let ip = IPv4Header(source: p, destination: h, protocol: .udp, ident: 0x3300 + UInt16(i), dontFrag: true)
+        let udp = UDPHeader(sourcePort: 40000, destinationPort: 5353).emit(payload: [UInt8](repeating: 0x63, count: 64), pseudoHeader: ip.pseudoHeaderSum)
+        return EthernetHeader(destination: MACAddress(0x02, 0, 0, 0, 0, 0x01), source: MACAddress(0x02, 0, 0, 0, 0, 0xfe), etherType: .ipv4)
+            .emit(payload: ip.emit(payload: udp))
+    }
+    try writeCases([CaptureCase(name: "backlog-burst", frames: frames, spacingNanoseconds: 100)], to: dir, start: 1_700_000_100)
 }
 
 func writeReceiveCases(to dir: String) throws {
@@ -199,7 +210,7 @@ func writeReceiveCases(to dir: String) throws {
         try "netns-h-mcast\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
     }
     try "netns-h-rcvbuf\n".write(toFile: "\(dir)/udp-rcvbuf-full.host", atomically: true, encoding: .utf8)
-    try "netns-h-backlog\n".write(toFile: "\(dir)/backlog-burst.host", atomically: true, encoding: .utf8)
+    try "netns-h-rcvbuf-read\n".write(toFile: "\(dir)/udp-rcvbuf-read.host", atomically: true, encoding: .utf8)
     for name in ["unicast-in-l2-broadcast-drop", "unicast-in-l2-multicast-drop"] {
         try "netns-h-l2drop\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
     }

@@ -210,6 +210,7 @@ do {
         print("wrote \(outDir)/ieee802_11.pcap")
     }
     try writeReceiveCases(to: "\(outDir)/../rx")
+    try writeBacklogBurst(to: outDir)
     try writeFragmentCases(to: "\(outDir)/../rx")
     try writeTransmitCases(to: "\(outDir)/../tx")
     try writeNetfilterCases(to: "\(outDir)/../rx")

@@ -45,3 +45,11 @@ extension Kernel {
                           icmpMsgsPerSec: s.icmpMsgsPerSec, icmpMsgsBurst: s.icmpMsgsBurst)
     }
 }
+
+extension Kernel {
+    /// The sk_rcvbuf that would have taken every datagram the socket named `name` (a report's
+    /// `socket`) was sent so far, with its reader: its unlimited twin's figure.
+    public func rcvbufNeeded(socket name: String) -> Int? {
+        udpTable.socks[name].map { $0.rcvbufNeeded }
+    }
+}

@@ -126,6 +126,9 @@ public struct FrameReport {
     public var timers: [String] = []
     /// Where the capture contradicts the explanation (filled in by `Witness`).
     public var witness: [WitnessFinding] = []
+    /// For a drop: the nearest change to the host that lets the frame past where it was dropped,
+    /// checked by the model (set by the command that explains it).
+    public var whyNot: String?
 
     public init(verdict: Verdict, route: InputRoute? = nil, netfilter: [HookPass] = [], emitted: [EmittedFrame] = [],
                 counters: Counters = Counters(), path: [PathEntry] = [], fib: [FIBLookup] = [], breakStack: [String]? = nil,

@@ -1,0 +1,1 @@
+explain Fixtures/captures/backlog-burst.pcap --host Fixtures/hosts/netns-h-backlog

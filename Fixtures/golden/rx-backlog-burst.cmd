@@ -1,1 +1,0 @@
-explain Fixtures/rx/backlog-burst.pcap --host Fixtures/hosts/netns-h-backlog
