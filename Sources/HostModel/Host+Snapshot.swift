@@ -60,19 +60,29 @@ struct SnapshotReader {
 
     /// The file as a JSON array of objects; empty when the file is absent.
     func entries(_ f: SnapshotFile) throws(SnapshotError) -> [[String: Any]] {
-        guard let text = snapshot.files[f] else { return [] }
-        if text.allSatisfy(\.isWhitespace) { return [] }
-        let value: Any
-        do { value = try JSONSerialization.jsonObject(with: Data(text.utf8)) } catch {
+        var out: [[String: Any]] = []
+        try forEachEntry(f) { (_, o) throws(SnapshotError) in out.append(o) }
+        return out
+    }
+
+    /// Each object of the file's JSON array in turn, made into what the caller keeps and
+    /// dropped (the big files — routes — are never held whole as dictionaries).
+    func forEachEntry(_ f: SnapshotFile, _ body: (Int, [String: Any]) throws(SnapshotError) -> Void) throws(SnapshotError) {
+        guard let text = snapshot.files[f] else { return }
+        if text.allSatisfy(\.isWhitespace) { return }
+        var failure: SnapshotError? = nil
+        do {
+            try JSONReader.forEachElement(text) { (i, e) throws(JSONReadError) -> Bool in
+                guard let o = e as? [String: Any] else { failure = fail(f, "entry \(i) is not an object"); return false }
+                do throws(SnapshotError) { try body(i, o) } catch { failure = error; return false }
+                return true
+            }
+        } catch {
+            // Valid JSON that is not an array is said so; anything else is not JSON.
+            if (try? JSONReader.parse(text)) != nil { throw fail(f, "expected a JSON array (the output of `\(f.command)`)") }
             throw fail(f, "not JSON (expected the output of `\(f.command)`)")
         }
-        guard let array = value as? [Any] else { throw fail(f, "expected a JSON array (the output of `\(f.command)`)") }
-        var out: [[String: Any]] = []
-        for (i, e) in array.enumerated() {
-            guard let o = e as? [String: Any] else { throw fail(f, "entry \(i + 1) is not an object") }
-            out.append(o)
-        }
-        return out
+        if let failure { throw failure }
     }
 
     func interfaces() throws(SnapshotError) -> [Interface] {
@@ -116,7 +126,8 @@ struct SnapshotReader {
         let v6Keys = Set(v6Entries.map(Self.key))
         var out: [Route] = []
         var n = 0
-        for e in try entries(.routes) where v6Keys.isEmpty || !v6Keys.contains(Self.key(e)) {
+        try forEachEntry(.routes) { (_, e) throws(SnapshotError) in
+            guard v6Keys.isEmpty || !v6Keys.contains(Self.key(e)) else { return }
             n += 1
             out.append(try route(e, number: n, forceV6: false))
         }
@@ -134,7 +145,7 @@ struct SnapshotReader {
     func route(_ e: [String: Any], number: Int, forceV6: Bool) throws(SnapshotError) -> Route {
         let file: SnapshotFile = forceV6 ? .routes6 : .routes
         let text = { (k: String) in e[k] as? String }
-        let v6 = forceV6 || [text("dst"), text("gateway"), text("prefsrc")].contains { $0?.contains(":") == true }
+        let v6 = forceV6 || [text("dst"), text("gateway"), text("prefsrc")].contains { $0?.utf8.contains(UInt8(ascii: ":")) == true }
         guard let dstText = text("dst"), let dst = IPPrefix(dstText, v6: v6) else {
             throw fail(file, "route \(number): bad or missing dst")
         }

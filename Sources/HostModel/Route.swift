@@ -82,10 +82,10 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible {
             self.init(address: v6 ? .v6(IPv6Address(high: 0, low: 0)) : .v4(.any), length: 0)
             return
         }
-        let parts = text.split(separator: "/", maxSplits: 1)
-        guard let a = IPAddress(parts[0]) else { return nil }
+        let slash = text.utf8.firstIndex(of: UInt8(ascii: "/"))
+        guard let a = IPAddress(slash.map { text[..<$0] } ?? Substring(text)) else { return nil }
         let maxLen = a.isV4 ? 32 : 128
-        let len = parts.count == 2 ? Int(parts[1]) : maxLen
+        let len = slash.map { Int(text[text.index(after: $0)...]) } ?? maxLen
         guard let len, len >= 0, len <= maxLen else { return nil }
         self.init(address: a, length: len)
     }

@@ -1,5 +1,5 @@
 // Reading `nft -j list ruleset` (libnftables' JSON schema, version 1) into a Ruleset. The JSON is
-// decoded by Foundation; only the mapping from nft's vocabulary (field names, symbolic constants)
+// decoded by JSONReader; only the mapping from nft's vocabulary (field names, symbolic constants)
 // to numbers is written here, because no Swift library knows nftables' JSON.
 import Foundation
 import Wire
@@ -7,8 +7,7 @@ import Wire
 extension Ruleset {
     public init(nftJSON text: String) throws(RulesetError) {
         self.init()
-        guard let data = text.data(using: .utf8),
-              let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+        guard let root = (try? JSONReader.parse(text)) as? [String: Any],
               let items = root["nftables"] as? [Any] else {
             throw RulesetError("not the output of `nft -j list ruleset` (no \"nftables\" array)")
         }

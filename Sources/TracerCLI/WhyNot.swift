@@ -2,7 +2,7 @@
 // point where it was dropped — found from what the model knows at the drop, then checked by
 // running the frame through a model of the host with that change made (a fresh one: state the
 // capture built before the frame, a TCP connection, is not carried over). Only checked
-// suggestions are shown.
+// suggestions are shown, and at most 256 distinct changes are checked in a run.
 //   NETFILTER_DROP by a rule     delete that rule (its chain's policy said)
 //   NETFILTER_DROP by a policy   the chain's policy accept
 //   a route of type unreachable, blackhole or prohibit   delete that route
@@ -24,6 +24,9 @@ final class WhyNot {
 
     init(host: HostModel.Host, profile: Profile) { self.host = host; self.profile = profile }
 
+    /// The distinct changes checked in one run, at most.
+    static let checkLimit = 256
+
     /// The checked suggestion for a frame the model dropped on receive, or nil.
     func suggest(_ report: FrameReport, frame: [UInt8], linkType: LinkType, iface: Interface, time: Double, kernel: Kernel) -> String? {
         guard report.verdict.action == .drop, let edit = change(for: report, frame: frame, linkType: linkType, iface: iface, kernel: kernel) else { return nil }
@@ -33,6 +36,9 @@ final class WhyNot {
         }
         let key = edit.description
         if checked[key] == nil {
+            // Each new change costs a model of the changed host: a port scan would make one per
+            // port. Past this many, new changes are not checked (and so not shown).
+            guard checked.count < Self.checkLimit else { return nil }
             checked[key] = check(edit, report: report, frame: frame, linkType: linkType, iface: iface, time: time)
         }
         guard let then = checked[key] ?? nil else { return nil }
