@@ -102,14 +102,18 @@ struct Fate: Equatable {
             return "now an application's send via \(device ?? "-"), no longer an answer or copy the model predicts"
         }
         if action != before.action || reason != before.reason {
-            var k = "now \(word)" + (action == "drop" ? (decidingHook.map { " \($0)" } ?? " \(reason ?? "") in \(function)") : "")
+            var k = "now \(word)" + (action == "drop" ? (decidingHook.map { " \($0)" } ?? (reason.map { " \($0)" } ?? "") + " in \(function)") : "")
             if action == "forward", let d = device { k += " via \(d)" }
             return k
         }
         if device != before.device { return "now \(word) via \(device ?? "-") instead of \(before.device ?? "-")" }
         if route != before.route { return "now \(word) by another route (\(route ?? "none") instead of \(before.route ?? "none"))" }
         if hooks != before.hooks { return "now \(word) past other rules" }
-        if emitted != before.emitted { return "now \(word), emitting \(emitted.count) frame\(emitted.count == 1 ? "" : "s") instead of \(before.emitted.count) (or others)" }
+        if emitted != before.emitted {
+            return emitted.count == before.emitted.count
+                ? "now \(word), emitting other frames (\(emitted.count), their bytes changed)"
+                : "now \(word), emitting \(emitted.count) frame\(emitted.count == 1 ? "" : "s") instead of \(before.emitted.count)"
+        }
         if socket != before.socket { return "now \(word) to \(socket ?? "no socket") instead of \(before.socket ?? "no socket")" }
         return "now \(word) (\(verdictText)), otherwise changed"
     }
