@@ -21,6 +21,16 @@ struct Injection {
         /// capture has none) and the interface it left by, where the capture says.
         case sent(ethernet: [UInt8], departure: Interface?)
         case unreplayable(String)
+
+        /// An IPv4 or IPv6 frame (the ones nft traces).
+        var isIP: Bool {
+            let e: [UInt8]
+            switch self {
+            case .received(let f, _), .sent(let f, _): e = f
+            case .unreplayable: return false
+            }
+            return e.count > 13 && (e[12] == 0x08 && e[13] == 0x00 || e[12] == 0x86 && e[13] == 0xdd)
+        }
     }
 
     let host: HostModel.Host

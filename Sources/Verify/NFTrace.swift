@@ -50,15 +50,20 @@ final class NFTrace: @unchecked Sendable {   // lines and partial are behind the
     /// a burst's next frame comes sooner — then a millisecond more for the rest of their lines.
     func take(packets: Int, timeout: Double) -> [String] {
         let deadline = ProcessInfo.processInfo.systemUptime + timeout
+        var seenLines = -1
         while ProcessInfo.processInfo.systemUptime < deadline {
             lock.lock()
+            let count = lines.count
             let seen = Set(lines.compactMap { l -> Substring? in
                 let w = l.split(separator: " ", maxSplits: 3)
                 return w.count == 4 && w[0] == "trace" && w[1] == "id" ? w[2] : nil
             }).count
             lock.unlock()
-            if seen >= packets { usleep(1_000); break }
-            usleep(500)
+            // Enough packets, and no line came in the last millisecond: the rest of their
+            // lines (a packet's later chains) are in too.
+            if seen >= packets && count == seenLines { break }
+            seenLines = seen >= packets ? count : -1
+            usleep(1_000)
         }
         return take()
     }

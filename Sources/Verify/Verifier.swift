@@ -241,9 +241,11 @@ public final class Verifier {
             let emitted = wires!.drain(except: injected)
             for e in emitted { live.emitted(e.bytes) }
             let traced = tracing!.readText()
-            // Inside a burst, each frame's own trace is waited for (every packet is traced).
+            // Each IP frame's own trace is waited for (every packet is traced at prerouting or
+            // output): nft monitor hands its lines over later than the kernel's tracepoints, and
+            // the next frame may come sooner (a burst, or a host-side capture's close frames).
             let inBurst = watch == Self.burstWindow && !hostClock
-            let nft = inBurst && sent == nil ? nftrace?.take(packets: 1, timeout: 0.05) : nftrace?.take()
+            let nft = classified[i].isIP ? nftrace?.take(packets: 1, timeout: 0.05) : nftrace?.take()
             let (iname, number, ws) = (sent == nil ? iface!.name : "tx", frame.number, waited)
             // Read now, compared after: inside a burst only the reads are made between frames,
             // so the kernel's clock keeps near the capture's (a few ms a frame).
