@@ -41,7 +41,7 @@ extension Kernel {
                           ringDropped: softnet.ringDrops, peakQueue: softnet.peakQueue, peakUnlimited: softnet.peakUnlimited,
                           netdevMaxBacklog: netdevMaxBacklog, netdevBudget: netdevBudget, netdevBudgetUsecs: netdevBudgetUsecs,
                           serviceTime: serviceTime, icmpGlobalMaySend: icmpGlobalUncertain.maySend, icmpGlobalMayHold: icmpGlobalUncertain.mayHold, icmp6NoRoute: icmp6NoRouteHeld,
-                          icmpRatelimit: s.icmpRatelimit, icmp6Ratelimit: host.sysctls.int("net.ipv6.icmp.ratelimit") ?? (profile.kernel == .v5_4 ? 1000 : 100),
+                          icmpRatelimit: s.icmpRatelimit, icmp6Ratelimit: icmpv6Ratelimit,
                           icmpMsgsPerSec: s.icmpMsgsPerSec, icmpMsgsBurst: s.icmpMsgsBurst)
     }
 }

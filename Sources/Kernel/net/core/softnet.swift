@@ -12,6 +12,7 @@
 // __netif_receive_skb_core, after the backlog and the ring: it shows only frames that got
 // through, so no frame of it is dropped here.
 import DequeModule
+import HostModel
 
 final class SoftnetData {
     /// When each packet still queued (backlog or ring) is done with, in arrival order, in
@@ -60,40 +61,46 @@ final class SoftnetData {
         return qlen
     }
 
+    /// netdev_max_backlog, netdev_budget, netdev_budget_usecs: read at the first frame.
+    private var cachedLimits: (maxBacklog: Int, budget: Int, budgetUsecs: Int)?
+    func limits(_ host: Host) -> (maxBacklog: Int, budget: Int, budgetUsecs: Int) {
+        if let l = cachedLimits { return l }
+        let l = (host.sysctls.int("net.core.netdev_max_backlog") ?? 1000, host.sysctls.int("net.core.netdev_budget") ?? 300,
+                 host.sysctls.int("net.core.netdev_budget_usecs") ?? 2000)
+        cachedLimits = l
+        return l
+    }
+
     func droppedAtBacklog() { dropped += 1 }
     func droppedAtRing() { ringDrops += 1 }
 }
 
 extension Kernel {
-    /// net.core sysctls the softirq reads (global, not per namespace).
-    var netdevMaxBacklog: Int { host.sysctls.int("net.core.netdev_max_backlog") ?? 1000 }
-    var netdevBudget: Int { host.sysctls.int("net.core.netdev_budget") ?? 300 }
-    var netdevBudgetUsecs: Int { host.sysctls.int("net.core.netdev_budget_usecs") ?? 2000 }
+    /// net.core sysctls the softirq reads (global, not per namespace), read once per host.
+    var netdevMaxBacklog: Int { softnet.limits(host).maxBacklog }
+    var netdevBudget: Int { softnet.limits(host).budget }
+    var netdevBudgetUsecs: Int { softnet.limits(host).budgetUsecs }
     /// e1000's RX ring: E1000_DEFAULT_RXD (ethtool -G changes it; a snapshot does not say).
     static let e1000RxDescriptors = 256
 
     /// enqueue_to_backlog's check: false when the backlog is full (the caller drops the skb).
     func backlogAdmits(_ skb: SKB) -> Bool {
-        if skb.tappedOnHost || serviceTime <= 0 {
-            softnet.countUnqueued()
-            return true
-        }
-        if softnet.arrive(at: queueNow, service: serviceTime, limit: netdevMaxBacklog, strictlyMore: true,
-                          budget: netdevBudget, budgetTime: Double(netdevBudgetUsecs) / 1e6) != nil { return true }
-        softnet.droppedAtBacklog()
-        return false
+        softnetAdmits(skb, limit: netdevMaxBacklog, strictlyMore: true) ?? { softnet.droppedAtBacklog(); return false }()
     }
 
     /// The RX ring's room for a frame of a NAPI driver: false when the NIC had no descriptor.
     func ringAdmits(_ skb: SKB) -> Bool {
+        softnetAdmits(skb, limit: Self.e1000RxDescriptors, strictlyMore: false) ?? { softnet.droppedAtRing(); return false }()
+    }
+
+    /// True when the queue takes the frame (or is not timed), nil when it is full.
+    private func softnetAdmits(_ skb: SKB, limit: Int, strictlyMore: Bool) -> Bool? {
         if skb.tappedOnHost || serviceTime <= 0 {
             softnet.countUnqueued()
             return true
         }
-        if softnet.arrive(at: queueNow, service: serviceTime, limit: Self.e1000RxDescriptors, strictlyMore: false,
-                          budget: netdevBudget, budgetTime: Double(netdevBudgetUsecs) / 1e6) != nil { return true }
-        softnet.droppedAtRing()
-        return false
+        return softnet.arrive(at: queueNow, service: serviceTime, limit: limit, strictlyMore: strictlyMore,
+                              budget: netdevBudget, budgetTime: Double(netdevBudgetUsecs) / 1e6) != nil ? true : nil
     }
 }
 

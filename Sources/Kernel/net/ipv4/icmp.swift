@@ -185,9 +185,17 @@ extension Kernel {
             record.icmpSuppressed = "not sent: the per-destination ICMP limit to \(daddr) (icmp_ratelimit \(s.icmpRatelimit) ms, a burst of 6) had no token"
             return false
         }
-        for i in net.ipv4.icmpGlobal.indices { net.ipv4.icmpGlobal[i].credit -= net.ipv4.icmpGlobal[i].spend }
+        icmp_global_consume()
         return true
     }
+
+    /// icmp_global_consume: a message sent spends global credit (each bucket its own spend).
+    func icmp_global_consume() {
+        for i in net.ipv4.icmpGlobal.indices { net.ipv4.icmpGlobal[i].credit -= net.ipv4.icmpGlobal[i].spend }
+    }
+
+    /// net.ipv6.icmp.ratelimit in ms: 100 by default in 6.18 (a fresh namespace's), 1 s (HZ) in 5.4.
+    var icmpv6Ratelimit: Int { host.sysctls.int("net.ipv6.icmp.ratelimit") ?? (profile.kernel == .v5_4 ? 1000 : 100) }
 
     /// icmp_route_lookup: the route for an ICMP error, then (no IPsec policy transforms it, and
     /// the destination is not local) the lookups it makes to find the route "back" the way the

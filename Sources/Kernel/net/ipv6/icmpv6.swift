@@ -191,8 +191,7 @@ extension Kernel {
                 return
             }
             if rt.route.dev?.isLoopback != true {
-                // The default: 100 ms in 6.18 (a fresh namespace's), 1 s (HZ) in 5.4.
-                let ms = host.sysctls.int("net.ipv6.icmp.ratelimit") ?? (profile.kernel == .v5_4 ? 1000 : 100)
+                let ms = icmpv6Ratelimit
                 let plen = rt.route.route?.destination.length ?? 128
                 let timeout = (ms * Self.hz / 1000) >> (profile.kernel == .v5_4 ? (128 - plen) >> 5 : 0)
                 if !net.ipv4.peers.xrlimAllow(src, jiffies: jiffies, hz: Self.hz, timeout: timeout) {
@@ -201,7 +200,7 @@ extension Kernel {
                     return
                 }
             }
-            for i in net.ipv4.icmpGlobal.indices { net.ipv4.icmpGlobal[i].credit -= net.ipv4.icmpGlobal[i].spend }
+            icmp_global_consume()
         }
         // icmpv6_route_lookup: ip6_dst_lookup, then again for the reversed flow of the packet
         // (xfrm_decode_session_reverse: from its destination).
