@@ -77,33 +77,31 @@ struct FrameListing {
         var totals = Totals()
         var shown = 0
         var contradicted: [Int] = []
-        let jsonParts = Render.JSONParts(), textParts = Render.TextParts()
         // The options the loop reads, read once: each read of an argument-parser property goes
         // through its property wrapper (a runtime type lookup), thousands of instructions a frame.
         let stats = options.stats, format = options.format, breakpoint = options.breakpoint
-        let kernelVersion = options.kernel, count = options.count
-        // A frame is rendered at once and printed once the capture has had its chance to show what
-        // the model predicts for it (the witness holds it a quarter of a second of capture time);
-        // what the witness finds is spliced in then.
-        var pending = Deque<Rendered>()
+        let count = options.count
+        let output = FrameOutput(out: out, renderer: FrameRenderer(format: format, palette: palette, kernel: options.kernel, breakpoint: breakpoint),
+                                 jobs: stats ? 1 : options.jobs)
+        let threaded = output.isThreaded, summarises = !stats && !threaded
+        // A frame is printed once the capture has had its chance to show what the model predicts
+        // for it (the witness holds it a quarter of a second of capture time), with what the
+        // witness found.
+        var pending = Deque<Pending>()
         func released(_ number: Int, _ findings: [WitnessFinding]) {
             if findings.contains(where: { $0.kind == .contradiction }) { contradicted.append(number) }
             if stats { totals.addWitness(findings); return }
-            guard let r = pending.popFirst() else { return }
-            switch r {
-            case .json(let bytes):
-                if findings.isEmpty { out.line(bytes: bytes); return }
-                out.line(bytes: Self.splice(bytes, witness: Array(Render.witnessJSON(findings).utf8)))
-            case .text(let lines, let slot):
-                for l in lines[..<slot] { out.line(l) }
-                for l in Render.witnessLines(findings, palette: palette) { out.line(l) }
-                for l in lines[slot...] { out.line(l) }
+            switch pending.popFirst() {
+            case .rendered(let r): output.add(r, findings: findings)
+            case .explained(var f): f.findings = findings; output.add(f)
+            case nil: return
             }
         }
         while true {
             let frame: CapturedFrame?
             do { frame = try reader.next() } catch {
                 model.witness.finish(released)
+                output.finish()
                 out.flush()
                 progress.finish()
                 throw fail(error.description)
@@ -121,8 +119,7 @@ struct FrameListing {
                 model.witness.release(released)
                 continue
             }
-            var summary = stats ? "" : Dissection(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength).summary
-            if frame.isSnapped && !stats { summary += " [snapped: \(frame.bytes.count) of \(frame.wireLength) bytes]" }
+            let summary = summarises ? FrameRenderer.summary(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength) : ""
             let (report, matched) = model.explain(frame, placed, linkType: reader.linkType, breakpoint: breakpoint)
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
             if stats {
@@ -131,15 +128,13 @@ struct FrameListing {
                 let header = FrameHeader(number: frame.number, time: frame.timestamp.description,
                                          iface: dir == .tx ? (report.iface != "?" ? report.iface : iface?.name ?? "?") : iface?.name ?? "?",
                                          dir: dir.rawValue, length: frame.wireLength, summary: summary)
-                switch format {
-                case .text:
-                    var slot = 0
-                    let lines = Render.text(header, report, palette: palette, parts: textParts) { slot = $0 }
-                    pending.append(.text(lines, slot: slot))
-                case .json: pending.append(.json(Render.jsonBytes(header, report, kernel: kernelVersion, paths: jsonParts)))
-                case .bt:
-                    let lines = Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernelVersion)
-                    pending.append(.text(lines, slot: lines.count))
+                if threaded {
+                    // Held until the witness releases it: its own compact copy, so the model's
+                    // per-frame buffers stay unshared and are reused.
+                    pending.append(.explained(ExplainedFrame(header: header, unsummarised: (Array(frame.bytes), reader.linkType, frame.wireLength),
+                                                             report: report.compacted(), findings: [])))
+                } else {
+                    pending.append(.rendered(output.renderer.rendered(header, report)))
                 }
             }
             model.witnessed(frame, placed, report: report, matched: matched, linkType: reader.linkType)
@@ -147,6 +142,7 @@ struct FrameListing {
             shown += 1
         }
         model.witness.finish(released)
+        output.finish()
         progress.finish()
         if let writer {
             do { try writer.close() } catch { throw fail(error.description) }
@@ -164,11 +160,11 @@ struct FrameListing {
         }
     }
 
-    /// A frame's output, made when it was explained, waiting for the witness.
-    enum Rendered {
-        case json([UInt8])
-        /// Text lines, and where witness lines go.
-        case text([String], slot: Int)
+    /// A frame waiting for the witness: rendered already (`--jobs 1`), or to be rendered on
+    /// another thread.
+    enum Pending {
+        case rendered(FrameRenderer.Rendered)
+        case explained(ExplainedFrame)
     }
 
     /// A JSON frame object with its (empty) `witness` array replaced. The key appears once, outside

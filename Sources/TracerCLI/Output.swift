@@ -23,6 +23,12 @@ public final class Output {
 
     public func line(_ s: String) { write(s); buffer.append(10); if buffer.count >= limit { flush() } }
 
+    /// Bytes already in UTF-8, newlines and all.
+    public func write(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= limit { flush() }
+    }
+
     /// A line already in UTF-8.
     public func line(bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)

@@ -3,6 +3,9 @@ import ArgumentParser
 import Capture
 import HostModel
 import Kernel
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct TracerCommand: ParsableCommand {
     public static let version = "0.1.0"
@@ -71,6 +74,12 @@ public struct CaptureOptions: ParsableArguments {
     @Flag(help: "Print only the totals at the end: frames by verdict, drop reasons, SNMP counters.")
     var stats = false
 
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("Threads: the model runs in capture order on one, the dissection and rendering of each frame's output on the others (default: the machine's cores; the output is the same for every N).", valueName: "N"))
+    var jobsOption: Int?
+
+    /// `--jobs`, else the cores this process may run on.
+    var jobs: Int { jobsOption ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
     var kernel: KernelVersion { model.kernel }
     var driver: DriverKind { model.driver ?? .veth }
 
@@ -81,6 +90,7 @@ public struct CaptureOptions: ParsableArguments {
 
     public func validate() throws {
         if let count, count < 1 { throw ValidationError("-c takes a positive number of frames") }
+        if let jobsOption, !(1...256).contains(jobsOption) { throw ValidationError("--jobs takes 1 to 256 threads, not \(jobsOption)") }
         if breakpoint != nil && format != .bt { throw ValidationError("--break goes with --format bt") }
         if infer && host == nil { throw ValidationError("--infer completes a snapshot: it goes with --host (without --host the whole host is inferred)") }
     }

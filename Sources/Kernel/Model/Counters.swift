@@ -402,6 +402,14 @@ public struct Counters: Equatable, Sendable {
         ids.removeAll(keepingCapacity: true)
         counts.removeAll(keepingCapacity: true)
     }
+    /// The same counters in storage of their own, no larger than they need.
+    public func compacted() -> Counters {
+        var c = Counters()
+        c.ids = ids.withUnsafeBufferPointer { Array($0) }
+        c.counts = counts.withUnsafeBufferPointer { Array($0) }
+        return c
+    }
+
     /// The deltas by name.
     public var deltas: [String: Int] { Dictionary(uniqueKeysWithValues: zip(ids.map(\.name), counts)) }
     /// Sorted by name, as nstat sorts them.

@@ -130,6 +130,17 @@ public struct FrameReport {
     /// checked by the model (set by the command that explains it).
     public var whyNot: String?
 
+    /// The same report in storage of its own, each list no larger than it needs: a report kept
+    /// (for another thread) then shares nothing with the model's per-frame buffers, which the
+    /// next frame empties and reuses.
+    public func compacted() -> FrameReport {
+        func own<T>(_ a: [T]) -> [T] { a.withUnsafeBufferPointer { Array($0) } }
+        var r = self
+        r.netfilter = own(netfilter); r.emitted = own(emitted); r.counters = counters.compacted()
+        r.path = own(path); r.fib = own(fib); r.endStack = own(endStack); r.ends = own(ends); r.timers = own(timers)
+        return r
+    }
+
     public init(verdict: Verdict, route: InputRoute? = nil, netfilter: [HookPass] = [], emitted: [EmittedFrame] = [],
                 counters: Counters = Counters(), path: [PathEntry] = [], fib: [FIBLookup] = [], breakStack: [String]? = nil,
                 endStack: [String] = [], socket: String? = nil, iface: String) {
