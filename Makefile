@@ -4,10 +4,24 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # System packages: libpcap to build; tcpdump/tshark (editcap) for the cross-check tests and the
 # fixture converters; iproute2/nftables/iptables/ethtool/python3 for snapshots and the netns fixtures.
-DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables iptables ethtool python3
+# graphviz draws the flow diagrams (--format dot, tracer report); man-db and dpkg for make install
+# and make deb; chromium (headless) opens the report in the tests.
+DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables iptables ethtool python3 graphviz man-db dpkg
+TEST_PACKAGES := chromium
 TRACER := .build/debug/tracer
 
-.PHONY: all deps build test oracle golden demo bench profile fixtures fixtures-netns kernel-source clean
+# make install: where (PREFIX) and under which staging root (DESTDIR, for packaging).
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/TracerCLI/TracerCommand.swift)
+ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+# The manual pages carry the date of the last commit (the same sources make the same pages).
+MAN_DATE := $(shell git log -1 --format=%cs 2>/dev/null || echo 2026-01-01)
+SUBCOMMANDS := explain replay diff report verify snapshot host
+STAGE := .build/stage
+
+.PHONY: all deps test-deps build test oracle golden demo bench profile fixtures fixtures-netns kernel-source clean
+.PHONY: release man completions install uninstall deb install-check
 
 all: build
 
@@ -22,9 +36,87 @@ deps:
 build: deps
 	$(SWIFT) build
 
-test: deps kernel-source
+test-deps: deps
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null || echo "test-deps: $$missing not installable: the tests that need it skip"; \
+	fi
+
+# The release binary, with Swift's runtime linked in: a machine without Swift runs it (it needs
+# only libpcap and the C libraries). make bench builds the same one.
+RELEASE := -c release --static-swift-stdlib
+release: deps
+	$(SWIFT) build $(RELEASE) --product tracer
+
+# The man pages: argument-parser's generate-manual — the tool its generate-manual plugin runs —
+# over the release binary's own description of its commands (--experimental-dump-help), one page
+# per subcommand, renamed git-style (tracer-explain.1). The tool is run directly rather than
+# through `swift package plugin generate-manual` because the plugin insists on building every
+# product again without --static-swift-stdlib, in the same .build/release, which would
+# undo (and then redo) the binary above: two full release builds for one page set.
+
+man: release
+	$(SWIFT) build --product generate-manual
+	rm -rf $(STAGE)/man $(STAGE)/man-src && mkdir -p $(STAGE)/man $(STAGE)/man-src
+	.build/debug/generate-manual .build/release/tracer --multi-page --date $(MAN_DATE) --output-directory $(STAGE)/man-src
+	@src=$(STAGE)/man-src; \
+	cp $$src/tracer.1 $(STAGE)/man/tracer.1; \
+	for c in $(SUBCOMMANDS); do \
+		[ -f $$src/tracer.$$c.1 ] || { echo "man: no page for tracer $$c"; exit 1; }; \
+		sed 's/^\.Dt TRACER\.\([A-Z]*\)/.Dt TRACER-\1/' $$src/tracer.$$c.1 > $(STAGE)/man/tracer-$$c.1; \
+	done; \
+	gzip -n -9 -f $(STAGE)/man/*.1
+
+completions: release
+	rm -rf $(STAGE)/completions && mkdir -p $(STAGE)/completions
+	.build/release/tracer --generate-completion-script bash > $(STAGE)/completions/tracer.bash
+	.build/release/tracer --generate-completion-script zsh > $(STAGE)/completions/_tracer
+	.build/release/tracer --generate-completion-script fish > $(STAGE)/completions/tracer.fish
+
+INSTALLED := bin/tracer share/man/man1/tracer.1.gz $(foreach c,$(SUBCOMMANDS),share/man/man1/tracer-$(c).1.gz) \
+	share/bash-completion/completions/tracer share/zsh/site-functions/_tracer share/fish/vendor_completions.d/tracer.fish
+install: man completions
+	install -D -m 755 .build/release/tracer $(DESTDIR)$(PREFIX)/bin/tracer
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(STAGE)/man/*.1.gz $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -D -m 644 $(STAGE)/completions/tracer.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tracer
+	install -D -m 644 $(STAGE)/completions/_tracer $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_tracer
+	install -D -m 644 $(STAGE)/completions/tracer.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/tracer.fish
+	@echo "installed tracer $(VERSION) under $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(foreach f,$(INSTALLED),$(DESTDIR)$(PREFIX)/$(f))
+	@echo "removed tracer from $(DESTDIR)$(PREFIX)"
+
+# A Debian package of the same files under /usr, built with dpkg-deb; installs with
+# apt-get install ./tracer_VERSION_ARCH.deb (which pulls libpcap0.8).
+deb: man completions
+	rm -rf $(STAGE)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(STAGE)/deb PREFIX=/usr >/dev/null
+	install -D -m 644 README.md $(STAGE)/deb/usr/share/doc/tracer/README.md
+	mkdir -p $(STAGE)/deb/DEBIAN
+	{ echo "Package: tracer"; echo "Version: $(VERSION)"; echo "Architecture: $(ARCH)"; \
+	  echo "Maintainer: tracer developers <tracer@localhost>"; \
+	  echo "Depends: libpcap0.8 (>= 1.10), libc6 (>= 2.34), libstdc++6, libgcc-s1"; \
+	  echo "Recommends: graphviz"; echo "Section: net"; echo "Priority: optional"; \
+	  echo "Installed-Size: $$(du -sk $(STAGE)/deb/usr | cut -f1)"; \
+	  echo "Description: explains what the Linux kernel does with every packet in a capture"; \
+	  echo " tracer reads a pcap/pcapng capture and follows each frame through a model of the"; \
+	  echo " Linux kernel's receive and transmit paths: netfilter hooks, routing, drop reasons,"; \
+	  echo " replies and SNMP counters."; } > $(STAGE)/deb/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(STAGE)/deb tracer_$(VERSION)_$(ARCH).deb
+
+# The package in a scratch dpkg root: installs, its tracer runs, man reads its page, and it
+# removes leaving no file behind (Fixtures/scripts/install-check.sh).
+install-check: deb
+	bash Fixtures/scripts/install-check.sh tracer_$(VERSION)_$(ARCH).deb
+
+test: deps test-deps kernel-source
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
+	@$(MAKE) --no-print-directory install-check
 	@$(MAKE) --no-print-directory oracle
 
 # The model against the live kernel (tracer verify) on every receive- and transmit-path fixture,
@@ -92,8 +184,8 @@ demo: build
 # bench-out/bench.json for later comparison.
 BENCH_FRAMES ?= 1000000
 bench: deps
-	$(SWIFT) build -c release --product tracer
-	$(SWIFT) build -c release --product make-fixtures
+	$(SWIFT) build $(RELEASE) --product tracer
+	$(SWIFT) build $(RELEASE) --product make-fixtures
 	mkdir -p bench-out
 	cc -O2 -o bench-out/pcap_floor bench/pcap_floor.c -lpcap
 	.build/release/make-fixtures --bench bench-out/bench.pcap $(BENCH_FRAMES)
@@ -106,7 +198,7 @@ bench: deps
 PROFILE_FRAMES ?= 5000
 profile: deps
 	command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind >/dev/null; }
-	$(SWIFT) build -c release --product tracer
+	$(SWIFT) build $(RELEASE) --product tracer
 	test -f bench-out/bench.pcap || { echo "make profile: run make bench (or BENCH_FRAMES=100000 make bench) first"; exit 1; }
 	for mode in stats json; do \
 		flag=$$( [ $$mode = stats ] && echo --stats || echo "--format json" ); \
@@ -133,4 +225,4 @@ fixtures-netns: build
 	Fixtures/scripts/nft-hosts.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build tracer_*.deb

@@ -18,6 +18,8 @@ struct FrameListing {
     var send = SendOptions()
     /// -w: every frame the host emits is written here.
     var writePath: String? = nil
+    /// `tracer report`: frames go here, with the host's description, instead of to stdout.
+    var collector: ReportCollector? = nil
 
     func run() throws {
         let reader: CaptureReader
@@ -38,7 +40,7 @@ struct FrameListing {
                 let (completed, notes) = host.completed(from: inferred)
                 host = completed
                 let lines = ["\(spec) completed from the capture (--infer):"] + (notes.isEmpty ? ["nothing to add"] : notes).map { "  " + $0 }
-                if options.format == .json {
+                if let collector { collector.hostLines(lines) } else if options.format == .json || options.format == .dot {
                     for l in lines { reportError(l) }
                 } else {
                     for l in lines { out.line(palette.dim(l)) }
@@ -49,7 +51,7 @@ struct FrameListing {
             let (inferred, notes) = try inferHost()
             host = inferred
             let lines = ["host inferred from the capture (choose one with --host DIR|default):"] + notes.map { "  " + $0 }
-            if options.format == .json {
+            if let collector { collector.hostLines(lines) } else if options.format == .json || options.format == .dot {
                 for l in lines { reportError(l) }
             } else {
                 for l in lines { out.line(palette.dim(l)) }
@@ -62,6 +64,7 @@ struct FrameListing {
         if !host.ruleset.unsupported.isEmpty {
             reportError("\(host.origin): ruleset: not modelled, so rules holding them never match: " + host.ruleset.unsupported.joined(separator: ", "))
         }
+        collector?.hostLines(HostDescription.lines(host))
         let kernel = Kernel(host: host, profile: options.model.profile)
         kernel.readers = options.model.readers
         kernel.serviceTime = options.model.serviceTime
@@ -72,7 +75,7 @@ struct FrameListing {
         }
         let model = FrameModel(host: host, kernel: kernel, direction: direction, send: send, fallbackInterface: options.iface,
                                witness: Witness(capacity: options.stats ? 65_536 : 4096, checksAnswers: filter == nil, checksSends: direction == .rx))
-        if !options.stats && options.format != .bt { model.whyNot = WhyNot(host: host, profile: options.model.profile) }
+        if !options.stats && options.format != .bt && options.format != .dot { model.whyNot = WhyNot(host: host, profile: options.model.profile) }
         let progress = Progress()
         var totals = Totals()
         var shown = 0
@@ -80,21 +83,29 @@ struct FrameListing {
         // The options the loop reads, read once: each read of an argument-parser property goes
         // through its property wrapper (a runtime type lookup), thousands of instructions a frame.
         let stats = options.stats, format = options.format, breakpoint = options.breakpoint
-        let count = options.count
+        let count = options.count, only = options.frame
         let output = FrameOutput(out: out, renderer: FrameRenderer(format: format, palette: palette, kernel: options.kernel, breakpoint: breakpoint),
-                                 jobs: stats ? 1 : options.jobs)
+                                 jobs: stats || collector != nil ? 1 : options.jobs)
         let threaded = output.isThreaded, summarises = !stats && !threaded
         // A frame is printed once the capture has had its chance to show what the model predicts
         // for it (the witness holds it a quarter of a second of capture time), with what the
         // witness found.
         var pending = Deque<Pending>()
         func released(_ number: Int, _ findings: [WitnessFinding]) {
+            if stats {
+                if findings.contains(where: { $0.kind == .contradiction }) { contradicted.append(number) }
+                totals.addWitness(findings)
+                return
+            }
+            let next = pending.popFirst()
+            if case .skipped = next { return }
             if findings.contains(where: { $0.kind == .contradiction }) { contradicted.append(number) }
-            if stats { totals.addWitness(findings); return }
-            switch pending.popFirst() {
+            switch next {
             case .rendered(let r): output.add(r, findings: findings)
-            case .explained(var f): f.findings = findings; output.add(f)
-            case nil: return
+            case .explained(var f):
+                f.findings = findings
+                if let collector { collector.add(f) } else { output.add(f) }
+            case .skipped, nil: return
             }
         }
         while true {
@@ -111,8 +122,8 @@ struct FrameListing {
             if let filter, !filter.matches(frame) { continue }
             let placed = model.place(frame, linkType: reader.linkType)
             let (dir, iface, time) = (placed.dir, placed.iface, placed.time)
-            if let c = count, shown >= c {
-                // Past -c: frames are read only for what the shown ones still wait for.
+            if count.map({ shown >= $0 }) ?? false || only.map({ frame.number > $0 }) ?? false {
+                // Past -c or --frame: frames are read only for what the shown ones still wait for.
                 if model.witness.isEmpty { break }
                 if dir == .tx { model.witness.observe(frame.bytes, linkType: reader.linkType, iface: iface?.name, time: time) }
                 else { model.witness.observe(time: time) }
@@ -124,11 +135,15 @@ struct FrameListing {
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
             if stats {
                 totals.add(report)
+            } else if let only, frame.number != only {
+                pending.append(.skipped)   // before --frame: modelled for the state it leaves, not printed
             } else {
                 let header = FrameHeader(number: frame.number, time: frame.timestamp.description,
                                          iface: dir == .tx ? (report.iface != "?" ? report.iface : iface?.name ?? "?") : iface?.name ?? "?",
                                          dir: dir.rawValue, length: frame.wireLength, summary: summary)
-                if threaded {
+                if collector != nil {
+                    pending.append(.explained(ExplainedFrame(header: header, unsummarised: nil, report: report.compacted(), findings: [])))
+                } else if threaded {
                     // Held until the witness releases it: its own compact copy, so the model's
                     // per-frame buffers stay unshared and are reused.
                     pending.append(.explained(ExplainedFrame(header: header, unsummarised: (Array(frame.bytes), reader.linkType, frame.wireLength),
@@ -139,7 +154,7 @@ struct FrameListing {
             }
             model.witnessed(frame, placed, report: report, matched: matched, linkType: reader.linkType)
             model.witness.release(released)
-            shown += 1
+            if only == nil || frame.number == only { shown += 1 }
         }
         model.witness.finish(released)
         output.finish()
@@ -147,7 +162,10 @@ struct FrameListing {
         if let writer {
             do { try writer.close() } catch { throw fail(error.description) }
         }
-        if options.stats {
+        if let collector {
+            collector.finish(load: LoadSection(load: kernel.loadReport(), icmpHost: collector.totals.total(.IcmpOutRateLimitHost),
+                                               icmp6Host: collector.totals.total(.Icmp6OutRateLimitHost), icmpGlobal: collector.totals.total(.IcmpOutRateLimitGlobal)))
+        } else if options.stats {
             totals.load = LoadSection(load: kernel.loadReport(), icmpHost: totals.total(.IcmpOutRateLimitHost),
                                       icmp6Host: totals.total(.Icmp6OutRateLimitHost), icmpGlobal: totals.total(.IcmpOutRateLimitGlobal))
             for l in totals.lines(json: options.format == .json) { out.line(l) }
@@ -165,6 +183,8 @@ struct FrameListing {
     enum Pending {
         case rendered(FrameRenderer.Rendered)
         case explained(ExplainedFrame)
+        /// A frame before `--frame`'s.
+        case skipped
     }
 
     /// A JSON frame object with its (empty) `witness` array replaced. The key appears once, outside

@@ -50,6 +50,8 @@ struct FrameRenderer {
     enum Rendered {
         case json([UInt8])
         case text([String], slot: Int)
+        /// A digraph: witness findings go in as a note before its closing brace.
+        case dot([String])
     }
 
     func rendered(_ header: FrameHeader, _ report: FrameReport) -> Rendered {
@@ -62,6 +64,9 @@ struct FrameRenderer {
         case .bt:
             let lines = Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernel)
             return .text(lines, slot: lines.count)
+        case .dot:
+            let way = FlowWay(report, direction: Direction(rawValue: header.dir) ?? .rx)
+            return .dot(FlowDot(title: "frame \(header.number): \(header.summary)", way: way).lines())
         }
     }
 
@@ -80,6 +85,13 @@ struct FrameRenderer {
             for l in lines[..<slot] { add(l) }
             for l in Render.witnessLines(findings, palette: palette) { add(l) }
             for l in lines[slot...] { add(l) }
+        case .dot(let lines):
+            for l in lines.dropLast() { add(l) }
+            if !findings.isEmpty {
+                let text = findings.map { "\($0.kind.rawValue): the capture shows \($0.capture); the model: \($0.model)" }.joined(separator: "\n")
+                add("  witness [shape=note, fillcolor=\"#fff3cd\", color=\"#b9770e\", label=\(FlowDot.quoted(FlowDot.clip(text)))];")
+            }
+            if let last = lines.last { add(last) }
         }
     }
 

@@ -25,6 +25,8 @@ public struct TracerCommand: ParsableCommand {
           tracer explain cap.pcap --format bt --kernel 5.4 --driver e1000 --break ip_rcv
           tracer replay --tx capture.pcap -w wire.pcap    as sent by the host's own sockets
           tracer diff cap.pcap --before ./snap --set net.ipv4.ip_forward=0   which frames change fate
+          tracer report cap.pcap -o report.html           one HTML page: totals, flow diagram, drops over time
+          tracer explain cap.pcap --frame 7 --format dot | dot -Tsvg > frame7.svg   the frame's way, drawn
           sudo tracer verify capture.pcap --host ./snap   the model against the live kernel
           tracer snapshot -o ./snap                       snapshot this machine's network setup
           tracer host --host ./snap                       show what a snapshot loads as
@@ -33,14 +35,14 @@ public struct TracerCommand: ParsableCommand {
         written (a one-line message names the file and frame); 64 bad usage.
         """,
         version: "tracer \(version) (\(CaptureReader.libpcapVersion))",
-        subcommands: [ExplainCommand.self, ReplayCommand.self, DiffCommand.self, VerifyCommand.self, SnapshotCommand.self, HostCommand.self]
+        subcommands: [ExplainCommand.self, ReplayCommand.self, DiffCommand.self, ReportCommand.self, VerifyCommand.self, SnapshotCommand.self, HostCommand.self]
     )
 
     public init() {}
 }
 
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case text, json, bt
+    case text, json, bt, dot
 }
 
 extension KernelVersion: ExpressibleByArgument {}
@@ -66,13 +68,16 @@ public struct CaptureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The interface frames arrive on when the capture does not say.", valueName: "name"))
     var iface: String?
 
-    @Option(help: "Output format: text, json (one object per line), bt (a gdb-style backtrace per frame).")
+    @Option(help: "Output format: text, json (one object per line), bt (a gdb-style backtrace per frame), dot (the packet-flow diagram with the frame's way drawn in, one digraph per frame: `--frame N | dot -Tsvg`).")
     var format: OutputFormat = .text
 
     @OptionGroup var model: ModelOptions
 
     @Flag(help: "Print only the totals at the end: frames by verdict, drop reasons, SNMP counters.")
     var stats = false
+
+    @Option(help: ArgumentHelp("Print only frame <number> of the file (counted before any filter); the frames before it still run through the model, so its state is theirs.", valueName: "number"))
+    var frame: Int?
 
     @Option(name: .customLong("jobs"), help: ArgumentHelp("Threads: the model runs in capture order on one, the dissection and rendering of each frame's output on the others (default: the machine's cores; the output is the same for every N).", valueName: "N"))
     var jobsOption: Int?
@@ -90,6 +95,8 @@ public struct CaptureOptions: ParsableArguments {
 
     public func validate() throws {
         if let count, count < 1 { throw ValidationError("-c takes a positive number of frames") }
+        if let frame, frame < 1 { throw ValidationError("--frame takes a frame number, counted from 1") }
+        if frame != nil && stats { throw ValidationError("--frame prints one frame: it does not go with --stats") }
         if let jobsOption, !(1...256).contains(jobsOption) { throw ValidationError("--jobs takes 1 to 256 threads, not \(jobsOption)") }
         if breakpoint != nil && format != .bt { throw ValidationError("--break goes with --format bt") }
         if infer && host == nil { throw ValidationError("--infer completes a snapshot: it goes with --host (without --host the whole host is inferred)") }
