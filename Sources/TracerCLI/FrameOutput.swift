@@ -64,7 +64,7 @@ struct FrameRenderer {
         case .bt:
             let lines = Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernel)
             return .text(lines, slot: lines.count)
-        case .dot:
+        case .dot, .svg:
             let way = FlowWay(report, direction: Direction(rawValue: header.dir) ?? .rx)
             return .dot(FlowDot(title: "frame \(header.number): \(header.summary)", way: way).lines())
         }
@@ -86,12 +86,22 @@ struct FrameRenderer {
             for l in Render.witnessLines(findings, palette: palette) { add(l) }
             for l in lines[slot...] { add(l) }
         case .dot(let lines):
-            for l in lines.dropLast() { add(l) }
+            var graph = Array(lines.dropLast())
             if !findings.isEmpty {
                 let text = findings.map { "\($0.kind.rawValue): the capture shows \($0.capture); the model: \($0.model)" }.joined(separator: "\n")
-                add("  witness [shape=note, fillcolor=\"#fff3cd\", color=\"#b9770e\", label=\(FlowDot.quoted(FlowDot.clip(text)))];")
+                graph.append("  witness [shape=note, fillcolor=\"#fff3cd\", color=\"#b9770e\", label=\(FlowDot.quoted(FlowDot.clip(text)))];")
             }
-            if let last = lines.last { add(last) }
+            if let last = lines.last { graph.append(last) }
+            if format == .svg {
+                // Graphviz draws it; without Graphviz, the dot source and a note on stderr.
+                if let svg = ReportHTML.graphviz(graph.joined(separator: "\n") + "\n") {
+                    var svg = svg
+                    svg.withUTF8 { out.append(contentsOf: $0) }
+                    return
+                }
+                reportError("--format svg: Graphviz's dot is not installed (apt-get install graphviz): writing the diagram's dot source")
+            }
+            for l in graph { add(l) }
         }
     }
 

@@ -42,7 +42,7 @@ public struct TracerCommand: ParsableCommand {
 }
 
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case text, json, bt, dot
+    case text, json, bt, dot, svg
 }
 
 extension KernelVersion: ExpressibleByArgument {}
@@ -68,7 +68,7 @@ public struct CaptureOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The interface frames arrive on when the capture does not say.", valueName: "name"))
     var iface: String?
 
-    @Option(help: "Output format: text, json (one object per line), bt (a gdb-style backtrace per frame), dot (the packet-flow diagram with the frame's way drawn in, one digraph per frame: `--frame N | dot -Tsvg`).")
+    @Option(help: "Output format: text, json (one object per line), bt (a gdb-style backtrace per frame), dot (the packet-flow diagram with the frame's way drawn in, one digraph per frame), svg (that diagram drawn by Graphviz, for one frame: with --frame N or -c 1).")
     var format: OutputFormat = .text
 
     @OptionGroup var model: ModelOptions
@@ -96,6 +96,7 @@ public struct CaptureOptions: ParsableArguments {
     public func validate() throws {
         if let count, count < 1 { throw ValidationError("-c takes a positive number of frames") }
         if let frame, frame < 1 { throw ValidationError("--frame takes a frame number, counted from 1") }
+        if format == .svg && frame == nil && count != 1 { throw ValidationError("--format svg draws one frame: add --frame N (or -c 1); --format dot writes every frame's digraph") }
         if frame != nil && stats { throw ValidationError("--frame prints one frame: it does not go with --stats") }
         if let jobsOption, !(1...256).contains(jobsOption) { throw ValidationError("--jobs takes 1 to 256 threads, not \(jobsOption)") }
         if breakpoint != nil && format != .bt { throw ValidationError("--break goes with --format bt") }

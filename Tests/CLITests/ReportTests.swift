@@ -46,6 +46,22 @@ func program(_ name: String) -> String? {
     }
 }
 
+extension FlowDiagramTests {
+    /// `--format svg`: the same diagram, drawn by Graphviz; one frame only.
+    @Test func svgIsGraphvizsDrawing() throws {
+        guard program("dot") != nil else {
+            print("skipped: svgIsGraphvizsDrawing: Graphviz's dot is not installed")
+            return
+        }
+        let t = try runTracer(["explain", "Fixtures/captures/netns-sll2.pcap", "--host", "Fixtures/hosts/netns-h", "--format", "svg", "--frame", "4"])
+        #expect(t.status == 0)
+        #expect(t.stdout.contains("<svg") && t.stdout.contains("NO_SOCKET in __udp4_lib_rcv") && t.stdout.hasSuffix("</svg>\n"))
+        let many = try runTracer(["explain", "Fixtures/captures/netns-sll2.pcap", "--format", "svg"])
+        #expect(many.status == 64)
+        #expect(many.stderr.contains("--format svg draws one frame"))
+    }
+}
+
 @Suite struct ReportTests {
     func writeDemoReport() throws -> String {
         let path = temporaryPath("report-\(getpid()).html")
