@@ -36,6 +36,9 @@ for b in /usr/sbin/ip /usr/sbin/nft /usr/bin/nstat; do
     done
 done
 
+# The snapshot's listening sockets, held by a small static program (busybox's nc has no UDP listen).
+cc -static -O2 -o "$stage/usr/bin/sockets" "$(dirname "$0")/sockets.c"
+
 # The modules and everything they depend on (crc32c_generic first: libcrc32c, which nf_tables
 # and nf_conntrack need, asks the crypto API for a crc32c only a softdep names).
 want="crc32c_generic e1000 virtio_net veth nf_tables nft_chain_nat nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 nft_reject nft_reject_inet nft_ct nft_nat nft_masq nft_redir nft_limit nft_log nfnetlink nf_defrag_ipv4 nf_defrag_ipv6 ipv6"

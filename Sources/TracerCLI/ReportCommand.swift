@@ -146,6 +146,8 @@ final class ReportCollector {
     }
 
     func finish(load: LoadSection?) {
-        if let load, !load.isEmpty { loadLines += load.lines }
+        if let load, !load.isEmpty {
+            loadLines += (captures.count > 1 ? ["\(captures[captures.count - 1].path):"] : []) + load.lines
+        }
     }
 }

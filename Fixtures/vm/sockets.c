@@ -1,0 +1,37 @@
+/* sockets: the listening sockets a snapshot's `ss` shows, for a guest with no other programs:
+ * `sockets udp:5353 tcp:80 ...` binds each (INADDR_ANY), listens on the TCP ones, reads every
+ * UDP datagram as it comes (the prompt reader tracer's model assumes) and accepts connections,
+ * until killed. Built static by make-initramfs.sh (busybox's nc has no UDP listen). */
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    struct pollfd fds[64];
+    int udp[64], n = 0;
+    for (int i = 1; i < argc && n < 64; i++) {
+        int is_udp = strncmp(argv[i], "udp:", 4) == 0, is_tcp = strncmp(argv[i], "tcp:", 4) == 0;
+        if (!is_udp && !is_tcp) { fprintf(stderr, "sockets: %s: udp:PORT or tcp:PORT\n", argv[i]); return 2; }
+        int fd = socket(AF_INET, is_udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[i] + 4)) };
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || (is_tcp && listen(fd, 128) < 0)) { perror(argv[i]); return 1; }
+        fds[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
+        udp[n++] = is_udp;
+    }
+    printf("sockets: %d bound\n", n);
+    fflush(stdout);
+    char buf[65536];
+    for (;;) {
+        if (poll(fds, n, -1) < 0) return 1;
+        for (int i = 0; i < n; i++) {
+            if (!(fds[i].revents & POLLIN)) continue;
+            if (udp[i]) recv(fds[i].fd, buf, sizeof buf, 0);
+            else { int c = accept(fds[i].fd, NULL, NULL); if (c >= 0) close(c); }
+        }
+    }
+}
