@@ -45,10 +45,14 @@ test-deps: deps
 	fi
 
 # The release binary, with Swift's runtime linked in: a machine without Swift runs it (it needs
-# only libpcap and the C libraries). make bench builds the same one.
+# only libpcap and the C libraries). make bench builds the same one. INSTALL_BUILD=debug installs
+# and packages the debug build instead: make test checks the installation that way, so that it
+# need not make a second, five-minute build (make install-check alone checks the release one).
 RELEASE := -c release --static-swift-stdlib
+INSTALL_BUILD ?= release
+BIN := .build/$(INSTALL_BUILD)/tracer
 release: deps
-	$(SWIFT) build $(RELEASE) --product tracer
+	@if [ "$(INSTALL_BUILD)" = debug ]; then $(SWIFT) build --product tracer; else $(SWIFT) build $(RELEASE) --product tracer; fi
 
 # The man pages: argument-parser's generate-manual — the tool its generate-manual plugin runs —
 # over the release binary's own description of its commands (--experimental-dump-help), one page
@@ -60,7 +64,7 @@ release: deps
 man: release
 	$(SWIFT) build --product generate-manual
 	rm -rf $(STAGE)/man $(STAGE)/man-src && mkdir -p $(STAGE)/man $(STAGE)/man-src
-	.build/debug/generate-manual .build/release/tracer --multi-page --date $(MAN_DATE) --output-directory $(STAGE)/man-src
+	.build/debug/generate-manual $(BIN) --multi-page --date $(MAN_DATE) --output-directory $(STAGE)/man-src
 	@src=$(STAGE)/man-src; \
 	cp $$src/tracer.1 $(STAGE)/man/tracer.1; \
 	for c in $(SUBCOMMANDS); do \
@@ -71,14 +75,14 @@ man: release
 
 completions: release
 	rm -rf $(STAGE)/completions && mkdir -p $(STAGE)/completions
-	.build/release/tracer --generate-completion-script bash > $(STAGE)/completions/tracer.bash
-	.build/release/tracer --generate-completion-script zsh > $(STAGE)/completions/_tracer
-	.build/release/tracer --generate-completion-script fish > $(STAGE)/completions/tracer.fish
+	$(BIN) --generate-completion-script bash > $(STAGE)/completions/tracer.bash
+	$(BIN) --generate-completion-script zsh > $(STAGE)/completions/_tracer
+	$(BIN) --generate-completion-script fish > $(STAGE)/completions/tracer.fish
 
 INSTALLED := bin/tracer share/man/man1/tracer.1.gz $(foreach c,$(SUBCOMMANDS),share/man/man1/tracer-$(c).1.gz) \
 	share/bash-completion/completions/tracer share/zsh/site-functions/_tracer share/fish/vendor_completions.d/tracer.fish
 install: man completions
-	install -D -m 755 .build/release/tracer $(DESTDIR)$(PREFIX)/bin/tracer
+	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tracer
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(STAGE)/man/*.1.gz $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -D -m 644 $(STAGE)/completions/tracer.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tracer
@@ -111,12 +115,12 @@ deb: man completions
 # The package in a scratch dpkg root: installs, its tracer runs, man reads its page, and it
 # removes leaving no file behind (Fixtures/scripts/install-check.sh).
 install-check: deb
-	bash Fixtures/scripts/install-check.sh tracer_$(VERSION)_$(ARCH).deb
+	INSTALL_BUILD=$(INSTALL_BUILD) bash Fixtures/scripts/install-check.sh tracer_$(VERSION)_$(ARCH).deb
 
 test: deps test-deps kernel-source
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
-	@$(MAKE) --no-print-directory install-check
+	@$(MAKE) --no-print-directory install-check INSTALL_BUILD=debug
 	@$(MAKE) --no-print-directory oracle
 
 # The model against the live kernel (tracer verify) on every receive- and transmit-path fixture,

@@ -49,7 +49,15 @@ enum Render {
         }
         for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
         if !r.counters.isEmpty {
-            out += parts.counters.rendered(SameBumps(counters: r.counters)) { wrapped("counters", $0.counters.sorted.map { "\($0.0) \($0.1 < 0 ? "" : "+")\($0.1)" }, separator: ", ") }
+            out += parts.counters.rendered(SameBumps(counters: r.counters)) { same in
+                // Sorted by name, as nstat sorts them; the order is worked out once for each set
+                // of counters (frames of one kind bump the same ones, by other amounts).
+                let deltas = same.counters.bumpedDeltas
+                let order = parts.counterOrder.rendered(same.counters.bumpedCounters) { ids in
+                    ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }
+                }
+                return wrapped("counters", order.map { "\($0.0) \(deltas[$0.1] < 0 ? "" : "+")\(deltas[$0.1])" }, separator: ", ")
+            }
         }
         out += parts.path.rendered(r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
         return out
@@ -122,50 +130,35 @@ enum Render {
     /// Columns a piece of text takes on a terminal: its characters, colour escapes left out.
     /// (Counted by Unicode scalar, which is the character count for everything printed here,
     /// without building a copy of the text.)
-    static func visibleWidth(_ s: Substring) -> Int {
-        var n = 0, inEscape = false
-        for u in s.unicodeScalars {
-            if u == "\u{1b}" { inEscape = true; continue }
-            if inEscape { if u == "m" { inEscape = false }; continue }
-            n += 1
-        }
-        return n
-    }
+    static func visibleWidth(_ s: Substring) -> Int { columns(s.utf8) }
 
     static func summary(_ frame: [UInt8]) -> String {
         frame.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary }
     }
 
     /// `label value`, the value wrapped at spaces to 80 columns (colour codes do not count).
+    /// Measured and wrapped on its UTF-8 bytes: a column is a byte that does not continue a
+    /// character, outside a colour escape (the scalar count `visibleWidth` gives) — no words
+    /// split out as Strings.
     static func field(_ label: String, _ value: String) -> [String] {
-        // Most values fit on the line: plain ASCII (one byte a column, no colour codes) that
-        // does is the line itself, with no words split out and measured.
-        if value.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x1b }) {
-            return value.utf8.count <= 80 - 4 - labelWidth ? [labelColumn(label) + value] : asciiField(label, Array(value.utf8))
-        }
-        let indent = String(repeating: " ", count: 4 + labelWidth)
-        var lines: [String] = []
-        var line = labelColumn(label)
-        var width = 4 + labelWidth
-        var first = true
-        for word in value.split(separator: " ", omittingEmptySubsequences: false) {
-            let visible = visibleWidth(word)
-            if !first && width + 1 + visible > 80 {
-                lines.append(line)
-                line = indent + word
-                width = indent.count + visible
-            } else {
-                line += (first ? "" : " ") + word
-                width += (first ? 0 : 1) + visible
-            }
-            first = false
-        }
-        lines.append(line)
-        return lines
+        // Most values fit on the line: then it is the line itself.
+        if columns(value.utf8) <= 80 - 4 - labelWidth { return [labelColumn(label) + value] }
+        return wrappedField(label, Array(value.utf8))
     }
 
-    /// `field` for plain ASCII, wrapped on its bytes (the same lines: a byte is a column).
-    static func asciiField(_ label: String, _ bytes: [UInt8]) -> [String] {
+    /// The columns UTF-8 text takes: scalars, colour escapes (ESC … m) left out.
+    static func columns<C: Collection>(_ bytes: C) -> Int where C.Element == UInt8 {
+        var n = 0, inEscape = false
+        for b in bytes {
+            if b == 0x1b { inEscape = true; continue }
+            if inEscape { if b == UInt8(ascii: "m") { inEscape = false }; continue }
+            if b & 0xc0 != 0x80 { n += 1 }
+        }
+        return n
+    }
+
+    /// `field` for a value longer than its line, wrapped on its bytes at spaces.
+    static func wrappedField(_ label: String, _ bytes: [UInt8]) -> [String] {
         let indent = 4 + labelWidth
         var lines: [String] = []
         var line = Array(labelColumn(label).utf8)
@@ -173,7 +166,7 @@ enum Render {
         while true {
             var j = i
             while j < bytes.count && bytes[j] != UInt8(ascii: " ") { j += 1 }
-            let w = j - i
+            let w = columns(bytes[i..<j])
             if !first && width + 1 + w > 80 {
                 lines.append(String(decoding: line, as: UTF8.self))
                 line = Array(repeating: UInt8(ascii: " "), count: indent)
@@ -290,6 +283,7 @@ enum Render {
         let verdict = Recent<Verdict, [String]>(), route = Recent<InputRoute, [String]>()
         let netfilter = Recent<[HookPass], [String]>(), counters = Recent<SameBumps, [String]>()
         let path = Recent<[PathEntry], [String]>()
+        let counterOrder = Recent<[SNMPCounter], [(String, Int)]>()
     }
 
     /// The frame's JSON object as UTF-8 bytes (what `explain --format json` writes, no String made).

@@ -402,6 +402,10 @@ public struct Counters: Equatable, Sendable {
         ids.removeAll(keepingCapacity: true)
         counts.removeAll(keepingCapacity: true)
     }
+    /// The counters bumped, in the order first bumped, and their deltas (parallel arrays).
+    public var bumpedCounters: [SNMPCounter] { ids }
+    public var bumpedDeltas: [Int] { counts }
+
     /// The same counters in storage of their own, no larger than they need.
     public func compacted() -> Counters {
         var c = Counters()
