@@ -63,15 +63,17 @@ extension FlowDiagramTests {
 }
 
 @Suite struct ReportTests {
-    func writeDemoReport() throws -> String {
-        let path = temporaryPath("report-\(getpid()).html")
+    /// A report of the demo capture in a file of its own (the tests run in parallel: each call
+    /// its own name, or one test's clean-up deletes the file another is opening).
+    func writeDemoReport(_ name: String) throws -> String {
+        let path = temporaryPath("report-\(getpid())-\(name).html")
         let t = try runTracer(["report", "Fixtures/captures/netns-sll2.pcap", "--host", "Fixtures/hosts/netns-h", "-o", path])
         #expect(t.status == 0, "\(t.stderr)")
         return path
     }
 
     @Test func theReportIsOneFileThatFetchesNothing() throws {
-        let path = try writeDemoReport()
+        let path = try writeDemoReport("static")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let html = try String(contentsOfFile: path, encoding: .utf8)
         for fetch in ["src=\"http", "href=\"http", "url(http", "@import", "<link ", "src=\"//"] {
@@ -82,7 +84,7 @@ extension FlowDiagramTests {
         #expect(html.contains("NO_SOCKET in __udp4_lib_rcv"))
         #expect(html.components(separatedBy: "<tr class=\"frame\"").count - 1 == 12, "a row per frame of the 12")
         // Deterministic: the same run, the same bytes.
-        let again = try writeDemoReport()
+        let again = try writeDemoReport("again")
         defer { try? FileManager.default.removeItem(atPath: again) }
         #expect(try String(contentsOfFile: again, encoding: .utf8) == html)
     }
@@ -95,12 +97,15 @@ extension FlowDiagramTests {
             print("skipped: chromiumOpensItCleanly: chromium is not installed (make test installs it)")
             return
         }
-        let path = try writeDemoReport()
+        let path = try writeDemoReport("chromium")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
+        let profile = temporaryPath("chromium-profile-\(getpid())")
+        defer { try? FileManager.default.removeItem(atPath: profile) }
+        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0",
+                     "--user-data-dir=" + profile, "--no-first-run"]
         let dom = try run(path: chromium, flags + ["--dump-dom", "file://" + path])
         #expect(dom.status == 0)
-        #expect(dom.out.contains("data-ready=\"12\""), "the page's script did not finish")
+        #expect(dom.out.contains("data-ready=\"12\""), "the page's script did not finish: \(dom.err.suffix(400))")
         let console = dom.err.split(separator: "\n").filter { $0.contains(":CONSOLE") || $0.contains("Uncaught") }
         #expect(console.isEmpty, "console: \(console.prefix(3))")
         #expect(dom.out.contains("id=\"drop-chart-svg\""))
@@ -108,6 +113,7 @@ extension FlowDiagramTests {
         defer { try? FileManager.default.removeItem(atPath: shot) }
         let s = try run(path: chromium, flags + ["--screenshot=" + shot, "--window-size=1280,1600", "file://" + path])
         #expect(s.status == 0)
+        try #require(FileManager.default.fileExists(atPath: shot), "no screenshot: \(s.err.suffix(400))")
         let colours = try run(path: "/usr/bin/python3", ["Fixtures/scripts/png-colours.py", shot, "1f618d", "c0392b"], directory: packageRoot)
         try #require(colours.status == 0, "\(colours.err)")
         let counts = colours.out.split(separator: "\n").map { $0.split(separator: " ").compactMap { Int($0) } }
