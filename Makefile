@@ -201,6 +201,9 @@ vm-smoke: deps
 	bash Fixtures/vm/run-job.sh $(VM_DIR)/kernel $(VM_DIR)/base.cpio.gz Fixtures/vm/jobs/udp-netns-h.sh $(VM_DIR)/udp2.pcap $(VM_DIR)/out
 	@sed -n '/tracer-vm: up/,/tracer-vm: done/p' $(VM_DIR)/out/console.log
 	@echo "== what the guest sent"; tcpdump -enr $(VM_DIR)/out/wire.pcap 2>/dev/null | grep '> 02:00:00:00:00:fe' || true
+	$(SWIFT) build --product tracer
+	@echo "== the model (6.18's e1000 profile until a 6.1 one exists) beside the 6.1 guest"
+	-python3 Fixtures/vm/compare.py $(TRACER) $(VM_DIR)/udp2.pcap Fixtures/hosts/netns-h $(VM_DIR)/out --driver e1000
 
 # Speed: tracer against the libpcap read floor, tcpdump and tshark on a generated capture of
 # BENCH_FRAMES frames (release build), plus a scale run (100,000 routes, 1,000 nftables rules,
