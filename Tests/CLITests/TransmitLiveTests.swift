@@ -18,6 +18,7 @@ enum LiveNetns {
     }
 }
 
+extension LiveKernelTests {   // serialized with VerifyTests (see LiveKernelTests)
 @Suite(.serialized, .enabled(if: LiveNetns.unavailable == nil, Comment(rawValue: LiveNetns.unavailable ?? "")))
 struct TransmitLiveTests {
     struct Case { var capture: String; var payload: Int; var pmtudisc: String; var pmtuValue: Int }
@@ -111,7 +112,8 @@ struct TransmitLiveTests {
         return (try ipv4Frames(pcap), r.out.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
+}
 
-extension TransmitLiveTests.Case: CustomTestStringConvertible {
+extension LiveKernelTests.TransmitLiveTests.Case: CustomTestStringConvertible {
     var testDescription: String { "\(capture) --pmtudisc \(pmtudisc)" }
 }
