@@ -82,7 +82,7 @@ struct DiffCommand: ParsableCommand {
     var allow: String?
 
     func validate() throws {
-        if format == .bt || format == .dot || format == .svg { throw ValidationError("diff prints text or json") }
+        if format == .bt || format.isDiagram { throw ValidationError("diff prints text or json") }
         for s in sets where !s.contains("=") { throw ValidationError("--set takes key=value, not '\(s)'") }
         for m in mtus where m.split(separator: "=").count != 2 || Int(m.split(separator: "=").last!) == nil {
             throw ValidationError("--mtu takes IFACE=N, not '\(m)'")

@@ -40,7 +40,7 @@ struct FrameListing {
                 let (completed, notes) = host.completed(from: inferred)
                 host = completed
                 let lines = ["\(spec) completed from the capture (--infer):"] + (notes.isEmpty ? ["nothing to add"] : notes).map { "  " + $0 }
-                if let collector { collector.hostLines(lines) } else if options.format == .json || options.format == .dot || options.format == .svg {
+                if let collector { collector.hostLines(lines) } else if options.format == .json || options.format.isDiagram {
                     for l in lines { reportError(l) }
                 } else {
                     for l in lines { out.line(palette.dim(l)) }
@@ -51,7 +51,7 @@ struct FrameListing {
             let (inferred, notes) = try inferHost()
             host = inferred
             let lines = ["host inferred from the capture (choose one with --host DIR|default):"] + notes.map { "  " + $0 }
-            if let collector { collector.hostLines(lines) } else if options.format == .json || options.format == .dot || options.format == .svg {
+            if let collector { collector.hostLines(lines) } else if options.format == .json || options.format.isDiagram {
                 for l in lines { reportError(l) }
             } else {
                 for l in lines { out.line(palette.dim(l)) }
@@ -75,7 +75,7 @@ struct FrameListing {
         }
         let model = FrameModel(host: host, kernel: kernel, direction: direction, send: send, fallbackInterface: options.iface,
                                witness: Witness(capacity: options.stats ? 65_536 : 4096, checksAnswers: filter == nil, checksSends: direction == .rx))
-        if !options.stats && options.format != .bt && options.format != .dot && options.format != .svg { model.whyNot = WhyNot(host: host, profile: options.model.profile) }
+        if !options.stats && options.format != .bt && !options.format.isDiagram { model.whyNot = WhyNot(host: host, profile: options.model.profile) }
         let progress = Progress()
         var totals = Totals()
         var shown = 0

@@ -144,12 +144,7 @@ final class FrameOutput {
 
     /// `--jobs` N > 1: a frame to render on one of the threads.
     func add(_ frame: ExplainedFrame) {
-        guard let pool else {
-            buffer.removeAll(keepingCapacity: true)
-            renderer.render(frame, into: &buffer)
-            out.write(bytes: buffer)
-            return
-        }
+        guard let pool else { preconditionFailure("FrameOutput.add(ExplainedFrame) without threads: render at once and add(Rendered)") }
         batch.append(frame)
         if batch.count == Self.batchSize {
             pool.submit(batch)

@@ -32,8 +32,7 @@ public final class Output {
     /// A line already in UTF-8.
     public func line(bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)
-        buffer.append(10)
-        if buffer.count >= limit { flush() }
+        write(bytes: [10])
     }
 
     public func flush() {

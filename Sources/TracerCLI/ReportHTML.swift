@@ -4,6 +4,7 @@
 // would have to be inlined whole (tens of kilobytes of script) for the file to stay offline.
 import Foundation
 import Kernel
+import Verify
 
 struct ReportHTML {
     let c: ReportCollector
@@ -136,21 +137,10 @@ struct ReportHTML {
         return String(svg[start.lowerBound...])
     }
 
+    /// `dot -Tsvg` over `source` (Verify's Shell.run: Graphviz from PATH); nil when dot is not
+    /// installed or fails.
     static func graphviz(_ source: String) -> String? {
-        let candidates = ["/usr/bin/dot", "/usr/local/bin/dot"]
-        guard let dot = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: dot)
-        p.arguments = ["-Tsvg"]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input; p.standardOutput = output; p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        // Written from another thread: dot may start writing before it has read all its input.
-        let writer = Thread { input.fileHandleForWriting.write(Data(source.utf8)); try? input.fileHandleForWriting.close() }
-        writer.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+        try? Shell.run(["dot", "-Tsvg"], input: source)
     }
 
     /// Stacked bars: drops per time slot (at most 60 slots over the capture), by drop site.

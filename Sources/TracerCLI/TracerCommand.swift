@@ -43,6 +43,9 @@ public struct TracerCommand: ParsableCommand {
 
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case text, json, bt, dot, svg
+
+    /// The flow diagram (dot, or drawn as SVG): machine-read, so notes go to stderr, and no why-not.
+    var isDiagram: Bool { self == .dot || self == .svg }
 }
 
 extension KernelVersion: ExpressibleByArgument {}

@@ -11,14 +11,14 @@ public struct VerifyError: Error, CustomStringConvertible {
     public init(_ d: String) { description = d }
 }
 
-enum Shell {
+public enum Shell {
     /// Set when the run is being torn down (a signal): no new command starts after that, so
     /// nothing is made behind the cleanup's back.
     nonisolated(unsafe) static var stopping = false
 
     /// Runs a command; throws with its stderr when it fails (unless `check` is false).
     @discardableResult
-    static func run(_ args: [String], netns: String? = nil, input: String? = nil, check: Bool = true) throws -> String {
+    public static func run(_ args: [String], netns: String? = nil, input: String? = nil, check: Bool = true) throws -> String {
         if stopping && !(args.first == "ip" && args.dropFirst().first == "netns") { throw VerifyError("stopping") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
