@@ -45,38 +45,37 @@ final class FrameModel {
     /// as a predicted answer or forwarded copy. The caller adds it to the witness (`witnessed`).
     func explain(_ frame: CapturedFrame, _ p: Placed, linkType: LinkType, breakpoint: String?) -> (report: FrameReport, matched: Bool) {
         var matched = false
-        let report: FrameReport
+        var r: FrameReport
         // A frame a snap length cut is modelled on its headers, at its wire length: the bytes
         // past the cut are zeros the checksums are not verified over.
         let cut = frame.isSnapped ? FrameListing.snapCut(frame.bytes, linkType: linkType) : nil
         let uncaptured = frame.isSnapped ? frame.wireLength - frame.bytes.count : 0
         func bytes() -> [UInt8] { uncaptured > 0 ? Array(frame.bytes) + [UInt8](repeating: 0, count: uncaptured) : Array(frame.bytes) }
         if let cut {
-            report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: cut), iface: p.iface?.name ?? "?")
+            r = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: cut), iface: p.iface?.name ?? "?")
         } else if p.dir == .rx && p.iface == nil {
-            report = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: "no interface to receive on"),
+            r = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: "no interface to receive on"),
                                  iface: p.iface?.name ?? "?")
         } else if p.dir == .rx, let iface = p.iface {
-            report = kernel.receive(frame: bytes(), linkType: linkType, iface: iface, time: p.time,
+            r = kernel.receive(frame: bytes(), linkType: linkType, iface: iface, time: p.time,
                                     breakpoint: breakpoint, uncaptured: uncaptured,
                                     timestamp: (frame.timestamp.seconds, frame.timestamp.nanoseconds))
         } else if let (n, why) = witness.predicted(frame.bytes, linkType: linkType, iface: p.iface?.name) {
             kernel.observeSent(frame: Array(frame.bytes), linkType: linkType)
             matched = true
-            report = FrameReport(verdict: Verdict(action: .send, reason: nil, function: "",
+            r = FrameReport(verdict: Verdict(action: .send, reason: nil, function: "",
                                                   detail: why == "forwarded" ? "frame \(n) forwarded, as the model predicted there"
                                                     : "the kernel's own answer to frame \(n), as the model predicted there"),
                                  iface: p.iface?.name ?? "?")
-        } else if direction == .rx, let r = kernel.forwardedArrival(frame: bytes(), linkType: linkType, departure: p.iface,
-                                                                       time: p.time, breakpoint: breakpoint) {
-            report = r
+        } else if direction == .rx, let forwarded = kernel.forwardedArrival(frame: bytes(), linkType: linkType, departure: p.iface,
+                                                                               time: p.time, breakpoint: breakpoint) {
+            r = forwarded
             matched = r.verdict.action == .forward
         } else {
             kernel.observeSent(frame: Array(frame.bytes), linkType: linkType)
-            report = kernel.transmit(frame: bytes(), linkType: linkType, iface: nil, time: p.time,
+            r = kernel.transmit(frame: bytes(), linkType: linkType, iface: nil, time: p.time,
                                      breakpoint: breakpoint, options: send, leftBy: p.iface)
         }
-        var r = report
         if let whyNot, r.verdict.action == .drop, p.dir == .rx, let iface = p.iface, cut == nil {
             r.whyNot = whyNot.suggest(r, frame: bytes(), linkType: linkType, iface: iface, time: p.time, kernel: kernel)
         }

@@ -45,7 +45,8 @@ public final class Kernel {
     var rawV6Protocols: Set<UInt8> = []
 
     // The tool's instruments, made empty for each frame.
-    var trace: CallTrace
+    /// (A `let`: read at every modelled call, a `var` class reference costs a retain and a release each time.)
+    let trace: CallTrace
     /// This frame's increments of the SNMP MIBs (net->mib), by counter.
     var counters = Counters()
     /// What the frame did: emitted frames, hook passes, FIB lookups, skb ends, timers.
@@ -298,9 +299,8 @@ extension Kernel {
     /// Runs `body` with its trace, FIB lookups and route record thrown away: for decisions the
     /// model must make that the kernel does not (which address a socket was bound to).
     func untraced<T>(_ body: () -> T) -> T {
-        let (t, lookups, route) = (trace, record.fib, outputRoute)
-        trace = CallTrace()
-        defer { trace = t; record.fib = lookups; outputRoute = route }
-        return body()
+        let (lookups, route) = (record.fib, outputRoute)
+        defer { record.fib = lookups; outputRoute = route }
+        return trace.muted(body)
     }
 }

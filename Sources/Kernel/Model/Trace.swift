@@ -84,6 +84,17 @@ public final class CallTrace {
         return body()
     }
 
+    /// Runs `body` and then forgets what it entered: the path, the live stack and the breakpoint's
+    /// stack are as they were before.
+    func muted<T>(_ body: () -> T) -> T {
+        let (pathCount, savedStack, savedLast, savedBreak) = (path.count, stack, last, breakStack)
+        defer {
+            if path.count > pathCount { path.removeSubrange(pathCount...) }
+            stack = savedStack; last = savedLast; breakStack = savedBreak
+        }
+        return body()
+    }
+
     /// Innermost first: the modelled frames, then the context frames below them.
     public func liveStack() -> [String] {
         stack.reversed().map(\.fn.name) + context.reversed()

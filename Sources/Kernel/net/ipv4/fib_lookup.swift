@@ -150,7 +150,9 @@ extension Kernel {
 
 /// The IPv4 routes of every table, indexed for longest-prefix match: per table, the prefix
 /// lengths in use (longest first) and, per length, the routes by network address.
-struct FIBIndex {
+/// (A class: every lookup reads it, and a struct held in net->ipv4 was copied — a retain per
+/// table — at each.)
+final class FIBIndex {
     /// A route, and whether its device is down (fixed for the host, so worked out once).
     struct Candidate { let route: Route; let deviceDown: Bool }
     /// One prefix length's routes by network address.
