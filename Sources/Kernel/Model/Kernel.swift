@@ -228,7 +228,7 @@ public final class Kernel {
     /// innermost live frame that is not inlined). `tail` marks a drop that is the caller's last
     /// act (a tail call), so the caller's own frame is already gone.
     func kfree_skb_reason(_ reason: String, detail: @autoclosure () -> String) {
-        recordEnd(.drop, reason: profile.hasDropReasons ? reason : nil, detail: detail(), entry: "sk_skb_reason_drop")
+        recordEnd(.drop, reason: profile.hasDropReasons ? profile.dropReason(reason) : nil, detail: detail(), entry: profile.dropEntry)
         // A reassembled datagram takes its fragment list with it (skb_release_data).
         for _ in 0..<currentFragmentsMerged { sideEnd("kfree_skb", reason: "NOT_SPECIFIED", location: "skb_release_data") }
         currentFragmentsMerged = 0
@@ -267,7 +267,7 @@ public final class Kernel {
     /// fragment list of a freed datagram): listed in `ends`, not the frame's verdict.
     func sideEnd(_ event: String, reason: String?, location: String? = nil) {
         let stack = location != nil ? [] : recordsStacks ? visibleStack() : innermostVisible().map { [$0] } ?? []
-        record.ends.append(SkbEnd(event: event, reason: event == "kfree_skb" && profile.hasDropReasons ? reason : nil,
+        record.ends.append(SkbEnd(event: event, reason: event == "kfree_skb" && profile.hasDropReasons ? reason.map(profile.dropReason) : nil,
                            location: location ?? stack.first ?? "?", stack: []))
     }
 

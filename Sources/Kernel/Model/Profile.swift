@@ -6,6 +6,8 @@ import Synchronization
 
 public enum KernelVersion: String, Sendable, CaseIterable {
     case v6_18 = "6.18"
+    /// Debian 12's 6.1 LTS (6.1.192, linux-source-6.1), checked in a qemu guest (make vm-smoke).
+    case v6_1 = "6.1"
     case v5_4 = "5.4"
 }
 
@@ -35,11 +37,48 @@ public struct Profile: Sendable {
     /// SKB_DROP_REASON_* arrived in 5.17; 5.4's kfree_skb carries no reason.
     public var hasDropReasons: Bool { kernel != .v5_4 }
 
+    /// The reason this kernel reports for a drop the model names by 6.18's reason. Most reasons
+    /// came in later releases than 6.1 (the fragment ones in 6.4, IPv6's in 6.3, the route
+    /// ones in 6.13); where 6.1 had none, its call site was a plain kfree_skb(), whose reason
+    /// is NOT_SPECIFIED (include/linux/skbuff.h).
+    public func dropReason(_ reason: String) -> String {
+        kernel == .v6_1 && !Self.dropReasons6_1.contains(reason) ? "NOT_SPECIFIED" : reason
+    }
+
+    /// What frees a dropped skb at the top of its stack trace (the stacktrace trigger's first
+    /// frame below the tracepoint): sk_skb_reason_drop since 6.11, kfree_skb_reason before.
+    public var dropEntry: String { kernel == .v6_18 ? "sk_skb_reason_drop" : "kfree_skb_reason" }
+
+    /// IPSTATS_MIB_OUTPKTS (IpOutTransmits) came in 6.3.
+    public var hasIpOutTransmits: Bool { kernel == .v6_18 }
+
+    /// Since 5.4 a driver's GRO_NORMAL skbs wait on napi->rx_list (gro_normal_one) and go up
+    /// the stack as a list when the poll completes (napi_complete_done → gro_normal_list →
+    /// netif_receive_skb_list_internal → ip_list_rcv): the e1000 path of 6.1, as its guest's
+    /// stacks show, and of 6.18 (the same code in 6.12's tree). 5.4 keeps the seed notes'
+    /// backtrace (netif_receive_skb_internal → ip_rcv).
+    public var listifiedGRO: Bool { kernel != .v5_4 }
+
+    /// enum skb_drop_reason in 6.1 (include/net/dropreason.h of linux-source-6.1).
+    static let dropReasons6_1: Set<String> = [
+        "BPF_CGROUP_EGRESS", "CPU_BACKLOG", "DEV_HDR", "DEV_READY", "FULL_RING", "HDR_TRUNC", "ICMP_CSUM",
+        "INVALID_PROTO", "IPV6DISABLED", "IP_CSUM", "IP_INADDRERRORS", "IP_INHDR", "IP_INNOROUTES", "IP_NOPROTO",
+        "IP_OUTNOROUTES", "IP_RPFILTER", "NEIGH_CREATEFAIL", "NEIGH_DEAD", "NEIGH_FAILED", "NEIGH_QUEUEFULL",
+        "NETFILTER_DROP", "NOMEM", "NOT_SPECIFIED", "NO_SOCKET", "OTHERHOST", "PKT_TOO_BIG", "PKT_TOO_SMALL",
+        "PROTO_MEM", "QDISC_DROP", "SKB_CSUM", "SKB_GSO_SEG", "SKB_UCOPY_FAULT", "SOCKET_BACKLOG", "SOCKET_FILTER",
+        "SOCKET_RCVBUFF", "TAP_FILTER", "TAP_TXFILTER", "TCP_ACK_UNSENT_DATA", "TCP_CLOSE", "TCP_CSUM",
+        "TCP_FASTOPEN", "TCP_FLAGS", "TCP_INVALID_SEQUENCE", "TCP_INVALID_SYN", "TCP_MD5FAILURE", "TCP_MD5NOTFOUND",
+        "TCP_MD5UNEXPECTED", "TCP_OFOMERGE", "TCP_OFO_DROP", "TCP_OFO_QUEUE_PRUNE", "TCP_OLD_ACK", "TCP_OLD_DATA",
+        "TCP_OVERWINDOW", "TCP_RESET", "TCP_RFC7323_PAWS", "TCP_TOO_OLD_ACK", "TCP_ZEROWINDOW", "TC_CHAIN_NOTFOUND",
+        "TC_EGRESS", "TC_INGRESS", "UDP_CSUM", "UNHANDLED_PROTO", "UNICAST_IN_L2_MULTICAST", "XDP", "XFRM_POLICY",
+    ]
+
     /// True when the compiler inlined `fn` into its caller in this kernel's builds. Some
     /// functions are inlined only into callers in their own file (`caller`, when known).
     public func isInlined(_ fn: String, into caller: String? = nil) -> Bool {
         switch kernel {
         case .v6_18: Self.inlined6_18.contains(fn) || caller.map { Self.inlinedInto6_18[$0]?.contains(fn) == true } == true
+        case .v6_1: Self.inlined6_1.contains(fn) || caller.map { Self.inlinedInto6_18[$0]?.contains(fn) == true } == true
         case .v5_4: Self.inlined5_4.contains(fn)
         }
     }
@@ -47,14 +86,15 @@ public struct Profile: Sendable {
     /// The same, by function id: a lookup in a table made once per kernel version.
     public func isInlined(_ fn: KFunc, into caller: KFunc? = nil) -> Bool {
         let i = Int(fn.id)
-        let table = kernel == .v5_4 ? Self.inlinedIDs5_4 : Self.inlinedIDs6_18
+        let table = kernel == .v5_4 ? Self.inlinedIDs5_4 : kernel == .v6_1 ? Self.inlinedIDs6_1 : Self.inlinedIDs6_18
         guard i < table.count else { return isInlined(fn.name, into: caller?.name) }   // a name given at run time
         if table[i] { return true }
-        guard kernel == .v6_18, let caller else { return false }
+        guard kernel != .v5_4, let caller else { return false }
         return Self.inlinedIntoIDs6_18.contains { $0.caller == caller && $0.callee == fn }
     }
     static let inlinedIDs6_18: [Bool] = KFunc.names.map { inlined6_18.contains($0) }
     static let inlinedIDs5_4: [Bool] = KFunc.names.map { inlined5_4.contains($0) }
+    static let inlinedIDs6_1: [Bool] = KFunc.names.map { inlined6_1.contains($0) }
     static let inlinedIntoIDs6_18: [(caller: KFunc, callee: KFunc)] = inlinedInto6_18.flatMap { caller, callees in
         callees.map { (KFunc(named: caller), KFunc(named: $0)) }
     }
@@ -70,7 +110,7 @@ public struct Profile: Sendable {
 
     /// Inlined in 6.18 x86_64 builds, as its stack traces show (Fixtures/rx/*.kernel.jsonl):
     /// ip_rcv_finish and ip_local_deliver never appear although they run.
-    static let inlined6_18: Set<String> = [
+    static let inlined6_18: Set<String> = Set<String>([
         "ip_rcv_finish", "NF_HOOK", "nf_hook", "dst_input", "dst_output", "ip6_rcv_finish", "ip6_pkt_drop", "ip6_frag_queue",
         "__netif_receive_skb", "neigh_output", "neigh_hh_output",
         "ip_finish_output", "skb_dst_drop", "icmp_reply",
@@ -82,7 +122,19 @@ public struct Profile: Sendable {
         "deliver_skb", "veth_forward_skb", "__dev_forward_skb", "netif_rx_internal", "enqueue_to_backlog",
         "napi_skb_finish", "e1000_receive_skb", "napi_poll", "__udp4_lib_mcast_deliver",
         "udp_queue_rcv_skb", "__udp_queue_rcv_skb", "__udpv6_queue_rcv_skb", "ip_rcv_options", "ip_options_compile", "ip_find", "ip_frag_queue",
+    ]).union(inlinedListReceive)
+    /// Inlined in Debian's 6.1 build: 6.18's list, less what its guest's function_graph trace
+    /// shows entered (a traced function has a body of its own), plus the list receive path's
+    /// helpers its stacks leave out (Fixtures/vm: the stacks and the function_graph trace).
+    static let inlined6_1: Set<String> = inlined6_18
+
+    /// The list receive path's helpers no stack shows (6.1's guest; 6.12's tree has the same
+    /// static and inline functions).
+    static let inlinedListReceive: Set<String> = [
+        "gro_normal_one", "gro_normal_list", "__netif_receive_skb_list", "__netif_receive_skb_list_ptype",
+        "NF_HOOK_LIST", "ip_list_rcv_finish", "ip6_list_rcv_finish",
     ]
+
     /// Inlined in 5.4 builds, as the seed notes' gdb backtraces show (frames without an address
     /// of their own: napi_skb_finish, e1000_receive_skb, napi_poll, NF_HOOK_COND, neigh_output).
     static let inlined5_4: Set<String> = [
@@ -112,6 +164,10 @@ public enum KernelSource {
         case .v6_18:
             if let f = files6_18[fn] { return (f, nil) }
             return defined6_12[fn].map { ($0.file, $0.line) }
+        case .v6_1:
+            if let f = files6_1[fn] { return (f, nil) }
+            if let d = defined6_1[fn] { return (d.file, d.line) }
+            return nil
         case .v5_4:
             if let f = files5_4[fn] { return (f, nil) }
             if let d = defined6_1[fn] ?? defined6_12[fn] { return (d.file, nil) }
@@ -123,6 +179,13 @@ public enum KernelSource {
     /// line): do_syscall_64 left arch/x86/entry/common.c for syscall_64.c in 6.14.
     static let files6_18: [String: String] = [
         "do_syscall_64": "arch/x86/entry/syscall_64.c",
+    ]
+
+    /// 6.1's interrupt entry, below the softirq its e1000 receives run in: frames the trees'
+    /// C index does not define (an IDTENTRY macro's; an inline the build kept).
+    static let files6_1: [String: String] = [
+        "asm_common_interrupt": "arch/x86/include/asm/idtentry.h", "common_interrupt": "arch/x86/kernel/irq.c",
+        "__irq_exit_rcu": "kernel/softirq.c",
     ]
 
     /// Where 5.4 kept what later moved or was written differently: net/core/gro.c was split out

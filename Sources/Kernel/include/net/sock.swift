@@ -91,7 +91,7 @@ final class UDPSock {
     /// The earliest time a rate-limited reader takes the next datagram.
     private var nextRead = -Double.infinity
     /// The admission rule: 6.18 accepts a datagram over sk_rcvbuf only into an empty queue;
-    /// 5.4 while sk_rmem_alloc is still within it.
+    /// 5.4 and 6.1 while sk_rmem_alloc is still within it.
     let acceptsIntoEmptyOnly: Bool
 
     // What --stats reports.

@@ -37,6 +37,25 @@ extension Kernel {
         }
     }
 
+    /// The list receive path (listified GRO: a driver's poll passes its skbs up together):
+    /// netif_receive_skb_list_internal → __netif_receive_skb_list → __netif_receive_skb_list_core,
+    /// which runs __netif_receive_skb_core on each skb for its packet_type, then hands each run
+    /// of one type to its list_func (ip_list_rcv, ipv6_list_rcv) or, for a type without one
+    /// (ARP), to its func skb by skb (__netif_receive_skb_list_ptype, inlined).
+    func netif_receive_skb_list_internal(_ skb: SKB) {
+        let f = trace.enter(.netif_receive_skb_list_internal); defer { trace.leave(f) }
+        let g = trace.enter(.__netif_receive_skb_list); defer { trace.leave(g) }
+        let h = trace.enter(.__netif_receive_skb_list_core); defer { trace.leave(h) }
+        let handler = __netif_receive_skb_core(skb)
+        let p = trace.enter(.__netif_receive_skb_list_ptype); defer { trace.leave(p) }
+        switch handler {
+        case .ip_rcv: ip_list_rcv(skb)
+        case .ipv6_rcv: ipv6_list_rcv(skb)
+        case .arp_rcv: arp_rcv(skb)
+        case .none: break
+        }
+    }
+
     /// The ptype lookup. A frame with a VLAN tag (id ≠ 0) that no VLAN device takes is marked
     /// PACKET_OTHERHOST and goes on to its protocol, which drops it (the model has no VLAN
     /// devices). Protocols with no handler are dropped here (rx_dropped).

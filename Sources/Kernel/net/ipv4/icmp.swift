@@ -194,8 +194,9 @@ extension Kernel {
         for i in net.ipv4.icmpGlobal.indices { net.ipv4.icmpGlobal[i].credit -= net.ipv4.icmpGlobal[i].spend }
     }
 
-    /// net.ipv6.icmp.ratelimit in ms: 100 by default in 6.18 (a fresh namespace's), 1 s (HZ) in 5.4.
-    var icmpv6Ratelimit: Int { host.sysctls.int("net.ipv6.icmp.ratelimit") ?? (profile.kernel == .v5_4 ? 1000 : 100) }
+    /// net.ipv6.icmp.ratelimit in ms: 100 by default in 6.18 (a fresh namespace's), 1 s (HZ) in
+    /// 5.4 and 6.1 (inet6_net_init: icmpv6_time = 1*HZ).
+    var icmpv6Ratelimit: Int { host.sysctls.int("net.ipv6.icmp.ratelimit") ?? (profile.kernel == .v6_18 ? 100 : 1000) }
 
     /// icmp_route_lookup: the route for an ICMP error, then (no IPsec policy transforms it, and
     /// the destination is not local) the lookups it makes to find the route "back" the way the

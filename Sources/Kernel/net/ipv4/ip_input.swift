@@ -12,6 +12,22 @@ extension Kernel {
         NF_HOOK(NFHookState(hook: .preRouting, indev: skb.dev, skb: skb), tail: false) { ip_rcv_finish(skb) }
     }
 
+    /// The list receive path's ip_rcv: ip_rcv_core on each skb, then ip_sublist_rcv on each run
+    /// from one device: PRE_ROUTING for the run (NF_HOOK_LIST), ip_list_rcv_finish (inlined):
+    /// ip_rcv_finish_core on each, then ip_sublist_rcv_finish on each run with one route: its
+    /// dst_input — not a tail call there, in a loop (ip_local_deliver runs above it).
+    func ip_list_rcv(_ skb: SKB) {
+        let f = trace.enter(.ip_list_rcv); defer { trace.leave(f) }
+        guard ip_rcv_core(skb) else { return }
+        let g = trace.enter(.ip_sublist_rcv); defer { trace.leave(g) }
+        guard NF_HOOK_LIST(NFHookState(hook: .preRouting, indev: skb.dev, skb: skb)) else { return }
+        let h = trace.enter(.ip_list_rcv_finish); defer { trace.leave(h) }
+        guard ip_rcv_finish_core(skb) else { return }
+        ip_rcv_count_cast(skb)
+        let s = trace.enter(.ip_sublist_rcv_finish); defer { trace.leave(s) }
+        dst_input(skb, tail: false)
+    }
+
     /// The header checks, in the kernel's order. False: the skb was dropped.
     func ip_rcv_core(_ skb: SKB) -> Bool {
         let f = trace.enter(.ip_rcv_core); defer { trace.leave(f) }
@@ -72,7 +88,15 @@ extension Kernel {
     /// Inlined into ip_rcv (6.18): its `return dst_input(skb)` is a tail call out of ip_rcv.
     func ip_rcv_finish(_ skb: SKB) {
         let f = trace.enter(.ip_rcv_finish); defer { trace.leave(f) }
-        guard ip_rcv_finish_core(skb), let rt = skb.dst else { return }
+        guard ip_rcv_finish_core(skb), skb.dst != nil else { return }
+        ip_rcv_count_cast(skb)
+        dst_input(skb)
+    }
+
+    /// IPSTATS_MIB_INBCAST / INMCAST by the input route's type (ip_rcv_finish_core, after the
+    /// route: a drop before it counts neither).
+    func ip_rcv_count_cast(_ skb: SKB) {
+        guard let rt = skb.dst else { return }
         if rt.type == .broadcast {
             counters.inc(.IpExtInBcastPkts)
             counters.inc(.IpExtInBcastOctets, by: skb.length)
@@ -80,7 +104,6 @@ extension Kernel {
             counters.inc(.IpExtInMcastPkts)
             counters.inc(.IpExtInMcastOctets, by: skb.length)
         }
-        dst_input(skb)
     }
 
     /// Early demux, then the input route. False: dropped.
@@ -106,17 +129,19 @@ extension Kernel {
     /// dst_input: skb_dst(skb)->input. Inlined, like ip_rcv_finish that calls it, so the indirect
     /// call is a tail call out of ip_rcv: ip_local_deliver / ip_forward / ip_error run with
     /// __netif_receive_skb_one_core as their caller on the stack.
-    func dst_input(_ skb: SKB) {
+    /// `tail`: false in ip_sublist_rcv_finish, whose loop goes on after each skb's.
+    func dst_input(_ skb: SKB, tail: Bool = true) {
         let f = trace.enter(.dst_input); defer { trace.leave(f) }
         guard let rt = skb.dst else { return }
-        trace.tailCall(from: f) {
+        let input = {
             switch rt.input {
-            case .localDeliver: ip_local_deliver(skb)
-            case .forward: ip_forward(skb)
-            case .error(let errno): ip_error(skb, errno: errno)
+            case .localDeliver: self.ip_local_deliver(skb)
+            case .forward: self.ip_forward(skb)
+            case .error(let errno): self.ip_error(skb, errno: errno)
             case .output, .outputError: break   // an output route is never an input skb's dst
             }
         }
+        if tail { trace.tailCall(from: f, input) } else { input() }
     }
 
     func ip_local_deliver(_ skb: SKB) {

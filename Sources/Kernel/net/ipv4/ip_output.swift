@@ -188,7 +188,7 @@ extension Kernel {
             counters.inc(.IpExtOutBcastPkts)
             counters.inc(.IpExtOutBcastOctets, by: skb.packet.count)
         }
-        counters.inc(.IpOutTransmits)
+        if profile.hasIpOutTransmits { counters.inc(.IpOutTransmits) }
         counters.inc(.IpExtOutOctets, by: skb.packet.count)
         neigh_output(skb, dev: dev)
     }

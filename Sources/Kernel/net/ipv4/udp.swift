@@ -144,7 +144,7 @@ extension Kernel {
     func udp_sock(_ sk: UDPLookup, port: UInt16) -> UDPSock {
         if let s = udpTable.socks[sk.name] { return s }
         let s = UDPSock(name: sk.name, rcvbuf: sk.socket?.rcvbuf ?? rmemDefault, reader: readerPolicy(port: port),
-                        acceptsIntoEmptyOnly: profile.kernel != .v5_4)
+                        acceptsIntoEmptyOnly: profile.kernel == .v6_18)
         s.rcvbufFromSnapshot = sk.socket?.rcvbuf != nil
         udpTable.socks[sk.name] = s
         udpTable.order.append(sk.name)

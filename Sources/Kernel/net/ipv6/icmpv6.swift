@@ -193,7 +193,7 @@ extension Kernel {
             if rt.route.dev?.isLoopback != true {
                 let ms = icmpv6Ratelimit
                 let plen = rt.route.route?.destination.length ?? 128
-                let timeout = (ms * Self.hz / 1000) >> (profile.kernel == .v5_4 ? (128 - plen) >> 5 : 0)
+                let timeout = (ms * Self.hz / 1000) >> (profile.kernel != .v6_18 ? (128 - plen) >> 5 : 0)
                 if !net.ipv4.peers.xrlimAllow(src, jiffies: jiffies, hz: Self.hz, timeout: timeout) {
                     counters.inc(.Icmp6OutRateLimitHost)
                     record.icmpSuppressed = "not sent: the per-destination ICMPv6 limit to \(src) (one per \(timeout * 1000 / Self.hz) ms, net.ipv6.icmp.ratelimit \(ms), a burst of 6) had no token"

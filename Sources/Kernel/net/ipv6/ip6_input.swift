@@ -12,15 +12,31 @@ import Wire
 extension Kernel {
     func ipv6_rcv(_ skb: SKB) {
         let f = trace.enter(.ipv6_rcv); defer { trace.leave(f) }
-        // A host inferred from a capture has no IPv6 addresses or routes yet: any verdict would
-        // be a guess the capture may contradict, so none is given.
-        if net.ipv6.inferredWithoutIPv6 {
-            record.end = (Verdict(action: .error, reason: nil, function: "ipv6_rcv",
-                                  detail: "the host was inferred from the capture, and its IPv6 addresses and routes are not inferred yet: give a snapshot (--host) to explain IPv6"), [])
-            return
-        }
-        guard ip6_rcv_core(skb) else { return }
+        guard explainsIPv6(in: .ipv6_rcv), ip6_rcv_core(skb) else { return }
         NF_HOOK(NFHookState(hook: .preRouting, indev: skb.dev, skb: skb, family: .ip6), tail: false) { ip6_rcv_finish(skb) }
+    }
+
+    /// A host inferred from a capture has no IPv6 addresses or routes yet: any verdict would be
+    /// a guess the capture may contradict, so none is given (false).
+    func explainsIPv6(in fn: KFunc) -> Bool {
+        guard net.ipv6.inferredWithoutIPv6 else { return true }
+        record.end = (Verdict(action: .error, reason: nil, function: fn.name,
+                              detail: "the host was inferred from the capture, and its IPv6 addresses and routes are not inferred yet: give a snapshot (--host) to explain IPv6"), [])
+        return false
+    }
+
+    /// The list receive path's ipv6_rcv (see ip_list_rcv): ip6_rcv_core, then ip6_sublist_rcv:
+    /// PRE_ROUTING for the run (NF_HOOK_LIST), ip6_list_rcv_finish (inlined): the route
+    /// (ip6_rcv_finish_core), then ip6_sublist_rcv_finish: dst_input, in a loop.
+    func ipv6_list_rcv(_ skb: SKB) {
+        let f = trace.enter(.ipv6_list_rcv); defer { trace.leave(f) }
+        guard explainsIPv6(in: .ipv6_list_rcv), ip6_rcv_core(skb) else { return }
+        let g = trace.enter(.ip6_sublist_rcv); defer { trace.leave(g) }
+        guard NF_HOOK_LIST(NFHookState(hook: .preRouting, indev: skb.dev, skb: skb, family: .ip6)) else { return }
+        let h = trace.enter(.ip6_list_rcv_finish); defer { trace.leave(h) }
+        ip6_rcv_finish_core(skb)
+        let s = trace.enter(.ip6_sublist_rcv_finish); defer { trace.leave(s) }
+        dst_input6(skb, tail: false)
     }
 
     /// The header checks, in the kernel's order. False: the skb was dropped.
@@ -104,19 +120,21 @@ extension Kernel {
     }
 
     /// dst_input: skb_dst(skb)->input, a tail call out of ipv6_rcv.
-    func dst_input6(_ skb: SKB) {
+    /// `tail`: false in ip6_sublist_rcv_finish, whose loop goes on after each skb's.
+    func dst_input6(_ skb: SKB, tail: Bool = true) {
         let f = trace.enter(.dst_input); defer { trace.leave(f) }
         guard let rt = skb.dst6 else { return }
-        trace.tailCall(from: f) {
+        let input = {
             switch rt.input {
-            case .input: ip6_input(skb)
-            case .mcInput: ip6_mc_input(skb)
-            case .forward: ip6_forward(skb)
-            case .discard: ip6_pkt_discard(skb)
-            case .prohibit: ip6_pkt_prohibit(skb)
-            case .blackhole: dst_discard(skb)
+            case .input: self.ip6_input(skb)
+            case .mcInput: self.ip6_mc_input(skb)
+            case .forward: self.ip6_forward(skb)
+            case .discard: self.ip6_pkt_discard(skb)
+            case .prohibit: self.ip6_pkt_prohibit(skb)
+            case .blackhole: self.dst_discard(skb)
             }
         }
+        if tail { trace.tailCall(from: f, input) } else { input() }
     }
 
     func ip6_input(_ skb: SKB) {

@@ -93,7 +93,7 @@ extension Kernel {
             counters.inc(.Ip6OutMcastPkts)
             counters.inc(.Ip6OutMcastOctets, by: skb.packet.count)
         }
-        counters.inc(.Ip6OutTransmits)
+        if profile.hasIpOutTransmits { counters.inc(.Ip6OutTransmits) }
         counters.inc(.Ip6OutOctets, by: skb.packet.count)
         neigh_output(skb, dev: dev)
     }

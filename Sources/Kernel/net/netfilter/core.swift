@@ -81,6 +81,19 @@ extension Kernel {
         NF_HOOK(state, tail: tail, name: .NF_HOOK_COND, okfn)
     }
 
+    /// NF_HOOK_LIST (the list receive path's PRE_ROUTING): nf_hook_slow_list runs the hook on
+    /// each skb of the list and keeps those it accepts. True: the skb stays on the list.
+    func NF_HOOK_LIST(_ state: NFHookState) -> Bool {
+        let f = trace.enter(.NF_HOOK_LIST); defer { trace.leave(f) }
+        let entries = state.family == .ip6 ? net.nf.hooks6[state.hook.ordinal] : net.nf.hooks[state.hook.ordinal]
+        guard !entries.isEmpty else {
+            record.hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
+            return true
+        }
+        let g = trace.enter(.nf_hook_slow_list); defer { trace.leave(g) }
+        return nf_hook_slow(state, entries: entries)
+    }
+
     /// nf_hook: the hook alone; true (the kernel's 1) when the caller should go on to okfn
     /// itself (__ip_local_out returns it, and ip_local_out calls dst_output).
     func nf_hook(_ state: NFHookState) -> Bool {
