@@ -1,77 +1,204 @@
 #!/usr/bin/env python3
 """compare.py TRACER CAPTURE HOST OUTDIR [tracer options...]: the model's explanation of CAPTURE
-(tracer explain --format json) beside what the guest of run-job.sh did with the same frames:
-its skb:kfree_skb events for packets (reason, and the function that freed them: the first frame
-of the trigger's stack after kfree_skb_reason), its nstat counters, and the frames it sent back
-(OUTDIR/wire.pcap, read with tcpdump). Prints a table; exits 1 if a field disagrees.
-(Issue 19's first part: until a --kernel 6.1 profile exists the model runs its 6.18 e1000 profile,
-so the differences between the two kernels show up here as disagreements.)"""
-import json, re, subprocess, sys
+(tracer explain --format json) beside what the guest of run-job.sh (a guest-job.py job) did with
+each frame, field by field:
+ - drops: each packet's skb:kfree_skb, its reason and the function that freed it (the first
+   frame of the trigger's stack below kfree_skb_reason);
+ - counters: the frame's /proc/net/snmp and netstat deltas, by nstat name;
+ - sent: the frames the guest sent in the half second after this frame, until the next
+   (the guest's window before it reads its trace; wire-K.pcap, the tap of
+   NIC K), byte for byte with what the kernel draws masked (IP ID and checksums; its TCP
+   sequence numbers, from the ISN it drew, and timestamp values);
+ - path (when the guest ran the function_graph tracer): the model's path, its functions the
+   profile does not call inlined, must be entered in that order in the guest's record of the
+   frame's softirq (an ordered subsequence: the model leaves helpers out); a function the
+   profile calls inlined must not be in it (the tracer sees only functions with bodies).
+Prints one line per field (agree / DISAGREE) and a total; exits 1 if a field disagrees.
+OUTDIR's files may be gzipped (console.log.gz, wire-K.pcap.gz, inject.log.gz): a recorded run."""
+import gzip, json, os, re, struct, subprocess, sys
 
 tracer, capture, host, outdir, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
-console = open(f"{outdir}/console.log", errors="replace").read().replace("\r", "")
 
-# The guest's packet drops, in order: reason and freeing function.
-drops, lines = [], console.split("\n")
-for i, l in enumerate(lines):
-    m = re.search(r"kfree_skb: .*protocol=(\d+) .*reason: (\w+)", l)
-    if not m or m.group(1) == "0":
-        continue
-    fn = None
-    for k in range(i + 1, min(i + 40, len(lines))):
-        f = re.match(r"\s*=> (\S+)", lines[k])
-        if f and f.group(1) not in ("trace_event_raw_event_kfree_skb", "kfree_skb_reason", "kfree_skb", "<stack"):
-            fn = f.group(1); break
-    drops.append((m.group(2), fn))
-guest_counters = {}
-if "== nstat" in console:
-    for l in console.split("== nstat", 1)[1].split("\n"):
-        m = re.match(r"(\w+)\s+(\d+)\s", l)
-        if m and not l.startswith("#"):
-            guest_counters[m.group(1)] = int(m.group(2))
-def frames(path):
-    """The Ethernet frames of a pcap (little- or big-endian, µs or ns)."""
-    import struct
-    data = open(path, "rb").read()
+
+def read(name):
+    """OUTDIR/name, or its .gz (a recorded run, Fixtures/vm/recorded)."""
+    path = f"{outdir}/{name}"
+    return open(path, "rb").read() if os.path.exists(path) else gzip.open(path + ".gz").read()
+
+
+console = read("console.log").decode(errors="replace").replace("\r", "")
+
+
+def sections(kind):
+    """The console's `== KIND N` sections, by frame number."""
+    out = {}
+    for m in re.finditer(rf"^== {kind} (\d+)\n(.*?)(?=^== |^tracer-vm: |\Z)", console, re.M | re.S):
+        out[int(m.group(1))] = m.group(2)
+    return out
+
+
+def snmp(text):
+    """nstat's names for /proc/net/snmp and netstat (a header line, then a value line)."""
+    out, lines = {}, [l.split() for l in text.split("\n")]
+    for h, v in zip(lines, lines[1:]):   # a header, then its values under the same prefix
+        if len(h) > 1 and h[0].endswith(":") and v[:1] == h[:1] and len(h) == len(v) and not h[1].lstrip("-").isdigit():
+            for name, value in zip(h[1:], v[1:]):
+                if value.lstrip("-").isdigit():
+                    out[h[0][:-1] + name] = int(value)
+    return out
+
+
+def drops(trace):
+    """Each packet's kfree_skb (the trigger skips protocol 0) with the stack its trigger printed:
+    the n-th such event's is the n-th stack (under function_graph it comes later in the buffer)."""
+    events, stacks, lines = [], [], trace.split("\n")
+    for i, l in enumerate(lines):
+        m = re.search(r"kfree_skb: .*protocol=(\d+) .*reason: (\w+)", l)
+        if m and m.group(1) != "0":
+            events.append(m.group(2))
+        if "<stack trace>" in l:
+            fn = None
+            for k in range(i + 1, min(i + 60, len(lines))):
+                f = re.match(r"\s*=> (\S+)", lines[k])
+                if not f:
+                    break
+                if f.group(1) not in ("trace_event_raw_event_kfree_skb", "kfree_skb_reason", "kfree_skb"):
+                    fn = f.group(1).split(".")[0]   # ip_rcv_finish_core.constprop.0: the compiler's clone of it
+                    break
+            stacks.append(fn)
+    return [(r, stacks[i] if i < len(stacks) else None) for i, r in enumerate(events)]
+
+
+def graph_calls(trace):
+    """The functions the function_graph tracer saw entered, in order (`name() {` or `name();`)."""
+    out = []
+    for l in trace.split("\n"):
+        parts = l.split("|", 1)
+        if len(parts) < 2:
+            continue
+        m = re.match(r"\s*([A-Za-z_][\w.]*)(?: \[\w+\])?\(\)\s*[{;]", parts[1])
+        if m:
+            out.append(m.group(1).split(".")[0])   # ip_rcv_finish_core.constprop.0 is ip_rcv_finish_core
+    return out
+
+
+def pcap(path):
+    """(time, frame) of each record of a pcap (µs or ns)."""
+    try:
+        data = read(path)
+    except FileNotFoundError:
+        return []
     end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
     pos, out = 24, []
     while pos + 16 <= len(data):
-        _, _, caplen, _ = struct.unpack(end + "IIII", data[pos:pos + 16])
-        out.append(data[pos + 16:pos + 16 + caplen]); pos += 16 + caplen
+        sec, frac, caplen, _ = struct.unpack(end + "IIII", data[pos:pos + 16])
+        out.append((sec + frac / (1e9 if nano else 1e6), data[pos + 16:pos + 16 + caplen]))
+        pos += 16 + caplen
     return out
+
+
 def masked(frame):
-    """An IPv4 frame with its IP ID and header checksum zeroed: the kernel draws the ID
-    (ip_select_ident), the model cannot know it."""
+    """What the kernel draws, zeroed: IPv4 ID and header checksum, the transport checksum, the
+    sequence number of a TCP segment it sends (from the ISN it drew), the timestamp option's value,
+    an ICMP timestamp reply's own times."""
     b = bytearray(frame)
-    if len(b) >= 34 and b[12:14] == b"\x08\x00":
-        b[18:20] = b"\0\0"; b[24:26] = b"\0\0"
+    if b[12:14] == b"\x08\x06":
+        del b[42:]   # an ARP packet is 28 bytes; the rest is the NIC's padding
+    if len(b) < 34 or b[12:14] != b"\x08\x00":
+        return bytes(b).hex()
+    del b[14 + struct.unpack("!H", b[16:18])[0]:]   # the NIC's padding to 60 bytes: not the kernel's
+    ihl = (b[14] & 15) * 4
+    b[18:20] = b"\0\0"; b[24:26] = b"\0\0"
+    t = 14 + ihl
+    if b[23] == 6 and len(b) >= t + 20:
+        b[t + 16:t + 18] = b"\0\0"
+        b[t + 4:t + 8] = b"\0\0\0\0"   # the guest's sequence space starts at the ISN it drew
+        o, end = t + 20, t + (b[t + 12] >> 4) * 4
+        while o < min(end, len(b)):
+            kind = b[o]
+            if kind == 0:
+                break
+            if kind == 1:
+                o += 1
+                continue
+            if o + 1 >= len(b):
+                break
+            if kind == 8:
+                b[o + 2:o + 6] = b"\0\0\0\0"
+            o += max(2, b[o + 1])
+    elif b[23] in (1, 17) and len(b) >= t + 8:
+        b[t + (2 if b[23] == 1 else 6):t + (4 if b[23] == 1 else 8)] = b"\0\0"
+        if b[23] == 1 and b[t] == 14 and len(b) >= t + 20:
+            b[t + 12:t + 20] = bytes(8)   # a timestamp reply's receive and transmit times: the guest's clock
     return bytes(b).hex()
-sent = [f for f in frames(f"{outdir}/wire.pcap") if f[6:12] == bytes.fromhex("020000000001") and f[12:14] != b"\x86\xdd"]
+
+
+ifaces = [i["ifname"] for i in json.load(open(f"{host}/ip-addr.json")) if i.get("link_type") == "ether"]
+macs = {bytes.fromhex(i["address"].replace(":", "")) for i in json.load(open(f"{host}/ip-addr.json")) if i.get("link_type") == "ether"}
+injected = [(int(n), int(k), float(t)) for n, k, t in (l.split() for l in read("inject.log").decode().split("\n") if l)]
+wire = sorted((t, ifaces[k], f) for k in range(len(ifaces)) for t, f in pcap(f"wire-{k}.pcap") if f[6:12] in macs)
+traces, before, after = sections("trace"), sections("snmp before"), sections("snmp after")
 
 model = [json.loads(l) for l in subprocess.run([tracer, "explain", capture, "--host", host, "--format", "json"] + extra,
-                                               capture_output=True, text=True).stdout.split("\n") if l]
-model_drops = [(o["verdict"]["reason"] or "-", o["verdict"]["function"]) for o in model if o["verdict"]["action"] == "drop"]
-model_counters = {}
-for o in model:
-    for k, v in o["counters"].items():
-        model_counters[k] = model_counters.get(k, 0) + v
-model_sent = [(e["summary"], bytes.fromhex(e["hex"])) for o in model for e in o["emit"]]
-
+                                               capture_output=True, text=True, check=True).stdout.split("\n") if l]
 rows, bad = [], 0
-def row(field, m, g):
+
+
+def row(frame, field, m, g, ok=None):
     global bad
-    ok = m == g
+    ok = (m == g) if ok is None else ok
     bad += not ok
-    rows.append((("agree   " if ok else "DISAGREE"), field, str(m), str(g)))
-for i in range(max(len(drops), len(model_drops))):
-    row(f"drop {i + 1}", model_drops[i] if i < len(model_drops) else None, drops[i] if i < len(drops) else None)
-for k in sorted(set(model_counters) | set(guest_counters)):
-    row(k, model_counters.get(k, 0), guest_counters.get(k, 0))
-row("frames sent back", len(model_sent), len(sent))
-for (summary, m), g in zip(model_sent, sent):
-    row("sent: " + summary, "bytes " + ("=" if masked(m) == masked(g) else masked(m)), "bytes " + ("=" if masked(m) == masked(g) else masked(g)))
-w = max(len(r[1]) for r in rows)
-for status, field, m, g in rows:
-    print(f"{status} {field:<{w}}  model: {m:<40}  guest: {g}")
+    rows.append((frame, "agree   " if ok else "DISAGREE", field, str(m), str(g)))
+
+
+for o in model:
+    n = o["frame"]
+    if n not in traces:
+        row(n, "guest", "a frame", "no record of it (the guest stopped?)", ok=False)
+        continue
+    mdrops = [(e.get("reason") or "-", e["location"]) for e in o.get("ends", []) if e.get("event") == "kfree_skb"]
+    if o["verdict"]["action"] == "drop" and o["verdict"].get("reason") and not mdrops:
+        mdrops = [(o["verdict"]["reason"], o["verdict"]["function"])]
+    row(n, "drops", mdrops, drops(traces[n]))
+    a, b = snmp(after.get(n, "")), snmp(before.get(n, ""))
+    gc = {k: v - b.get(k, 0) for k, v in a.items() if v != b.get(k, 0)}
+    mc = {k: v for k, v in o["counters"].items() if k in a or k.startswith(("Ip", "Icmp", "Tcp", "Udp"))}
+    for k in sorted(set(mc) | set(gc)):
+        if k.startswith("Ip6") or k.startswith("Icmp6") or k.startswith("Udp6"):
+            continue   # /proc/net/snmp6 is not read (IPv6 is off in the guest)
+        if k in ("TcpCurrEstab", "TcpMaxConn", "TcpRtoAlgorithm", "TcpRtoMin", "TcpRtoMax", "IpForwarding", "IpDefaultTTL"):
+            continue   # gauges and settings, not counts
+        row(n, k, mc.get(k, 0), gc.get(k, 0))
+    start = next(t for m, _, t in injected if m == n)
+    stop = min(start + 0.5, next((t for m, _, t in injected if m == n + 1), float("inf")))
+    gsent = [(i, masked(f)) for t, i, f in wire if start <= t < stop]
+    msent = [(e["iface"], masked(bytes.fromhex(e["hex"]))) for e in o["emit"]]
+    row(n, "sent", [f"{i}: {h[:28]}…" for i, h in msent] if msent != gsent else f"{len(msent)} frame(s), same bytes",
+        [f"{i}: {h[:28]}…" for i, h in gsent] if msent != gsent else f"{len(gsent)} frame(s), same bytes", ok=msent == gsent)
+    calls = graph_calls(traces[n])
+    if calls:
+        seen = set(calls)
+        # The tracer's record starts at its graph function (e1000_clean): what runs above it is not in it.
+        path = o["path"]
+        root = next((i for i, p in enumerate(path) if p["fn"] == calls[0]), 0)
+        # ... and ends with the softirq: a timer the frame armed runs in a context of its own.
+        end = next((i for i, p in enumerate(path) if i > root and p["depth"] == 0), len(path))
+        want = [p["fn"] for p in path[root:end] if not p.get("inlined")]
+        shown_inlined = sorted({p["fn"] for p in o["path"] if p.get("inlined") and p["fn"] in seen})
+        missing, at = [], 0
+        for fn in want:
+            try:
+                at = calls.index(fn, at) + 1
+            except ValueError:
+                missing.append(fn)
+        row(n, "path", f"{len(want)} functions in order" if not missing else f"not entered in this order: {missing}",
+            f"{len(calls)} functions entered", ok=not missing)
+        row(n, "inlined", "none of the profile's inlined functions entered" if not shown_inlined else f"entered, but inlined in the profile: {shown_inlined}",
+            "", ok=not shown_inlined)
+
+w = max(len(r[2]) for r in rows)
+for frame, status, field, m, g in rows:
+    print(f"{status} frame {frame:<3} {field:<{w}}  model: {m:<44}  guest: {g}")
 print(f"{len(rows) - bad} of {len(rows)} fields agree")
 sys.exit(1 if bad else 0)

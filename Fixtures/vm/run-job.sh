@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # run-job.sh KERNEL_ROOT BASE.cpio.gz JOB.sh [FRAMES.pcap] OUTDIR: boots the kernel of an unpacked
-# linux-image package under qemu (TCG; one e1000 NIC on a tap device in a network namespace of
-# ours), runs JOB.sh in the guest and, once it prints "tracer-vm: ready", sends the capture's
-# frames into the guest through the tap, recording everything the guest sends back. OUTDIR gets
-# console.log (the guest's serial console: the job's output) and wire.pcap (the tap, both ways).
-# Leaves nothing behind: qemu, the tap and the namespace go on exit, interrupt or failure.
-# (Issue 19, a first part: the mechanism `tracer verify --vm` is to be built on.)
+# linux-image package under qemu (TCG; one e1000 NIC per MAC in $NICS, default one,
+# 02:00:00:00:00:01, each on a tap device tapK in a network namespace of ours), runs JOB.sh in
+# the guest and, once it prints "tracer-vm: ready", sends the capture's frames into the guest,
+# each when the guest asks for it ("tracer-vm: want N": Fixtures/vm/guest-job.py writes such
+# jobs), on the tap of the NIC whose MAC the frame is addressed to (else tap0).
+# OUTDIR gets console.log (the guest's serial console: the job's output), wire-K.pcap (tapK,
+# both ways) and inject.log (frame, tap, time sent).
+# Leaves nothing behind: qemu, the taps and the namespace go on exit, interrupt or failure.
+# (Issue 19: the mechanism `tracer verify --vm` is to be built on.)
 set -euo pipefail
 root=${1:?usage: run-job.sh KERNEL_ROOT BASE.cpio.gz JOB.sh [FRAMES.pcap] OUTDIR}
 base=$2; job=$3
@@ -15,9 +18,15 @@ ns=trvm-$$
 mkdir -p "$outdir"
 work=$(mktemp -d /tmp/tracer-vm.XXXXXX)
 qemu_pid=""; dump_pid=""
+stop() {   # stop PID: SIGTERM, and SIGKILL a second later if it blocks that (a parent's signal mask is inherited)
+    kill "$1" 2>/dev/null || return 0
+    (sleep 1; kill -9 "$1" 2>/dev/null) & local killer=$!
+    wait "$1" 2>/dev/null || true
+    kill "$killer" 2>/dev/null || true
+}
 cleanup() {
-    [ -n "$dump_pid" ] && kill "$dump_pid" 2>/dev/null && wait "$dump_pid" 2>/dev/null || true
-    [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null || true
+    for p in $dump_pid; do stop "$p"; done
+    [ -n "$qemu_pid" ] && stop "$qemu_pid"
     ip netns del "$ns" 2>/dev/null || true
     rm -rf "$work"
 }
@@ -29,17 +38,21 @@ mkdir "$work/job" && cp "$job" "$work/job/job.sh" && chmod +x "$work/job/job.sh"
 (cd "$work/job" && echo job.sh | cpio -o -H newc --quiet | gzip -1) > "$work/job.cpio.gz"
 cat "$base" "$work/job.cpio.gz" > "$work/initrd.gz"
 
+nics=(${NICS:-02:00:00:00:00:01})
 ip netns add "$ns"
 ip -n "$ns" link set lo up
-ip -n "$ns" tuntap add tap0 mode tap
-ip -n "$ns" link set tap0 up
-ip netns exec "$ns" sysctl -qw net.ipv6.conf.tap0.disable_ipv6=1   # the namespace itself says nothing on the wire
-ip netns exec "$ns" tcpdump -i tap0 -U -w "$outdir/wire.pcap" >/dev/null 2>&1 & dump_pid=$!
+netdevs=()
+for k in "${!nics[@]}"; do
+    ip -n "$ns" tuntap add "tap$k" mode tap
+    ip -n "$ns" link set "tap$k" up
+    ip netns exec "$ns" sysctl -qw "net.ipv6.conf.tap$k.disable_ipv6=1"   # the namespace itself says nothing on the wire
+    ip netns exec "$ns" tcpdump -i "tap$k" -U -w "$outdir/wire-$k.pcap" >/dev/null 2>&1 & dump_pid="$dump_pid $!"
+    netdevs+=(-netdev "tap,id=n$k,ifname=tap$k,script=no,downscript=no" -device "e1000,netdev=n$k,mac=${nics[$k]}")
+done
 : > "$outdir/console.log"
 ip netns exec "$ns" qemu-system-x86_64 -m 512 -smp 1 -nodefaults -display none -no-reboot \
     -kernel "$root/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" -append "console=ttyS0 quiet panic=-1" \
-    -serial "file:$outdir/console.log" \
-    -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device e1000,netdev=n0,mac=02:00:00:00:00:01 &
+    -serial "file:$outdir/console.log" "${netdevs[@]}" &
 qemu_pid=$!
 
 wait_for() {   # wait_for TEXT SECONDS
@@ -52,19 +65,75 @@ wait_for() {   # wait_for TEXT SECONDS
 }
 wait_for "tracer-vm: ready" 120 || { echo "run-job: the guest never said ready" >&2; tail -5 "$outdir/console.log" >&2; exit 1; }
 if [ -n "$frames" ]; then
-    ip netns exec "$ns" python3 - "$frames" <<'PY'
+    ip netns exec "$ns" python3 - "$frames" "$outdir" "${nics[@]}" <<'PY'
 import socket, struct, sys, time
-data = open(sys.argv[1], "rb").read()
+path, outdir, macs = sys.argv[1], sys.argv[2], [bytes.fromhex(m.replace(":", "")) for m in sys.argv[3:]]
+data = open(path, "rb").read()
 magic = struct.unpack("<I", data[:4])[0]
 assert magic in (0xa1b2c3d4, 0xa1b23c4d), "a pcap (not pcapng) of Ethernet frames"
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("tap0", 0))
-pos = 24
+taps = []
+for k in range(len(macs)):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((f"tap{k}", 0))
+    taps.append(s)
+frames, pos = [], 24
 while pos + 16 <= len(data):
     _, _, caplen, _ = struct.unpack("<IIII", data[pos:pos + 16])
-    s.send(data[pos + 16:pos + 16 + caplen])
-    pos += 16 + caplen
-    time.sleep(0.2)
+    frames.append(data[pos + 16:pos + 16 + caplen]); pos += 16 + caplen
+console = f"{outdir}/console.log"
+log = open(f"{outdir}/inject.log", "w")
+
+def csum(data):
+    if len(data) % 2: data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+def synacks():
+    """The guest's SYN-ACKs so far (the taps' pcaps, written packet by packet): the initial
+    sequence number it drew, by connection (peer address, peer port, guest address, guest port)."""
+    isn = {}
+    for k in range(len(macs)):
+        try: d = open(f"{outdir}/wire-{k}.pcap", "rb").read()
+        except FileNotFoundError: continue
+        p = 24
+        while p + 16 <= len(d):
+            cl = struct.unpack("<I", d[p + 8:p + 12])[0]; f = d[p + 16:p + 16 + cl]; p += 16 + cl
+            if len(f) >= 54 and f[6:12] in macs and f[12:14] == b"\x08\x00" and f[23] == 6:
+                t = 14 + (f[14] & 15) * 4
+                if f[t + 13] & 0x12 == 0x12:
+                    isn[(f[30:34], f[t + 2:t + 4], f[26:30], f[t:t + 2])] = struct.unpack("!I", f[t + 4:t + 8])[0]
+    return isn
+
+implied = {}
+def live(frame):
+    """A peer's TCP segment answering a SYN-ACK: its acknowledgement numbers moved from the ISN the
+    capture's own answer implies (its first ACK's, less one) to the one the guest drew, as the
+    peer's stack would have them (what LivePlay does for `tracer verify`)."""
+    f = bytearray(frame)
+    if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6: return frame
+    t = 14 + (f[14] & 15) * 4
+    if not f[t + 13] & 0x10: return frame
+    key = (bytes(f[26:30]), bytes(f[t:t + 2]), bytes(f[30:34]), bytes(f[t + 2:t + 4]))
+    real = synacks().get(key)
+    if real is None: return frame
+    ack = struct.unpack("!I", f[t + 8:t + 12])[0]
+    implied.setdefault(key, (ack - 1) & 0xffffffff)
+    f[t + 8:t + 12] = struct.pack("!I", (ack - implied[key] + real) & 0xffffffff)
+    end = 14 + struct.unpack("!H", f[16:18])[0]
+    f[t + 16:t + 18] = b"\0\0"
+    pseudo = bytes(f[26:34]) + b"\0\x06" + struct.pack("!H", end - t)
+    f[t + 16:t + 18] = struct.pack("!H", csum(pseudo + bytes(f[t:end])))
+    return bytes(f)
+for n, frame in enumerate(frames, 1):
+    want = f"tracer-vm: want {n}\n".encode()
+    deadline = time.time() + 60
+    while want not in open(console, "rb").read().replace(b"\r", b""):
+        if time.time() > deadline: sys.exit(f"run-job: the guest never asked for frame {n}")
+        time.sleep(0.01)
+    k = next((i for i, m in enumerate(macs) if frame[:6] == m), 0)
+    taps[k].send(live(frame))
+    print(n, k, f"{time.time():.6f}", file=log, flush=True)
 PY
 fi
 wait_for "tracer-vm: done" 120 || { echo "run-job: the guest did not finish" >&2; exit 1; }

@@ -1,7 +1,10 @@
 /* sockets: the listening sockets a snapshot's `ss` shows, for a guest with no other programs:
- * `sockets udp:5353 tcp:80 ...` binds each (INADDR_ANY), listens on the TCP ones, reads every
- * UDP datagram as it comes (the prompt reader tracer's model assumes) and accepts connections,
- * until killed. Built static by make-initramfs.sh (busybox's nc has no UDP listen). */
+ * `sockets udp:5353 tcp:10.1.0.2:80 ...` binds each (to the address, else INADDR_ANY; `*` is
+ * INADDR_ANY), listens on the TCP ones, reads every
+ * UDP datagram as it comes (the prompt reader tracer's model assumes), and accepts connections
+ * but neither reads nor closes them (an application that has not got to them yet: their data
+ * stays queued, as the model has it), until killed. Built static by make-initramfs.sh (busybox's nc has no UDP listen). */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,7 +21,14 @@ int main(int argc, char **argv) {
         if (!is_udp && !is_tcp) { fprintf(stderr, "sockets: %s: udp:PORT or tcp:PORT\n", argv[i]); return 2; }
         int fd = socket(AF_INET, is_udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[i] + 4)) };
+        struct sockaddr_in a = { .sin_family = AF_INET };
+        char *rest = argv[i] + 4, *colon = strrchr(rest, ':');
+        if (colon) {
+            *colon = 0;
+            if (strcmp(rest, "*") != 0 && inet_pton(AF_INET, rest, &a.sin_addr) != 1) { fprintf(stderr, "sockets: %s: bad address\n", rest); return 2; }
+            rest = colon + 1;
+        }
+        a.sin_port = htons(atoi(rest));
         if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || (is_tcp && listen(fd, 128) < 0)) { perror(argv[i]); return 1; }
         fds[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
         udp[n++] = is_udp;
@@ -31,7 +41,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
             if (!(fds[i].revents & POLLIN)) continue;
             if (udp[i]) recv(fds[i].fd, buf, sizeof buf, 0);
-            else { int c = accept(fds[i].fd, NULL, NULL); if (c >= 0) close(c); }
+            else accept(fds[i].fd, NULL, NULL);   /* kept open, never read */
         }
     }
 }

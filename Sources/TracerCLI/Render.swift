@@ -221,7 +221,7 @@ enum Render {
     /// The JSON parts frames of one kind share (see `Recent`), for one run; and the JSON of each
     /// path entry but its depth, by function, for the paths not seen yet.
     final class JSONParts {
-        private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:]
+        private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:], inlinedParts: [String: (head: [UInt8], tail: [UInt8])] = [:]
         let path = Recent<[PathEntry], [UInt8]>(), netfilter = Recent<[HookPass], [UInt8]>(), ends = Recent<[SkbEnd], [UInt8]>()
         let stack = Recent<[String], [UInt8]>(), verdict = Recent<Verdict, [UInt8]>(), route = Recent<InputRoute?, [UInt8]>()
         let counters = Recent<SameBumps, [UInt8]>()
@@ -232,7 +232,7 @@ enum Render {
                 var out: [UInt8] = [UInt8(ascii: "[")]
                 for (i, p) in path.enumerated() {
                     if i > 0 { out.append(UInt8(ascii: ",")) }
-                    let parts = parts(p.function, kernel: kernel)
+                    let parts = parts(p.function, kernel: kernel, inlined: p.inlined)
                     out.append(UInt8(ascii: "{"))
                     out += parts.head
                     JSONObject.appendInt(p.depth, to: &out)
@@ -244,13 +244,19 @@ enum Render {
             }
         }
 
-        func parts(_ fn: String, kernel: KernelVersion) -> (head: [UInt8], tail: [UInt8]) {
-            if let p = parts[fn] { return p }
+        /// An inlined entry says so (`"inlined":true`); the others leave the key out.
+        func parts(_ fn: String, kernel: KernelVersion, inlined: Bool = false) -> (head: [UInt8], tail: [UInt8]) {
+            if let p = inlined ? inlinedParts[fn] : parts[fn] { return p }
             var head = Array(#""fn":"#.utf8), tail = Array(#","file":"#.utf8)
             JSONObject.appendQuoted(fn, to: &head)
             head += Array(#","depth":"#.utf8)
             JSONObject.appendQuoted(KernelSource.file(of: fn, kernel: kernel), to: &tail)
-            parts[fn] = (head, tail)
+            if inlined {
+                tail += Array(#","inlined":true"#.utf8)
+                inlinedParts[fn] = (head, tail)
+            } else {
+                parts[fn] = (head, tail)
+            }
             return (head, tail)
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import Foundation
 import Kernel
 import Verify
@@ -24,12 +25,21 @@ struct VerifyCommand: ParsableCommand {
         captures are replayed, several interfaces at once; a frame that cannot be replayed is \
         listed with its reason and counted apart.
 
+        --vm: the real kernel is instead Debian 12's 6.1 in a qemu guest (TCG), one e1000 per \
+        snapshot interface on a tap in a namespace of ours; the guest applies the snapshot, runs \
+        the function tracer from e1000_clean, and takes the frames one at a time; the model runs \
+        --kernel 6.1 --driver e1000. Compared per frame: drops (reason, function), counters, the \
+        frames sent back, and the call path (the model's functions in order, none it calls \
+        inlined entered). Ethernet pcap captures; about 45 s a capture. Needs `make vm-setup` \
+        (the guest's kernel and initramfs) and qemu-system-x86.
+
         Exit status: 0 all agree, 1 a disagreement or an error.
 
         Examples:
           sudo tracer verify Fixtures/rx/udp-closed-port.pcap --host Fixtures/hosts/netns-h
           sudo tracer verify Fixtures/rx/*.pcap --host Fixtures/hosts/netns-h --format json
           sudo tracer verify Fixtures/captures/wild-router.pcap --host Fixtures/hosts/wild-router
+          sudo tracer verify --vm Fixtures/rx/forward.pcap --host Fixtures/hosts/netns-h
         """
     )
 
@@ -59,6 +69,9 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: .hidden)
     var mutateReason: String?
 
+    @Flag(help: "Verify against Debian's 6.1 kernel in a qemu guest on e1000s, with the full call path, instead of this machine's kernel.")
+    var vm = false
+
     func validate() throws {
         for (port, policy) in try model.parsedReaders() {
             if case .rate = policy {
@@ -70,6 +83,7 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        if vm { return try runInGuest() }
         if let why = Verifier.unavailableReason() { throw fail(why) }
         let verifier: Verifier
         do { verifier = try Verifier(snapshotDirectory: host, profile: model.profile); verifier.readers = model.readers; verifier.serviceTime = model.serviceTime }
@@ -111,6 +125,33 @@ struct VerifyCommand: ParsableCommand {
         if format == .text { for l in Self.table(all) { out.line(l) } }
         out.flush()
         if !all.allSatisfy(\.agrees) { throw ExitCode.failure }
+    }
+
+    /// --vm: each capture through the 6.1 guest (VMGuest) and the model's 6.1 e1000 profile.
+    func runInGuest() throws {
+        if model.kernel == .v5_4 || model.driver == .veth {
+            throw fail("--vm: the guest runs Debian's 6.1 on e1000s; the model is compared as --kernel 6.1 --driver e1000, not \(model.kernel.rawValue)/\(model.driver?.rawValue ?? "")")
+        }
+        if filter != nil || record != nil || format == .json || retries > 0 || mutateReason != nil {
+            throw fail("--vm: --filter, --record, --format json, --retries are not supported with a guest yet")
+        }
+        if model.kernel != .v6_1 { FileHandle.standardError.write(Data("tracer verify --vm: the model runs --kernel 6.1 --driver e1000 (the guest's kernel and NIC)\n".utf8)) }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let scripts = VMGuest.scripts(executable: exe)
+        let assets = VMGuest.assets(scripts: scripts ?? "")
+        if let why = VMGuest.unavailableReason(scripts: scripts, assets: assets) { throw fail(why) }
+        var agree = true
+        for capture in captures {
+            let reader: CaptureReader
+            do { reader = try CaptureReader(path: capture) } catch { throw fail("\(capture): \(error)") }
+            let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: capture)).readData(ofLength: 4)) ?? Data()
+            guard reader.linkType == .ethernet, magic.count == 4, [0xa1b2c3d4, 0xa1b23c4d].contains(magic.withUnsafeBytes { $0.load(as: UInt32.self) }) else {
+                throw fail("\(capture): tracer verify --vm replays Ethernet pcap captures (editcap -F pcap converts a pcapng)")
+            }
+            FileHandle.standardOutput.write(Data("== \(capture)\n".utf8))
+            agree = try VMGuest.check(capture: capture, host: host, tracer: exe, scripts: scripts!, assets: assets) && agree
+        }
+        if !agree { throw ExitCode.failure }
     }
 
     static func text(_ v: FrameVerdict) -> String {

@@ -116,7 +116,10 @@ public final class Kernel {
         }
         for n in host.neighbours where n.isValid {
             if case .v4(let a) = n.address, let mac = n.mac {
-                arpTbl[NeighbourKey(device: n.device, address: a)] = NeighbourEntry(mac: mac, state: NUDState(snapshot: n.states))
+                // An entry the host resolved has carried traffic (its link header is cached); a
+                // permanent one may never have (as `tracer verify` installs them).
+                let state = NUDState(snapshot: n.states)
+                arpTbl[NeighbourKey(device: n.device, address: a)] = NeighbourEntry(mac: mac, state: state, hhCached: state != .permanent && state != .noarp)
             } else if case .v6(let a) = n.address, let mac = n.mac {
                 ndTbl[NDKey(device: n.device, address: a)] = NeighbourEntry(mac: mac, state: NUDState(snapshot: n.states))
             }

@@ -52,6 +52,12 @@ public struct Profile: Sendable {
     /// IPSTATS_MIB_OUTPKTS (IpOutTransmits) came in 6.3.
     public var hasIpOutTransmits: Bool { kernel == .v6_18 }
 
+    /// Before 6.3 (b4a11b2033b7) ip_output counted every packet it sent, forwarded ones too, as
+    /// OutRequests with its OutOctets (IP_UPD_PO_STATS(IPSTATS_MIB_OUT)); __ip_local_out counted
+    /// nothing and ip_finish_output2 no octets; ip_forward_finish counted ForwDatagrams and added
+    /// the octets once more (the 6.1 guest: 80 OutOctets for a 40-byte packet forwarded).
+    public var countsIPOutAtOutput: Bool { kernel != .v6_18 }
+
     /// Since 5.4 a driver's GRO_NORMAL skbs wait on napi->rx_list (gro_normal_one) and go up
     /// the stack as a list when the poll completes (napi_complete_done → gro_normal_list →
     /// netif_receive_skb_list_internal → ip_list_rcv): the e1000 path of 6.1, as its guest's
@@ -78,7 +84,7 @@ public struct Profile: Sendable {
     public func isInlined(_ fn: String, into caller: String? = nil) -> Bool {
         switch kernel {
         case .v6_18: Self.inlined6_18.contains(fn) || caller.map { Self.inlinedInto6_18[$0]?.contains(fn) == true } == true
-        case .v6_1: Self.inlined6_1.contains(fn) || caller.map { Self.inlinedInto6_18[$0]?.contains(fn) == true } == true
+        case .v6_1: Self.inlined6_1.contains(fn) || caller.map { Self.inlinedInto6_1[$0]?.contains(fn) == true } == true
         case .v5_4: Self.inlined5_4.contains(fn)
         }
     }
@@ -90,14 +96,24 @@ public struct Profile: Sendable {
         guard i < table.count else { return isInlined(fn.name, into: caller?.name) }   // a name given at run time
         if table[i] { return true }
         guard kernel != .v5_4, let caller else { return false }
-        return Self.inlinedIntoIDs6_18.contains { $0.caller == caller && $0.callee == fn }
+        return (kernel == .v6_1 ? Self.inlinedIntoIDs6_1 : Self.inlinedIntoIDs6_18).contains { $0.caller == caller && $0.callee == fn }
     }
     static let inlinedIDs6_18: [Bool] = KFunc.names.map { inlined6_18.contains($0) }
     static let inlinedIDs5_4: [Bool] = KFunc.names.map { inlined5_4.contains($0) }
     static let inlinedIDs6_1: [Bool] = KFunc.names.map { inlined6_1.contains($0) }
-    static let inlinedIntoIDs6_18: [(caller: KFunc, callee: KFunc)] = inlinedInto6_18.flatMap { caller, callees in
-        callees.map { (KFunc(named: caller), KFunc(named: $0)) }
+    static let inlinedIntoIDs6_18 = ids(inlinedInto6_18), inlinedIntoIDs6_1 = ids(inlinedInto6_1)
+    static func ids(_ table: [String: Set<String>]) -> [(caller: KFunc, callee: KFunc)] {
+        table.flatMap { caller, callees in callees.map { (KFunc(named: caller), KFunc(named: $0)) } }
     }
+
+    /// 6.1 inlines the same call sites, and ip_local_out into ip_build_and_send_pkt (the SYN-ACK's
+    /// send: the guest's function trace goes from it to __ip_local_out), ip_route_output_key_hash
+    /// into ip_route_output_flow.
+    static let inlinedInto6_1 = inlinedInto6_18.merging([
+        "ip_build_and_send_pkt": ["ip_local_out"],
+        // ip_route_output_flow's: it goes to ip_route_output_key_hash_rcu (icmp_route_lookup's call is not inlined).
+        "__ip_route_output_key": ["ip_route_output_key_hash"],
+    ]) { $0.union($1) }
 
     /// Inlined only at these call sites in 6.18 (callee inlined into caller, same file): the
     /// stack of an ICMP reply shows ip_output ← ip_push_pending_frames, while a UDP send shows
@@ -122,11 +138,15 @@ public struct Profile: Sendable {
         "deliver_skb", "veth_forward_skb", "__dev_forward_skb", "netif_rx_internal", "enqueue_to_backlog",
         "napi_skb_finish", "e1000_receive_skb", "napi_poll", "__udp4_lib_mcast_deliver",
         "udp_queue_rcv_skb", "__udp_queue_rcv_skb", "__udpv6_queue_rcv_skb", "ip_rcv_options", "ip_options_compile", "ip_find", "ip_frag_queue",
+        "fib_lookup",   // include/net/ip_fib.h's static inline in front of __fib_lookup
     ]).union(inlinedListReceive)
     /// Inlined in Debian's 6.1 build: 6.18's list, less what its guest's function_graph trace
-    /// shows entered (a traced function has a body of its own), plus the list receive path's
-    /// helpers its stacks leave out (Fixtures/vm: the stacks and the function_graph trace).
-    static let inlined6_1: Set<String> = inlined6_18
+    /// shows entered (a traced function has a body of its own: ip_finish_output, __ip_make_skb,
+    /// udp_queue_rcv_skb, icmp_reply and arp_send_dst are, in 6.1), plus what it never enters
+    /// though the path runs it (ip_mkroute_input, ip_frag_reasm: static, one caller each);
+    /// checked by Fixtures/vm/compare.py against the recorded guest runs.
+    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst"])
+        .union(["ip_mkroute_input", "ip_frag_reasm"])
 
     /// The list receive path's helpers no stack shows (6.1's guest; 6.12's tree has the same
     /// static and inline functions).

@@ -7,7 +7,10 @@
 public struct PathEntry: Equatable, Sendable {
     public let fn: KFunc
     public let depth: Int
-    public init(_ fn: KFunc, depth: Int) { self.fn = fn; self.depth = depth }
+    /// The profile's kernel build inlined it into the function that called it: no stack, and
+    /// no function tracer, shows it.
+    public let inlined: Bool
+    public init(_ fn: KFunc, depth: Int, inlined: Bool = false) { self.fn = fn; self.depth = depth; self.inlined = inlined }
     public var function: String { fn.name }
     public var file: String { KernelSource.file(of: function) }
 }
@@ -54,7 +57,7 @@ public final class CallTrace {
     public func enter(_ fn: KFunc) -> Frame {
         let id = nextID
         nextID += 1
-        if recordsPath { path.append(PathEntry(fn, depth: stack.count)) }
+        if recordsPath { path.append(PathEntry(fn, depth: stack.count, inlined: isInlined(fn, stack.last?.fn))) }
         last = fn
         stack.append((fn, id))
         if let b = breakpointFunc, b == fn, breakStack == nil { breakStack = liveStack() }

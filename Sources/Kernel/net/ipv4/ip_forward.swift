@@ -15,7 +15,7 @@ extension Kernel {
             kfree_skb_reason("IP_INHDR", detail: "TTL \(ttl) would reach 0: ICMP time exceeded in transit")
             return
         }
-        counters.inc(.IpForwDatagrams)   // 6.18 counts it here, before the MTU check and FORWARD
+        if !profile.countsIPOutAtOutput { counters.inc(.IpForwDatagrams) }   // 6.18 counts it here, before the MTU check and FORWARD
         let mtu = skb.dst?.mtu ?? 1500
         // ip_exceeds_mtu: a reassembled datagram by its largest fragment.
         if df && (skb.fragMaxSize.map { $0 > mtu } ?? (total > mtu)) {
@@ -46,6 +46,10 @@ extension Kernel {
     func ip_forward_finish(_ skb: SKB) {
         let f = trace.enter(.ip_forward_finish); defer { trace.leave(f) }
         let packet = skb.network
+        if profile.countsIPOutAtOutput {
+            counters.inc(.IpForwDatagrams)
+            counters.inc(.IpExtOutOctets, by: packet.count)
+        }
         let out = skb.dst?.device.flatMap { host.interface(named: $0) }
         trace.tailCall(from: f) {
             let g = trace.enter(.dst_output); defer { trace.leave(g) }

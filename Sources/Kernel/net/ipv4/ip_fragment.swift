@@ -131,8 +131,16 @@ extension Kernel {
         net.ipv4.fqdir.mem -= q.memory
         report("overlap", "queue of \(name) discarded: \(why)")
         kfree_skb_reason("NOT_SPECIFIED", detail: "\(why): the fragment and the whole queue of \(name) are dropped")
-        for _ in q.fragments { sideEnd("consume_skb", reason: nil, location: "inet_frag_rbtree_purge") }
+        inet_frag_rbtree_purge(killed: q.fragments.count)
         return true
+    }
+
+    /// The fragments of a queue inet_frag_kill killed, freed when its last reference goes. 6.18
+    /// frees them with the reason it is given, SKB_CONSUMED here: consume_skb events; 6.1 and 5.4
+    /// with plain kfree_skb (the 6.1 guest: kfree_skb NOT_SPECIFIED at inet_frag_rbtree_purge).
+    func inet_frag_rbtree_purge(killed n: Int) {
+        let event = profile.kernel == .v6_18 ? "consume_skb" : "kfree_skb"
+        for _ in 0..<n { sideEnd(event, reason: "NOT_SPECIFIED", location: "inet_frag_rbtree_purge") }
     }
 
     /// ip_frag_reasm: the datagram, whole, in `skb` (the completing fragment is merged and consumed).

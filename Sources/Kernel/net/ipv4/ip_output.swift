@@ -54,7 +54,7 @@ extension Kernel {
     /// Counts the request, sets tot_len and the header checksum, runs LOCAL_OUT.
     func __ip_local_out(_ skb: OutputSKB) -> Bool {
         let f = trace.enter(.__ip_local_out); defer { trace.leave(f) }
-        counters.inc(.IpOutRequests)
+        if !profile.countsIPOutAtOutput { counters.inc(.IpOutRequests) }
         return nf_hook(NFHookState(hook: .localOut, outdev: skb.dev, outgoing: skb.packet))
     }
 
@@ -72,6 +72,10 @@ extension Kernel {
 
     func ip_output(_ skb: OutputSKB) {
         let f = trace.enter(.ip_output); defer { trace.leave(f) }
+        if profile.countsIPOutAtOutput {
+            counters.inc(.IpOutRequests)
+            counters.inc(.IpExtOutOctets, by: skb.packet.count)
+        }
         NF_HOOK_COND(NFHookState(hook: .postRouting, outdev: skb.dev, outgoing: skb.packet), tail: false) {   // okfn ip_finish_output is inlined: no call
             let g = trace.enter(.ip_finish_output); defer { trace.leave(g) }
             __ip_finish_output(takeNATRewrite(skb))
@@ -188,8 +192,10 @@ extension Kernel {
             counters.inc(.IpExtOutBcastPkts)
             counters.inc(.IpExtOutBcastOctets, by: skb.packet.count)
         }
-        if profile.hasIpOutTransmits { counters.inc(.IpOutTransmits) }
-        counters.inc(.IpExtOutOctets, by: skb.packet.count)
+        if !profile.countsIPOutAtOutput {
+            if profile.hasIpOutTransmits { counters.inc(.IpOutTransmits) }
+            counters.inc(.IpExtOutOctets, by: skb.packet.count)
+        }
         neigh_output(skb, dev: dev)
     }
 

@@ -43,7 +43,9 @@ extension Kernel {
                 } else if seg.flags.contains(.syn) {
                     let c = trace.enter(.tcp_v4_conn_request); defer { trace.leave(c) }
                     let r = trace.enter(.tcp_conn_request); defer { trace.leave(r) }
-                    tcp_v4_send_synack(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, synOptions: seg.opts, listener: name)
+                    if let out = tcp_v4_route_req(to: src, from: dst) {
+                        tcp_v4_send_synack(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, synOptions: seg.opts, listener: name, route: out)
+                    }
                     trace.leave(c)
                     consume_skb(.consume, detail: "SYN to \(name): request socket made, SYN-ACK sent")
                     return
@@ -118,15 +120,23 @@ extension Kernel {
         }
         counters.inc(.TcpOutRsts)
         counters.inc(.TcpOutSegs)
-        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
-        send_tcp(rst, to: daddr, from: saddr, route: out, via: .ip_send_unicast_reply, why: "TCP RST")
+        ip_send_unicast_reply(rst, to: daddr, from: saddr, why: "TCP RST")
     }
 
     /// The SYN-ACK for a SYN to a listener: MSS from the device MTU; SACK, timestamps and window
     /// scaling only when the SYN offered them.
-    func tcp_v4_send_synack(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16, seq: UInt32, synOptions: [TCPOption], listener: String) {
+    /// tcp_conn_request's af_ops->route_req: the SYN-ACK's route, looked up before it is made
+    /// (inet_csk_route_req → ip_route_output_flow), as the 6.1 guest's function trace shows.
+    func tcp_v4_route_req(to daddr: IPv4Address, from saddr: IPv4Address) -> (dev: Interface, nextHop: IPv4Address, source: IPv4Address)? {
+        let f = trace.enter(.tcp_v4_route_req); defer { trace.leave(f) }
+        let g = trace.enter(.inet_csk_route_req); defer { trace.leave(g) }
+        let h = trace.enter(.ip_route_output_flow); defer { trace.leave(h) }
+        return ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6)
+    }
+
+    func tcp_v4_send_synack(to daddr: IPv4Address, from saddr: IPv4Address, sport: UInt16, dport: UInt16, seq: UInt32, synOptions: [TCPOption], listener: String,
+                            route out: (dev: Interface, nextHop: IPv4Address, source: IPv4Address)) {
         let f = trace.enter(.tcp_v4_send_synack); defer { trace.leave(f) }
-        guard let out = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6) else { return }
         var opts: [TCPOption] = [.maxSegmentSize(UInt16(out.dev.mtu - 40))]
         let sack = synOptions.contains(.sackPermitted)
         let ts = synOptions.first { if case .timestamp = $0 { true } else { false } }
@@ -156,6 +166,20 @@ extension Kernel {
         let space = max(rmem, host.sysctls.int("net.core.rmem_max") ?? 212_992)
         let ilog2 = Int.bitWidth - 1 - space.leadingZeroBitCount
         return UInt8(min(14, max(0, ilog2 - 15)))
+    }
+
+    /// ip_send_unicast_reply (a RST, or an ACK no full socket sends): the route
+    /// (ip_route_output_flow), then the segment appended to the per-CPU reply socket and sent
+    /// by ip_push_pending_frames → __ip_make_skb, ip_send_skb (the 6.1 guest's function trace).
+    func ip_send_unicast_reply(_ header: TCPHeader, to daddr: IPv4Address, from saddr: IPv4Address, why: String) {
+        let f = trace.enter(.ip_send_unicast_reply); defer { trace.leave(f) }
+        let r = trace.enter(.ip_route_output_flow)
+        let route = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6)
+        trace.leave(r)
+        guard let out = route else { return }
+        let p = trace.enter(.ip_push_pending_frames); defer { trace.leave(p) }
+        do { let m = trace.enter(.__ip_make_skb); trace.leave(m) }
+        send_tcp(header, to: daddr, from: saddr, route: out, via: .ip_send_skb, why: why)
     }
 
     func send_tcp(_ header: TCPHeader, to daddr: IPv4Address, from saddr: IPv4Address,

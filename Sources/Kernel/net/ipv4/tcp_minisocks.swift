@@ -91,7 +91,9 @@ extension Kernel {
             c.rxRoute6 = currentRoute6
         } else {
             let g = trace.enter(.tcp_v4_syn_recv_sock); defer { trace.leave(g) }
-            // inet_csk_route_child_sock: the child socket gets a route of its own.
+            // The child first, then (the request kept no route) inet_csk_route_child_sock gives
+            // it a route of its own (the 6.1 guest's function trace; tcp_ipv4.c since 2.6).
+            do { let h = trace.enter(.tcp_create_openreq_child); trace.leave(h) }
             let r = trace.enter(.inet_csk_route_child_sock); defer { trace.leave(r) }
             if case .success(let out) = ip_route_output_flow(Flow(source: key.local, destination: key.peer, iif: nil, oif: nil, tos: 0, proto: 6,
                                                                    sport: key.localPort, dport: key.peerPort)) {
@@ -99,7 +101,6 @@ extension Kernel {
                 tcpHashinfo.dstCache[key] = out
             }
             trace.leave(r)
-            let h = trace.enter(.tcp_create_openreq_child); trace.leave(h)
         }
         counters.inc(.TcpPassiveOpens)
         c.state = .established
@@ -159,7 +160,6 @@ extension Kernel {
         let f = trace.enter(.tcp_v4_reqsk_send_ack); defer { trace.leave(f) }
         let g = trace.enter(.tcp_v4_send_ack); defer { trace.leave(g) }
         counters.inc(.TcpOutSegs)
-        guard let out = ip_route_output(daddr: key.peer, saddr: key.local, tos: 0, proto: 6) else { return }
-        send_tcp(ackHeader, to: key.peer, from: key.local, route: out, via: .ip_send_unicast_reply, why: "ACK from the request socket")
+        ip_send_unicast_reply(ackHeader, to: key.peer, from: key.local, why: "ACK from the request socket")
     }
 }

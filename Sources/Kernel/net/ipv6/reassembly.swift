@@ -81,7 +81,7 @@ extension Kernel {
             net.ipv6.fqdir.mem -= q.memory
             report("overlap", "queue of \(name) discarded: \(why)")
             kfree_skb_reason("NOT_SPECIFIED", detail: "\(why): the fragment and the whole queue of \(name) are dropped")
-            for _ in q.fragments { sideEnd("consume_skb", reason: nil, location: "inet_frag_rbtree_purge") }
+            inet_frag_rbtree_purge(killed: q.fragments.count)
             return nil
         }
         func paramProb(_ why: String) -> UInt8? {

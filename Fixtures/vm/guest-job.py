@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""guest-job.py HOST_DIR FRAMES [--graph]: the guest job (a busybox sh script, for run-job.sh)
+that makes the 6.1 guest the snapshot's host and then takes FRAMES frames one at a time.
+
+The host: each Ethernet interface of ip-addr.json is one emulated NIC, in order (run-job.sh gives
+NIC i the interface's MAC), renamed to the snapshot's name, with its MTU and IPv4 addresses,
+promiscuous (as tcpdump makes it on the host a capture comes from); the
+routes and rules that are not the kernel's own (ip-route.json, ip-rule.json), the neighbours
+(ip-neigh.json, installed permanent, as `tracer verify` does), the net.ipv4 sysctls
+(sysctl.txt: net.ipv4 but its neighbour settings, and net.core), the nftables ruleset (nft.txt), and the listening and
+unconnected sockets of ss.txt (Fixtures/vm/sockets.c). IPv6 is off: the guest says nothing
+of its own on the wire, so only the frames' own answers leave.
+
+Each frame: the counters (/proc/net/snmp, netstat) are printed, the trace emptied, then
+"tracer-vm: want N" asks run-job.sh for frame N; half a second later (before the first timer
+the frame arms can fire: the SYN-ACK's is 1 s) the guest prints the trace
+(skb:kfree_skb with a stack per packet; with --graph also the function_graph tracer's record of
+everything e1000_clean and the packet's softirq entered) and the counters again. compare.py
+reads that console back."""
+import json, os, shlex, sys
+
+host, frames = sys.argv[1], int(sys.argv[2])
+graph = "--graph" in sys.argv[3:]
+
+
+def load(name, default):
+    path = os.path.join(host, name)
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return default
+    with open(path) as f:
+        return json.load(f)
+
+
+IP, NFT = "/usr/sbin/ip", "/usr/sbin/nft"
+out = ["#!/bin/sh", "# written by Fixtures/vm/guest-job.py from " + host, "T=/sys/kernel/tracing",
+       "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6", "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"]
+ifaces = [i for i in load("ip-addr.json", []) if i.get("link_type") == "ether"]
+for n, i in enumerate(ifaces):
+    name = i["ifname"]
+    out += [f"{IP} link set eth{n} name {name}" if name != f"eth{n}" else f": eth{n}",
+            f"echo 1 > /proc/sys/net/ipv6/conf/{name}/disable_ipv6",
+            f"{IP} link set {name} mtu {i.get('mtu', 1500)}"]
+    if "UP" in i.get("flags", []):
+        # Promiscuous, as a host is while tcpdump captures on it: a frame for another MAC gets
+        # past the NIC's filter to the kernel (PACKET_OTHERHOST), as in the capture.
+        out.append(f"{IP} link set {name} promisc on up")
+    for a in i.get("addr_info", []):
+        if a.get("family") == "inet":
+            out.append(f"{IP} addr add {a['local']}/{a['prefixlen']} dev {name}")
+
+sysctls = []
+if os.path.exists(os.path.join(host, "sysctl.txt")):
+    for line in open(os.path.join(host, "sysctl.txt")):
+        key, _, value = line.partition(" = ")
+        key, value = key.strip(), value.strip()
+        # The guest is ours: its TCP and core settings too (tcp_rmem sets the SYN-ACK's window
+        # scale; rmem_default a UDP socket's buffer), which `tracer verify` leaves to this host.
+        if (key.startswith("net.ipv4.") and not key.startswith("net.ipv4.neigh")) or key.startswith("net.core."):
+            sysctls.append(f"echo {shlex.quote(value)} > /proc/sys/{key.replace('.', '/')} 2>/dev/null")
+out += sysctls
+
+for r in load("ip-route.json", []):
+    if r.get("protocol") == "kernel" or r.get("table") == "local":
+        continue
+    cmd = [IP, "route", "add"]
+    if r.get("type") and r["type"] != "unicast":
+        cmd.append(r["type"])
+    cmd.append(r["dst"])
+    for key, word in (("gateway", "via"), ("dev", "dev"), ("table", "table"), ("metric", "metric"), ("prefsrc", "src")):
+        if key in r:
+            cmd += [word, str(r[key])]
+    if "protocol" in r and r["protocol"] != "boot":
+        cmd += ["proto", r["protocol"]]
+    out.append(" ".join(cmd))
+defaults = {(0, "local"), (32766, "main"), (32767, "default")}
+for r in load("ip-rule.json", []):
+    if (r.get("priority"), r.get("table")) in defaults and r.get("src") == "all" and "fwmark" not in r:
+        continue
+    cmd = [IP, "rule", "add", "pref", str(r["priority"])]
+    if r.get("src", "all") != "all":
+        cmd += ["from", f"{r['src']}/{r.get('srclen', 32)}"]
+    if "dst" in r:
+        cmd += ["to", f"{r['dst']}/{r.get('dstlen', 32)}"]
+    if "fwmark" in r:
+        cmd += ["fwmark", r["fwmark"] + (f"/{r['fwmask']}" if "fwmask" in r else "")]
+    if "iif" in r:
+        cmd += ["iif", r["iif"]]
+    if "oif" in r:
+        cmd += ["oif", r["oif"]]
+    action = r.get("action")
+    cmd += [action] if action in ("blackhole", "unreachable", "prohibit") else ["table", str(r.get("table", "main"))]
+    out.append(" ".join(cmd))
+for n in load("ip-neigh.json", []):
+    if "lladdr" in n and ":" not in n["dst"] and not set(n.get("state", [])) & {"FAILED", "INCOMPLETE"}:
+        out.append(f"{IP} neigh replace {n['dst']} lladdr {n['lladdr']} dev {n['dev']} nud permanent")
+nft = os.path.join(host, "nft.txt")
+if os.path.exists(nft) and open(nft).read().strip():
+    out += [f"{NFT} -f - <<'NFT'", open(nft).read().rstrip("\n"), "NFT"]
+
+listen = []
+if os.path.exists(os.path.join(host, "ss.txt")):
+    for line in open(os.path.join(host, "ss.txt")):
+        f = line.split()
+        if len(f) >= 5 and ((f[0] == "udp" and f[1] == "UNCONN") or (f[0] == "tcp" and f[1] == "LISTEN")):
+            addr, _, port = f[4].rpartition(":")
+            if ":" not in addr and addr != "127.0.0.1":
+                listen.append(f"{f[0]}:{addr}:{port}")
+if listen:
+    out.append("/usr/bin/sockets " + " ".join(listen) + " &")
+
+out += [
+    "sleep 1",
+    "echo 1 > $T/events/skb/kfree_skb/enable",
+    "echo 'stacktrace if protocol != 0' > $T/events/skb/kfree_skb/trigger",
+]
+if graph:
+    out += ["echo 16384 > $T/buffer_size_kb", "echo e1000_clean > $T/set_graph_function",
+            "echo function_graph > $T/current_tracer"]
+out += [
+    "echo \"tracer-vm: ready\"",
+    "snmp() { cat /proc/net/snmp /proc/net/netstat; }",
+    f"i=1; while [ $i -le {frames} ]; do",
+    "  echo \"== snmp before $i\"; snmp",
+    "  echo > $T/trace; echo 1 > $T/tracing_on",
+    "  echo \"tracer-vm: want $i\"",
+    "  sleep 0.5",
+    "  snmp > /tmp/after; echo 0 > $T/tracing_on   # the window ends here, not after the (slow) dump",
+    "  echo \"== trace $i\"; grep -v '^#' $T/trace",
+    "  echo \"== snmp after $i\"; cat /tmp/after",
+    "  i=$((i + 1))",
+    "done",
+    "echo 0 > $T/tracing_on",
+]
+print("\n".join(out))

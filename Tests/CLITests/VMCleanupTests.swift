@@ -1,0 +1,64 @@
+// A guest run (Fixtures/vm/run-job.sh, what `tracer verify --vm` and `make oracle-vm` boot)
+// killed while the guest boots leaves nothing behind: no qemu, no namespace (its taps go with
+// it), no work directory. Needs root,
+// qemu and the guest's kernel (`make vm-setup`); skips, saying so, without them.
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct VMCleanupTests {
+    static let assets = packageRoot + "/.build/vm"
+
+    static func unavailable() -> String? {
+        if geteuid() != 0 { return "needs root" }
+        if !FileManager.default.fileExists(atPath: assets + "/kernel/boot") || !FileManager.default.fileExists(atPath: assets + "/base.cpio.gz") {
+            return "no guest kernel in .build/vm (make vm-setup)"
+        }
+        if (try? run(path: "/usr/bin/env", ["sh", "-c", "command -v qemu-system-x86_64"]))?.status != 0 { return "no qemu-system-x86_64" }
+        return nil
+    }
+
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aKilledRunLeavesNothing(signal sig: Int32) throws {
+        if let why = Self.unavailable() { print("VMCleanupTests: skipped: \(why)"); return }
+        let out = NSTemporaryDirectory() + "tracer-vm-cleanup-\(getpid())-\(sig)"
+        let job = out + ".job.sh"
+        let marker = "# VMCleanupTests \(getpid()) \(sig)"
+        try "#!/bin/sh\n\(marker)\necho \"tracer-vm: ready\"\nsleep 60\n".write(toFile: job, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: job) }
+        let p = Process()
+        // Through Python to unblock the signals this test runner's threads block (a child
+        // inherits the mask): a user's shell leaves SIGTERM and SIGINT deliverable.
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp('bash', ['bash'] + sys.argv[1:])",
+                       "Fixtures/vm/run-job.sh", Self.assets + "/kernel", Self.assets + "/base.cpio.gz", job, "Fixtures/rx/udp-delivered.pcap", out]
+        p.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let ns = "trvm-\(p.processIdentifier)"
+        // Killed once qemu runs in its namespace (the guest is still booting).
+        var up = false
+        for _ in 0..<200 where !up {
+            usleep(100_000)
+            let pids = (try? run(path: "/usr/bin/env", ["ip", "netns", "pids", ns]))?.out ?? ""
+            up = pids.split(separator: "\n").contains { pid in
+                ((try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? "").hasPrefix("qemu")
+            }
+        }
+        #expect(up, "qemu never started in \(ns)")
+        kill(p.processIdentifier, sig)
+        p.waitUntilExit()
+        let namespaces = try run(path: "/usr/bin/env", ["ip", "netns", "list"]).out
+        #expect(!namespaces.contains(ns), "\(ns) left behind")
+        let qemus = try run(path: "/usr/bin/env", ["sh", "-c", "ps -eo args | grep -c '^qemu-system-x86_64.*\(out)' || true"]).out
+        #expect(qemus.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "a qemu of this run still runs")
+        let left = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter {
+            $0.hasPrefix("tracer-vm.") && ((try? String(contentsOfFile: "/tmp/\($0)/job/job.sh", encoding: .utf8)) ?? "").contains(marker)
+        }
+        #expect(left.isEmpty, "run-job's work directory left in /tmp: \(left)")
+    }
+}
