@@ -130,7 +130,8 @@ struct VerifyCommand: ParsableCommand {
     /// --vm: each capture through the 6.1 guest (VMGuest) and the model's 6.1 e1000 profile.
     func runInGuest() throws {
         if model.kernel == .v5_4 || model.driver == .veth {
-            throw fail("--vm: the guest runs Debian's 6.1 on e1000s; the model is compared as --kernel 6.1 --driver e1000, not \(model.kernel.rawValue)/\(model.driver?.rawValue ?? "")")
+            let given = model.driver == .veth ? "--driver veth" : "--kernel \(model.kernel.rawValue)"
+            throw fail("--vm: the guest runs Debian's 6.1 on e1000s, so the model is compared as --kernel 6.1 --driver e1000, not \(given)")
         }
         if filter != nil || record != nil || format == .json || retries > 0 || mutateReason != nil {
             throw fail("--vm: --filter, --record, --format json, --retries are not supported with a guest yet")

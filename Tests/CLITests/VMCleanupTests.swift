@@ -62,3 +62,24 @@ import Glibc
         #expect(left.isEmpty, "run-job's work directory left in /tmp: \(left)")
     }
 }
+
+/// `tracer verify --vm` end to end: one capture through the guest and the model (about 45 s);
+/// without root, qemu or the guest's kernel it must say which is missing.
+@Suite struct VerifyVMTests {
+    @Test func oneCaptureThroughTheGuest() throws {
+        if let why = VMCleanupTests.unavailable() {
+            let r = try runTracer(["verify", "--vm", "Fixtures/rx/udp-closed-port.pcap", "--host", "Fixtures/hosts/netns-h"],
+                                  environment: ["TRACER_VM_DIR": "/nonexistent"])
+            #expect(r.status != 0 && r.stderr.contains("--vm"), "no guest (\(why)): \(r.stderr)")
+            print("VerifyVMTests: the guest run skipped: \(why)")
+            return
+        }
+        let r = try runTracer(["verify", "--vm", "--kernel", "6.1", "Fixtures/rx/udp-closed-port.pcap", "--host", "Fixtures/hosts/netns-h"],
+                              environment: ["TRACER_VM_DIR": VMCleanupTests.assets])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("agree    frame 1   drops") && r.stdout.contains("fields agree"), "\(r.stdout)")
+        let pcapng = try runTracer(["verify", "--vm", "Fixtures/captures/ethernet.pcapng", "--host", "Fixtures/hosts/netns-h"],
+                                   environment: ["TRACER_VM_DIR": VMCleanupTests.assets])
+        #expect(pcapng.status != 0 && pcapng.stderr.contains("Ethernet pcap"), "\(pcapng.stderr)")
+    }
+}
