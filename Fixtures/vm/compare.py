@@ -181,7 +181,7 @@ for o in model:
         seen = set(calls)
         # The tracer's record starts at its graph function (e1000_clean): what runs above it is not in it.
         path = o["path"]
-        root = next((i for i, p in enumerate(path) if p["fn"] == calls[0]), 0)
+        root = next((i for i, p in enumerate(path) if p["fn"] == "e1000_clean"), next((i for i, p in enumerate(path) if p["fn"] == calls[0]), 0))
         # ... and ends with the softirq: a timer the frame armed runs in a context of its own.
         end = next((i for i, p in enumerate(path) if i > root and p["depth"] == 0), len(path))
         want = [p["fn"] for p in path[root:end] if not p.get("inlined")]

@@ -105,11 +105,23 @@ def synacks():
                     isn[(f[30:34], f[t + 2:t + 4], f[26:30], f[t:t + 2])] = struct.unpack("!I", f[t + 4:t + 8])[0]
     return isn
 
-implied = {}
+def captured_isns():
+    """The host's SYN-ACKs the capture itself shows, by connection: the ISN the capture's segments
+    acknowledge. Where the capture has none, they acknowledge the model's SYN-ACK, whose ISN is 0."""
+    isn = {}
+    for f in frames:
+        if len(f) >= 54 and f[6:12] in macs and f[12:14] == b"\x08\x00" and f[23] == 6:
+            t = 14 + (f[14] & 15) * 4
+            if f[t + 13] & 0x12 == 0x12:
+                isn[(f[30:34], f[t + 2:t + 4], f[26:30], f[t:t + 2])] = struct.unpack("!I", f[t + 4:t + 8])[0]
+    return isn
+
+implied = captured_isns()
 def live(frame):
-    """A peer's TCP segment answering a SYN-ACK: its acknowledgement numbers moved from the ISN the
-    capture's own answer implies (its first ACK's, less one) to the one the guest drew, as the
-    peer's stack would have them (what LivePlay does for `tracer verify`)."""
+    """A peer's TCP segment answering a SYN-ACK: its acknowledgement number moved from the ISN the
+    capture's segments acknowledge (its own SYN-ACK's, else the model's 0) to the one the guest
+    drew, as the peer's stack would have it (what LivePlay does for `tracer verify`): a bad ACK
+    stays as bad."""
     f = bytearray(frame)
     if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6: return frame
     t = 14 + (f[14] & 15) * 4
@@ -118,8 +130,7 @@ def live(frame):
     real = synacks().get(key)
     if real is None: return frame
     ack = struct.unpack("!I", f[t + 8:t + 12])[0]
-    implied.setdefault(key, (ack - 1) & 0xffffffff)
-    f[t + 8:t + 12] = struct.pack("!I", (ack - implied[key] + real) & 0xffffffff)
+    f[t + 8:t + 12] = struct.pack("!I", (ack - implied.get(key, 0) + real) & 0xffffffff)
     end = 14 + struct.unpack("!H", f[16:18])[0]
     f[t + 16:t + 18] = b"\0\0"
     pseudo = bytes(f[26:34]) + b"\0\x06" + struct.pack("!H", end - t)

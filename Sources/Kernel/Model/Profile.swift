@@ -142,10 +142,10 @@ public struct Profile: Sendable {
     ]).union(inlinedListReceive)
     /// Inlined in Debian's 6.1 build: 6.18's list, less what its guest's function_graph trace
     /// shows entered (a traced function has a body of its own: ip_finish_output, __ip_make_skb,
-    /// udp_queue_rcv_skb, icmp_reply and arp_send_dst are, in 6.1), plus what it never enters
+    /// udp_queue_rcv_skb, icmp_reply, arp_send_dst and ip_options_compile are, in 6.1), plus what it never enters
     /// though the path runs it (ip_mkroute_input, ip_frag_reasm: static, one caller each);
     /// checked by Fixtures/vm/compare.py against the recorded guest runs.
-    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst"])
+    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile"])
         .union(["ip_mkroute_input", "ip_frag_reasm"])
 
     /// The list receive path's helpers no stack shows (6.1's guest; 6.12's tree has the same

@@ -54,7 +54,8 @@ extension Kernel {
         if let p = r.errorPointer {
             icmp_send(skb, type: 12, code: 0, info: UInt32(p) << 24)
             counters.inc(.IpInHdrErrors)
-            kfree_skb_reason("IP_INHDR", detail: "malformed IP option at byte \(p): ICMP parameter problem")
+            // 6.1's ip_rcv_options returns a bool, and ip_rcv_finish_core drops with its NOT_SPECIFIED.
+            kfree_skb_reason(profile.kernel == .v6_1 ? "NOT_SPECIFIED" : "IP_INHDR", detail: "malformed IP option at byte \(p): ICMP parameter problem")
             return true
         }
         if r.sourceRoute && !net.ipv4.conf(skb.dev).acceptSourceRoute {

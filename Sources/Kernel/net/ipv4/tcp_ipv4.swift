@@ -52,9 +52,19 @@ extension Kernel {
                 } else {
                     dropReason = "TCP_FLAGS"
                 }
+                // 6.1's tcp_rcv_state_process returns an int: a RST or a segment with no flags it
+                // drops itself (its discard: label, with the reason); for an ACK it returns 1 and
+                // tcp_v4_do_rcv resets and discards with NOT_SPECIFIED (the 6.1 guest).
+                if profile.kernel == .v6_1, let r = dropReason {
+                    if !seg.flags.contains(.ack) {
+                        kfree_skb_reason(r, detail: seg.flags.contains(.rst) ? "RST to a listener: ignored" : "a segment without SYN, ACK or RST to \(name): dropped")
+                        return
+                    }
+                    dropReason = "NOT_SPECIFIED"
+                }
             }
             // tcp_v4_do_rcv: `reset: tcp_v4_send_reset(…); discard: kfree_skb_reason(…)`.
-            if dropReason == "TCP_FLAGS" {
+            if dropReason == "TCP_FLAGS" || seg.flags.contains(.ack) {
                 tcp_v4_send_reset(to: src, from: dst, sport: seg.dport, dport: seg.sport, seq: seg.seq, ack: seg.ack,
                                   flags: seg.flags, dataLength: dataLength)
             }
@@ -91,7 +101,8 @@ extension Kernel {
                                       flags: flags, dataLength: dataLength, tsval: tsval)
                     return true
                 case .dropped(let reason, let detail):
-                    kfree_skb_reason(reason, detail: detail)
+                    // 6.1's tcp_check_req gives no reason: tcp_v4_rcv discards with NOT_SPECIFIED.
+                    kfree_skb_reason(profile.kernel == .v6_1 ? "NOT_SPECIFIED" : reason, detail: detail)
                     return true
                 case .listener:
                     record.socket = nil
