@@ -141,7 +141,12 @@ extension Kernel {
     func tcp_v4_route_req(to daddr: IPv4Address, from saddr: IPv4Address) -> (dev: Interface, nextHop: IPv4Address, source: IPv4Address)? {
         let f = trace.enter(.tcp_v4_route_req); defer { trace.leave(f) }
         let g = trace.enter(.inet_csk_route_req); defer { trace.leave(g) }
-        let h = trace.enter(.ip_route_output_flow); defer { trace.leave(h) }
+        return tcpRouteOutputFlow(to: daddr, from: saddr)
+    }
+
+    /// ip_route_output_flow for a TCP segment the host answers with (a SYN-ACK, a RST, an ACK).
+    func tcpRouteOutputFlow(to daddr: IPv4Address, from saddr: IPv4Address) -> (dev: Interface, nextHop: IPv4Address, source: IPv4Address)? {
+        let f = trace.enter(.ip_route_output_flow); defer { trace.leave(f) }
         return ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6)
     }
 
@@ -184,10 +189,7 @@ extension Kernel {
     /// by ip_push_pending_frames → __ip_make_skb, ip_send_skb (the 6.1 guest's function trace).
     func ip_send_unicast_reply(_ header: TCPHeader, to daddr: IPv4Address, from saddr: IPv4Address, why: String) {
         let f = trace.enter(.ip_send_unicast_reply); defer { trace.leave(f) }
-        let r = trace.enter(.ip_route_output_flow)
-        let route = ip_route_output(daddr: daddr, saddr: saddr, tos: 0, proto: 6)
-        trace.leave(r)
-        guard let out = route else { return }
+        guard let out = tcpRouteOutputFlow(to: daddr, from: saddr) else { return }
         let p = trace.enter(.ip_push_pending_frames); defer { trace.leave(p) }
         do { let m = trace.enter(.__ip_make_skb); trace.leave(m) }
         send_tcp(header, to: daddr, from: saddr, route: out, via: .ip_send_skb, why: why)

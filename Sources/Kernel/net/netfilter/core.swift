@@ -85,13 +85,7 @@ extension Kernel {
     /// each skb of the list and keeps those it accepts. True: the skb stays on the list.
     func NF_HOOK_LIST(_ state: NFHookState) -> Bool {
         let f = trace.enter(.NF_HOOK_LIST); defer { trace.leave(f) }
-        let entries = state.family == .ip6 ? net.nf.hooks6[state.hook.ordinal] : net.nf.hooks[state.hook.ordinal]
-        guard !entries.isEmpty else {
-            record.hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
-            return true
-        }
-        let g = trace.enter(.nf_hook_slow_list); defer { trace.leave(g) }
-        return nf_hook_slow(state, entries: entries)
+        return nf_hook_passes(state, slow: .nf_hook_slow_list)
     }
 
     /// nf_hook: the hook alone; true (the kernel's 1) when the caller should go on to okfn
@@ -101,13 +95,15 @@ extension Kernel {
         return nf_hook_passes(state)
     }
 
-    /// The hook_head check nf_hook makes inline, then nf_hook_slow when anything is registered.
-    private func nf_hook_passes(_ state: NFHookState) -> Bool {
+    /// The hook_head check nf_hook makes inline, then nf_hook_slow when anything is registered
+    /// (`slow`: the function that calls it, nf_hook_slow_list for NF_HOOK_LIST).
+    private func nf_hook_passes(_ state: NFHookState, slow: KFunc? = nil) -> Bool {
         let entries = state.family == .ip6 ? net.nf.hooks6[state.hook.ordinal] : net.nf.hooks[state.hook.ordinal]
         guard !entries.isEmpty else {
             record.hooks.append(HookPass(hook: state.hook.rawValue, verdict: "accept", packet: emittingPacket))
             return true
         }
+        let g = slow.map { trace.enter($0) }; defer { g.map { trace.leave($0) } }
         return nf_hook_slow(state, entries: entries)
     }
 
