@@ -21,7 +21,7 @@ SUBCOMMANDS := explain replay diff report verify snapshot host
 STAGE := .build/stage
 
 .PHONY: all deps test-deps build test oracle golden demo bench profile fixtures fixtures-netns kernel-source clean
-.PHONY: release man completions install uninstall deb install-check vm-setup vm-smoke oracle-vm
+.PHONY: release man completions install uninstall deb install-check vm-setup vm-smoke oracle-vm vm-dbg vm-gdb
 
 all: build
 
@@ -241,6 +241,28 @@ oracle-vm: vm-setup
 		then echo "agree    $$c: $$(tail -1 $(VM_DIR)/oracle/$$c.txt)"; [ -z "$(VM_RECORD)" ] || bash Fixtures/vm/record.sh $(VM_DIR)/oracle/$$c $$c; \
 		else echo "DISAGREE $$c: $$(tail -1 $(VM_DIR)/oracle/$$c.txt)"; grep -v '^agree' $(VM_DIR)/oracle/$$c.txt | head -8; fail=1; fi; \
 	done; exit $$fail
+
+# The seed notes' gdb session on the 6.1 guest: `b FUNCTION` / `bt` for a UDP datagram arriving
+# on the e1000 and for a sendto (Fixtures/vm/gdb-bt.sh), each stop set beside `tracer ... --format
+# bt --break FUNCTION` frame for frame with lines (gdb-compare.py); the result is
+# Fixtures/vm/gdb/comparison.txt, the gdb sessions Fixtures/vm/gdb/{rx,tx}.gdb.log. vm-dbg
+# downloads linux-image-<abi>-amd64-dbg (about 860 MB, 5.6 GB unpacked; only vmlinux and
+# e1000.ko are kept, 640 MB): opt-in, never part of `make test`.
+vm-dbg: vm-setup
+	@[ "$$(id -u)" = 0 ] || exit 0; \
+	command -v gdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdb >/dev/null; }; \
+	cd $(VM_DIR) && kver=$$(ls kernel/lib/modules | head -1) && \
+	if [ ! -f dbg/usr/lib/debug/boot/vmlinux-$$kver ]; then \
+		apt-get download linux-image-$$kver-dbg >/dev/null && mkdir -p dbg && \
+		dpkg-deb --fsys-tarfile linux-image-$$kver-dbg_*.deb | tar -x -C dbg --wildcards './usr/lib/debug/boot/vmlinux-*' \
+			'./usr/lib/debug/lib/modules/*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko' && rm -f linux-image-$$kver-dbg_*.deb; \
+	fi
+
+vm-gdb: vm-dbg
+	@[ "$$(id -u)" = 0 ] || { echo "vm-gdb: skipped: needs root (a network namespace and taps)"; exit 0; }; \
+	rm -rf $(VM_DIR)/gdb; bash Fixtures/vm/gdb-bt.sh $(VM_DIR) $(TRACER) $(VM_DIR)/gdb; rc=$$?; \
+	mkdir -p Fixtures/vm/gdb && cp $(VM_DIR)/gdb/comparison.txt Fixtures/vm/gdb/ && \
+	for c in rx tx; do cp $(VM_DIR)/gdb/$$c/gdb.log Fixtures/vm/gdb/$$c.gdb.log; done; exit $$rc
 
 # Speed: tracer against the libpcap read floor, tcpdump and tshark on a generated capture of
 # BENCH_FRAMES frames (release build), plus a scale run (100,000 routes, 1,000 nftables rules,

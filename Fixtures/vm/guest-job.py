@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""guest-job.py HOST_DIR FRAMES [--graph]: the guest job (a busybox sh script, for run-job.sh)
+"""guest-job.py HOST_DIR FRAMES [--graph | --gdb [--send SPEC]]: the guest job (a busybox sh script, for run-job.sh)
 that makes the 6.1 guest the snapshot's host and then takes FRAMES frames one at a time.
 
 The host: each Ethernet interface of ip-addr.json is one emulated NIC, in order (run-job.sh gives
@@ -16,11 +16,19 @@ Each frame: the counters (/proc/net/snmp, netstat) are printed, the trace emptie
 the frame arms can fire: the SYN-ACK's is 1 s) the guest prints the trace
 (skb:kfree_skb with a stack per packet; with --graph also the function_graph tracer's record of
 everything e1000_clean and the packet's softirq entered) and the counters again. compare.py
-reads that console back."""
+reads that console back.
+
+With --gdb (gdb-bt.sh) nothing is traced (gdb's breakpoints are the record): before "ready" the
+guest prints "tracer-vm: module " and the e1000 module's section addresses as add-symbol-file
+arguments, and after each "want" waits (up to 2 minutes) for the frame to arrive, since the host
+sends it only once gdb is attached; --send SPEC adds sockets.c's sender (send:SRC:SPORT:DST:DPORT:LEN), which sends again
+for each datagram a listener reads, and a listener on UDP port 9 for the harness's cue."""
 import json, os, shlex, sys
 
 host, frames = sys.argv[1], int(sys.argv[2])
 graph = "--graph" in sys.argv[3:]
+gdb = "--gdb" in sys.argv[3:]
+send = sys.argv[sys.argv.index("--send") + 1] if "--send" in sys.argv[3:] else None
 
 
 def load(name, default):
@@ -105,24 +113,35 @@ if os.path.exists(os.path.join(host, "ss.txt")):
             addr, _, port = f[4].rpartition(":")
             if ":" not in addr and addr != "127.0.0.1":
                 listen.append(f"{f[0]}:{addr}:{port}")
+if send:
+    listen += ["udp:*:9", "send:" + send]   # the cue: a datagram to port 9 (discard)
 if listen:
     out.append("/usr/bin/sockets " + " ".join(listen) + " &")
 
-out += [
-    "sleep 1",
-    "echo 1 > $T/events/skb/kfree_skb/enable",
-    "echo 'stacktrace if protocol != 0' > $T/events/skb/kfree_skb/trigger",
-]
+out.append("sleep 1")
+if gdb:
+    out += ["m=/sys/module/e1000/sections; a=\"-s .text $(cat $m/.text)\"",
+            "for s in .text.unlikely .rodata .data .bss .exit.text; do [ -e $m/$s ] && a=\"$a -s $s $(cat $m/$s)\"; done",
+            "echo \"tracer-vm: module $a\""]
+else:
+    out += [
+        "echo 1 > $T/events/skb/kfree_skb/enable",
+        "echo 'stacktrace if protocol != 0' > $T/events/skb/kfree_skb/trigger",
+    ]
 if graph:
     out += ["echo 16384 > $T/buffer_size_kb", "echo e1000_clean > $T/set_graph_function",
             "echo function_graph > $T/current_tracer"]
 out += [
     "echo \"tracer-vm: ready\"",
     "snmp() { cat /proc/net/snmp /proc/net/netstat; }",
+] + (["rx() { cat /sys/class/net/*/statistics/rx_packets | tr '\\n' ' '; }"] if gdb else []) + [
     f"i=1; while [ $i -le {frames} ]; do",
-    "  echo \"== snmp before $i\"; snmp",
+    "  echo \"== snmp before $i\"; snmp" + ("; before=$(rx)" if gdb else ""),
     "  echo > $T/trace; echo 1 > $T/tracing_on",
     "  echo \"tracer-vm: want $i\"",
+] + ([   # gdb attaches after "ready" and the host sends only then: wait for the frame to arrive
+    "  w=0; while [ \"$(rx)\" = \"$before\" ] && [ $w -lt 1200 ]; do sleep 0.1; w=$((w + 1)); done",
+] if gdb else []) + [
     "  sleep 0.5",
     "  snmp > /tmp/after; echo 0 > $T/tracing_on   # the window ends here, not after the (slow) dump",
     "  echo \"== trace $i\"; grep -v '^#' $T/trace",

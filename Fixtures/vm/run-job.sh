@@ -7,7 +7,13 @@
 # jobs), on the tap of the NIC whose MAC the frame is addressed to (else tap0).
 # OUTDIR gets console.log (the guest's serial console: the job's output), wire-K.pcap (tapK,
 # both ways) and inject.log (frame, tap, time sent).
-# Leaves nothing behind: qemu, the taps and the namespace go on exit, interrupt or failure.
+# With GDB_SCRIPT set (gdb-bt.sh), qemu's gdbstub listens on 127.0.0.1:1234 in our namespace
+# (@SOCKET@ below) and the kernel boots with
+# nokaslr; once the guest is ready, `gdb -batch -x $GDB_SCRIPT $VMLINUX` attaches (its first
+# line a `target remote` to @SOCKET@, with @MODULE_ARGS@ the e1000 module's section addresses
+# the guest printed as "tracer-vm: module ...") and the frames go in only after it says
+# "tracer-gdb: armed"; its output is OUTDIR/gdb.log.
+# Leaves nothing behind: qemu, gdb, the taps and the namespace go on exit, interrupt or failure.
 # (Issue 19: the mechanism `tracer verify --vm` is to be built on.)
 set -euo pipefail
 root=${1:?usage: run-job.sh KERNEL_ROOT BASE.cpio.gz JOB.sh [FRAMES.pcap] OUTDIR}
@@ -17,7 +23,7 @@ kver=$(ls "$root/lib/modules" | head -1)
 ns=trvm-$$
 mkdir -p "$outdir"
 work=$(mktemp -d /tmp/tracer-vm.XXXXXX)
-qemu_pid=""; dump_pid=""
+qemu_pid=""; dump_pid=""; gdb_pid=""
 stop() {   # stop PID: SIGTERM, and SIGKILL a second later if it blocks that (a parent's signal mask is inherited)
     kill "$1" 2>/dev/null || return 0
     (sleep 1; kill -9 "$1" 2>/dev/null) & local killer=$!
@@ -25,7 +31,7 @@ stop() {   # stop PID: SIGTERM, and SIGKILL a second later if it blocks that (a 
     kill "$killer" 2>/dev/null || true
 }
 cleanup() {
-    for p in $dump_pid; do stop "$p"; done
+    for p in $dump_pid $gdb_pid; do stop "$p"; done
     [ -n "$qemu_pid" ] && stop "$qemu_pid"
     ip netns del "$ns" 2>/dev/null || true
     rm -rf "$work"
@@ -50,9 +56,11 @@ for k in "${!nics[@]}"; do
     netdevs+=(-netdev "tap,id=n$k,ifname=tap$k,script=no,downscript=no" -device "e1000,netdev=n$k,mac=${nics[$k]}")
 done
 : > "$outdir/console.log"
+append="console=ttyS0 quiet panic=-1"; gdbstub=()
+if [ -n "${GDB_SCRIPT:-}" ]; then append="$append nokaslr"; gdbstub=(-gdb tcp:127.0.0.1:1234); fi
 ip netns exec "$ns" qemu-system-x86_64 -m 512 -smp 1 -nodefaults -display none -no-reboot \
-    -kernel "$root/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" -append "console=ttyS0 quiet panic=-1" \
-    -serial "file:$outdir/console.log" "${netdevs[@]}" &
+    -kernel "$root/boot/vmlinuz-$kver" -initrd "$work/initrd.gz" -append "$append" \
+    -serial "file:$outdir/console.log" "${gdbstub[@]}" "${netdevs[@]}" &
 qemu_pid=$!
 
 wait_for() {   # wait_for TEXT SECONDS
@@ -64,6 +72,13 @@ wait_for() {   # wait_for TEXT SECONDS
     return 1
 }
 wait_for "tracer-vm: ready" 120 || { echo "run-job: the guest never said ready" >&2; tail -5 "$outdir/console.log" >&2; exit 1; }
+if [ -n "${GDB_SCRIPT:-}" ]; then
+    modargs=$(tr -d '\r' < "$outdir/console.log" | sed -n 's/^tracer-vm: module //p' | head -1)
+    sed -e "s|@SOCKET@|127.0.0.1:1234|" -e "s|@MODULE_ARGS@|$modargs|" "$GDB_SCRIPT" > "$work/gdb.cmds"
+    ip netns exec "$ns" gdb -batch -nx -x "$work/gdb.cmds" "${VMLINUX:?GDB_SCRIPT needs VMLINUX}" > "$outdir/gdb.log" 2>&1 & gdb_pid=$!
+    for _ in $(seq 1200); do grep -q "tracer-gdb: armed" "$outdir/gdb.log" && break; kill -0 "$gdb_pid" 2>/dev/null || break; sleep 0.1; done
+    grep -q "tracer-gdb: armed" "$outdir/gdb.log" || { echo "run-job: gdb did not attach" >&2; tail -5 "$outdir/gdb.log" >&2; exit 1; }
+fi
 if [ -n "$frames" ]; then
     ip netns exec "$ns" python3 - "$frames" "$outdir" "${nics[@]}" <<'PY'
 import socket, struct, sys, time

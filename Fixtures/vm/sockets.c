@@ -3,7 +3,11 @@
  * INADDR_ANY), listens on the TCP ones, reads every
  * UDP datagram as it comes (the prompt reader tracer's model assumes), and accepts connections
  * but neither reads nor closes them (an application that has not got to them yet: their data
- * stays queued, as the model has it), until killed. Built static by make-initramfs.sh (busybox's nc has no UDP listen). */
+ * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN` (gdb-bt.sh's
+ * sender) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes to DST:DPORT once at the
+ * start (which leaves the next hop's neighbour entry with its cached header, as on a host that
+ * has talked before) and once more each time a UDP listener reads a datagram (the harness's cue).
+ * Built static by make-initramfs.sh (busybox's nc has no UDP listen). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -13,10 +17,33 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static int sender = -1, send_len;
+static struct sockaddr_in send_to;
+
+static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN */
+    char src[64], dst[64];
+    int sport, dport;
+    if (sscanf(spec, "%63[^:]:%d:%63[^:]:%d:%d", src, &sport, dst, &dport, &send_len) != 5 || send_len > 65507) return -1;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(sport) };
+    send_to = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(dport) };
+    if (inet_pton(AF_INET, src, &a.sin_addr) != 1 || inet_pton(AF_INET, dst, &send_to.sin_addr) != 1) return -1;
+    sender = socket(AF_INET, SOCK_DGRAM, 0);
+    return sender < 0 || bind(sender, (struct sockaddr *)&a, sizeof a) < 0 ? -1 : 0;
+}
+
+static void send_one(void) {
+    static char zeros[65507];
+    if (sender >= 0 && sendto(sender, zeros, send_len, 0, (struct sockaddr *)&send_to, sizeof send_to) < 0) perror("sendto");
+}
+
 int main(int argc, char **argv) {
     struct pollfd fds[64];
     int udp[64], n = 0;
     for (int i = 1; i < argc && n < 64; i++) {
+        if (strncmp(argv[i], "send:", 5) == 0) {
+            if (parse_send(argv[i] + 5) < 0) { fprintf(stderr, "sockets: %s: send:SRC:SPORT:DST:DPORT:LEN\n", argv[i]); return 2; }
+            continue;
+        }
         int is_udp = strncmp(argv[i], "udp:", 4) == 0, is_tcp = strncmp(argv[i], "tcp:", 4) == 0;
         if (!is_udp && !is_tcp) { fprintf(stderr, "sockets: %s: udp:PORT or tcp:PORT\n", argv[i]); return 2; }
         int fd = socket(AF_INET, is_udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
@@ -35,12 +62,13 @@ int main(int argc, char **argv) {
     }
     printf("sockets: %d bound\n", n);
     fflush(stdout);
+    send_one();
     char buf[65536];
     for (;;) {
         if (poll(fds, n, -1) < 0) return 1;
         for (int i = 0; i < n; i++) {
             if (!(fds[i].revents & POLLIN)) continue;
-            if (udp[i]) recv(fds[i].fd, buf, sizeof buf, 0);
+            if (udp[i]) { recv(fds[i].fd, buf, sizeof buf, 0); send_one(); }
             else accept(fds[i].fd, NULL, NULL);   /* kept open, never read */
         }
     }

@@ -390,11 +390,25 @@ enum Render {
         if let b = breakpoint {
             guard let s = r.breakStack else {
                 let end = r.verdict.function.isEmpty ? r.verdict.action.rawValue : "\(r.verdict.action.rawValue) in \(r.verdict.function)"
+                // A receive function whose list form the path took instead (ip_rcv → ip_list_rcv):
+                // the driver handed its frames up as a list (listified GRO), as 6.1's e1000 does.
+                let list = b.hasSuffix("_rcv") ? String(b.dropLast(4)) + "_list_rcv" : nil
+                if let list, r.path.contains(where: { $0.function == list }) {
+                    return out + ["    (\(b) is not entered: the frame came up in a list, through \(list); it ends: \(end))"]
+                }
                 return out + ["    (\(b) is not reached: \(end))"]
             }
             stack = s
         } else {
             stack = r.endStack
+        }
+        // Where the build was read with its debug info (6.1), gdb's own frames and lines.
+        if let frames = KernelSource.gdbBacktrace(stack, kernel: kernel, path: r.path.map(\.function)) {
+            for (i, f) in frames.enumerated() {
+                let n = "#\(i)".padding(toLength: 4, withPad: " ", startingAt: 0)
+                out.append("\(n)\(f.function) (…) at \(f.file)" + (f.line.map { ":\($0)" } ?? ""))
+            }
+            return out
         }
         for (i, fn) in stack.enumerated() {
             let n = "#\(i)".padding(toLength: 4, withPad: " ", startingAt: 0)

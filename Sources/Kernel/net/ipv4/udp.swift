@@ -67,7 +67,14 @@ extension Kernel {
             }
             return
         }
-        let sk = udp_lookup(dst: dst, dport: dport, dev: skb.dev)
+        // udp4_csum_init verifies a datagram of up to CHECKSUM_BREAK (76) bytes at once; a longer
+        // one's sum is finished after the socket lookup (udp_lib_checksum_complete).
+        let checkedEarly = ulen <= 76
+        // __udp4_lib_lookup_skb (inline) → __udp4_lib_lookup: the socket.
+        let sk: UDPLookup? = !csumOK && checkedEarly ? nil : {
+            let g = trace.enter(.__udp4_lib_lookup); defer { trace.leave(g) }
+            return udp_lookup(dst: dst, dport: dport, dev: skb.dev)
+        }()
         if !csumOK {
             counters.inc(.UdpInCsumErrors)
             counters.inc(.UdpInErrors)
@@ -77,7 +84,8 @@ extension Kernel {
         if let sk {
             record.socket = sk.name
             // 6.18: `return udp_unicast_rcv_skb(...)`, a tail call (its stack traces show
-            // udp_unicast_rcv_skb right above ip_protocol_deliver_rcu).
+            // udp_unicast_rcv_skb right above ip_protocol_deliver_rcu); 6.1's build calls it
+            // (gdb's bt in the guest: __udp4_lib_rcv under udp_unicast_rcv_skb).
             udp_unicast_rcv_skb(skb, sk: sk, port: dport, what: "queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport))", tailCalledFrom: f)
             return
         }
@@ -90,9 +98,13 @@ extension Kernel {
         let body = {
             let g = self.trace.enter(.udp_unicast_rcv_skb); defer { self.trace.leave(g) }
             let h = self.trace.enter(.udp_queue_rcv_skb); defer { self.trace.leave(h) }
-            self.udp_queue_rcv_one_skb(skb, sk: sk, port: port, v6: false, what: what, function: "__udp_enqueue_schedule_skb")
+            let one = { self.udp_queue_rcv_one_skb(skb, sk: sk, port: port, v6: false, what: what, function: "__udp_enqueue_schedule_skb") }
+            // 6.1 builds udp_queue_rcv_skb on its own and leaves it by a jump to
+            // udp_queue_rcv_one_skb (`return udp_queue_rcv_one_skb(sk, skb)`: gdb's bt shows
+            // udp_unicast_rcv_skb right under it); 6.18 inlines it.
+            if self.profile.kernel == .v6_1 { self.trace.tailCall(from: h, one) } else { one() }
         }
-        if profile.kernel == .v5_4 { body() } else { trace.tailCall(from: f, body) }
+        if profile.kernel == .v6_18 { trace.tailCall(from: f, body) } else { body() }
     }
 
     /// udp_queue_rcv_one_skb / udpv6_queue_rcv_one_skb → __udp(v6)_queue_rcv_skb →
