@@ -38,8 +38,14 @@ def sections(kind):
 
 
 def snmp(text):
-    """nstat's names for /proc/net/snmp and netstat (a header line, then a value line)."""
+    """nstat's names for /proc/net/snmp and netstat (a header line, then a value line) and
+    /proc/net/snmp6 (after the guest's "-- snmp6": a name and a value a line)."""
+    text, _, six = text.partition("-- snmp6")
     out, lines = {}, [l.split() for l in text.split("\n")]
+    for l in six.split("\n"):
+        f = l.split()
+        if len(f) == 2 and f[1].isdigit():
+            out[f[0]] = int(f[1])
     for h, v in zip(lines, lines[1:]):   # a header, then its values under the same prefix
         if len(h) > 1 and h[0].endswith(":") and v[:1] == h[:1] and len(h) == len(v) and not h[1].lstrip("-").isdigit():
             for name, value in zip(h[1:], v[1:]):
@@ -99,19 +105,26 @@ def pcap(path):
 
 
 def masked(frame):
-    """What the kernel draws, zeroed: IPv4 ID and header checksum, the transport checksum, the
+    """What the kernel draws, zeroed: IPv4 ID and header checksum, IPv6's flow label, the transport checksum, the
     sequence number of a TCP segment it sends (from the ISN it drew), the timestamp option's value,
     an ICMP timestamp reply's own times."""
     b = bytearray(frame)
     if b[12:14] == b"\x08\x06":
         del b[42:]   # an ARP packet is 28 bytes; the rest is the NIC's padding
-    if len(b) < 34 or b[12:14] != b"\x08\x00":
+    if len(b) >= 54 and b[12:14] == b"\x86\xdd":
+        # IPv6: the flow label (auto_flowlabels: a hash of the flow with the boot's secret), and
+        # the TCP fields below; the NIC's padding.
+        del b[54 + struct.unpack("!H", b[18:20])[0]:]
+        b[15] &= 0xf0; b[16:18] = b"\0\0"
+        proto, t = b[20], 54
+    elif len(b) >= 34 and b[12:14] == b"\x08\x00":
+        del b[14 + struct.unpack("!H", b[16:18])[0]:]   # the NIC's padding to 60 bytes: not the kernel's
+        ihl = (b[14] & 15) * 4
+        b[18:20] = b"\0\0"; b[24:26] = b"\0\0"
+        proto, t = b[23], 14 + ihl
+    else:
         return bytes(b).hex()
-    del b[14 + struct.unpack("!H", b[16:18])[0]:]   # the NIC's padding to 60 bytes: not the kernel's
-    ihl = (b[14] & 15) * 4
-    b[18:20] = b"\0\0"; b[24:26] = b"\0\0"
-    t = 14 + ihl
-    if b[23] == 6 and len(b) >= t + 20:
+    if proto == 6 and len(b) >= t + 20:
         b[t + 16:t + 18] = b"\0\0"
         b[t + 4:t + 8] = b"\0\0\0\0"   # the guest's sequence space starts at the ISN it drew
         o, end = t + 20, t + (b[t + 12] >> 4) * 4
@@ -127,9 +140,9 @@ def masked(frame):
             if kind == 8:
                 b[o + 2:o + 6] = b"\0\0\0\0"
             o += max(2, b[o + 1])
-    elif b[23] in (1, 17) and len(b) >= t + 8:
-        b[t + (2 if b[23] == 1 else 6):t + (4 if b[23] == 1 else 8)] = b"\0\0"
-        if b[23] == 1 and b[t] == 14 and len(b) >= t + 20:
+    elif proto in (1, 17) and len(b) >= t + 8:
+        b[t + (2 if proto == 1 else 6):t + (4 if proto == 1 else 8)] = b"\0\0"
+        if proto == 1 and b[t] == 14 and len(b) >= t + 20:
             b[t + 12:t + 20] = bytes(8)   # a timestamp reply's receive and transmit times: the guest's clock
     return bytes(b).hex()
 
@@ -164,9 +177,10 @@ for o in model:
     a, b = snmp(after.get(n, "")), snmp(before.get(n, ""))
     gc = {k: v - b.get(k, 0) for k, v in a.items() if v != b.get(k, 0)}
     mc = {k: v for k, v in o["counters"].items() if k in a or k.startswith(("Ip", "Icmp", "Tcp", "Udp"))}
+    six = "-- snmp6" in after.get(n, "")
     for k in sorted(set(mc) | set(gc)):
-        if k.startswith("Ip6") or k.startswith("Icmp6") or k.startswith("Udp6"):
-            continue   # /proc/net/snmp6 is not read (IPv6 is off in the guest)
+        if k.startswith(("Ip6", "Icmp6", "Udp6")) and not six:
+            continue   # a recording from before the guest read /proc/net/snmp6
         if k in ("TcpCurrEstab", "TcpMaxConn", "TcpRtoAlgorithm", "TcpRtoMin", "TcpRtoMax", "IpForwarding", "IpDefaultTTL"):
             continue   # gauges and settings, not counts
         row(n, k, mc.get(k, 0), gc.get(k, 0))

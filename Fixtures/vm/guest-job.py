@@ -5,11 +5,13 @@ that makes the 6.1 guest the snapshot's host and then takes FRAMES frames one at
 The host: each Ethernet interface of ip-addr.json is one emulated NIC, in order (run-job.sh gives
 NIC i the interface's MAC), renamed to the snapshot's name, with its MTU and IPv4 addresses,
 promiscuous (as tcpdump makes it on the host a capture comes from); the
-routes and rules that are not the kernel's own (ip-route.json, ip-rule.json), the neighbours
-(ip-neigh.json, installed permanent, as `tracer verify` does), the net.ipv4 sysctls
-(sysctl.txt: net.ipv4 but its neighbour settings, and net.core), the nftables ruleset (nft.txt), and the listening and
-unconnected sockets of ss.txt (Fixtures/vm/sockets.c). IPv6 is off: the guest says nothing
-of its own on the wire, so only the frames' own answers leave.
+routes and rules that are not the kernel's own (ip-route.json, ip-rule.json, ip6-route.json,
+ip6-rule.json), the neighbours (ip-neigh.json, installed permanent, as `tracer verify` does), the
+sysctls (sysctl.txt: net.ipv4 and net.ipv6 but their neighbour settings, and net.core), the
+nftables ruleset (nft.txt), and the listening and unconnected sockets of ss.txt
+(Fixtures/vm/sockets.c). IPv6 is on where the snapshot has IPv6 addresses, with its addresses
+only (no DAD, no router solicitation, the MLD reports over before the first frame), else off:
+the guest says nothing of its own on the wire, so only the frames' own answers leave.
 
 Each frame: the counters (/proc/net/snmp, netstat) are printed, the trace emptied, then
 "tracer-vm: want N" asks run-job.sh for frame N; half a second later (before the first timer
@@ -40,14 +42,26 @@ def load(name, default):
 
 
 IP, NFT = "/usr/sbin/ip", "/usr/sbin/nft"
-out = ["#!/bin/sh", "# written by Fixtures/vm/guest-job.py from " + host, "T=/sys/kernel/tracing",
-       "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6", "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"]
+out = ["#!/bin/sh", "# written by Fixtures/vm/guest-job.py from " + host, "T=/sys/kernel/tracing"]
 ifaces = [i for i in load("ip-addr.json", []) if i.get("link_type") == "ether"]
+if not any(a.get("family") == "inet6" for i in ifaces for a in i.get("addr_info", [])):
+    out += ["echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6", "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"]
 for n, i in enumerate(ifaces):
     name = i["ifname"]
-    out += [f"{IP} link set eth{n} name {name}" if name != f"eth{n}" else f": eth{n}",
-            f"echo 1 > /proc/sys/net/ipv6/conf/{name}/disable_ipv6",
-            f"{IP} link set {name} mtu {i.get('mtu', 1500)}"]
+    v6 = [a for a in i.get("addr_info", []) if a.get("family") == "inet6"]
+    out += [f"{IP} link set eth{n} name {name}" if name != f"eth{n}" else f": eth{n}"]
+    if v6:
+        # IPv6 as the snapshot has it, and nothing of the guest's own on the wire: no address of
+        # its making (addr_gen_mode 1: the snapshot's link-local is added), no DAD, no router
+        # solicitation; the MLD reports for its solicited-node groups repeat at once (1 ms), so
+        # they are over before the first frame.
+        c = f"/proc/sys/net/ipv6/conf/{name}"
+        out += [f"echo 0 > {c}/disable_ipv6", f"echo 1 > {c}/addr_gen_mode", f"echo 0 > {c}/accept_dad",
+                f"echo 0 > {c}/router_solicitations", f"echo 1 > {c}/mldv1_unsolicited_report_interval",
+                f"echo 1 > {c}/mldv2_unsolicited_report_interval"]
+    else:
+        out.append(f"echo 1 > /proc/sys/net/ipv6/conf/{name}/disable_ipv6")
+    out.append(f"{IP} link set {name} mtu {i.get('mtu', 1500)}")
     if "UP" in i.get("flags", []):
         # Promiscuous, as a host is while tcpdump captures on it: a frame for another MAC gets
         # past the NIC's filter to the kernel (PACKET_OTHERHOST), as in the capture.
@@ -55,6 +69,8 @@ for n, i in enumerate(ifaces):
     for a in i.get("addr_info", []):
         if a.get("family") == "inet":
             out.append(f"{IP} addr add {a['local']}/{a['prefixlen']} dev {name}")
+        elif a.get("family") == "inet6":
+            out.append(f"{IP} -6 addr add {a['local']}/{a['prefixlen']} dev {name} nodad")
 
 sysctls = []
 if os.path.exists(os.path.join(host, "sysctl.txt")):
@@ -63,14 +79,28 @@ if os.path.exists(os.path.join(host, "sysctl.txt")):
         key, value = key.strip(), value.strip()
         # The guest is ours: its TCP and core settings too (tcp_rmem sets the SYN-ACK's window
         # scale; rmem_default a UDP socket's buffer), which `tracer verify` leaves to this host.
-        if (key.startswith("net.ipv4.") and not key.startswith("net.ipv4.neigh")) or key.startswith("net.core."):
+        # IPv6's too, but what gives the guest a voice of its own (set above) and the neighbour
+        # settings.
+        own = key.rsplit(".", 1)[-1] in ("disable_ipv6", "addr_gen_mode", "accept_dad", "router_solicitations",
+                                         "mldv1_unsolicited_report_interval", "mldv2_unsolicited_report_interval", "stable_secret")
+        if ((key.startswith("net.ipv4.") and not key.startswith("net.ipv4.neigh")) or key.startswith("net.core.")
+                or (key.startswith("net.ipv6.") and not key.startswith("net.ipv6.neigh") and not own)):
             sysctls.append(f"echo {shlex.quote(value)} > /proc/sys/{key.replace('.', '/')} 2>/dev/null")
 out += sysctls
 
-for r in load("ip-route.json", []):
+def v6route(r, default):
+    """An IPv6 route by its addresses (a snapshot's ip-route.json can hold both families), else the file's."""
+    addrs = [r.get(k, "") for k in ("dst", "gateway", "prefsrc") if r.get(k, "") not in ("", "default")]
+    return any(":" in a for a in addrs) if addrs else default
+
+
+routes = []
+for r in [(r, v6route(r, False)) for r in load("ip-route.json", [])] + [(r, v6route(r, True)) for r in load("ip6-route.json", [])]:
+    if r not in routes: routes.append(r)
+for r, v6 in routes:
     if r.get("protocol") == "kernel" or r.get("table") == "local":
         continue
-    cmd = [IP, "route", "add"]
+    cmd = [IP, "-6" if v6 else "-4", "route", "add"]
     if r.get("type") and r["type"] != "unicast":
         cmd.append(r["type"])
     cmd.append(r["dst"])
@@ -81,10 +111,10 @@ for r in load("ip-route.json", []):
         cmd += ["proto", r["protocol"]]
     out.append(" ".join(cmd))
 defaults = {(0, "local"), (32766, "main"), (32767, "default")}
-for r in load("ip-rule.json", []):
+for r in load("ip-rule.json", []) + [dict(r, v6=True) for r in load("ip6-rule.json", [])]:
     if (r.get("priority"), r.get("table")) in defaults and r.get("src") == "all" and "fwmark" not in r:
         continue
-    cmd = [IP, "rule", "add", "pref", str(r["priority"])]
+    cmd = [IP, "-6" if r.get("v6") else "-4", "rule", "add", "pref", str(r["priority"])]
     if r.get("src", "all") != "all":
         cmd += ["from", f"{r['src']}/{r.get('srclen', 32)}"]
     if "dst" in r:
@@ -98,9 +128,14 @@ for r in load("ip-rule.json", []):
     action = r.get("action")
     cmd += [action] if action in ("blackhole", "unreachable", "prohibit") else ["table", str(r.get("table", "main"))]
     out.append(" ".join(cmd))
+def v6dev(dev):
+    return any(i["ifname"] == dev and any(a.get("family") == "inet6" for a in i.get("addr_info", [])) for i in ifaces)
+
+
 for n in load("ip-neigh.json", []):
-    if "lladdr" in n and ":" not in n["dst"] and not set(n.get("state", [])) & {"FAILED", "INCOMPLETE"}:
-        out.append(f"{IP} neigh replace {n['dst']} lladdr {n['lladdr']} dev {n['dev']} nud permanent")
+    v6 = ":" in n["dst"]
+    if "lladdr" in n and not set(n.get("state", [])) & {"FAILED", "INCOMPLETE"} and (not v6 or v6dev(n["dev"])):
+        out.append(f"{IP} {'-6' if v6 else '-4'} neigh replace {n['dst']} lladdr {n['lladdr']} dev {n['dev']} nud permanent")
 nft = os.path.join(host, "nft.txt")
 if os.path.exists(nft) and open(nft).read().strip():
     out += [f"{NFT} -f - <<'NFT'", open(nft).read().rstrip("\n"), "NFT"]
@@ -111,7 +146,8 @@ if os.path.exists(os.path.join(host, "ss.txt")):
         f = line.split()
         if len(f) >= 5 and ((f[0] == "udp" and f[1] == "UNCONN") or (f[0] == "tcp" and f[1] == "LISTEN")):
             addr, _, port = f[4].rpartition(":")
-            if ":" not in addr and addr != "127.0.0.1":
+            # `*` is a dual-stack IPv6 socket on any address, [ADDR] an IPv6 one (sockets.c).
+            if addr not in ("127.0.0.1", "[::1]") and (":" not in addr or addr.startswith("[")):
                 listen.append(f"{f[0]}:{addr}:{port}")
 if send:
     listen += ["udp:*:9", "send:" + send]   # the cue: a datagram to port 9 (discard)
@@ -133,7 +169,7 @@ if graph:
             "echo function_graph > $T/current_tracer"]
 out += [
     "echo \"tracer-vm: ready\"",
-    "snmp() { cat /proc/net/snmp /proc/net/netstat; }",
+    "snmp() { cat /proc/net/snmp /proc/net/netstat; echo '-- snmp6'; cat /proc/net/snmp6 2>/dev/null; }",
 ] + (["rx() { cat /sys/class/net/*/statistics/rx_packets | tr '\\n' ' '; }"] if gdb else []) + [
     f"i=1; while [ $i -le {frames} ]; do",
     "  echo \"== snmp before $i\"; snmp" + ("; before=$(rx)" if gdb else ""),

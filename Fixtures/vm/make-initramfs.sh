@@ -41,7 +41,7 @@ cc -static -O2 -o "$stage/usr/bin/sockets" "$(dirname "$0")/sockets.c"
 
 # The modules and everything they depend on (crc32c_generic first: libcrc32c, which nf_tables
 # and nf_conntrack need, asks the crypto API for a crc32c only a softdep names).
-want="crc32c_generic e1000 virtio_net veth nf_tables nft_chain_nat nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 nft_reject nft_reject_inet nft_ct nft_nat nft_masq nft_redir nft_limit nft_log nfnetlink nf_defrag_ipv4 nf_defrag_ipv6 ipv6"
+want="crc32c_generic e1000 virtio_net veth nf_tables nft_chain_nat nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 nft_reject nft_reject_inet nft_reject_ipv4 nft_reject_ipv6 nft_fib nft_fib_ipv4 nft_fib_ipv6 nft_fib_inet nft_ct nft_nat nft_masq nft_redir nft_limit nft_log nfnetlink nf_defrag_ipv4 nf_defrag_ipv6 ipv6"
 moddir=$root/lib/modules/$kver
 # An unpacked package has no modules.dep: depmod writes it (into the unpacked tree).
 [ -f "$moddir/modules.dep" ] || depmod -b "$root" "$kver"

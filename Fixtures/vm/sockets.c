@@ -1,6 +1,6 @@
 /* sockets: the listening sockets a snapshot's `ss` shows, for a guest with no other programs:
- * `sockets udp:5353 tcp:10.1.0.2:80 ...` binds each (to the address, else INADDR_ANY; `*` is
- * INADDR_ANY), listens on the TCP ones, reads every
+ * `sockets udp:5353 tcp:10.1.0.2:80 tcp:[2001:db8::2]:80 udp:*:53 ...` binds each (to the
+ * address, else INADDR_ANY; `*` is a dual-stack IPv6 socket on any address), listens on the TCP ones, reads every
  * UDP datagram as it comes (the prompt reader tracer's model assumes), and accepts connections
  * but neither reads nor closes them (an application that has not got to them yet: their data
  * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN` (gdb-bt.sh's
@@ -46,17 +46,28 @@ int main(int argc, char **argv) {
         }
         int is_udp = strncmp(argv[i], "udp:", 4) == 0, is_tcp = strncmp(argv[i], "tcp:", 4) == 0;
         if (!is_udp && !is_tcp) { fprintf(stderr, "sockets: %s: udp:PORT or tcp:PORT\n", argv[i]); return 2; }
-        int fd = socket(AF_INET, is_udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        struct sockaddr_in a = { .sin_family = AF_INET };
+        /* ss's forms: ADDR:PORT (IPv4), [ADDR]:PORT (IPv6 only), *:PORT (IPv6, any address, and
+         * IPv4 through it: a dual-stack socket), PORT (IPv4, any address). */
         char *rest = argv[i] + 4, *colon = strrchr(rest, ':');
+        struct sockaddr_in a = { .sin_family = AF_INET };
+        struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+        int v6 = 0, v6only = 0;
         if (colon) {
             *colon = 0;
-            if (strcmp(rest, "*") != 0 && inet_pton(AF_INET, rest, &a.sin_addr) != 1) { fprintf(stderr, "sockets: %s: bad address\n", rest); return 2; }
+            if (strcmp(rest, "*") == 0) v6 = 1;
+            else if (rest[0] == '[') {
+                v6 = v6only = 1;
+                rest[strlen(rest) - 1] = 0;
+                if (inet_pton(AF_INET6, rest + 1, &a6.sin6_addr) != 1) { fprintf(stderr, "sockets: %s: bad address\n", rest); return 2; }
+            } else if (inet_pton(AF_INET, rest, &a.sin_addr) != 1) { fprintf(stderr, "sockets: %s: bad address\n", rest); return 2; }
             rest = colon + 1;
         }
-        a.sin_port = htons(atoi(rest));
-        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || (is_tcp && listen(fd, 128) < 0)) { perror(argv[i]); return 1; }
+        a.sin_port = a6.sin6_port = htons(atoi(rest));
+        int fd = socket(v6 ? AF_INET6 : AF_INET, is_udp ? SOCK_DGRAM : SOCK_STREAM, 0), one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+        int bound = v6 ? bind(fd, (struct sockaddr *)&a6, sizeof a6) : bind(fd, (struct sockaddr *)&a, sizeof a);
+        if (fd < 0 || bound < 0 || (is_tcp && listen(fd, 128) < 0)) { perror(argv[i]); return 1; }
         fds[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
         udp[n++] = is_udp;
     }

@@ -108,9 +108,11 @@ public struct Profile: Sendable {
 
     /// 6.1 inlines the same call sites, and ip_local_out into ip_build_and_send_pkt (the SYN-ACK's
     /// send: the guest's function trace goes from it to __ip_local_out), ip_route_output_key_hash
-    /// into ip_route_output_flow.
+    /// into ip_route_output_flow, ip6_route_input_lookup into ip6_route_input (the guest's trace
+    /// goes from it to fib6_rule_lookup; route.c keeps an exported copy for other callers).
     static let inlinedInto6_1 = inlinedInto6_18.merging([
         "ip_build_and_send_pkt": ["ip_local_out"],
+        "ip6_route_input": ["ip6_route_input_lookup"],
         // ip_route_output_flow's: it goes to ip_route_output_key_hash_rcu (icmp_route_lookup's call is not inlined).
         "__ip_route_output_key": ["ip_route_output_key_hash"],
     ]) { $0.union($1) }
@@ -147,8 +149,10 @@ public struct Profile: Sendable {
     /// checked by Fixtures/vm/compare.py against the recorded guest runs.
     /// __sock_sendmsg is a function of its own in 6.1 (gdb's bt at __dev_queue_xmit for a sendto:
     /// sock_sendmsg_nosec inlined in it, called from __sys_sendto).
+    /// And every modelled function the build has no symbol for (KFunc+Symbols6_1.swift, read from
+    /// its vmlinux: icmpv6_rt_has_prefsrc, __ip6_finish_output, ip_route_output_ports …).
     static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile", "__sock_sendmsg"])
-        .union(["ip_mkroute_input", "ip_frag_reasm"])
+        .union(["ip_mkroute_input", "ip_frag_reasm"]).union(noSymbol6_1)
 
     /// The list receive path's helpers no stack shows (6.1's guest; 6.12's tree has the same
     /// static and inline functions).

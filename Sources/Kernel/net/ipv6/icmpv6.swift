@@ -46,18 +46,18 @@ extension Kernel {
         switch type {
         case 128:
             if net.ipv6.sysctl.icmpv6EchoIgnoreAll {
-                consume_skb(.consume, detail: "echo request ignored (net.ipv6.icmp.echo_ignore_all)")
+                handled("echo request ignored (net.ipv6.icmp.echo_ignore_all)")
                 return
             }
             let answered = icmpv6_echo_reply(skb, request: message)
-            consume_skb(.consume, detail: answered ? "ICMPv6 echo request answered with an echo reply" : "ICMPv6 echo request: no echo reply leaves")
+            handled(answered ? "ICMPv6 echo request answered with an echo reply" : "ICMPv6 echo request: no echo reply leaves")
         case 129:
             ping_rcv6(skb, reply: message)
         case 133, 134, 135, 136, 137:
             if let reason = ndisc_rcv(skb, message: message) {
                 kfree_skb_reason(reason.name, detail: reason.detail)
             } else {
-                consume_skb(.consume, detail: record.socket ?? "neighbour discovery message handled")
+                handled(record.socket ?? "neighbour discovery message handled")
             }
         case 130, 131:
             // igmp6_event_query / igmp6_event_report: queued to the device's MLD work, which
@@ -66,10 +66,19 @@ extension Kernel {
             sideEnd("consume_skb", reason: nil, location: type == 130 ? "mld_query_work" : "mld_report_work")
         case 1, 2, 3, 4:
             // icmpv6_notify returns SKB_CONSUMED: icmpv6_rcv frees it as consumed.
-            if let what = icmpv6_notify(skb, message: message) { consume_skb(.consume, detail: what) }
+            if let what = icmpv6_notify(skb, message: message) { handled(what) }
         default:
             consume_skb(.consume, detail: "ICMPv6 type \(type) " + (type & 0x80 != 0 ? "(informational) ignored" : "passed to icmpv6_notify"))
         }
+    }
+
+    /// The end of a message icmpv6_rcv handed to echo, neighbour discovery or icmpv6_notify. Their
+    /// drop reasons came after 6.1 (6.12's icmpv6_echo_reply, ndisc_rcv and icmpv6_notify return one): before,
+    /// icmpv6_rcv's reason stays NOT_SPECIFIED and the skb is freed as a drop (6.1's guest:
+    /// kfree_skb NOT_SPECIFIED at icmpv6_rcv after each echo reply; 5.4: kfree_skb).
+    func handled(_ detail: String) {
+        if profile.kernel == .v6_18 { consume_skb(.consume, detail: detail); return }
+        kfree_skb_reason("NOT_SPECIFIED", detail: detail + "; freed as a drop all the same: this kernel's icmpv6_rcv's reason stays NOT_SPECIFIED unless ping_rcv clears it")
     }
 
     /// icmpv6_notify: an error about a packet of ours goes to the protocol's err_handler (UDP:

@@ -112,10 +112,12 @@ extension Kernel {
         dst_input6(skb)
     }
 
-    /// Early demux (an established TCP socket's cached route), else the input route.
+    /// Early demux (an established TCP socket's cached route), else the input route. By the
+    /// first next header: tcp_v6_early_demux for TCP (udp_v6_early_demux, for UDP's connected
+    /// sockets, is not modelled).
     func ip6_rcv_finish_core(_ skb: SKB) {
         let f = trace.enter(.ip6_rcv_finish_core); defer { trace.leave(f) }
-        if tcp_v6_early_demux(skb) { return }
+        if skb.frame[skb.networkOffset + 6] == 6, tcp_v6_early_demux(skb) { return }
         ip6_route_input(skb)
     }
 

@@ -67,7 +67,7 @@ extension Kernel {
     func tcp_v6_early_demux(_ skb: SKB) -> Bool {
         let f = trace.enter(.tcp_v6_early_demux); defer { trace.leave(f) }
         let t = skb.ip6cb.transport
-        guard skb.frame[skb.networkOffset + 6] == 6, skb.length >= t + 4 else { return false }
+        guard skb.length >= t + 4 else { return false }
         let key = skb.withIPv6 { ip in
             TCPKey(v6: TCP6Key(peer: ip.source, peerPort: ip.bytes.u16(t), local: ip.destination, localPort: ip.bytes.u16(t + 2)))
         }
