@@ -8,9 +8,10 @@ promiscuous (as tcpdump makes it on the host a capture comes from); the
 routes and rules that are not the kernel's own (ip-route.json, ip-rule.json, ip6-route.json,
 ip6-rule.json), the neighbours (ip-neigh.json, installed permanent, as `tracer verify` does), the
 sysctls (sysctl.txt: net.ipv4 and net.ipv6 but their neighbour settings, and net.core), the
-nftables ruleset (nft.txt), and the listening and unconnected sockets of ss.txt
-(Fixtures/vm/sockets.c). IPv6 is on where the snapshot has IPv6 addresses, with its addresses
-only (no DAD, no router solicitation, the MLD reports over before the first frame), else off:
+nftables ruleset (nft.txt), the listening and unconnected sockets of ss.txt and the multicast
+memberships of ip-maddr.json (Fixtures/vm/sockets.c). IPv6 is on where the snapshot has IPv6
+addresses, with its addresses only (no DAD, no router solicitation), else off; the IGMP and MLD
+reports of the guest's joins are over before the first frame (1 ms report intervals):
 the guest says nothing of its own on the wire, so only the frames' own answers leave.
 
 Each frame: the counters (/proc/net/snmp, netstat) are printed, the trace emptied, then
@@ -149,8 +150,24 @@ if os.path.exists(os.path.join(host, "ss.txt")):
             # `*` is a dual-stack IPv6 socket on any address, [ADDR] an IPv6 one (sockets.c).
             if addr not in ("127.0.0.1", "[::1]") and (":" not in addr or addr.startswith("[")):
                 listen.append(f"{f[0]}:{addr}:{port}")
+# The snapshot's multicast memberships (ip-maddr.json), but those the kernel holds by itself:
+# all-hosts, all-nodes, all-routers, solicited-node groups.
+for i in load("ip-maddr.json", []):
+    if i.get("ifname") not in [x["ifname"] for x in ifaces]:
+        continue
+    for m in i.get("maddr", []):
+        g = m.get("address", "")
+        own = g in ("224.0.0.1", "ff02::1", "ff01::1", "ff02::2", "ff01::2", "ff05::2") or g.startswith("ff02::1:ff")
+        if m.get("family") in ("inet", "inet6") and not own:
+            listen.append(f"join:{g}@{i['ifname']}")
 if send:
     listen += ["udp:*:9", "send:" + send]   # the cue: a datagram to port 9 (discard)
+if any(l.startswith("join:") for l in listen):
+    # Joining sends unsolicited IGMP/MLD reports, repeated a report interval later: made 1 ms,
+    # they are over before the first frame.
+    for i in ifaces:
+        for k in ("ipv4/conf/{}/igmpv2_unsolicited_report_interval", "ipv4/conf/{}/igmpv3_unsolicited_report_interval"):
+            out.append(f"echo 1 > /proc/sys/net/{k.format(i['ifname'])}")
 if listen:
     out.append("/usr/bin/sockets " + " ".join(listen) + " &")
 

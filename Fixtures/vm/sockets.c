@@ -7,8 +7,11 @@
  * sender) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes to DST:DPORT once at the
  * start (which leaves the next hop's neighbour entry with its cached header, as on a host that
  * has talked before) and once more each time a UDP listener reads a datagram (the harness's cue).
+ * `join:GROUP@IFNAME` holds a multicast membership (IPv4 or IPv6) on the interface, as the
+ * snapshot's `ip maddr` shows one.
  * Built static by make-initramfs.sh (busybox's nc has no UDP listen). */
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -40,6 +43,21 @@ int main(int argc, char **argv) {
     struct pollfd fds[64];
     int udp[64], n = 0;
     for (int i = 1; i < argc && n < 64; i++) {
+        if (strncmp(argv[i], "join:", 5) == 0) {   /* join:GROUP:IFNAME, IPv4 or IPv6 */
+            char group[64], ifname[32];
+            if (sscanf(argv[i] + 5, "%63[^@]@%31s", group, ifname) != 2) { fprintf(stderr, "sockets: %s: join:GROUP@IFNAME\n", argv[i]); return 2; }
+            unsigned ifindex = if_nametoindex(ifname);
+            int v6 = strchr(group, ':') != NULL, fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0), r = -1;
+            if (v6) {
+                struct ipv6_mreq m = { .ipv6mr_interface = ifindex };
+                if (inet_pton(AF_INET6, group, &m.ipv6mr_multiaddr) == 1) r = setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof m);
+            } else {
+                struct ip_mreqn m = { .imr_ifindex = ifindex };
+                if (inet_pton(AF_INET, group, &m.imr_multiaddr) == 1) r = setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m);
+            }
+            if (fd < 0 || ifindex == 0 || r < 0) { perror(argv[i]); return 1; }
+            continue;   /* kept open, never read: it holds the membership */
+        }
         if (strncmp(argv[i], "send:", 5) == 0) {
             if (parse_send(argv[i] + 5) < 0) { fprintf(stderr, "sockets: %s: send:SRC:SPORT:DST:DPORT:LEN\n", argv[i]); return 2; }
             continue;

@@ -30,7 +30,8 @@ struct VerifyCommand: ParsableCommand {
         the function tracer from e1000_clean, and takes the frames one at a time; the model runs \
         --kernel 6.1 --driver e1000. Compared per frame: drops (reason, function), counters, the \
         frames sent back, and the call path (the model's functions in order, none it calls \
-        inlined entered). Ethernet pcap captures; about 45 s a capture. Needs `make vm-setup` \
+        inlined entered). IPv4 and IPv6 (the guest has the snapshot's IPv6 addresses, routes and \
+        neighbours); Ethernet pcap or pcapng captures; about 45 s a capture. Needs `make vm-setup` \
         (the guest's kernel and initramfs) and qemu-system-x86.
 
         Exit status: 0 all agree, 1 a disagreement or an error.
@@ -145,12 +146,25 @@ struct VerifyCommand: ParsableCommand {
         for capture in captures {
             let reader: CaptureReader
             do { reader = try CaptureReader(path: capture) } catch { throw fail("\(capture): \(error)") }
-            let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: capture)).readData(ofLength: 4)) ?? Data()
-            guard reader.linkType == .ethernet, magic.count == 4, [0xa1b2c3d4, 0xa1b23c4d].contains(magic.withUnsafeBytes { $0.load(as: UInt32.self) }) else {
-                throw fail("\(capture): tracer verify --vm replays Ethernet pcap captures (editcap -F pcap converts a pcapng)")
+            guard reader.linkType == .ethernet else {
+                throw fail("\(capture): tracer verify --vm replays Ethernet captures (the guest's NICs are e1000s); this one is \(reader.linkType)")
             }
+            let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: capture)).readData(ofLength: 4)) ?? Data()
+            let isPcap = magic.count == 4 && [0xa1b2c3d4, 0xa1b23c4d].contains(magic.withUnsafeBytes { $0.load(as: UInt32.self) })
             FileHandle.standardOutput.write(Data("== \(capture)\n".utf8))
-            agree = try VMGuest.check(capture: capture, host: host, tracer: exe, scripts: scripts!, assets: assets) && agree
+            // The guest's injector reads classic pcap: a pcapng is rewritten as one first, frame
+            // for frame through libpcap, and both sides get that copy.
+            var given = capture
+            if !isPcap {
+                given = NSTemporaryDirectory() + "tracer-vm-\(getpid()).pcap"
+                do {
+                    let w = try CaptureWriter(path: given, linkType: .ethernet, snapLength: reader.snapLength)
+                    while let f = try reader.next() { w.write(f.bytes, timestamp: f.timestamp, wireLength: f.wireLength) }
+                    try w.close()
+                } catch { throw fail("\(capture): \(error)") }
+            }
+            defer { if given != capture { try? FileManager.default.removeItem(atPath: given) } }
+            agree = try VMGuest.check(capture: given, host: host, tracer: exe, scripts: scripts!, assets: assets) && agree
         }
         if !agree { throw ExitCode.failure }
     }

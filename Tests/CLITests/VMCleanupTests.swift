@@ -78,8 +78,9 @@ import Glibc
                               environment: ["TRACER_VM_DIR": VMCleanupTests.assets])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         #expect(r.stdout.contains("agree    frame 1   drops") && r.stdout.contains("fields agree"), "\(r.stdout)")
-        let pcapng = try runTracer(["verify", "--vm", "Fixtures/captures/ethernet.pcapng", "--host", "Fixtures/hosts/netns-h"],
-                                   environment: ["TRACER_VM_DIR": VMCleanupTests.assets])
-        #expect(pcapng.status != 0 && pcapng.stderr.contains("Ethernet pcap"), "\(pcapng.stderr)")
+        // A pcapng goes in as a pcap copy; a capture of another link type cannot go to an e1000.
+        let sll = try runTracer(["verify", "--vm", "Fixtures/captures/sll.pcap", "--host", "Fixtures/hosts/netns-h"],
+                                environment: ["TRACER_VM_DIR": VMCleanupTests.assets])
+        #expect(sll.status != 0 && sll.stderr.contains("replays Ethernet captures"), "\(sll.stderr)")
     }
 }

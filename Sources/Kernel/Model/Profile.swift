@@ -113,6 +113,9 @@ public struct Profile: Sendable {
     static let inlinedInto6_1 = inlinedInto6_18.merging([
         "ip_build_and_send_pkt": ["ip_local_out"],
         "ip6_route_input": ["ip6_route_input_lookup"],
+        // `static inline`, the okfn NF_HOOK calls once the hook accepts (the out-of-line copy is
+        // for nf_reinject): the guest's trace goes from ip6_forward to ip6_output.
+        "NF_HOOK": ["ip6_forward_finish"],
         // ip_route_output_flow's: it goes to ip_route_output_key_hash_rcu (icmp_route_lookup's call is not inlined).
         "__ip_route_output_key": ["ip_route_output_key_hash"],
     ]) { $0.union($1) }

@@ -273,7 +273,7 @@ extension Kernel {
         let f = rawSocket ? nil : trace.enter(.icmpv6_push_pending_frames)
         defer { if let f { trace.leave(f) } }
         let g = trace.enter(.ip6_push_pending_frames); defer { trace.leave(g) }
-        counters.inc(.Ip6OutRequests)
+        ip6OutRequest(packet.count)
         icmp6MsgOut(m[0])
         let h = trace.enter(.ip6_send_skb); defer { trace.leave(h) }
         let skb = OutputSKB6(packet: packet, dev: dev, nextHop: route.route.nextHop ?? daddr)

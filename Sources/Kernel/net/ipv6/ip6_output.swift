@@ -93,9 +93,21 @@ extension Kernel {
             counters.inc(.Ip6OutMcastPkts)
             counters.inc(.Ip6OutMcastOctets, by: skb.packet.count)
         }
-        if profile.hasIpOutTransmits { counters.inc(.Ip6OutTransmits) }
-        counters.inc(.Ip6OutOctets, by: skb.packet.count)
+        // IPSTATS_MIB_OUT: from 6.3 every packet leaving (Ip6OutTransmits and the octets); before,
+        // the senders count it (ip6OutRequest) and ip6_forward_finish the forwarded octets.
+        if profile.hasIpOutTransmits {
+            counters.inc(.Ip6OutTransmits)
+            counters.inc(.Ip6OutOctets, by: skb.packet.count)
+        }
         neigh_output(skb, dev: dev)
+    }
+
+    /// A packet this host makes (ip6_xmit, __ip6_make_skb, ndisc_send_skb): Ip6OutRequests, and
+    /// before 6.3 its octets too (IPSTATS_MIB_OUT counted there, not in ip6_finish_output2: 6.1's
+    /// guest counts no octets for what nf_send_reset6 sends by ip6_local_out alone).
+    func ip6OutRequest(_ length: Int) {
+        counters.inc(.Ip6OutRequests)
+        if !profile.hasIpOutTransmits { counters.inc(.Ip6OutOctets, by: length) }
     }
 
     /// The nd_tbl neighbour of the next hop (a group maps to 33:33:…, NUD_NOARP).
@@ -193,8 +205,12 @@ extension Kernel {
         }
         var packet = skb.network
         packet[7] = hopLimit - 1
-        NF_HOOK(NFHookState(hook: .forward, indev: skb.dev, outdev: out, skb: skb, outgoing: packet, family: .ip6)) {
+        // Where the build inlines ip6_forward_finish (6.1) there is no call to it for NF_HOOK to
+        // make as a tail call: its own tail call of dst_output leaves ip6_forward.
+        NF_HOOK(NFHookState(hook: .forward, indev: skb.dev, outdev: out, skb: skb, outgoing: packet, family: .ip6),
+                tail: !profile.isInlined(.ip6_forward_finish, into: .NF_HOOK)) {
             let g = trace.enter(.ip6_forward_finish); defer { trace.leave(g) }
+            if !profile.hasIpOutTransmits { counters.inc(.Ip6OutOctets, by: packet.count) }
             handedOff(.forward, function: "ip6_forward_finish", detail: "forwarded out \(out.name), hop limit decremented")
             trace.tailCall(from: g) { dst_output6(OutputSKB6(packet: packet, dev: out, nextHop: rt.nextHop ?? dst)) }
         }

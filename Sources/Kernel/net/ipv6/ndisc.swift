@@ -145,7 +145,7 @@ extension Kernel {
         let packet = IPv6Header(source: source, destination: daddr, nextHeader: .icmpv6, hopLimit: 255).emit(payload: m)
         let g = trace.enter(.ndisc_send_skb); defer { trace.leave(g) }
         icmp6MsgOut(m[0])
-        counters.inc(.Ip6OutRequests)
+        ip6OutRequest(packet.count)
         emitting(what) {
             if nf_hook(NFHookState(hook: .localOut, outdev: dev, outgoing: packet, family: .ip6)) {
                 dst_output6(OutputSKB6(packet: packet, dev: dev, nextHop: daddr))

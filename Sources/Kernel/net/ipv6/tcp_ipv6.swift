@@ -144,7 +144,7 @@ extension Kernel {
         let ip = IPv6Header(source: saddr, destination: daddr, nextHeader: .tcp, hopLimit: net.ipv6.idev(dev)?.hopLimit ?? 64)
         let packet = ip.emit(payload: header.emit(payload: [], pseudoHeader: ip.pseudoHeaderSum))
         let f = trace.enter(.ip6_xmit); defer { trace.leave(f) }
-        counters.inc(.Ip6OutRequests)
+        ip6OutRequest(packet.count)
         emitting(why) {
             NF_HOOK(NFHookState(hook: .localOut, outdev: dev, outgoing: packet, family: .ip6)) {
                 dst_output6(OutputSKB6(packet: packet, dev: dev, nextHop: out.route.nextHop ?? daddr))

@@ -135,7 +135,7 @@ extension Kernel {
                                 trafficClass: p.trafficClass).emit(payload: transport)
         do {
             let m = trace.enter(.__ip6_make_skb); defer { trace.leave(m) }
-            counters.inc(.Ip6OutRequests)
+            ip6OutRequest(packet.count)
         }
         trace.leave(h)
         let s = trace.enter(.udp_v6_send_skb); defer { trace.leave(s) }
