@@ -104,6 +104,20 @@ def csum(data):
     while s >> 16: s = (s & 0xffff) + (s >> 16)
     return ~s & 0xffff
 
+def tcp(f):
+    """A TCP segment straight after an IPv4 or IPv6 header: (its offset, source address, source
+    port, destination address, destination port, end of the packet), else None."""
+    if len(f) >= 54 and f[12:14] == b"\x08\x00" and f[23] == 6:
+        t = 14 + (f[14] & 15) * 4
+        src, dst, end = bytes(f[26:30]), bytes(f[30:34]), 14 + struct.unpack("!H", f[16:18])[0]
+    elif len(f) >= 74 and f[12:14] == b"\x86\xdd" and f[20] == 6:
+        t = 54
+        src, dst, end = bytes(f[22:38]), bytes(f[38:54]), 54 + struct.unpack("!H", f[18:20])[0]
+    else:
+        return None
+    if len(f) < t + 20: return None
+    return t, src, bytes(f[t:t + 2]), dst, bytes(f[t + 2:t + 4]), end
+
 def synacks():
     """The guest's SYN-ACKs so far (the taps' pcaps, written packet by packet): the initial
     sequence number it drew, by connection (peer address, peer port, guest address, guest port)."""
@@ -114,10 +128,10 @@ def synacks():
         p = 24
         while p + 16 <= len(d):
             cl = struct.unpack("<I", d[p + 8:p + 12])[0]; f = d[p + 16:p + 16 + cl]; p += 16 + cl
-            if len(f) >= 54 and f[6:12] in macs and f[12:14] == b"\x08\x00" and f[23] == 6:
-                t = 14 + (f[14] & 15) * 4
-                if f[t + 13] & 0x12 == 0x12:
-                    isn[(f[30:34], f[t + 2:t + 4], f[26:30], f[t:t + 2])] = struct.unpack("!I", f[t + 4:t + 8])[0]
+            if f[6:12] in macs:
+                seg = tcp(f)
+                if seg and f[seg[0] + 13] & 0x12 == 0x12:
+                    isn[seg[3], seg[4], seg[1], seg[2]] = struct.unpack("!I", f[seg[0] + 4:seg[0] + 8])[0]
     return isn
 
 def captured_isns():
@@ -125,10 +139,9 @@ def captured_isns():
     acknowledge. Where the capture has none, they acknowledge the model's SYN-ACK, whose ISN is 0."""
     isn = {}
     for f in frames:
-        if len(f) >= 54 and f[6:12] in macs and f[12:14] == b"\x08\x00" and f[23] == 6:
-            t = 14 + (f[14] & 15) * 4
-            if f[t + 13] & 0x12 == 0x12:
-                isn[(f[30:34], f[t + 2:t + 4], f[26:30], f[t:t + 2])] = struct.unpack("!I", f[t + 4:t + 8])[0]
+        seg = tcp(f) if f[6:12] in macs else None
+        if seg and f[seg[0] + 13] & 0x12 == 0x12:
+            isn[seg[3], seg[4], seg[1], seg[2]] = struct.unpack("!I", f[seg[0] + 4:seg[0] + 8])[0]
     return isn
 
 implied = captured_isns()
@@ -138,17 +151,17 @@ def live(frame):
     drew, as the peer's stack would have it (what LivePlay does for `tracer verify`): a bad ACK
     stays as bad."""
     f = bytearray(frame)
-    if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6: return frame
-    t = 14 + (f[14] & 15) * 4
+    seg = tcp(f)
+    if seg is None: return frame
+    t, src, sport, dst, dport, end = seg
     if not f[t + 13] & 0x10: return frame
-    key = (bytes(f[26:30]), bytes(f[t:t + 2]), bytes(f[30:34]), bytes(f[t + 2:t + 4]))
+    key = (src, sport, dst, dport)
     real = synacks().get(key)
     if real is None: return frame
     ack = struct.unpack("!I", f[t + 8:t + 12])[0]
     f[t + 8:t + 12] = struct.pack("!I", (ack - implied.get(key, 0) + real) & 0xffffffff)
-    end = 14 + struct.unpack("!H", f[16:18])[0]
     f[t + 16:t + 18] = b"\0\0"
-    pseudo = bytes(f[26:34]) + b"\0\x06" + struct.pack("!H", end - t)
+    pseudo = src + dst + struct.pack("!I", end - t) + b"\0\0\0\x06" if len(src) == 16 else src + dst + b"\0\x06" + struct.pack("!H", end - t)
     f[t + 16:t + 18] = struct.pack("!H", csum(pseudo + bytes(f[t:end])))
     return bytes(f)
 for n, frame in enumerate(frames, 1):

@@ -368,6 +368,7 @@ extension KFunc {
         "tcp_v6_early_demux",
         "tcp_v6_rcv",
         "tcp_v6_reqsk_send_ack",
+        "tcp_v6_route_req",
         "tcp_v6_send_ack",
         "tcp_v6_send_reset",
         "tcp_v6_send_response",
@@ -761,31 +762,32 @@ extension KFunc {
     public static var tcp_v6_early_demux: KFunc { KFunc(id: 361) }
     public static var tcp_v6_rcv: KFunc { KFunc(id: 362) }
     public static var tcp_v6_reqsk_send_ack: KFunc { KFunc(id: 363) }
-    public static var tcp_v6_send_ack: KFunc { KFunc(id: 364) }
-    public static var tcp_v6_send_reset: KFunc { KFunc(id: 365) }
-    public static var tcp_v6_send_response: KFunc { KFunc(id: 366) }
-    public static var tcp_v6_send_synack: KFunc { KFunc(id: 367) }
-    public static var tcp_v6_syn_recv_sock: KFunc { KFunc(id: 368) }
-    public static var tcp_write_timer: KFunc { KFunc(id: 369) }
-    public static var tcp_write_timer_handler: KFunc { KFunc(id: 370) }
-    public static var tcp_write_xmit: KFunc { KFunc(id: 371) }
-    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 372) }
-    public static var udp_err: KFunc { KFunc(id: 373) }
-    public static var udp_queue_rcv_one_skb: KFunc { KFunc(id: 374) }
-    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 375) }
-    public static var udp_rcv: KFunc { KFunc(id: 376) }
-    public static var udp_send_skb: KFunc { KFunc(id: 377) }
-    public static var udp_sendmsg: KFunc { KFunc(id: 378) }
-    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 379) }
-    public static var udp_v4_early_demux: KFunc { KFunc(id: 380) }
-    public static var udp_v6_send_skb: KFunc { KFunc(id: 381) }
-    public static var udpv6_err: KFunc { KFunc(id: 382) }
-    public static var udpv6_queue_rcv_one_skb: KFunc { KFunc(id: 383) }
-    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 384) }
-    public static var udpv6_rcv: KFunc { KFunc(id: 385) }
-    public static var udpv6_sendmsg: KFunc { KFunc(id: 386) }
-    public static var update_or_create_fnhe: KFunc { KFunc(id: 387) }
-    public static var veth_forward_skb: KFunc { KFunc(id: 388) }
-    public static var veth_xmit: KFunc { KFunc(id: 389) }
-    public static var vlan_do_receive: KFunc { KFunc(id: 390) }
+    public static var tcp_v6_route_req: KFunc { KFunc(id: 364) }
+    public static var tcp_v6_send_ack: KFunc { KFunc(id: 365) }
+    public static var tcp_v6_send_reset: KFunc { KFunc(id: 366) }
+    public static var tcp_v6_send_response: KFunc { KFunc(id: 367) }
+    public static var tcp_v6_send_synack: KFunc { KFunc(id: 368) }
+    public static var tcp_v6_syn_recv_sock: KFunc { KFunc(id: 369) }
+    public static var tcp_write_timer: KFunc { KFunc(id: 370) }
+    public static var tcp_write_timer_handler: KFunc { KFunc(id: 371) }
+    public static var tcp_write_xmit: KFunc { KFunc(id: 372) }
+    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 373) }
+    public static var udp_err: KFunc { KFunc(id: 374) }
+    public static var udp_queue_rcv_one_skb: KFunc { KFunc(id: 375) }
+    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 376) }
+    public static var udp_rcv: KFunc { KFunc(id: 377) }
+    public static var udp_send_skb: KFunc { KFunc(id: 378) }
+    public static var udp_sendmsg: KFunc { KFunc(id: 379) }
+    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 380) }
+    public static var udp_v4_early_demux: KFunc { KFunc(id: 381) }
+    public static var udp_v6_send_skb: KFunc { KFunc(id: 382) }
+    public static var udpv6_err: KFunc { KFunc(id: 383) }
+    public static var udpv6_queue_rcv_one_skb: KFunc { KFunc(id: 384) }
+    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 385) }
+    public static var udpv6_rcv: KFunc { KFunc(id: 386) }
+    public static var udpv6_sendmsg: KFunc { KFunc(id: 387) }
+    public static var update_or_create_fnhe: KFunc { KFunc(id: 388) }
+    public static var veth_forward_skb: KFunc { KFunc(id: 389) }
+    public static var veth_xmit: KFunc { KFunc(id: 390) }
+    public static var vlan_do_receive: KFunc { KFunc(id: 391) }
 }

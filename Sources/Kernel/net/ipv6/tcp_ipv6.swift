@@ -41,13 +41,29 @@ extension Kernel {
                 } else if seg.flags.contains(.syn) {
                     let c = trace.enter(.tcp_v6_conn_request); defer { trace.leave(c) }
                     let r = trace.enter(.tcp_conn_request); defer { trace.leave(r) }
-                    tcp_v6_send_synack(skb, key: key, seq: seg.seq, synOptions: seg.opts)
+                    // af_ops->route_req (tcp_v6_route_req → inet6_csk_route_req): the SYN-ACK's
+                    // route, looked up before the request socket's SYN-ACK is made.
+                    let out: (route: Route6, source: IPv6Address)? = {
+                        let q = trace.enter(.tcp_v6_route_req); defer { trace.leave(q) }
+                        let g = trace.enter(.inet6_csk_route_req); defer { trace.leave(g) }
+                        return tcp6ReplyRoute(skb)
+                    }()
+                    if let out { tcp_v6_send_synack(skb, key: key, seq: seg.seq, synOptions: seg.opts, route: out) }
                     trace.leave(c)
                     consume_skb(.consume, detail: "SYN to \(name): request socket made, SYN-ACK sent")
                     return
                 }
+                // 6.1, as for IPv4: tcp_rcv_state_process drops a RST or a flagless segment itself;
+                // an ACK it returns to tcp_v6_do_rcv, which resets and discards with NOT_SPECIFIED.
+                if profile.kernel == .v6_1 {
+                    if !seg.flags.contains(.ack) {
+                        kfree_skb_reason(dropReason, detail: seg.flags.contains(.rst) ? "RST to a listener: ignored" : "a segment without SYN, ACK or RST to \(name): dropped")
+                        return
+                    }
+                    dropReason = "NOT_SPECIFIED"
+                }
             }
-            if dropReason == "TCP_FLAGS" {
+            if dropReason == "TCP_FLAGS" || (profile.kernel == .v6_1 && seg.flags.contains(.ack)) {
                 tcp_v6_send_reset(skb, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength)
             }
             kfree_skb_reason(dropReason, detail: seg.flags.contains(.rst) ? "RST to a listener: ignored"
@@ -108,12 +124,9 @@ extension Kernel {
 
     /// tcp_v6_send_synack: MSS from the route's MTU less 60; SACK, timestamps and window scaling
     /// as the SYN offered them (the same choices as IPv4's).
-    func tcp_v6_send_synack(_ skb: SKB, key: TCP6Key, seq: UInt32, synOptions: [TCPOption]) {
+    func tcp_v6_send_synack(_ skb: SKB, key: TCP6Key, seq: UInt32, synOptions: [TCPOption], route out: (route: Route6, source: IPv6Address)) {
         let f = trace.enter(.tcp_v6_send_synack); defer { trace.leave(f) }
-        let g = trace.enter(.inet6_csk_route_req)
-        let out = tcp6ReplyRoute(skb)
-        trace.leave(g)
-        guard let out, let dev = out.route.dev else { return }
+        guard let dev = out.route.dev else { return }
         let mss = dev.mtu - 60
         var opts: [TCPOption] = [.maxSegmentSize(UInt16(mss))]
         let sack = synOptions.contains(.sackPermitted)
