@@ -226,7 +226,9 @@ VM_FIXTURES ?= udp-delivered udp-closed-port udp-bad-checksum tcp-syn-listener t
 	ipv6-routing-header-done ipv6-routing-header-type0 ipv6-rs-to-router ipv6-segment-routing-off \
 	ipv6-tcp-ack-to-listener ipv6-tcp-syn-closed-port ipv6-tcp-syn-listener ipv6-tcp-syn-retransmitted \
 	ipv6-tcp-syn-then-new-syn ipv6-tcp-syn-then-rst ipv6-tcp-syn-then-rst-in-window ipv6-truncated \
-	ipv6-udp-closed-port ipv6-udp-delivered ipv6-udp-zero-checksum ipv6-unknown-next-header
+	ipv6-udp-closed-port ipv6-udp-delivered ipv6-udp-zero-checksum ipv6-unknown-next-header \
+	ipt-drop ipt-forward ipt-jump-return ipt-named-set ipt-prerouting-raw ipt-reject-icmp ipt-reject-tcp-reset \
+	ipt-tcp-flags
 vm-setup: build
 	@[ "$$(id -u)" = 0 ] || { echo "vm: skipped: needs root (a network namespace and taps)"; exit 0; }; \
 	command -v qemu-system-x86_64 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 >/dev/null; }; \

@@ -254,6 +254,7 @@ extension KernelSource {
         "tcp_v6_early_demux": ("net/ipv6/tcp_ipv6.c", 1824),
         "tcp_v6_rcv": ("net/ipv6/tcp_ipv6.c", 1572),
         "tcp_v6_reqsk_send_ack": ("net/ipv6/tcp_ipv6.c", 1108),
+        "tcp_v6_route_req": ("net/ipv6/tcp_ipv6.c", 808),
         "tcp_v6_send_reset": ("net/ipv6/tcp_ipv6.c", 974),
         "tcp_v6_send_response": ("net/ipv6/tcp_ipv6.c", 846),
         "tcp_v6_send_synack": ("net/ipv6/tcp_ipv6.c", 527),
