@@ -154,10 +154,11 @@ public struct Profile: Sendable {
     /// sock_sendmsg_nosec inlined in it, called from __sys_sendto).
     /// And every modelled function the build has no symbol for (KFunc+Symbols6_1.swift, read from
     /// its vmlinux: icmpv6_rt_has_prefsrc, __ip6_finish_output, ip_route_output_ports …).
-    /// ip6_pkt_drop is a function of its own in 6.1 (its guest's drops are there); dst_discard, a
-    /// header's `static inline` (notrace, as every `inline` is), only jumps to dst_discard_out.
-    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile", "__sock_sendmsg", "ip6_pkt_drop"])
-        .union(["ip_mkroute_input", "ip_frag_reasm", "dst_discard"]).union(noSymbol6_1)
+    /// ip6_pkt_drop and ip_fragment are functions of their own in 6.1 (its guest's drops and trace
+    /// show them); dst_discard, a header's `static inline` (notrace, as every `inline` is), only
+    /// jumps to dst_discard_out; nf_defrag_ipv4's module inlines nf_ct_ipv4_gather_frags.
+    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile", "__sock_sendmsg", "ip6_pkt_drop", "ip_fragment"])
+        .union(["ip_mkroute_input", "ip_frag_reasm", "dst_discard", "nf_ct_ipv4_gather_frags"]).union(noSymbol6_1)
 
     /// The list receive path's helpers no stack shows (6.1's guest; 6.12's tree has the same
     /// static and inline functions).
