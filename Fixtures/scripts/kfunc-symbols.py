@@ -6,9 +6,11 @@ them (the 6.1 profile's inline table takes them all). Functions of code built as
 (netfilter, veth) are left out: the vmlinux cannot tell.
 
 Usage: python3 Fixtures/scripts/kfunc-symbols.py .build/vm [--check]"""
-import pathlib, re, subprocess, sys
+import importlib.util, pathlib, re, subprocess, sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("ks", ROOT / "Fixtures/scripts/kfunc-sources.py")
+ks = importlib.util.module_from_spec(spec); spec.loader.exec_module(ks)   # its names(): the modelled functions
 OUT = ROOT / "Sources/Kernel/Model/KFunc+Symbols6_1.swift"
 vm = pathlib.Path(sys.argv[1])
 vmlinux = sorted((vm / "dbg/usr/lib/debug/boot").glob("vmlinux-*"))[0]
@@ -18,7 +20,7 @@ MODULES = ("net/netfilter/", "net/ipv4/netfilter/", "net/ipv6/netfilter/", "net/
 source = (ROOT / "Sources/Kernel/Model/KFunc+Source.swift").read_text()
 block = source.split("static let defined6_1: [String: (file: String, line: Int)] = [", 1)[1].split("\n    ]", 1)[0]
 defined = dict(re.findall(r'^        "([^"]+)": \("([^"]+)", \d+\),$', block, re.M))
-names = re.findall(r'^        "([^"]+)",$', (ROOT / "Sources/Kernel/Model/KFunc+Table.swift").read_text(), re.M)
+names = ks.names()
 syms = set()
 for line in subprocess.run(["nm", "--defined-only", str(vmlinux)], capture_output=True, text=True, check=True).stdout.splitlines():
     f = line.split()

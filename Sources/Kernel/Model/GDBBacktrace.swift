@@ -30,35 +30,38 @@ extension KernelSource {
         else { out.append(GDBFrame(function: first, file: file(of: first, kernel: kernel), line: nil)) }
         for i in stack.indices.dropFirst() {
             let (caller, callee) = (stack[i], stack[i - 1])
-            guard let sites = gdbCallSites6_1["\(caller) \(callee)"] ?? gdbCallSites6_1["\(caller) *"], !sites.isEmpty else {
+            guard let sites = gdbSites6_1["\(caller) \(callee)"] ?? gdbSites6_1["\(caller) *"], !sites.isEmpty else {
                 out.append(GDBFrame(function: caller, file: file(of: caller, kernel: kernel), line: nil))
                 continue
             }
-            out += choose(sites, caller: caller, callee: callee, path: path, entered: entered).map(parse)
+            out += choose(sites, caller: caller, callee: callee, path: path, entered: entered)
         }
         return out
     }
 
-    private static func choose(_ sites: [[String]], caller: String, callee: String, path: [String], entered: Set<String>) -> [String] {
+    /// The generated table, parsed once: "CALLER CALLEE" → each call site's frames.
+    static let gdbSites6_1: [String: [[GDBFrame]]] = gdbCallSites6_1.mapValues { $0.map { $0.map(parse) } }
+
+    private static func choose(_ sites: [[GDBFrame]], caller: String, callee: String, path: [String], entered: Set<String>) -> [GDBFrame] {
         guard sites.count > 1 else { return sites[0] }
         let best = sites.map { score($0, entered) }.max() ?? 0
         let fit = sites.filter { score($0, entered) == best }
         guard fit.count > 1 else { return fit[0] }
         // The caller's line for each call: the last frame of a site.
-        func line(_ site: [String]) -> Int { site.last.flatMap { parse($0).line } ?? 0 }
+        func line(_ site: [GDBFrame]) -> Int { site.last?.line ?? 0 }
         if listDispatchers.contains(caller) {
             // The last in the code: ordered by the caller's line, then the inlined frames' outward in.
-            func key(_ site: [String]) -> [Int] { site.reversed().map { parse($0).line ?? 0 } }
+            func key(_ site: [GDBFrame]) -> [Int] { site.reversed().map { $0.line ?? 0 } }
             return fit.max { key($0).lexicographicallyPrecedes(key($1)) } ?? fit[0]
         }
         let before = path.prefix { $0 != callee }
-        guard let after = before.compactMap({ gdbCallSites6_1["\(caller) \($0)"]?.map(line).min() }).max() else { return fit[0] }
+        guard let after = before.compactMap({ gdbSites6_1["\(caller) \($0)"]?.map(line).min() }).max() else { return fit[0] }
         return fit.filter { line($0) > after }.min { line($0) < line($1) } ?? fit[0]
     }
 
     /// Every function gdb shows in the 6.1 build's frames (the modelled ones and the helpers
     /// inlined at their calls: do_syscall_x64, invoke_softirq …).
-    public static let gdbFunctions6_1: Set<String> = Set(gdbCallSites6_1.values.joined().joined().map { parse($0).function }).union(gdbBreak6_1.keys)
+    public static let gdbFunctions6_1: Set<String> = Set(gdbSites6_1.values.joined().joined().map(\.function)).union(gdbBreak6_1.keys)
 
     /// The list receive functions: each walks its list and hands a sublist on when the next skb
     /// differs (protocol, dst), and the final sublist after the loop.
@@ -69,8 +72,8 @@ extension KernelSource {
 
     /// How well a call site's frames (its last is the caller's own) fit the path: one for each
     /// frame the path entered, less one for each it did not. `max` keeps the first of equals.
-    private static func score(_ site: [String], _ entered: Set<String>) -> Int {
-        site.dropLast().reduce(0) { s, f in s + (entered.contains(parse(f).function) ? 1 : -1) }
+    private static func score(_ site: [GDBFrame], _ entered: Set<String>) -> Int {
+        site.dropLast().reduce(0) { s, f in s + (entered.contains(f.function) ? 1 : -1) }
     }
 
     /// "function file:line".

@@ -81,8 +81,8 @@ extension Kernel {
             // 6.1 builds ip_finish_output on its own, and its usual way out is a jump to
             // __ip_finish_output (which jumps to ip_finish_output2): gdb's bt in the guest shows
             // ip_finish_output2 right under ip_output. 5.4's gdb shows ip_finish_output's frame.
-            if profile.kernel == .v6_1 { trace.tailCall(from: g) { __ip_finish_output(takeNATRewrite(skb)) } }
-            else { __ip_finish_output(takeNATRewrite(skb)) }
+            let out = { self.__ip_finish_output(self.takeNATRewrite(skb)) }
+            if profile.kernel == .v6_1 { trace.tailCall(from: g, out) } else { out() }
         }
     }
 

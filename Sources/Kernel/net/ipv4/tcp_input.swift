@@ -130,6 +130,23 @@ struct TCPKey: Hashable {
 }
 
 extension Kernel {
+    /// 6.1's tcp_rcv_state_process on a listener, for a segment that is no SYN: it returns an int,
+    /// so a RST or a flagless segment it drops itself (its discard: label, with `reason`: true,
+    /// done); an ACK it returns to tcp_v4/v6_do_rcv, which resets and discards with NOT_SPECIFIED
+    /// (`reason` becomes that; false). Both seen in the 6.1 guest, for IPv4 and IPv6. Later
+    /// kernels leave `reason` to the caller.
+    func tcp_rcv_state_process_listener(_ reason: inout String, flags: TCPFlags, listener name: String) -> Bool {
+        guard profile.kernel == .v6_1 else { return false }
+        if !flags.contains(.ack) {
+            kfree_skb_reason(reason, detail: flags.contains(.rst) ? "RST to a listener: ignored" : "a segment without SYN, ACK or RST to \(name): dropped")
+            return true
+        }
+        reason = "NOT_SPECIFIED"
+        return false
+    }
+}
+
+extension Kernel {
     /// The initial receive window in a SYN-ACK: 65535 rounded down to a multiple of the
     /// effective MSS (tcp_select_initial_window; 12 bytes less with timestamps).
     static func initialWindow(mss: Int, timestamps: Bool) -> UInt16 {

@@ -52,15 +52,9 @@ extension Kernel {
                 } else {
                     dropReason = "TCP_FLAGS"
                 }
-                // 6.1's tcp_rcv_state_process returns an int: a RST or a segment with no flags it
-                // drops itself (its discard: label, with the reason); for an ACK it returns 1 and
-                // tcp_v4_do_rcv resets and discards with NOT_SPECIFIED (the 6.1 guest).
-                if profile.kernel == .v6_1, let r = dropReason {
-                    if !seg.flags.contains(.ack) {
-                        kfree_skb_reason(r, detail: seg.flags.contains(.rst) ? "RST to a listener: ignored" : "a segment without SYN, ACK or RST to \(name): dropped")
-                        return
-                    }
-                    dropReason = "NOT_SPECIFIED"
+                if var r = dropReason {
+                    if tcp_rcv_state_process_listener(&r, flags: seg.flags, listener: name) { return }
+                    dropReason = r
                 }
             }
             // tcp_v4_do_rcv: `reset: tcp_v4_send_reset(…); discard: kfree_skb_reason(…)`.

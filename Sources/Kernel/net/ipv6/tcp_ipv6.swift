@@ -53,17 +53,10 @@ extension Kernel {
                     consume_skb(.consume, detail: "SYN to \(name): request socket made, SYN-ACK sent")
                     return
                 }
-                // 6.1, as for IPv4: tcp_rcv_state_process drops a RST or a flagless segment itself;
-                // an ACK it returns to tcp_v6_do_rcv, which resets and discards with NOT_SPECIFIED.
-                if profile.kernel == .v6_1 {
-                    if !seg.flags.contains(.ack) {
-                        kfree_skb_reason(dropReason, detail: seg.flags.contains(.rst) ? "RST to a listener: ignored" : "a segment without SYN, ACK or RST to \(name): dropped")
-                        return
-                    }
-                    dropReason = "NOT_SPECIFIED"
-                }
+                if tcp_rcv_state_process_listener(&dropReason, flags: seg.flags, listener: name) { return }
             }
-            if dropReason == "TCP_FLAGS" || (profile.kernel == .v6_1 && seg.flags.contains(.ack)) {
+            // tcp_v6_do_rcv: `reset: tcp_v6_send_reset(…); discard: kfree_skb_reason(…)`.
+            if dropReason == "TCP_FLAGS" || seg.flags.contains(.ack) {
                 tcp_v6_send_reset(skb, seq: seg.seq, ack: seg.ack, flags: seg.flags, dataLength: dataLength)
             }
             kfree_skb_reason(dropReason, detail: seg.flags.contains(.rst) ? "RST to a listener: ignored"
