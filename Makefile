@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # fixture converters; iproute2/nftables/iptables/ethtool/python3 for snapshots and the netns fixtures.
 # graphviz draws the flow diagrams (--format dot, tracer report); man-db and dpkg for make install
 # and make deb; chromium (headless) opens the report in the tests.
-DEB_PACKAGES := libpcap-dev pkg-config tcpdump tshark iproute2 nftables iptables ethtool python3 graphviz man-db dpkg
+DEB_PACKAGES := libpcap-dev libjemalloc-dev pkg-config tcpdump tshark iproute2 nftables iptables ethtool python3 graphviz man-db dpkg
 TEST_PACKAGES := chromium
 TRACER := .build/debug/tracer
 
@@ -101,7 +101,7 @@ uninstall:
 	@echo "removed tracer from $(DESTDIR)$(PREFIX)"
 
 # A Debian package of the same files under /usr, built with dpkg-deb; installs with
-# apt-get install ./tracer_VERSION_ARCH.deb (which pulls libpcap0.8).
+# apt-get install ./tracer_VERSION_ARCH.deb (which pulls libpcap0.8 and libjemalloc2).
 deb: man completions
 	rm -rf $(STAGE)/deb
 	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(STAGE)/deb PREFIX=/usr >/dev/null
@@ -109,7 +109,7 @@ deb: man completions
 	mkdir -p $(STAGE)/deb/DEBIAN
 	{ echo "Package: tracer"; echo "Version: $(VERSION)"; echo "Architecture: $(ARCH)"; \
 	  echo "Maintainer: tracer developers <tracer@localhost>"; \
-	  echo "Depends: libpcap0.8 (>= 1.10), libc6 (>= 2.34), libstdc++6, libgcc-s1"; \
+	  echo "Depends: libpcap0.8 (>= 1.10), libjemalloc2, libc6 (>= 2.34), libstdc++6, libgcc-s1"; \
 	  echo "Recommends: graphviz"; echo "Section: net"; echo "Priority: optional"; \
 	  echo "Installed-Size: $$(du -sk $(STAGE)/deb/usr | cut -f1)"; \
 	  echo "Description: explains what the Linux kernel does with every packet in a capture"; \

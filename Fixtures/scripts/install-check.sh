@@ -39,7 +39,8 @@ root=$scratch/root
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$root/var/lib/dpkg/triggers"
 touch "$root/var/lib/dpkg/status"
 dpkg-deb --info "$deb" | grep -q "Depends: libpcap0.8" || fail "the package does not depend on libpcap0.8"
-# The scratch root has no libpcap0.8 of its own (this machine's is used to run it): --force-depends.
+dpkg-deb --info "$deb" | grep -q "Depends: .*libjemalloc2" || fail "the package does not depend on libjemalloc2 (the binary's malloc)"
+# The scratch root has no libpcap0.8 or libjemalloc2 of its own (this machine's are used to run it): --force-depends.
 dpkg --root="$root" --log=/dev/null --force-depends --force-not-root -i "$deb" >/dev/null 2>&1 || fail "dpkg -i"
 dpkg --root="$root" -s tracer | grep -q "Status: install ok installed" || fail "dpkg -s tracer: not installed"
 "$root/usr/bin/tracer" --version | grep -q "^tracer " || fail "tracer --version"

@@ -97,7 +97,8 @@ public enum JSONReader {
             switch bytes[i] {
             case UInt8(ascii: "{"):
                 i += 1
-                var o: [String: Any] = [:]
+                // Room for a snapshot entry's keys at once (a route has 5 to 10): no regrowing.
+                var o = [String: Any](minimumCapacity: 12)
                 skipSpace()
                 if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return o }
                 while true {

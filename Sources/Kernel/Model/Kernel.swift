@@ -103,7 +103,8 @@ public final class Kernel {
         self.host = host
         self.profile = profile
         trace = CallTrace()
-        trace.isInlined = { profile.isInlined($0, into: $1) }
+        let inline = profile.inlineTable
+        trace.setInlining(ids: inline.ids, pairs: inline.pairs, byName: { profile.isInlined($0, into: $1) })
         net = Net(host: host)
         udpTable.waitingPorts = ReaderPolicy.waitingPorts(host)
         net.nf.hooks = NFHook.allCases.map { hookEntries($0) }

@@ -98,6 +98,15 @@ public struct Profile: Sendable {
         guard kernel != .v5_4, let caller else { return false }
         return (kernel == .v6_1 ? Self.inlinedIntoIDs6_1 : Self.inlinedIntoIDs6_18).contains { $0.caller == caller && $0.callee == fn }
     }
+    /// The tables `isInlined(_:into:)` reads, for a trace to keep: per function id, inlined into
+    /// every caller; and the call sites inlined only there (caller id << 16 | callee id).
+    var inlineTable: (ids: [Bool], pairs: [UInt32]) {
+        switch kernel {
+        case .v5_4: (Self.inlinedIDs5_4, [])
+        case .v6_1: (Self.inlinedIDs6_1, Self.inlinedIntoIDs6_1.map { UInt32($0.caller.id) << 16 | UInt32($0.callee.id) })
+        case .v6_18: (Self.inlinedIDs6_18, Self.inlinedIntoIDs6_18.map { UInt32($0.caller.id) << 16 | UInt32($0.callee.id) })
+        }
+    }
     static let inlinedIDs6_18: [Bool] = KFunc.names.map { inlined6_18.contains($0) }
     static let inlinedIDs5_4: [Bool] = KFunc.names.map { inlined5_4.contains($0) }
     static let inlinedIDs6_1: [Bool] = KFunc.names.map { inlined6_1.contains($0) }

@@ -86,6 +86,10 @@ public struct Witness {
 
     var held: Deque<Held> = []
     var nextSeq = 0
+    // The indexes below hold the frames before `indexedTo` only: they are brought up to date
+    // (`index()`) when a frame the host sends asks them, so a capture that shows no sends (or
+    // only sends early on) never pays for them, and one with sends pays the same as before.
+    var indexedTo = 0
     var byIdentity: [IPIdentity: Int] = [:]
     var lastReceived: [FlowKey: Int] = [:]
     /// The held expectations by signature and by connection, oldest first (frames are released
@@ -104,7 +108,9 @@ public struct Witness {
     /// Before the model runs a frame the host sends: the held frame whose predicted answer (or
     /// forwarded copy) it is, and why the model emitted it. The expectation is fulfilled.
     public mutating func predicted(_ frame: UnsafeRawBufferPointer, linkType: LinkType, iface: String?) -> (number: Int, why: String)? {
-        guard let s = Self.signature(frame, linkType: linkType), bySignature[s] != nil else { return nil }
+        guard let s = Self.signature(frame, linkType: linkType) else { return nil }
+        index()
+        guard bySignature[s] != nil else { return nil }
         defer { if bySignature[s]?.isEmpty == true { bySignature[s] = nil } }
         while let (seq, i) = bySignature[s]?.first {
             guard let at = position(seq), !held[at].expectations[i].fulfilled else { bySignature[s]!.removeFirst(); continue }
@@ -157,13 +163,24 @@ public struct Witness {
             x.rateLimited = !icmpAllowed(e.bytes, at: time)
             h.expectations.append(x)
         }
-        for (i, e) in h.expectations.enumerated() {
-            bySignature[e.signature, default: Deque()].append((h.seq, i))
-            if let c = e.connection { byConnection[c, default: Deque()].append((h.seq, i)) }
-        }
-        if let id = h.ipIdentity { byIdentity[id] = h.seq }
-        if let f = h.flow { lastReceived[f] = h.seq }
         held.append(h)
+    }
+
+    /// Enters the held frames not yet indexed into the indexes, in the order they were added.
+    mutating func index() {
+        guard indexedTo < nextSeq else { return }
+        if let first = held.first?.seq {
+            for at in max(indexedTo, first) - first ..< held.count {
+                let h = held[at]
+                for (i, e) in h.expectations.enumerated() {
+                    bySignature[e.signature, default: Deque()].append((h.seq, i))
+                    if let c = e.connection { byConnection[c, default: Deque()].append((h.seq, i)) }
+                }
+                if let id = h.ipIdentity { byIdentity[id] = h.seq }
+                if let f = h.flow { lastReceived[f] = h.seq }
+            }
+        }
+        indexedTo = nextSeq
     }
 
     /// Hands over the frames whose window has passed (or that no longer fit), oldest first, in
@@ -200,8 +217,9 @@ public struct Witness {
 
     mutating func pop(endOfCapture: Bool) -> (Int, [WitnessFinding]) {
         var h = held.removeFirst()
-        if let id = h.ipIdentity, byIdentity[id] == h.seq { byIdentity[id] = nil }
-        if let f = h.flow, lastReceived[f] == h.seq { lastReceived[f] = nil }
+        let indexed = h.seq < indexedTo
+        if indexed, let id = h.ipIdentity, byIdentity[id] == h.seq { byIdentity[id] = nil }
+        if indexed, let f = h.flow, lastReceived[f] == h.seq { lastReceived[f] = nil }
         for e in h.expectations where !e.fulfilled && checksAnswers && checksSends {
             guard seenInterfaces.contains(e.iface) else { continue }   // an interface the capture does not show
             let waited = lastTime - h.time
@@ -218,7 +236,7 @@ public struct Witness {
                                                  model: "the host sends it (\(e.why))"))
             }
         }
-        for e in h.expectations {
+        for e in h.expectations where indexed {
             while let f = bySignature[e.signature]?.first, f.seq <= h.seq { bySignature[e.signature]!.removeFirst() }
             if bySignature[e.signature]?.isEmpty == true { bySignature[e.signature] = nil }
             if let c = e.connection {
@@ -236,13 +254,15 @@ public struct Witness {
 
     /// A segment the host sends on a connection carries every ACK the model predicted on it.
     mutating func fulfilLoosely(_ c: ConnectionKey) {
+        index()
         guard let list = byConnection[c] else { return }
         for (seq, i) in list { if let at = position(seq) { held[at].expectations[i].fulfilled = true } }
         byConnection[c] = nil
     }
 
     /// A frame the host sent, that no prediction explained: what in the model contradicts it.
-    func checkSent(_ d: Decoded?, report: FrameReport, own: PredictedReplies.Signature?) -> [WitnessFinding] {
+    mutating func checkSent(_ d: Decoded?, report: FrameReport, own: PredictedReplies.Signature?) -> [WitnessFinding] {
+        index()
         var out: [WitnessFinding] = []
         let v = report.verdict
         if v.action == .fail || v.action == .drop {

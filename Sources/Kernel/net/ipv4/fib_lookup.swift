@@ -189,9 +189,11 @@ final class FIBIndex {
         for (t, byLength) in byTable {
             var table = Table()
             for len in byLength.keys.sorted(by: >) {
+                let candidate = { (r: Route) in Candidate(route: r, deviceDown: r.device.flatMap { down[$0] } ?? false) }
                 let nets = byLength[len]!.mapValues { rs in
-                    rs.enumerated().sorted { ($0.element.metric, $0.offset) < ($1.element.metric, $1.offset) }
-                        .map { Candidate(route: $0.element, deviceDown: $0.element.device.flatMap { down[$0] } ?? false) }
+                    // Most networks have one route (a 100,000-route table: no sort per network).
+                    rs.count == 1 ? [candidate(rs[0])]
+                        : rs.enumerated().sorted { ($0.element.metric, $0.offset) < ($1.element.metric, $1.offset) }.map { candidate($0.element) }
                 }
                 table.levels.append(Level(length: len, mask: IPPrefix.mask4(len), nets: nets))
             }
