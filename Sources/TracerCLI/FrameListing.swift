@@ -138,7 +138,7 @@ struct FrameListing {
             } else if let only, frame.number != only {
                 pending.append(.skipped)   // before --frame: modelled for the state it leaves, not printed
             } else {
-                let header = FrameHeader(number: frame.number, time: frame.timestamp.description,
+                let header = FrameHeader(number: frame.number, time: threaded ? "" : frame.timestamp.description,
                                          iface: dir == .tx ? (report.iface != "?" ? report.iface : iface?.name ?? "?") : iface?.name ?? "?",
                                          dir: dir.rawValue, length: frame.wireLength, summary: summary)
                 if collector != nil {
@@ -146,7 +146,7 @@ struct FrameListing {
                 } else if threaded {
                     // Held until the witness releases it: its own compact copy, so the model's
                     // per-frame buffers stay unshared and are reused.
-                    pending.append(.explained(ExplainedFrame(header: header, unsummarised: (Array(frame.bytes), reader.linkType, frame.wireLength),
+                    pending.append(.explained(ExplainedFrame(header: header, unsummarised: (Array(frame.bytes), reader.linkType, frame.wireLength, frame.timestamp),
                                                              report: report.compacted(), findings: [])))
                 } else {
                     pending.append(.rendered(output.renderer.rendered(header, report)))

@@ -23,8 +23,9 @@ import Glibc
 /// report and what the witness found.
 struct ExplainedFrame {
     var header: FrameHeader
-    /// The frame's bytes, when the summary is the renderer's to make (`--jobs` > 1).
-    var unsummarised: (bytes: [UInt8], linkType: LinkType, wireLength: Int)?
+    /// The frame's bytes and timestamp, when the summary and the time are the renderer's to make
+    /// (`--jobs` > 1).
+    var unsummarised: (bytes: [UInt8], linkType: LinkType, wireLength: Int, timestamp: Timestamp)?
     /// The report in a box of its own: a held frame is moved through the witness's queue, a
     /// batch and a thread, and a FrameReport copied is a retain of each of its two dozen
     /// references (a tenth of the model thread's time with `--jobs`, measured), a box one.
@@ -32,7 +33,7 @@ struct ExplainedFrame {
     var report: FrameReport { box.report }
     var findings: [WitnessFinding]
 
-    init(header: FrameHeader, unsummarised: (bytes: [UInt8], linkType: LinkType, wireLength: Int)?, report: FrameReport, findings: [WitnessFinding]) {
+    init(header: FrameHeader, unsummarised: (bytes: [UInt8], linkType: LinkType, wireLength: Int, timestamp: Timestamp)?, report: FrameReport, findings: [WitnessFinding]) {
         self.header = header; self.unsummarised = unsummarised; box = ReportBox(report); self.findings = findings
     }
 
@@ -121,6 +122,7 @@ struct FrameRenderer {
     func render(_ f: ExplainedFrame, into out: inout [UInt8]) {
         var header = f.header
         if let u = f.unsummarised {
+            header.time = u.timestamp.description
             header.summary = u.bytes.withUnsafeBytes { Self.summary($0, linkType: u.linkType, wireLength: u.wireLength) }
         }
         write(rendered(header, f.report), findings: f.findings, into: &out)

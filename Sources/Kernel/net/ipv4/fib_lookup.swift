@@ -119,13 +119,7 @@ extension Kernel {
         }
         // The fib:fib_table_lookup tracepoint's record; totals need none.
         guard recordsStacks else { return best }
-        let result: String
-        if let b = best {
-            let err = Self.errno(of: b.type).map { -$0 } ?? (b.type == .throw ? -EAGAIN : 0)
-            result = "dev \(b.device ?? "-") gw \(b.gateway?.description ?? "0.0.0.0") err \(err)"
-        } else {
-            result = "dev - err -\(EAGAIN)"
-        }
+        let result = best.map { net.ipv4.fib.tracepointResult($0) } ?? "dev - err -\(EAGAIN)"
         record.fib.append(FIBLookup(table: table, source: .v4(fl.source), destination: .v4(fl.destination),
                              iif: fl.iifIndex ?? fl.iif?.index ?? 1, oif: fl.oif?.index ?? 0, result: result))
         return best
@@ -164,6 +158,19 @@ final class FIBIndex {
     private var main: Table?, local: Table?
 
     func table(_ id: RouteTable) -> Table? { id == .main ? main : id == .local ? local : tables[id] }
+
+    /// The fib:fib_table_lookup tracepoint's words for a lookup that found `r` (its device,
+    /// gateway and error), the last few kept: a capture's lookups find the same few routes.
+    func tracepointResult(_ r: Route) -> String {
+        for m in recentResults where m.device == r.device && m.gateway == r.gateway && m.type == r.type { return m.text }
+        let err = Kernel.errno(of: r.type).map { -$0 } ?? (r.type == .throw ? -EAGAIN : 0)
+        let text = "dev \(r.device ?? "-") gw \(r.gateway?.description ?? "0.0.0.0") err \(err)"
+        if recentResults.count < 8 { recentResults.append((r.device, r.gateway, r.type, text)) } else { recentResults[recentNext] = (r.device, r.gateway, r.type, text) }
+        recentNext = (recentNext + 1) % 8
+        return text
+    }
+    private var recentResults: [(device: String?, gateway: IPAddress?, type: RouteType, text: String)] = []
+    private var recentNext = 0
     /// The IPv4 rules in priority order (fib_rules_lookup's list).
     var rules: [PolicyRule] = []
     /// net->ipv4.fib_has_custom_local_routes: a local-table route the kernel did not add itself.
