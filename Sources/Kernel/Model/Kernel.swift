@@ -54,6 +54,9 @@ public final class Kernel {
     /// The last stacks `visible` filtered, and what it kept of them.
     var visibleMemo: [(stack: [String], visible: [String])] = []
     var visibleMemoNext = 0
+    /// The last live stacks visibleStack() was asked for (by function ids) and its answers.
+    var visibleStackMemo: [(key: (ids: [UInt16], context: [String]), visible: [String])] = []
+    var visibleStackMemoNext = 0
     /// The capture's clock: the timestamp of the frame being processed, in seconds.
     var now: Double = 0
     /// How applications read their UDP sockets, by port (--reader); a port not named reads at
@@ -277,7 +280,16 @@ public final class Kernel {
 
     /// The live stack as this profile's backtraces show it: the kernel's own stack traces leave
     /// out inlined functions; gdb shows them.
-    func visibleStack() -> [String] { visible(trace.liveStack()) }
+    /// Frames of one kind end on the same few stacks: the last answers are kept, keyed on the
+    /// live stack's function ids (matched in place: no stack of names built for a known one).
+    func visibleStack() -> [String] {
+        for m in visibleStackMemo where trace.stackMatches(m.key) { return m.visible }
+        let v = visible(trace.liveStack())
+        let entry = (key: trace.stackKey(), visible: v)
+        if visibleStackMemo.count < 16 { visibleStackMemo.append(entry) } else { visibleStackMemo[visibleStackMemoNext] = entry }
+        visibleStackMemoNext = (visibleStackMemoNext + 1) % 16
+        return v
+    }
 
     /// The first entry of visibleStack(), without building the rest.
     func innermostVisible() -> String? {

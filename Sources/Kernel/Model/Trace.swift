@@ -115,6 +115,20 @@ public final class CallTrace {
         return body()
     }
 
+    /// The live stack's function ids, innermost first, and the context below them: what a memo of
+    /// anything made from the live stack is keyed on.
+    func stackKey() -> (ids: [UInt16], context: [String]) {
+        (stack.reversed().map(\.fn.id), context)
+    }
+
+    /// True when the live stack is the one `key` was taken of (compared in place, nothing built).
+    func stackMatches(_ key: (ids: [UInt16], context: [String])) -> Bool {
+        guard key.ids.count == stack.count, key.context == context else { return false }
+        var i = stack.count - 1
+        for id in key.ids { if stack[i].fn.id != id { return false }; i -= 1 }
+        return true
+    }
+
     /// Innermost first: the modelled frames, then the context frames below them.
     public func liveStack() -> [String] {
         stack.reversed().map(\.fn.name) + context.reversed()
