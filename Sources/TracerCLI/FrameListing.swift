@@ -100,7 +100,7 @@ struct FrameListing {
             let next = pending.popFirst()
             if case .skipped = next { return }
             if findings.contains(where: { $0.kind == .contradiction }) { contradicted.append(number) }
-            switch next {
+            switch consume next {   // moved out, not copied (a held frame is two dozen references)
             case .rendered(let r): output.add(r, findings: findings)
             case .explained(var f):
                 f.findings = findings

@@ -158,7 +158,7 @@ final class FrameOutput {
     }
 
     /// `--jobs` N > 1: a frame to render on one of the threads.
-    func add(_ frame: ExplainedFrame) {
+    func add(_ frame: consuming ExplainedFrame) {
         guard let pool else { preconditionFailure("FrameOutput.add(ExplainedFrame) without threads: render at once and add(Rendered)") }
         batch.append(frame)
         if batch.count == Self.batchSize {
