@@ -188,21 +188,32 @@ final class FIBIndex {
         // A device is found by name as the kernel's nexthop holds it; the first of a name wins.
         var down: [String: Bool] = [:]
         for i in interfaces where down[i.name] == nil { down[i.name] = !i.isUp }
-        var byTable: [RouteTable: [Int: [UInt32: [Route]]]] = [:]
+        var last: (device: String, down: Bool?)? = nil   // routes come by the thousand per device
+        func isDown(_ device: String) -> Bool? {
+            if let last, last.device == device { return last.down }
+            last = (device, down[device])
+            return last!.down
+        }
+        // One level per (table, prefix length), each network's candidates in the order the
+        // snapshot lists them, then sorted by metric where a network has several (rare: a
+        // 100,000-route table is mostly one route a network).
+        var levels: [UInt64: [UInt32: [Candidate]]] = [:]
         for r in routes where r.isV4 {
             guard case .v4(let a) = r.destination.address else { continue }
-            byTable[r.table, default: [:]][r.destination.length, default: [:]][a.value & IPPrefix.mask4(r.destination.length), default: []].append(r)
+            let c = Candidate(route: r, deviceDown: r.device.flatMap(isDown) ?? false)
+            levels[UInt64(r.table.id) << 8 | UInt64(r.destination.length), default: [:]][a.value & IPPrefix.mask4(r.destination.length), default: []].append(c)
+        }
+        var byTable: [RouteTable: [(length: Int, nets: [UInt32: [Candidate]])]] = [:]
+        for (key, var nets) in levels {
+            for (net, cs) in nets where cs.count > 1 {
+                nets[net] = cs.enumerated().sorted { ($0.element.route.metric, $0.offset) < ($1.element.route.metric, $1.offset) }.map(\.element)
+            }
+            byTable[RouteTable(UInt32(key >> 8)), default: []].append((Int(key & 0xff), nets))
         }
         for (t, byLength) in byTable {
             var table = Table()
-            for len in byLength.keys.sorted(by: >) {
-                let candidate = { (r: Route) in Candidate(route: r, deviceDown: r.device.flatMap { down[$0] } ?? false) }
-                let nets = byLength[len]!.mapValues { rs in
-                    // Most networks have one route (a 100,000-route table: no sort per network).
-                    rs.count == 1 ? [candidate(rs[0])]
-                        : rs.enumerated().sorted { ($0.element.metric, $0.offset) < ($1.element.metric, $1.offset) }.map { candidate($0.element) }
-                }
-                table.levels.append(Level(length: len, mask: IPPrefix.mask4(len), nets: nets))
+            for level in byLength.sorted(by: { $0.length > $1.length }) {
+                table.levels.append(Level(length: level.length, mask: IPPrefix.mask4(level.length), nets: level.nets))
             }
             tables[t] = table
         }
