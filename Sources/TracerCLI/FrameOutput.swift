@@ -13,6 +13,7 @@
 // same functions render the same values, each batch is written in turn, and the per-thread
 // caches (`Render.TextParts`, `JSONParts`) only ever return what rendering again would give.
 import Capture
+import DequeModule
 import Kernel
 import Wire
 #if canImport(Glibc)
@@ -176,24 +177,29 @@ final class FrameOutput {
 }
 
 /// Threads that render batches and write them in the order they were submitted. At most
-/// `2 × threads` batches wait, so memory stays bounded however far the model runs ahead.
+/// `2 × threads` batches wait, so memory stays bounded however far the model runs ahead; when
+/// that many wait, the submitting thread renders the oldest itself rather than wait (the model's
+/// thread and the renderers each take what the other has not: on the bench their shares are
+/// close, and which is ahead changes along a capture).
 private final class RenderPool: @unchecked Sendable {
     // All below under `lock`, except `out` (written only by the thread whose turn it is) and the
-    // renderers (one each).
+    // renderers (one each, the last the submitting thread's).
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var queue: [(seq: Int, frames: [ExplainedFrame])] = []
+    private var queue: Deque<(seq: Int, frames: [ExplainedFrame])> = []
     private var submitted = 0, written = 0
     private var closed = false
     private let out: Output
     private let limit: Int
     private var threads: [pthread_t] = []
     private let renderers: [FrameRenderer]
+    /// The submitting thread's output buffer, when it renders.
+    private var submitterBytes: [UInt8] = []
 
     init(threads n: Int, out: Output, renderer: FrameRenderer) {
         self.out = out
         limit = 2 * n
-        renderers = (0..<n).map { _ in FrameRenderer(format: renderer.format, palette: renderer.palette, kernel: renderer.kernel, breakpoint: renderer.breakpoint) }
+        renderers = (0...n).map { _ in FrameRenderer(format: renderer.format, palette: renderer.palette, kernel: renderer.kernel, breakpoint: renderer.breakpoint) }
         pthread_mutex_init(lock, nil)
         pthread_cond_init(changed, nil)
         for i in 0..<n {
@@ -216,7 +222,15 @@ private final class RenderPool: @unchecked Sendable {
 
     func submit(_ frames: [ExplainedFrame]) {
         pthread_mutex_lock(lock)
-        while submitted - written >= limit { pthread_cond_wait(changed, lock) }
+        while submitted - written >= limit {
+            if var job = queue.popFirst() {
+                pthread_mutex_unlock(lock)
+                renderAndWrite(&job, renderer: renderers[renderers.count - 1], bytes: &submitterBytes)
+                pthread_mutex_lock(lock)
+            } else {
+                pthread_cond_wait(changed, lock)
+            }
+        }
         queue.append((submitted, frames))
         submitted += 1
         pthread_cond_broadcast(changed)
@@ -240,24 +254,27 @@ private final class RenderPool: @unchecked Sendable {
         while true {
             pthread_mutex_lock(lock)
             while queue.isEmpty && !closed { pthread_cond_wait(changed, lock) }
-            if queue.isEmpty { pthread_mutex_unlock(lock); return }
-            var (seq, frames) = queue.removeFirst()
+            guard var job = queue.popFirst() else { pthread_mutex_unlock(lock); return }
             pthread_mutex_unlock(lock)
-
-            bytes.removeAll(keepingCapacity: true)
-            for f in frames { renderer.render(f, into: &bytes) }
-
-            pthread_mutex_lock(lock)
-            while written != seq { pthread_cond_wait(changed, lock) }
-            pthread_mutex_unlock(lock)
-            out.write(bytes: bytes)   // only this thread's turn writes
-            pthread_mutex_lock(lock)
-            written += 1
-            // Freed here, on this thread: jemalloc (linked in, see Package.swift) takes a frame's
-            // storage back to the model thread's arena without the lock glibc's malloc held.
-            frames = []
-            pthread_cond_broadcast(changed)
-            pthread_mutex_unlock(lock)
+            renderAndWrite(&job, renderer: renderer, bytes: &bytes)
         }
+    }
+
+    /// Renders a batch (outside the lock), waits for its turn and writes it. Called without the lock.
+    private func renderAndWrite(_ job: inout (seq: Int, frames: [ExplainedFrame]), renderer: FrameRenderer, bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        for f in job.frames { renderer.render(f, into: &bytes) }
+
+        pthread_mutex_lock(lock)
+        while written != job.seq { pthread_cond_wait(changed, lock) }
+        pthread_mutex_unlock(lock)
+        out.write(bytes: bytes)   // only this thread's turn writes
+        pthread_mutex_lock(lock)
+        written += 1
+        // Freed here, on this thread: jemalloc (linked in, see Package.swift) takes a frame's
+        // storage back to the model thread's arena without the lock glibc's malloc held.
+        job.frames = []
+        pthread_cond_broadcast(changed)
+        pthread_mutex_unlock(lock)
     }
 }
