@@ -69,9 +69,10 @@ struct FrameRenderer {
         case dot([String])
     }
 
-    func rendered(_ header: FrameHeader, _ report: FrameReport) -> Rendered {
+    /// `held`: the caller keeps it while the next frames are rendered (see `Render.jsonBytes`).
+    func rendered(_ header: FrameHeader, _ report: FrameReport, held: Bool = true) -> Rendered {
         switch format {
-        case .json: return .json(Render.jsonBytes(header, report, kernel: kernel, paths: jsonParts))
+        case .json: return .json(Render.jsonBytes(header, report, kernel: kernel, paths: jsonParts, held: held))
         case .text:
             var slot = 0
             let lines = Render.text(header, report, palette: palette, parts: textParts) { slot = $0 }
@@ -126,7 +127,7 @@ struct FrameRenderer {
             header.time = u.timestamp.description
             header.summary = u.bytes.withUnsafeBytes { Self.summary($0, linkType: u.linkType, wireLength: u.wireLength) }
         }
-        write(rendered(header, f.report), findings: f.findings, into: &out)
+        write(rendered(header, f.report, held: false), findings: f.findings, into: &out)
     }
 }
 

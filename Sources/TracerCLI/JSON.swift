@@ -11,6 +11,13 @@ struct JSONObject {
 
     init(capacity: Int = 128) { bytes.reserveCapacity(capacity) }
 
+    /// Written into `buffer`'s storage (emptied, its capacity kept): `finish()` gives it back.
+    init(reusing buffer: inout [UInt8]) {
+        swap(&bytes, &buffer)
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(UInt8(ascii: "{"))
+    }
+
     /// Keys are literals: their bytes are copied from where the compiler put them.
     private mutating func key(_ k: StaticString) {
         if !first { bytes.append(UInt8(ascii: ",")) }

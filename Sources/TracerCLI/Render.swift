@@ -225,6 +225,8 @@ enum Render {
         let path = Recent<[PathEntry], [UInt8]>(), netfilter = Recent<[HookPass], [UInt8]>(), ends = Recent<[SkbEnd], [UInt8]>()
         let stack = Recent<[String], [UInt8]>(), verdict = Recent<Verdict, [UInt8]>(), route = Recent<InputRoute?, [UInt8]>()
         let counters = Recent<SameBumps, [UInt8]>()
+        /// The frame object being written (see `jsonBytes`).
+        var scratch: [UInt8] = []
 
         /// The path array's JSON (`[{…},…]`).
         func json(_ path: [PathEntry], kernel: KernelVersion) -> [UInt8] {
@@ -293,8 +295,14 @@ enum Render {
     }
 
     /// The frame's JSON object as UTF-8 bytes (what `explain --format json` writes, no String made).
-    static func jsonBytes(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: JSONParts = JSONParts()) -> [UInt8] {
-        var o = JSONObject(capacity: 8192)
+    /// `held`: the object is kept past the next frame's (a frame held for the witness), so it is
+    /// copied out of the scratch buffer at its size; else it is the scratch buffer itself, which
+    /// the caller drops before rendering again.
+    static func jsonBytes(_ h: FrameHeader, _ r: FrameReport, kernel: KernelVersion, paths: JSONParts = JSONParts(), held: Bool = true) -> [UInt8] {
+        // Written into the renderer's scratch buffer, then copied out at its size: a frame held
+        // for the witness (4,096 of them with --jobs 1) takes what it needs, not the 8 KiB
+        // or more its writing grew to (9 MiB of a JSON run's peak, measured).
+        var o = JSONObject(reusing: &paths.scratch)
         o.add("frame", h.number)
         o.add("time", h.time)
         o.add("iface", h.iface)
@@ -378,7 +386,8 @@ enum Render {
             j.add("table", l.table.description); j.add("src", l.source.description)
             j.add("dst", l.destination.description); j.add("iif", l.iif); j.add("oif", l.oif); j.add("result", l.result)
         }
-        return o.finish()
+        paths.scratch = o.finish()
+        return held ? paths.scratch.withUnsafeBufferPointer { Array($0) } : paths.scratch   // (Array(scratch) would share it)
     }
 
     // MARK: bt
