@@ -154,6 +154,11 @@ final class FrameOutput {
     /// `--jobs 1`: a frame rendered when it was explained (so the report it came from is gone,
     /// and the model's buffers are reused), now with the witness's findings.
     func add(_ frame: FrameRenderer.Rendered, findings: [WitnessFinding]) {
+        if case .json(let object) = frame, findings.isEmpty {
+            // The common case straight to the output's buffer (not through this one too).
+            out.line(bytes: object)
+            return
+        }
         buffer.removeAll(keepingCapacity: true)
         renderer.write(frame, findings: findings, into: &buffer)
         out.write(bytes: buffer)

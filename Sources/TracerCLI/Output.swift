@@ -23,8 +23,14 @@ public final class Output {
 
     public func line(_ s: String) { write(s); buffer.append(10); if buffer.count >= limit { flush() } }
 
-    /// Bytes already in UTF-8, newlines and all.
+    /// Bytes already in UTF-8, newlines and all. A block as large as the buffer (a rendered
+    /// batch) goes out in its own write after what is buffered, not copied into the buffer.
     public func write(bytes: [UInt8]) {
+        if bytes.count >= limit {
+            flush()
+            bytes.withUnsafeBytes { writeAll($0) }
+            return
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= limit { flush() }
     }
@@ -32,17 +38,22 @@ public final class Output {
     /// A line already in UTF-8.
     public func line(bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)
-        write(bytes: [10])
+        buffer.append(10)
+        if buffer.count >= limit { flush() }
     }
 
     public func flush() {
+        buffer.withUnsafeBytes { writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) {
         var off = 0
-        while off < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+        while off < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + off, bytes.count - off)
             if n <= 0 { break }  // a closed pipe (`| head`): drop the rest quietly
             off += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     deinit { flush() }
