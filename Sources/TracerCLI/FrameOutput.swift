@@ -34,13 +34,13 @@ struct ExplainedFrame {
     var report: FrameReport { box.report }
     var findings: [WitnessFinding]
 
-    init(header: FrameHeader, unsummarised: (bytes: [UInt8], linkType: LinkType, wireLength: Int, timestamp: Timestamp)?, report: FrameReport, findings: [WitnessFinding]) {
+    init(header: FrameHeader, unsummarised: (bytes: [UInt8], linkType: LinkType, wireLength: Int, timestamp: Timestamp)?, report: consuming FrameReport, findings: [WitnessFinding]) {
         self.header = header; self.unsummarised = unsummarised; box = ReportBox(report); self.findings = findings
     }
 
     private final class ReportBox {
         let report: FrameReport
-        init(_ report: FrameReport) { self.report = report }
+        init(_ report: consuming FrameReport) { self.report = report }
     }
 }
 
