@@ -103,8 +103,7 @@ struct FrameListing {
             switch consume next {   // moved out, not copied (a held frame is two dozen references)
             case .rendered(let r): output.add(r, findings: findings)
             case .explained(var f):
-                f.findings = findings
-                if let collector { collector.add(f) } else { output.add(f) }
+                if let collector { f.findings = findings; collector.add(f) } else { output.add(f, findings: findings) }
             case .skipped, nil: return
             }
         }

@@ -165,8 +165,9 @@ final class FrameOutput {
     }
 
     /// `--jobs` N > 1: a frame to render on one of the threads.
-    func add(_ frame: consuming ExplainedFrame) {
+    func add(_ frame: consuming ExplainedFrame, findings: [WitnessFinding]) {
         guard let pool else { preconditionFailure("FrameOutput.add(ExplainedFrame) without threads: render at once and add(Rendered)") }
+        frame.findings = findings
         batch.append(frame)
         if batch.count == Self.batchSize {
             pool.submit(batch)
@@ -194,6 +195,8 @@ private final class RenderPool: @unchecked Sendable {
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var queue: Deque<(seq: Int, frames: [ExplainedFrame])> = []
     private var submitted = 0, written = 0
+    /// Render threads waiting for a batch.
+    private var idle = 0
     private var closed = false
     private let out: Output
     private let limit: Int
@@ -239,7 +242,7 @@ private final class RenderPool: @unchecked Sendable {
         }
         queue.append((submitted, frames))
         submitted += 1
-        pthread_cond_broadcast(changed)
+        if idle > 0 { pthread_cond_broadcast(changed) }   // a futex wake per batch otherwise, waiting or not
         pthread_mutex_unlock(lock)
     }
 
@@ -259,7 +262,7 @@ private final class RenderPool: @unchecked Sendable {
         var bytes: [UInt8] = []
         while true {
             pthread_mutex_lock(lock)
-            while queue.isEmpty && !closed { pthread_cond_wait(changed, lock) }
+            while queue.isEmpty && !closed { idle += 1; pthread_cond_wait(changed, lock); idle -= 1 }
             guard var job = queue.popFirst() else { pthread_mutex_unlock(lock); return }
             pthread_mutex_unlock(lock)
             renderAndWrite(&job, renderer: renderer, bytes: &bytes)
