@@ -200,10 +200,8 @@ VM_DIR := .build/vm
 # The fixtures oracle-vm checks (their snapshots as Fixtures/rx/NAME.host names, else netns-h).
 # Not those whose outcome rests on the capture's clock: the guest takes a frame every second or
 # so, and frag-too-far's 26 frames (frag-timeout's 30 s wait) would outlive the reassembly timer.
-# Not frag-closed-port nor nft-stateful-fragments: 6.1 frees a reassembled datagram's fragments
-# otherwise than the model has it (kfree_skb NOT_SPECIFIED from skb_release_data where the model has
-# none, and the reverse), not yet understood; nor frag-forward-smaller-mtu (the second fragment
-# waits in the NIC's queue, as forward-redirect's second packet does).
+# Not frag-forward-smaller-mtu (the second fragment waits in the NIC's queue, as
+# forward-redirect's second packet does).
 # Not ipv6-icmp-ratelimit-burst either (its burst is 1 ms apart; the guest's token bucket refills
 # between frames). Not mcast-joined: the guest joins the snapshot's groups now, and its second
 # datagram takes udp_v4_early_demux's cached route (sk_rx_dst), which the model does not keep
@@ -213,7 +211,8 @@ VM_DIR := .build/vm
 VM_FIXTURES ?= udp-delivered udp-closed-port udp-bad-checksum tcp-syn-listener tcp-handshake-data-fin \
 	tcp-syn-closed-port tcp-syn-then-rst tcp-syn-then-rst-in-window tcp-syn-then-rst-out-of-window \
 	tcp-syn-then-new-syn tcp-syn-then-bad-ack tcp-ack-to-listener forward forward-ttl-1 forward-df-too-big \
-	forward-off forward-redirect-off frag-in-order frag-out-of-order frag-duplicate frag-overlap nft-drop \
+	forward-off forward-redirect-off frag-in-order frag-out-of-order frag-duplicate frag-overlap frag-closed-port frag-19-closed-port \
+	nft-stateful-fragments nft-drop \
 	nft-reject-icmp nft-reject-tcp-reset nft-tcp-flags nft-forward nft-jump-return nft-named-set \
 	nft-prerouting-raw nft-stateful icmp-echo icmp-timestamp icmp-timestamp-short arp-request-for-us \
 	arp-request-for-other broadcast other-host-mac unicast-in-l2-broadcast unicast-in-l2-broadcast-drop \

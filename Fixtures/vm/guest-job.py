@@ -171,6 +171,13 @@ if any(l.startswith("join:") for l in listen):
 if listen:
     out.append("/usr/bin/sockets " + " ".join(listen) + " &")
 
+# The e1000 reports its link up from its watchdog (every 2 s), and IPv6 sends its MLD reports
+# only then: wait for every interface the snapshot has up to be so (at most 5 s), so that those
+# reports are over before the first frame, not during it.
+up = [i["ifname"] for i in ifaces if "UP" in i.get("flags", []) and i["ifname"] != "lo"]
+if up:
+    out.append("for n in " + " ".join(shlex.quote(n) for n in up) + "; do w=0; "
+               "while [ \"$(cat /sys/class/net/$n/operstate)\" != up ] && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done; done")
 out.append("sleep 1")
 if gdb:
     out += ["m=/sys/module/e1000/sections; a=\"-s .text $(cat $m/.text)\"",

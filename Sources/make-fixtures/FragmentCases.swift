@@ -48,6 +48,9 @@ func fragmentCases() -> [(name: String, frames: [(seconds: Int64, bytes: [UInt8]
                              fragment(offset: 1480, length: 800, more: false, ident: 0x5004)])),
         ("frag-timeout", [(Int64(0), timeout[0]), (Int64(0), timeout[1]), (Int64(40), small(0x5006))]),
         ("frag-closed-port", at(fragments(dst: h, dport: 5354, size: 3000, ident: 0x5007))),
+        // 19 fragments: past MAX_SKB_FRAGS (17) of them merged into the head where the driver's
+        // buffers allow it (e1000), the rest on its frag_list, freed with it (skb_release_data).
+        ("frag-19-closed-port", at(fragments(dst: h, dport: 5354, size: 27000, ident: 0x5009))),
         // ipfrag_max_dist (64): 65 fragments of other datagrams from the same source arrive
         // between two fragments of one datagram, which is then started over (FRAG_TOO_FAR).
         ("frag-too-far", at([fragment(offset: 0, length: 64, more: true, ident: 0x6000)]

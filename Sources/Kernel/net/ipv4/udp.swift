@@ -137,6 +137,11 @@ extension Kernel {
             // The read frees the datagram; 6.18 hands it back to the CPU that allocated it
             // (skb_attempt_defer_free), freed with its fragment list at that CPU's next softirq —
             // a time no frame says, so those frees are not reported (verify leaves them out too).
+            // 6.1 frees it at once (skb_consume_udp → __consume_stateless_skb), its frag_list by
+            // kfree_skb_list: kfree_skb NOT_SPECIFIED at skb_release_data, as its guest shows.
+            if profile.kernel == .v6_1 {
+                for _ in 0..<currentFragmentsMerged { sideEnd("kfree_skb", reason: "NOT_SPECIFIED", location: "skb_release_data") }
+            }
             currentFragmentsMerged = 0
             read = "read by the application (udp_recvmsg: \(v6 ? "Udp6InDatagrams" : "UdpInDatagrams"))"
         } else {

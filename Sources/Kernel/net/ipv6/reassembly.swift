@@ -145,8 +145,8 @@ extension Kernel {
         skb.fragMaxSize = q.maxSize
         skb.ip6cb.nhoff = Int(q.rid)
         skb.ip6cb.transport = header.count
-        currentFragmentsMerged = q.fragments.count - 1
-        skb.truesize = q.memory
+        // ip6_frag_reasm always tries to coalesce (inet_frag_reasm_finish(…, true)).
+        (currentFragmentsMerged, skb.truesize) = reassembledFragList(q, tryCoalesce: true, dev: skb.dev)
         return header[Int(q.rid)]
     }
 }
