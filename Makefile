@@ -203,9 +203,7 @@ VM_DIR := .build/vm
 # Not frag-forward-smaller-mtu (the second fragment waits in the NIC's queue, as
 # forward-redirect's second packet does).
 # Not ipv6-icmp-ratelimit-burst either (its burst is 1 ms apart; the guest's token bucket refills
-# between frames). Not mcast-joined: the guest joins the snapshot's groups now, and its second
-# datagram takes udp_v4_early_demux's cached route (sk_rx_dst), which the model does not keep
-# (path only; drops, counters and the frames sent agree). Nor forward-redirect: there the redirect and the
+# between frames). Nor forward-redirect: there the redirect and the
 # forwarded packet leave back to back, and the e1000's queue defers the second to net_tx_action
 # (outside the traced softirq) — the queue's state, which no capture shows.
 VM_FIXTURES ?= udp-delivered udp-closed-port udp-bad-checksum tcp-syn-listener tcp-handshake-data-fin \
@@ -216,7 +214,7 @@ VM_FIXTURES ?= udp-delivered udp-closed-port udp-bad-checksum tcp-syn-listener t
 	nft-reject-icmp nft-reject-tcp-reset nft-tcp-flags nft-forward nft-jump-return nft-named-set \
 	nft-prerouting-raw nft-stateful icmp-echo icmp-timestamp icmp-timestamp-short arp-request-for-us \
 	arp-request-for-other broadcast other-host-mac unicast-in-l2-broadcast unicast-in-l2-broadcast-drop \
-	unicast-in-l2-multicast mcast-unjoined ip-bad-checksum ip-bad-ihl ip-bad-version ip-option-malformed \
+	unicast-in-l2-multicast mcast-unjoined mcast-joined ip-bad-checksum ip-bad-ihl ip-bad-version ip-option-malformed \
 	ip-option-record-route ip-option-source-route ip-total-length-beyond-frame unknown-protocol \
 	martian-source route-unreachable route-blackhole route-prohibit policy-rule-table-100 rp-filter-spoofed-source \
 	ipv6-echo-global ipv6-echo-link-local ipv6-echo-to-all-nodes ipv6-forward ipv6-forward-hop-limit-1 \

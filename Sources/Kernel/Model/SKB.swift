@@ -21,6 +21,9 @@ public final class SKB {
     public var otherHostBecause: String?
     /// skb_dst(): set by the input route lookup.
     public var dst: InputRoute?
+    /// skb->sk as udp_v4_early_demux set it: the socket the datagram is for, found before the
+    /// route (__udp4_lib_rcv takes it: skb_steal_sock).
+    var earlyDemuxSocket: UDPLookup?
     /// Bytes at the end of the frame the capture did not hold (snap length), zeros here.
     public var uncaptured = 0
     /// skb->ip_summed: how far the transport checksum is already known good.

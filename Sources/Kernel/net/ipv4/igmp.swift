@@ -42,7 +42,8 @@ extension Kernel {
             }
             consume_skb(.consume, detail: "\(asked) heard on \(skb.dev.name): "
                         + (joined.isEmpty ? "no group of this device to report" : "reports for \(joined.map { "\($0.group)" }.joined(separator: ", ")) are due within the query's response time (not modelled)"))
-        case 0x12, 0x16 where skb.pktType == .multicast || skb.pktType == .broadcast:
+        case 0x12 where skb.pktType == .multicast || skb.pktType == .broadcast,
+             0x16 where skb.pktType == .multicast || skb.pktType == .broadcast:
             let g = trace.enter(.igmp_heard_report); trace.leave(g)
             consume_skb(.consume, detail: "another host's report for \(group): this host's own report for it, if due, is cancelled")
         default:

@@ -109,7 +109,16 @@ extension Kernel {
     /// Early demux, then the input route. False: dropped.
     func ip_rcv_finish_core(_ skb: SKB) -> Bool {
         let f = trace.enter(.ip_rcv_finish_core); defer { trace.leave(f) }
-        let demuxed = skb.withIPv4({ $0.protocolNumber == 6 && !$0.isFragment }) && tcp_v4_early_demux(skb)
+        let (proto, fragment) = skb.withIPv4 { ($0.protocolNumber, $0.isFragment) }
+        var demuxed = proto == 6 && !fragment && tcp_v4_early_demux(skb)
+        if proto == 17 && !fragment && net.ipv4.sysctl.udpEarlyDemux {
+            if let reason = udp_v4_early_demux(skb) {
+                if reason.name == "IP_RPFILTER" { counters.inc(.TcpExtIPReversePathFilter) }
+                kfree_skb_reason(reason.name, detail: reason.detail)
+                return false
+            }
+            demuxed = skb.dst != nil
+        }
         if !demuxed, let reason = ip_route_input_noref(skb) {
             if reason.name == "IP_RPFILTER" { counters.inc(.TcpExtIPReversePathFilter) }
             kfree_skb_reason(reason.name, detail: reason.detail)

@@ -23,6 +23,9 @@ final class UDPTable {
     var socks: [String: UDPSock] = [:]
     /// Their names in the order they were first reached (--stats lists them so).
     var order: [String] = []
+    /// sk->sk_rx_dst: the input route of the last datagram a socket took (udp_sk_rx_dst_set), by
+    /// its name; udp_v4_early_demux gives it to the next one.
+    var rxDst: [String: InputRoute] = [:]
 }
 
 /// The socket a UDP lookup found: how it is named in the verdict, and its ss line when the
@@ -53,6 +56,28 @@ extension Kernel {
         }
         // udp4_csum_init → skb_checksum_init_zero_check: nothing to verify for CHECKSUM_PARTIAL.
         let csumOK = check == 0 || skb.ipSummed == .partial || skb.uncaptured > 0 || payload.prefix(ulen).withUnsafeBytes { InternetChecksum.verifies($0, initial: pseudo - UInt64(payload.count) + UInt64(ulen)) }
+        // udp_v4_early_demux tied the datagram to its socket (skb_steal_sock): that socket takes
+        // it, multicast or not, and keeps its route for the next (udp_sk_rx_dst_set).
+        if let sk = skb.earlyDemuxSocket {
+            skb.earlyDemuxSocket = nil
+            if ulen <= 76 && !csumOK {
+                counters.inc(.UdpInCsumErrors)
+                counters.inc(.UdpInErrors)
+                kfree_skb_reason("UDP_CSUM", detail: "bad UDP checksum 0x\(String(check, radix: 16))")
+                return
+            }
+            if let rt = skb.dst { udpTable.rxDst[sk.name] = rt }
+            record.socket = sk.name
+            if !csumOK {
+                counters.inc(.UdpInCsumErrors)
+                counters.inc(.UdpInErrors)
+                kfree_skb_reason("UDP_CSUM", detail: "bad UDP checksum 0x\(String(check, radix: 16))")
+                return
+            }
+            let kind = dst.isMulticast ? "multicast datagram to \(dst)" : "datagram"
+            udp_unicast_rcv_skb(skb, sk: sk, port: dport, what: "\(kind) queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport); the socket udp_v4_early_demux found)", tailCalledFrom: f)
+            return
+        }
         if skb.dst?.isBroadcast == true || dst.isMulticast {
             // Every socket on the port gets a copy (IP_MULTICAST_ALL: a group any socket joined
             // on the device reaches them all); none: UdpIgnoredMulti, and no ICMP error.
@@ -187,11 +212,41 @@ extension Kernel {
 
     /// The socket a datagram to dst:dport goes to: an exact local address or the wildcard,
     /// unconnected (ss state UNCONN), and bound to the arrival device if bound at all.
-    func udp_lookup(dst: IPv4Address, dport: UInt16, dev: Interface) -> UDPLookup? {
-        let candidates = host.sockets.filter { s in
+    /// The host's unconnected UDP sockets a datagram to `dst`:`dport` on `dev` matches.
+    func udpCandidates(dst: IPv4Address, dport: UInt16, dev: Interface) -> [Socket] {
+        host.sockets.filter { s in
             s.protocolKind == .udp && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
                 && (s.localAddress == nil || s.localAddress == .v4(dst)) && s.state == "UNCONN"
         }
+    }
+
+    /// udp_v4_early_demux (ip_rcv_finish_core, for a UDP datagram that is not a fragment, while
+    /// ip_early_demux and udp_early_demux are on): a datagram in a link-layer multicast frame to
+    /// a group its device joined (ip_check_mc_rcu), which exactly one socket on the port would
+    /// take (__udp4_lib_mcast_demux_lookup; IP_MULTICAST_ALL lets a socket that did not join it
+    /// match), is tied to that socket; the socket's cached input route (sk_rx_dst, which
+    /// __udp4_lib_rcv set from its previous datagram) then spares the route lookup, the source
+    /// checked again for an unconnected socket (ip_mc_validate_source). A unicast datagram is
+    /// tied only to a connected socket (__udp4_lib_demux_lookup): none here (the model keeps no
+    /// connected UDP sockets). The 6.1 guest's function trace shows both datagrams of
+    /// mcast-joined taking the socket this way, the second without a route lookup.
+    /// Not modelled: a hash slot of over 10 sockets is not scanned.
+    func udp_v4_early_demux(_ skb: SKB) -> DropReason? {
+        let f = trace.enter(.udp_v4_early_demux); defer { trace.leave(f) }
+        guard skb.pktType == .multicast else { return nil }
+        let (src, dst, tos, dport) = skb.withIPv4 { ($0.source, $0.destination, $0.tos, $0.payload.count >= 4 ? $0.payload.u16(2) : 0) }
+        guard ip_check_mc_rcu(skb.dev, group: dst) else { return nil }
+        let candidates = udpCandidates(dst: dst, dport: dport, dev: skb.dev)
+        guard candidates.count == 1, let s = candidates.first else { return nil }
+        let sk = UDPLookup(name: "udp \(s.localAddress?.description ?? "0.0.0.0"):\(s.localPort)", socket: s)
+        skb.earlyDemuxSocket = sk
+        guard let cached = udpTable.rxDst[sk.name] else { return nil }
+        skb.dst = cached
+        return ip_mc_validate_source(skb, daddr: dst, saddr: src, tos: tos)
+    }
+
+    func udp_lookup(dst: IPv4Address, dport: UInt16, dev: Interface) -> UDPLookup? {
+        let candidates = udpCandidates(dst: dst, dport: dport, dev: dev)
         let best = candidates.first { $0.localAddress != nil } ?? candidates.first
         if best == nil, udpTable.bound.contains(SocketKey(local: dst, port: dport)) {
             // The capture shows the host sending from this port: an application's socket is bound there.

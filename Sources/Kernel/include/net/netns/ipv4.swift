@@ -71,6 +71,8 @@ final class NetnsIPv4 {
         let icmpRatelimit: Int, icmpRatemask: Int, icmpMsgsPerSec: Int, icmpMsgsBurst: Int
         /// tcp_invalid_ratelimit (ms): answers to segments out of the window, at most one per.
         let tcpInvalidRatelimit: Int
+        /// ip_early_demux && udp_early_demux: ip_rcv_finish_core asks udp_v4_early_demux.
+        let udpEarlyDemux: Bool
 
         init(_ s: HostModel.Sysctls) {
             icmpEchoIgnoreAll = (s.int("net.ipv4.icmp_echo_ignore_all") ?? 0) != 0
@@ -87,6 +89,7 @@ final class NetnsIPv4 {
             icmpMsgsPerSec = s.int("net.ipv4.icmp_msgs_per_sec") ?? 1000
             icmpMsgsBurst = s.int("net.ipv4.icmp_msgs_burst") ?? 50
             tcpInvalidRatelimit = s.int("net.ipv4.tcp_invalid_ratelimit") ?? 500
+            udpEarlyDemux = (s.int("net.ipv4.ip_early_demux") ?? 1) != 0 && (s.int("net.ipv4.udp_early_demux") ?? 1) != 0
         }
     }
 }
