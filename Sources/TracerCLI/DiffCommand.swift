@@ -210,7 +210,7 @@ struct DiffCommand: ParsableCommand {
         let parts = Render.JSONParts()
         func fate(_ m: FrameModel, _ frame: CapturedFrame, summary: String) -> Fate {
             let placed = m.place(frame, linkType: reader.linkType)
-            let (report, matched) = m.explain(frame, placed, linkType: reader.linkType, breakpoint: nil)
+            let (report, matched, _) = m.explain(frame, placed, linkType: reader.linkType, breakpoint: nil)
             m.witnessed(frame, placed, report: report, matched: matched, linkType: reader.linkType)
             m.witness.release { _, _ in }
             let header = FrameHeader(number: frame.number, time: frame.timestamp.description,

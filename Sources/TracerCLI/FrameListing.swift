@@ -130,7 +130,7 @@ struct FrameListing {
                 continue
             }
             let summary = summarises ? FrameRenderer.summary(frame.bytes, linkType: reader.linkType, wireLength: frame.wireLength) : ""
-            let (report, matched) = model.explain(frame, placed, linkType: reader.linkType, breakpoint: breakpoint)
+            let (report, matched, modelBytes) = model.explain(frame, placed, linkType: reader.linkType, breakpoint: breakpoint)
             if let writer { for e in report.emitted { writer.write(e.bytes, timestamp: frame.timestamp) } }
             // The witness sees the report first, so that a held frame can take it over (moved, not
             // copied); it is released below, once the frame is pending.
@@ -152,7 +152,7 @@ struct FrameListing {
                     // (a tenth of the model thread's time). With glibc's malloc the held buffers'
                     // spare capacity made RSS grow 1.6 KB a frame; with jemalloc it stays flat
                     // (43 MiB at 20,000 bench frames, 45 MiB at 200,000).
-                    pending.append(.explained(ExplainedFrame(header: header, unsummarised: (Array(frame.bytes), reader.linkType, frame.wireLength, frame.timestamp),
+                    pending.append(.explained(ExplainedFrame(header: header, unsummarised: (modelBytes ?? Array(frame.bytes), reader.linkType, frame.wireLength, frame.timestamp),
                                                              report: consume report, findings: [])))
                 } else {
                     pending.append(.rendered(output.renderer.rendered(header, report)))

@@ -43,14 +43,24 @@ final class FrameModel {
 
     /// The kernel's report for `frame` (placed by `place`), and whether the witness matched it
     /// as a predicted answer or forwarded copy. The caller adds it to the witness (`witnessed`).
-    func explain(_ frame: CapturedFrame, _ p: Placed, linkType: LinkType, breakpoint: String?) -> (report: FrameReport, matched: Bool) {
+    /// `bytes`: the frame's bytes as captured, when the model took a copy of them (nil for a
+    /// frame a snap length cut, whose copy is padded).
+    func explain(_ frame: CapturedFrame, _ p: Placed, linkType: LinkType, breakpoint: String?) -> (report: FrameReport, matched: Bool, bytes: [UInt8]?) {
         var matched = false
         var r: FrameReport
         // A frame a snap length cut is modelled on its headers, at its wire length: the bytes
         // past the cut are zeros the checksums are not verified over.
         let cut = frame.isSnapped ? FrameListing.snapCut(frame.bytes, linkType: linkType) : nil
         let uncaptured = frame.isSnapped ? frame.wireLength - frame.bytes.count : 0
-        func bytes() -> [UInt8] { uncaptured > 0 ? Array(frame.bytes) + [UInt8](repeating: 0, count: uncaptured) : Array(frame.bytes) }
+        // The frame's bytes as the model takes them, copied once (the model, why-not and the
+        // caller's held frame share them).
+        var copied: [UInt8]? = nil
+        func bytes() -> [UInt8] {
+            if let copied { return copied }
+            let b = uncaptured > 0 ? Array(frame.bytes) + [UInt8](repeating: 0, count: uncaptured) : Array(frame.bytes)
+            copied = b
+            return b
+        }
         if let cut {
             r = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: cut), iface: p.iface?.name ?? "?")
         } else if p.dir == .rx && p.iface == nil {
@@ -82,7 +92,7 @@ final class FrameModel {
         if uncaptured > 0 && cut == nil && kernel.recordsStacks {
             r.verdict.detail += " (the capture holds \(frame.bytes.count) of its \(frame.wireLength) bytes: modelled on its headers; checksums and data past the cut not checked)"
         }
-        return (r, matched)
+        return (r, matched, uncaptured == 0 ? copied : nil)
     }
 
     /// Hands the frame and its report to the witness.
