@@ -117,8 +117,9 @@ targets = [
     (f"--jobs {cores} output byte-identical to --jobs 1 (sha256, text and json)", same_output, "identical" if same_output else "DIFFERENT"),
     (f"--jobs {cores} >= 1.8x --jobs 1 (wall)", speedup(js, jsN) >= 1.8 and speedup(tx, txN) >= 1.8,
      f"json x{speedup(js, jsN)}, text x{speedup(tx, txN)}; --stats: not parallel (the model runs in one thread, see FrameOutput.swift)"),
-    ("peak memory < 64 MiB (1M-frame runs)", max(v["peak_rss_mib"] for k, v in table.items() if k.startswith("tracer")) < 64,
-     f"{max(v['peak_rss_mib'] for k, v in table.items() if k.startswith('tracer'))} MiB"),
+    # Every tracer run, the --jobs ones ("  ... --jobs N") included.
+    ("peak memory < 64 MiB (1M-frame runs)", max(v["peak_rss_mib"] for k, v in table.items() if k.startswith(("tracer", "  ..."))) < 64,
+     f"{max(v['peak_rss_mib'] for k, v in table.items() if k.startswith(('tracer', '  ...')))} MiB"),
     ("big host loads in <= 0.3 s and <= 64 MiB", big_load[0] <= 0.3 and big_load[1] <= 64,
      f"{round(big_load[0], 2)} s, {round(big_load[1], 1)} MiB (one frame's run)"),
     ("big host <= 2x per-frame time", scale["per_frame_ratio"] <= 2, f"x{scale['per_frame_ratio']}"),
