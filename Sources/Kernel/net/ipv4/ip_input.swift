@@ -110,16 +110,12 @@ extension Kernel {
     func ip_rcv_finish_core(_ skb: SKB) -> Bool {
         let f = trace.enter(.ip_rcv_finish_core); defer { trace.leave(f) }
         let (proto, fragment) = skb.withIPv4 { ($0.protocolNumber, $0.isFragment) }
-        var demuxed = proto == 6 && !fragment && tcp_v4_early_demux(skb)
-        if proto == 17 && !fragment && net.ipv4.sysctl.udpEarlyDemux {
-            if let reason = udp_v4_early_demux(skb) {
-                if reason.name == "IP_RPFILTER" { counters.inc(.TcpExtIPReversePathFilter) }
-                kfree_skb_reason(reason.name, detail: reason.detail)
-                return false
-            }
-            demuxed = skb.dst != nil
-        }
-        if !demuxed, let reason = ip_route_input_noref(skb) {
+        var drop: DropReason? = nil
+        if proto == 6 && !fragment { _ = tcp_v4_early_demux(skb) }
+        if proto == 17 && !fragment && net.ipv4.sysctl.udpEarlyDemux { drop = udp_v4_early_demux(skb) }
+        // The route, unless early demux gave the socket's cached one (skb_valid_dst).
+        if drop == nil && skb.dst == nil { drop = ip_route_input_noref(skb) }
+        if let reason = drop {   // drop_error
             if reason.name == "IP_RPFILTER" { counters.inc(.TcpExtIPReversePathFilter) }
             kfree_skb_reason(reason.name, detail: reason.detail)
             return false

@@ -34,6 +34,10 @@ struct UDPLookup: CustomStringConvertible {
     let name: String
     let socket: Socket?
     var description: String { name }
+
+    init(name: String, socket: Socket?) { self.name = name; self.socket = socket }
+    /// A socket of the snapshot, named by its local address and port.
+    init(_ s: Socket) { self.init(name: "udp \(s.localAddress?.description ?? "0.0.0.0"):\(s.localPort)", socket: s) }
 }
 
 extension Kernel {
@@ -60,20 +64,11 @@ extension Kernel {
         // it, multicast or not, and keeps its route for the next (udp_sk_rx_dst_set).
         if let sk = skb.earlyDemuxSocket {
             skb.earlyDemuxSocket = nil
-            if ulen <= 76 && !csumOK {
-                counters.inc(.UdpInCsumErrors)
-                counters.inc(.UdpInErrors)
-                kfree_skb_reason("UDP_CSUM", detail: "bad UDP checksum 0x\(String(check, radix: 16))")
-                return
-            }
-            if let rt = skb.dst { udpTable.rxDst[sk.name] = rt }
+            // A short datagram's bad sum was refused by udp4_csum_init already; a longer one's is
+            // finished once the socket has it (at once here, as on the lookup's path below).
+            if csumOK || ulen > 76, let rt = skb.dst { udpTable.rxDst[sk.name] = rt }
+            guard csumOK else { return udpChecksumError(check) }
             record.socket = sk.name
-            if !csumOK {
-                counters.inc(.UdpInCsumErrors)
-                counters.inc(.UdpInErrors)
-                kfree_skb_reason("UDP_CSUM", detail: "bad UDP checksum 0x\(String(check, radix: 16))")
-                return
-            }
             let kind = dst.isMulticast ? "multicast datagram to \(dst)" : "datagram"
             udp_unicast_rcv_skb(skb, sk: sk, port: dport, what: "\(kind) queued to \(sk) (\(ulen - 8) bytes from \(src):\(sport); the socket udp_v4_early_demux found)", tailCalledFrom: f)
             return
@@ -100,12 +95,7 @@ extension Kernel {
             let g = trace.enter(.__udp4_lib_lookup); defer { trace.leave(g) }
             return udp_lookup(dst: dst, dport: dport, dev: skb.dev)
         }()
-        if !csumOK {
-            counters.inc(.UdpInCsumErrors)
-            counters.inc(.UdpInErrors)
-            kfree_skb_reason("UDP_CSUM", detail: "bad UDP checksum 0x\(String(check, radix: 16))")
-            return
-        }
+        guard csumOK else { return udpChecksumError(check) }
         if let sk {
             record.socket = sk.name
             // 6.18: `return udp_unicast_rcv_skb(...)`, a tail call (its stack traces show
@@ -117,6 +107,13 @@ extension Kernel {
         counters.inc(.UdpNoPorts)
         icmp_send(skb, type: 3, code: 3, info: 0)
         kfree_skb_reason("NO_SOCKET", detail: "no socket on UDP port \(dport): ICMP port unreachable")
+    }
+
+    /// csum_error: UdpInCsumErrors, UdpInErrors, the datagram dropped.
+    func udpChecksumError(_ check: UInt16) {
+        counters.inc(.UdpInCsumErrors)
+        counters.inc(.UdpInErrors)
+        kfree_skb_reason("UDP_CSUM", detail: "bad UDP checksum 0x\(String(check, radix: 16))")
     }
 
     func udp_unicast_rcv_skb(_ skb: SKB, sk: UDPLookup, port: UInt16, what: String, tailCalledFrom f: CallTrace.Frame) {
@@ -210,9 +207,8 @@ extension Kernel {
         readers[port] != nil ? "--reader \(port)=\(readers[port]!)" : "the snapshot's ss shows a Recv-Q on port \(port)"
     }
 
-    /// The socket a datagram to dst:dport goes to: an exact local address or the wildcard,
-    /// unconnected (ss state UNCONN), and bound to the arrival device if bound at all.
-    /// The host's unconnected UDP sockets a datagram to `dst`:`dport` on `dev` matches.
+    /// The host's UDP sockets a datagram to `dst`:`dport` on `dev` matches: an exact local address
+    /// or the wildcard, unconnected (ss state UNCONN), and bound to the arrival device if bound at all.
     func udpCandidates(dst: IPv4Address, dport: UInt16, dev: Interface) -> [Socket] {
         host.sockets.filter { s in
             s.protocolKind == .udp && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
@@ -238,13 +234,15 @@ extension Kernel {
         guard ip_check_mc_rcu(skb.dev, group: dst) else { return nil }
         let candidates = udpCandidates(dst: dst, dport: dport, dev: skb.dev)
         guard candidates.count == 1, let s = candidates.first else { return nil }
-        let sk = UDPLookup(name: "udp \(s.localAddress?.description ?? "0.0.0.0"):\(s.localPort)", socket: s)
+        let sk = UDPLookup(s)
         skb.earlyDemuxSocket = sk
         guard let cached = udpTable.rxDst[sk.name] else { return nil }
         skb.dst = cached
         return ip_mc_validate_source(skb, daddr: dst, saddr: src, tos: tos)
     }
 
+    /// The socket a datagram to dst:dport goes to: the one bound to the exact address, else the
+    /// wildcard's.
     func udp_lookup(dst: IPv4Address, dport: UInt16, dev: Interface) -> UDPLookup? {
         let candidates = udpCandidates(dst: dst, dport: dport, dev: dev)
         let best = candidates.first { $0.localAddress != nil } ?? candidates.first
@@ -252,7 +250,7 @@ extension Kernel {
             // The capture shows the host sending from this port: an application's socket is bound there.
             return UDPLookup(name: "udp \(dst):\(dport) (the socket the host was seen sending from)", socket: nil)
         }
-        return best.map { UDPLookup(name: "udp \($0.localAddress?.description ?? "0.0.0.0"):\($0.localPort)", socket: $0) }
+        return best.map(UDPLookup.init)
     }
 }
 
