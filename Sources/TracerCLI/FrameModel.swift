@@ -61,6 +61,8 @@ final class FrameModel {
             copied = b
             return b
         }
+        /// The captured bytes alone: the same copy unless a snap length cut the frame.
+        func captured() -> [UInt8] { uncaptured == 0 ? bytes() : Array(frame.bytes) }
         if let cut {
             r = FrameReport(verdict: Verdict(action: .error, reason: nil, function: "", detail: cut), iface: p.iface?.name ?? "?")
         } else if p.dir == .rx && p.iface == nil {
@@ -71,7 +73,7 @@ final class FrameModel {
                                     breakpoint: breakpoint, uncaptured: uncaptured,
                                     timestamp: (frame.timestamp.seconds, frame.timestamp.nanoseconds))
         } else if let (n, why) = witness.predicted(frame.bytes, linkType: linkType, iface: p.iface?.name) {
-            kernel.observeSent(frame: Array(frame.bytes), linkType: linkType)
+            kernel.observeSent(frame: captured(), linkType: linkType)
             matched = true
             r = FrameReport(verdict: Verdict(action: .send, reason: nil, function: "",
                                                   detail: why == "forwarded" ? "frame \(n) forwarded, as the model predicted there"
@@ -82,7 +84,7 @@ final class FrameModel {
             r = forwarded
             matched = r.verdict.action == .forward
         } else {
-            kernel.observeSent(frame: Array(frame.bytes), linkType: linkType)
+            kernel.observeSent(frame: captured(), linkType: linkType)
             r = kernel.transmit(frame: bytes(), linkType: linkType, iface: nil, time: p.time,
                                      breakpoint: breakpoint, options: send, leftBy: p.iface)
         }

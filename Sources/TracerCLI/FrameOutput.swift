@@ -192,8 +192,8 @@ final class FrameOutput {
 /// thread and the renderers each take what the other has not: on the bench their shares are
 /// close, and which is ahead changes along a capture).
 private final class RenderPool: @unchecked Sendable {
-    // All below under `lock`, except `out` (written only by the thread whose turn it is) and the
-    // renderers (one each, the last the submitting thread's).
+    // All below under `lock`, except `out` (written only by the thread whose turn it is), the
+    // renderers (one each, the last the submitting thread's) and `submitterBytes` (that thread's).
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var queue: Deque<(seq: Int, frames: [ExplainedFrame])> = []

@@ -24,7 +24,7 @@ enum Render {
         var out: [String] = []
         for t in r.timers { out += field("timer", t) }
         out.append(palette.bold(h.text))
-        out += parts.verdict.rendered(r.verdict) { v in
+        out += parts.verdict.value(for: r.verdict) { v in
             var verdict = v.action.rawValue
             if let reason = v.reason { verdict += " " + reason }
             if let errno = v.errno { verdict += " " + errno }
@@ -36,11 +36,11 @@ enum Render {
         witnessSlot?(out.count)
         out += witnessLines(r.witness, palette: palette)
         if let s = r.socket { out += field("socket", s) }
-        if let rt = r.route { out += parts.route.rendered(rt) { field("route", routeText($0)) } }
+        if let rt = r.route { out += parts.route.value(for: rt) { field("route", routeText($0)) } }
         if let fr = r.fragment {
             out += field("fragment", "\(fr.outcome): \(fr.datagram) bytes \(fr.offset)–\(fr.offset + fr.length)\(fr.more ? "+" : ""); \(fr.detail)")
         }
-        out += parts.netfilter.rendered(r.netfilter) { netfilter in
+        out += parts.netfilter.value(for: r.netfilter) { netfilter in
             var groups: [(String?, [HookPass])] = []
             for h in netfilter {
                 if let last = groups.last, last.0 == h.packet { groups[groups.count - 1].1.append(h) } else { groups.append((h.packet, [h])) }
@@ -49,17 +49,17 @@ enum Render {
         }
         for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
         if !r.counters.isEmpty {
-            out += parts.counters.rendered(SameBumps(counters: r.counters)) { same in
+            out += parts.counters.value(for: SameBumps(counters: r.counters)) { same in
                 // Sorted by name, as nstat sorts them; the order is worked out once for each set
                 // of counters (frames of one kind bump the same ones, by other amounts).
                 let deltas = same.counters.bumpedDeltas
-                let order = parts.counterOrder.rendered(same.counters.bumpedCounters) { ids in
+                let order = parts.counterOrder.value(for: same.counters.bumpedCounters) { ids in
                     ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }
                 }
                 return wrapped("counters", order.map { "\($0.0) \(deltas[$0.1] < 0 ? "" : "+")\(deltas[$0.1])" }, separator: ", ")
             }
         }
-        out += parts.path.rendered(r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
+        out += parts.path.value(for: r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
         return out
     }
 
@@ -230,7 +230,7 @@ enum Render {
 
         /// The path array's JSON (`[{…},…]`).
         func json(_ path: [PathEntry], kernel: KernelVersion) -> [UInt8] {
-            self.path.rendered(path) { path in
+            self.path.value(for: path) { path in
                 var out: [UInt8] = [UInt8(ascii: "[")]
                 for (i, p) in path.enumerated() {
                     if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -263,23 +263,6 @@ enum Render {
         }
     }
 
-    /// What one part of a report rendered to, for the last few distinct values of it: frames of
-    /// one kind share most parts (path, verdict, hooks, counters), so a value equal to one of
-    /// these is not rendered again.
-    final class Recent<T: Equatable, Rendered> {
-        private var recent: [(value: T, rendered: Rendered)] = []
-        private var nextSlot = 0
-        static var remembered: Int { 16 }
-
-        func rendered(_ value: T, _ render: (T) -> Rendered) -> Rendered {
-            for r in recent where r.value == value { return r.rendered }
-            let out = render(value)
-            if recent.count < Self.remembered { recent.append((value, out)) } else { recent[nextSlot] = (value, out) }
-            nextSlot = (nextSlot + 1) % Self.remembered
-            return out
-        }
-    }
-
     /// Counters compared as bumped, in order (cheaper than by name; a miss only renders again).
     struct SameBumps: Equatable {
         let counters: Counters
@@ -309,7 +292,7 @@ enum Render {
         o.add("dir", h.dir)
         o.add("len", h.length)
         o.add("summary", h.summary)
-        o.addRaw("verdict", paths.verdict.rendered(r.verdict) { verdict in
+        o.addRaw("verdict", paths.verdict.value(for: r.verdict) { verdict in
             var v = JSONObject()
             v.add("action", verdict.action.rawValue)
             if let reason = verdict.reason { v.add("reason", reason) } else { v.addNull("reason") }
@@ -320,7 +303,7 @@ enum Render {
         })
         if let w = r.whyNot { o.add("why_not", w) }
         if let s = r.socket { o.add("socket", s) } else { o.addNull("socket") }
-        o.addRaw("route", paths.route.rendered(r.route) { route in
+        o.addRaw("route", paths.route.value(for: r.route) { route in
             guard let rt = route else { return Array("null".utf8) }
             var j = JSONObject()
             if let t = rt.table { j.add("table", t.description) } else { j.addNull("table") }
@@ -340,7 +323,7 @@ enum Render {
             if rt.input == .output || rt.input == .forward, let m = rt.mtu { j.add("mtu", m) }
             return j.finish()
         })
-        o.addRaw("netfilter", paths.netfilter.rendered(r.netfilter) { netfilter in Array(("[" + netfilter.map { n in
+        o.addRaw("netfilter", paths.netfilter.value(for: r.netfilter) { netfilter in Array(("[" + netfilter.map { n in
             var j = JSONObject(); j.add("hook", n.hook)
             j.addRaw("chains", "[" + n.chains.map { c in
                 var k = JSONObject(); k.add("table", c.table); k.add("chain", c.chain)
@@ -362,7 +345,7 @@ enum Render {
         } else { o.addNull("fragment") }
         o.addRaw("timers", "[" + r.timers.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
         o.addRaw("witness", witnessJSON(r.witness))
-        o.addRaw("ends", paths.ends.rendered(r.ends) { ends in Array(("[" + ends.map { e in
+        o.addRaw("ends", paths.ends.value(for: r.ends) { ends in Array(("[" + ends.map { e in
             var j = JSONObject(); j.add("event", e.event)
             if let reason = e.reason { j.add("reason", reason) } else { j.addNull("reason") }
             j.add("location", e.location); return j.closed()
@@ -370,13 +353,13 @@ enum Render {
         o.addRaw("emit", "[" + r.emitted.map { e in
             var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hex: e.bytes); return j.closed()
         }.joined(separator: ",") + "]")
-        o.addRaw("counters", paths.counters.rendered(SameBumps(counters: r.counters)) { bumps in
+        o.addRaw("counters", paths.counters.value(for: SameBumps(counters: r.counters)) { bumps in
             var c = JSONObject()
             for (k, n) in bumps.counters.sorted { c.add(named: k, n) }
             return c.finish()
         })
         o.addRaw("path", paths.json(r.path, kernel: kernel))
-        o.addRaw("stack", paths.stack.rendered(r.endStack) { stack in
+        o.addRaw("stack", paths.stack.value(for: r.endStack) { stack in
             var out: [UInt8] = [UInt8(ascii: "[")]
             for (i, f) in stack.enumerated() { if i > 0 { out.append(UInt8(ascii: ",")) }; JSONObject.appendQuoted(f, to: &out) }
             out.append(UInt8(ascii: "]"))

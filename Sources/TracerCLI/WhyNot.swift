@@ -24,8 +24,7 @@ final class WhyNot {
     /// The last changes suggested and their lines: drops of one kind repeat (a port scan, a
     /// flood to a closed port), and each line costs the change's description and a lookup by it.
     /// A change's line never changes once made (`checked` only grows), so the answer is exact.
-    private var recent: [(edit: HostEdit, line: String?)] = []
-    private var recentNext = 0
+    private let recent = Recent<HostEdit, String?>()
 
     init(host: HostModel.Host, profile: Profile) { self.host = host; self.profile = profile }
 
@@ -35,11 +34,7 @@ final class WhyNot {
     /// The checked suggestion for a frame the model dropped on receive, or nil.
     func suggest(_ report: FrameReport, frame: [UInt8], linkType: LinkType, iface: Interface, time: Double, kernel: Kernel) -> String? {
         guard report.verdict.action == .drop, let edit = change(for: report, frame: frame, linkType: linkType, iface: iface, kernel: kernel) else { return nil }
-        if let hit = recent.first(where: { $0.edit == edit }) { return hit.line }
-        let line = suggestion(edit, report: report, frame: frame, linkType: linkType, iface: iface, time: time)
-        if recent.count < 16 { recent.append((edit, line)) } else { recent[recentNext] = (edit, line) }
-        recentNext = (recentNext + 1) % 16
-        return line
+        return recent.value(for: edit) { suggestion($0, report: report, frame: frame, linkType: linkType, iface: iface, time: time) }
     }
 
     private func suggestion(_ edit: HostEdit, report: FrameReport, frame: [UInt8], linkType: LinkType, iface: Interface, time: Double) -> String? {

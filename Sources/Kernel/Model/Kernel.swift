@@ -52,11 +52,9 @@ public final class Kernel {
     /// What the frame did: emitted frames, hook passes, FIB lookups, skb ends, timers.
     let record = FrameRecord()
     /// The last stacks `visible` filtered, and what it kept of them.
-    var visibleMemo: [(stack: [String], visible: [String])] = []
-    var visibleMemoNext = 0
+    let visibleMemo = Recent<[String], [String]>()
     /// The last live stacks visibleStack() was asked for (by function ids) and its answers.
-    var visibleStackMemo: [(key: (ids: [UInt16], context: [String]), visible: [String])] = []
-    var visibleStackMemoNext = 0
+    let visibleStackMemo = Recent<(ids: [UInt16], context: [String]), [String]>()
     /// The capture's clock: the timestamp of the frame being processed, in seconds.
     var now: Double = 0
     /// How applications read their UDP sockets, by port (--reader); a port not named reads at
@@ -106,8 +104,7 @@ public final class Kernel {
         self.host = host
         self.profile = profile
         trace = CallTrace()
-        let inline = profile.inlineTable
-        trace.setInlining(ids: inline.ids, pairs: inline.pairs, byName: { profile.isInlined($0, into: $1) })
+        trace.setInlining(profile.inlineTable, byName: { profile.isInlined($0.name, into: $1?.name) })
         net = Net(host: host)
         udpTable.waitingPorts = ReaderPolicy.waitingPorts(host)
         net.nf.hooks = NFHook.allCases.map { hookEntries($0) }
@@ -236,9 +233,7 @@ public final class Kernel {
     /// act (a tail call), so the caller's own frame is already gone.
     func kfree_skb_reason(_ reason: String, detail: @autoclosure () -> String) {
         recordEnd(.drop, reason: profile.hasDropReasons ? profile.dropReason(reason) : nil, detail: detail(), entry: profile.dropEntry)
-        // A reassembled datagram takes its fragment list with it (skb_release_data).
-        for _ in 0..<currentFragmentsMerged { sideEnd("kfree_skb", reason: "NOT_SPECIFIED", location: "skb_release_data") }
-        currentFragmentsMerged = 0
+        releaseFragList()
     }
 
     func consume_skb(_ action: VerdictAction, detail: @autoclosure () -> String) {
@@ -270,6 +265,13 @@ public final class Kernel {
         record.end = (Verdict(action: action, reason: reason, function: location, detail: words), shown)
     }
 
+    /// A reassembled datagram takes its fragment list with it: skb_release_data's
+    /// kfree_skb_list, kfree_skb NOT_SPECIFIED for each.
+    func releaseFragList() {
+        for _ in 0..<currentFragmentsMerged { sideEnd("kfree_skb", reason: "NOT_SPECIFIED", location: "skb_release_data") }
+        currentFragmentsMerged = 0
+    }
+
     /// An skb that ends on the side (a fragment merged into its datagram, a purged queue, the
     /// fragment list of a freed datagram): listed in `ends`, not the frame's verdict.
     func sideEnd(_ event: String, reason: String?, location: String? = nil) {
@@ -283,11 +285,9 @@ public final class Kernel {
     /// Frames of one kind end on the same few stacks: the last answers are kept, keyed on the
     /// live stack's function ids (matched in place: no stack of names built for a known one).
     func visibleStack() -> [String] {
-        for m in visibleStackMemo where trace.stackMatches(m.key) { return m.visible }
+        if let v = visibleStackMemo.value(where: trace.stackMatches) { return v }
         let v = visible(trace.liveStack())
-        let entry = (key: trace.stackKey(), visible: v)
-        if visibleStackMemo.count < 16 { visibleStackMemo.append(entry) } else { visibleStackMemo[visibleStackMemoNext] = entry }
-        visibleStackMemoNext = (visibleStackMemoNext + 1) % 16
+        visibleStackMemo.remember(trace.stackKey(), v)
         return v
     }
 
@@ -303,11 +303,9 @@ public final class Kernel {
     func visible(_ stack: [String]) -> [String] {
         guard profile.backtraceStyle != .gdb else { return stack }
         // Frames of one kind end on the same few stacks: the last answers are kept.
-        for m in visibleMemo where m.stack == stack { return m.visible }
-        let v = stack.indices.filter { i in !profile.isInlined(stack[i], into: i + 1 < stack.count ? stack[i + 1] : nil) }.map { stack[$0] }
-        if visibleMemo.count < 16 { visibleMemo.append((stack, v)) } else { visibleMemo[visibleMemoNext] = (stack, v) }
-        visibleMemoNext = (visibleMemoNext + 1) % 16
-        return v
+        return visibleMemo.value(for: stack) { stack in
+            stack.indices.filter { i in !profile.isInlined(stack[i], into: i + 1 < stack.count ? stack[i + 1] : nil) }.map { stack[$0] }
+        }
     }
 }
 

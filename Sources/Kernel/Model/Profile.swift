@@ -91,29 +91,19 @@ public struct Profile: Sendable {
 
     /// The same, by function id: a lookup in a table made once per kernel version.
     public func isInlined(_ fn: KFunc, into caller: KFunc? = nil) -> Bool {
-        let i = Int(fn.id)
-        let table = kernel == .v5_4 ? Self.inlinedIDs5_4 : kernel == .v6_1 ? Self.inlinedIDs6_1 : Self.inlinedIDs6_18
-        guard i < table.count else { return isInlined(fn.name, into: caller?.name) }   // a name given at run time
-        if table[i] { return true }
-        guard kernel != .v5_4, let caller else { return false }
-        return (kernel == .v6_1 ? Self.inlinedIntoIDs6_1 : Self.inlinedIntoIDs6_18).contains { $0.caller == caller && $0.callee == fn }
+        inlineTable.contains(fn, into: caller) ?? isInlined(fn.name, into: caller?.name)   // a name given at run time
     }
-    /// The tables `isInlined(_:into:)` reads, for a trace to keep: per function id, inlined into
-    /// every caller; and the call sites inlined only there (caller id << 16 | callee id).
-    var inlineTable: (ids: [Bool], pairs: [UInt32]) {
+    /// The tables `isInlined(_:into:)` reads, for a trace to keep (it asks at every modelled call).
+    var inlineTable: InlineTable {
         switch kernel {
-        case .v5_4: (Self.inlinedIDs5_4, [])
-        case .v6_1: (Self.inlinedIDs6_1, Self.inlinedIntoIDs6_1.map { UInt32($0.caller.id) << 16 | UInt32($0.callee.id) })
-        case .v6_18: (Self.inlinedIDs6_18, Self.inlinedIntoIDs6_18.map { UInt32($0.caller.id) << 16 | UInt32($0.callee.id) })
+        case .v5_4: Self.inline5_4
+        case .v6_1: Self.inline6_1
+        case .v6_18: Self.inline6_18
         }
     }
-    static let inlinedIDs6_18: [Bool] = KFunc.names.map { inlined6_18.contains($0) }
-    static let inlinedIDs5_4: [Bool] = KFunc.names.map { inlined5_4.contains($0) }
-    static let inlinedIDs6_1: [Bool] = KFunc.names.map { inlined6_1.contains($0) }
-    static let inlinedIntoIDs6_18 = ids(inlinedInto6_18), inlinedIntoIDs6_1 = ids(inlinedInto6_1)
-    static func ids(_ table: [String: Set<String>]) -> [(caller: KFunc, callee: KFunc)] {
-        table.flatMap { caller, callees in callees.map { (KFunc(named: caller), KFunc(named: $0)) } }
-    }
+    static let inline6_18 = InlineTable(everywhere: inlined6_18, at: inlinedInto6_18)
+    static let inline6_1 = InlineTable(everywhere: inlined6_1, at: inlinedInto6_1)
+    static let inline5_4 = InlineTable(everywhere: inlined5_4, at: [:])
 
     /// 6.1 inlines the same call sites, and ip_local_out into ip_build_and_send_pkt (the SYN-ACK's
     /// send: the guest's function trace goes from it to __ip_local_out), ip_route_output_key_hash
@@ -237,4 +227,30 @@ public enum KernelSource {
         "do_syscall_64": "arch/x86/entry/common.c", "dev_queue_xmit": "net/core/dev.c",
         "ret_from_fork": "arch/x86/entry/entry_64.S", "sk_skb_reason_drop": "net/core/skbuff.c",
     ]
+}
+
+/// Which modelled functions a kernel build inlined, by function id: into every caller, or only at
+/// the call sites listed (caller id << 16 | callee id: a handful, scanned without hashing).
+struct InlineTable: Sendable {
+    let everywhere: [Bool]
+    let callSites: [UInt32]
+
+    init(everywhere names: Set<String>, at sites: [String: Set<String>]) {
+        everywhere = KFunc.names.map { names.contains($0) }
+        callSites = sites.flatMap { caller, callees in callees.map { Self.site(KFunc(named: caller), KFunc(named: $0)) } }
+    }
+    init() { everywhere = []; callSites = [] }
+
+    static func site(_ caller: KFunc, _ callee: KFunc) -> UInt32 { UInt32(caller.id) << 16 | UInt32(callee.id) }
+
+    /// nil for a function past the table (one named at run time): the caller asks by name.
+    func contains(_ fn: KFunc, into caller: KFunc?) -> Bool? {
+        let i = Int(fn.id)
+        guard i < everywhere.count else { return nil }
+        if everywhere[i] { return true }
+        guard let caller else { return false }
+        let site = Self.site(caller, fn)
+        for s in callSites where s == site { return true }
+        return false
+    }
 }

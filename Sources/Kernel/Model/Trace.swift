@@ -29,22 +29,15 @@ public final class CallTrace {
     /// Whether the compiler inlined a function into its caller (the profile's tables, kept here:
     /// asked at every modelled call): a tail call from inlined code removes the machine frame it
     /// was inlined into. A function named at run time (past the tables) asks `inlinedByName`.
-    private var inlinedIDs: [Bool] = []
-    private var inlinedPairs: [UInt32] = []
+    private var inlined = InlineTable()
     private var inlinedByName: (_ fn: KFunc, _ caller: KFunc?) -> Bool = { _, _ in false }
 
-    func setInlining(ids: [Bool], pairs: [UInt32], byName: @escaping (_ fn: KFunc, _ caller: KFunc?) -> Bool) {
-        inlinedIDs = ids; inlinedPairs = pairs; inlinedByName = byName
+    func setInlining(_ table: InlineTable, byName: @escaping (_ fn: KFunc, _ caller: KFunc?) -> Bool) {
+        inlined = table; inlinedByName = byName
     }
 
     func isInlined(_ fn: KFunc, _ caller: KFunc?) -> Bool {
-        let i = Int(fn.id)
-        guard i < inlinedIDs.count else { return inlinedByName(fn, caller) }
-        if inlinedIDs[i] { return true }
-        guard let caller else { return false }
-        let pair = UInt32(caller.id) << 16 | UInt32(fn.id)
-        for p in inlinedPairs where p == pair { return true }   // a handful: no hashing
-        return false
+        inlined.contains(fn, into: caller) ?? inlinedByName(fn, caller)
     }
     /// A function to stop at, as `b FUNCTION` in gdb.
     public var breakpoint: String? {

@@ -13,6 +13,7 @@ enum SkBuff {
     static let sharedInfoSize = 320      // SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
     static let smallHeadCacheSize = 576  // SKB_SMALL_HEAD_CACHE_SIZE
     static let pageSize = 4096
+    static let maxSkbFrags = 17          // MAX_SKB_FRAGS (CONFIG_MAX_SKB_FRAGS's default)
 
     /// SKB_DATA_ALIGN: to SMP_CACHE_BYTES (64).
     static func dataAlign(_ n: Int) -> Int { (n + 63) & ~63 }
@@ -59,5 +60,13 @@ extension Kernel {
             let pages = (frameLength + SkBuff.pageSize - 1) / SkBuff.pageSize
             return SkBuff.allocSkbTruesize(256) + pages * SkBuff.pageSize
         }
+    }
+
+    /// Whether a received frame's head is a page fragment (skb->head_frag), which
+    /// skb_try_coalesce can take over: the e1000's napi_alloc_skb and napi_build_skb buffers
+    /// (MTU ≤ 1500, as in rxTruesize); not veth's, the peer's kmalloc'ed skb. (The e1000's jumbo
+    /// path, pages added to a small head, is not modelled here: false.)
+    static func rxHeadIsPageFragment(driver: DriverKind, mtu: Int) -> Bool {
+        driver == .e1000 && mtu <= 1500
     }
 }

@@ -162,15 +162,13 @@ final class FIBIndex {
     /// The fib:fib_table_lookup tracepoint's words for a lookup that found `r` (its device,
     /// gateway and error), the last few kept: a capture's lookups find the same few routes.
     func tracepointResult(_ r: Route) -> String {
-        for m in recentResults where m.device == r.device && m.gateway == r.gateway && m.type == r.type { return m.text }
-        let err = Kernel.errno(of: r.type).map { -$0 } ?? (r.type == .throw ? -EAGAIN : 0)
-        let text = "dev \(r.device ?? "-") gw \(r.gateway?.description ?? "0.0.0.0") err \(err)"
-        if recentResults.count < 8 { recentResults.append((r.device, r.gateway, r.type, text)) } else { recentResults[recentNext] = (r.device, r.gateway, r.type, text) }
-        recentNext = (recentNext + 1) % 8
-        return text
+        recentResults.value(for: TracepointKey(device: r.device, gateway: r.gateway, type: r.type)) { k in
+            let err = Kernel.errno(of: k.type).map { -$0 } ?? (k.type == .throw ? -EAGAIN : 0)
+            return "dev \(k.device ?? "-") gw \(k.gateway?.description ?? "0.0.0.0") err \(err)"
+        }
     }
-    private var recentResults: [(device: String?, gateway: IPAddress?, type: RouteType, text: String)] = []
-    private var recentNext = 0
+    private struct TracepointKey: Equatable { let device: String?, gateway: IPAddress?, type: RouteType }
+    private let recentResults = Recent<TracepointKey, String>(remembering: 8)
     /// The IPv4 rules in priority order (fib_rules_lookup's list).
     var rules: [PolicyRule] = []
     /// net->ipv4.fib_has_custom_local_routes: a local-table route the kernel did not add itself.

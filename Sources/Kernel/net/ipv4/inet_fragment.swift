@@ -1,7 +1,10 @@
 // net/ipv4/inet_fragment.c — the reassembly queue rules IPv4 (ip_fragment.c) and IPv6
 // (reassembly.c) share (6.18, 5.4): where a fragment goes (the length checks of ip_frag_queue /
 // ip6_frag_queue, then inet_frag_queue_insert: RFC 5722 — an overlap kills the queue, a
-// fragment wholly inside one already there is a duplicate), and adding it.
+// fragment wholly inside one already there is a duplicate), and adding it; and what
+// inet_frag_reasm_finish makes of the fragments once the datagram is whole.
+
+import HostModel
 
 extension FragQueue {
     enum Placement {
@@ -53,4 +56,29 @@ extension FragQueue {
     }
 
     var isComplete: Bool { firstIn && lastIn && meat == length }
+}
+
+extension Kernel {
+    /// What inet_frag_reasm_finish leaves on the reassembled skb's frag_list (freed with it, in
+    /// skb_release_data), and the skb's truesize. With try_coalesce (IPv4 local delivery,
+    /// ip_frag_coalesce_ok; IPv6's own reassembly; never conntrack's), skb_try_coalesce takes each
+    /// later fragment's buffer over as a page fragment of the head (kfree_skb_partial: no
+    /// tracepoint) when that buffer is a page fragment itself, as the e1000's receive buffers are
+    /// (`rxHeadIsPageFragment`), up to MAX_SKB_FRAGS and not once the
+    /// frag_list has begun; the head's truesize grows by the fragment's less its sk_buff (256).
+    /// The 6.1 guest's e1000 shows it: no fragment freed with a reassembled datagram. A veth
+    /// frame's kmalloc'ed head is "locked": every fragment goes on the frag_list (6.18's veth
+    /// shows both of a datagram's later fragments freed at skb_release_data). Not modelled: the
+    /// copy into the head's tailroom (22 bytes after a full-size e1000 frame) that
+    /// skb_try_coalesce tries first (it merges the fragment too; only the truesize differs), and
+    /// the e1000's jumbo-MTU receive path.
+    func reassembledFragList(_ q: FragQueue, tryCoalesce: Bool, dev: Interface) -> (fragList: Int, truesize: Int) {
+        guard let head = q.fragments.first else { return (0, q.memory) }
+        let later = q.fragments.dropFirst()
+        guard tryCoalesce, Kernel.rxHeadIsPageFragment(driver: driver(of: dev), mtu: dev.mtu) else { return (later.count, q.memory) }
+        let stolen = min(later.count, SkBuff.maxSkbFrags)
+        var truesize = head.truesize
+        for (i, f) in later.enumerated() { truesize += i < stolen ? f.truesize - SkBuff.skBuffSize : f.truesize }
+        return (later.count - stolen, truesize)
+    }
 }

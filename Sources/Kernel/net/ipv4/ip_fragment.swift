@@ -168,29 +168,6 @@ extension Kernel {
         (currentFragmentsMerged, skb.truesize) = reassembledFragList(q, tryCoalesce: key.user == .localDeliver, dev: skb.dev)
     }
 
-    /// What inet_frag_reasm_finish leaves on the reassembled skb's frag_list (freed with it, in
-    /// skb_release_data), and the skb's truesize. With try_coalesce (IPv4 local delivery,
-    /// ip_frag_coalesce_ok; IPv6's own reassembly; never conntrack's), skb_try_coalesce takes each
-    /// later fragment's buffer over as a page fragment of the head (kfree_skb_partial: no
-    /// tracepoint) when that buffer is a page fragment itself, as the e1000's receive buffers are
-    /// (napi_build_skb, napi_alloc_skb; MTU ≤ 1500), up to MAX_SKB_FRAGS (17) and not once the
-    /// frag_list has begun; the head's truesize grows by the fragment's less its sk_buff (256).
-    /// The 6.1 guest's e1000 shows it: no fragment freed with a reassembled datagram. A veth
-    /// frame's kmalloc'ed head is "locked": every fragment goes on the frag_list (6.18's veth
-    /// shows both of a datagram's later fragments freed at skb_release_data). Not modelled: the
-    /// copy into the head's tailroom (22 bytes after a full-size e1000 frame) that
-    /// skb_try_coalesce tries first (it merges the fragment too; only the truesize differs), and
-    /// the e1000's jumbo-MTU receive path.
-    func reassembledFragList(_ q: FragQueue, tryCoalesce: Bool, dev: Interface) -> (fragList: Int, truesize: Int) {
-        guard let head = q.fragments.first else { return (0, q.memory) }
-        let later = q.fragments.dropFirst()
-        guard tryCoalesce, driver(of: dev) == .e1000, dev.mtu <= 1500 else { return (later.count, q.memory) }
-        let stolen = min(later.count, 17)   // MAX_SKB_FRAGS
-        var truesize = head.truesize
-        for (i, f) in later.enumerated() { truesize += i < stolen ? f.truesize - SkBuff.skBuffSize : f.truesize }
-        return (later.count - stolen, truesize)
-    }
-
     /// The reassembly timer (ip_expire) for every queue older than ipfrag_time at `now`. Queues
     /// are made in capture order, so `net.ipv4.fqdir.timers` (creation time, key) is ordered by deadline:
     /// only its head is looked at, O(1) per frame. An entry whose queue is gone or was made

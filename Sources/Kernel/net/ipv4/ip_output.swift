@@ -163,9 +163,7 @@ extension Kernel {
                                             + pieces.joined(separator: ", ") + (skb.fragList ? " (fast path: the socket's frag_list)" : ""))
         if !skb.fragList {
             sideEnd("consume_skb", reason: nil)
-            // A reassembled datagram's fragment list goes with it (skb_release_data).
-            for _ in 0..<currentFragmentsMerged { sideEnd("kfree_skb", reason: "NOT_SPECIFIED", location: "skb_release_data") }
-            currentFragmentsMerged = 0
+            releaseFragList()
         }
     }
 
