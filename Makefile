@@ -229,7 +229,8 @@ VM_FIXTURES ?= udp-delivered udp-closed-port udp-bad-checksum tcp-syn-listener t
 	ipv6-tcp-syn-then-new-syn ipv6-tcp-syn-then-rst ipv6-tcp-syn-then-rst-in-window ipv6-truncated \
 	ipv6-udp-closed-port ipv6-udp-delivered ipv6-udp-zero-checksum ipv6-unknown-next-header \
 	ipt-drop ipt-forward ipt-jump-return ipt-named-set ipt-prerouting-raw ipt-reject-icmp ipt-reject-tcp-reset \
-	ipt-tcp-flags igmp-query igmp-report-other mcast-joined-no-socket nft-nat unicast-in-l2-multicast-drop
+	ipt-tcp-flags igmp-query igmp-report-other mcast-joined-no-socket nft-nat unicast-in-l2-multicast-drop \
+	rps-udp-delivered rps-udp-closed-port rps-tcp-syn-listener rps-arp-request-for-us
 vm-setup: build
 	@[ "$$(id -u)" = 0 ] || { echo "vm: skipped: needs root (a network namespace and taps)"; exit 0; }; \
 	command -v qemu-system-x86_64 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 >/dev/null; }; \
@@ -260,9 +261,10 @@ oracle-vm: vm-setup
 	done; exit $$fail
 
 # The seed notes' gdb session on the 6.1 guest: `b FUNCTION` / `bt` for a UDP datagram arriving
-# on the e1000 and for a sendto (Fixtures/vm/gdb-bt.sh), each stop set beside `tracer ... --format
-# bt --break FUNCTION` frame for frame with lines (gdb-compare.py); the result is
-# Fixtures/vm/gdb/comparison.txt, the gdb sessions Fixtures/vm/gdb/{rx,tx}.gdb.log. vm-dbg
+# on the e1000 (taken up as a list; and steered by RPS to the backlog, where ip_rcv runs) and for
+# a sendto (Fixtures/vm/gdb-bt.sh), each stop set beside `tracer ... --format bt --break FUNCTION`
+# frame for frame with lines (gdb-compare.py); the result is Fixtures/vm/gdb/comparison.txt, the
+# gdb sessions Fixtures/vm/gdb/{rx,rx-rps,rx-rps-poll,tx}.gdb.log. vm-dbg
 # downloads linux-image-<abi>-amd64-dbg (about 860 MB, 5.6 GB unpacked; only vmlinux and
 # e1000.ko are kept, 640 MB): opt-in, never part of `make test`.
 vm-dbg: vm-setup
@@ -279,7 +281,7 @@ vm-gdb: vm-dbg
 	@[ "$$(id -u)" = 0 ] || { echo "vm-gdb: skipped: needs root (a network namespace and taps)"; exit 0; }; \
 	rm -rf $(VM_DIR)/gdb; bash Fixtures/vm/gdb-bt.sh $(VM_DIR) $(TRACER) $(VM_DIR)/gdb; rc=$$?; \
 	mkdir -p Fixtures/vm/gdb && cp $(VM_DIR)/gdb/comparison.txt Fixtures/vm/gdb/ && \
-	for c in rx tx; do cp $(VM_DIR)/gdb/$$c/gdb.log Fixtures/vm/gdb/$$c.gdb.log; done; exit $$rc
+	for c in rx rx-rps rx-rps-poll tx; do cp $(VM_DIR)/gdb/$$c/gdb.log Fixtures/vm/gdb/$$c.gdb.log; done; exit $$rc
 
 # Speed: tracer against the libpcap read floor, tcpdump and tshark on a generated capture of
 # BENCH_FRAMES frames (release build), plus a scale run (100,000 routes, 1,000 nftables rules,

@@ -9,6 +9,7 @@
 #   netns-h-mcast      a socket on UDP 5000 that joined 239.1.1.1 on eth0 (see mcast below)
 #   netns-h-rcvbuf     a UDP socket on 5000 with SO_RCVBUF 4000 that does not read (see rcvbuf below)
 #   netns-h-rcvbuf-read the same socket, read by its application
+#   netns-h-rps        receive packet steering on eth0 (see rps below)
 #   netns-h6-nft-output netns-h6 with Fixtures/rulesets/nft-output.nft (see the end)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -134,6 +135,19 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"hello", ("10.1.0.2", 5
 }
 rcvbuf netns-h-rcvbuf waits
 rcvbuf netns-h-rcvbuf-read reads
+
+# netns-h-rps: netns-h with receive packet steering on eth0 (its one receive queue's rps_cpus
+# mask 1: CPU 0). Its rps.txt is the real `grep -H . /sys/class/net/*/queues/rx-*/rps_cpus`, run
+# in a scratch namespace like mcast's after the mask was written.
+rps() {
+    local out="$top/Fixtures/hosts/netns-h-rps" N=tracer-fx-rps P=tracer-fx-rpsp
+    trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
+    scratch $N $P
+    rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h" "$out"
+    ip netns exec $N sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus; grep -H . /sys/class/net/*/queues/rx-*/rps_cpus' > "$out/rps.txt"
+    echo "wrote $out (rps_cpus 1 on eth0)"
+}
+rps
 
 # netns-h6-nft-output: netns-h6 with netns-h-nft-output's ruleset (its nft.json and nft.txt, as
 # nft-hosts.sh had the real nft write them): an inet output chain, so IPv6 sends to UDP 9999 are

@@ -197,8 +197,10 @@ for o in model:
         path = o["path"]
         root = next((i for i, p in enumerate(path) if p["fn"] == "e1000_clean"), next((i for i, p in enumerate(path) if p["fn"] == calls[0]), 0))
         # ... and ends with the softirq: a timer the frame armed runs in a context of its own.
-        end = next((i for i, p in enumerate(path) if i > root and p["depth"] == 0), len(path))
-        want = [p["fn"] for p in path[root:end] if not p.get("inlined")]
+        # (A packet steered to the backlog (RPS) is taken up by the softirq's next pass,
+        # net_rx_action again, whose process_backlog the guest traces too: the record goes on.)
+        end = next((i for i, p in enumerate(path) if i > root and p["depth"] == 0 and p["fn"] != "net_rx_action"), len(path))
+        want = [p["fn"] for p in path[root:end] if not p.get("inlined") and p["depth"] >= path[root]["depth"]]
         shown_inlined = sorted({p["fn"] for p in o["path"] if p.get("inlined") and p["fn"] in seen})
         missing, at = [], 0
         for fn in want:

@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # gdb-bt.sh VM_DIR TRACER OUTDIR: the seed notes' gdb session, for real, on Debian's 6.1 under
 # qemu (`make vm-gdb`; needs `make vm-dbg`'s vmlinux and e1000.ko with debug info in VM_DIR/dbg).
-# Two guest runs (run-job.sh with GDB_SCRIPT: qemu's gdbstub, the kernel booted nokaslr, gdb in
+# Four guest runs (run-job.sh with GDB_SCRIPT: qemu's gdbstub, the kernel booted nokaslr, gdb in
 # batch mode with the e1000 module's symbols at the addresses the guest printed):
 #   rx: the netns-h snapshot, one UDP datagram for its listener on 5353 arriving on the e1000
 #       (Fixtures/rx/udp-delivered.pcap), with a breakpoint on each function of RX_BREAKS;
+#   rx-rps: the netns-h-rps snapshot (eth0's receive queue steers: rps_cpus), the same datagram
+#       (Fixtures/rx/rps-udp-delivered.pcap's) five times, with a breakpoint on each function of
+#       RPS_BREAKS: the seed notes' `b ip_rcv`, which 6.1's e1000 reaches only through a backlog.
+#       Five, because the backlog's softirq pass runs at once, in the interrupt's, only when no
+#       jiffy passed and no task woke meanwhile (handle_softirqs), else in ksoftirqd: under TCG,
+#       often the latter. gdb-compare.py sets the model beside a stop that took the former and
+#       checks the others down to net_rx_action. No breakpoint before that choice (a stop lets
+#       the guest's clock run on), and each frame is sent half a second after the guest asks
+#       (INJECT_DELAY), when its shell is asleep;
+#   rx-rps-poll: the same, once, with breakpoints in the poll that steers it (RPS_POLL_BREAKS);
 #   tx: the default host (192.168.1.10 on eth0, default route via 192.168.1.1), a sendto() of
 #       12 bytes from 192.168.1.10:40000 to 8.8.8.8:53 (Fixtures/tx/seed-udp.pcap's datagram),
 #       with a breakpoint on __dev_queue_xmit; the send is cued by a datagram to port 9.
 # At each stop gdb prints "tracer-gdb: stop at FUNCTION" and `bt`; a breakpoint that never stops
 # is reported by `info breakpoints` (its hit count). gdb-compare.py then sets each `bt` beside
 # `tracer explain|replay --kernel 6.1 --driver e1000 --format bt --break FUNCTION`, frame for
-# frame (function, file, line), and exits 1 on any difference. OUTDIR gets rx/ and tx/ (the
+# frame (function, file, line), and exits 1 on any difference. OUTDIR gets rx/, rx-rps/, rx-rps-poll/ and tx/ (the
 # run-job.sh output, gdb.log among it) and comparison.txt.
 set -euo pipefail
 vm=${1:?usage: gdb-bt.sh VM_DIR TRACER OUTDIR}; tracer=${2:?}; outdir=${3:?}
@@ -22,6 +32,8 @@ e1000=$(ls "$dbg"/lib/modules/*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko
 [ -n "$vmlinux" ] && [ -n "$e1000" ] || { echo "gdb-bt: no debug vmlinux/e1000.ko under $dbg (make vm-dbg)" >&2; exit 2; }
 command -v gdb >/dev/null || { echo "gdb-bt: gdb is not installed (apt-get install gdb)" >&2; exit 2; }
 RX_BREAKS=${RX_BREAKS:-"ip_rcv ip_list_rcv ip_rcv_core ip_local_deliver_finish udp_queue_rcv_one_skb"}
+RPS_BREAKS=${RPS_BREAKS:-"ip_rcv process_backlog"}
+RPS_POLL_BREAKS=${RPS_POLL_BREAKS:-"get_rps_cpu enqueue_to_backlog"}
 TX_BREAKS=${TX_BREAKS:-"__dev_queue_xmit"}
 mkdir -p "$outdir"
 work=$(mktemp -d /tmp/tracer-gdb.XXXXXX)
@@ -41,6 +53,19 @@ gdb_script $RX_BREAKS > "$work/rx.gdb"
 python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h" 1 --gdb > "$work/rx.job"
 GDB_SCRIPT=$work/rx.gdb VMLINUX=$vmlinux NICS=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$repo/Fixtures/hosts/netns-h/ip-addr.json") \
     bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx.job" "$repo/Fixtures/rx/udp-delivered.pcap" "$outdir/rx"
+
+# rx-rps, rx-rps-poll: the same datagram, steered to the backlog.
+rps_nics=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$repo/Fixtures/hosts/netns-h-rps/ip-addr.json")
+gdb_script $RPS_BREAKS > "$work/rx-rps.gdb"
+python3 -c "import sys; a = open(sys.argv[1], 'rb').read(); open(sys.argv[2], 'wb').write(a + a[24:] * 4)" \
+    "$repo/Fixtures/rx/rps-udp-delivered.pcap" "$work/rps5.pcap"
+python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h-rps" 5 --gdb > "$work/rx-rps.job"
+GDB_SCRIPT=$work/rx-rps.gdb VMLINUX=$vmlinux NICS=$rps_nics INJECT_DELAY=0.5 \
+    bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx-rps.job" "$work/rps5.pcap" "$outdir/rx-rps"
+gdb_script $RPS_POLL_BREAKS > "$work/rx-rps-poll.gdb"
+python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h-rps" 1 --gdb > "$work/rx-rps-poll.job"
+GDB_SCRIPT=$work/rx-rps-poll.gdb VMLINUX=$vmlinux NICS=$rps_nics \
+    bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx-rps-poll.job" "$repo/Fixtures/rx/rps-udp-delivered.pcap" "$outdir/rx-rps-poll"
 
 # tx: the cue datagram (192.168.1.1:9 → 192.168.1.10:9, to the default host's MAC) makes the
 # guest's sender send its second datagram, the one gdb stops.

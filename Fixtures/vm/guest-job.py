@@ -73,6 +73,18 @@ for n, i in enumerate(ifaces):
         elif a.get("family") == "inet6":
             out.append(f"{IP} -6 addr add {a['local']}/{a['prefixlen']} dev {name} nodad")
 
+# Receive packet steering (rps.txt: `grep -H . /sys/class/net/*/queues/rx-*/rps_cpus`): a
+# queue with any CPU in its mask steers to the guest's one CPU (mask 1; the guest has no other).
+rps = []
+if os.path.exists(os.path.join(host, "rps.txt")):
+    for line in open(os.path.join(host, "rps.txt")):
+        path, _, mask = line.strip().partition(":")
+        parts = path.split("/")
+        if len(parts) >= 8 and parts[6].startswith("rx-") and parts[4] in [i["ifname"] for i in ifaces] \
+                and mask.replace(",", "").strip("0"):
+            rps.append(f"echo 1 > /sys/class/net/{parts[4]}/queues/{parts[6]}/rps_cpus")
+out += rps
+
 sysctls = []
 if os.path.exists(os.path.join(host, "sysctl.txt")):
     for line in open(os.path.join(host, "sysctl.txt")):
@@ -189,18 +201,23 @@ else:
         "echo 'stacktrace if protocol != 0' > $T/events/skb/kfree_skb/trigger",
     ]
 if graph:
-    out += ["echo 16384 > $T/buffer_size_kb", "echo e1000_clean > $T/set_graph_function",
+    out += ["echo 16384 > $T/buffer_size_kb", "echo e1000_clean > $T/set_graph_function"] + (
+        # a steered frame is taken up again from the backlog, outside e1000_clean
+        ["echo process_backlog >> $T/set_graph_function"] if rps else []) + [
             "echo function_graph > $T/current_tracer"]
 out += [
     "echo \"tracer-vm: ready\"",
     "snmp() { cat /proc/net/snmp /proc/net/netstat; echo '-- snmp6'; cat /proc/net/snmp6 2>/dev/null; }",
-] + (["rx() { cat /sys/class/net/*/statistics/rx_packets | tr '\\n' ' '; }"] if gdb else []) + [
+] + ([   # the NICs' receive counts, read by the shell itself: no process forked while it waits
+    "rx() { RX=; for f in /sys/class/net/*/statistics/rx_packets; do read v < $f; RX=\"$RX $v\"; done; }"] if gdb else []) + [
     f"i=1; while [ $i -le {frames} ]; do",
-    "  echo \"== snmp before $i\"; snmp" + ("; before=$(rx)" if gdb else ""),
+    "  echo \"== snmp before $i\"; snmp" + ("; rx; before=$RX" if gdb else ""),
     "  echo > $T/trace; echo 1 > $T/tracing_on",
     "  echo \"tracer-vm: want $i\"",
 ] + ([   # gdb attaches after "ready" and the host sends only then: wait for the frame to arrive
-    "  w=0; while [ \"$(rx)\" = \"$before\" ] && [ $w -lt 1200 ]; do sleep 0.1; w=$((w + 1)); done",
+    # (once a second: a fork or a timer's wake-up as the frame arrives sets need_resched, and
+    # the softirq it raised for the backlog (RPS) is left to ksoftirqd instead of run again)
+    "  w=0; rx; while [ \"$RX\" = \"$before\" ] && [ $w -lt 120 ]; do sleep 1; w=$((w + 1)); rx; done",
 ] if gdb else []) + [
     "  sleep 0.5",
     "  snmp > /tmp/after; echo 0 > $T/tracing_on   # the window ends here, not after the (slow) dump",

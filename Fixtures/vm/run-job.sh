@@ -81,7 +81,7 @@ if [ -n "${GDB_SCRIPT:-}" ]; then
 fi
 if [ -n "$frames" ]; then
     ip netns exec "$ns" python3 - "$frames" "$outdir" "${nics[@]}" <<'PY'
-import socket, struct, sys, time
+import os, socket, struct, sys, time
 path, outdir, macs = sys.argv[1], sys.argv[2], [bytes.fromhex(m.replace(":", "")) for m in sys.argv[3:]]
 data = open(path, "rb").read()
 magic = struct.unpack("<I", data[:4])[0]
@@ -170,6 +170,9 @@ for n, frame in enumerate(frames, 1):
     while want not in open(console, "rb").read().replace(b"\r", b""):
         if time.time() > deadline: sys.exit(f"run-job: the guest never asked for frame {n}")
         time.sleep(0.01)
+    # INJECT_DELAY (gdb-bt.sh): the guest's shell is asleep by then, so nothing it forks or
+    # wakes lands in the frame's softirq (need_resched would leave a backlog's pass to ksoftirqd).
+    time.sleep(float(os.environ.get("INJECT_DELAY", "0")))
     k = next((i for i, m in enumerate(macs) if frame[:6] == m), 0)
     taps[k].send(live(frame))
     print(n, k, f"{time.time():.6f}", file=log, flush=True)

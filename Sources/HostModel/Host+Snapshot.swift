@@ -93,6 +93,14 @@ struct SnapshotReader {
             guard parts.count >= 4, let eq = line.range(of: "DRIVER=") else { continue }
             drivers[String(parts[3])] = String(line[eq.upperBound...]).trimmed
         }
+        // `/sys/class/net/eth0/queues/rx-0/rps_cpus:00000003`: a queue whose mask has a CPU in it.
+        var rps: [String: String] = [:]
+        for line in (snapshot.files[.rps] ?? "").split(separator: "\n") {
+            let parts = line.split(separator: "/"), mask = line.split(separator: ":").last.map { String($0).trimmed } ?? ""
+            guard parts.count >= 7, parts[5].hasPrefix("rx-"), mask.contains(where: { $0.isHexDigit && $0 != "0" }),
+                  rps[String(parts[3])] == nil else { continue }
+            rps[String(parts[3])] = mask
+        }
         var out: [Interface] = []
         for (i, e) in try entries(.addresses).enumerated() {
             guard let index = e["ifindex"] as? Int, let name = e["ifname"] as? String else {
@@ -105,6 +113,7 @@ struct SnapshotReader {
                                   linkType: e["link_type"] as? String ?? "ether", kind: kind,
                                   driver: drivers[name] ?? kind, promiscuity: e["promiscuity"] as? Int ?? 0)
             if iface.linkType != "ether" && iface.linkType != "loopback" { iface.mac = nil }
+            iface.rpsCPUs = rps[name]
             for (j, a) in (e["addr_info"] as? [[String: Any]] ?? []).enumerated() {
                 guard let local = a["local"] as? String, let address = IPAddress(local), let plen = a["prefixlen"] as? Int else {
                     throw fail(.addresses, "\(name): address \(j + 1): no local/prefixlen")

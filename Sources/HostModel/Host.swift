@@ -45,6 +45,7 @@ public struct Interface: Equatable, Sendable {
     private final class Storage: @unchecked Sendable {
         var index: Int, name: String, mac: MACAddress?, mtu: Int, flags: [String], operState: String
         var linkType: String, kind: String?, driver: String?, promiscuity: Int, addresses: [InterfaceAddress]
+        var rpsCPUs: String? = nil
         /// What the receive path asks of the flags on every frame, worked out when they are set.
         var isUp = false, hasCarrier = false, isLoopback = false, isPromiscuous = false
         var primaryIPv4: IPv4Address?
@@ -58,8 +59,10 @@ public struct Interface: Equatable, Sendable {
         }
 
         func copy() -> Storage {
-            Storage(index: index, name: name, mac: mac, mtu: mtu, flags: flags, operState: operState, linkType: linkType,
-                    kind: kind, driver: driver, promiscuity: promiscuity, addresses: addresses)
+            let c = Storage(index: index, name: name, mac: mac, mtu: mtu, flags: flags, operState: operState, linkType: linkType,
+                            kind: kind, driver: driver, promiscuity: promiscuity, addresses: addresses)
+            c.rpsCPUs = rpsCPUs
+            return c
         }
 
         func derive() {
@@ -99,13 +102,16 @@ public struct Interface: Equatable, Sendable {
     public var kind: String? { get { box.kind } set { unique().kind = newValue } }
     /// The driver: the snapshot's drivers.txt, else `kind`; nil when unknown.
     public var driver: String? { get { box.driver } set { unique().driver = newValue } }
+    /// Receive packet steering: the CPU mask of its receive queue(s) as sysfs prints it
+    /// (`queues/rx-N/rps_cpus`, the snapshot's rps.txt), nil when no queue has a CPU in it.
+    public var rpsCPUs: String? { get { box.rpsCPUs } set { unique().rpsCPUs = newValue } }
     public var promiscuity: Int { get { box.promiscuity } set { let b = unique(); b.promiscuity = newValue; b.derive() } }
     public var addresses: [InterfaceAddress] { get { box.addresses } set { let b = unique(); b.addresses = newValue; b.derive() } }
 
     public static func == (a: Interface, b: Interface) -> Bool {
         a.box === b.box || (a.index == b.index && a.name == b.name && a.mac == b.mac && a.mtu == b.mtu && a.flags == b.flags
             && a.operState == b.operState && a.linkType == b.linkType && a.kind == b.kind && a.driver == b.driver
-            && a.promiscuity == b.promiscuity && a.addresses == b.addresses)
+            && a.promiscuity == b.promiscuity && a.addresses == b.addresses && a.rpsCPUs == b.rpsCPUs)
     }
 
     /// Administratively up (IFF_UP).

@@ -17,6 +17,7 @@ public enum SnapshotFile: String, CaseIterable, Sendable {
     case sysctl = "sysctl.txt"
     case sockets = "ss.txt"
     case drivers = "drivers.txt"
+    case rps = "rps.txt"
 
     /// What a user runs to make the file by hand.
     public var command: String {
@@ -34,6 +35,7 @@ public enum SnapshotFile: String, CaseIterable, Sendable {
         case .sysctl: "sysctl -a 2>/dev/null | grep '^net\\.'"
         case .sockets: "ss -H -tuanm"
         case .drivers: "grep -H DRIVER= /sys/class/net/*/device/uevent"
+        case .rps: "grep -H . /sys/class/net/*/queues/rx-*/rps_cpus"
         }
     }
 }

@@ -10,6 +10,7 @@ enum HostDescription {
             if let mac = i.mac { l += " link \(mac)" }
             if let d = i.driver { l += " driver \(d)" }
             if i.isPromiscuous { l += " promisc" }
+            if let m = i.rpsCPUs { l += " rps_cpus \(m)" }
             out.append(l)
             for a in i.addresses {
                 out.append("      \(a.address.isV4 ? "inet" : "inet6") \(a.address)/\(a.prefixLength) scope \(a.scope)")

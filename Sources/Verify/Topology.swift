@@ -1,7 +1,7 @@
 // A throwaway copy of a snapshot host: namespace `trv-<pid>-h` with one veth per snapshot
 // interface (same name, MAC, MTU, addresses), each peer in a wire namespace of its own
 // (`trv-<pid>-w<i>`, where the peer only listens); routes, rules, permanent neighbours, the
-// net.ipv4 sysctls and the nft ruleset applied; the snapshot's listening TCP and unconnected UDP
+// net.ipv4 sysctls, receive packet steering (rps_cpus) and the nft ruleset applied; the snapshot's listening TCP and unconnected UDP
 // sockets held open (UDP ones with the snapshot's receive buffer size). IPv6 runs in the host namespace only when the snapshot gives the host IPv6
 // addresses, and then quietly: no addresses of the kernel's own making (addr_gen_mode 1), no DAD,
 // no router solicitations, MLD reports sent at once when a group is joined (while the topology is
@@ -60,6 +60,11 @@ final class Topology {
             // The wire only listens: its packet socket sees each frame first, then this drops it.
             try Shell.run(["nft", "-f", "-"], netns: wire, input: "table netdev wire {\n chain in { type filter hook ingress device \(peer) priority 0; policy drop; }\n}\n")
             if iface.isUp { try Shell.run(["ip", "-n", hostNS, "link", "set", iface.name, "up"]) }
+            // Receive packet steering as the snapshot has it (the veth's one receive queue; a
+            // mask naming CPUs this machine lacks is refused, and the queue stays unsteered).
+            if let mask = iface.rpsCPUs, mask.allSatisfy({ $0.isHexDigit || $0 == "," }) {
+                _ = try? Shell.run(["sh", "-c", "echo \(mask) > /sys/class/net/\(iface.name)/queues/rx-0/rps_cpus"], netns: hostNS, check: false)
+            }
             for a in iface.addresses where a.address.isV4 {
                 try Shell.run(["ip", "-n", hostNS, "addr", "add", "\(a.address)/\(a.prefixLength)", "dev", iface.name])
             }

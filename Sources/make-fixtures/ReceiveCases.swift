@@ -183,6 +183,11 @@ func receiveCases() -> [ReceiveCase] {
         }, spacingNanoseconds: 10_000),
         ReceiveCase(name: "arp-request-for-us", frames: [arp(target: h)]),
         ReceiveCase(name: "arp-request-for-other", frames: [arp(target: IPv4Address(10, 1, 0, 99))]),
+        // For netns-h-rps (eth0 steers: rps_cpus 1): the same packets, taken up from the backlog.
+        ReceiveCase(name: "rps-udp-delivered", frames: [eth(udp(dport: 5353))]),
+        ReceiveCase(name: "rps-udp-closed-port", frames: [eth(udp(dport: 5354))]),
+        ReceiveCase(name: "rps-tcp-syn-listener", frames: [eth(syn(dport: 80))]),
+        ReceiveCase(name: "rps-arp-request-for-us", frames: [arp(target: h)]),
     ]
 }
 
@@ -208,6 +213,9 @@ func writeReceiveCases(to dir: String) throws {
     try "netns-h-noredirect\n".write(toFile: "\(dir)/forward-redirect-off.host", atomically: true, encoding: .utf8)
     for name in ["mcast-joined", "mcast-unjoined", "mcast-joined-no-socket", "igmp-report-other"] {
         try "netns-h-mcast\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
+    }
+    for name in ["rps-udp-delivered", "rps-udp-closed-port", "rps-tcp-syn-listener", "rps-arp-request-for-us"] {
+        try "netns-h-rps\n".write(toFile: "\(dir)/\(name).host", atomically: true, encoding: .utf8)
     }
     try "netns-h-rcvbuf\n".write(toFile: "\(dir)/udp-rcvbuf-full.host", atomically: true, encoding: .utf8)
     try "netns-h-rcvbuf-read\n".write(toFile: "\(dir)/udp-rcvbuf-read.host", atomically: true, encoding: .utf8)

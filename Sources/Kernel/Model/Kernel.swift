@@ -29,6 +29,9 @@ public final class Kernel {
     var icmp6NoRouteHeld = 0
     /// softnet_data (net/core/dev.c): the receive softirq's queue, on the capture's clock.
     let softnet = SoftnetData()
+    /// The static key rps_needed: some receive queue steers (rps_cpus), or
+    /// net.core.rps_sock_flow_entries made RFS's table. Global, as the key is.
+    let rpsNeeded: Bool
     /// The CPU time each received packet costs the softirq (--service-time): a capture does not
     /// show it. 0: never queued.
     public var serviceTime = 1e-6
@@ -106,6 +109,7 @@ public final class Kernel {
         trace = CallTrace()
         trace.setInlining(profile.inlineTable, byName: { profile.isInlined($0.name, into: $1?.name) })
         net = Net(host: host)
+        rpsNeeded = host.interfaces.contains { $0.rpsCPUs != nil } || (host.sysctls.int("net.core.rps_sock_flow_entries") ?? 0) > 0
         udpTable.waitingPorts = ReaderPolicy.waitingPorts(host)
         net.nf.hooks = NFHook.allCases.map { hookEntries($0) }
         net.nf.hooks6 = NFHook.allCases.map { hookEntries($0, family: .ip6) }

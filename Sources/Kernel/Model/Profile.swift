@@ -156,7 +156,12 @@ public struct Profile: Sendable {
     /// ip6_pkt_drop and ip_fragment are functions of their own in 6.1 (its guest's drops and trace
     /// show them); dst_discard, a header's `static inline` (notrace, as every `inline` is), only
     /// jumps to dst_discard_out; nf_defrag_ipv4's module inlines nf_ct_ipv4_gather_frags.
-    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile", "__sock_sendmsg", "ip6_pkt_drop", "ip_fragment"])
+    /// netif_rx_internal, enqueue_to_backlog and __netif_receive_skb are called, not inlined, in
+    /// 6.1's build (its vmlinux's calls, KFunc+GDB.swift; the guest's trace enters
+    /// enqueue_to_backlog from netif_receive_skb_list_internal for a steered packet, and
+    /// __netif_receive_skb from process_backlog).
+    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile", "__sock_sendmsg", "ip6_pkt_drop", "ip_fragment",
+                                                                   "netif_rx_internal", "enqueue_to_backlog", "__netif_receive_skb"])
         .union(["ip_mkroute_input", "ip_frag_reasm", "dst_discard", "nf_ct_ipv4_gather_frags"]).union(noSymbol6_1)
 
     /// The list receive path's helpers no stack shows (6.1's guest; 6.12's tree has the same

@@ -11,7 +11,9 @@
 
 extension Kernel {
     func e1000_clean(_ skb: SKB) {
-        guard ringAdmits(skb) else {
+        // A steered packet's cost is the backlog's (the poll only hashes and queues it): the
+        // backlog's limit holds it, not the ring's.
+        guard (rpsNeeded && skb.dev.rpsCPUs != nil) || ringAdmits(skb) else {
             // No descriptor was free: the NIC drops the frame itself (rx_missed_errors), before
             // any skb exists — nothing the kernel's tracepoints see.
             record.end = (Verdict(action: .drop, reason: nil, function: "e1000 (the NIC)",
@@ -24,11 +26,14 @@ extension Kernel {
         trace.context = profile.kernel == .v6_1
             ? ["asm_common_interrupt", "common_interrupt", "__irq_exit_rcu", "handle_softirqs"]
             : ["ret_from_fork", "kthread", "smpboot_thread_fn", "run_ksoftirqd", "run_ksoftirqd", "__do_softirq"]
+        var steering = Steering.received
         net_rx_action {
             let f = self.trace.enter(.e1000_clean); defer { self.trace.leave(f) }
-            self.e1000_clean_rx_irq(skb)
-            if self.profile.listifiedGRO { self.napi_complete_done(skb) }
+            steering = self.e1000_clean_rx_irq(skb)
+            if self.profile.listifiedGRO { steering = self.napi_complete_done(skb) }
         }
+        // Steered to this CPU's backlog: the softirq runs again and drains it.
+        if steering == .backlog { net_rx_action { self.process_backlog(skb) } }
     }
 
     /// The Ethernet minimum (ETH_ZLEN, without the FCS): a shorter frame reaches the NIC padded
@@ -36,7 +41,8 @@ extension Kernel {
     /// ip_rcv_core trims to tot_len, so IpExtInOctets does (as the 6.1 guest's nstat shows).
     static let ethZLen = 60
 
-    func e1000_clean_rx_irq(_ skb: SKB) {
+    @discardableResult
+    func e1000_clean_rx_irq(_ skb: SKB) -> Steering {
         let f = trace.enter(.e1000_clean_rx_irq); defer { trace.leave(f) }
         let short = Self.ethZLen - (skb.vlanTagged ? 18 : 14) - skb.length
         if short > 0 && skb.frame.count == skb.networkOffset + skb.length {
@@ -45,29 +51,32 @@ extension Kernel {
         }
         do { let g = trace.enter(.eth_type_trans); trace.leave(g) }
         let g = trace.enter(.e1000_receive_skb); defer { trace.leave(g) }
-        napi_gro_receive(skb)
+        return napi_gro_receive(skb)
     }
 
-    func napi_gro_receive(_ skb: SKB) {
+    /// `.received` also when the skb waits on napi->rx_list (listified GRO).
+    func napi_gro_receive(_ skb: SKB) -> Steering {
         let f = trace.enter(.napi_gro_receive); defer { trace.leave(f) }
         do { let g = trace.enter(.dev_gro_receive); trace.leave(g) }  // no GRO for this frame: GRO_NORMAL
         let g = trace.enter(.napi_skb_finish); defer { trace.leave(g) }
         if profile.listifiedGRO {
             let h = trace.enter(.gro_normal_one); trace.leave(h)   // on napi->rx_list until the poll completes
-        } else {
-            netif_receive_skb_internal(skb)
+            return .received
         }
+        return netif_receive_skb_internal(skb)
     }
 
     /// The poll is done: napi_complete_done → gro_normal_list passes napi->rx_list up.
-    func napi_complete_done(_ skb: SKB) {
+    func napi_complete_done(_ skb: SKB) -> Steering {
         let f = trace.enter(.napi_complete_done); defer { trace.leave(f) }
         let g = trace.enter(.gro_normal_list); defer { trace.leave(g) }
-        netif_receive_skb_list_internal(skb)
+        return netif_receive_skb_list_internal(skb)
     }
 
-    func netif_receive_skb_internal(_ skb: SKB) {
+    func netif_receive_skb_internal(_ skb: SKB) -> Steering {
         let f = trace.enter(.netif_receive_skb_internal); defer { trace.leave(f) }
+        if rpsNeeded, get_rps_cpu(skb) { return enqueue_to_backlog(skb) }
         __netif_receive_skb(skb)
+        return .received
     }
 }

@@ -29,6 +29,8 @@ extension Kernel {
     func __netif_rx(_ skb: SKB) -> Bool {
         let f = trace.enter(.__netif_rx); defer { trace.leave(f) }
         let g = trace.enter(.netif_rx_internal); defer { trace.leave(g) }
+        // With rps_needed on, the CPU is get_rps_cpu's (-1, this CPU, for a queue without a mask).
+        if rpsNeeded { _ = get_rps_cpu(skb) }
         let h = trace.enter(.enqueue_to_backlog); defer { trace.leave(h) }
         guard backlogAdmits(skb) else {
             kfree_skb_reason("CPU_BACKLOG", detail: "the CPU's backlog already holds more than net.core.netdev_max_backlog \(netdevMaxBacklog) packets (each costs the softirq \(Self.microseconds(serviceTime)), --service-time): softnet_stat's dropped column, rx_dropped on \(skb.dev.name)")

@@ -15,10 +15,12 @@ extension Kernel {
 
     /// Inlined into process_backlog (6.18), whose loop goes on afterwards: not a tail call
     /// there. In 5.4, netif_receive_skb_internal's callee, it is a tail call (gdb shows
-    /// netif_receive_skb_internal directly above __netif_receive_skb_one_core).
+    /// netif_receive_skb_internal directly above __netif_receive_skb_one_core); in 6.1 a
+    /// function of its own (the guest's trace enters it) that ends in a jump to
+    /// __netif_receive_skb_one_core (gdb's bt: process_backlog directly above that).
     func __netif_receive_skb(_ skb: SKB) {
         let f = trace.enter(.__netif_receive_skb); defer { trace.leave(f) }
-        if profile.kernel == .v5_4 {
+        if profile.kernel != .v6_18 {
             trace.tailCall(from: f) { __netif_receive_skb_one_core(skb) }
         } else {
             __netif_receive_skb_one_core(skb)
@@ -42,8 +44,16 @@ extension Kernel {
     /// which runs __netif_receive_skb_core on each skb for its packet_type, then hands each run
     /// of one type to its list_func (ip_list_rcv, ipv6_list_rcv) or, for a type without one
     /// (ARP), to its func skb by skb (__netif_receive_skb_list_ptype, inlined).
-    func netif_receive_skb_list_internal(_ skb: SKB) {
+    /// Returns what became of the skb: `.backlog` when receive packet steering took it off the
+    /// list for a CPU's backlog (process_backlog takes it up, in a later pass of the softirq).
+    @discardableResult
+    func netif_receive_skb_list_internal(_ skb: SKB) -> Steering {
         let f = trace.enter(.netif_receive_skb_list_internal); defer { trace.leave(f) }
+        if rpsNeeded, get_rps_cpu(skb) {
+            let steered = enqueue_to_backlog(skb)
+            do { let g = trace.enter(.__netif_receive_skb_list); trace.leave(g) }   // the list, now empty
+            return steered
+        }
         let g = trace.enter(.__netif_receive_skb_list); defer { trace.leave(g) }
         let h = trace.enter(.__netif_receive_skb_list_core); defer { trace.leave(h) }
         let handler = __netif_receive_skb_core(skb)
@@ -54,6 +64,7 @@ extension Kernel {
         case .arp_rcv: arp_rcv(skb)
         case .none: break
         }
+        return .received
     }
 
     /// The ptype lookup. A frame with a VLAN tag (id ≠ 0) that no VLAN device takes is marked
@@ -79,6 +90,38 @@ extension Kernel {
     }
 }
 
+
+// Receive packet steering (RPS, net/core/dev.c under CONFIG_RPS): a receive queue with CPUs in
+// its rps_cpus mask hands each packet to a CPU's backlog (enqueue_to_backlog) instead of up the
+// stack; process_backlog takes it up there, in NET_RX softirq. The static key rps_needed is on
+// while any queue on the machine has a mask (or net.core.rps_sock_flow_entries a table): then
+// every driver's receive asks get_rps_cpu, which hashes the packet (__skb_get_hash_net) only
+// for a queue that has a mask. The model takes the chosen CPU to be the one the packet came in
+// on (a host's own CPU is not in a capture): the backlog is drained when this softirq, having
+// polled the driver, runs again (handle_softirqs restarts it for the NET_RX it raised). Flow
+// tables (rps_flow_cnt, RFS) and flow limits are not in a snapshot and not modelled.
+enum Steering { case received, backlog, dropped }
+
+extension Kernel {
+    /// get_rps_cpu: true when the skb's receive queue steers it (its rps_cpus has a CPU).
+    func get_rps_cpu(_ skb: SKB) -> Bool {
+        let f = trace.enter(.get_rps_cpu); defer { trace.leave(f) }
+        guard skb.dev.rpsCPUs != nil else { return false }   // no map: -1, without a hash
+        if profile.kernel != .v5_4 { let g = trace.enter(.__skb_get_hash_net); trace.leave(g) }
+        return true   // the flow hash is never 0 (__flow_hash_from_keys makes it 1)
+    }
+
+    /// enqueue_to_backlog for a steered skb: `.backlog`, or `.dropped` (CPU_BACKLOG) when the
+    /// backlog already holds more than net.core.netdev_max_backlog.
+    func enqueue_to_backlog(_ skb: SKB) -> Steering {
+        let h = trace.enter(.enqueue_to_backlog); defer { trace.leave(h) }
+        guard backlogAdmits(skb) else {
+            kfree_skb_reason("CPU_BACKLOG", detail: "receive packet steering (rps_cpus \(skb.dev.rpsCPUs ?? "")) queued it for a CPU's backlog, which already holds more than net.core.netdev_max_backlog \(netdevMaxBacklog) packets (each costs the softirq \(Self.microseconds(serviceTime)), --service-time): softnet_stat's dropped column, rx_dropped on \(skb.dev.name)")
+            return .dropped
+        }
+        return .backlog
+    }
+}
 
 // The transmit half of net/core/dev.c (and net/sched/sch_generic.c's sch_direct_xmit):
 // dev_queue_xmit → __dev_queue_xmit → the qdisc (pfifo_fast: __dev_xmit_skb → sch_direct_xmit;
