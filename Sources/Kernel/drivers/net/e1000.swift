@@ -13,7 +13,7 @@ extension Kernel {
     func e1000_clean(_ skb: SKB) {
         // A steered packet's cost is the backlog's (the poll only hashes and queues it): the
         // backlog's limit holds it, not the ring's.
-        guard (rpsNeeded && skb.dev.rpsCPUs != nil) || ringAdmits(skb) else {
+        guard rpsSteers(skb.dev) || ringAdmits(skb) else {
             // No descriptor was free: the NIC drops the frame itself (rx_missed_errors), before
             // any skb exists — nothing the kernel's tracepoints see.
             record.end = (Verdict(action: .drop, reason: nil, function: "e1000 (the NIC)",

@@ -103,10 +103,13 @@ extension Kernel {
 enum Steering { case received, backlog, dropped }
 
 extension Kernel {
+    /// A packet arriving on `dev` is steered to a backlog (get_rps_cpu's answer, without its trace).
+    func rpsSteers(_ dev: Interface) -> Bool { rpsNeeded && dev.rpsCPUs != nil }
+
     /// get_rps_cpu: true when the skb's receive queue steers it (its rps_cpus has a CPU).
     func get_rps_cpu(_ skb: SKB) -> Bool {
         let f = trace.enter(.get_rps_cpu); defer { trace.leave(f) }
-        guard skb.dev.rpsCPUs != nil else { return false }   // no map: -1, without a hash
+        guard rpsSteers(skb.dev) else { return false }   // no map: -1, without a hash
         if profile.kernel != .v5_4 { let g = trace.enter(.__skb_get_hash_net); trace.leave(g) }
         return true   // the flow hash is never 0 (__flow_hash_from_keys makes it 1)
     }
