@@ -41,7 +41,6 @@ extension Kernel {
     /// ip_rcv_core trims to tot_len, so IpExtInOctets does (as the 6.1 guest's nstat shows).
     static let ethZLen = 60
 
-    @discardableResult
     func e1000_clean_rx_irq(_ skb: SKB) -> Steering {
         let f = trace.enter(.e1000_clean_rx_irq); defer { trace.leave(f) }
         let short = Self.ethZLen - (skb.vlanTagged ? 18 : 14) - skb.length

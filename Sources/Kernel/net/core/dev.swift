@@ -46,7 +46,6 @@ extension Kernel {
     /// (ARP), to its func skb by skb (__netif_receive_skb_list_ptype, inlined).
     /// Returns what became of the skb: `.backlog` when receive packet steering took it off the
     /// list for a CPU's backlog (process_backlog takes it up, in a later pass of the softirq).
-    @discardableResult
     func netif_receive_skb_list_internal(_ skb: SKB) -> Steering {
         let f = trace.enter(.netif_receive_skb_list_internal); defer { trace.leave(f) }
         if rpsNeeded, get_rps_cpu(skb) {

@@ -161,8 +161,7 @@ extension Kernel {
             // a time no frame says, so those frees are not reported (verify leaves them out too).
             // 6.1 frees it at once (skb_consume_udp → __consume_stateless_skb), its frag_list by
             // kfree_skb_list: kfree_skb NOT_SPECIFIED at skb_release_data, as its guest shows.
-            if profile.kernel == .v6_1 { releaseFragList() }
-            currentFragmentsMerged = 0
+            if profile.kernel == .v6_1 { releaseFragList() } else { currentFragmentsMerged = 0 }
             read = "read by the application (udp_recvmsg: \(v6 ? "Udp6InDatagrams" : "UdpInDatagrams"))"
         } else {
             let why: String
