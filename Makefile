@@ -21,7 +21,7 @@ SUBCOMMANDS := explain replay diff report verify snapshot host
 STAGE := .build/stage
 
 .PHONY: all deps test-deps build test oracle golden demo bench profile fixtures fixtures-netns kernel-source clean
-.PHONY: release man completions install uninstall deb install-check vm-setup vm-smoke oracle-vm vm-dbg vm-gdb
+.PHONY: release man completions install uninstall deb install-check vm-setup vm-smoke oracle-vm oracle-vm-virtio vm-dbg vm-gdb
 
 all: build
 
@@ -162,10 +162,10 @@ oracle: build
 # linux-source packages; only the parts the model's functions live in are unpacked, ~30 s each).
 # The table they check is written from them by Fixtures/scripts/kfunc-sources.py (universal-ctags).
 KERNEL_TREES := 6.12 6.1
-KERNEL_TREE_PARTS := Makefile net include drivers/net/veth.c drivers/net/ethernet/intel/e1000 kernel arch/x86/entry arch/x86/kernel fs
+KERNEL_TREE_PARTS := Makefile net include drivers/net/veth.c drivers/net/virtio_net.c drivers/net/ethernet/intel/e1000 kernel arch/x86/entry arch/x86/kernel fs
 kernel-source:
 	@for v in $(KERNEL_TREES); do d=/usr/src/linux-source-$$v; \
-		[ -f $$d/net/ipv4/ip_input.c ] && continue; \
+		[ -f $$d/net/ipv4/ip_input.c ] && [ -f $$d/drivers/net/virtio_net.c ] && continue; \
 		if [ "$$(id -u)" != 0 ]; then echo "kernel-source: skipped $$d: unpacking it needs root"; continue; fi; \
 		dpkg-query -W -f='$${Status}\n' linux-source-$$v 2>/dev/null | grep -q '^install ok installed' || \
 			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-source-$$v >/dev/null; } || \
@@ -250,15 +250,23 @@ vm-smoke: vm-setup
 # Every VM_FIXTURES capture through its own boot; the tables in $(VM_DIR)/oracle/NAME.txt, a
 # summary line each, and a failure if any field disagrees. VM_RECORD=1 keeps each agreeing run
 # in Fixtures/vm/recorded (Fixtures/vm/record.sh), which VMRecordTests replays in `make test`.
+# VM_DRIVER=virtio_net: the guest's NICs are qemu's virtio-net-pci instead (make oracle-vm-virtio;
+# tables in $(VM_DIR)/oracle-virtio_net, records in Fixtures/vm/recorded-virtio_net).
+VM_DRIVER ?= e1000
+VM_ORACLE_DIR = $(VM_DIR)/oracle$(if $(filter e1000,$(VM_DRIVER)),,-$(VM_DRIVER))
 oracle-vm: vm-setup
 	@[ "$$(id -u)" = 0 ] || exit 0; \
-	mkdir -p $(VM_DIR)/oracle; fail=0; \
+	mkdir -p $(VM_ORACLE_DIR); fail=0; \
 	for c in $(VM_FIXTURES); do \
 		h=netns-h; [ -f Fixtures/rx/$$c.host ] && h=$$(cat Fixtures/rx/$$c.host); \
-		if bash Fixtures/vm/check.sh $(VM_DIR) $(TRACER) Fixtures/rx/$$c.pcap Fixtures/hosts/$$h $(VM_DIR)/oracle/$$c --graph > $(VM_DIR)/oracle/$$c.txt 2>&1; \
-		then echo "agree    $$c: $$(tail -1 $(VM_DIR)/oracle/$$c.txt)"; [ -z "$(VM_RECORD)" ] || bash Fixtures/vm/record.sh $(VM_DIR)/oracle/$$c $$c; \
-		else echo "DISAGREE $$c: $$(tail -1 $(VM_DIR)/oracle/$$c.txt)"; grep -v '^agree' $(VM_DIR)/oracle/$$c.txt | head -8; fail=1; fi; \
+		if DRIVER=$(VM_DRIVER) bash Fixtures/vm/check.sh $(VM_DIR) $(TRACER) Fixtures/rx/$$c.pcap Fixtures/hosts/$$h $(VM_ORACLE_DIR)/$$c --graph > $(VM_ORACLE_DIR)/$$c.txt 2>&1; \
+		then echo "agree    $$c: $$(tail -1 $(VM_ORACLE_DIR)/$$c.txt)"; [ -z "$(VM_RECORD)" ] || bash Fixtures/vm/record.sh $(VM_ORACLE_DIR)/$$c $$c $(VM_DRIVER); \
+		else echo "DISAGREE $$c: $$(tail -1 $(VM_ORACLE_DIR)/$$c.txt)"; grep -v '^agree' $(VM_ORACLE_DIR)/$$c.txt | head -8; fail=1; fi; \
 	done; exit $$fail
+
+# The same fixtures with virtio_net NICs in the guest.
+oracle-vm-virtio:
+	@$(MAKE) --no-print-directory oracle-vm VM_DRIVER=virtio_net
 
 # The seed notes' gdb session on the 6.1 guest: `b FUNCTION` / `bt` for a UDP datagram arriving
 # on the e1000 (taken up as a list; and steered by RPS to the backlog, where ip_rcv runs) and for
@@ -266,15 +274,16 @@ oracle-vm: vm-setup
 # frame for frame with lines (gdb-compare.py); the result is Fixtures/vm/gdb/comparison.txt, the
 # gdb sessions Fixtures/vm/gdb/{rx,rx-rps,rx-rps-poll,tx}.gdb.log. vm-dbg
 # downloads linux-image-<abi>-amd64-dbg (about 860 MB, 5.6 GB unpacked; only vmlinux and
-# e1000.ko are kept, 640 MB): opt-in, never part of `make test`.
+# the NICs' e1000.ko and virtio_net.ko are kept, 640 MB): opt-in, never part of `make test`.
 vm-dbg: vm-setup
 	@[ "$$(id -u)" = 0 ] || exit 0; \
 	command -v gdb >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdb >/dev/null; }; \
 	cd $(VM_DIR) && kver=$$(ls kernel/lib/modules | head -1) && \
-	if [ ! -f dbg/usr/lib/debug/boot/vmlinux-$$kver ]; then \
+	if [ ! -f dbg/usr/lib/debug/boot/vmlinux-$$kver ] || [ ! -f dbg/usr/lib/debug/lib/modules/$$kver/kernel/drivers/net/virtio_net.ko ]; then \
 		apt-get download linux-image-$$kver-dbg >/dev/null && mkdir -p dbg && \
 		dpkg-deb --fsys-tarfile linux-image-$$kver-dbg_*.deb | tar -x -C dbg --wildcards './usr/lib/debug/boot/vmlinux-*' \
-			'./usr/lib/debug/lib/modules/*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko' && rm -f linux-image-$$kver-dbg_*.deb; \
+			'./usr/lib/debug/lib/modules/*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko' \
+			'./usr/lib/debug/lib/modules/*/kernel/drivers/net/virtio_net.ko' && rm -f linux-image-$$kver-dbg_*.deb; \
 	fi
 
 vm-gdb: vm-dbg

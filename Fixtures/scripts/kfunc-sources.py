@@ -19,7 +19,7 @@ import pathlib, re, subprocess, sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = ROOT / "Sources/Kernel/Model/KFunc+Source.swift"
 # What ctags reads: every file a modelled function can live in.
-SCAN = ["net", "include/net", "include/linux", "drivers/net/veth.c", "drivers/net/ethernet/intel/e1000",
+SCAN = ["net", "include/net", "include/linux", "drivers/net/veth.c", "drivers/net/ethernet/intel/e1000", "drivers/net/virtio_net.c",
         "kernel/softirq.c", "kernel/smpboot.c", "kernel/kthread.c", "arch/x86/kernel/process.c",
         "arch/x86/entry", "fs/file_table.c", "fs/open.c", "kernel/time/timer.c"]
 # The file to prefer when a name has several definitions (the subsystem the model means).

@@ -18,6 +18,8 @@ OUTDIR's files may be gzipped (console.log.gz, wire-K.pcap.gz, inject.log.gz): a
 import gzip, json, os, re, struct, subprocess, sys
 
 tracer, capture, host, outdir, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+# The guest's graph function (guest-job.py): the driver's NAPI poll.
+poll = {"e1000": "e1000_clean", "virtio_net": "virtnet_poll"}[extra[extra.index("--driver") + 1] if "--driver" in extra else "e1000"]
 
 
 def read(name):
@@ -193,9 +195,9 @@ for o in model:
     calls = graph_calls(traces[n])
     if calls:
         seen = set(calls)
-        # The tracer's record starts at its graph function (e1000_clean): what runs above it is not in it.
+        # The tracer's record starts at its graph function (the poll): what runs above it is not in it.
         path = o["path"]
-        root = next((i for i, p in enumerate(path) if p["fn"] == "e1000_clean"), next((i for i, p in enumerate(path) if p["fn"] == calls[0]), 0))
+        root = next((i for i, p in enumerate(path) if p["fn"] == poll), next((i for i, p in enumerate(path) if p["fn"] == calls[0]), 0))
         # ... and ends with the softirq: a timer the frame armed runs in a context of its own.
         # (A packet steered to the backlog (RPS) is taken up by the softirq's next pass,
         # net_rx_action again, whose process_backlog the guest traces too: the record goes on.)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""guest-job.py HOST_DIR FRAMES [--graph | --gdb [--send SPEC]]: the guest job (a busybox sh script, for run-job.sh)
+"""guest-job.py HOST_DIR FRAMES [--driver e1000|virtio_net] [--graph | --gdb [--send SPEC]]: the guest job (a busybox sh script, for run-job.sh)
 that makes the 6.1 guest the snapshot's host and then takes FRAMES frames one at a time.
 
 The host: each Ethernet interface of ip-addr.json is one emulated NIC, in order (run-job.sh gives
@@ -32,6 +32,10 @@ host, frames = sys.argv[1], int(sys.argv[2])
 graph = "--graph" in sys.argv[3:]
 gdb = "--gdb" in sys.argv[3:]
 send = sys.argv[sys.argv.index("--send") + 1] if "--send" in sys.argv[3:] else None
+# The guest's NICs (run-job.sh's NIC_MODEL): the module gdb loads symbols for, and the driver's
+# NAPI poll, where the function_graph tracer's record of a frame starts.
+driver = sys.argv[sys.argv.index("--driver") + 1] if "--driver" in sys.argv[3:] else "e1000"
+poll = {"e1000": "e1000_clean", "virtio_net": "virtnet_poll"}[driver]
 
 
 def load(name, default):
@@ -192,7 +196,7 @@ if up:
                "while [ \"$(cat /sys/class/net/$n/operstate)\" != up ] && [ $w -lt 50 ]; do sleep 0.1; w=$((w + 1)); done; done")
 out.append("sleep 1")
 if gdb:
-    out += ["m=/sys/module/e1000/sections; a=\"-s .text $(cat $m/.text)\"",
+    out += [f"m=/sys/module/{driver}/sections; a=\"-s .text $(cat $m/.text)\"",
             "for s in .text.unlikely .rodata .data .bss .exit.text; do [ -e $m/$s ] && a=\"$a -s $s $(cat $m/$s)\"; done",
             "echo \"tracer-vm: module $a\""]
 else:
@@ -201,7 +205,7 @@ else:
         "echo 'stacktrace if protocol != 0' > $T/events/skb/kfree_skb/trigger",
     ]
 if graph:
-    out += ["echo 16384 > $T/buffer_size_kb", "echo e1000_clean > $T/set_graph_function"] + (
+    out += ["echo 16384 > $T/buffer_size_kb", f"echo {poll} > $T/set_graph_function"] + (
         # a steered frame is taken up again from the backlog, outside e1000_clean
         ["echo process_backlog >> $T/set_graph_function"] if rps else []) + [
             "echo function_graph > $T/current_tracer"]

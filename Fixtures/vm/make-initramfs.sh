@@ -4,7 +4,7 @@
 #  KERNEL_ROOT: an unpacked linux-image-*-amd64 package (dpkg-deb -x), for its modules.
 #  Userland from this Debian 12 machine's own packages: busybox-static for the shell and
 #  tools, iproute2's ip and nstat and nftables' nft with the libraries ldd names, and the kernel's
-#  modules for the NICs (e1000, virtio_net), veth, and IPv4/IPv6 netfilter with their
+#  modules for the NICs (e1000, virtio_net and its virtio_pci transport), veth, and IPv4/IPv6 netfilter with their
 #  dependencies (modules.dep). /init mounts proc, sys, devtmpfs and tracefs, loads the modules,
 #  runs /job.sh — appended by the caller as a second cpio (the kernel unpacks concatenated
 #  archives in turn) — and powers the guest off.
@@ -41,7 +41,7 @@ cc -static -O2 -o "$stage/usr/bin/sockets" "$(dirname "$0")/sockets.c"
 
 # The modules and everything they depend on (crc32c_generic first: libcrc32c, which nf_tables
 # and nf_conntrack need, asks the crypto API for a crc32c only a softdep names).
-want="crc32c_generic e1000 virtio_net veth nf_tables nft_chain_nat nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 nft_reject nft_reject_inet nft_reject_ipv4 nft_reject_ipv6 nft_fib nft_fib_ipv4 nft_fib_ipv6 nft_fib_inet nft_ct nft_nat nft_masq nft_redir nft_limit nft_log nfnetlink nf_defrag_ipv4 nf_defrag_ipv6 ipv6"
+want="crc32c_generic e1000 virtio_pci virtio_net veth nf_tables nft_chain_nat nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 nft_reject nft_reject_inet nft_reject_ipv4 nft_reject_ipv6 nft_fib nft_fib_ipv4 nft_fib_ipv6 nft_fib_inet nft_ct nft_nat nft_masq nft_redir nft_limit nft_log nfnetlink nf_defrag_ipv4 nf_defrag_ipv6 ipv6"
 moddir=$root/lib/modules/$kver
 # An unpacked package has no modules.dep: depmod writes it (into the unpacked tree).
 [ -f "$moddir/modules.dep" ] || depmod -b "$root" "$kver"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-job.sh KERNEL_ROOT BASE.cpio.gz JOB.sh [FRAMES.pcap] OUTDIR: boots the kernel of an unpacked
-# linux-image package under qemu (TCG; one e1000 NIC per MAC in $NICS, default one,
-# 02:00:00:00:00:01, each on a tap device tapK in a network namespace of ours), runs JOB.sh in
+# linux-image package under qemu (TCG; one NIC per MAC in $NICS, default one,
+# 02:00:00:00:00:01, each on a tap device tapK in a network namespace of ours; the NIC is qemu's
+# $NIC_MODEL device, e1000 by default or virtio-net-pci), runs JOB.sh in
 # the guest and, once it prints "tracer-vm: ready", sends the capture's frames into the guest,
 # each when the guest asks for it ("tracer-vm: want N": Fixtures/vm/guest-job.py writes such
 # jobs), on the tap of the NIC whose MAC the frame is addressed to (else tap0).
@@ -53,7 +54,7 @@ for k in "${!nics[@]}"; do
     ip -n "$ns" link set "tap$k" up
     ip netns exec "$ns" sysctl -qw "net.ipv6.conf.tap$k.disable_ipv6=1"   # the namespace itself says nothing on the wire
     ip netns exec "$ns" tcpdump -i "tap$k" -U -w "$outdir/wire-$k.pcap" >/dev/null 2>&1 & dump_pid="$dump_pid $!"
-    netdevs+=(-netdev "tap,id=n$k,ifname=tap$k,script=no,downscript=no" -device "e1000,netdev=n$k,mac=${nics[$k]}")
+    netdevs+=(-netdev "tap,id=n$k,ifname=tap$k,script=no,downscript=no" -device "${NIC_MODEL:-e1000},netdev=n$k,mac=${nics[$k]}")
 done
 : > "$outdir/console.log"
 append="console=ttyS0 quiet panic=-1"; gdbstub=()

@@ -26,9 +26,10 @@ struct VerifyCommand: ParsableCommand {
         listed with its reason and counted apart.
 
         --vm: the real kernel is instead Debian 12's 6.1 in a qemu guest (TCG), one e1000 per \
-        snapshot interface on a tap in a namespace of ours; the guest applies the snapshot, runs \
-        the function tracer from e1000_clean, and takes the frames one at a time; the model runs \
-        --kernel 6.1 --driver e1000. Compared per frame: drops (reason, function), counters, the \
+        snapshot interface on a tap in a namespace of ours (--driver virtio_net: a virtio-net-pci \
+        each); the guest applies the snapshot, runs the function tracer from the driver's NAPI \
+        poll (e1000_clean, virtnet_poll), and takes the frames one at a time; the model runs \
+        --kernel 6.1 with that driver. Compared per frame: drops (reason, function), counters, the \
         frames sent back, and the call path (the model's functions in order, none it calls \
         inlined entered). IPv4 and IPv6 (the guest has the snapshot's IPv6 addresses, routes and \
         neighbours); Ethernet pcap or pcapng captures; about 45 s a capture. Needs `make vm-setup` \
@@ -41,6 +42,7 @@ struct VerifyCommand: ParsableCommand {
           sudo tracer verify Fixtures/rx/*.pcap --host Fixtures/hosts/netns-h --format json
           sudo tracer verify Fixtures/captures/wild-router.pcap --host Fixtures/hosts/wild-router
           sudo tracer verify --vm Fixtures/rx/forward.pcap --host Fixtures/hosts/netns-h
+          sudo tracer verify --vm --driver virtio_net Fixtures/rx/udp-delivered.pcap --host Fixtures/hosts/netns-h
         """
     )
 
@@ -70,7 +72,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: .hidden)
     var mutateReason: String?
 
-    @Flag(help: "Verify against Debian's 6.1 kernel in a qemu guest on e1000s, with the full call path, instead of this machine's kernel.")
+    @Flag(help: "Verify against Debian's 6.1 kernel in a qemu guest on e1000s (--driver virtio_net: virtio-net-pci NICs), with the full call path, instead of this machine's kernel.")
     var vm = false
 
     func validate() throws {
@@ -128,16 +130,18 @@ struct VerifyCommand: ParsableCommand {
         if !all.allSatisfy(\.agrees) { throw ExitCode.failure }
     }
 
-    /// --vm: each capture through the 6.1 guest (VMGuest) and the model's 6.1 e1000 profile.
+    /// --vm: each capture through the 6.1 guest (VMGuest) and the model's 6.1 profile, with the
+    /// guest's driver: e1000 unless --driver virtio_net.
     func runInGuest() throws {
         if model.kernel == .v5_4 || model.driver == .veth {
             let given = model.driver == .veth ? "--driver veth" : "--kernel \(model.kernel.rawValue)"
-            throw fail("--vm: the guest runs Debian's 6.1 on e1000s, so the model is compared as --kernel 6.1 --driver e1000, not \(given)")
+            throw fail("--vm: the guest runs Debian's 6.1 on e1000s (or virtio_net), so the model is compared as --kernel 6.1 --driver e1000 (or virtio_net), not \(given)")
         }
+        let driver: DriverKind = model.driver ?? .e1000
         if filter != nil || record != nil || format == .json || retries > 0 || mutateReason != nil {
             throw fail("--vm: --filter, --record, --format json, --retries are not supported with a guest yet")
         }
-        if model.kernel != .v6_1 { FileHandle.standardError.write(Data("tracer verify --vm: the model runs --kernel 6.1 --driver e1000 (the guest's kernel and NIC)\n".utf8)) }
+        if model.kernel != .v6_1 { FileHandle.standardError.write(Data("tracer verify --vm: the model runs --kernel 6.1 --driver \(driver.rawValue) (the guest's kernel and NIC)\n".utf8)) }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let scripts = VMGuest.scripts(executable: exe)
         let assets = VMGuest.assets(scripts: scripts ?? "")
@@ -147,7 +151,7 @@ struct VerifyCommand: ParsableCommand {
             let reader: CaptureReader
             do { reader = try CaptureReader(path: capture) } catch { throw fail("\(capture): \(error)") }
             guard reader.linkType == .ethernet else {
-                throw fail("\(capture): tracer verify --vm replays Ethernet captures (the guest's NICs are e1000s); this one is \(reader.linkType)")
+                throw fail("\(capture): tracer verify --vm replays Ethernet captures (the guest's NICs are \(driver.rawValue)); this one is \(reader.linkType)")
             }
             let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: capture)).readData(ofLength: 4)) ?? Data()
             let isPcap = magic.count == 4 && [0xa1b2c3d4, 0xa1b23c4d].contains(magic.withUnsafeBytes { $0.load(as: UInt32.self) })
@@ -164,7 +168,7 @@ struct VerifyCommand: ParsableCommand {
                 } catch { throw fail("\(capture): \(error)") }
             }
             defer { if given != capture { try? FileManager.default.removeItem(atPath: given) } }
-            agree = try VMGuest.check(capture: given, host: host, tracer: exe, scripts: scripts!, assets: assets) && agree
+            agree = try VMGuest.check(capture: given, host: host, tracer: exe, scripts: scripts!, assets: assets, driver: driver.rawValue) && agree
         }
         if !agree { throw ExitCode.failure }
     }

@@ -2,36 +2,44 @@
 // holds what `make oracle-vm` saw Debian's 6.1 guest do with Fixtures/rx/NAME.pcap (its console:
 // kfree_skb with stacks, the counters before and after each frame, the function_graph record of
 // each frame's softirq; the frames it sent, from its taps; when each frame went in), gzipped.
-// Fixtures/vm/compare.py sets `tracer explain --kernel 6.1 --driver e1000` beside them, field by
-// field, as oracle-vm does after a boot: no VM is needed here, so `make test` keeps the model
-// where the 6.1 kernel was. (Rerecord with `make oracle-vm VM_RECORD=1`.)
+// Fixtures/vm/recorded-virtio_net/NAME the same with the guest's NICs virtio_net.
+// Fixtures/vm/compare.py sets `tracer explain --kernel 6.1 --driver e1000` (or virtio_net)
+// beside them, field by field, as oracle-vm does after a boot: no VM is needed here, so `make test` keeps the model
+// where the 6.1 kernel was. (Rerecord with `make oracle-vm VM_RECORD=1`, `make oracle-vm-virtio VM_RECORD=1`.)
 import Foundation
 import Testing
 import TestSupport
 
 @Suite struct VMRecordTests {
-    static let recorded: [String] = {
-        let dir = packageRoot + "/Fixtures/vm/recorded"
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
-    }()
+    /// The guest's NICs and the directory their runs are kept in.
+    static let drivers = [("e1000", "recorded"), ("virtio_net", "recorded-virtio_net")]
+
+    /// Each record as "DRIVER/NAME".
+    static let recorded: [String] = drivers.flatMap { driver, dir in
+        ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Fixtures/vm/" + dir)) ?? []).sorted().map { "\(driver)/\($0)" }
+    }
 
     @Test func thereAreRecords() {
         // The issue's cases: UDP delivered and to a closed port, a TCP handshake, forwarding,
-        // reassembly, a netfilter drop.
-        for name in ["udp-delivered", "udp-closed-port", "tcp-handshake-data-fin", "forward", "frag-out-of-order", "nft-drop"] {
-            #expect(Self.recorded.contains(name), "no record of \(name) in Fixtures/vm/recorded")
+        // reassembly, a netfilter drop; on the e1000, and on virtio_net.
+        for driver in ["e1000", "virtio_net"] {
+            for name in ["udp-delivered", "udp-closed-port", "tcp-handshake-data-fin", "forward", "frag-out-of-order", "nft-drop"] {
+                #expect(Self.recorded.contains("\(driver)/\(name)"), "no record of \(name) on \(driver)")
+            }
         }
     }
 
     @Test(arguments: recorded)
-    func agreesWithThe61Guest(name: String) throws {
+    func agreesWithThe61Guest(record: String) throws {
+        let driver = String(record.split(separator: "/")[0]), name = String(record.split(separator: "/")[1])
+        let dir = Self.drivers.first { $0.0 == driver }!.1
         let hostFile = packageRoot + "/Fixtures/rx/\(name).host"
         let host = (try? String(contentsOfFile: hostFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "netns-h"
         let r = try run(path: "/usr/bin/env", ["python3", "Fixtures/vm/compare.py", tracerBinary, "Fixtures/rx/\(name).pcap",
-                                               "Fixtures/hosts/\(host)", "Fixtures/vm/recorded/\(name)", "--kernel", "6.1", "--driver", "e1000"],
+                                               "Fixtures/hosts/\(host)", "Fixtures/vm/\(dir)/\(name)", "--kernel", "6.1", "--driver", driver],
                         directory: packageRoot)
         let disagreements = r.out.split(separator: "\n").filter { !$0.hasPrefix("agree") }
-        #expect(r.status == 0, "\(name): \(disagreements.joined(separator: "\n"))\n\(r.err)")
-        #expect(r.out.contains(" fields agree"), "\(name): compare.py printed no table")
+        #expect(r.status == 0, "\(record): \(disagreements.joined(separator: "\n"))\n\(r.err)")
+        #expect(r.out.contains(" fields agree"), "\(record): compare.py printed no table")
     }
 }

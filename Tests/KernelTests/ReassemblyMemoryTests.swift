@@ -26,7 +26,7 @@ import Wire
                 .emit(payload: ip.emit(payload: [UInt8](repeating: 0, count: 64)))
             let r = kernel.receive(frame: frame, linkType: .ethernet, iface: eth0, time: 1.0)
             if r.fragment?.outcome == "no-memory" { refused += 1 }
-            #expect(kernel.net.ipv4.fqdir.mem <= high + Kernel.rxTruesize(driver: .veth, frameLength: frame.count, networkLength: 84, mtu: 1500))
+            #expect(kernel.net.ipv4.fqdir.mem <= high + Kernel.rxTruesize(driver: .veth, kernel: .v6_18, frameLength: frame.count, networkLength: 84, mtu: 1500))
         }
         #expect(refused > 90_000)
         #expect(kernel.net.ipv4.fqdir.queues.count < 10_000)

@@ -305,6 +305,7 @@ extension KFunc {
         "nft_reject_inet_eval",
         "nft_reject_ipv4_eval",
         "nft_reject_ipv6_eval",
+        "page_to_skb",
         "ping_rcv",
         "ping_v4_push_pending_frames",
         "ping_v4_sendmsg",
@@ -316,6 +317,8 @@ extension KFunc {
         "raw_sendmsg",
         "rawv6_push_pending_frames",
         "rawv6_sendmsg",
+        "receive_buf",
+        "receive_mergeable",
         "ret_from_fork",
         "run_ksoftirqd",
         "sch_direct_xmit",
@@ -323,6 +326,7 @@ extension KFunc {
         "sock_close",
         "sock_sendmsg",
         "sock_sendmsg_nosec",
+        "start_xmit",
         "tcp_ack",
         "tcp_check_req",
         "tcp_child_process",
@@ -397,6 +401,11 @@ extension KFunc {
         "update_or_create_fnhe",
         "veth_forward_skb",
         "veth_xmit",
+        "virtnet_poll",
+        "virtnet_receive",
+        "virtnet_receive_done",
+        "virtnet_receive_packets",
+        "virtqueue_napi_complete",
         "vlan_do_receive",
     ]
 
@@ -701,97 +710,106 @@ extension KFunc {
     public static var nft_reject_inet_eval: KFunc { KFunc(id: 298) }
     public static var nft_reject_ipv4_eval: KFunc { KFunc(id: 299) }
     public static var nft_reject_ipv6_eval: KFunc { KFunc(id: 300) }
-    public static var ping_rcv: KFunc { KFunc(id: 301) }
-    public static var ping_v4_push_pending_frames: KFunc { KFunc(id: 302) }
-    public static var ping_v4_sendmsg: KFunc { KFunc(id: 303) }
-    public static var ping_v6_sendmsg: KFunc { KFunc(id: 304) }
-    public static var process_backlog: KFunc { KFunc(id: 305) }
-    public static var raw_icmp_error: KFunc { KFunc(id: 306) }
-    public static var raw_local_deliver: KFunc { KFunc(id: 307) }
-    public static var raw_send_hdrinc: KFunc { KFunc(id: 308) }
-    public static var raw_sendmsg: KFunc { KFunc(id: 309) }
-    public static var rawv6_push_pending_frames: KFunc { KFunc(id: 310) }
-    public static var rawv6_sendmsg: KFunc { KFunc(id: 311) }
-    public static var ret_from_fork: KFunc { KFunc(id: 312) }
-    public static var run_ksoftirqd: KFunc { KFunc(id: 313) }
-    public static var sch_direct_xmit: KFunc { KFunc(id: 314) }
-    public static var smpboot_thread_fn: KFunc { KFunc(id: 315) }
-    public static var sock_close: KFunc { KFunc(id: 316) }
-    public static var sock_sendmsg: KFunc { KFunc(id: 317) }
-    public static var sock_sendmsg_nosec: KFunc { KFunc(id: 318) }
-    public static var tcp_ack: KFunc { KFunc(id: 319) }
-    public static var tcp_check_req: KFunc { KFunc(id: 320) }
-    public static var tcp_child_process: KFunc { KFunc(id: 321) }
-    public static var tcp_cleanup_rbuf: KFunc { KFunc(id: 322) }
-    public static var tcp_close: KFunc { KFunc(id: 323) }
-    public static var tcp_conn_request: KFunc { KFunc(id: 324) }
-    public static var tcp_connect: KFunc { KFunc(id: 325) }
-    public static var tcp_create_openreq_child: KFunc { KFunc(id: 326) }
-    public static var tcp_data_queue: KFunc { KFunc(id: 327) }
-    public static var tcp_delack_timer: KFunc { KFunc(id: 328) }
-    public static var tcp_delack_timer_handler: KFunc { KFunc(id: 329) }
-    public static var tcp_done: KFunc { KFunc(id: 330) }
-    public static var tcp_fin: KFunc { KFunc(id: 331) }
-    public static var tcp_finish_connect: KFunc { KFunc(id: 332) }
-    public static var tcp_push: KFunc { KFunc(id: 333) }
-    public static var tcp_rcv_established: KFunc { KFunc(id: 334) }
-    public static var tcp_rcv_state_process: KFunc { KFunc(id: 335) }
-    public static var tcp_rcv_synsent_state_process: KFunc { KFunc(id: 336) }
-    public static var tcp_recvmsg: KFunc { KFunc(id: 337) }
-    public static var tcp_reset: KFunc { KFunc(id: 338) }
-    public static var tcp_retransmit_skb: KFunc { KFunc(id: 339) }
-    public static var tcp_retransmit_timer: KFunc { KFunc(id: 340) }
-    public static var tcp_rtx_synack: KFunc { KFunc(id: 341) }
-    public static var tcp_send_ack: KFunc { KFunc(id: 342) }
-    public static var tcp_send_active_reset: KFunc { KFunc(id: 343) }
-    public static var tcp_send_fin: KFunc { KFunc(id: 344) }
-    public static var tcp_sendmsg: KFunc { KFunc(id: 345) }
-    public static var tcp_sendmsg_locked: KFunc { KFunc(id: 346) }
-    public static var tcp_shutdown: KFunc { KFunc(id: 347) }
-    public static var tcp_time_wait: KFunc { KFunc(id: 348) }
-    public static var tcp_transmit_skb: KFunc { KFunc(id: 349) }
-    public static var tcp_v4_conn_request: KFunc { KFunc(id: 350) }
-    public static var tcp_v4_connect: KFunc { KFunc(id: 351) }
-    public static var tcp_v4_do_rcv: KFunc { KFunc(id: 352) }
-    public static var tcp_v4_early_demux: KFunc { KFunc(id: 353) }
-    public static var tcp_v4_rcv: KFunc { KFunc(id: 354) }
-    public static var tcp_v4_reqsk_send_ack: KFunc { KFunc(id: 355) }
-    public static var tcp_v4_route_req: KFunc { KFunc(id: 356) }
-    public static var tcp_v4_send_ack: KFunc { KFunc(id: 357) }
-    public static var tcp_v4_send_reset: KFunc { KFunc(id: 358) }
-    public static var tcp_v4_send_synack: KFunc { KFunc(id: 359) }
-    public static var tcp_v4_syn_recv_sock: KFunc { KFunc(id: 360) }
-    public static var tcp_v6_conn_request: KFunc { KFunc(id: 361) }
-    public static var tcp_v6_do_rcv: KFunc { KFunc(id: 362) }
-    public static var tcp_v6_early_demux: KFunc { KFunc(id: 363) }
-    public static var tcp_v6_rcv: KFunc { KFunc(id: 364) }
-    public static var tcp_v6_reqsk_send_ack: KFunc { KFunc(id: 365) }
-    public static var tcp_v6_route_req: KFunc { KFunc(id: 366) }
-    public static var tcp_v6_send_ack: KFunc { KFunc(id: 367) }
-    public static var tcp_v6_send_reset: KFunc { KFunc(id: 368) }
-    public static var tcp_v6_send_response: KFunc { KFunc(id: 369) }
-    public static var tcp_v6_send_synack: KFunc { KFunc(id: 370) }
-    public static var tcp_v6_syn_recv_sock: KFunc { KFunc(id: 371) }
-    public static var tcp_write_timer: KFunc { KFunc(id: 372) }
-    public static var tcp_write_timer_handler: KFunc { KFunc(id: 373) }
-    public static var tcp_write_xmit: KFunc { KFunc(id: 374) }
-    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 375) }
-    public static var udp_err: KFunc { KFunc(id: 376) }
-    public static var udp_queue_rcv_one_skb: KFunc { KFunc(id: 377) }
-    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 378) }
-    public static var udp_rcv: KFunc { KFunc(id: 379) }
-    public static var udp_send_skb: KFunc { KFunc(id: 380) }
-    public static var udp_sendmsg: KFunc { KFunc(id: 381) }
-    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 382) }
-    public static var udp_v4_early_demux: KFunc { KFunc(id: 383) }
-    public static var udp_v6_send_skb: KFunc { KFunc(id: 384) }
-    public static var udpv6_err: KFunc { KFunc(id: 385) }
-    public static var udpv6_queue_rcv_one_skb: KFunc { KFunc(id: 386) }
-    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 387) }
-    public static var udpv6_rcv: KFunc { KFunc(id: 388) }
-    public static var udpv6_sendmsg: KFunc { KFunc(id: 389) }
-    public static var update_or_create_fnhe: KFunc { KFunc(id: 390) }
-    public static var veth_forward_skb: KFunc { KFunc(id: 391) }
-    public static var veth_xmit: KFunc { KFunc(id: 392) }
-    public static var vlan_do_receive: KFunc { KFunc(id: 393) }
+    public static var page_to_skb: KFunc { KFunc(id: 301) }
+    public static var ping_rcv: KFunc { KFunc(id: 302) }
+    public static var ping_v4_push_pending_frames: KFunc { KFunc(id: 303) }
+    public static var ping_v4_sendmsg: KFunc { KFunc(id: 304) }
+    public static var ping_v6_sendmsg: KFunc { KFunc(id: 305) }
+    public static var process_backlog: KFunc { KFunc(id: 306) }
+    public static var raw_icmp_error: KFunc { KFunc(id: 307) }
+    public static var raw_local_deliver: KFunc { KFunc(id: 308) }
+    public static var raw_send_hdrinc: KFunc { KFunc(id: 309) }
+    public static var raw_sendmsg: KFunc { KFunc(id: 310) }
+    public static var rawv6_push_pending_frames: KFunc { KFunc(id: 311) }
+    public static var rawv6_sendmsg: KFunc { KFunc(id: 312) }
+    public static var receive_buf: KFunc { KFunc(id: 313) }
+    public static var receive_mergeable: KFunc { KFunc(id: 314) }
+    public static var ret_from_fork: KFunc { KFunc(id: 315) }
+    public static var run_ksoftirqd: KFunc { KFunc(id: 316) }
+    public static var sch_direct_xmit: KFunc { KFunc(id: 317) }
+    public static var smpboot_thread_fn: KFunc { KFunc(id: 318) }
+    public static var sock_close: KFunc { KFunc(id: 319) }
+    public static var sock_sendmsg: KFunc { KFunc(id: 320) }
+    public static var sock_sendmsg_nosec: KFunc { KFunc(id: 321) }
+    public static var start_xmit: KFunc { KFunc(id: 322) }
+    public static var tcp_ack: KFunc { KFunc(id: 323) }
+    public static var tcp_check_req: KFunc { KFunc(id: 324) }
+    public static var tcp_child_process: KFunc { KFunc(id: 325) }
+    public static var tcp_cleanup_rbuf: KFunc { KFunc(id: 326) }
+    public static var tcp_close: KFunc { KFunc(id: 327) }
+    public static var tcp_conn_request: KFunc { KFunc(id: 328) }
+    public static var tcp_connect: KFunc { KFunc(id: 329) }
+    public static var tcp_create_openreq_child: KFunc { KFunc(id: 330) }
+    public static var tcp_data_queue: KFunc { KFunc(id: 331) }
+    public static var tcp_delack_timer: KFunc { KFunc(id: 332) }
+    public static var tcp_delack_timer_handler: KFunc { KFunc(id: 333) }
+    public static var tcp_done: KFunc { KFunc(id: 334) }
+    public static var tcp_fin: KFunc { KFunc(id: 335) }
+    public static var tcp_finish_connect: KFunc { KFunc(id: 336) }
+    public static var tcp_push: KFunc { KFunc(id: 337) }
+    public static var tcp_rcv_established: KFunc { KFunc(id: 338) }
+    public static var tcp_rcv_state_process: KFunc { KFunc(id: 339) }
+    public static var tcp_rcv_synsent_state_process: KFunc { KFunc(id: 340) }
+    public static var tcp_recvmsg: KFunc { KFunc(id: 341) }
+    public static var tcp_reset: KFunc { KFunc(id: 342) }
+    public static var tcp_retransmit_skb: KFunc { KFunc(id: 343) }
+    public static var tcp_retransmit_timer: KFunc { KFunc(id: 344) }
+    public static var tcp_rtx_synack: KFunc { KFunc(id: 345) }
+    public static var tcp_send_ack: KFunc { KFunc(id: 346) }
+    public static var tcp_send_active_reset: KFunc { KFunc(id: 347) }
+    public static var tcp_send_fin: KFunc { KFunc(id: 348) }
+    public static var tcp_sendmsg: KFunc { KFunc(id: 349) }
+    public static var tcp_sendmsg_locked: KFunc { KFunc(id: 350) }
+    public static var tcp_shutdown: KFunc { KFunc(id: 351) }
+    public static var tcp_time_wait: KFunc { KFunc(id: 352) }
+    public static var tcp_transmit_skb: KFunc { KFunc(id: 353) }
+    public static var tcp_v4_conn_request: KFunc { KFunc(id: 354) }
+    public static var tcp_v4_connect: KFunc { KFunc(id: 355) }
+    public static var tcp_v4_do_rcv: KFunc { KFunc(id: 356) }
+    public static var tcp_v4_early_demux: KFunc { KFunc(id: 357) }
+    public static var tcp_v4_rcv: KFunc { KFunc(id: 358) }
+    public static var tcp_v4_reqsk_send_ack: KFunc { KFunc(id: 359) }
+    public static var tcp_v4_route_req: KFunc { KFunc(id: 360) }
+    public static var tcp_v4_send_ack: KFunc { KFunc(id: 361) }
+    public static var tcp_v4_send_reset: KFunc { KFunc(id: 362) }
+    public static var tcp_v4_send_synack: KFunc { KFunc(id: 363) }
+    public static var tcp_v4_syn_recv_sock: KFunc { KFunc(id: 364) }
+    public static var tcp_v6_conn_request: KFunc { KFunc(id: 365) }
+    public static var tcp_v6_do_rcv: KFunc { KFunc(id: 366) }
+    public static var tcp_v6_early_demux: KFunc { KFunc(id: 367) }
+    public static var tcp_v6_rcv: KFunc { KFunc(id: 368) }
+    public static var tcp_v6_reqsk_send_ack: KFunc { KFunc(id: 369) }
+    public static var tcp_v6_route_req: KFunc { KFunc(id: 370) }
+    public static var tcp_v6_send_ack: KFunc { KFunc(id: 371) }
+    public static var tcp_v6_send_reset: KFunc { KFunc(id: 372) }
+    public static var tcp_v6_send_response: KFunc { KFunc(id: 373) }
+    public static var tcp_v6_send_synack: KFunc { KFunc(id: 374) }
+    public static var tcp_v6_syn_recv_sock: KFunc { KFunc(id: 375) }
+    public static var tcp_write_timer: KFunc { KFunc(id: 376) }
+    public static var tcp_write_timer_handler: KFunc { KFunc(id: 377) }
+    public static var tcp_write_xmit: KFunc { KFunc(id: 378) }
+    public static var udp6_unicast_rcv_skb: KFunc { KFunc(id: 379) }
+    public static var udp_err: KFunc { KFunc(id: 380) }
+    public static var udp_queue_rcv_one_skb: KFunc { KFunc(id: 381) }
+    public static var udp_queue_rcv_skb: KFunc { KFunc(id: 382) }
+    public static var udp_rcv: KFunc { KFunc(id: 383) }
+    public static var udp_send_skb: KFunc { KFunc(id: 384) }
+    public static var udp_sendmsg: KFunc { KFunc(id: 385) }
+    public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 386) }
+    public static var udp_v4_early_demux: KFunc { KFunc(id: 387) }
+    public static var udp_v6_send_skb: KFunc { KFunc(id: 388) }
+    public static var udpv6_err: KFunc { KFunc(id: 389) }
+    public static var udpv6_queue_rcv_one_skb: KFunc { KFunc(id: 390) }
+    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 391) }
+    public static var udpv6_rcv: KFunc { KFunc(id: 392) }
+    public static var udpv6_sendmsg: KFunc { KFunc(id: 393) }
+    public static var update_or_create_fnhe: KFunc { KFunc(id: 394) }
+    public static var veth_forward_skb: KFunc { KFunc(id: 395) }
+    public static var veth_xmit: KFunc { KFunc(id: 396) }
+    public static var virtnet_poll: KFunc { KFunc(id: 397) }
+    public static var virtnet_receive: KFunc { KFunc(id: 398) }
+    public static var virtnet_receive_done: KFunc { KFunc(id: 399) }
+    public static var virtnet_receive_packets: KFunc { KFunc(id: 400) }
+    public static var virtqueue_napi_complete: KFunc { KFunc(id: 401) }
+    public static var vlan_do_receive: KFunc { KFunc(id: 402) }
 }

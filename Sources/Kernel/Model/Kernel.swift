@@ -29,6 +29,8 @@ public final class Kernel {
     var icmp6NoRouteHeld = 0
     /// softnet_data (net/core/dev.c): the receive softirq's queue, on the capture's clock.
     let softnet = SoftnetData()
+    /// virtio_net devices' receive queues (struct receive_queue, in the device's private data).
+    let virtnet = VirtnetReceiveQueues()
     /// The static key rps_needed: some receive queue steers (rps_cpus), or
     /// net.core.rps_sock_flow_entries made RFS's table. Global, as the key is.
     let rpsNeeded: Bool
@@ -135,7 +137,9 @@ public final class Kernel {
     /// else the profile's default (veth).
     func driver(of iface: Interface) -> DriverKind {
         if profile.driverIsExplicit { return profile.driver }
-        if let d = iface.driver, let k = DriverKind(rawValue: d) { return k }
+        // virtio_net is not modelled for 5.4: such an interface takes the profile's driver, as
+        // one of a driver the model does not know does.
+        if let d = iface.driver, let k = DriverKind(rawValue: d), !(k == .virtio_net && profile.kernel == .v5_4) { return k }
         return profile.driver
     }
 
@@ -161,7 +165,7 @@ public final class Kernel {
             let skb = SKB(frame: frame, networkOffset: link.networkOffset, dev: iface, pktType: pktType, proto: link.networkProtocol)
             skb.uncaptured = uncaptured
             skb.tappedOnHost = link.packetType != nil
-            skb.truesize = Kernel.rxTruesize(driver: driver(of: iface), frameLength: frame.count, networkLength: frame.count - link.networkOffset, mtu: iface.mtu)
+            skb.truesize = Kernel.rxTruesize(driver: driver(of: iface), kernel: profile.kernel, frameLength: frame.count, networkLength: frame.count - link.networkOffset, mtu: iface.mtu)
             skb.vlanTagged = link.ethernet?.outerTag != nil
             skb.vlanID = link.ethernet?.outerTag?.vid ?? 0
             return skb
@@ -171,6 +175,7 @@ public final class Kernel {
             switch driver(of: iface) {
             case .veth: veth_xmit(skb)
             case .e1000: e1000_clean(skb)
+            case .virtio_net: virtnet_poll(skb)
             }
             routeSeen = skb.dst
         } else {

@@ -11,29 +11,15 @@
 
 extension Kernel {
     func e1000_clean(_ skb: SKB) {
-        // A steered packet's cost is the backlog's (the poll only hashes and queues it): the
-        // backlog's limit holds it, not the ring's.
-        guard rpsSteers(skb.dev) || ringAdmits(skb) else {
-            // No descriptor was free: the NIC drops the frame itself (rx_missed_errors), before
-            // any skb exists — nothing the kernel's tracepoints see.
-            record.end = (Verdict(action: .drop, reason: nil, function: "e1000 (the NIC)",
-                                  detail: "the RX ring's \(Self.e1000RxDescriptors) descriptors are all full (each packet costs the softirq \(Self.microseconds(serviceTime)), --service-time): the NIC drops it, rx_missed_errors in ethtool -S; no skb, no kfree_skb"), [])
-            return
-        }
-        // 6.1: the softirq the e1000's interrupt raised, run as the interrupt returns (the guest's
-        // stacks: below it whatever the CPU was doing, idle there). 5.4 and 6.18: ksoftirqd, as
-        // the seed notes' backtrace has it.
-        trace.context = profile.kernel == .v6_1
-            ? ["asm_common_interrupt", "common_interrupt", "__irq_exit_rcu", "handle_softirqs"]
-            : ["ret_from_fork", "kthread", "smpboot_thread_fn", "run_ksoftirqd", "run_ksoftirqd", "__do_softirq"]
-        var steering = Steering.received
-        net_rx_action {
+        // No descriptor free: the NIC drops the frame itself (rx_missed_errors), before any skb
+        // exists — nothing the kernel's tracepoints see.
+        napiReceive(skb, ringSize: Self.e1000RxDescriptors,
+                    ringFull: Verdict(action: .drop, reason: nil, function: "e1000 (the NIC)",
+                                      detail: "the RX ring's \(Self.e1000RxDescriptors) descriptors are all full (each packet costs the softirq \(Self.microseconds(serviceTime)), --service-time): the NIC drops it, rx_missed_errors in ethtool -S; no skb, no kfree_skb")) {
             let f = self.trace.enter(.e1000_clean); defer { self.trace.leave(f) }
-            steering = self.e1000_clean_rx_irq(skb)
-            if self.profile.listifiedGRO { steering = self.napi_complete_done(skb) }
+            let steering = self.e1000_clean_rx_irq(skb)
+            return self.profile.listifiedGRO ? self.napi_complete_done(skb) : steering
         }
-        // Steered to this CPU's backlog: the softirq runs again and drains it.
-        if steering == .backlog { net_rx_action { self.process_backlog(skb) } }
     }
 
     /// The Ethernet minimum (ETH_ZLEN, without the FCS): a shorter frame reaches the NIC padded

@@ -13,6 +13,26 @@ extension Kernel {
         poll()
     }
 
+    /// A NAPI driver's receive (e1000, virtio_net): the frame needs a free buffer on the
+    /// device's receive ring (`ringSize`; a steered packet's cost is the backlog's instead: the
+    /// poll only hashes and queues it), else the device drops it before any skb exists
+    /// (`ringFull`). Then the softirq the device's interrupt raised runs its poll — 6.1: as
+    /// the interrupt returns (the guest's stacks: below it whatever the CPU was doing, idle
+    /// there); 5.4 and 6.18: ksoftirqd, as the seed notes' backtrace has it — and, for a packet
+    /// receive packet steering queued on the backlog, runs again to drain it.
+    func napiReceive(_ skb: SKB, ringSize: Int, ringFull: @autoclosure () -> Verdict, poll: () -> Steering) {
+        guard rpsSteers(skb.dev) || ringAdmits(skb, descriptors: ringSize) else {
+            record.end = (ringFull(), [])
+            return
+        }
+        trace.context = profile.kernel == .v6_1
+            ? ["asm_common_interrupt", "common_interrupt", "__irq_exit_rcu", "handle_softirqs"]
+            : ["ret_from_fork", "kthread", "smpboot_thread_fn", "run_ksoftirqd", "run_ksoftirqd", "__do_softirq"]
+        var steering = Steering.received
+        net_rx_action { steering = poll() }
+        if steering == .backlog { net_rx_action { self.process_backlog(skb) } }
+    }
+
     /// Inlined into process_backlog (6.18), whose loop goes on afterwards: not a tail call
     /// there. In 5.4, netif_receive_skb_internal's callee, it is a tail call (gdb shows
     /// netif_receive_skb_internal directly above __netif_receive_skb_one_core); in 6.1 a
@@ -146,8 +166,9 @@ extension Kernel {
     func __dev_queue_xmit(_ frame: [UInt8], dev: Interface) {
         let g = trace.enter(.__dev_queue_xmit); defer { trace.leave(g) }
         let drv = driver(of: dev)
-        if drv == .e1000 {
-            // pfifo_fast: __dev_xmit_skb → sch_direct_xmit (the seed notes' transmit backtrace).
+        if drv != .veth {
+            // pfifo_fast: __dev_xmit_skb → sch_direct_xmit (the seed notes' transmit backtrace;
+            // a one-queue virtio_net's too, as the 6.1 guest's trace shows).
             let q = trace.enter(.__dev_xmit_skb); defer { trace.leave(q) }
             let s = trace.enter(.sch_direct_xmit); defer { trace.leave(s) }
             dev_hard_start_xmit(frame, dev: dev, driver: drv)
@@ -158,7 +179,11 @@ extension Kernel {
 
     func dev_hard_start_xmit(_ frame: [UInt8], dev: Interface, driver: DriverKind) {
         let f = trace.enter(.dev_hard_start_xmit); defer { trace.leave(f) }
-        let xmit: KFunc = driver == .e1000 ? .e1000_xmit_frame : .veth_xmit
+        let xmit: KFunc = switch driver {
+        case .e1000: .e1000_xmit_frame
+        case .virtio_net: .start_xmit
+        case .veth: .veth_xmit
+        }
         if ownPacket {
             handedOff(.send, function: xmit.name, detail: "handed to \(xmit.name) on \(dev.name)")
         }

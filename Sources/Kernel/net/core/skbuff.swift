@@ -50,8 +50,13 @@ extension Kernel {
     /// napi_alloc_skb, a 1 KiB page fragment (1280); a longer one keeps its ring buffer,
     /// napi_build_skb of e1000_frag_len: SKB_DATA_ALIGN(1522 + NET_SKB_PAD) + 320 (2176). A
     /// larger MTU takes e1000_clean_jumbo_rx_irq's page per buffer.
-    static func rxTruesize(driver: DriverKind, frameLength: Int, networkLength: Int, mtu: Int) -> Int {
+    ///
+    /// virtio_net: page_to_skb's (virtnetTruesize), for a buffer of the usual 1536 bytes; the
+    /// driver sets it again from the buffer the frame really took (every 21st is larger).
+    static func rxTruesize(driver: DriverKind, kernel: KernelVersion, frameLength: Int, networkLength: Int, mtu: Int) -> Int {
         switch driver {
+        case .virtio_net:
+            return virtnetTruesize(frameLength: frameLength, buffer: 0, kernel: kernel)
         case .veth:
             return SkBuff.allocSkbTruesize(networkLength + 16 + 15)
         case .e1000:
@@ -64,9 +69,16 @@ extension Kernel {
 
     /// Whether a received frame's head is a page fragment (skb->head_frag), which
     /// skb_try_coalesce can take over: the e1000's napi_alloc_skb and napi_build_skb buffers
-    /// (MTU ≤ 1500, as in rxTruesize); not veth's, the peer's kmalloc'ed skb. (The e1000's jumbo
-    /// path, pages added to a small head, is not modelled here: false.)
-    static func rxHeadIsPageFragment(driver: DriverKind, mtu: Int) -> Bool {
-        driver == .e1000 && mtu <= 1500
+    /// (MTU ≤ 1500, as in rxTruesize); 6.1's virtio_net's, built around its page-fragment buffer
+    /// or a napi_alloc_skb from a page fragment; not veth's, the peer's kmalloc'ed skb. (The
+    /// e1000's jumbo path, pages added to a small head, is not modelled here: false. Nor 6.18's
+    /// virtio_net: a full-size frame's head there is a kmalloc'ed napi_alloc_skb, locked; one of
+    /// 129 to 1204 bytes, built around its buffer, is not, which the model does not tell apart.)
+    static func rxHeadIsPageFragment(driver: DriverKind, kernel: KernelVersion, mtu: Int) -> Bool {
+        switch driver {
+        case .e1000: mtu <= 1500
+        case .virtio_net: mtu <= 1500 && kernel == .v6_1
+        case .veth: false
+        }
     }
 }

@@ -89,8 +89,8 @@ extension Kernel {
     }
 
     /// The RX ring's room for a frame of a NAPI driver: false when the NIC had no descriptor.
-    func ringAdmits(_ skb: SKB) -> Bool {
-        softnetAdmits(skb, limit: Self.e1000RxDescriptors, strictlyMore: false) ?? { softnet.droppedAtRing(); return false }()
+    func ringAdmits(_ skb: SKB, descriptors: Int) -> Bool {
+        softnetAdmits(skb, limit: descriptors, strictlyMore: false) ?? { softnet.droppedAtRing(); return false }()
     }
 
     /// True when the queue takes the frame (or is not timed), nil when it is full.

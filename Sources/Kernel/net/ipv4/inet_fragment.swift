@@ -75,7 +75,7 @@ extension Kernel {
     func reassembledFragList(_ q: FragQueue, tryCoalesce: Bool, dev: Interface) -> (fragList: Int, truesize: Int) {
         guard let head = q.fragments.first else { return (0, q.memory) }
         let later = q.fragments.dropFirst()
-        guard tryCoalesce, Kernel.rxHeadIsPageFragment(driver: driver(of: dev), mtu: dev.mtu) else { return (later.count, q.memory) }
+        guard tryCoalesce, Kernel.rxHeadIsPageFragment(driver: driver(of: dev), kernel: profile.kernel, mtu: dev.mtu) else { return (later.count, q.memory) }
         let stolen = min(later.count, SkBuff.maxSkbFrags)
         var truesize = head.truesize
         for (i, f) in later.enumerated() { truesize += i < stolen ? f.truesize - SkBuff.skBuffSize : f.truesize }
