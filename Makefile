@@ -21,7 +21,7 @@ SUBCOMMANDS := explain replay diff report verify snapshot host
 STAGE := .build/stage
 
 .PHONY: all deps test-deps build test oracle golden demo bench profile fixtures fixtures-netns kernel-source clean
-.PHONY: release man completions install uninstall deb install-check vm-setup vm-smoke oracle-vm oracle-vm-virtio vm-dbg vm-gdb
+.PHONY: release man completions install uninstall deb install-check vm-setup vm-smoke oracle-vm oracle-vm-virtio oracle-vm-tx vm-dbg vm-gdb
 
 all: build
 
@@ -80,7 +80,7 @@ completions: release
 	$(BIN) --generate-completion-script fish > $(STAGE)/completions/tracer.fish
 
 # The guest's side of `tracer verify --vm` (Fixtures/vm) goes to share/tracer/vm.
-VM_SCRIPTS := check.sh run-job.sh guest-job.py compare.py make-initramfs.sh sockets.c record.sh
+VM_SCRIPTS := check.sh tx-check.sh run-job.sh guest-job.py compare.py make-initramfs.sh sockets.c record.sh
 INSTALLED := bin/tracer share/man/man1/tracer.1.gz $(foreach c,$(SUBCOMMANDS),share/man/man1/tracer-$(c).1.gz) \
 	share/bash-completion/completions/tracer share/zsh/site-functions/_tracer share/fish/vendor_completions.d/tracer.fish \
 	$(foreach f,$(VM_SCRIPTS),share/tracer/vm/$(f))
@@ -268,6 +268,32 @@ oracle-vm: vm-setup
 oracle-vm-virtio:
 	@$(MAKE) --no-print-directory oracle-vm VM_DRIVER=virtio_net
 
+# The transmit side (Fixtures/vm/tx-check.sh): each VM_TX_FIXTURES datagram sent by a program in
+# the guest (its sendto's function_graph record against `tracer replay --tx`: drops, counters,
+# the frames that left, the send's path), on the e1000 and on virtio_net (VM_RECORD=1: kept in
+# Fixtures/vm/recorded-tx/DRIVER-NAME for VMRecordTests). Its snapshot as
+# Fixtures/tx/NAME.host names, else netns-h. IPv4 UDP only (the guest's sender); not those whose
+# outcome rests on a neighbour's state (the guest installs the snapshot's neighbours permanent:
+# seed-udp's is STALE; udp-unknown-neighbour's, whose first send the guest's sender made a
+# second or two before, is still being probed or has failed) or on earlier traffic
+# (udp-pmtu-learned's ICMP). On the e1000 not udp-3000: its qdisc sends the first fragment and
+# leaves the others to net_tx_action, outside the sendto (the NIC queue's state again, as
+# forward-redirect's in VM_FIXTURES).
+VM_TX_FIXTURES ?= udp-small udp-3000 udp-no-route udp-output-dropped
+VM_TX_FIXTURES_e1000 ?= $(filter-out udp-3000,$(VM_TX_FIXTURES))
+VM_TX_FIXTURES_virtio_net ?= $(VM_TX_FIXTURES)
+oracle-vm-tx: vm-setup
+	@[ "$$(id -u)" = 0 ] || exit 0; \
+	mkdir -p $(VM_DIR)/oracle-tx; fail=0; \
+	for d in e1000 virtio_net; do \
+		case $$d in e1000) list="$(VM_TX_FIXTURES_e1000)" ;; *) list="$(VM_TX_FIXTURES_virtio_net)" ;; esac; \
+		for c in $$list; do \
+		h=netns-h; [ -f Fixtures/tx/$$c.host ] && h=$$(cat Fixtures/tx/$$c.host); \
+		if DRIVER=$$d bash Fixtures/vm/tx-check.sh $(VM_DIR) $(TRACER) Fixtures/tx/$$c.pcap Fixtures/hosts/$$h $(VM_DIR)/oracle-tx/$$d-$$c > $(VM_DIR)/oracle-tx/$$d-$$c.txt 2>&1; \
+		then echo "agree    $$d $$c: $$(tail -1 $(VM_DIR)/oracle-tx/$$d-$$c.txt)"; [ -z "$(VM_RECORD)" ] || bash Fixtures/vm/record.sh $(VM_DIR)/oracle-tx/$$d-$$c $$c tx-$$d; \
+		else echo "DISAGREE $$d $$c: $$(tail -1 $(VM_DIR)/oracle-tx/$$d-$$c.txt)"; grep -v '^agree' $(VM_DIR)/oracle-tx/$$d-$$c.txt | head -8; fail=1; fi; \
+	done; done; exit $$fail
+
 # The seed notes' gdb session on the 6.1 guest: `b FUNCTION` / `bt` for a UDP datagram arriving
 # on the e1000 (taken up as a list; and steered by RPS to the backlog, where ip_rcv runs) and for
 # a sendto (Fixtures/vm/gdb-bt.sh), each stop set beside `tracer ... --format bt --break FUNCTION`
@@ -290,7 +316,7 @@ vm-gdb: vm-dbg
 	@[ "$$(id -u)" = 0 ] || { echo "vm-gdb: skipped: needs root (a network namespace and taps)"; exit 0; }; \
 	rm -rf $(VM_DIR)/gdb; bash Fixtures/vm/gdb-bt.sh $(VM_DIR) $(TRACER) $(VM_DIR)/gdb; rc=$$?; \
 	mkdir -p Fixtures/vm/gdb && cp $(VM_DIR)/gdb/comparison.txt Fixtures/vm/gdb/ && \
-	for c in rx rx-rps rx-rps-poll tx; do cp $(VM_DIR)/gdb/$$c/gdb.log Fixtures/vm/gdb/$$c.gdb.log; done; exit $$rc
+	for c in rx rx-rps rx-rps-poll rx-virtio tx; do cp $(VM_DIR)/gdb/$$c/gdb.log Fixtures/vm/gdb/$$c.gdb.log; done; exit $$rc
 
 # Speed: tracer against the libpcap read floor, tcpdump and tshark on a generated capture of
 # BENCH_FRAMES frames (release build), plus a scale run (100,000 routes, 1,000 nftables rules,

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Reads Debian's 6.1 build (linux-image-<abi>-amd64-dbg's vmlinux and e1000.ko, `make vm-dbg`)
+"""Reads Debian's 6.1 build (linux-image-<abi>-amd64-dbg's vmlinux, e1000.ko and virtio_net.ko,
+`make vm-dbg`)
 and writes Sources/Kernel/Model/KFunc+GDB.swift: what gdb's `bt` shows for the 6.1 profile's
 frames, so that `--kernel 6.1 --format bt` prints gdb's frames and lines, not guesses.
 
@@ -12,7 +13,8 @@ Two tables, for every modelled function (KFunc+Table.swift and the profile's con
     or an indirect call (F "*"), the frames gdb's `bt` shows between F's frame and G's, G's
     included: the tail-call frames gdb rebuilds from DWARF call-site records, the functions
     inlined at the call, then G, each with file and line.
-The frames are gdb's own: the 6.1 guest boots under qemu (run-job.sh), gdb attaches, and for each
+The frames are gdb's own: the 6.1 guest boots under qemu (run-job.sh; once per NIC driver, with
+that NIC, for the module's load address), gdb attaches, and for each
 call site sets the registers as at F's entry called from there ($sp at a scratch word holding
 the return address, $pc at F) and walks gdb.Frame.older() (Python API) — gdb's unwinders,
 inline-frame and tail-call logic, not a re-implementation of them. The registers and the scratch
@@ -32,7 +34,9 @@ vm = pathlib.Path(sys.argv[1])
 dbg = vm / "dbg"
 check = "--check" in sys.argv[2:]
 vmlinux = sorted((dbg / "usr/lib/debug/boot").glob("vmlinux-*"))[0]
-e1000 = sorted((dbg / "usr/lib/debug/lib/modules").glob("*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"))[0]
+# The NIC drivers' modules: (driver, module file, qemu's device for it).
+MODULES = [("e1000", sorted((dbg / "usr/lib/debug/lib/modules").glob("*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"))[0], "e1000"),
+           ("virtio_net", sorted((dbg / "usr/lib/debug/lib/modules").glob("*/kernel/drivers/net/virtio_net.ko"))[0], "virtio-net-pci")]
 abi = vmlinux.name.removeprefix("vmlinux-")
 # The frames below the modelled ones (Profile.swift's context: softirq and syscall entry).
 CONTEXT = {"asm_common_interrupt", "common_interrupt", "__irq_exit_rcu", "handle_softirqs", "__do_softirq",
@@ -189,34 +193,38 @@ def module_text_symbols(obj):
 
 
 vsyms = symbols(vmlinux)
-msyms = module_text_symbols(e1000)
 vt = triples(vmlinux, vsyms)
-mt = triples(e1000, msyms, relocs=True)
 entry = {}
 for n, a, _ in vsyms:
     entry.setdefault(n, a)
-modentry = {}
-for n, a, _ in msyms:
-    modentry.setdefault(n, a)
-
-# The guest: gdb attached (run-job.sh), this Python run inside it.
-work = pathlib.Path(tempfile.mkdtemp(prefix="tracer-gdbframes."))
-(work / "in.json").write_text(json.dumps({
-    "vmlinux": [[c, g, r] for c, g, r in sorted(vt)], "module": [[c, g, r] for c, g, r in sorted(mt)],
-    "entry": entry, "modentry": modentry, "names": sorted(n for n in names if n in entry or n in modentry)}))
-(work / "walk.py").write_text(WALK.replace("IN_JSON", repr(str(work / "in.json"))).replace("OUT_JSON", repr(str(work / "out.json"))))
-(work / "gdb.in").write_text("\n".join([
-    "set pagination off", "set confirm off", "set breakpoint pending off", "target remote @SOCKET@",
-    f"add-symbol-file {e1000} @MODULE_ARGS@", "python MODARGS = '@MODULE_ARGS@'",
-    f"source {work / 'walk.py'}", "echo tracer-gdb: armed\\n", "continue", ""]))
-job = subprocess.run([sys.executable, str(ROOT / "Fixtures/vm/guest-job.py"), str(ROOT / "Fixtures/hosts/netns-h"), "1", "--gdb"],
-                     capture_output=True, text=True, check=True).stdout
-(work / "job.sh").write_text(job)
 nics = " ".join(i["address"] for i in json.load(open(ROOT / "Fixtures/hosts/netns-h/ip-addr.json")) if i.get("link_type") == "ether")
-subprocess.run(["bash", str(ROOT / "Fixtures/vm/run-job.sh"), str(vm / "kernel"), str(vm / "base.cpio.gz"), str(work / "job.sh"),
-                str(ROOT / "Fixtures/rx/udp-delivered.pcap"), str(work / "run")],
-               env=dict(os.environ, GDB_SCRIPT=str(work / "gdb.in"), VMLINUX=str(vmlinux), NICS=nics), check=True)
-res = json.load(open(work / "out.json"))
+res = {"sites": [], "breaks": {}, "errors": []}
+for k, (driver, module, device) in enumerate(MODULES):
+    msyms = module_text_symbols(module)
+    mt = triples(module, msyms, relocs=True)
+    modentry = {}
+    for n, a, _ in msyms:
+        modentry.setdefault(n, a)
+    # The guest with this driver's NIC: gdb attached (run-job.sh), this Python run inside it.
+    # The vmlinux's call sites are walked in the first boot only.
+    work = pathlib.Path(tempfile.mkdtemp(prefix="tracer-gdbframes."))
+    (work / "in.json").write_text(json.dumps({
+        "vmlinux": [[c, g, r] for c, g, r in sorted(vt)] if k == 0 else [], "module": [[c, g, r] for c, g, r in sorted(mt)],
+        "entry": entry, "modentry": modentry, "names": sorted(n for n in names if (n in entry and k == 0) or n in modentry)}))
+    (work / "walk.py").write_text(WALK.replace("IN_JSON", repr(str(work / "in.json"))).replace("OUT_JSON", repr(str(work / "out.json"))))
+    (work / "gdb.in").write_text("\n".join([
+        "set pagination off", "set confirm off", "set breakpoint pending off", "target remote @SOCKET@",
+        f"add-symbol-file {module} @MODULE_ARGS@", "python MODARGS = '@MODULE_ARGS@'",
+        f"source {work / 'walk.py'}", "echo tracer-gdb: armed\\n", "continue", ""]))
+    job = subprocess.run([sys.executable, str(ROOT / "Fixtures/vm/guest-job.py"), str(ROOT / "Fixtures/hosts/netns-h"), "1",
+                          "--driver", driver, "--gdb"], capture_output=True, text=True, check=True).stdout
+    (work / "job.sh").write_text(job)
+    subprocess.run(["bash", str(ROOT / "Fixtures/vm/run-job.sh"), str(vm / "kernel"), str(vm / "base.cpio.gz"), str(work / "job.sh"),
+                    str(ROOT / "Fixtures/rx/udp-delivered.pcap"), str(work / "run")],
+                   env=dict(os.environ, GDB_SCRIPT=str(work / "gdb.in"), VMLINUX=str(vmlinux), NICS=nics, NIC_MODEL=device), check=True)
+    one = json.load(open(work / "out.json"))
+    res["sites"] += one["sites"]; res["errors"] += one["errors"]
+    for n, b in one["breaks"].items(): res["breaks"].setdefault(n, b)
 for callee, caller, ret, err in res["errors"]:
     print(f"kfunc-gdb-frames: {caller} → {callee} at {ret:#x}: gdb: {err}", file=sys.stderr)
 
@@ -232,7 +240,7 @@ for callee, caller, ret, frames in res["sites"]:
     sites.setdefault((caller, callee), {})[ret] = frames
 lines = [
     "// Written by Fixtures/scripts/kfunc-gdb-frames.py from Debian's " + abi + " build (its -dbg package's",
-    "// vmlinux and e1000.ko) and gdb attached to it under qemu; do not edit. What gdb's `bt` shows in",
+    "// vmlinux, e1000.ko and virtio_net.ko) and gdb attached to it under qemu; do not edit. What gdb's `bt` shows in",
     "// that kernel: `break FUNCTION`'s line, and for each call between modelled functions the frames",
     "// between the callee's and the caller's, innermost first, each \"function file:line\".",
     "",

@@ -13,11 +13,19 @@ each frame, field by field:
    profile does not call inlined, must be entered in that order in the guest's record of the
    frame's softirq (an ordered subsequence: the model leaves helpers out); a function the
    profile calls inlined must not be in it (the tracer sees only functions with bodies).
+--tx TXCAPTURE (tx-check.sh): the guest's sender (sockets.c) sent TXCAPTURE's datagram once before
+the first frame and once more as it read frame 1, the cue: the model replays the datagram twice
+(`tracer replay --tx --syscall sendto`), and the second send's drops, counters and frames join
+frame 1's; its path is held to the guest's function_graph record under __x64_sys_sendto.
 Prints one line per field (agree / DISAGREE) and a total; exits 1 if a field disagrees.
 OUTDIR's files may be gzipped (console.log.gz, wire-K.pcap.gz, inject.log.gz): a recorded run."""
 import gzip, json, os, re, struct, subprocess, sys
 
 tracer, capture, host, outdir, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+tx = None
+if "--tx" in extra:
+    tx = extra[extra.index("--tx") + 1]
+    del extra[extra.index("--tx"):extra.index("--tx") + 2]
 # The guest's graph function (guest-job.py): the driver's NAPI poll.
 poll = {"e1000": "e1000_clean", "virtio_net": "virtnet_poll"}[extra[extra.index("--driver") + 1] if "--driver" in extra else "e1000"]
 
@@ -90,6 +98,27 @@ def graph_calls(trace):
     return out
 
 
+def graph_subtree(trace, root):
+    """The functions entered under the first `root() {` of a function_graph record, in order."""
+    out, depth = [], None
+    for l in trace.split("\n"):
+        parts = l.split("|", 1)
+        if len(parts) < 2:
+            continue
+        text = parts[1]
+        indent = len(text) - len(text.lstrip(" "))
+        if depth is None:
+            if re.match(rf"\s*{re.escape(root)}(?: \[\w+\])?\(\)\s*\{{", text):
+                depth = indent
+            continue
+        if indent <= depth and text.strip().startswith("}"):
+            break
+        m = re.match(r"\s*([A-Za-z_][\w.]*)(?: \[\w+\])?\(\)\s*[{;]", text)
+        if m:
+            out.append(m.group(1).split(".")[0])
+    return out
+
+
 def pcap(path):
     """(time, frame) of each record of a pcap (µs or ns)."""
     try:
@@ -158,6 +187,35 @@ traces, before, after = sections("trace"), sections("snmp before"), sections("sn
 model = [json.loads(l) for l in subprocess.run([tracer, "explain", capture, "--host", host, "--format", "json"] + extra,
                                                capture_output=True, text=True, check=True).stdout.split("\n") if l]
 rows, bad = [], 0
+txsend = None
+if tx:
+    import tempfile
+    data = open(tx, "rb").read()
+    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    records, pos = [], 24
+    while pos + 16 <= len(data):
+        sec, frac, caplen, wlen = struct.unpack(end + "IIII", data[pos:pos + 16])
+        records.append((sec, frac, caplen, wlen, data[pos + 16:pos + 16 + caplen])); pos += 16 + caplen
+    # The first datagram's frames only (its fragments: the same addresses and IP ID): the one the sender sends.
+    first = records[0][4]
+    records = [r for r in records if r[4][12:14] == b"\x08\x00" and r[4][26:34] == first[26:34] and r[4][18:20] == first[18:20]]
+    with tempfile.NamedTemporaryFile(suffix=".pcap", delete=False) as twice:
+        twice.write(data[:24])
+        for shift in (0, 1):   # the send before the first frame, and the one the cue made, a second later
+            for sec, frac, caplen, wlen, f in records:
+                twice.write(struct.pack(end + "IIII", sec + shift, frac, caplen, wlen) + f)
+    try:
+        txsend = [json.loads(l) for l in subprocess.run([tracer, "replay", "--tx", twice.name, "--host", host, "--syscall", "sendto",
+                                                         "--format", "json"] + extra, capture_output=True, text=True, check=True).stdout.split("\n") if l][-1]
+    finally:
+        os.unlink(twice.name)
+    o = model[0]
+    for k, v in txsend["counters"].items():
+        o["counters"][k] = o["counters"].get(k, 0) + v
+    o["emit"] = o.get("emit", []) + txsend.get("emit", [])
+    o["ends"] = o.get("ends", []) + txsend.get("ends", [])
+    if txsend["verdict"]["action"] == "drop" and txsend["verdict"].get("reason") and not any(e.get("event") == "kfree_skb" for e in txsend.get("ends", [])):
+        o["ends"].append({"event": "kfree_skb", "reason": txsend["verdict"]["reason"], "location": txsend["verdict"]["function"]})
 
 
 def row(frame, field, m, g, ok=None):
@@ -214,6 +272,22 @@ for o in model:
             f"{len(calls)} functions entered", ok=not missing)
         row(n, "inlined", "none of the profile's inlined functions entered" if not shown_inlined else f"entered, but inlined in the profile: {shown_inlined}",
             "", ok=not shown_inlined)
+    if txsend is not None and n == 1:
+        sent = graph_subtree(traces[n], "__x64_sys_sendto")
+        path = txsend["path"]
+        root = next((i for i, p in enumerate(path) if p["fn"] == "__x64_sys_sendto"), 0)
+        want = [p["fn"] for p in path[root + 1:] if not p.get("inlined") and p["depth"] > path[root]["depth"]]
+        missing, at = [], 0
+        for fn in want:
+            try:
+                at = sent.index(fn, at) + 1
+            except ValueError:
+                missing.append(fn)
+        row(n, "send path", f"{len(want)} functions in order" if not missing else f"not entered in this order: {missing}",
+            f"{len(sent)} functions entered under __x64_sys_sendto" if sent else "no __x64_sys_sendto in the record", ok=bool(sent) and not missing)
+        shown = sorted({p["fn"] for p in path if p.get("inlined") and p["fn"] in set(sent)})
+        row(n, "send inlined", "none of the profile's inlined functions entered" if not shown else f"entered, but inlined in the profile: {shown}",
+            "", ok=not shown)
 
 w = max(len(r[2]) for r in rows)
 for frame, status, field, m, g in rows:

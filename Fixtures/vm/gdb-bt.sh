@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # gdb-bt.sh VM_DIR TRACER OUTDIR: the seed notes' gdb session, for real, on Debian's 6.1 under
-# qemu (`make vm-gdb`; needs `make vm-dbg`'s vmlinux and e1000.ko with debug info in VM_DIR/dbg).
-# Four guest runs (run-job.sh with GDB_SCRIPT: qemu's gdbstub, the kernel booted nokaslr, gdb in
-# batch mode with the e1000 module's symbols at the addresses the guest printed):
+# qemu (`make vm-gdb`; needs `make vm-dbg`'s vmlinux, e1000.ko and virtio_net.ko with debug info in
+# VM_DIR/dbg). Five guest runs (run-job.sh with GDB_SCRIPT: qemu's gdbstub, the kernel booted
+# nokaslr, gdb in batch mode with the NIC driver module's symbols at the addresses the guest printed):
 #   rx: the netns-h snapshot, one UDP datagram for its listener on 5353 arriving on the e1000
 #       (Fixtures/rx/udp-delivered.pcap), with a breakpoint on each function of RX_BREAKS;
 #   rx-rps: the netns-h-rps snapshot (eth0's receive queue steers: rps_cpus), the same datagram
@@ -15,13 +15,14 @@
 #       the guest's clock run on), and each frame is sent half a second after the guest asks
 #       (INJECT_DELAY), when its shell is asleep;
 #   rx-rps-poll: the same, once, with breakpoints in the poll that steers it (RPS_POLL_BREAKS);
+#   rx-virtio: rx's datagram on a virtio-net-pci NIC instead (VIRTIO_BREAKS);
 #   tx: the default host (192.168.1.10 on eth0, default route via 192.168.1.1), a sendto() of
 #       12 bytes from 192.168.1.10:40000 to 8.8.8.8:53 (Fixtures/tx/seed-udp.pcap's datagram),
 #       with a breakpoint on __dev_queue_xmit; the send is cued by a datagram to port 9.
 # At each stop gdb prints "tracer-gdb: stop at FUNCTION" and `bt`; a breakpoint that never stops
 # is reported by `info breakpoints` (its hit count). gdb-compare.py then sets each `bt` beside
-# `tracer explain|replay --kernel 6.1 --driver e1000 --format bt --break FUNCTION`, frame for
-# frame (function, file, line), and exits 1 on any difference. OUTDIR gets rx/, rx-rps/, rx-rps-poll/ and tx/ (the
+# `tracer explain|replay --kernel 6.1 --driver e1000 (or virtio_net) --format bt --break FUNCTION`, frame for
+# frame (function, file, line), and exits 1 on any difference. OUTDIR gets rx/, rx-rps/, rx-rps-poll/, rx-virtio/ and tx/ (the
 # run-job.sh output, gdb.log among it) and comparison.txt.
 set -euo pipefail
 vm=${1:?usage: gdb-bt.sh VM_DIR TRACER OUTDIR}; tracer=${2:?}; outdir=${3:?}
@@ -29,19 +30,21 @@ here=$(cd "$(dirname "$0")" && pwd); repo=$(cd "$here/../.." && pwd)
 dbg=$vm/dbg/usr/lib/debug
 vmlinux=$(ls "$dbg"/boot/vmlinux-* 2>/dev/null | head -1)
 e1000=$(ls "$dbg"/lib/modules/*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko 2>/dev/null | head -1)
-[ -n "$vmlinux" ] && [ -n "$e1000" ] || { echo "gdb-bt: no debug vmlinux/e1000.ko under $dbg (make vm-dbg)" >&2; exit 2; }
+virtio=$(ls "$dbg"/lib/modules/*/kernel/drivers/net/virtio_net.ko 2>/dev/null | head -1)
+[ -n "$vmlinux" ] && [ -n "$e1000" ] && [ -n "$virtio" ] || { echo "gdb-bt: no debug vmlinux/e1000.ko/virtio_net.ko under $dbg (make vm-dbg)" >&2; exit 2; }
 command -v gdb >/dev/null || { echo "gdb-bt: gdb is not installed (apt-get install gdb)" >&2; exit 2; }
 RX_BREAKS=${RX_BREAKS:-"ip_rcv ip_list_rcv ip_rcv_core ip_local_deliver_finish udp_queue_rcv_one_skb"}
 RPS_BREAKS=${RPS_BREAKS:-"ip_rcv process_backlog"}
 RPS_POLL_BREAKS=${RPS_POLL_BREAKS:-"get_rps_cpu enqueue_to_backlog"}
+VIRTIO_BREAKS=${VIRTIO_BREAKS:-"page_to_skb napi_gro_receive ip_list_rcv udp_queue_rcv_one_skb"}
 TX_BREAKS=${TX_BREAKS:-"__dev_queue_xmit"}
 mkdir -p "$outdir"
 work=$(mktemp -d /tmp/tracer-gdb.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-gdb_script() {   # gdb_script FUNCTION...: break at each, print where and bt, go on
+gdb_script() {   # gdb_script FUNCTION...: break at each, print where and bt, go on (the module: $module)
     printf '%s\n' "set pagination off" "set confirm off" "set width 0" "set height 0" \
-        "target remote @SOCKET@" "add-symbol-file $e1000 @MODULE_ARGS@"
+        "target remote @SOCKET@" "add-symbol-file ${module:-$e1000} @MODULE_ARGS@"
     for f in "$@"; do
         printf '%s\n' "break $f" "commands" "silent" "echo tracer-gdb: stop at $f\\n" "bt" "continue" "end"
     done
@@ -66,6 +69,12 @@ gdb_script $RPS_POLL_BREAKS > "$work/rx-rps-poll.gdb"
 python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h-rps" 1 --gdb > "$work/rx-rps-poll.job"
 GDB_SCRIPT=$work/rx-rps-poll.gdb VMLINUX=$vmlinux NICS=$rps_nics \
     bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx-rps-poll.job" "$repo/Fixtures/rx/rps-udp-delivered.pcap" "$outdir/rx-rps-poll"
+
+# rx-virtio: rx's datagram on a virtio_net NIC.
+module=$virtio gdb_script $VIRTIO_BREAKS > "$work/rx-virtio.gdb"
+python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h" 1 --driver virtio_net --gdb > "$work/rx-virtio.job"
+GDB_SCRIPT=$work/rx-virtio.gdb VMLINUX=$vmlinux NIC_MODEL=virtio-net-pci NICS=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$repo/Fixtures/hosts/netns-h/ip-addr.json") \
+    bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx-virtio.job" "$repo/Fixtures/rx/udp-delivered.pcap" "$outdir/rx-virtio"
 
 # tx: the cue datagram (192.168.1.1:9 → 192.168.1.10:9, to the default host's MAC) makes the
 # guest's sender send its second datagram, the one gdb stops.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""gdb-compare.py TRACER OUTDIR: gdb-bt.sh's sessions (OUTDIR/CASE/gdb.log for rx, rx-rps, rx-rps-poll and tx,
+"""gdb-compare.py TRACER OUTDIR: gdb-bt.sh's sessions (OUTDIR/CASE/gdb.log for rx, rx-rps, rx-rps-poll, rx-virtio and tx,
 or as Fixtures/vm/gdb keeps them, OUTDIR/CASE.gdb.log) beside the model. For each breakpoint gdb stopped at, its first `bt` and
-`tracer ... --kernel 6.1 --driver e1000 --format bt --break FUNCTION` for the same frame, frame
+`tracer ... --kernel 6.1 --driver e1000 (rx-virtio: virtio_net) --format bt --break FUNCTION` for the same frame, frame
 for frame: function, file and line (gdb's own frames, inlined ones included as gdb shows them;
 gdb's "../" before a path dropped). A breakpoint gdb never stopped at must be one the model says
 is not reached. Prints the table and exits 1 on any difference."""
@@ -13,8 +13,10 @@ MODEL = {
     "rx": ["explain", "Fixtures/rx/udp-delivered.pcap", "--host", "Fixtures/hosts/netns-h"],
     "rx-rps": ["explain", "Fixtures/rx/rps-udp-delivered.pcap", "--host", "Fixtures/hosts/netns-h-rps"],
     "rx-rps-poll": ["explain", "Fixtures/rx/rps-udp-delivered.pcap", "--host", "Fixtures/hosts/netns-h-rps"],
+    "rx-virtio": ["explain", "Fixtures/rx/udp-delivered.pcap", "--host", "Fixtures/hosts/netns-h"],
     "tx": ["replay", "--tx", "Fixtures/tx/seed-udp.pcap", "--host", "default", "--syscall", "sendto"],
 }
+DRIVER = {"rx-virtio": "virtio_net"}   # else e1000
 FRAME = re.compile(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\)(?: at (\S+):(\d+)| from (\S+))?\s*$")
 MODEL_FRAME = re.compile(r"^#(\d+)\s+(\S+) \(…\)(?: at ([^:\s]+)(?::(\d+))?)?$")
 
@@ -78,7 +80,7 @@ def pick(stops, model):
 
 
 def model_bt(case, fn):
-    cmd = [tracer] + MODEL[case] + ["--kernel", "6.1", "--driver", "e1000", "--format", "bt", "--break", fn]
+    cmd = [tracer] + MODEL[case] + ["--kernel", "6.1", "--driver", DRIVER.get(case, "e1000"), "--format", "bt", "--break", fn]
     out = subprocess.run(cmd, cwd=repo, capture_output=True, text=True).stdout.splitlines()
     frames = []
     for line in out[1:]:

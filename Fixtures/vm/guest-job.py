@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""guest-job.py HOST_DIR FRAMES [--driver e1000|virtio_net] [--graph | --gdb [--send SPEC]]: the guest job (a busybox sh script, for run-job.sh)
+"""guest-job.py HOST_DIR FRAMES [--driver e1000|virtio_net] [--graph | --gdb] [--send SPEC]: the guest job (a busybox sh script, for run-job.sh)
 that makes the 6.1 guest the snapshot's host and then takes FRAMES frames one at a time.
 
 The host: each Ethernet interface of ip-addr.json is one emulated NIC, in order (run-job.sh gives
@@ -15,17 +15,20 @@ reports of the guest's joins are over before the first frame (1 ms report interv
 the guest says nothing of its own on the wire, so only the frames' own answers leave.
 
 Each frame: the counters (/proc/net/snmp, netstat) are printed, the trace emptied, then
-"tracer-vm: want N" asks run-job.sh for frame N; half a second later (before the first timer
+"tracer-vm: want N" asks run-job.sh for frame N (1.5 s after it asked for the previous one, at
+the earliest); half a second later (before the first timer
 the frame arms can fire: the SYN-ACK's is 1 s) the guest prints the trace
 (skb:kfree_skb with a stack per packet; with --graph also the function_graph tracer's record of
 everything e1000_clean and the packet's softirq entered) and the counters again. compare.py
 reads that console back.
 
 With --gdb (gdb-bt.sh) nothing is traced (gdb's breakpoints are the record): before "ready" the
-guest prints "tracer-vm: module " and the e1000 module's section addresses as add-symbol-file
+guest prints "tracer-vm: module " and the NIC driver module's section addresses as add-symbol-file
 arguments, and after each "want" waits (up to 2 minutes) for the frame to arrive, since the host
-sends it only once gdb is attached; --send SPEC adds sockets.c's sender (send:SRC:SPORT:DST:DPORT:LEN), which sends again
-for each datagram a listener reads, and a listener on UDP port 9 for the harness's cue."""
+sends it only once gdb is attached (the module: the NIC driver's, e1000 or virtio_net).
+--send SPEC adds sockets.c's sender (send:SRC:SPORT:DST:DPORT:LEN), which sends again for each
+datagram a listener reads, and a listener on UDP port 9 for the harness's cue; with --graph the
+function_graph tracer records its sendto too (__x64_sys_sendto: tx-check.sh)."""
 import json, os, shlex, sys
 
 host, frames = sys.argv[1], int(sys.argv[2])
@@ -207,17 +210,25 @@ else:
 if graph:
     out += ["echo 16384 > $T/buffer_size_kb", f"echo {poll} > $T/set_graph_function"] + (
         # a steered frame is taken up again from the backlog, outside e1000_clean
-        ["echo process_backlog >> $T/set_graph_function"] if rps else []) + [
+        ["echo process_backlog >> $T/set_graph_function"] if rps else []) + (
+        # the sender's sendto (--send): the send's own path
+        ["echo __x64_sys_sendto >> $T/set_graph_function"] if send else []) + [
             "echo function_graph > $T/current_tracer"]
 out += [
     "echo \"tracer-vm: ready\"",
     "snmp() { cat /proc/net/snmp /proc/net/netstat; echo '-- snmp6'; cat /proc/net/snmp6 2>/dev/null; }",
 ] + ([   # the NICs' receive counts, read by the shell itself: no process forked while it waits
     "rx() { RX=; for f in /sys/class/net/*/statistics/rx_packets; do read v < $f; RX=\"$RX $v\"; done; }"] if gdb else []) + [
-    f"i=1; while [ $i -le {frames} ]; do",
+    # Each frame's slot starts 1.5 s after the previous one's (uptime in centiseconds, read by
+    # the shell itself), however long the trace took to print: the capture meets the guest at
+    # one pace whatever the NIC, and a TCP SYN-ACK's retransmissions (1 s, 3 s, 7 s after it)
+    # fall between frames' half-second windows, not in one.
+    "cs() { read u _ < /proc/uptime; CS=${u%.*}${u#*.}; CS=${CS#0}; }",
+    f"i=1; slot=0; while [ $i -le {frames} ]; do",
+    "  cs; while [ $CS -lt $slot ]; do sleep 0.05; cs; done",
     "  echo \"== snmp before $i\"; snmp" + ("; rx; before=$RX" if gdb else ""),
     "  echo > $T/trace; echo 1 > $T/tracing_on",
-    "  echo \"tracer-vm: want $i\"",
+    "  cs; slot=$((CS + 150)); echo \"tracer-vm: want $i\"",
 ] + ([   # gdb attaches after "ready" and the host sends only then: wait for the frame to arrive
     # (once a second: a fork or a timer's wake-up as the frame arrives sets need_resched, and
     # the softirq it raised for the backlog (RPS) is left to ksoftirqd instead of run again)

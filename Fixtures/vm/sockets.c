@@ -3,8 +3,9 @@
  * address, else INADDR_ANY; `*` is a dual-stack IPv6 socket on any address), listens on the TCP ones, reads every
  * UDP datagram as it comes (the prompt reader tracer's model assumes), and accepts connections
  * but neither reads nor closes them (an application that has not got to them yet: their data
- * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN` (gdb-bt.sh's
- * sender) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes to DST:DPORT once at the
+ * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN[:HEX]` (gdb-bt.sh's
+ * and tx-check.sh's sender) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes (zeros,
+ * or the payload HEX spells) to DST:DPORT once at the
  * start (which leaves the next hop's neighbour entry with its cached header, as on a host that
  * has talked before) and once more each time a UDP listener reads a datagram (the harness's cue).
  * `join:GROUP@IFNAME` holds a multicast membership (IPv4 or IPv6) on the interface, as the
@@ -21,12 +22,21 @@
 #include <unistd.h>
 
 static int sender = -1, send_len;
+static char payload[65507];
 static struct sockaddr_in send_to;
 
-static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN */
+static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN[:HEX] */
     char src[64], dst[64];
-    int sport, dport;
-    if (sscanf(spec, "%63[^:]:%d:%63[^:]:%d:%d", src, &sport, dst, &dport, &send_len) != 5 || send_len > 65507) return -1;
+    int sport, dport, used = 0;
+    if (sscanf(spec, "%63[^:]:%d:%63[^:]:%d:%d%n", src, &sport, dst, &dport, &send_len, &used) != 5 || send_len > 65507) return -1;
+    if (spec[used] == ':') {
+        const char *hex = spec + used + 1;
+        for (int k = 0; k < send_len && hex[2 * k] && hex[2 * k + 1]; k++) {
+            unsigned v;
+            if (sscanf(hex + 2 * k, "%2x", &v) != 1) return -1;
+            payload[k] = (char)v;
+        }
+    }
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(sport) };
     send_to = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(dport) };
     if (inet_pton(AF_INET, src, &a.sin_addr) != 1 || inet_pton(AF_INET, dst, &send_to.sin_addr) != 1) return -1;
@@ -35,8 +45,7 @@ static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN */
 }
 
 static void send_one(void) {
-    static char zeros[65507];
-    if (sender >= 0 && sendto(sender, zeros, send_len, 0, (struct sockaddr *)&send_to, sizeof send_to) < 0) perror("sendto");
+    if (sender >= 0 && sendto(sender, payload, send_len, 0, (struct sockaddr *)&send_to, sizeof send_to) < 0) perror("sendto");
 }
 
 int main(int argc, char **argv) {
@@ -59,7 +68,7 @@ int main(int argc, char **argv) {
             continue;   /* kept open, never read: it holds the membership */
         }
         if (strncmp(argv[i], "send:", 5) == 0) {
-            if (parse_send(argv[i] + 5) < 0) { fprintf(stderr, "sockets: %s: send:SRC:SPORT:DST:DPORT:LEN\n", argv[i]); return 2; }
+            if (parse_send(argv[i] + 5) < 0) { fprintf(stderr, "sockets: %s: send:SRC:SPORT:DST:DPORT:LEN[:HEX]\n", argv[i]); return 2; }
             continue;
         }
         int is_udp = strncmp(argv[i], "udp:", 4) == 0, is_tcp = strncmp(argv[i], "tcp:", 4) == 0;

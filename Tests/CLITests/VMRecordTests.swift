@@ -42,4 +42,30 @@ import TestSupport
         #expect(r.status == 0, "\(record): \(disagreements.joined(separator: "\n"))\n\(r.err)")
         #expect(r.out.contains(" fields agree"), "\(record): compare.py printed no table")
     }
+
+    /// Fixtures/vm/recorded-tx/DRIVER-NAME: Fixtures/vm/tx-check.sh's runs (the guest's sender
+    /// sending Fixtures/tx/NAME.pcap's datagram as it reads the cue; `make oracle-vm-tx`).
+    static let recordedSends: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Fixtures/vm/recorded-tx")) ?? []).sorted()
+
+    @Test func thereAreSendRecords() {
+        // A datagram sent, one fragmented, one refused by netfilter on output, one with no route.
+        for name in ["e1000-udp-small", "e1000-udp-output-dropped", "e1000-udp-no-route", "virtio_net-udp-small", "virtio_net-udp-3000"] {
+            #expect(Self.recordedSends.contains(name), "no record of \(name) in Fixtures/vm/recorded-tx")
+        }
+    }
+
+    @Test(arguments: recordedSends)
+    func theSendAgreesWithThe61Guest(record: String) throws {
+        let driver = record.hasPrefix("virtio_net-") ? "virtio_net" : "e1000"
+        let name = String(record.dropFirst(driver.count + 1))
+        let hostFile = packageRoot + "/Fixtures/tx/\(name).host"
+        let host = (try? String(contentsOfFile: hostFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "netns-h"
+        let dir = "Fixtures/vm/recorded-tx/\(record)"
+        let r = try run(path: "/usr/bin/env", ["python3", "Fixtures/vm/compare.py", tracerBinary, "\(dir)/cue.pcap", "Fixtures/hosts/\(host)", dir,
+                                               "--tx", "Fixtures/tx/\(name).pcap", "--kernel", "6.1", "--driver", driver],
+                        directory: packageRoot)
+        let disagreements = r.out.split(separator: "\n").filter { !$0.hasPrefix("agree") }
+        #expect(r.status == 0, "\(record): \(disagreements.joined(separator: "\n"))\n\(r.err)")
+        #expect(r.out.contains("send path"), "\(record): no send path compared")
+    }
 }

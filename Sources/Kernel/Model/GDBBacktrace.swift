@@ -45,7 +45,9 @@ extension KernelSource {
     private static func choose(_ sites: [[GDBFrame]], caller: String, callee: String, path: [String], entered: Set<String>) -> [GDBFrame] {
         guard sites.count > 1 else { return sites[0] }
         let best = sites.map { score($0, entered) }.max() ?? 0
-        let fit = sites.filter { score($0, entered) == best }
+        var fit = sites.filter { score($0, entered) == best }
+        let taken = fit.filter { $0.contains { takenCalls6_1.contains("\($0.function) \($0.file):\($0.line ?? 0)") } }
+        if !taken.isEmpty { fit = taken }
         guard fit.count > 1 else { return fit[0] }
         // The caller's line for each call: the last frame of a site.
         func line(_ site: [GDBFrame]) -> Int { site.last?.line ?? 0 }
@@ -62,6 +64,13 @@ extension KernelSource {
     /// Every function gdb shows in the 6.1 build's frames (the modelled ones and the helpers
     /// inlined at their calls: do_syscall_x64, invoke_softirq …).
     public static let gdbFunctions6_1: Set<String> = Set(gdbSites6_1.values.joined().joined().map(\.function)).union(gdbBreak6_1.keys)
+
+    /// Calls in inlined code that the model's device takes where the same function calls the
+    /// same callee elsewhere too, with the same frames: virtio_net's mergeable receive buffers
+    /// (virtnet_receive's first loop, not the one for small or big buffers).
+    static let takenCalls6_1: Set<String> = [
+        "virtnet_receive drivers/net/virtio_net.c:1596",
+    ]
 
     /// The list receive functions: each walks its list and hands a sublist on when the next skb
     /// differs (protocol, dst), and the final sublist after the loop.

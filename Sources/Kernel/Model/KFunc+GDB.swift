@@ -1,5 +1,5 @@
 // Written by Fixtures/scripts/kfunc-gdb-frames.py from Debian's 6.1.0-57-amd64 build (its -dbg package's
-// vmlinux and e1000.ko) and gdb attached to it under qemu; do not edit. What gdb's `bt` shows in
+// vmlinux, e1000.ko and virtio_net.ko) and gdb attached to it under qemu; do not edit. What gdb's `bt` shows in
 // that kernel: `break FUNCTION`'s line, and for each call between modelled functions the frames
 // between the callee's and the caller's, innermost first, each "function file:line".
 
@@ -202,6 +202,7 @@ extension KernelSource {
         "netif_rx_internal": ("net/core/dev.c", 5076),
         "nf_hook_slow": ("net/netfilter/core.c", 609),
         "nf_hook_slow_list": ("net/netfilter/core.c", 644),
+        "page_to_skb": ("drivers/net/virtio_net.c", 471),
         "ping_rcv": ("net/ipv4/ping.c", 984),
         "ping_v4_sendmsg": ("net/ipv4/ping.c", 709),
         "ping_v6_sendmsg": ("net/ipv6/ping.c", 63),
@@ -215,6 +216,7 @@ extension KernelSource {
         "smpboot_thread_fn": ("kernel/smpboot.c", 107),
         "sock_close": ("net/socket.c", 1399),
         "sock_sendmsg": ("net/socket.c", 742),
+        "start_xmit": ("drivers/net/virtio_net.c", 1894),
         "tcp_ack": ("net/ipv4/tcp_input.c", 3885),
         "tcp_check_req": ("net/ipv4/tcp_minisocks.c", 587),
         "tcp_child_process": ("net/ipv4/tcp_minisocks.c", 859),
@@ -277,6 +279,7 @@ extension KernelSource {
         "udpv6_rcv": ("net/ipv6/udp.c", 1190),
         "udpv6_sendmsg": ("net/ipv6/udp.c", 1388),
         "update_or_create_fnhe": ("net/ipv4/route.c", 657),
+        "virtnet_poll": ("drivers/net/virtio_net.c", 1704),
         "vlan_do_receive": ("net/8021q/vlan_core.c", 11),
     ]
 
@@ -785,11 +788,15 @@ extension KernelSource {
         "rawv6_sendmsg ip_output": [["dst_output include/net/dst.h:456", "NF_HOOK include/linux/netfilter.h:314", "rawv6_send_hdrinc net/ipv6/raw.c:654", "rawv6_sendmsg net/ipv6/raw.c:912"]],
         "rawv6_sendmsg kfree_skb_reason": [["kfree_skb include/linux/skbuff.h:1252", "rawv6_send_hdrinc net/ipv6/raw.c:634", "rawv6_sendmsg net/ipv6/raw.c:912"], ["kfree_skb include/linux/skbuff.h:1252", "rawv6_send_hdrinc net/ipv6/raw.c:599", "rawv6_sendmsg net/ipv6/raw.c:912"]],
         "rawv6_sendmsg nf_hook_slow": [["nf_hook include/linux/netfilter.h:269", "NF_HOOK include/linux/netfilter.h:312", "rawv6_send_hdrinc net/ipv6/raw.c:654", "rawv6_sendmsg net/ipv6/raw.c:912"]],
+        "receive_buf *": [["dev_parse_header_protocol include/linux/netdevice.h:3131", "virtio_net_hdr_to_skb include/linux/virtio_net.h:108", "receive_buf drivers/net/virtio_net.c:1318"]],
+        "receive_buf eth_type_trans": [["receive_buf drivers/net/virtio_net.c:1327"]],
+        "receive_buf page_to_skb": [["receive_big drivers/net/virtio_net.c:963", "receive_buf drivers/net/virtio_net.c:1304"], ["receive_mergeable drivers/net/virtio_net.c:1162", "receive_buf drivers/net/virtio_net.c:1301"], ["receive_mergeable drivers/net/virtio_net.c:1105", "receive_buf drivers/net/virtio_net.c:1301"]],
         "ret_from_fork *": [["ret_from_fork arch/x86/entry/entry_64.S:295"]],
         "run_ksoftirqd handle_softirqs": [["run_ksoftirqd kernel/softirq.c:968", "run_ksoftirqd kernel/softirq.c:960"]],
         "sch_direct_xmit dev_hard_start_xmit": [["sch_direct_xmit net/sched/sch_generic.c:345"]],
         "smpboot_thread_fn *": [["smpboot_thread_fn kernel/smpboot.c:129"], ["smpboot_thread_fn kernel/smpboot.c:158"], ["smpboot_thread_fn kernel/smpboot.c:164"], ["smpboot_thread_fn kernel/smpboot.c:145"], ["smpboot_thread_fn kernel/smpboot.c:119"]],
         "sock_sendmsg __sock_sendmsg": [["sock_sendmsg net/socket.c:753"]],
+        "start_xmit *": [["skb_orphan include/linux/skbuff.h:3177", "start_xmit drivers/net/virtio_net.c:1933"]],
         "tcp_ack *": [["tcp_ack net/ipv4/tcp_input.c:3938"], ["tcp_clean_rtx_queue net/ipv4/tcp_input.c:3493", "tcp_ack net/ipv4/tcp_input.c:4001"], ["tcp_cong_control net/ipv4/tcp_input.c:3579", "tcp_ack net/ipv4/tcp_input.c:4034"], ["tcp_cong_avoid net/ipv4/tcp_input.c:3230", "tcp_cong_control net/ipv4/tcp_input.c:3588", "tcp_ack net/ipv4/tcp_input.c:4034"]],
         "tcp_ack __tcp_send_ack": [["__tcp_send_ack net/ipv4/tcp_output.c:4031", "tcp_send_challenge_ack net/ipv4/tcp_input.c:3751", "tcp_ack net/ipv4/tcp_input.c:3919"]],
         "tcp_ack __tcp_transmit_skb": [["__tcp_send_ack net/ipv4/tcp_output.c:4064", "__tcp_send_ack net/ipv4/tcp_output.c:4031", "tcp_send_challenge_ack net/ipv4/tcp_input.c:3751", "tcp_ack net/ipv4/tcp_input.c:3919"]],
@@ -969,6 +976,9 @@ extension KernelSource {
         "udpv6_sendmsg ip6_sk_dst_lookup_flow": [["udpv6_sendmsg net/ipv6/udp.c:1623"]],
         "udpv6_sendmsg udp_sendmsg": [["udpv6_sendmsg net/ipv6/udp.c:1457"], ["udpv6_sendmsg net/ipv6/udp.c:1473"]],
         "udpv6_sendmsg udp_v6_send_skb": [["udpv6_sendmsg net/ipv6/udp.c:1647"]],
+        "virtnet_poll napi_complete_done": [["virtqueue_napi_complete drivers/net/virtio_net.c:404", "virtnet_poll drivers/net/virtio_net.c:1724"]],
+        "virtnet_poll napi_gro_receive": [["virtnet_receive drivers/net/virtio_net.c:1602", "virtnet_poll drivers/net/virtio_net.c:1717"], ["virtnet_receive drivers/net/virtio_net.c:1596", "virtnet_poll drivers/net/virtio_net.c:1717"]],
+        "virtnet_poll receive_buf": [["virtnet_receive drivers/net/virtio_net.c:1602", "virtnet_poll drivers/net/virtio_net.c:1717"], ["virtnet_receive drivers/net/virtio_net.c:1596", "virtnet_poll drivers/net/virtio_net.c:1717"]],
         "vlan_do_receive kfree_skb_reason": [["kfree_skb include/linux/skbuff.h:1252", "vlan_do_receive net/8021q/vlan_core.c:27"], ["dev_kfree_skb_any include/linux/netdevice.h:3863", "vlan_insert_inner_tag include/linux/if_vlan.h:429", "vlan_do_receive net/8021q/vlan_core.c:52"]],
     ]
 }

@@ -166,6 +166,7 @@ public final class Kernel {
             skb.uncaptured = uncaptured
             skb.tappedOnHost = link.packetType != nil
             skb.truesize = Kernel.rxTruesize(driver: driver(of: iface), kernel: profile.kernel, frameLength: frame.count, networkLength: frame.count - link.networkOffset, mtu: iface.mtu)
+            skb.headFrag = Kernel.rxHeadIsPageFragment(driver: driver(of: iface), kernel: profile.kernel, mtu: iface.mtu)
             skb.vlanTagged = link.ethernet?.outerTag != nil
             skb.vlanID = link.ethernet?.outerTag?.vid ?? 0
             return skb

@@ -38,6 +38,14 @@ public final class SKB {
     /// skb->truesize: what the buffer costs the queue holding it (Kernel.rxTruesize; a
     /// reassembled datagram's is its fragments' sum, as inet_frag_reasm_finish adds them).
     public var truesize = 0
+    /// skb->head_frag: the head is a page fragment (the driver's buffer), which skb_try_coalesce
+    /// can take over; not a kmalloc'ed head (Kernel.rxHeadIsPageFragment).
+    public var headFrag = false
+    /// The truesize of a page fragment holding the frame's data past a small copied head
+    /// (virtio_net's page_to_skb for a frame its buffer cannot be built around: skb_shinfo's
+    /// nr_frags 1, and once the headers are pulled, nothing left in the head); 0 when the data
+    /// is all in the head.
+    public var pagedTruesize = 0
     /// The capture saw the frame on this host (Linux cooked: a packet type): it passed the
     /// packet taps in __netif_receive_skb_core, after the backlog and the driver's ring.
     public var tappedOnHost = false

@@ -46,22 +46,23 @@ extension Kernel {
         do {
             let g = trace.enter(.receive_mergeable); defer { trace.leave(g) }
             let h = trace.enter(.page_to_skb); defer { trace.leave(h) }
-            let buffer = virtnet.takeBuffer(dev: skb.dev.name)
-            skb.truesize = Self.virtnetTruesize(frameLength: skb.frame.count, buffer: buffer, kernel: profile.kernel)
+            let built = Self.virtnetSkb(frameLength: skb.frame.count, buffer: virtnet.takeBuffer(dev: skb.dev.name), kernel: profile.kernel)
+            (skb.truesize, skb.headFrag, skb.pagedTruesize) = (built.truesize, built.headFrag, built.pagedTruesize)
         }
         // The device's header says nothing of the checksum (a frame from a tap or a wire, not
         // from the host's own stack): CHECKSUM_NONE, verified in software as the e1000's.
+        // receive_buf ends by calling GRO (6.18: through virtnet_receive_done, which does): a
+        // tail call, its frame gone — 6.1's gdb shows napi_gro_receive right under
+        // virtnet_receive (6.18's build is taken to compile the same tail the same way).
         if profile.kernel == .v6_18 {
-            let g = trace.enter(.virtnet_receive_done); defer { trace.leave(g) }
-            return virtnet_receive_done(skb)
+            return trace.tailCall(from: f) {
+                let g = trace.enter(.virtnet_receive_done); defer { trace.leave(g) }
+                do { let h = trace.enter(.eth_type_trans); trace.leave(h) }
+                return trace.tailCall(from: g) { napi_gro_receive(skb) }
+            }
         }
-        return virtnet_receive_done(skb)
-    }
-
-    /// receive_buf's tail (6.18: virtnet_receive_done): eth_type_trans, then GRO.
-    private func virtnet_receive_done(_ skb: SKB) -> Steering {
         do { let g = trace.enter(.eth_type_trans); trace.leave(g) }
-        return napi_gro_receive(skb)
+        return trace.tailCall(from: f) { napi_gro_receive(skb) }
     }
 
     /// A mergeable buffer's size (get_mergeable_buf_len): the virtio-net header (12 bytes) and
@@ -80,19 +81,24 @@ extension Kernel {
 
     /// page_to_skb's skb for a frame of `frameLength` bytes (without the virtio-net header) in
     /// buffer number `buffer`: past GOOD_COPY_LEN (128) bytes, and with room left in the
-    /// buffer for skb_shared_info, build_skb around the buffer itself; else a napi_alloc_skb of
-    /// GOOD_COPY_LEN that takes the whole frame (up to 128 bytes; the buffer is freed) or only
-    /// its Ethernet header, the rest staying in the buffer as a page fragment (its truesize
-    /// added). napi_alloc_skb(128): 6.1's 1 KiB page fragment (as the e1000's copybreak skb);
-    /// 6.18's kmalloc'ed small head (__alloc_skb of 128 + NET_SKB_PAD).
-    static func virtnetTruesize(frameLength: Int, buffer: Int, kernel: KernelVersion) -> Int {
+    /// buffer for skb_shared_info (up to 1204 bytes in a 1536-byte buffer), build_skb around the
+    /// buffer itself; else a napi_alloc_skb of GOOD_COPY_LEN that takes the whole frame (up to
+    /// 128 bytes; the buffer is freed) or only its Ethernet header, the rest staying in the
+    /// buffer as a page fragment (its truesize added). napi_alloc_skb(128): 6.1's 1 KiB page
+    /// fragment (as the e1000's copybreak skb); 6.18's kmalloc'ed small head (__alloc_skb of
+    /// 128 + NET_SKB_PAD), not a page fragment.
+    static func virtnetSkb(frameLength: Int, buffer: Int, kernel: KernelVersion) -> (truesize: Int, headFrag: Bool, pagedTruesize: Int) {
         let bufferSize = virtnetBufferTruesize(buffer)
         let headerLength = 12
         let copied = kernel == .v6_1 ? SkBuff.buildSkbTruesize(fragSize: 1024) : SkBuff.allocSkbTruesize(128 + 64)
         if frameLength > 128 && bufferSize - headerLength - frameLength >= SkBuff.sharedInfoSize {
-            return SkBuff.buildSkbTruesize(fragSize: bufferSize)
+            return (SkBuff.buildSkbTruesize(fragSize: bufferSize), true, 0)
         }
-        return frameLength <= 128 ? copied : copied + bufferSize
+        return frameLength <= 128 ? (copied, kernel == .v6_1, 0) : (copied + bufferSize, kernel == .v6_1, bufferSize)
+    }
+
+    static func virtnetTruesize(frameLength: Int, buffer: Int, kernel: KernelVersion) -> Int {
+        virtnetSkb(frameLength: frameLength, buffer: buffer, kernel: kernel).truesize
     }
 }
 

@@ -67,17 +67,15 @@ extension Kernel {
         }
     }
 
-    /// Whether a received frame's head is a page fragment (skb->head_frag), which
+    /// Whether a received frame's head is a page fragment (skb->head_frag, SKB.headFrag), which
     /// skb_try_coalesce can take over: the e1000's napi_alloc_skb and napi_build_skb buffers
-    /// (MTU ≤ 1500, as in rxTruesize); 6.1's virtio_net's, built around its page-fragment buffer
-    /// or a napi_alloc_skb from a page fragment; not veth's, the peer's kmalloc'ed skb. (The
-    /// e1000's jumbo path, pages added to a small head, is not modelled here: false. Nor 6.18's
-    /// virtio_net: a full-size frame's head there is a kmalloc'ed napi_alloc_skb, locked; one of
-    /// 129 to 1204 bytes, built around its buffer, is not, which the model does not tell apart.)
+    /// (MTU ≤ 1500, as in rxTruesize); not veth's, the peer's kmalloc'ed skb. (The e1000's jumbo
+    /// path, pages added to a small head, is not modelled here: false.) virtio_net's page_to_skb
+    /// says for each frame (virtnetSkb); this is its usual full-size frame's.
     static func rxHeadIsPageFragment(driver: DriverKind, kernel: KernelVersion, mtu: Int) -> Bool {
         switch driver {
         case .e1000: mtu <= 1500
-        case .virtio_net: mtu <= 1500 && kernel == .v6_1
+        case .virtio_net: kernel == .v6_1
         case .veth: false
         }
     }

@@ -47,9 +47,9 @@ extension FragQueue {
     }
 
     /// Adds the fragment (kept in offset order); returns the memory it charges.
-    mutating func add(offset: Int, end: Int, bytes: [UInt8], skbLength: Int, truesize size: Int) -> Int {
+    mutating func add(offset: Int, end: Int, bytes: [UInt8], skbLength: Int, truesize size: Int, headFrag: Bool = false, pagedTruesize: Int = 0) -> Int {
         maxSize = max(maxSize, skbLength)
-        fragments.append(.init(offset: offset, end: end, bytes: bytes, truesize: size))
+        fragments.append(.init(offset: offset, end: end, bytes: bytes, truesize: size, headFrag: headFrag, pagedTruesize: pagedTruesize))
         fragments.sort { $0.offset < $1.offset }
         meat += end - offset
         return size
@@ -62,23 +62,38 @@ extension Kernel {
     /// What inet_frag_reasm_finish leaves on the reassembled skb's frag_list (freed with it, in
     /// skb_release_data), and the skb's truesize. With try_coalesce (IPv4 local delivery,
     /// ip_frag_coalesce_ok; IPv6's own reassembly; never conntrack's), skb_try_coalesce takes each
-    /// later fragment's buffer over as a page fragment of the head (kfree_skb_partial: no
-    /// tracepoint) when that buffer is a page fragment itself, as the e1000's receive buffers are
-    /// (`rxHeadIsPageFragment`), up to MAX_SKB_FRAGS and not once the
-    /// frag_list has begun; the head's truesize grows by the fragment's less its sk_buff (256).
-    /// The 6.1 guest's e1000 shows it: no fragment freed with a reassembled datagram. A veth
-    /// frame's kmalloc'ed head is "locked": every fragment goes on the frag_list (6.18's veth
-    /// shows both of a datagram's later fragments freed at skb_release_data). Not modelled: the
-    /// copy into the head's tailroom (22 bytes after a full-size e1000 frame) that
-    /// skb_try_coalesce tries first (it merges the fragment too; only the truesize differs), and
-    /// the e1000's jumbo-MTU receive path.
-    func reassembledFragList(_ q: FragQueue, tryCoalesce: Bool, dev: Interface) -> (fragList: Int, truesize: Int) {
+    /// later fragment over into the head's page fragments (kfree_skb_partial: no tracepoint),
+    /// until one cannot be and the frag_list begins (then every later one goes there too):
+    ///  - a fragment with its data in the head (headlen after the pull) gives the head itself as
+    ///    a page fragment, which it can only when that head is a page fragment (SKB.headFrag:
+    ///    the e1000's buffers, virtio_net's; not veth's kmalloc'ed heads, "locked");
+    ///    the head's truesize grows by the fragment's less its sk_buff (256);
+    ///  - a fragment whose data is a page fragment past an emptied head (SKB.pagedTruesize:
+    ///    virtio_net's full-size frames) gives that page fragment, whatever its head; the truesize
+    ///    grows by the page fragment's;
+    /// either while the head holds at most MAX_SKB_FRAGS (17) — counting its own page fragment
+    /// when it has one. The 6.1 guest shows both: the e1000's 19-fragment datagram leaves 1 on
+    /// the frag_list, virtio_net's 2; 6.18's veth frees both of a 3-fragment datagram's later
+    /// fragments at skb_release_data. Not modelled: the copy into the head's tailroom (22 bytes
+    /// after a full-size e1000 frame) that skb_try_coalesce tries first (it merges the fragment
+    /// too; only the truesize differs), and the e1000's jumbo-MTU receive path.
+    func reassembledFragList(_ q: FragQueue, tryCoalesce: Bool) -> (fragList: Int, truesize: Int) {
         guard let head = q.fragments.first else { return (0, q.memory) }
         let later = q.fragments.dropFirst()
-        guard tryCoalesce, Kernel.rxHeadIsPageFragment(driver: driver(of: dev), kernel: profile.kernel, mtu: dev.mtu) else { return (later.count, q.memory) }
-        let stolen = min(later.count, SkBuff.maxSkbFrags)
+        guard tryCoalesce else { return (later.count, q.memory) }
         var truesize = head.truesize
-        for (i, f) in later.enumerated() { truesize += i < stolen ? f.truesize - SkBuff.skBuffSize : f.truesize }
-        return (later.count - stolen, truesize)
+        var frags = head.pagedTruesize > 0 ? 1 : 0
+        var fragList = 0
+        for f in later {
+            let paged = f.pagedTruesize > 0
+            if fragList == 0 && frags < SkBuff.maxSkbFrags && (paged || f.headFrag) {
+                frags += 1
+                truesize += paged ? f.pagedTruesize : f.truesize - SkBuff.skBuffSize
+            } else {
+                fragList += 1
+                truesize += f.truesize
+            }
+        }
+        return (fragList, truesize)
     }
 }

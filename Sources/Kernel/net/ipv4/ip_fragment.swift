@@ -19,7 +19,8 @@ struct FragKey: Hashable {
 enum DefragUser: Hashable { case localDeliver, conntrackIn }
 
 struct FragQueue {
-    struct Fragment { var offset: Int; var end: Int; var bytes: [UInt8]; var truesize: Int }
+    /// `headFrag`, `pagedTruesize`: the skb's (skb->head_frag; its data in a page fragment past a small head).
+    struct Fragment { var offset: Int; var end: Int; var bytes: [UInt8]; var truesize: Int; var headFrag = false; var pagedTruesize = 0 }
     var fragments: [Fragment] = []        // sorted by offset, non-overlapping
     var firstIn = false, lastIn = false
     var length = 0                        // q.len: the datagram's payload length as known so far
@@ -95,7 +96,7 @@ extension Kernel {
             return true
         case .fits(let e): fragEnd = e
         }
-        net.ipv4.fqdir.mem += q.add(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), skbLength: skb.length, truesize: skb.truesize)
+        net.ipv4.fqdir.mem += q.add(offset: offset, end: fragEnd, bytes: Array(payload.prefix(fragEnd - offset)), skbLength: skb.length, truesize: skb.truesize, headFrag: skb.headFrag, pagedTruesize: skb.pagedTruesize)
         if offset == 0 {
             q.firstIn = true
             q.header = header
@@ -165,7 +166,7 @@ extension Kernel {
         skb.networkOffset = q.linkHeader.count
         skb.length = total
         skb.fragMaxSize = q.maxSize
-        (currentFragmentsMerged, skb.truesize) = reassembledFragList(q, tryCoalesce: key.user == .localDeliver, dev: skb.dev)
+        (currentFragmentsMerged, skb.truesize) = reassembledFragList(q, tryCoalesce: key.user == .localDeliver)
     }
 
     /// The reassembly timer (ip_expire) for every queue older than ipfrag_time at `now`. Queues

@@ -102,7 +102,7 @@ extension Kernel {
             return nil
         case .fits: break
         }
-        net.ipv6.fqdir.mem += q.add(offset: offset, end: end, bytes: payload, skbLength: skb.length, truesize: skb.truesize)
+        net.ipv6.fqdir.mem += q.add(offset: offset, end: end, bytes: payload, skbLength: skb.length, truesize: skb.truesize, headFrag: skb.headFrag, pagedTruesize: skb.pagedTruesize)
         if offset == 0 {
             q.firstIn = true
             // The unfragmentable part, its last next-header byte set to the fragment's next.
@@ -146,7 +146,7 @@ extension Kernel {
         skb.ip6cb.nhoff = Int(q.rid)
         skb.ip6cb.transport = header.count
         // ip6_frag_reasm always tries to coalesce (inet_frag_reasm_finish(…, true)).
-        (currentFragmentsMerged, skb.truesize) = reassembledFragList(q, tryCoalesce: true, dev: skb.dev)
+        (currentFragmentsMerged, skb.truesize) = reassembledFragList(q, tryCoalesce: true)
         return header[Int(q.rid)]
     }
 }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# tx-check.sh VM_DIR TRACER TXCAPTURE HOST_DIR OUTDIR: the transmit side in the 6.1 guest, with its
+# full call path. TXCAPTURE holds one IPv4 UDP datagram a program on the host sent (its frames:
+# one, or the fragments of one sendto). The guest becomes HOST_DIR's host (guest-job.py) with
+# sockets.c's sender bound to the datagram's source, sending its payload length to its
+# destination: once before the first frame (as a program that has talked before: the next hop's
+# header is cached) and once more when it reads the cue, a datagram to a UDP port the snapshot
+# listens on (ss.txt; else port 9, guest-job.py's) that run-job.sh sends in as the only frame, while the function_graph tracer records the poll and
+# __x64_sys_sendto. compare.py --tx then sets the model beside it: the cue's explanation and the
+# second send's (`tracer replay --tx --syscall sendto`, the datagram replayed twice): drops,
+# counters, the frames that left, and the send's path, function by function.
+# DRIVER: the guest's NICs, e1000 (default) or virtio_net.
+set -euo pipefail
+vm=$1 tracer=$2 txcap=$3 host=$4 outdir=$5
+here=$(dirname "$0")
+driver=${DRIVER:-e1000}
+case $driver in e1000) model=e1000 ;; virtio_net) model=virtio-net-pci ;; *) echo "tx-check.sh: DRIVER is e1000 or virtio_net" >&2; exit 2 ;; esac
+work=$(mktemp -d /tmp/tracer-vm-tx.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# The datagram's addresses and length, and the cue: from the peer the datagram goes to when it is
+# a neighbour of the snapshot's (its MAC), else from 02:00:00:00:00:99, to the sending
+# interface's MAC and the datagram's source address.
+spec=$(python3 - "$txcap" "$host" "$work/cue.pcap" <<'PY'
+import json, socket, struct, sys
+cap, host, out = sys.argv[1:4]
+d = open(cap, "rb").read()
+end = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+caplen = struct.unpack(end + "I", d[32:36])[0]
+f = d[40:40 + caplen]
+if f[12:14] != b"\x08\x00" or f[23] != 17 or struct.unpack("!H", f[20:22])[0] & 0x1fff:
+    sys.exit(f"tx-check: {cap}: its first frame is not an IPv4 UDP datagram's first fragment")
+ihl = (f[14] & 15) * 4
+src, dst = socket.inet_ntoa(f[26:30]), socket.inet_ntoa(f[30:34])
+sport, dport, ulen = struct.unpack("!HHH", f[14 + ihl:14 + ihl + 6])
+ifaces = json.load(open(f"{host}/ip-addr.json"))
+iface = next(i for i in ifaces if any(a.get("local") == src for a in i.get("addr_info", [])))
+neigh = json.load(open(f"{host}/ip-neigh.json")) if open(f"{host}/ip-neigh.json").read().strip() else []
+peer = next((n for n in neigh if n.get("dst") == dst and n.get("lladdr")), None) or \
+       next((n for n in neigh if n.get("dev") == iface["ifname"] and n.get("lladdr") and ":" not in n["dst"]), None)
+peer_ip, peer_mac = (peer["dst"], peer["lladdr"]) if peer else (dst, "02:00:00:00:00:99")
+cue = 9
+try:
+    for line in open(f"{host}/ss.txt"):
+        w = line.split()
+        if len(w) >= 5 and w[0] == "udp" and w[1] == "UNCONN" and w[4].rpartition(":")[0] in ("0.0.0.0", "*", src):
+            cue = int(w[4].rpartition(":")[2]); break
+except FileNotFoundError:
+    pass
+ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + 4, 1, 0, 64, 17, 0, socket.inet_aton(peer_ip), socket.inet_aton(src)))
+c = sum(struct.unpack("!10H", ip)); c = (c & 0xffff) + (c >> 16); ip[10:12] = struct.pack("!H", ~c & 0xffff)
+frame = bytes.fromhex(iface["address"].replace(":", "") + peer_mac.replace(":", "") + "0800") + bytes(ip) + struct.pack("!HHHH", 9, cue, 12, 0) + b"cue!"
+open(out, "wb").write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1) + struct.pack("<IIII", 1700000000, 0, len(frame), len(frame)) + frame)
+# The payload, from the datagram's fragments (by offset) after the UDP header.
+data, pos = {}, 24
+while pos + 16 <= len(d):
+    cl = struct.unpack(end + "I", d[pos + 8:pos + 12])[0]; g = d[pos + 16:pos + 16 + cl]; pos += 16 + cl
+    if g[12:14] == b"\x08\x00" and g[26:34] == f[26:34] and g[18:20] == f[18:20]:
+        off = (struct.unpack("!H", g[20:22])[0] & 0x1fff) * 8
+        data[off] = g[14 + (g[14] & 15) * 4:14 + struct.unpack("!H", g[16:18])[0]]
+whole = b"".join(data[o] for o in sorted(data))
+print(f"{src}:{sport}:{dst}:{dport}:{ulen - 8}:{whole[8:ulen].hex()}")
+PY
+)
+python3 "$here/guest-job.py" "$host" 1 --driver "$driver" --graph --send "$spec" > "$work/job.sh"
+NIC_MODEL=$model NICS=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$host/ip-addr.json") \
+    bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/job.sh" "$work/cue.pcap" "$outdir"
+cp "$work/cue.pcap" "$outdir/cue.pcap"
+python3 "$here/compare.py" "$tracer" "$outdir/cue.pcap" "$host" "$outdir" --tx "$txcap" --kernel 6.1 --driver "$driver"
