@@ -63,7 +63,7 @@ import Glibc
     }
 }
 
-/// `tracer verify --vm` end to end: one capture through the guest and the model (about 45 s);
+/// `tracer verify --vm` end to end: one capture through the guest and the model (about 15 s);
 /// without root, qemu or the guest's kernel it must say which is missing.
 @Suite struct VerifyVMTests {
     @Test func oneCaptureThroughTheGuest() throws {
