@@ -6,6 +6,8 @@
 #   netns-h-l2drop     net.ipv4.conf.eth0.drop_unicast_in_l2_multicast = 1 (RFC 1122 3.3.6)
 #   netns-h-noredirect net.ipv4.conf.{all,eth0}.send_redirects = 0 (no ICMP redirects sent)
 #   netns-h-backlog    net.core.netdev_max_backlog = 8 (a backlog a burst overflows)
+#   netns-h-no-tcp-early-demux net.ipv4.tcp_early_demux = 0 (an established connection's
+#                      segments take the input route, not the socket's cached one)
 #   netns-h-mcast      a socket on UDP 5000 that joined 239.1.1.1 on eth0 (see mcast below)
 #   netns-h-rcvbuf     a UDP socket on 5000 with SO_RCVBUF 4000 that does not read (see rcvbuf below)
 #   netns-h-rcvbuf-read the same socket, read by its application
@@ -33,6 +35,7 @@ derive() {
 derive netns-h-l2drop net.ipv4.conf.eth0.drop_unicast_in_l2_multicast=1
 derive netns-h-noredirect net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
 derive netns-h-backlog net.core.netdev_max_backlog=8
+derive netns-h-no-tcp-early-demux net.ipv4.tcp_early_demux=0
 
 # netns-h-mcast: netns-h with a UDP socket on 0.0.0.0:5000 that joined 239.1.1.1 on eth0. Its
 # ip-maddr.json and the socket's ss line are real output, from a scratch namespace with the same

@@ -77,8 +77,10 @@ final class Topology {
         // With IPv6 running, its per-device settings too (not those that keep the replay quiet).
         let quietKeys = ["addr_gen_mode", "accept_dad", "router_solicitations", "mldv1_unsolicited_report_interval",
                          "mldv2_unsolicited_report_interval", "stable_secret", "disable_ipv6"]
+        // TCP's are left to this host's kernel, but for tcp_early_demux, which decides the input
+        // path (a namespace's own since 4.14).
         let settings = host.sysctls.values.sorted(by: { $0.key < $1.key })
-            .filter { ($0.key.hasPrefix("net.ipv4.") && !$0.key.hasPrefix("net.ipv4.neigh") && !$0.key.contains("tcp_"))
+            .filter { ($0.key.hasPrefix("net.ipv4.") && !$0.key.hasPrefix("net.ipv4.neigh") && (!$0.key.contains("tcp_") || $0.key == "net.ipv4.tcp_early_demux"))
                 || (hasIPv6 && $0.key.hasPrefix("net.ipv6.conf.") && !quietKeys.contains(String($0.key.split(separator: ".").last ?? ""))) }
             .map { "\($0.key) = \($0.value)" }.joined(separator: "\n")
         _ = try? Shell.run(["sysctl", "-q", "-e", "-p", "/dev/stdin"], netns: hostNS, input: settings + "\n", check: false)

@@ -111,7 +111,7 @@ extension Kernel {
         let f = trace.enter(.ip_rcv_finish_core); defer { trace.leave(f) }
         let (proto, fragment) = skb.withIPv4 { ($0.protocolNumber, $0.isFragment) }
         var drop: DropReason? = nil
-        if proto == 6 && !fragment { _ = tcp_v4_early_demux(skb) }
+        if proto == 6 && !fragment && net.ipv4.sysctl.tcpEarlyDemux { _ = tcp_v4_early_demux(skb) }
         if proto == 17 && !fragment && net.ipv4.sysctl.udpEarlyDemux { drop = udp_v4_early_demux(skb) }
         // The route, unless early demux gave the socket's cached one (skb_valid_dst).
         if drop == nil && skb.dst == nil { drop = ip_route_input_noref(skb) }

@@ -71,8 +71,9 @@ final class NetnsIPv4 {
         let icmpRatelimit: Int, icmpRatemask: Int, icmpMsgsPerSec: Int, icmpMsgsBurst: Int
         /// tcp_invalid_ratelimit (ms): answers to segments out of the window, at most one per.
         let tcpInvalidRatelimit: Int
-        /// ip_early_demux && udp_early_demux: ip_rcv_finish_core asks udp_v4_early_demux.
-        let udpEarlyDemux: Bool
+        /// ip_early_demux && udp_early_demux: ip_rcv_finish_core asks udp_v4_early_demux;
+        /// ip_early_demux && tcp_early_demux: tcp_v4_early_demux.
+        let udpEarlyDemux: Bool, tcpEarlyDemux: Bool
 
         init(_ s: HostModel.Sysctls) {
             icmpEchoIgnoreAll = (s.int("net.ipv4.icmp_echo_ignore_all") ?? 0) != 0
@@ -90,6 +91,7 @@ final class NetnsIPv4 {
             icmpMsgsBurst = s.int("net.ipv4.icmp_msgs_burst") ?? 50
             tcpInvalidRatelimit = s.int("net.ipv4.tcp_invalid_ratelimit") ?? 500
             udpEarlyDemux = (s.int("net.ipv4.ip_early_demux") ?? 1) != 0 && (s.int("net.ipv4.udp_early_demux") ?? 1) != 0
+            tcpEarlyDemux = (s.int("net.ipv4.ip_early_demux") ?? 1) != 0 && (s.int("net.ipv4.tcp_early_demux") ?? 1) != 0
         }
     }
 }
