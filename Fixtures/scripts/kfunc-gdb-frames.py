@@ -34,9 +34,9 @@ vm = pathlib.Path(sys.argv[1])
 dbg = vm / "dbg"
 check = "--check" in sys.argv[2:]
 vmlinux = sorted((dbg / "usr/lib/debug/boot").glob("vmlinux-*"))[0]
-# The NIC drivers' modules: (driver, module file, qemu's device for it).
-MODULES = [("e1000", sorted((dbg / "usr/lib/debug/lib/modules").glob("*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"))[0], "e1000"),
-           ("virtio_net", sorted((dbg / "usr/lib/debug/lib/modules").glob("*/kernel/drivers/net/virtio_net.ko"))[0], "virtio-net-pci")]
+# The NIC drivers' modules: (driver, module file).
+MODULES = [("e1000", sorted((dbg / "usr/lib/debug/lib/modules").glob("*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko"))[0]),
+           ("virtio_net", sorted((dbg / "usr/lib/debug/lib/modules").glob("*/kernel/drivers/net/virtio_net.ko"))[0])]
 abi = vmlinux.name.removeprefix("vmlinux-")
 # The frames below the modelled ones (Profile.swift's context: softirq and syscall entry).
 CONTEXT = {"asm_common_interrupt", "common_interrupt", "__irq_exit_rcu", "handle_softirqs", "__do_softirq",
@@ -197,9 +197,8 @@ vt = triples(vmlinux, vsyms)
 entry = {}
 for n, a, _ in vsyms:
     entry.setdefault(n, a)
-nics = " ".join(i["address"] for i in json.load(open(ROOT / "Fixtures/hosts/netns-h/ip-addr.json")) if i.get("link_type") == "ether")
 res = {"sites": [], "breaks": {}, "errors": []}
-for k, (driver, module, device) in enumerate(MODULES):
+for k, (driver, module) in enumerate(MODULES):
     msyms = module_text_symbols(module)
     mt = triples(module, msyms, relocs=True)
     modentry = {}
@@ -221,7 +220,7 @@ for k, (driver, module, device) in enumerate(MODULES):
     (work / "job.sh").write_text(job)
     subprocess.run(["bash", str(ROOT / "Fixtures/vm/run-job.sh"), str(vm / "kernel"), str(vm / "base.cpio.gz"), str(work / "job.sh"),
                     str(ROOT / "Fixtures/rx/udp-delivered.pcap"), str(work / "run")],
-                   env=dict(os.environ, GDB_SCRIPT=str(work / "gdb.in"), VMLINUX=str(vmlinux), NICS=nics, NIC_MODEL=device), check=True)
+                   env=dict(os.environ, GDB_SCRIPT=str(work / "gdb.in"), VMLINUX=str(vmlinux), HOST_DIR=str(ROOT / "Fixtures/hosts/netns-h"), DRIVER=driver), check=True)
     one = json.load(open(work / "out.json"))
     res["sites"] += one["sites"]; res["errors"] += one["errors"]
     for n, b in one["breaks"].items(): res["breaks"].setdefault(n, b)

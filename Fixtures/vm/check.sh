@@ -10,8 +10,6 @@ frames=$(tcpdump -r "$capture" 2>/dev/null | wc -l)
 job=$(mktemp /tmp/tracer-vm-job.XXXXXX)
 trap 'rm -f "$job"' EXIT
 driver=${DRIVER:-e1000}
-case $driver in e1000) model=e1000 ;; virtio_net) model=virtio-net-pci ;; *) echo "check.sh: DRIVER is e1000 or virtio_net" >&2; exit 2 ;; esac
 python3 "$here/guest-job.py" "$host" "$frames" --driver "$driver" $graph > "$job"
-NIC_MODEL=$model NICS=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$host/ip-addr.json") \
-    bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$job" "$capture" "$outdir"
+DRIVER=$driver HOST_DIR=$host bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$job" "$capture" "$outdir"
 python3 "$here/compare.py" "$tracer" "$capture" "$host" "$outdir" --kernel 6.1 --driver "$driver"

@@ -22,12 +22,12 @@ OUTDIR's files may be gzipped (console.log.gz, wire-K.pcap.gz, inject.log.gz): a
 import gzip, json, os, re, struct, subprocess, sys
 
 tracer, capture, host, outdir, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+# The guest's graph function (guest-job.py's): the driver's NAPI poll.
+poll = {"e1000": "e1000_clean", "virtio_net": "virtnet_poll"}[extra[extra.index("--driver") + 1] if "--driver" in extra else "e1000"]
 tx = None
 if "--tx" in extra:
     tx = extra[extra.index("--tx") + 1]
     del extra[extra.index("--tx"):extra.index("--tx") + 2]
-# The guest's graph function (guest-job.py): the driver's NAPI poll.
-poll = {"e1000": "e1000_clean", "virtio_net": "virtnet_poll"}[extra[extra.index("--driver") + 1] if "--driver" in extra else "e1000"]
 
 
 def read(name):
@@ -225,6 +225,23 @@ def row(frame, field, m, g, ok=None):
     rows.append((frame, "agree   " if ok else "DISAGREE", field, str(m), str(g)))
 
 
+def path_rows(n, prefix, want, path, calls, guest):
+    """PREFIX"path": `want` (the model's functions, less those it calls inlined) entered in that
+    order in the guest's record `calls` (an ordered subsequence: the model leaves helpers out);
+    PREFIX"inlined": none of `path`'s inlined functions entered."""
+    missing, at = [], 0
+    for fn in want:
+        try:
+            at = calls.index(fn, at) + 1
+        except ValueError:
+            missing.append(fn)
+    row(n, prefix + "path", f"{len(want)} functions in order" if not missing else f"not entered in this order: {missing}",
+        guest, ok=bool(calls) and not missing)
+    shown = sorted({p["fn"] for p in path if p.get("inlined") and p["fn"] in set(calls)})
+    row(n, prefix + "inlined", "none of the profile's inlined functions entered" if not shown else f"entered, but inlined in the profile: {shown}",
+        "", ok=not shown)
+
+
 for o in model:
     n = o["frame"]
     if n not in traces:
@@ -252,7 +269,6 @@ for o in model:
         [f"{i}: {h[:28]}…" for i, h in gsent] if msent != gsent else f"{len(gsent)} frame(s), same bytes", ok=msent == gsent)
     calls = graph_calls(traces[n])
     if calls:
-        seen = set(calls)
         # The tracer's record starts at its graph function (the poll): what runs above it is not in it.
         path = o["path"]
         root = next((i for i, p in enumerate(path) if p["fn"] == poll), next((i for i, p in enumerate(path) if p["fn"] == calls[0]), 0))
@@ -261,33 +277,13 @@ for o in model:
         # net_rx_action again, whose process_backlog the guest traces too: the record goes on.)
         end = next((i for i, p in enumerate(path) if i > root and p["depth"] == 0 and p["fn"] != "net_rx_action"), len(path))
         want = [p["fn"] for p in path[root:end] if not p.get("inlined") and p["depth"] >= path[root]["depth"]]
-        shown_inlined = sorted({p["fn"] for p in o["path"] if p.get("inlined") and p["fn"] in seen})
-        missing, at = [], 0
-        for fn in want:
-            try:
-                at = calls.index(fn, at) + 1
-            except ValueError:
-                missing.append(fn)
-        row(n, "path", f"{len(want)} functions in order" if not missing else f"not entered in this order: {missing}",
-            f"{len(calls)} functions entered", ok=not missing)
-        row(n, "inlined", "none of the profile's inlined functions entered" if not shown_inlined else f"entered, but inlined in the profile: {shown_inlined}",
-            "", ok=not shown_inlined)
+        path_rows(n, "", want, path, calls, f"{len(calls)} functions entered")
     if txsend is not None and n == 1:
         sent = graph_subtree(traces[n], "__x64_sys_sendto")
         path = txsend["path"]
         root = next((i for i, p in enumerate(path) if p["fn"] == "__x64_sys_sendto"), 0)
         want = [p["fn"] for p in path[root + 1:] if not p.get("inlined") and p["depth"] > path[root]["depth"]]
-        missing, at = [], 0
-        for fn in want:
-            try:
-                at = sent.index(fn, at) + 1
-            except ValueError:
-                missing.append(fn)
-        row(n, "send path", f"{len(want)} functions in order" if not missing else f"not entered in this order: {missing}",
-            f"{len(sent)} functions entered under __x64_sys_sendto" if sent else "no __x64_sys_sendto in the record", ok=bool(sent) and not missing)
-        shown = sorted({p["fn"] for p in path if p.get("inlined") and p["fn"] in set(sent)})
-        row(n, "send inlined", "none of the profile's inlined functions entered" if not shown else f"entered, but inlined in the profile: {shown}",
-            "", ok=not shown)
+        path_rows(n, "send ", want, path, sent, f"{len(sent)} functions entered under __x64_sys_sendto" if sent else "no __x64_sys_sendto in the record")
 
 w = max(len(r[2]) for r in rows)
 for frame, status, field, m, g in rows:

@@ -54,26 +54,25 @@ gdb_script() {   # gdb_script FUNCTION...: break at each, print where and bt, go
 # rx: one datagram in.
 gdb_script $RX_BREAKS > "$work/rx.gdb"
 python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h" 1 --gdb > "$work/rx.job"
-GDB_SCRIPT=$work/rx.gdb VMLINUX=$vmlinux NICS=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$repo/Fixtures/hosts/netns-h/ip-addr.json") \
+GDB_SCRIPT=$work/rx.gdb VMLINUX=$vmlinux HOST_DIR=$repo/Fixtures/hosts/netns-h \
     bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx.job" "$repo/Fixtures/rx/udp-delivered.pcap" "$outdir/rx"
 
 # rx-rps, rx-rps-poll: the same datagram, steered to the backlog.
-rps_nics=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$repo/Fixtures/hosts/netns-h-rps/ip-addr.json")
 gdb_script $RPS_BREAKS > "$work/rx-rps.gdb"
 python3 -c "import sys; a = open(sys.argv[1], 'rb').read(); open(sys.argv[2], 'wb').write(a + a[24:] * 4)" \
     "$repo/Fixtures/rx/rps-udp-delivered.pcap" "$work/rps5.pcap"
 python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h-rps" 5 --gdb > "$work/rx-rps.job"
-GDB_SCRIPT=$work/rx-rps.gdb VMLINUX=$vmlinux NICS=$rps_nics INJECT_DELAY=0.5 \
+GDB_SCRIPT=$work/rx-rps.gdb VMLINUX=$vmlinux HOST_DIR=$repo/Fixtures/hosts/netns-h-rps INJECT_DELAY=0.5 \
     bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx-rps.job" "$work/rps5.pcap" "$outdir/rx-rps"
 gdb_script $RPS_POLL_BREAKS > "$work/rx-rps-poll.gdb"
 python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h-rps" 1 --gdb > "$work/rx-rps-poll.job"
-GDB_SCRIPT=$work/rx-rps-poll.gdb VMLINUX=$vmlinux NICS=$rps_nics \
+GDB_SCRIPT=$work/rx-rps-poll.gdb VMLINUX=$vmlinux HOST_DIR=$repo/Fixtures/hosts/netns-h-rps \
     bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx-rps-poll.job" "$repo/Fixtures/rx/rps-udp-delivered.pcap" "$outdir/rx-rps-poll"
 
 # rx-virtio: rx's datagram on a virtio_net NIC.
 module=$virtio gdb_script $VIRTIO_BREAKS > "$work/rx-virtio.gdb"
 python3 "$here/guest-job.py" "$repo/Fixtures/hosts/netns-h" 1 --driver virtio_net --gdb > "$work/rx-virtio.job"
-GDB_SCRIPT=$work/rx-virtio.gdb VMLINUX=$vmlinux NIC_MODEL=virtio-net-pci NICS=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$repo/Fixtures/hosts/netns-h/ip-addr.json") \
+GDB_SCRIPT=$work/rx-virtio.gdb VMLINUX=$vmlinux DRIVER=virtio_net HOST_DIR=$repo/Fixtures/hosts/netns-h \
     bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/rx-virtio.job" "$repo/Fixtures/rx/udp-delivered.pcap" "$outdir/rx-virtio"
 
 # tx: the cue datagram (192.168.1.1:9 → 192.168.1.10:9, to the default host's MAC) makes the

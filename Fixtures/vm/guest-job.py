@@ -35,7 +35,7 @@ host, frames = sys.argv[1], int(sys.argv[2])
 graph = "--graph" in sys.argv[3:]
 gdb = "--gdb" in sys.argv[3:]
 send = sys.argv[sys.argv.index("--send") + 1] if "--send" in sys.argv[3:] else None
-# The guest's NICs (run-job.sh's NIC_MODEL): the module gdb loads symbols for, and the driver's
+# The guest's NICs (run-job.sh's DRIVER): the module gdb loads symbols for, and the driver's
 # NAPI poll, where the function_graph tracer's record of a frame starts.
 driver = sys.argv[sys.argv.index("--driver") + 1] if "--driver" in sys.argv[3:] else "e1000"
 poll = {"e1000": "e1000_clean", "virtio_net": "virtnet_poll"}[driver]

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run-job.sh KERNEL_ROOT BASE.cpio.gz JOB.sh [FRAMES.pcap] OUTDIR: boots the kernel of an unpacked
-# linux-image package under qemu (TCG; one NIC per MAC in $NICS, default one,
-# 02:00:00:00:00:01, each on a tap device tapK in a network namespace of ours; the NIC is qemu's
-# $NIC_MODEL device, e1000 by default or virtio-net-pci), runs JOB.sh in
+# linux-image package under qemu (TCG; one NIC per MAC in $NICS — else per Ethernet interface of
+# $HOST_DIR/ip-addr.json, a snapshot's, with its MAC; else one, 02:00:00:00:00:01 — each on a tap
+# device tapK in a network namespace of ours; $DRIVER's NIC: e1000 (the default), or virtio_net
+# on qemu's virtio-net-pci), runs JOB.sh in
 # the guest and, once it prints "tracer-vm: ready", sends the capture's frames into the guest,
 # each when the guest asks for it ("tracer-vm: want N": Fixtures/vm/guest-job.py writes such
 # jobs), on the tap of the NIC whose MAC the frame is addressed to (else tap0).
@@ -11,7 +12,7 @@
 # With GDB_SCRIPT set (gdb-bt.sh), qemu's gdbstub listens on 127.0.0.1:1234 in our namespace
 # (@SOCKET@ below) and the kernel boots with
 # nokaslr; once the guest is ready, `gdb -batch -x $GDB_SCRIPT $VMLINUX` attaches (its first
-# line a `target remote` to @SOCKET@, with @MODULE_ARGS@ the e1000 module's section addresses
+# line a `target remote` to @SOCKET@, with @MODULE_ARGS@ the NIC driver module's section addresses
 # the guest printed as "tracer-vm: module ...") and the frames go in only after it says
 # "tracer-gdb: armed"; its output is OUTDIR/gdb.log.
 # Leaves nothing behind: qemu, gdb, the taps and the namespace go on exit, interrupt or failure.
@@ -45,7 +46,15 @@ mkdir "$work/job" && cp "$job" "$work/job/job.sh" && chmod +x "$work/job/job.sh"
 (cd "$work/job" && echo job.sh | cpio -o -H newc --quiet | gzip -1) > "$work/job.cpio.gz"
 cat "$base" "$work/job.cpio.gz" > "$work/initrd.gz"
 
+if [ -z "${NICS:-}" ] && [ -n "${HOST_DIR:-}" ]; then
+    NICS=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$HOST_DIR/ip-addr.json")
+fi
 nics=(${NICS:-02:00:00:00:00:01})
+case ${DRIVER:-e1000} in
+    e1000) device=e1000 ;;
+    virtio_net) device=virtio-net-pci ;;
+    *) echo "run-job: DRIVER is e1000 or virtio_net, not $DRIVER" >&2; exit 2 ;;
+esac
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 netdevs=()
@@ -54,7 +63,7 @@ for k in "${!nics[@]}"; do
     ip -n "$ns" link set "tap$k" up
     ip netns exec "$ns" sysctl -qw "net.ipv6.conf.tap$k.disable_ipv6=1"   # the namespace itself says nothing on the wire
     ip netns exec "$ns" tcpdump -i "tap$k" -U -w "$outdir/wire-$k.pcap" >/dev/null 2>&1 & dump_pid="$dump_pid $!"
-    netdevs+=(-netdev "tap,id=n$k,ifname=tap$k,script=no,downscript=no" -device "${NIC_MODEL:-e1000},netdev=n$k,mac=${nics[$k]}")
+    netdevs+=(-netdev "tap,id=n$k,ifname=tap$k,script=no,downscript=no" -device "$device,netdev=n$k,mac=${nics[$k]}")
 done
 : > "$outdir/console.log"
 append="console=ttyS0 quiet panic=-1"; gdbstub=()

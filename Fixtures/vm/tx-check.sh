@@ -14,7 +14,6 @@ set -euo pipefail
 vm=$1 tracer=$2 txcap=$3 host=$4 outdir=$5
 here=$(dirname "$0")
 driver=${DRIVER:-e1000}
-case $driver in e1000) model=e1000 ;; virtio_net) model=virtio-net-pci ;; *) echo "tx-check.sh: DRIVER is e1000 or virtio_net" >&2; exit 2 ;; esac
 work=$(mktemp -d /tmp/tracer-vm-tx.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 # The datagram's addresses and length, and the cue: from the peer the datagram goes to when it is
@@ -62,7 +61,6 @@ print(f"{src}:{sport}:{dst}:{dport}:{ulen - 8}:{whole[8:ulen].hex()}")
 PY
 )
 python3 "$here/guest-job.py" "$host" 1 --driver "$driver" --graph --send "$spec" > "$work/job.sh"
-NIC_MODEL=$model NICS=$(python3 -c 'import json,sys; print(" ".join(i["address"] for i in json.load(open(sys.argv[1])) if i.get("link_type") == "ether"))' "$host/ip-addr.json") \
-    bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/job.sh" "$work/cue.pcap" "$outdir"
+DRIVER=$driver HOST_DIR=$host bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/job.sh" "$work/cue.pcap" "$outdir"
 cp "$work/cue.pcap" "$outdir/cue.pcap"
 python3 "$here/compare.py" "$tracer" "$outdir/cue.pcap" "$host" "$outdir" --tx "$txcap" --kernel 6.1 --driver "$driver"

@@ -159,21 +159,22 @@ public final class Kernel {
         } else {
             queueNow = time
         }
+        let drv = driver(of: iface)
         let skb = frame.withUnsafeBytes { bytes -> SKB? in
             guard case .success(let link) = LinkFrame.decode(bytes, as: linkType) else { return nil }
             let pktType = link.packetType ?? eth_type_trans(link.ethernet, dev: iface)
             let skb = SKB(frame: frame, networkOffset: link.networkOffset, dev: iface, pktType: pktType, proto: link.networkProtocol)
             skb.uncaptured = uncaptured
             skb.tappedOnHost = link.packetType != nil
-            skb.truesize = Kernel.rxTruesize(driver: driver(of: iface), kernel: profile.kernel, frameLength: frame.count, networkLength: frame.count - link.networkOffset, mtu: iface.mtu)
-            skb.headFrag = Kernel.rxHeadIsPageFragment(driver: driver(of: iface), kernel: profile.kernel, mtu: iface.mtu)
+            skb.truesize = Kernel.rxTruesize(driver: drv, kernel: profile.kernel, frameLength: frame.count, networkLength: frame.count - link.networkOffset, mtu: iface.mtu)
+            skb.headFrag = Kernel.rxHeadIsPageFragment(driver: drv, kernel: profile.kernel, mtu: iface.mtu)
             skb.vlanTagged = link.ethernet?.outerTag != nil
             skb.vlanID = link.ethernet?.outerTag?.vid ?? 0
             return skb
         }
         var routeSeen: InputRoute? = nil
         if let skb {
-            switch driver(of: iface) {
+            switch drv {
             case .veth: veth_xmit(skb)
             case .e1000: e1000_clean(skb)
             case .virtio_net: virtnet_poll(skb)

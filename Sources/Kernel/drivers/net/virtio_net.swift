@@ -20,22 +20,21 @@ extension Kernel {
                                       detail: "the receive queue's \(Self.virtioRxQueueSize) buffers are all full (each packet costs the softirq \(Self.microseconds(serviceTime)), --service-time): the device (the hypervisor's backend) holds or drops it; no skb, no kfree_skb in the guest")) {
             let f = self.trace.enter(.virtnet_poll); defer { self.trace.leave(f) }
             // virtnet_poll_cleantx first: the send queue's finished buffers (helpers, not modelled).
-            var steering: Steering
-            do {
-                let g = self.trace.enter(.virtnet_receive); defer { self.trace.leave(g) }
-                if self.profile.kernel == .v6_18 {
-                    let h = self.trace.enter(.virtnet_receive_packets); defer { self.trace.leave(h) }
-                    steering = self.receive_buf(skb)
-                } else {
-                    steering = self.receive_buf(skb)
-                }
-            }
+            var steering = self.virtnet_receive(skb)
             if self.profile.listifiedGRO {
                 let g = self.trace.enter(.virtqueue_napi_complete); defer { self.trace.leave(g) }
                 steering = self.napi_complete_done(skb)
             }
             return steering
         }
+    }
+
+    /// The receive loop, one buffer a frame (6.18: in virtnet_receive_packets).
+    func virtnet_receive(_ skb: SKB) -> Steering {
+        let f = trace.enter(.virtnet_receive); defer { trace.leave(f) }
+        guard profile.kernel == .v6_18 else { return receive_buf(skb) }
+        let g = trace.enter(.virtnet_receive_packets); defer { trace.leave(g) }
+        return receive_buf(skb)
     }
 
     /// qemu's virtio-net-pci default (rx_queue_size; `ethtool -g` shows it, a snapshot does not).
@@ -51,16 +50,20 @@ extension Kernel {
         }
         // The device's header says nothing of the checksum (a frame from a tap or a wire, not
         // from the host's own stack): CHECKSUM_NONE, verified in software as the e1000's.
-        // receive_buf ends by calling GRO (6.18: through virtnet_receive_done, which does): a
-        // tail call, its frame gone — 6.1's gdb shows napi_gro_receive right under
-        // virtnet_receive (6.18's build is taken to compile the same tail the same way).
-        if profile.kernel == .v6_18 {
-            return trace.tailCall(from: f) {
-                let g = trace.enter(.virtnet_receive_done); defer { trace.leave(g) }
-                do { let h = trace.enter(.eth_type_trans); trace.leave(h) }
-                return trace.tailCall(from: g) { napi_gro_receive(skb) }
-            }
-        }
+        // 6.18 moved the tail into virtnet_receive_done, which receive_buf ends by calling.
+        if profile.kernel == .v6_18 { return trace.tailCall(from: f) { virtnet_receive_done(skb) } }
+        return typeAndGRO(skb, endingFrame: f)
+    }
+
+    func virtnet_receive_done(_ skb: SKB) -> Steering {
+        let f = trace.enter(.virtnet_receive_done); defer { trace.leave(f) }
+        return typeAndGRO(skb, endingFrame: f)
+    }
+
+    /// receive_buf's tail (6.18: virtnet_receive_done's): eth_type_trans, then GRO as the
+    /// function's last call, a tail call — 6.1's gdb shows napi_gro_receive right under
+    /// virtnet_receive (6.18's build is taken to compile the same tail the same way).
+    private func typeAndGRO(_ skb: SKB, endingFrame f: CallTrace.Frame) -> Steering {
         do { let g = trace.enter(.eth_type_trans); trace.leave(g) }
         return trace.tailCall(from: f) { napi_gro_receive(skb) }
     }
