@@ -15,7 +15,7 @@ each frame, field by field:
    profile calls inlined must not be in it (the tracer sees only functions with bodies).
 --tx TXCAPTURE (tx-check.sh): the guest's sender (sockets.c) sent TXCAPTURE's datagram once before
 the first frame and once more as it read frame 1, the cue: the model replays the datagram twice
-(`tracer replay --tx --syscall sendto`), and the second send's drops, counters and frames join
+(`tracer replay --tx --syscall sendto --bind`: the sender is bound), and the second send's drops, counters and frames join
 frame 1's; its path is held to the guest's function_graph record under __x64_sys_sendto.
 Prints one line per field (agree / DISAGREE) and a total; exits 1 if a field disagrees.
 OUTDIR's files may be gzipped (console.log.gz, wire-K.pcap.gz, inject.log.gz): a recorded run."""
@@ -136,7 +136,8 @@ def pcap(path):
 
 
 def masked(frame):
-    """What the kernel draws, zeroed: IPv4 ID and header checksum, IPv6's flow label, the transport checksum, the
+    """What the kernel draws, zeroed: IPv4 ID and header checksum, IPv6's flow label and fragment
+    identification, the transport checksum, the
     sequence number of a TCP segment it sends (from the ISN it drew), the timestamp option's value,
     an ICMP timestamp reply's own times."""
     b = bytearray(frame)
@@ -148,6 +149,8 @@ def masked(frame):
         del b[54 + struct.unpack("!H", b[18:20])[0]:]
         b[15] &= 0xf0; b[16:18] = b"\0\0"
         proto, t = b[20], 54
+        if proto == 44 and len(b) >= 62:
+            b[58:62] = b"\0\0\0\0"   # a fragment header's identification: drawn at random (ipv6_select_ident)
     elif len(b) >= 34 and b[12:14] == b"\x08\x00":
         del b[14 + struct.unpack("!H", b[16:18])[0]:]   # the NIC's padding to 60 bytes: not the kernel's
         ihl = (b[14] & 15) * 4
@@ -197,16 +200,23 @@ if tx:
         sec, frac, caplen, wlen = struct.unpack(end + "IIII", data[pos:pos + 16])
         records.append((sec, frac, caplen, wlen, data[pos + 16:pos + 16 + caplen])); pos += 16 + caplen
     # The first datagram's frames only (its fragments: the same addresses and IP ID): the one the sender sends.
-    first = records[0][4]
-    records = [r for r in records if r[4][12:14] == b"\x08\x00" and r[4][26:34] == first[26:34] and r[4][18:20] == first[18:20]]
+    def datagram(f):
+        """A frame's datagram: its ethertype, addresses and fragment id (IPv4's IP ID; IPv6's
+        fragment header's, none without one)."""
+        if f[12:14] == b"\x86\xdd":
+            return f[12:14], f[22:54], f[58:62] if f[20] == 44 else None
+        return f[12:14], f[26:34], f[18:20]
+    first = datagram(records[0][4])
+    records = [r for r in records if datagram(r[4]) == first]
     with tempfile.NamedTemporaryFile(suffix=".pcap", delete=False) as twice:
         twice.write(data[:24])
         for shift in (0, 1):   # the send before the first frame, and the one the cue made, a second later
             for sec, frac, caplen, wlen, f in records:
                 twice.write(struct.pack(end + "IIII", sec + shift, frac, caplen, wlen) + f)
     try:
+        # --bind: sockets.c's sender is bound to the datagram's source address.
         txsend = [json.loads(l) for l in subprocess.run([tracer, "replay", "--tx", twice.name, "--host", host, "--syscall", "sendto",
-                                                         "--format", "json"] + extra, capture_output=True, text=True, check=True).stdout.split("\n") if l][-1]
+                                                         "--bind", "--format", "json"] + extra, capture_output=True, text=True, check=True).stdout.split("\n") if l][-1]
     finally:
         os.unlink(twice.name)
     o = model[0]

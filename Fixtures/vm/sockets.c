@@ -4,7 +4,7 @@
  * UDP datagram as it comes (the prompt reader tracer's model assumes), and accepts connections
  * but neither reads nor closes them (an application that has not got to them yet: their data
  * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN[:HEX]` (gdb-bt.sh's
- * and tx-check.sh's sender) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes (zeros,
+ * and tx-check.sh's sender; IPv6 addresses in brackets) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes (zeros,
  * or the payload HEX spells) to DST:DPORT once at the
  * start (which leaves the next hop's neighbour entry with its cached header, as on a host that
  * has talked before) and once more each time a UDP listener reads a datagram (the harness's cue).
@@ -23,12 +23,40 @@
 
 static int sender = -1, send_len;
 static char payload[65507];
-static struct sockaddr_in send_to;
+static struct sockaddr_storage send_to;
 
-static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN[:HEX] */
-    char src[64], dst[64];
-    int sport, dport, used = 0;
-    if (sscanf(spec, "%63[^:]:%d:%63[^:]:%d:%d%n", src, &sport, dst, &dport, &send_len, &used) != 5 || send_len > 65507) return -1;
+/* ADDR:PORT at *spec (ADDR in brackets when IPv6) into `a`; advances *spec past it and a ':'. */
+static int parse_endpoint(char **spec, struct sockaddr_storage *a) {
+    char addr[64], *s = *spec, *end;
+    int port, used = 0;
+    if (*s == '[') {
+        if (!(end = strchr(s, ']')) || end - s - 1 >= (int)sizeof addr || end[1] != ':') return -1;
+        memcpy(addr, s + 1, end - s - 1); addr[end - s - 1] = 0; s = end + 2;
+    } else {
+        if (!(end = strchr(s, ':')) || end - s >= (int)sizeof addr) return -1;
+        memcpy(addr, s, end - s); addr[end - s] = 0; s = end + 1;
+    }
+    if (sscanf(s, "%d%n", &port, &used) != 1) return -1;
+    s += used;
+    if (*s == ':') s++;
+    *spec = s;
+    memset(a, 0, sizeof *a);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)a;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)a;
+    if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) { a4->sin_family = AF_INET; a4->sin_port = htons(port); return 0; }
+    if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) { a6->sin6_family = AF_INET6; a6->sin6_port = htons(port); return 0; }
+    return -1;
+}
+
+static socklen_t sockaddr_len(const struct sockaddr_storage *a) {
+    return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN[:HEX], IPv6 addresses in brackets */
+    struct sockaddr_storage a;
+    int used = 0;
+    if (parse_endpoint(&spec, &a) < 0 || parse_endpoint(&spec, &send_to) < 0 || a.ss_family != send_to.ss_family) return -1;
+    if (sscanf(spec, "%d%n", &send_len, &used) != 1 || send_len > 65507) return -1;
     if (spec[used] == ':') {
         const char *hex = spec + used + 1;
         for (int k = 0; k < send_len && hex[2 * k] && hex[2 * k + 1]; k++) {
@@ -37,15 +65,12 @@ static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN[:HEX] */
             payload[k] = (char)v;
         }
     }
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(sport) };
-    send_to = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(dport) };
-    if (inet_pton(AF_INET, src, &a.sin_addr) != 1 || inet_pton(AF_INET, dst, &send_to.sin_addr) != 1) return -1;
-    sender = socket(AF_INET, SOCK_DGRAM, 0);
-    return sender < 0 || bind(sender, (struct sockaddr *)&a, sizeof a) < 0 ? -1 : 0;
+    sender = socket(a.ss_family, SOCK_DGRAM, 0);
+    return sender < 0 || bind(sender, (struct sockaddr *)&a, sockaddr_len(&a)) < 0 ? -1 : 0;
 }
 
 static void send_one(void) {
-    if (sender >= 0 && sendto(sender, payload, send_len, 0, (struct sockaddr *)&send_to, sizeof send_to) < 0) perror("sendto");
+    if (sender >= 0 && sendto(sender, payload, send_len, 0, (struct sockaddr *)&send_to, sockaddr_len(&send_to)) < 0) perror("sendto");
 }
 
 int main(int argc, char **argv) {
@@ -68,7 +93,7 @@ int main(int argc, char **argv) {
             continue;   /* kept open, never read: it holds the membership */
         }
         if (strncmp(argv[i], "send:", 5) == 0) {
-            if (parse_send(argv[i] + 5) < 0) { fprintf(stderr, "sockets: %s: send:SRC:SPORT:DST:DPORT:LEN[:HEX]\n", argv[i]); return 2; }
+            if (parse_send(argv[i] + 5) < 0) { fprintf(stderr, "sockets: %s: send:SRC:SPORT:DST:DPORT:LEN[:HEX] ([ADDR] for IPv6)\n", argv[i]); return 2; }
             continue;
         }
         int is_udp = strncmp(argv[i], "udp:", 4) == 0, is_tcp = strncmp(argv[i], "tcp:", 4) == 0;

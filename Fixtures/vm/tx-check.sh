@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # tx-check.sh VM_DIR TRACER TXCAPTURE HOST_DIR OUTDIR: the transmit side in the 6.1 guest, with its
-# full call path. TXCAPTURE holds one IPv4 UDP datagram a program on the host sent (its frames:
+# full call path. TXCAPTURE holds one UDP datagram (IPv4 or IPv6) a program on the host sent (its frames:
 # one, or the fragments of one sendto). The guest becomes HOST_DIR's host (guest-job.py) with
 # sockets.c's sender bound to the datagram's source, sending its payload length to its
 # destination: once before the first frame (as a program that has talked before: the next hop's
-# header is cached) and once more when it reads the cue, a datagram to a UDP port the snapshot
-# listens on (ss.txt; else port 9, guest-job.py's) that run-job.sh sends in as the only frame, while the function_graph tracer records the poll and
+# header is cached) and once more when it reads the cue, an IPv4 datagram (also for an IPv6 send)
+# to a UDP port the snapshot listens on (ss.txt; else port 9, guest-job.py's) that run-job.sh
+# sends in as the only frame, while the function_graph tracer records the poll and
 # __x64_sys_sendto. compare.py --tx then sets the model beside it: the cue's explanation and the
 # second send's (`tracer replay --tx --syscall sendto`, the datagram replayed twice): drops,
 # counters, the frames that left, and the send's path, function by function.
@@ -20,44 +21,77 @@ trap 'rm -rf "$work"' EXIT
 # a neighbour of the snapshot's (its MAC), else from 02:00:00:00:00:99, to the sending
 # interface's MAC and the datagram's source address.
 spec=$(python3 - "$txcap" "$host" "$work/cue.pcap" <<'PY'
-import json, socket, struct, sys
+import ipaddress, json, socket, struct, sys
 cap, host, out = sys.argv[1:4]
 d = open(cap, "rb").read()
 end = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-caplen = struct.unpack(end + "I", d[32:36])[0]
-f = d[40:40 + caplen]
-if f[12:14] != b"\x08\x00" or f[23] != 17 or struct.unpack("!H", f[20:22])[0] & 0x1fff:
-    sys.exit(f"tx-check: {cap}: its first frame is not an IPv4 UDP datagram's first fragment")
-ihl = (f[14] & 15) * 4
-src, dst = socket.inet_ntoa(f[26:30]), socket.inet_ntoa(f[30:34])
-sport, dport, ulen = struct.unpack("!HHH", f[14 + ihl:14 + ihl + 6])
+
+
+def datagram(g):
+    """(addresses, fragment id, offset, payload bytes) of an IPv4 or IPv6 UDP datagram's frame
+    (a fragment's payload: its share of the UDP header and data), else None."""
+    if g[12:14] == b"\x08\x00" and g[23] == 17:
+        ihl, flags = (g[14] & 15) * 4, struct.unpack("!H", g[20:22])[0]
+        return g[26:34], g[18:20], (flags & 0x1fff) * 8, g[14 + ihl:14 + struct.unpack("!H", g[16:18])[0]]
+    if g[12:14] == b"\x86\xdd":
+        body = g[54:54 + struct.unpack("!H", g[18:20])[0]]
+        if g[20] == 17:
+            return g[22:54], None, 0, body
+        if g[20] == 44 and body[0] == 17:   # a fragment header, then UDP
+            return g[22:54], body[4:8], struct.unpack("!H", body[2:4])[0] & 0xfff8, body[8:]
+    return None
+
+
+frames, pos = [], 24
+while pos + 16 <= len(d):
+    cl = struct.unpack(end + "I", d[pos + 8:pos + 12])[0]; frames.append(d[pos + 16:pos + 16 + cl]); pos += 16 + cl
+first = datagram(frames[0]) if frames else None
+if first is None or first[2] != 0:
+    sys.exit(f"tx-check: {cap}: its first frame is not a UDP datagram's first fragment")
+v6 = frames[0][12:14] == b"\x86\xdd"
+fam = socket.AF_INET6 if v6 else socket.AF_INET
+half = len(first[0]) // 2
+src, dst = socket.inet_ntop(fam, first[0][:half]), socket.inet_ntop(fam, first[0][half:])
+# The payload, from the datagram's fragments (by offset; the same addresses and fragment id).
+data = {}
+for g in frames:
+    x = datagram(g)
+    if x and x[0] == first[0] and x[1] == first[1]:
+        data[x[2]] = x[3]
+whole = b"".join(data[o] for o in sorted(data))
+sport, dport, ulen = struct.unpack("!HHH", whole[:6])
 ifaces = json.load(open(f"{host}/ip-addr.json"))
 iface = next(i for i in ifaces if any(a.get("local") == src for a in i.get("addr_info", [])))
 neigh = json.load(open(f"{host}/ip-neigh.json")) if open(f"{host}/ip-neigh.json").read().strip() else []
-peer = next((n for n in neigh if n.get("dst") == dst and n.get("lladdr")), None) or \
+# The cue is IPv4 (also for an IPv6 datagram): to the sending interface's IPv4 address, from the
+# datagram's destination when it is an IPv4 neighbour of the snapshot's, else from an IPv4
+# neighbour on that interface, else from an address of its subnet (MAC 02:00:00:00:00:99).
+own = next((a for a in iface.get("addr_info", []) if a.get("family") == "inet"), None)
+if own is None:
+    sys.exit(f"tx-check: {host}: {iface['ifname']} has no IPv4 address for the cue")
+peer = next((n for n in neigh if n.get("dst") == dst and n.get("lladdr") and not v6), None) or \
        next((n for n in neigh if n.get("dev") == iface["ifname"] and n.get("lladdr") and ":" not in n["dst"]), None)
-peer_ip, peer_mac = (peer["dst"], peer["lladdr"]) if peer else (dst, "02:00:00:00:00:99")
+if peer:
+    peer_ip, peer_mac = peer["dst"], peer["lladdr"]
+else:
+    net = ipaddress.ip_network(f"{own['local']}/{own['prefixlen']}", strict=False)
+    last = net.broadcast_address - 1   # the subnet's last host, or the one before when it is ours
+    peer_ip = dst if not v6 else str(last if str(last) != own["local"] else last - 1)
+    peer_mac = "02:00:00:00:00:99"
 cue = 9
 try:
     for line in open(f"{host}/ss.txt"):
         w = line.split()
-        if len(w) >= 5 and w[0] == "udp" and w[1] == "UNCONN" and w[4].rpartition(":")[0] in ("0.0.0.0", "*", src):
+        if len(w) >= 5 and w[0] == "udp" and w[1] == "UNCONN" and w[4].rpartition(":")[0] in ("0.0.0.0", "*", own["local"]):
             cue = int(w[4].rpartition(":")[2]); break
 except FileNotFoundError:
     pass
-ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + 4, 1, 0, 64, 17, 0, socket.inet_aton(peer_ip), socket.inet_aton(src)))
+ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + 4, 1, 0, 64, 17, 0, socket.inet_aton(peer_ip), socket.inet_aton(own["local"])))
 c = sum(struct.unpack("!10H", ip)); c = (c & 0xffff) + (c >> 16); ip[10:12] = struct.pack("!H", ~c & 0xffff)
 frame = bytes.fromhex(iface["address"].replace(":", "") + peer_mac.replace(":", "") + "0800") + bytes(ip) + struct.pack("!HHHH", 9, cue, 12, 0) + b"cue!"
 open(out, "wb").write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1) + struct.pack("<IIII", 1700000000, 0, len(frame), len(frame)) + frame)
-# The payload, from the datagram's fragments (by offset) after the UDP header.
-data, pos = {}, 24
-while pos + 16 <= len(d):
-    cl = struct.unpack(end + "I", d[pos + 8:pos + 12])[0]; g = d[pos + 16:pos + 16 + cl]; pos += 16 + cl
-    if g[12:14] == b"\x08\x00" and g[26:34] == f[26:34] and g[18:20] == f[18:20]:
-        off = (struct.unpack("!H", g[20:22])[0] & 0x1fff) * 8
-        data[off] = g[14 + (g[14] & 15) * 4:14 + struct.unpack("!H", g[16:18])[0]]
-whole = b"".join(data[o] for o in sorted(data))
-print(f"{src}:{sport}:{dst}:{dport}:{ulen - 8}:{whole[8:ulen].hex()}")
+ep = lambda a, p: f"[{a}]:{p}" if v6 else f"{a}:{p}"
+print(f"{ep(src, sport)}:{ep(dst, dport)}:{ulen - 8}:{whole[8:ulen].hex()}")
 PY
 )
 python3 "$here/guest-job.py" "$host" 1 --driver "$driver" --graph --send "$spec" > "$work/job.sh"

@@ -48,8 +48,10 @@ import TestSupport
     static let recordedSends: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Fixtures/vm/recorded-tx")) ?? []).sorted()
 
     @Test func thereAreSendRecords() {
-        // A datagram sent, one fragmented, one refused by netfilter on output, one with no route.
-        for name in ["e1000-udp-small", "e1000-udp-output-dropped", "e1000-udp-no-route", "virtio_net-udp-small", "virtio_net-udp-3000"] {
+        // A datagram sent, one fragmented, one refused by netfilter on output, one with no route;
+        // over IPv4 and IPv6.
+        for name in ["e1000-udp-small", "e1000-udp-output-dropped", "e1000-udp-no-route", "virtio_net-udp-small", "virtio_net-udp-3000",
+                     "e1000-ipv6-udp-small", "e1000-ipv6-udp-output-dropped", "e1000-ipv6-udp-unreachable-route", "virtio_net-ipv6-udp-3000"] {
             #expect(Self.recordedSends.contains(name), "no record of \(name) in Fixtures/vm/recorded-tx")
         }
     }

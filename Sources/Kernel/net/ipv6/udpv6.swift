@@ -94,9 +94,15 @@ extension Kernel {
         udpTable.bound6.insert(sport)
         let g = trace.enter(.ip6_sk_dst_lookup_flow)
         let out = ip6_route_output(daddr: p.destination, saddr: bound ? p.source : nil, oif: nil, proto: 17)
-        trace.leave(g)
         guard let out, let dev = out.route.dev else {
-            // The route's dst.error: ip6_null_entry's ENETUNREACH, or the reject route's.
+            // ip6_dst_lookup_tail: with no source yet, one is picked and the lookup made again
+            // (the first result "never existed"); a bound socket's source is set, one lookup.
+            if !bound, let saddr = host.interfaces.lazy.filter({ !$0.isLoopback }).compactMap({ self.ipv6_dev_get_saddr($0, daddr: p.destination) }).first {
+                _ = ip6_route_output(daddr: p.destination, saddr: saddr, oif: nil, proto: 17)
+            }
+            trace.leave(g)
+            // The route's dst.error: ip6_null_entry's ENETUNREACH, or the reject route's; only
+            // ENETUNREACH counts Ip6OutNoRoutes.
             let rejected = [RouteTable.local, .main].lazy.compactMap { self.net.ipv6.fib6.lookup($0, p.destination)?.type }.first
             let errno: String
             switch rejected {
@@ -105,15 +111,11 @@ extension Kernel {
             case .blackhole?: errno = "EINVAL"
             default: errno = "ENETUNREACH"
             }
-            // ip6_dst_lookup_tail: with no source yet, one is picked and the lookup made again
-            // (the first result "never existed"); only ENETUNREACH counts Ip6OutNoRoutes.
-            if !bound, let saddr = host.interfaces.lazy.filter({ !$0.isLoopback }).compactMap({ self.ipv6_dev_get_saddr($0, daddr: p.destination) }).first {
-                _ = ip6_route_output(daddr: p.destination, saddr: saddr, oif: nil, proto: 17)
-            }
             if errno == "ENETUNREACH" { counters.inc(.Ip6OutNoRoutes) }
             sendFailed(errno, function: "ip6_sk_dst_lookup_flow", detail: rejected.map { "an \($0.rawValue) route to \(p.destination)" } ?? "no route to \(p.destination)")
             return
         }
+        trace.leave(g)
         let data = Array(p.payload[8...])
         let transport = UDPHeader(sourcePort: sport, destinationPort: dport)
             .emit(payload: data, pseudoHeader: { InternetChecksum.pseudoHeader(source: out.source, destination: p.destination, nextHeader: 17, length: $0) })
