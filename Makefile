@@ -272,16 +272,20 @@ oracle-vm-virtio:
 # the guest (its sendto's function_graph record against `tracer replay --tx`: drops, counters,
 # the frames that left, the send's path), on the e1000 and on virtio_net (VM_RECORD=1: kept in
 # Fixtures/vm/recorded-tx/DRIVER-NAME for VMRecordTests). Its snapshot as
-# Fixtures/tx/NAME.host names, else netns-h. UDP over IPv4 and IPv6 only (the guest's sender);
-# not those whose outcome rests on a neighbour's state (the guest installs the snapshot's
-# neighbours permanent: seed-udp's is STALE; udp-unknown-neighbour's, whose first send the
-# guest's sender made a second or two before, is still being probed or has failed) or on earlier
-# traffic (udp-pmtu-learned's and ipv6-udp-pmtu-learned's ICMP). On the e1000 not the fragmented
-# ones (udp-3000, ipv6-udp-3000): its qdisc may send the first fragment and leave the others to
-# net_tx_action, outside the sendto (the NIC queue's state again, as forward-redirect's in
-# VM_FIXTURES; in one run of each, one agreed and one did not).
+# Fixtures/tx/NAME.host names, else netns-h. What the guest's sender sends: UDP over IPv4 and
+# IPv6, ping's ICMP and ICMPv6 echo (its raw socket), IPv4 IP_HDRINCL; not TCP (a connection's
+# segments answer the peer's). Not those whose outcome rests on a neighbour's state (the guest
+# installs the snapshot's neighbours permanent: seed-udp's and ipv6-ping-link-local's are STALE;
+# udp-unknown-neighbour's and ipv6-ping-unresolved's, whose first send the guest's sender made
+# seconds before, are still being probed or have failed) or on earlier traffic (udp-pmtu-learned's
+# and ipv6-udp-pmtu-learned's ICMP); installed as STALE, the sends agree but the probes that
+# follow five seconds after the first send (DELAY, PROBE) may land in the cue's window. On the
+# e1000 not the fragmented ones (udp-3000, ipv6-udp-3000): its qdisc may send the first fragment
+# and leave the others to net_tx_action, outside the sendto (the NIC queue's state again, as
+# forward-redirect's in VM_FIXTURES; in one run of each, one agreed and one did not).
 VM_TX_FIXTURES ?= udp-small udp-3000 udp-no-route udp-output-dropped \
-	ipv6-udp-small ipv6-udp-3000 ipv6-udp-output-dropped ipv6-udp-unreachable-route ipv6-udp-via-eth1
+	ipv6-udp-small ipv6-udp-3000 ipv6-udp-output-dropped ipv6-udp-unreachable-route ipv6-udp-via-eth1 \
+	icmp-echo ipv6-ping raw-ip
 VM_TX_FIXTURES_e1000 ?= $(filter-out udp-3000 ipv6-udp-3000,$(VM_TX_FIXTURES))
 VM_TX_FIXTURES_virtio_net ?= $(VM_TX_FIXTURES)
 oracle-vm-tx: vm-setup

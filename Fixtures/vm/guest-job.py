@@ -26,9 +26,10 @@ With --gdb (gdb-bt.sh) nothing is traced (gdb's breakpoints are the record): bef
 guest prints "tracer-vm: module " and the NIC driver module's section addresses as add-symbol-file
 arguments, and after each "want" waits (up to 2 minutes) for the frame to arrive, since the host
 sends it only once gdb is attached (the module: the NIC driver's, e1000 or virtio_net).
---send SPEC adds sockets.c's sender (send:SRC:SPORT:DST:DPORT:LEN), which sends again for each
-datagram a listener reads, and a listener on UDP port 9 for the harness's cue; with --graph the
-function_graph tracer records its sendto too (__x64_sys_sendto: tx-check.sh)."""
+--send SPEC adds sockets.c's sender (send:SRC:SPORT:DST:DPORT:LEN[:HEX], or sendraw:PROTO:...),
+which sends again for each datagram a listener reads, and a listener on UDP port 9 for the
+harness's cue; with --graph the function_graph tracer records its sendto too (__x64_sys_sendto:
+tx-check.sh)."""
 import json, os, shlex, sys
 
 host, frames = sys.argv[1], int(sys.argv[2])
@@ -180,7 +181,9 @@ for i in load("ip-maddr.json", []):
         if m.get("family") in ("inet", "inet6") and not own:
             listen.append(f"join:{g}@{i['ifname']}")
 if send:
-    listen += ["udp:*:9", "send:" + send]   # the cue: a datagram to port 9 (discard)
+    # the cue: a datagram to port 9 (discard); SPEC as sockets.c's send: (the prefix may be left
+    # out) or sendraw:
+    listen += ["udp:*:9", send if send.startswith(("send:", "sendraw:")) else "send:" + send]
 if any(l.startswith("join:") for l in listen):
     # Joining sends unsolicited IGMP/MLD reports, repeated a report interval later: made 1 ms,
     # they are over before the first frame.

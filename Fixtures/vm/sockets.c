@@ -3,11 +3,14 @@
  * address, else INADDR_ANY; `*` is a dual-stack IPv6 socket on any address), listens on the TCP ones, reads every
  * UDP datagram as it comes (the prompt reader tracer's model assumes), and accepts connections
  * but neither reads nor closes them (an application that has not got to them yet: their data
- * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN[:HEX]` (gdb-bt.sh's
- * and tx-check.sh's sender; IPv6 addresses in brackets) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes (zeros,
- * or the payload HEX spells) to DST:DPORT once at the
+ * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN[:HEX]`
+ * (gdb-bt.sh's and tx-check.sh's sender; IPv6 addresses in brackets, a link-local one's
+ * interface after %) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes (zeros, or the
+ * payload HEX spells) to DST:DPORT once at the
  * start (which leaves the next hop's neighbour entry with its cached header, as on a host that
  * has talked before) and once more each time a UDP listener reads a datagram (the harness's cue).
+ * `sendraw:PROTO:SPEC` is the same from a raw socket of that protocol (ping's IPPROTO_ICMP or
+ * IPPROTO_ICMPV6 socket, with the message as the payload; IPPROTO_RAW with the whole packet).
  * `join:GROUP@IFNAME` holds a multicast membership (IPv4 or IPv6) on the interface, as the
  * snapshot's `ip maddr` shows one.
  * Built static by make-initramfs.sh (busybox's nc has no UDP listen). */
@@ -44,7 +47,13 @@ static int parse_endpoint(char **spec, struct sockaddr_storage *a) {
     struct sockaddr_in *a4 = (struct sockaddr_in *)a;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)a;
     if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) { a4->sin_family = AF_INET; a4->sin_port = htons(port); return 0; }
-    if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) { a6->sin6_family = AF_INET6; a6->sin6_port = htons(port); return 0; }
+    char *scope = strchr(addr, '%');   /* fe80::1%eth0: a link-local address's interface */
+    if (scope) *scope++ = 0;
+    if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6; a6->sin6_port = htons(port);
+        if (scope && !(a6->sin6_scope_id = if_nametoindex(scope))) return -1;
+        return 0;
+    }
     return -1;
 }
 
@@ -52,7 +61,10 @@ static socklen_t sockaddr_len(const struct sockaddr_storage *a) {
     return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 }
 
-static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN[:HEX], IPv6 addresses in brackets */
+/* SRC:SPORT:DST:DPORT:LEN[:HEX], IPv6 addresses in brackets; `proto` 0: a UDP socket, else a
+ * raw one of that protocol (ports 0; IPPROTO_RAW, 255: the payload is the whole IPv4 packet, as
+ * IP_HDRINCL, which the kernel sets for it). */
+static int parse_send(char *spec, int proto) {
     struct sockaddr_storage a;
     int used = 0;
     if (parse_endpoint(&spec, &a) < 0 || parse_endpoint(&spec, &send_to) < 0 || a.ss_family != send_to.ss_family) return -1;
@@ -65,7 +77,7 @@ static int parse_send(char *spec) {   /* SRC:SPORT:DST:DPORT:LEN[:HEX], IPv6 add
             payload[k] = (char)v;
         }
     }
-    sender = socket(a.ss_family, SOCK_DGRAM, 0);
+    sender = proto ? socket(a.ss_family, SOCK_RAW, proto) : socket(a.ss_family, SOCK_DGRAM, 0);
     return sender < 0 || bind(sender, (struct sockaddr *)&a, sockaddr_len(&a)) < 0 ? -1 : 0;
 }
 
@@ -92,8 +104,16 @@ int main(int argc, char **argv) {
             if (fd < 0 || ifindex == 0 || r < 0) { perror(argv[i]); return 1; }
             continue;   /* kept open, never read: it holds the membership */
         }
+        if (strncmp(argv[i], "sendraw:", 8) == 0) {   /* sendraw:PROTO:SPEC */
+            char *spec;
+            int proto = (int)strtol(argv[i] + 8, &spec, 10);
+            if (*spec != ':' || proto <= 0 || proto > 255 || parse_send(spec + 1, proto) < 0) {
+                fprintf(stderr, "sockets: %s: sendraw:PROTO:SRC:0:DST:0:LEN[:HEX]\n", argv[i]); perror("sendraw"); return 2;
+            }
+            continue;
+        }
         if (strncmp(argv[i], "send:", 5) == 0) {
-            if (parse_send(argv[i] + 5) < 0) { fprintf(stderr, "sockets: %s: send:SRC:SPORT:DST:DPORT:LEN[:HEX] ([ADDR] for IPv6)\n", argv[i]); return 2; }
+            if (parse_send(argv[i] + 5, 0) < 0) { fprintf(stderr, "sockets: %s: send:SRC:SPORT:DST:DPORT:LEN[:HEX] ([ADDR] for IPv6)\n", argv[i]); return 2; }
             continue;
         }
         int is_udp = strncmp(argv[i], "udp:", 4) == 0, is_tcp = strncmp(argv[i], "tcp:", 4) == 0;

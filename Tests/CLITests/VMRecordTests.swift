@@ -44,14 +44,15 @@ import TestSupport
     }
 
     /// Fixtures/vm/recorded-tx/DRIVER-NAME: Fixtures/vm/tx-check.sh's runs (the guest's sender
-    /// sending Fixtures/tx/NAME.pcap's datagram as it reads the cue; `make oracle-vm-tx`).
+    /// sending Fixtures/tx/NAME.pcap's packet as it reads the cue; `make oracle-vm-tx`).
     static let recordedSends: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Fixtures/vm/recorded-tx")) ?? []).sorted()
 
     @Test func thereAreSendRecords() {
         // A datagram sent, one fragmented, one refused by netfilter on output, one with no route;
-        // over IPv4 and IPv6.
+        // over IPv4 and IPv6; ping's echo requests; an IP_HDRINCL packet.
         for name in ["e1000-udp-small", "e1000-udp-output-dropped", "e1000-udp-no-route", "virtio_net-udp-small", "virtio_net-udp-3000",
-                     "e1000-ipv6-udp-small", "e1000-ipv6-udp-output-dropped", "e1000-ipv6-udp-unreachable-route", "virtio_net-ipv6-udp-3000"] {
+                     "e1000-ipv6-udp-small", "e1000-ipv6-udp-output-dropped", "e1000-ipv6-udp-unreachable-route", "virtio_net-ipv6-udp-3000",
+                     "e1000-icmp-echo", "e1000-ipv6-ping", "e1000-raw-ip"] {
             #expect(Self.recordedSends.contains(name), "no record of \(name) in Fixtures/vm/recorded-tx")
         }
     }

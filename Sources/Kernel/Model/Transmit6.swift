@@ -1,6 +1,7 @@
 // Frames a capture shows the host sending over IPv6, as its applications' socket calls:
 //   UDP          → sendto → inet6_sendmsg → udpv6_sendmsg
-//   ICMPv6 echo  → a ping socket (SOCK_DGRAM, IPPROTO_ICMPV6) → ping_v6_sendmsg
+//   ICMPv6 echo  → sendto → inet_sendmsg → a ping socket (SOCK_DGRAM, IPPROTO_ICMPV6):
+//                  ping_v6_sendmsg; ping's raw socket (ping_group_range allows none): rawv6_sendmsg
 // Fragments (a Fragment header the kernel added: the datagram was sent whole) are gathered
 // until the datagram is whole. Anything else is said to be not modelled yet.
 import HostModel
@@ -80,7 +81,8 @@ extension Kernel {
             describeSend()
         case 58 where p.payload.first == 128 && p.payload.count >= 8:
             let raw = !host.sysctls.pingSocketsAllowed
-            sendSyscall(options.syscall ?? .sendto) { inet6_sendmsg { ping_v6_sendmsg(p, options: options, raw: raw) } }
+            // Both ping's sockets have inet6_sockraw_ops, whose sendmsg is inet_sendmsg.
+            sendSyscall(options.syscall ?? .sendto) { inet_sendmsg { ping_v6_sendmsg(p, options: options, raw: raw) } }
             describeSend()
         case 58 where p.payload.count >= 4 && [133, 135, 136, 143, 131, 132].contains(p.payload[0]):
             ownNDiscOrMLD(p, leftBy: capturedDevice)

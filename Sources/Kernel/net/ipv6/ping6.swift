@@ -1,6 +1,7 @@
 // net/ipv6/ping.c — ICMPv6 echo from a ping socket (SOCK_DGRAM, IPPROTO_ICMPV6; allowed for the
 // groups in net.ipv4.ping_group_range, shared with IPv4) (6.18, 5.4):
-//   ping_v6_sendmsg → ip6_sk_dst_lookup_flow → ip6_append_data → icmpv6_push_pending_frames.
+//   ping_v6_sendmsg → ip6_sk_dst_lookup_flow → ip6_append_data → icmpv6_push_pending_frames;
+//   ping's raw socket: rawv6_sendmsg → ip6_dst_lookup_flow → ip6_append_data → rawv6_push_pending_frames.
 // An echo reply (icmpv6_rcv → ping_rcv) finds the socket by its echo id; none: NO_SOCKET.
 import HostModel
 import Wire
@@ -15,13 +16,14 @@ extension Kernel {
         let bound = options.bind || (chosen != nil && chosen != p.source && isLocal6(p.source))
         record.socket = (raw ? "raw IPPROTO_ICMPV6 (net.ipv4.ping_group_range allows no ping sockets)" : "ping (SOCK_DGRAM, IPPROTO_ICMPV6) id \(id)")
             + " → \(p.destination)" + (bound ? " (bound to \(p.source))" : "")
-        let g = trace.enter(.ip6_sk_dst_lookup_flow)
+        // rawv6_sendmsg looks the route up with ip6_dst_lookup_flow (no socket cache).
+        let g = trace.enter(raw ? .ip6_dst_lookup_flow : .ip6_sk_dst_lookup_flow)
         let oif = p.destination.isLinkLocal || p.destination.isMulticast ? host.interfaces.first { !$0.isLoopback } : nil
         let out = ip6_route_output(daddr: p.destination, saddr: bound ? p.source : nil, oif: oif, proto: 58)
         trace.leave(g)
         guard let out else {
             counters.inc(.Ip6OutNoRoutes)
-            sendFailed("ENETUNREACH", function: "ip6_sk_dst_lookup_flow", detail: "no route to \(p.destination)")
+            sendFailed("ENETUNREACH", function: raw ? "ip6_dst_lookup_flow" : "ip6_sk_dst_lookup_flow", detail: "no route to \(p.destination)")
             return
         }
         let h = trace.enter(.ip6_append_data); trace.leave(h)
