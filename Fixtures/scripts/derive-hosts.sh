@@ -12,9 +12,17 @@
 #   netns-h-rcvbuf     a UDP socket on 5000 with SO_RCVBUF 4000 that does not read (see rcvbuf below)
 #   netns-h-rcvbuf-read the same socket, read by its application
 #   netns-h-rps        receive packet steering on eth0 (see rps below)
+#   netns-h-udp-connected a UDP socket 10.1.0.2:5000 connect(2)ed to 10.1.0.1:6000 (see
+#                      udp_connected below; it also writes Fixtures/rx/udp-connected.pcap)
 #   netns-h6-nft-output netns-h6 with Fixtures/rulesets/nft-output.nft (see the end)
+# With arguments, only the snapshots they name are made again.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+only=("$@")
+want() {
+    [ ${#only[@]} -eq 0 ] && return 0
+    local h; for h in "${only[@]}"; do [ "$h" = "$1" ] && return 0; done; return 1
+}
 derive() {
     local name=$1; shift
     local out="$top/Fixtures/hosts/$name"
@@ -32,10 +40,10 @@ derive() {
     done
     echo "wrote $out ($*)"
 }
-derive netns-h-l2drop net.ipv4.conf.eth0.drop_unicast_in_l2_multicast=1
-derive netns-h-noredirect net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
-derive netns-h-backlog net.core.netdev_max_backlog=8
-derive netns-h-no-tcp-early-demux net.ipv4.tcp_early_demux=0
+want netns-h-l2drop && derive netns-h-l2drop net.ipv4.conf.eth0.drop_unicast_in_l2_multicast=1
+want netns-h-noredirect && derive netns-h-noredirect net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
+want netns-h-backlog && derive netns-h-backlog net.core.netdev_max_backlog=8
+want netns-h-no-tcp-early-demux && derive netns-h-no-tcp-early-demux net.ipv4.tcp_early_demux=0
 
 # netns-h-mcast: netns-h with a UDP socket on 0.0.0.0:5000 that joined 239.1.1.1 on eth0. Its
 # ip-maddr.json and the socket's ss line are real output, from a scratch namespace with the same
@@ -100,7 +108,7 @@ for group, port in (("239.1.1.1", 5000), ("239.1.1.1", 5001), ("239.2.2.2", 5000
     sleep 0.5; kill $dump; wait $dump 2>/dev/null || true
     echo "wrote $out (239.1.1.1 joined on eth0, udp 0.0.0.0:5000)"
 }
-mcast
+want netns-h-mcast && mcast
 
 # netns-h-rcvbuf: netns-h with a UDP socket on 0.0.0.0:5000 whose application set SO_RCVBUF 4000
 # (sk_rcvbuf 8000) and does not read: one datagram from the peer waits in its queue when
@@ -136,8 +144,8 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"hello", ("10.1.0.2", 5
     wait $app
     echo "wrote $out (udp 0.0.0.0:5000, SO_RCVBUF 4000, $([ "$reads" = waits ] && echo "not reading" || echo reading))"
 }
-rcvbuf netns-h-rcvbuf waits
-rcvbuf netns-h-rcvbuf-read reads
+want netns-h-rcvbuf && rcvbuf netns-h-rcvbuf waits
+want netns-h-rcvbuf-read && rcvbuf netns-h-rcvbuf-read reads
 
 # netns-h-rps: netns-h with receive packet steering on eth0 (its one receive queue's rps_cpus
 # mask 1: CPU 0). Its rps.txt is the real `grep -H . /sys/class/net/*/queues/rx-*/rps_cpus`, run
@@ -150,12 +158,63 @@ rps() {
     ip netns exec $N sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus; grep -H . /sys/class/net/*/queues/rx-*/rps_cpus' > "$out/rps.txt"
     echo "wrote $out (rps_cpus 1 on eth0)"
 }
-rps
+want netns-h-rps && rps
 
 # netns-h6-nft-output: netns-h6 with netns-h-nft-output's ruleset (its nft.json and nft.txt, as
 # nft-hosts.sh had the real nft write them): an inet output chain, so IPv6 sends to UDP 9999 are
 # dropped at LOCAL_OUT too.
-rm -rf "$top/Fixtures/hosts/netns-h6-nft-output"
-cp -r "$top/Fixtures/hosts/netns-h6" "$top/Fixtures/hosts/netns-h6-nft-output"
-cp "$top/Fixtures/hosts/netns-h-nft-output/nft.json" "$top/Fixtures/hosts/netns-h-nft-output/nft.txt" "$top/Fixtures/hosts/netns-h6-nft-output/"
-echo "wrote $top/Fixtures/hosts/netns-h6-nft-output (netns-h6 with the nft-output ruleset)"
+if want netns-h6-nft-output; then
+    rm -rf "$top/Fixtures/hosts/netns-h6-nft-output"
+    cp -r "$top/Fixtures/hosts/netns-h6" "$top/Fixtures/hosts/netns-h6-nft-output"
+    cp "$top/Fixtures/hosts/netns-h-nft-output/nft.json" "$top/Fixtures/hosts/netns-h-nft-output/nft.txt" "$top/Fixtures/hosts/netns-h6-nft-output/"
+    echo "wrote $top/Fixtures/hosts/netns-h6-nft-output (netns-h6 with the nft-output ruleset)"
+fi
+
+# netns-h-udp-connected: netns-h with a UDP socket bound to 10.1.0.2:5000 and connect(2)ed to
+# 10.1.0.1:6000 (its ss line real output, from a scratch namespace like mcast's), its application
+# reading. Fixtures/rx/udp-connected.pcap: eth0's incoming frames while the peer sends three
+# datagrams from 6000 (the connected socket's: udp_v4_early_demux ties each to it; from the
+# second on its cached route spares the lookup), one from 6001 (no socket takes it: the
+# connected one's peer is 6000) and one from 6000 again.
+udp_connected() {
+    local out="$top/Fixtures/hosts/netns-h-udp-connected" N=tracer-fx-uc P=tracer-fx-ucp
+    trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
+    scratch $N $P
+    ip -n $P neigh add 10.1.0.2 lladdr 02:00:00:00:00:01 dev p0 nud permanent
+    # The peer's checksums in full (a veth leaves them to an offload that never comes: a NIC
+    # given the capture would find them wrong).
+    ip netns exec $P ethtool -K p0 tx off >/dev/null
+    rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h" "$out"
+    local pcap="$top/Fixtures/rx/udp-connected.pcap"
+    ip netns exec $N tcpdump -q -n -i eth0 -Q in -w "$pcap" 'ip' 2>/dev/null &
+    local dump=$!
+    sleep 1
+    ip netns exec $N python3 -c '
+import socket, subprocess, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.1.0.2", 5000))
+s.connect(("10.1.0.1", 6000))
+ss = subprocess.run(["ss", "-H", "-tuna"], capture_output=True, text=True, check=True).stdout
+open(sys.argv[1] + "/ss.txt", "a").write("".join(l + "\n" for l in ss.splitlines() if ":5000 " in l))
+open(sys.argv[1] + "/.connected", "w").close()
+s.settimeout(3)
+try:
+    while True: print("read", len(s.recv(100)), "bytes", file=sys.stderr)
+except socket.timeout:
+    pass
+' "$out" &
+    local app=$!
+    while [ ! -e "$out/.connected" ]; do sleep 0.1; done; rm -f "$out/.connected"
+    sleep 0.5
+    ip netns exec $P python3 -c '
+import socket, time
+a, b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+a.bind(("10.1.0.1", 6000)); b.bind(("10.1.0.1", 6001))
+for s in (a, a, a, b, a):
+    s.sendto(b"hello connected", ("10.1.0.2", 5000)); time.sleep(0.2)
+'
+    wait $app || true
+    sleep 0.5; kill $dump; wait $dump 2>/dev/null || true
+    echo "wrote $out (udp 10.1.0.2:5000 connected to 10.1.0.1:6000) and $pcap"
+}
+want netns-h-udp-connected && udp_connected

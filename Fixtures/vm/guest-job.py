@@ -170,6 +170,8 @@ if os.path.exists(os.path.join(host, "ss.txt")):
             # `*` is a dual-stack IPv6 socket on any address, [ADDR] an IPv6 one (sockets.c).
             if addr not in ("127.0.0.1", "[::1]") and (":" not in addr or addr.startswith("[")):
                 listen.append(f"{f[0]}:{addr}:{port}")
+        elif len(f) >= 6 and f[0] == "udp" and f[1] == "ESTAB" and not f[4].startswith(("127.", "[")) and f[4].count(":") == 1:
+            listen.append(f"udp:{f[4]}>{f[5]}")   # a connect(2)ed IPv4 socket: its peer after >
 # The snapshot's multicast memberships (ip-maddr.json), but those the kernel holds by itself:
 # all-hosts, all-nodes, all-routers, solicited-node groups.
 for i in load("ip-maddr.json", []):
@@ -191,7 +193,7 @@ if any(l.startswith("join:") for l in listen):
         for k in ("ipv4/conf/{}/igmpv2_unsolicited_report_interval", "ipv4/conf/{}/igmpv3_unsolicited_report_interval"):
             out.append(f"echo 1 > /proc/sys/net/{k.format(i['ifname'])}")
 if listen:
-    out.append("/usr/bin/sockets " + " ".join(listen) + " &")
+    out.append("/usr/bin/sockets " + " ".join(shlex.quote(l) for l in listen) + " &")
 
 # The e1000 reports its link up from its watchdog (every 2 s), and IPv6 sends its MLD reports
 # only then: wait for every interface the snapshot has up to be so (at most 5 s), so that those

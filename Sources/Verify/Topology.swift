@@ -186,11 +186,13 @@ final class Topology {
         try Shell.run(["ip", "-n", ns, "link", "set", "lo", "up"])
     }
 
-    /// The snapshot's TCP listeners and unconnected UDP sockets, opened inside the host namespace.
+    /// The snapshot's TCP listeners and UDP sockets (unconnected, and connect(2)ed ones: ss's
+    /// ESTAB), opened inside the host namespace.
     private func holdSockets() throws {
         var readable: [Int32] = []
         try inNetns(hostNS) {
-            for s in host.sockets where (s.protocolKind == .tcp && s.state == "LISTEN") || (s.protocolKind == .udp && s.state == "UNCONN") {
+            for s in host.sockets where (s.protocolKind == .tcp && s.state == "LISTEN")
+                || (s.protocolKind == .udp && (s.state == "UNCONN" || (s.state == "ESTAB" && s.remoteAddress != nil))) {
                 if case .v4(let a)? = s.localAddress, a.isLoopback { continue }
                 if case .v6(let a)? = s.localAddress, a.isLoopback { continue }
                 // An IPv6 socket where IPv6 runs (`*`: dual stack), else IPv4's.
@@ -216,6 +218,13 @@ final class Topology {
                     addr.sin_port = s.localPort.bigEndian
                     if case .v4(let a)? = s.localAddress { addr.sin_addr.s_addr = a.value.bigEndian }
                     ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+                }
+                if ok == 0, s.state == "ESTAB", case .v4(let peer)? = s.remoteAddress, !v6 {
+                    var addr = sockaddr_in()
+                    addr.sin_family = sa_family_t(AF_INET)
+                    addr.sin_port = (s.remotePort ?? 0).bigEndian
+                    addr.sin_addr.s_addr = peer.value.bigEndian
+                    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
                 }
                 if ok == 0 && s.protocolKind == .tcp, listen(fd, 16) == 0 {
                     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)

@@ -54,12 +54,16 @@ public enum VMGuest {
     /// One capture through the guest and the model; the table goes to this process's stdout as
     /// compare.py prints it. True when every field agrees.
     /// `driver`: the guest's NICs, e1000 or virtio_net (check.sh's DRIVER).
-    public static func check(capture: String, host: String, tracer: String, scripts: String, assets: String, driver: String = "e1000") throws -> Bool {
+    /// `send`: the capture shows the host sending; its first packet is sent by a program in the
+    /// guest (tx-check.sh) and compared with `tracer replay --tx`.
+    public static func check(capture: String, host: String, tracer: String, scripts: String, assets: String, driver: String = "e1000",
+                             send: Bool = false) throws -> Bool {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("tracer-vm-\(getpid())-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["bash", scripts + "/check.sh", assets, tracer, capture, host, out, "--graph"]
+        p.arguments = send ? ["bash", scripts + "/tx-check.sh", assets, tracer, capture, host, out]
+            : ["bash", scripts + "/check.sh", assets, tracer, capture, host, out, "--graph"]
         p.environment = ProcessInfo.processInfo.environment.merging(["DRIVER": driver]) { $1 }
         try p.run()
         p.waitUntilExit()

@@ -36,8 +36,11 @@ struct UDPLookup: CustomStringConvertible {
     var description: String { name }
 
     init(name: String, socket: Socket?) { self.name = name; self.socket = socket }
-    /// A socket of the snapshot, named by its local address and port.
-    init(_ s: Socket) { self.init(name: "udp \(s.localAddress?.description ?? "0.0.0.0"):\(s.localPort)", socket: s) }
+    /// A socket of the snapshot, named by its local address and port (and a connected one's peer).
+    init(_ s: Socket) {
+        let peer = s.remoteAddress.map { " → \($0):\(s.remotePort ?? 0)" } ?? ""
+        self.init(name: "udp \(s.localAddress?.description ?? "0.0.0.0"):\(s.localPort)" + peer, socket: s)
+    }
 }
 
 extension Kernel {
@@ -93,7 +96,7 @@ extension Kernel {
         // __udp4_lib_lookup_skb (inline) → __udp4_lib_lookup: the socket.
         let sk: UDPLookup? = !csumOK && checkedEarly ? nil : {
             let g = trace.enter(.__udp4_lib_lookup); defer { trace.leave(g) }
-            return udp_lookup(dst: dst, dport: dport, dev: skb.dev)
+            return udp_lookup(dst: dst, dport: dport, dev: skb.dev, src: src, sport: sport)
         }()
         guard csumOK else { return udpChecksumError(check) }
         if let sk {
@@ -206,11 +209,22 @@ extension Kernel {
 
     /// The host's UDP sockets a datagram to `dst`:`dport` on `dev` matches: an exact local address
     /// or the wildcard, unconnected (ss state UNCONN), and bound to the arrival device if bound at all.
-    func udpCandidates(dst: IPv4Address, dport: UInt16, dev: Interface) -> [Socket] {
+    /// The sockets a datagram to dst:dport from src:sport may go to (compute_score above -1): the
+    /// unconnected ones on the port and address (or any address), and the connected ones
+    /// (ss's ESTAB: connect(2)ed) whose peer is src:sport; none of those without a source.
+    func udpCandidates(dst: IPv4Address, dport: UInt16, dev: Interface, src: IPv4Address? = nil, sport: UInt16? = nil) -> [Socket] {
         host.sockets.filter { s in
-            s.protocolKind == .udp && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
-                && (s.localAddress == nil || s.localAddress == .v4(dst)) && s.state == "UNCONN"
+            guard s.protocolKind == .udp && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
+                    && (s.localAddress == nil || s.localAddress == .v4(dst)) else { return false }
+            if s.state == "UNCONN" { return true }
+            return s.state == "ESTAB" && src != nil && s.remoteAddress == .v4(src!) && s.remotePort == sport
         }
+    }
+
+    /// __udp4_lib_demux_lookup: the connected socket with exactly this address and port pair
+    /// (INET_MATCH), which only a connect(2)ed socket has; the first in its hash slot only.
+    func udpConnectedSocket(dst: IPv4Address, dport: UInt16, src: IPv4Address, sport: UInt16, dev: Interface) -> Socket? {
+        udpCandidates(dst: dst, dport: dport, dev: dev, src: src, sport: sport).first { $0.state == "ESTAB" && $0.localAddress == .v4(dst) }
     }
 
     /// udp_v4_early_demux (ip_rcv_finish_core, for a UDP datagram that is not a fragment, while
@@ -219,15 +233,24 @@ extension Kernel {
     /// take (__udp4_lib_mcast_demux_lookup; IP_MULTICAST_ALL lets a socket that did not join it
     /// match), is tied to that socket; the socket's cached input route (sk_rx_dst, which
     /// __udp4_lib_rcv set from its previous datagram) then spares the route lookup, the source
-    /// checked again for an unconnected socket (ip_mc_validate_source). A unicast datagram is
-    /// tied only to a connected socket (__udp4_lib_demux_lookup): none here (the model keeps no
-    /// connected UDP sockets). The 6.1 guest's function trace shows both datagrams of
-    /// mcast-joined taking the socket this way, the second without a route lookup.
+    /// checked again for an unconnected socket (ip_mc_validate_source). A unicast datagram
+    /// (PACKET_HOST) is tied only to a connected socket whose peer sent it
+    /// (__udp4_lib_demux_lookup), whose cached route then spares the lookup too (a connected
+    /// socket's source is not checked again). The 6.1 guest's function trace shows both
+    /// datagrams of mcast-joined taking the socket this way, the second without a route lookup.
     /// Not modelled: a hash slot of over 10 sockets is not scanned.
     func udp_v4_early_demux(_ skb: SKB) -> DropReason? {
         let f = trace.enter(.udp_v4_early_demux); defer { trace.leave(f) }
-        guard skb.pktType == .multicast else { return nil }
         let (src, dst, tos, dport) = skb.withIPv4 { ($0.source, $0.destination, $0.tos, $0.payload.count >= 4 ? $0.payload.u16(2) : 0) }
+        if skb.pktType == .host {
+            let sport = skb.withIPv4 { $0.payload.count >= 2 ? $0.payload.u16(0) : 0 }
+            guard let s = udpConnectedSocket(dst: dst, dport: dport, src: src, sport: sport, dev: skb.dev) else { return nil }
+            let sk = UDPLookup(s)
+            skb.earlyDemuxSocket = sk
+            if let cached = udpTable.rxDst[sk.name] { skb.dst = cached }
+            return nil
+        }
+        guard skb.pktType == .multicast else { return nil }
         guard ip_check_mc_rcu(skb.dev, group: dst) else { return nil }
         let candidates = udpCandidates(dst: dst, dport: dport, dev: skb.dev)
         guard candidates.count == 1, let s = candidates.first else { return nil }
@@ -238,11 +261,12 @@ extension Kernel {
         return ip_mc_validate_source(skb, daddr: dst, saddr: src, tos: tos)
     }
 
-    /// The socket a datagram to dst:dport goes to: the one bound to the exact address, else the
-    /// wildcard's.
-    func udp_lookup(dst: IPv4Address, dport: UInt16, dev: Interface) -> UDPLookup? {
-        let candidates = udpCandidates(dst: dst, dport: dport, dev: dev)
-        let best = candidates.first { $0.localAddress != nil } ?? candidates.first
+    /// The socket a datagram to dst:dport (from src:sport) goes to: the connected one whose peer
+    /// sent it, else the one bound to the exact address, else the wildcard's.
+    func udp_lookup(dst: IPv4Address, dport: UInt16, dev: Interface, src: IPv4Address? = nil, sport: UInt16? = nil) -> UDPLookup? {
+        let candidates = udpCandidates(dst: dst, dport: dport, dev: dev, src: src, sport: sport)
+        // compute_score: a connected socket's peer counts, then a bound address.
+        let best = candidates.first { $0.remoteAddress != nil } ?? candidates.first { $0.localAddress != nil } ?? candidates.first
         if best == nil, udpTable.bound.contains(SocketKey(local: dst, port: dport)) {
             // The capture shows the host sending from this port: an application's socket is bound there.
             return UDPLookup(name: "udp \(dst):\(dport) (the socket the host was seen sending from)", socket: nil)
