@@ -170,8 +170,9 @@ if os.path.exists(os.path.join(host, "ss.txt")):
             # `*` is a dual-stack IPv6 socket on any address, [ADDR] an IPv6 one (sockets.c).
             if addr not in ("127.0.0.1", "[::1]") and (":" not in addr or addr.startswith("[")):
                 listen.append(f"{f[0]}:{addr}:{port}")
-        elif len(f) >= 6 and f[0] == "udp" and f[1] == "ESTAB" and not f[4].startswith(("127.", "[")) and f[4].count(":") == 1:
-            listen.append(f"udp:{f[4]}>{f[5]}")   # a connect(2)ed IPv4 socket: its peer after >
+        elif len(f) >= 6 and f[0] == "udp" and f[1] == "ESTAB" and not f[4].startswith(("127.", "[::1]", "[::ffff:")) \
+                and (f[4].count(":") == 1 or f[4].startswith("[")):
+            listen.append(f"udp:{f[4]}>{f[5]}")   # a connect(2)ed socket: its peer after >
 # The snapshot's multicast memberships (ip-maddr.json), but those the kernel holds by itself:
 # all-hosts, all-nodes, all-routers, solicited-node groups.
 for i in load("ip-maddr.json", []):

@@ -121,16 +121,12 @@ int main(int argc, char **argv) {
         if (!is_udp && !is_tcp) { fprintf(stderr, "sockets: %s: udp:PORT or tcp:PORT\n", argv[i]); return 2; }
         /* ss's forms: ADDR:PORT (IPv4), [ADDR]:PORT (IPv6 only), *:PORT (IPv6, any address, and
          * IPv4 through it: a dual-stack socket), PORT (IPv4, any address). */
-        /* udp:ADDR:PORT>PEER:PEERPORT: connect(2)ed to the peer (IPv4), as ss's ESTAB line. */
+        /* udp:ADDR:PORT>PEER:PEERPORT: connect(2)ed to the peer, as ss's ESTAB line. */
         char *peer = strchr(argv[i], '>');
-        struct sockaddr_in to = { .sin_family = AF_INET };
+        struct sockaddr_storage to;
         if (peer) {
-            char *pc = strrchr(peer + 1, ':');
             *peer++ = 0;
-            if (!is_udp || !pc) { fprintf(stderr, "sockets: %s: udp:ADDR:PORT>PEER:PORT\n", argv[i]); return 2; }
-            *pc = 0;
-            to.sin_port = htons(atoi(pc + 1));
-            if (inet_pton(AF_INET, peer, &to.sin_addr) != 1) { fprintf(stderr, "sockets: %s: bad peer\n", peer); return 2; }
+            if (!is_udp || parse_endpoint(&peer, &to) < 0) { fprintf(stderr, "sockets: %s: udp:ADDR:PORT>PEER:PORT\n", argv[i]); return 2; }
         }
         char *rest = argv[i] + 4, *colon = strrchr(rest, ':');
         struct sockaddr_in a = { .sin_family = AF_INET };
@@ -152,7 +148,7 @@ int main(int argc, char **argv) {
         if (v6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
         int bound = v6 ? bind(fd, (struct sockaddr *)&a6, sizeof a6) : bind(fd, (struct sockaddr *)&a, sizeof a);
         if (fd < 0 || bound < 0 || (is_tcp && listen(fd, 128) < 0)) { perror(argv[i]); return 1; }
-        if (peer && connect(fd, (struct sockaddr *)&to, sizeof to) < 0) { perror(argv[i]); return 1; }
+        if (peer && connect(fd, (struct sockaddr *)&to, sockaddr_len(&to)) < 0) { perror(argv[i]); return 1; }
         fds[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
         udp[n++] = is_udp;
     }

@@ -392,6 +392,7 @@ extension KFunc {
         "udp_sendmsg",
         "udp_unicast_rcv_skb",
         "udp_v4_early_demux",
+        "udp_v6_early_demux",
         "udp_v6_send_skb",
         "udpv6_err",
         "udpv6_queue_rcv_one_skb",
@@ -797,19 +798,20 @@ extension KFunc {
     public static var udp_sendmsg: KFunc { KFunc(id: 385) }
     public static var udp_unicast_rcv_skb: KFunc { KFunc(id: 386) }
     public static var udp_v4_early_demux: KFunc { KFunc(id: 387) }
-    public static var udp_v6_send_skb: KFunc { KFunc(id: 388) }
-    public static var udpv6_err: KFunc { KFunc(id: 389) }
-    public static var udpv6_queue_rcv_one_skb: KFunc { KFunc(id: 390) }
-    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 391) }
-    public static var udpv6_rcv: KFunc { KFunc(id: 392) }
-    public static var udpv6_sendmsg: KFunc { KFunc(id: 393) }
-    public static var update_or_create_fnhe: KFunc { KFunc(id: 394) }
-    public static var veth_forward_skb: KFunc { KFunc(id: 395) }
-    public static var veth_xmit: KFunc { KFunc(id: 396) }
-    public static var virtnet_poll: KFunc { KFunc(id: 397) }
-    public static var virtnet_receive: KFunc { KFunc(id: 398) }
-    public static var virtnet_receive_done: KFunc { KFunc(id: 399) }
-    public static var virtnet_receive_packets: KFunc { KFunc(id: 400) }
-    public static var virtqueue_napi_complete: KFunc { KFunc(id: 401) }
-    public static var vlan_do_receive: KFunc { KFunc(id: 402) }
+    public static var udp_v6_early_demux: KFunc { KFunc(id: 388) }
+    public static var udp_v6_send_skb: KFunc { KFunc(id: 389) }
+    public static var udpv6_err: KFunc { KFunc(id: 390) }
+    public static var udpv6_queue_rcv_one_skb: KFunc { KFunc(id: 391) }
+    public static var udpv6_queue_rcv_skb: KFunc { KFunc(id: 392) }
+    public static var udpv6_rcv: KFunc { KFunc(id: 393) }
+    public static var udpv6_sendmsg: KFunc { KFunc(id: 394) }
+    public static var update_or_create_fnhe: KFunc { KFunc(id: 395) }
+    public static var veth_forward_skb: KFunc { KFunc(id: 396) }
+    public static var veth_xmit: KFunc { KFunc(id: 397) }
+    public static var virtnet_poll: KFunc { KFunc(id: 398) }
+    public static var virtnet_receive: KFunc { KFunc(id: 399) }
+    public static var virtnet_receive_done: KFunc { KFunc(id: 400) }
+    public static var virtnet_receive_packets: KFunc { KFunc(id: 401) }
+    public static var virtqueue_napi_complete: KFunc { KFunc(id: 402) }
+    public static var vlan_do_receive: KFunc { KFunc(id: 403) }
 }

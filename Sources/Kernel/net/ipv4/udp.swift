@@ -26,6 +26,8 @@ final class UDPTable {
     /// sk->sk_rx_dst: the input route of the last datagram a socket took (udp_sk_rx_dst_set), by
     /// its name; udp_v4_early_demux gives it to the next one.
     var rxDst: [String: InputRoute] = [:]
+    /// The same for IPv6 sockets (udp6_sk_rx_dst_set; udp_v6_early_demux reads it).
+    var rxDst6: [String: Route6] = [:]
 }
 
 /// The socket a UDP lookup found: how it is named in the verdict, and its ss line when the

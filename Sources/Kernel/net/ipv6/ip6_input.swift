@@ -112,12 +112,21 @@ extension Kernel {
         dst_input6(skb)
     }
 
-    /// Early demux (an established TCP socket's cached route), else the input route. By the
-    /// first next header: tcp_v6_early_demux for TCP (udp_v6_early_demux, for UDP's connected
-    /// sockets, is not modelled).
+    /// Early demux (a socket's cached route), else the input route. By the first next header,
+    /// while net.ipv4.ip_early_demux and the protocol's own switch are on (IPv6 reads IPv4's):
+    /// tcp_v6_early_demux for TCP (an established socket), udp_v6_early_demux for UDP (a
+    /// connect(2)ed socket).
     func ip6_rcv_finish_core(_ skb: SKB) {
         let f = trace.enter(.ip6_rcv_finish_core); defer { trace.leave(f) }
-        if skb.frame[skb.networkOffset + 6] == 6, tcp_v6_early_demux(skb) { return }
+        switch skb.frame[skb.networkOffset + 6] {
+        case 6 where net.ipv4.sysctl.tcpEarlyDemux:
+            if tcp_v6_early_demux(skb) { return }
+        case 17 where net.ipv4.sysctl.udpEarlyDemux:
+            udp_v6_early_demux(skb)
+            if skb.dst6 != nil { return }
+        default:
+            break
+        }
         ip6_route_input(skb)
     }
 

@@ -50,7 +50,12 @@ extension Kernel {
             }
             return
         }
-        if let sk = udp6_lookup(dst: dst, dport: dport, dev: skb.dev) {
+        // udp_v6_early_demux tied the datagram to its connected socket (skb_steal_sock): that
+        // socket takes it and keeps its route for the next (udp6_sk_rx_dst_set).
+        let stolen = skb.earlyDemuxSocket
+        skb.earlyDemuxSocket = nil
+        if let sk = stolen, let rt = skb.dst6 { udpTable.rxDst6[sk.name] = rt }
+        if let sk = stolen ?? udp6_lookup(dst: dst, dport: dport, dev: skb.dev, src: src, sport: sport) {
             if check == 0 {
                 return csumError("UDP_CSUM", "a zero UDP checksum to \(sk), which does not allow one (UDP_NO_CHECK6_RX off)")
             }
@@ -69,13 +74,43 @@ extension Kernel {
     }
 
     /// An unconnected IPv6 socket on the port: bound to `dst` or to the wildcard (`*`, `[::]`).
-    func udp6_lookup(dst: IPv6Address, dport: UInt16, dev: Interface) -> UDPLookup? {
+    /// The socket a datagram to [dst]:dport (from [src]:sport) goes to: the connect(2)ed one
+    /// whose peer sent it (ss's ESTAB), else the one bound to the exact address, else the
+    /// wildcard's (compute_score).
+    func udp6_lookup(dst: IPv6Address, dport: UInt16, dev: Interface, src: IPv6Address? = nil, sport: UInt16? = nil) -> UDPLookup? {
         let candidates = host.sockets.filter { s in
-            s.protocolKind == .udp && s.isV6 && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name)
-                && s.isOpen(at: now) && (s.localAddress == nil || s.localAddress == .v6(dst)) && s.state == "UNCONN"
+            guard s.protocolKind == .udp && s.isV6 && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name)
+                    && s.isOpen(at: now) && (s.localAddress == nil || s.localAddress == .v6(dst)) else { return false }
+            if s.state == "UNCONN" { return true }
+            return s.state == "ESTAB" && src != nil && s.remoteAddress == .v6(src!) && s.remotePort == sport
         }
-        let best = candidates.first { $0.localAddress != nil } ?? candidates.first
-        return best.map { UDPLookup(name: "udp [\($0.localAddress?.description ?? "::")]:\($0.localPort)", socket: $0) }
+        let best = candidates.first { $0.remoteAddress != nil } ?? candidates.first { $0.localAddress != nil } ?? candidates.first
+        return best.map(udp6Name)
+    }
+
+    func udp6Name(_ s: Socket) -> UDPLookup {
+        let peer = s.remoteAddress.map { " → [\($0)]:\(s.remotePort ?? 0)" } ?? ""
+        return UDPLookup(name: "udp [\(s.localAddress?.description ?? "::")]:\(s.localPort)" + peer, socket: s)
+    }
+
+    /// udp_v6_early_demux (ip6_rcv_finish_core, for a UDP datagram): a unicast one (PACKET_HOST)
+    /// from the peer a socket is connect(2)ed to is tied to it (__udp6_lib_demux_lookup, inlined:
+    /// INET6_MATCH on both addresses and ports), and the socket's cached route (sk_rx_dst, the
+    /// previous datagram's) spares the lookup. No multicast here, unlike IPv4's.
+    func udp_v6_early_demux(_ skb: SKB) {
+        let f = trace.enter(.udp_v6_early_demux); defer { trace.leave(f) }
+        guard skb.pktType == .host else { return }
+        let (src, dst) = skb.withIPv6 { ($0.source, $0.destination) }
+        let o = skb.networkOffset + 40   // the transport header right after the fixed one
+        guard skb.frame.count >= o + 4 else { return }
+        let sport = UInt16(skb.frame[o]) << 8 | UInt16(skb.frame[o + 1]), dport = UInt16(skb.frame[o + 2]) << 8 | UInt16(skb.frame[o + 3])
+        guard let s = host.sockets.first(where: { s in
+            s.protocolKind == .udp && s.isV6 && s.state == "ESTAB" && s.localPort == dport && s.localAddress == .v6(dst)
+                && s.remoteAddress == .v6(src) && s.remotePort == sport && (s.boundDevice == nil || s.boundDevice == skb.dev.name) && s.isOpen(at: now)
+        }) else { return }
+        let sk = udp6Name(s)
+        skb.earlyDemuxSocket = sk
+        if let cached = udpTable.rxDst6[sk.name] { skb.dst6 = cached }
     }
 }
 
