@@ -15,7 +15,7 @@
 #   netns-h-udp-connected a UDP socket 10.1.0.2:5000 connect(2)ed to 10.1.0.1:6000 (see
 #                      udp_connected below; it also writes Fixtures/rx/udp-connected.pcap)
 #   netns-h6-nft-output netns-h6 with Fixtures/rulesets/nft-output.nft
-#   netns-h6-udp-connected the same over IPv6 (see udp6_connected; Fixtures/rx/ipv6-udp-connected.pcap)
+#   netns-h6-udp-connected the same over IPv6 (Fixtures/rx/ipv6-udp-connected.pcap)
 # With arguments, only the snapshots they name are made again.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -176,94 +176,61 @@ fi
 # reading. Fixtures/rx/udp-connected.pcap: eth0's incoming frames while the peer sends three
 # datagrams from 6000 (the connected socket's: udp_v4_early_demux ties each to it; from the
 # second on its cached route spares the lookup), one from 6001 (no socket takes it: the
-# connected one's peer is 6000) and one from 6000 again.
+# connected one's peer is 6000) and one from 6000 again. netns-h6-udp-connected and
+# Fixtures/rx/ipv6-udp-connected.pcap: the same over IPv6 on netns-h6 ([2001:db8:1::2]:5000 and
+# [2001:db8:1::1]:6000; udp_v6_early_demux's turn).
 udp_connected() {
-    local out="$top/Fixtures/hosts/netns-h-udp-connected" N=tracer-fx-uc P=tracer-fx-ucp
+    local v=$1 N=tracer-fx-uc$1 P=tracer-fx-uc$1p
+    local out="$top/Fixtures/hosts/netns-h$([ "$v" = 6 ] && echo 6)-udp-connected"
+    local pcap="$top/Fixtures/rx/$([ "$v" = 6 ] && echo ipv6-)udp-connected.pcap"
+    local me=10.1.0.2 peer=10.1.0.1 filter=ip
     trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
     scratch $N $P
-    ip -n $P neigh add 10.1.0.2 lladdr 02:00:00:00:00:01 dev p0 nud permanent
+    if [ "$v" = 6 ]; then
+        me=2001:db8:1::2 peer=2001:db8:1::1 filter='ip6 and udp'
+        ip -n $N addr add $me/64 dev eth0 nodad
+        ip -n $N addr add 2001:db8:2::2/64 dev eth1 nodad
+        ip -n $P addr add $peer/64 dev p0 nodad
+        ip -n $N neigh add $peer lladdr 02:00:00:00:00:fe dev eth0 nud permanent
+    fi
+    ip -n $P neigh add $me lladdr 02:00:00:00:00:01 dev p0 nud permanent
     # The peer's checksums in full (a veth leaves them to an offload that never comes: a NIC
     # given the capture would find them wrong).
     ip netns exec $P ethtool -K p0 tx off >/dev/null
-    rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h" "$out"
-    local pcap="$top/Fixtures/rx/udp-connected.pcap"
-    ip netns exec $N tcpdump -q -n -i eth0 -Q in -w "$pcap" 'ip' 2>/dev/null &
+    rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h$([ "$v" = 6 ] && echo 6)" "$out"
+    ip netns exec $N tcpdump -q -n -i eth0 -Q in -w "$pcap" "$filter" 2>/dev/null &
     local dump=$!
     sleep 1
     ip netns exec $N python3 -c '
 import socket, subprocess, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.1.0.2", 5000))
-s.connect(("10.1.0.1", 6000))
+out, me, peer = sys.argv[1:4]
+s = socket.socket(socket.AF_INET6 if ":" in me else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((me, 5000))
+s.connect((peer, 6000))
 ss = subprocess.run(["ss", "-H", "-tuna"], capture_output=True, text=True, check=True).stdout
-open(sys.argv[1] + "/ss.txt", "a").write("".join(l + "\n" for l in ss.splitlines() if ":5000 " in l))
-open(sys.argv[1] + "/.connected", "w").close()
+open(out + "/ss.txt", "a").write("".join(l + "\n" for l in ss.splitlines() if ":5000 " in l))
+open(out + "/.connected", "w").close()
 s.settimeout(3)
 try:
     while True: print("read", len(s.recv(100)), "bytes", file=sys.stderr)
 except socket.timeout:
     pass
-' "$out" &
+' "$out" $me $peer &
     local app=$!
     while [ ! -e "$out/.connected" ]; do sleep 0.1; done; rm -f "$out/.connected"
     sleep 0.5
     ip netns exec $P python3 -c '
-import socket, time
-a, b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-a.bind(("10.1.0.1", 6000)); b.bind(("10.1.0.1", 6001))
+import socket, sys, time
+me, peer = sys.argv[1:3]
+family = socket.AF_INET6 if ":" in me else socket.AF_INET
+a, b = socket.socket(family, socket.SOCK_DGRAM), socket.socket(family, socket.SOCK_DGRAM)
+a.bind((peer, 6000)); b.bind((peer, 6001))
 for s in (a, a, a, b, a):
-    s.sendto(b"hello connected", ("10.1.0.2", 5000)); time.sleep(0.2)
-'
+    s.sendto(b"hello connected", (me, 5000)); time.sleep(0.2)
+' $me $peer
     wait $app || true
     sleep 0.5; kill $dump; wait $dump 2>/dev/null || true
-    echo "wrote $out (udp 10.1.0.2:5000 connected to 10.1.0.1:6000) and $pcap"
+    echo "wrote $out (udp $me:5000 connected to $peer:6000) and $pcap"
 }
-want netns-h-udp-connected && udp_connected
-
-# netns-h6-udp-connected: the same over IPv6 on netns-h6 (a socket [2001:db8:1::2]:5000
-# connect(2)ed to [2001:db8:1::1]:6000), and Fixtures/rx/ipv6-udp-connected.pcap the same way:
-# udp_v6_early_demux's turn.
-udp6_connected() {
-    local out="$top/Fixtures/hosts/netns-h6-udp-connected" N=tracer-fx-uc6 P=tracer-fx-uc6p
-    trap "ip netns del $N 2>/dev/null; ip netns del $P 2>/dev/null" RETURN
-    scratch $N $P
-    ip -n $N addr add 2001:db8:1::2/64 dev eth0 nodad
-    ip -n $N addr add 2001:db8:2::2/64 dev eth1 nodad
-    ip -n $P addr add 2001:db8:1::1/64 dev p0 nodad
-    ip -n $N neigh add 2001:db8:1::1 lladdr 02:00:00:00:00:fe dev eth0 nud permanent
-    ip -n $P neigh add 2001:db8:1::2 lladdr 02:00:00:00:00:01 dev p0 nud permanent
-    ip netns exec $P ethtool -K p0 tx off >/dev/null
-    rm -rf "$out"; cp -r "$top/Fixtures/hosts/netns-h6" "$out"
-    local pcap="$top/Fixtures/rx/ipv6-udp-connected.pcap"
-    ip netns exec $N tcpdump -q -n -i eth0 -Q in -w "$pcap" 'ip6 and udp' 2>/dev/null &
-    local dump=$!
-    sleep 1
-    ip netns exec $N python3 -c '
-import socket, subprocess, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.bind(("2001:db8:1::2", 5000))
-s.connect(("2001:db8:1::1", 6000))
-ss = subprocess.run(["ss", "-H", "-tuna"], capture_output=True, text=True, check=True).stdout
-open(sys.argv[1] + "/ss.txt", "a").write("".join(l + "\n" for l in ss.splitlines() if ":5000 " in l))
-open(sys.argv[1] + "/.connected", "w").close()
-s.settimeout(3)
-try:
-    while True: print("read", len(s.recv(100)), "bytes", file=sys.stderr)
-except socket.timeout:
-    pass
-' "$out" &
-    local app=$!
-    while [ ! -e "$out/.connected" ]; do sleep 0.1; done; rm -f "$out/.connected"
-    sleep 0.5
-    ip netns exec $P python3 -c '
-import socket, time
-a, b = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM), socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-a.bind(("2001:db8:1::1", 6000)); b.bind(("2001:db8:1::1", 6001))
-for s in (a, a, a, b, a):
-    s.sendto(b"hello connected", ("2001:db8:1::2", 5000)); time.sleep(0.2)
-'
-    wait $app || true
-    sleep 0.5; kill $dump; wait $dump 2>/dev/null || true
-    echo "wrote $out (udp [2001:db8:1::2]:5000 connected to [2001:db8:1::1]:6000) and $pcap"
-}
-want netns-h6-udp-connected && udp6_connected
+want netns-h-udp-connected && udp_connected 4
+want netns-h6-udp-connected && udp_connected 6
