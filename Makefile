@@ -205,7 +205,11 @@ VM_DIR := .build/vm
 # Not ipv6-icmp-ratelimit-burst either (its burst is 1 ms apart; the guest's token bucket refills
 # between frames). Nor forward-redirect: there the redirect and the
 # forwarded packet leave back to back, and the e1000's queue defers the second to net_tx_action
-# (outside the traced softirq) — the queue's state, which no capture shows.
+# (outside the traced softirq) — the queue's state, which no capture shows. On the e1000 (only)
+# not nft-stateful-fragments either: its forwarded datagram leaves as two fragments, and the
+# second now waits in that queue too (three runs of three on 2026-12-07; it agreed, and was
+# recorded, before the frames were paced 1.5 s apart; on virtio_net it agrees).
+VM_FIXTURES_NOT_e1000 := nft-stateful-fragments
 VM_FIXTURES ?= udp-delivered udp-closed-port udp-bad-checksum tcp-syn-listener tcp-handshake-data-fin \
 	tcp-syn-closed-port tcp-syn-then-rst tcp-syn-then-rst-in-window tcp-syn-then-rst-out-of-window \
 	tcp-syn-then-new-syn tcp-syn-then-bad-ack tcp-ack-to-listener forward forward-ttl-1 forward-df-too-big \
@@ -258,7 +262,7 @@ VM_ORACLE_DIR = $(VM_DIR)/oracle$(if $(filter e1000,$(VM_DRIVER)),,-$(VM_DRIVER)
 oracle-vm: vm-setup
 	@[ "$$(id -u)" = 0 ] || exit 0; \
 	mkdir -p $(VM_ORACLE_DIR); fail=0; \
-	for c in $(VM_FIXTURES); do \
+	for c in $(filter-out $(VM_FIXTURES_NOT_$(VM_DRIVER)),$(VM_FIXTURES)); do \
 		h=netns-h; [ -f Fixtures/rx/$$c.host ] && h=$$(cat Fixtures/rx/$$c.host); \
 		if DRIVER=$(VM_DRIVER) bash Fixtures/vm/check.sh $(VM_DIR) $(TRACER) Fixtures/rx/$$c.pcap Fixtures/hosts/$$h $(VM_ORACLE_DIR)/$$c --graph > $(VM_ORACLE_DIR)/$$c.txt 2>&1; \
 		then echo "agree    $$c: $$(tail -1 $(VM_ORACLE_DIR)/$$c.txt)"; [ -z "$(VM_RECORD)" ] || bash Fixtures/vm/record.sh $(VM_ORACLE_DIR)/$$c $$c $(VM_DRIVER); \
