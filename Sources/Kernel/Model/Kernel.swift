@@ -113,6 +113,7 @@ public final class Kernel {
         net = Net(host: host)
         rpsNeeded = host.interfaces.contains { $0.rpsCPUs != nil } || (host.sysctls.int("net.core.rps_sock_flow_entries") ?? 0) > 0
         udpTable.waitingPorts = ReaderPolicy.waitingPorts(host)
+        udpTable.connected = host.sockets.filter { $0.protocolKind == .udp && $0.state == "ESTAB" && $0.remoteAddress != nil }
         net.nf.hooks = NFHook.allCases.map { hookEntries($0) }
         net.nf.hooks6 = NFHook.allCases.map { hookEntries($0, family: .ip6) }
         for s in host.sockets where s.protocolKind == .tcp && s.state == "ESTAB" {

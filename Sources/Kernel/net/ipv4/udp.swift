@@ -28,6 +28,9 @@ final class UDPTable {
     var rxDst: [String: InputRoute] = [:]
     /// The same for IPv6 sockets (udp6_sk_rx_dst_set; udp_v6_early_demux reads it).
     var rxDst6: [String: Route6] = [:]
+    /// The snapshot's connect(2)ed UDP sockets (ss's ESTAB, IPv4 and IPv6): all early demux
+    /// looks at for a unicast datagram (most hosts have none: nothing to look at).
+    var connected: [Socket] = []
 }
 
 /// The socket a UDP lookup found: how it is named in the verdict, and its ss line when the
@@ -226,7 +229,10 @@ extension Kernel {
     /// __udp4_lib_demux_lookup: the connected socket with exactly this address and port pair
     /// (INET_MATCH), which only a connect(2)ed socket has; the first in its hash slot only.
     func udpConnectedSocket(dst: IPv4Address, dport: UInt16, src: IPv4Address, sport: UInt16, dev: Interface) -> Socket? {
-        udpCandidates(dst: dst, dport: dport, dev: dev, src: src, sport: sport).first { $0.state == "ESTAB" && $0.localAddress == .v4(dst) }
+        udpTable.connected.first { s in
+            s.localPort == dport && s.localAddress == .v4(dst) && s.remoteAddress == .v4(src) && s.remotePort == sport
+                && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
+        }
     }
 
     /// udp_v4_early_demux (ip_rcv_finish_core, for a UDP datagram that is not a fragment, while
@@ -243,9 +249,9 @@ extension Kernel {
     /// Not modelled: a hash slot of over 10 sockets is not scanned.
     func udp_v4_early_demux(_ skb: SKB) -> DropReason? {
         let f = trace.enter(.udp_v4_early_demux); defer { trace.leave(f) }
-        let (src, dst, tos, dport) = skb.withIPv4 { ($0.source, $0.destination, $0.tos, $0.payload.count >= 4 ? $0.payload.u16(2) : 0) }
         if skb.pktType == .host {
-            let sport = skb.withIPv4 { $0.payload.count >= 2 ? $0.payload.u16(0) : 0 }
+            guard !udpTable.connected.isEmpty else { return nil }
+            let (src, dst, sport, dport) = skb.withIPv4 { ($0.source, $0.destination, $0.payload.count >= 4 ? $0.payload.u16(0) : 0, $0.payload.count >= 4 ? $0.payload.u16(2) : 0) }
             guard let s = udpConnectedSocket(dst: dst, dport: dport, src: src, sport: sport, dev: skb.dev) else { return nil }
             let sk = UDPLookup(s)
             skb.earlyDemuxSocket = sk
@@ -253,6 +259,7 @@ extension Kernel {
             return nil
         }
         guard skb.pktType == .multicast else { return nil }
+        let (src, dst, tos, dport) = skb.withIPv4 { ($0.source, $0.destination, $0.tos, $0.payload.count >= 4 ? $0.payload.u16(2) : 0) }
         guard ip_check_mc_rcu(skb.dev, group: dst) else { return nil }
         let candidates = udpCandidates(dst: dst, dport: dport, dev: skb.dev)
         guard candidates.count == 1, let s = candidates.first else { return nil }

@@ -99,13 +99,13 @@ extension Kernel {
     /// previous datagram's) spares the lookup. No multicast here, unlike IPv4's.
     func udp_v6_early_demux(_ skb: SKB) {
         let f = trace.enter(.udp_v6_early_demux); defer { trace.leave(f) }
-        guard skb.pktType == .host else { return }
+        guard skb.pktType == .host, !udpTable.connected.isEmpty else { return }
         let (src, dst) = skb.withIPv6 { ($0.source, $0.destination) }
         let o = skb.networkOffset + 40   // the transport header right after the fixed one
         guard skb.frame.count >= o + 4 else { return }
         let sport = UInt16(skb.frame[o]) << 8 | UInt16(skb.frame[o + 1]), dport = UInt16(skb.frame[o + 2]) << 8 | UInt16(skb.frame[o + 3])
-        guard let s = host.sockets.first(where: { s in
-            s.protocolKind == .udp && s.isV6 && s.state == "ESTAB" && s.localPort == dport && s.localAddress == .v6(dst)
+        guard let s = udpTable.connected.first(where: { s in
+            s.isV6 && s.localPort == dport && s.localAddress == .v6(dst)
                 && s.remoteAddress == .v6(src) && s.remotePort == sport && (s.boundDevice == nil || s.boundDevice == skb.dev.name) && s.isOpen(at: now)
         }) else { return }
         let sk = udp6Name(s)
