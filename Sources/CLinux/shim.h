@@ -151,6 +151,16 @@ static inline int tracer_inet_connect(int fd, unsigned int addr, unsigned short 
     return connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
 }
 
+/// connect(2) to an IPv6 address (16 bytes) and port: 0 or the errno.
+static inline int tracer_inet6_connect(int fd, const unsigned char *addr, unsigned short port) {
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    memcpy(&a.sin6_addr, addr, 16);
+    return connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
+}
+
 
 /// accept(2) on a non-blocking listener: the new socket (non-blocking), or -1 (errno EAGAIN:
 /// none waiting); the peer's and our IPv4 address and port (host byte order).

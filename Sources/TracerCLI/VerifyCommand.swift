@@ -153,6 +153,8 @@ struct VerifyCommand: ParsableCommand {
         let scripts = VMGuest.scripts(executable: exe)
         let assets = VMGuest.assets(scripts: scripts ?? "")
         if let why = VMGuest.unavailableReason(scripts: scripts, assets: assets) { throw fail(why) }
+        let snapshot: HostModel.Host
+        do { snapshot = try HostModel.Host.load(host) } catch { throw fail("host snapshot \(error)") }
         var agree = true
         for capture in captures {
             let reader: CaptureReader
@@ -163,6 +165,11 @@ struct VerifyCommand: ParsableCommand {
             let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: capture)).readData(ofLength: 4)) ?? Data()
             let isPcap = magic.count == 4 && [0xa1b2c3d4, 0xa1b23c4d].contains(magic.withUnsafeBytes { $0.load(as: UInt32.self) })
             FileHandle.standardOutput.write(Data("== \(capture)\n".utf8))
+            // A capture of the host's own frames (its first one from a MAC of the snapshot's):
+            // the guest's program sends its first packet (tx-check.sh); else every frame is sent
+            // in to the guest.
+            let first = try? reader.next()
+            let sends = first.map { $0.bytes.count >= 12 && snapshot.interface(mac: MACAddress($0.bytes, at: 6)) != nil } ?? false
             // The guest's injector reads classic pcap: a pcapng is rewritten as one first, frame
             // for frame through libpcap, and both sides get that copy.
             var given = capture
@@ -170,30 +177,17 @@ struct VerifyCommand: ParsableCommand {
                 given = NSTemporaryDirectory() + "tracer-vm-\(getpid()).pcap"
                 do {
                     let w = try CaptureWriter(path: given, linkType: .ethernet, snapLength: reader.snapLength)
+                    if let f = first { w.write(f.bytes, timestamp: f.timestamp, wireLength: f.wireLength) }
                     while let f = try reader.next() { w.write(f.bytes, timestamp: f.timestamp, wireLength: f.wireLength) }
                     try w.close()
                 } catch { throw fail("\(capture): \(error)") }
             }
             defer { if given != capture { try? FileManager.default.removeItem(atPath: given) } }
-            // A capture of the host's own frames (its first one from a MAC of the snapshot's):
-            // the guest's program sends its first packet (tx-check.sh); else every frame is sent
-            // in to the guest.
-            let sends = try firstFrameIsTheHosts(given)
             if sends { FileHandle.standardOutput.write(Data("the host's own frames: its first packet sent by a program in the guest\n".utf8)) }
             agree = try VMGuest.check(capture: given, host: host, tracer: exe, scripts: scripts!, assets: assets, driver: driver.rawValue,
                                       send: sends) && agree
         }
         if !agree { throw ExitCode.failure }
-    }
-
-    /// Whether `capture`'s first frame comes from one of the snapshot's interfaces' MACs.
-    func firstFrameIsTheHosts(_ capture: String) throws -> Bool {
-        let snapshot: HostModel.Host
-        do { snapshot = try HostModel.Host.load(host) } catch { throw fail("host snapshot \(error)") }
-        guard let reader = try? CaptureReader(path: capture), let first = try? reader.next(), first.bytes.count >= 12 else { return false }
-        let b = first.bytes
-        let source = MACAddress(b[6], b[7], b[8], b[9], b[10], b[11])
-        return snapshot.interfaces.contains { !$0.isLoopback && $0.mac == source }
     }
 
     static func text(_ v: FrameVerdict) -> String {

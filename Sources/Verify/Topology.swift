@@ -219,22 +219,11 @@ final class Topology {
                     if case .v4(let a)? = s.localAddress { addr.sin_addr.s_addr = a.value.bigEndian }
                     ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
                 }
-                if ok == 0, s.state == "ESTAB" {   // connect(2)ed to its peer
+                if ok == 0, s.state == "ESTAB", let port = s.remotePort {   // connect(2)ed to its peer
                     switch s.remoteAddress {
-                    case .v4(let peer)? where !v6:
-                        var addr = sockaddr_in()
-                        addr.sin_family = sa_family_t(AF_INET)
-                        addr.sin_port = (s.remotePort ?? 0).bigEndian
-                        addr.sin_addr.s_addr = peer.value.bigEndian
-                        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-                    case .v6(let peer)? where v6:
-                        var addr = sockaddr_in6()
-                        addr.sin6_family = sa_family_t(AF_INET6)
-                        addr.sin6_port = (s.remotePort ?? 0).bigEndian
-                        withUnsafeMutableBytes(of: &addr.sin6_addr) { b in for (i, x) in peer.bytes.enumerated() { b[i] = x } }
-                        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-                    default:
-                        break
+                    case .v4(let peer)? where !v6: _ = tracer_inet_connect(fd, peer.value, port)
+                    case .v6(let peer)? where v6: _ = peer.bytes.withUnsafeBufferPointer { tracer_inet6_connect(fd, $0.baseAddress, port) }
+                    default: break
                     }
                 }
                 if ok == 0 && s.protocolKind == .tcp, listen(fd, 16) == 0 {

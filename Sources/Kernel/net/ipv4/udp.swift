@@ -41,10 +41,19 @@ struct UDPLookup: CustomStringConvertible {
     var description: String { name }
 
     init(name: String, socket: Socket?) { self.name = name; self.socket = socket }
-    /// A socket of the snapshot, named by its local address and port (and a connected one's peer).
-    init(_ s: Socket) {
-        let peer = s.remoteAddress.map { " → \($0):\(s.remotePort ?? 0)" } ?? ""
-        self.init(name: "udp \(s.localAddress?.description ?? "0.0.0.0"):\(s.localPort)" + peer, socket: s)
+    /// A socket of the snapshot, named by its local address and port (and a connected one's
+    /// peer), as an IPv4 lookup (`v6`: an IPv6 one, addresses in brackets) found it.
+    init(_ s: Socket, v6: Bool = false) {
+        let at = { (a: String, p: UInt16) in v6 ? "[\(a)]:\(p)" : "\(a):\(p)" }
+        let peer = s.remoteAddress.map { " → " + at($0.description, s.remotePort ?? 0) } ?? ""
+        self.init(name: "udp " + at(s.localAddress?.description ?? (v6 ? "::" : "0.0.0.0"), s.localPort) + peer, socket: s)
+    }
+}
+
+extension Socket {
+    /// A connect(2)ed socket (ss's ESTAB) whose peer is `peer`:`port`: the only datagrams it takes.
+    func isConnected(to peer: IPAddress, port: UInt16) -> Bool {
+        state == "ESTAB" && remoteAddress == peer && remotePort == port
     }
 }
 
@@ -212,25 +221,25 @@ extension Kernel {
         readers[port] != nil ? "--reader \(port)=\(readers[port]!)" : "the snapshot's ss shows a Recv-Q on port \(port)"
     }
 
-    /// The host's UDP sockets a datagram to `dst`:`dport` on `dev` matches: an exact local address
-    /// or the wildcard, unconnected (ss state UNCONN), and bound to the arrival device if bound at all.
-    /// The sockets a datagram to dst:dport from src:sport may go to (compute_score above -1): the
-    /// unconnected ones on the port and address (or any address), and the connected ones
-    /// (ss's ESTAB: connect(2)ed) whose peer is src:sport; none of those without a source.
+    /// The host's UDP sockets a datagram to `dst`:`dport` on `dev` from `src`:`sport` matches
+    /// (compute_score above -1): an exact local address or the wildcard, bound to the arrival
+    /// device if bound at all, and unconnected (ss's UNCONN) or connect(2)ed to src:sport (ESTAB;
+    /// none of those without a source).
     func udpCandidates(dst: IPv4Address, dport: UInt16, dev: Interface, src: IPv4Address? = nil, sport: UInt16? = nil) -> [Socket] {
         host.sockets.filter { s in
             guard s.protocolKind == .udp && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
                     && (s.localAddress == nil || s.localAddress == .v4(dst)) else { return false }
             if s.state == "UNCONN" { return true }
-            return s.state == "ESTAB" && src != nil && s.remoteAddress == .v4(src!) && s.remotePort == sport
+            guard let src, let sport else { return false }
+            return s.isConnected(to: .v4(src), port: sport)
         }
     }
 
-    /// __udp4_lib_demux_lookup: the connected socket with exactly this address and port pair
-    /// (INET_MATCH), which only a connect(2)ed socket has; the first in its hash slot only.
-    func udpConnectedSocket(dst: IPv4Address, dport: UInt16, src: IPv4Address, sport: UInt16, dev: Interface) -> Socket? {
+    /// __udp4_lib_demux_lookup / __udp6_lib_demux_lookup: the connected socket with exactly this
+    /// address and port pair (INET_MATCH, INET6_MATCH), which only a connect(2)ed socket has.
+    func udpConnectedSocket(local: IPAddress, port: UInt16, peer: IPAddress, peerPort: UInt16, dev: Interface) -> Socket? {
         udpTable.connected.first { s in
-            s.localPort == dport && s.localAddress == .v4(dst) && s.remoteAddress == .v4(src) && s.remotePort == sport
+            s.localPort == port && s.localAddress == local && s.isConnected(to: peer, port: peerPort)
                 && (s.boundDevice == nil || s.boundDevice == dev.name) && s.isOpen(at: now)
         }
     }
@@ -252,7 +261,7 @@ extension Kernel {
         if skb.pktType == .host {
             guard !udpTable.connected.isEmpty else { return nil }
             let (src, dst, sport, dport) = skb.withIPv4 { ($0.source, $0.destination, $0.payload.count >= 4 ? $0.payload.u16(0) : 0, $0.payload.count >= 4 ? $0.payload.u16(2) : 0) }
-            guard let s = udpConnectedSocket(dst: dst, dport: dport, src: src, sport: sport, dev: skb.dev) else { return nil }
+            guard let s = udpConnectedSocket(local: .v4(dst), port: dport, peer: .v4(src), peerPort: sport, dev: skb.dev) else { return nil }
             let sk = UDPLookup(s)
             skb.earlyDemuxSocket = sk
             if let cached = udpTable.rxDst[sk.name] { skb.dst = cached }
@@ -280,7 +289,7 @@ extension Kernel {
             // The capture shows the host sending from this port: an application's socket is bound there.
             return UDPLookup(name: "udp \(dst):\(dport) (the socket the host was seen sending from)", socket: nil)
         }
-        return best.map(UDPLookup.init)
+        return best.map { UDPLookup($0) }
     }
 }
 

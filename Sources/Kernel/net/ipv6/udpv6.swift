@@ -73,7 +73,6 @@ extension Kernel {
         kfree_skb_reason("NO_SOCKET", detail: "no socket on UDP port \(dport): ICMPv6 port unreachable")
     }
 
-    /// An unconnected IPv6 socket on the port: bound to `dst` or to the wildcard (`*`, `[::]`).
     /// The socket a datagram to [dst]:dport (from [src]:sport) goes to: the connect(2)ed one
     /// whose peer sent it (ss's ESTAB), else the one bound to the exact address, else the
     /// wildcard's (compute_score).
@@ -82,15 +81,11 @@ extension Kernel {
             guard s.protocolKind == .udp && s.isV6 && s.localPort == dport && (s.boundDevice == nil || s.boundDevice == dev.name)
                     && s.isOpen(at: now) && (s.localAddress == nil || s.localAddress == .v6(dst)) else { return false }
             if s.state == "UNCONN" { return true }
-            return s.state == "ESTAB" && src != nil && s.remoteAddress == .v6(src!) && s.remotePort == sport
+            guard let src, let sport else { return false }
+            return s.isConnected(to: .v6(src), port: sport)
         }
         let best = candidates.first { $0.remoteAddress != nil } ?? candidates.first { $0.localAddress != nil } ?? candidates.first
-        return best.map(udp6Name)
-    }
-
-    func udp6Name(_ s: Socket) -> UDPLookup {
-        let peer = s.remoteAddress.map { " → [\($0)]:\(s.remotePort ?? 0)" } ?? ""
-        return UDPLookup(name: "udp [\(s.localAddress?.description ?? "::")]:\(s.localPort)" + peer, socket: s)
+        return best.map { UDPLookup($0, v6: true) }
     }
 
     /// udp_v6_early_demux (ip6_rcv_finish_core, for a UDP datagram): a unicast one (PACKET_HOST)
@@ -104,11 +99,8 @@ extension Kernel {
         let o = skb.networkOffset + 40   // the transport header right after the fixed one
         guard skb.frame.count >= o + 4 else { return }
         let sport = UInt16(skb.frame[o]) << 8 | UInt16(skb.frame[o + 1]), dport = UInt16(skb.frame[o + 2]) << 8 | UInt16(skb.frame[o + 3])
-        guard let s = udpTable.connected.first(where: { s in
-            s.isV6 && s.localPort == dport && s.localAddress == .v6(dst)
-                && s.remoteAddress == .v6(src) && s.remotePort == sport && (s.boundDevice == nil || s.boundDevice == skb.dev.name) && s.isOpen(at: now)
-        }) else { return }
-        let sk = udp6Name(s)
+        guard let s = udpConnectedSocket(local: .v6(dst), port: dport, peer: .v6(src), peerPort: sport, dev: skb.dev) else { return }
+        let sk = UDPLookup(s, v6: true)
         skb.earlyDemuxSocket = sk
         if let cached = udpTable.rxDst6[sk.name] { skb.dst6 = cached }
     }
