@@ -298,8 +298,10 @@ struct Totals {
     var frames = 0
     /// By verdict action, in the order first seen (a handful: searched, not hashed).
     var actionCounts: [(VerdictAction, Int)] = []
-    struct DropSite: Hashable { let reason: String?; let function: String }
-    var dropCounts: [DropSite: Int] = [:]
+    /// By drop reason and function, in the order first seen (a few dozen at most: searched, not
+    /// hashed; hashing two strings a frame was a twentieth of `--stats`' model time).
+    struct DropSite: Equatable { let reason: String?; let function: String }
+    var dropCounts: [(DropSite, Int)] = []
     /// By counter id; `bumped` tells a counter bumped by 0 from one never bumped.
     var counterTotals = [Int](repeating: 0, count: SNMPCounter.count)
     var bumped = [Bool](repeating: false, count: SNMPCounter.count)
@@ -318,7 +320,10 @@ struct Totals {
     mutating func add(_ r: FrameReport) {
         frames += 1
         if let i = actionCounts.firstIndex(where: { $0.0 == r.verdict.action }) { actionCounts[i].1 += 1 } else { actionCounts.append((r.verdict.action, 1)) }
-        if r.verdict.action == .drop { dropCounts[DropSite(reason: r.verdict.reason, function: r.verdict.function), default: 0] += 1 }
+        if r.verdict.action == .drop {
+            let site = DropSite(reason: r.verdict.reason, function: r.verdict.function)
+            if let i = dropCounts.firstIndex(where: { $0.0 == site }) { dropCounts[i].1 += 1 } else { dropCounts.append((site, 1)) }
+        }
         r.counters.forEach { c, n in
             counterTotals[c.index] += n
             bumped[c.index] = true
@@ -326,7 +331,7 @@ struct Totals {
     }
 
     var actions: [String: Int] { Dictionary(actionCounts.map { ($0.0.rawValue, $0.1) }, uniquingKeysWith: +) }
-    var drops: [String: Int] { Dictionary(dropCounts.map { ("\($0.key.reason ?? "-") in \($0.key.function)", $0.value) }, uniquingKeysWith: +) }
+    var drops: [String: Int] { Dictionary(dropCounts.map { ("\($0.0.reason ?? "-") in \($0.0.function)", $0.1) }, uniquingKeysWith: +) }
     var counters: [String: Int] {
         Dictionary(uniqueKeysWithValues: bumped.indices.filter { bumped[$0] }.map { (SNMPCounter(index: $0).name, counterTotals[$0]) })
     }

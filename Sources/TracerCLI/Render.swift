@@ -223,7 +223,7 @@ enum Render {
     final class JSONParts {
         private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:], inlinedParts: [String: (head: [UInt8], tail: [UInt8])] = [:]
         let path = Recent<[PathEntry], [UInt8]>(), netfilter = Recent<[HookPass], [UInt8]>(), ends = Recent<[SkbEnd], [UInt8]>()
-        let stack = Recent<[String], [UInt8]>(), verdict = Recent<Verdict, [UInt8]>(), route = Recent<InputRoute?, [UInt8]>()
+        let stack = Recent<[String], [UInt8]>(), route = Recent<InputRoute?, [UInt8]>()
         let counters = Recent<SameBumps, [UInt8]>()
         /// The frame object being written (see `jsonBytes`).
         var scratch: [UInt8] = []
@@ -292,15 +292,18 @@ enum Render {
         o.add("dir", h.dir)
         o.add("len", h.length)
         o.add("summary", h.summary)
-        o.addRaw("verdict", paths.verdict.value(for: r.verdict) { verdict in
-            var v = JSONObject()
+        // Written each time, not looked up: a verdict's detail names the frame's own ports and
+        // addresses, so the remembered ones rarely matched, and comparing them cost three times
+        // the writing.
+        o.addRaw("verdict", { (verdict: Verdict) -> [UInt8] in
+            var v = JSONObject(capacity: 256)
             v.add("action", verdict.action.rawValue)
             if let reason = verdict.reason { v.add("reason", reason) } else { v.addNull("reason") }
             if let errno = verdict.errno { v.add("errno", errno) }
             v.add("function", verdict.function)
             v.add("detail", verdict.detail)
             return v.finish()
-        })
+        }(r.verdict))
         if let w = r.whyNot { o.add("why_not", w) }
         if let s = r.socket { o.add("socket", s) } else { o.addNull("socket") }
         o.addRaw("route", paths.route.value(for: r.route) { route in

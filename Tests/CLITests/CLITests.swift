@@ -123,4 +123,24 @@ import Kernel
         #expect(JSONObject.quote("10.1.0.2 → ip_forward") == "\"10.1.0.2 → ip_forward\"")
         #expect(JSONObject.quote("") == "\"\"")
     }
+
+    /// The eight-bytes-at-a-time scan against the byte-by-byte rule, for every byte value at
+    /// every position of strings long enough for several words and a tail.
+    @Test func escapingScanAgreesWithTheByteRule() {
+        for length in [1, 7, 8, 9, 15, 16, 17, 31] {
+            for at in 0..<length {
+                for byte in UInt8(0)...UInt8(255) {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[at] = byte
+                    let rule = byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                    let scan = bytes.withUnsafeBufferPointer { JSONObject.needsEscaping($0) }
+                    #expect(scan == rule, "byte \(byte) at \(at) of \(length)")
+                }
+            }
+        }
+        // Bytes just above the control characters beside one (a borrow from the next byte).
+        let mixed: [UInt8] = [0x21, 0x20, 0x1f, 0x80, 0xff, 0x5b, 0x5d, 0x23, 0x21]
+        #expect(mixed.withUnsafeBufferPointer { JSONObject.needsEscaping($0) })
+        #expect(![UInt8](repeating: 0x20, count: 24).withUnsafeBufferPointer { JSONObject.needsEscaping($0) })
+    }
 }

@@ -31,6 +31,17 @@ import Wire
         #expect(ta == tb)   // pcapng keeps nanoseconds (if_tsresol 9 from editcap)
     }
 
+    /// `seconds.nanoseconds` with nine digits, written digit by digit; the fallback keeps what
+    /// an out-of-range value printed before.
+    @Test func timestampDescription() {
+        #expect(Timestamp(seconds: 1_700_000_000, nanoseconds: 10_000).description == "1700000000.000010000")
+        #expect(Timestamp(seconds: 0, nanoseconds: 0).description == "0.000000000")
+        #expect(Timestamp(seconds: 9, nanoseconds: 999_999_999).description == "9.999999999")
+        #expect(Timestamp(seconds: Int64.max, nanoseconds: 1).description == "9223372036854775807.000000001")
+        #expect(Timestamp(seconds: -1, nanoseconds: 5).description == "-1.000000005")
+        #expect(Timestamp(seconds: 3, nanoseconds: 1_500_000_000).description == "3.1500000000")
+    }
+
     @Test func timestampPrecisions() throws {
         let (_, _, nano) = try readAll(fixture("ethernet.pcap"))
         let (_, _, micro) = try readAll(fixture("ethernet-usec.pcap"))

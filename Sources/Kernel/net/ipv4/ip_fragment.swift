@@ -48,9 +48,11 @@ extension Kernel {
             (FragKey(source: ip.source, destination: ip.destination, ident: ip.ident, proto: ip.protocolNumber, user: user),
              ip.fragOffset, ip.moreFrags, Array(ip.header), Array(ip.payload))
         }
-        let name = "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16)) \(IPProtocol(key.proto))"
-        func report(_ outcome: String, _ detail: String) {
-            record.fragment = FragmentReport(datagram: name, offset: offset, length: payload.count, more: more, outcome: outcome, detail: detail)
+        // The datagram's name and the fragment's report are only printed: totals skip them.
+        let name = recordsStacks ? "\(key.source) > \(key.destination) id 0x\(String(key.ident, radix: 16)) \(IPProtocol(key.proto))" : ""
+        func report(_ outcome: String, _ detail: @autoclosure () -> String) {
+            guard recordsStacks else { return }
+            record.fragment = FragmentReport(datagram: name, offset: offset, length: payload.count, more: more, outcome: outcome, detail: detail())
         }
         // ip_find → inet_frag_find: an existing queue, or a new one while memory allows.
         let g = trace.enter(.ip_find); defer { trace.leave(g) }
@@ -126,7 +128,7 @@ extension Kernel {
 
     /// discard_qp: inet_frag_kill, IpReasmFails, the fragment freed; the queue's fragments are
     /// freed (consumed) when its last reference goes.
-    func discardQueue(_ key: FragKey, _ q: inout FragQueue, name: String, report: (String, String) -> Void, why: String) -> Bool {
+    func discardQueue(_ key: FragKey, _ q: inout FragQueue, name: String, report: (String, @autoclosure () -> String) -> Void, why: String) -> Bool {
         counters.inc(.IpReasmFails)
         net.ipv4.fqdir.queues[key] = nil
         net.ipv4.fqdir.mem -= q.memory
