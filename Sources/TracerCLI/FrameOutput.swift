@@ -27,20 +27,13 @@ struct ExplainedFrame {
     /// The frame's bytes and timestamp, when the summary and the time are the renderer's to make
     /// (`--jobs` > 1).
     var unsummarised: (bytes: [UInt8], linkType: LinkType, wireLength: Int, timestamp: Timestamp)?
-    /// The report in a box of its own: a held frame is moved through the witness's queue, a
-    /// batch and a thread, and a FrameReport copied is a retain of each of its two dozen
-    /// references (a tenth of the model thread's time with `--jobs`, measured), a box one.
-    private let box: ReportBox
-    var report: FrameReport { box.report }
+    /// (A FrameReport keeps its fields in a box of its own: moved through the witness's queue, a
+    /// batch and a thread, a copy is one retain.)
+    let report: FrameReport
     var findings: [WitnessFinding]
 
     init(header: FrameHeader, unsummarised: (bytes: [UInt8], linkType: LinkType, wireLength: Int, timestamp: Timestamp)?, report: consuming FrameReport, findings: [WitnessFinding]) {
-        self.header = header; self.unsummarised = unsummarised; box = ReportBox(report); self.findings = findings
-    }
-
-    private final class ReportBox {
-        let report: FrameReport
-        init(_ report: consuming FrameReport) { self.report = report }
+        self.header = header; self.unsummarised = unsummarised; self.report = report; self.findings = findings
     }
 }
 
@@ -65,6 +58,8 @@ struct FrameRenderer {
     enum Rendered {
         case json([UInt8])
         case text([String], slot: Int)
+        /// Text as newline-ended UTF-8; witness lines go in at byte `slot`.
+        case textBytes([UInt8], slot: Int)
         /// A digraph: witness findings go in as a note before its closing brace.
         case dot([String])
     }
@@ -74,9 +69,10 @@ struct FrameRenderer {
         switch format {
         case .json: return .json(Render.jsonBytes(header, report, kernel: kernel, paths: jsonParts, held: held))
         case .text:
-            var slot = 0
-            let lines = Render.text(header, report, palette: palette, parts: textParts) { slot = $0 }
-            return .text(lines, slot: slot)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(2048)
+            let slot = Render.text(header, report, palette: palette, parts: textParts, into: &bytes)
+            return .textBytes(bytes, slot: slot)
         case .bt:
             let lines = Render.backtrace(header, report, breakpoint: breakpoint, kernel: kernel)
             return .text(lines, slot: lines.count)
@@ -101,6 +97,11 @@ struct FrameRenderer {
             for l in lines[..<slot] { add(l) }
             for l in Render.witnessLines(findings, palette: palette) { add(l) }
             for l in lines[slot...] { add(l) }
+        case .textBytes(let bytes, let slot):
+            if findings.isEmpty { out += bytes; return }
+            out += bytes[..<slot]
+            for w in findings { Render.appendWitness(w, palette: palette, to: &out) }
+            out += bytes[slot...]
         case .dot(let lines):
             var graph = Array(lines.dropLast())
             if !findings.isEmpty {

@@ -21,33 +21,61 @@ enum Render {
     /// `witnessSlot` is told where the witness lines go (for findings that come later).
     static func text(_ h: FrameHeader, _ r: FrameReport, palette: Palette, parts: TextParts = TextParts(),
                      witnessSlot: ((Int) -> Void)? = nil) -> [String] {
-        var out: [String] = []
-        for t in r.timers { out += field("timer", t) }
-        out.append(palette.bold(h.text))
+        var bytes: [UInt8] = []
+        let slot = text(h, r, palette: palette, parts: parts, into: &bytes)
+        witnessSlot?(lines(bytes[..<slot]).count)
+        return lines(bytes[...])
+    }
+
+    /// Newline-ended UTF-8 lines as strings.
+    static func lines(_ bytes: ArraySlice<UInt8>) -> [String] {
+        bytes.split(separator: 10, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The frame's text, each line ending in a newline, appended to `out`; returns the offset in
+    /// `out` where the witness's lines go (for findings that come later). Written as bytes, with
+    /// the parts frames of one kind share (`TextParts`) kept as bytes: lines built as strings,
+    /// joined and copied out again were a third of the text output's time.
+    static func text(_ h: FrameHeader, _ r: FrameReport, palette: Palette, parts: TextParts, into out: inout [UInt8]) -> Int {
+        for t in r.timers { appendField("timer", t, to: &out) }
+        if palette.enabled {
+            appendLine(palette.bold(h.text), to: &out)
+        } else {
+            // `number time iface dir summary`, as FrameHeader.text, without the string.
+            appendDecimal(h.number, to: &out); out.append(UInt8(ascii: " "))
+            for piece in [h.time, h.iface, h.dir] { append(piece, to: &out); out.append(UInt8(ascii: " ")) }
+            appendLine(h.summary, to: &out)
+        }
         out += parts.verdict.value(for: r.verdict) { v in
             var verdict = v.action.rawValue
             if let reason = v.reason { verdict += " " + reason }
             if let errno = v.errno { verdict += " " + errno }
             if !v.function.isEmpty { verdict += " in \(v.function)" }
             let coloured = v.action == .drop || v.action == .error || v.action == .fail ? palette.red(verdict) : palette.green(verdict)
-            return field("verdict", coloured + ": " + v.detail)
+            var b: [UInt8] = []
+            appendField("verdict", coloured + ": " + v.detail, to: &b)
+            return b
         }
-        if let w = r.whyNot { out += field("why-not", w) }
-        witnessSlot?(out.count)
-        out += witnessLines(r.witness, palette: palette)
-        if let s = r.socket { out += field("socket", s) }
-        if let rt = r.route { out += parts.route.value(for: rt) { field("route", routeText($0)) } }
+        if let w = r.whyNot { appendField("why-not", w, to: &out) }
+        let slot = out.count
+        for w in r.witness { appendWitness(w, palette: palette, to: &out) }
+        if let s = r.socket { appendField("socket", s, to: &out) }
+        if let rt = r.route {
+            out += parts.route.value(for: rt) { var b: [UInt8] = []; appendField("route", routeText($0), to: &b); return b }
+        }
         if let fr = r.fragment {
-            out += field("fragment", "\(fr.outcome): \(fr.datagram) bytes \(fr.offset)–\(fr.offset + fr.length)\(fr.more ? "+" : ""); \(fr.detail)")
+            appendField("fragment", "\(fr.outcome): \(fr.datagram) bytes \(fr.offset)–\(fr.offset + fr.length)\(fr.more ? "+" : ""); \(fr.detail)", to: &out)
         }
         out += parts.netfilter.value(for: r.netfilter) { netfilter in
             var groups: [(String?, [HookPass])] = []
             for h in netfilter {
                 if let last = groups.last, last.0 == h.packet { groups[groups.count - 1].1.append(h) } else { groups.append((h.packet, [h])) }
             }
-            return groups.flatMap { packet, hs in field("netfilter", (packet.map { "(\($0)) " } ?? "") + hs.map(hookText).joined(separator: " → ")) }
+            var b: [UInt8] = []
+            for (packet, hs) in groups { appendField("netfilter", (packet.map { "(\($0)) " } ?? "") + hs.map(hookText).joined(separator: " → "), to: &b) }
+            return b
         }
-        for e in r.emitted { out += field("emit", "\(e.iface) \(summary(e.bytes))") }
+        for e in r.emitted { appendField("emit", "\(e.iface) \(summary(e.bytes))", to: &out) }
         if !r.counters.isEmpty {
             out += parts.counters.value(for: SameBumps(counters: r.counters)) { same in
                 // Sorted by name, as nstat sorts them; the order is worked out once for each set
@@ -56,19 +84,41 @@ enum Render {
                 let order = parts.counterOrder.value(for: same.counters.bumpedCounters) { ids in
                     ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }
                 }
-                return wrapped("counters", order.map { "\($0.0) \(deltas[$0.1] < 0 ? "" : "+")\(deltas[$0.1])" }, separator: ", ")
+                return bytes(of: wrapped("counters", order.map { "\($0.0) \(deltas[$0.1] < 0 ? "" : "+")\(deltas[$0.1])" }, separator: ", "))
             }
         }
-        out += parts.path.value(for: r.path) { wrapped("path", $0.map(\.function), separator: " › ") }
-        return out
+        out += parts.path.value(for: r.path) { bytes(of: wrapped("path", $0.map(\.function), separator: " › ")) }
+        return slot
+    }
+
+    /// Lines as newline-ended UTF-8.
+    static func bytes(of lines: [String]) -> [UInt8] {
+        var b: [UInt8] = []
+        for l in lines { appendLine(l, to: &b) }
+        return b
+    }
+
+    static func append(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    static func appendLine(_ s: String, to out: inout [UInt8]) {
+        append(s, to: &out)
+        out.append(10)
+    }
+
+    /// A witness finding's `witness` field.
+    static func appendWitness(_ w: WitnessFinding, palette: Palette, to out: inout [UInt8]) {
+        appendField("witness", w.kind == .contradiction
+            ? palette.red("contradicted") + ": the capture shows " + w.capture + "; the model: " + w.model
+            : "unconfirmed: " + w.capture + "; the model: " + w.model, to: &out)
     }
 
     static func witnessLines(_ findings: [WitnessFinding], palette: Palette) -> [String] {
-        findings.flatMap { w in
-            field("witness", w.kind == .contradiction
-                ? palette.red("contradicted") + ": the capture shows " + w.capture + "; the model: " + w.model
-                : "unconfirmed: " + w.capture + "; the model: " + w.model)
-        }
+        var b: [UInt8] = []
+        for w in findings { appendWitness(w, palette: palette, to: &b) }
+        return lines(b[...])
     }
 
     /// The JSON `witness` array.
@@ -141,11 +191,23 @@ enum Render {
     /// character, outside a colour escape (the scalar count `visibleWidth` gives) — no words
     /// split out as Strings.
     static func field(_ label: String, _ value: String) -> [String] {
+        var b: [UInt8] = []
+        appendField(label, value, to: &b)
+        return lines(b[...])
+    }
+
+    /// `field`'s lines, appended to `out` as newline-ended UTF-8.
+    static func appendField(_ label: String, _ value: String, to out: inout [UInt8]) {
         // Most values fit on the line: then it is the line itself.
         var bytes = value
-        return bytes.withUTF8 { bytes in
-            if columns(bytes) <= 80 - 4 - labelWidth { return [labelColumn(label) + value] }
-            return wrappedField(label, bytes)
+        bytes.withUTF8 { bytes in
+            if columns(bytes) <= 80 - 4 - labelWidth {
+                appendLabel(label, to: &out)
+                out.append(contentsOf: bytes)
+                out.append(10)
+            } else {
+                appendWrappedField(label, bytes, to: &out)
+            }
         }
     }
 
@@ -164,14 +226,14 @@ enum Render {
     /// in place, each word measured as it is scanned: slices, copies and a generic count per word
     /// were a tenth of the text output's time.)
     static func wrappedField(_ label: String, _ bytes: [UInt8]) -> [String] {
-        bytes.withUnsafeBufferPointer { wrappedField(label, $0) }
+        var b: [UInt8] = []
+        bytes.withUnsafeBufferPointer { appendWrappedField(label, $0, to: &b) }
+        return lines(b[...])
     }
 
-    static func wrappedField(_ label: String, _ b: UnsafeBufferPointer<UInt8>) -> [String] {
+    static func appendWrappedField(_ label: String, _ b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let indent = 4 + labelWidth
-        var lines: [String] = []
-        var line = Array(labelColumn(label).utf8)
-        line.reserveCapacity(96)
+        appendLabel(label, to: &out)
         var width = indent, first = true, i = 0
         while true {
             // A word: up to the next space, its columns counted as `columns` counts them.
@@ -183,22 +245,25 @@ enum Render {
                 j += 1
             }
             if !first && width + 1 + w > 80 {
-                lines.append(String(decoding: line, as: UTF8.self))
-                line.removeAll(keepingCapacity: true)
-                line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+                out.append(10)
+                out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
                 width = indent
             } else if !first {
-                line.append(UInt8(ascii: " "))
+                out.append(UInt8(ascii: " "))
                 width += 1
             }
-            line.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<j]))
             width += w
             first = false
             if j >= b.count { break }
             i = j + 1
         }
-        lines.append(String(decoding: line, as: UTF8.self))
-        return lines
+        out.append(10)
+    }
+
+    /// `labelColumn`'s bytes, appended.
+    static func appendLabel(_ label: String, to out: inout [UInt8]) {
+        append(labelColumn(label), to: &out)
     }
 
     /// `    label     `: the label in its column (cut to the column if longer, as `padding` would).
@@ -288,9 +353,9 @@ enum Render {
 
     /// The text parts frames of one kind share (see `Recent`), for one run and its palette.
     final class TextParts {
-        let verdict = Recent<Verdict, [String]>(), route = Recent<InputRoute, [String]>()
-        let netfilter = Recent<[HookPass], [String]>(), counters = Recent<SameBumps, [String]>()
-        let path = Recent<[PathEntry], [String]>()
+        let verdict = Recent<Verdict, [UInt8]>(), route = Recent<InputRoute, [UInt8]>()
+        let netfilter = Recent<[HookPass], [UInt8]>(), counters = Recent<SameBumps, [UInt8]>()
+        let path = Recent<[PathEntry], [UInt8]>()
         let counterOrder = Recent<[SNMPCounter], [(String, Int)]>()
     }
 
