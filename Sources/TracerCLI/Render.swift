@@ -77,18 +77,49 @@ enum Render {
         }
         for e in r.emitted { appendField("emit", "\(e.iface) \(summary(e.bytes))", to: &out) }
         if !r.counters.isEmpty {
-            out += parts.counters.value(for: SameBumps(counters: r.counters)) { same in
-                // Sorted by name, as nstat sorts them; the order is worked out once for each set
-                // of counters (frames of one kind bump the same ones, by other amounts).
-                let deltas = same.counters.bumpedDeltas
-                let order = parts.counterOrder.value(for: same.counters.bumpedCounters) { ids in
-                    ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }
-                }
-                return bytes(of: wrapped("counters", order.map { "\($0.0) \(deltas[$0.1] < 0 ? "" : "+")\(deltas[$0.1])" }, separator: ", "))
+            // Sorted by name, as nstat sorts them; the order is worked out once for each set of
+            // counters (frames of one kind bump the same ones, by other amounts), each item
+            // (`Name +n`) written as bytes and wrapped as `wrapped` wraps.
+            let deltas = r.counters.bumpedDeltas
+            let order = parts.counterOrder.value(for: r.counters.bumpedCounters) { ids in
+                ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }
             }
+            parts.items.removeAll(keepingCapacity: true)
+            parts.itemEnds.removeAll(keepingCapacity: true)
+            for (name, i) in order {
+                append(name, to: &parts.items)
+                parts.items.append(UInt8(ascii: " "))
+                if deltas[i] >= 0 { parts.items.append(UInt8(ascii: "+")) }
+                appendDecimal(deltas[i], to: &parts.items)
+                parts.itemEnds.append(parts.items.count)
+            }
+            appendWrapped("counters", items: parts.items, ends: parts.itemEnds, to: &out)
         }
         out += parts.path.value(for: r.path) { bytes(of: wrapped("path", $0.map(\.function), separator: " › ")) }
         return slot
+    }
+
+    /// `wrapped(label, items, separator: ", ")` for items given as bytes (`items`, the item before
+    /// `ends[k]` the k-th), appended as newline-ended UTF-8. The items are ASCII: a byte is a column.
+    static func appendWrapped(_ label: String, items: [UInt8], ends: [Int], to out: inout [UInt8]) {
+        let indent = 4 + labelWidth
+        appendLabel(label, to: &out)
+        var width = indent, start = 0
+        for (k, end) in ends.enumerated() {
+            let itemWidth = end - start
+            if k > 0 && width + 1 + 1 + itemWidth > 80 {       // the tight separator (",") and a space
+                out.append(UInt8(ascii: ","))
+                out.append(10)
+                out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
+                width = indent + itemWidth
+            } else {
+                if k > 0 { out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " ")) }
+                width += (k > 0 ? 2 : 0) + itemWidth
+            }
+            out.append(contentsOf: items[start..<end])
+            start = end
+        }
+        out.append(10)
     }
 
     /// Lines as newline-ended UTF-8.
@@ -354,9 +385,11 @@ enum Render {
     /// The text parts frames of one kind share (see `Recent`), for one run and its palette.
     final class TextParts {
         let verdict = Recent<Verdict, [UInt8]>(), route = Recent<InputRoute, [UInt8]>()
-        let netfilter = Recent<[HookPass], [UInt8]>(), counters = Recent<SameBumps, [UInt8]>()
+        let netfilter = Recent<[HookPass], [UInt8]>()
         let path = Recent<[PathEntry], [UInt8]>()
         let counterOrder = Recent<[SNMPCounter], [(String, Int)]>()
+        /// A frame's counter items as bytes, and where each ends (kept for their storage).
+        var items: [UInt8] = [], itemEnds: [Int] = []
     }
 
     /// The frame's JSON object as UTF-8 bytes (what `explain --format json` writes, no String made).
