@@ -26,16 +26,20 @@ With --gdb (gdb-bt.sh) nothing is traced (gdb's breakpoints are the record): bef
 guest prints "tracer-vm: module " and the NIC driver module's section addresses as add-symbol-file
 arguments, and after each "want" waits (up to 2 minutes) for the frame to arrive, since the host
 sends it only once gdb is attached (the module: the NIC driver's, e1000 or virtio_net).
---send SPEC adds sockets.c's sender (send:SRC:SPORT:DST:DPORT:LEN[:HEX], or sendraw:PROTO:...),
-which sends again for each datagram a listener reads, and a listener on UDP port 9 for the
-harness's cue; with --graph the function_graph tracer records its sendto too (__x64_sys_sendto:
-tx-check.sh)."""
+--send SPEC adds sockets.c's sender (send:SRC:SPORT:DST:DPORT:LEN[:HEX], or sendraw:PROTO:...,
+or connect:SRC:SPORT:DST:DPORT), which sends (connects) again for each datagram a listener reads,
+and a listener on UDP port 9 for the harness's cue; with --graph the function_graph tracer
+records its sendto (connect) too (__x64_sys_sendto, __x64_sys_connect: tx-check.sh).
+--back-to-back: each frame is asked for as soon as the last one's window (0.3 s, not 0.5) is
+over, the records kept in the guest's memory and printed once all frames are in (a connect's
+peer answers well within its SYN's one-second retransmission timer)."""
 import json, os, shlex, sys
 
 host, frames = sys.argv[1], int(sys.argv[2])
 graph = "--graph" in sys.argv[3:]
 gdb = "--gdb" in sys.argv[3:]
 send = sys.argv[sys.argv.index("--send") + 1] if "--send" in sys.argv[3:] else None
+back_to_back = "--back-to-back" in sys.argv[3:]
 # The guest's NICs (run-job.sh's DRIVER): the module gdb loads symbols for, and the driver's
 # NAPI poll, where the function_graph tracer's record of a frame starts.
 driver = sys.argv[sys.argv.index("--driver") + 1] if "--driver" in sys.argv[3:] else "e1000"
@@ -186,7 +190,7 @@ for i in load("ip-maddr.json", []):
 if send:
     # the cue: a datagram to port 9 (discard); SPEC as sockets.c's send: (the prefix may be left
     # out) or sendraw:
-    listen += ["udp:*:9", send if send.startswith(("send:", "sendraw:")) else "send:" + send]
+    listen += ["udp:*:9", send if send.startswith(("send:", "sendraw:", "connect:")) else "send:" + send]
 if any(l.startswith("join:") for l in listen):
     # Joining sends unsolicited IGMP/MLD reports, repeated a report interval later: made 1 ms,
     # they are over before the first frame.
@@ -218,7 +222,7 @@ if graph:
         # a steered frame is taken up again from the backlog, outside e1000_clean
         ["echo process_backlog >> $T/set_graph_function"] if rps else []) + (
         # the sender's sendto (--send): the send's own path
-        ["echo __x64_sys_sendto >> $T/set_graph_function"] if send else []) + [
+        [f"echo {'__x64_sys_connect' if send.startswith('connect:') else '__x64_sys_sendto'} >> $T/set_graph_function"] if send else []) + [
             "echo function_graph > $T/current_tracer"]
 out += [
     "echo \"tracer-vm: ready\"",
@@ -230,6 +234,30 @@ out += [
     # one pace whatever the NIC, and a TCP SYN-ACK's retransmissions (1 s, 3 s, 7 s after it)
     # fall between frames' half-second windows, not in one.
     "cs() { read u _ < /proc/uptime; CS=${u%.*}${u#*.}; CS=${CS#0}; }",
+]
+if back_to_back:
+    # Each frame asked for as soon as the last one's window (0.3 s) is saved, the records printed
+    # at the end: the console's serial line takes a second or more for a function_graph record,
+    # and a connect(2)'s SYN is sent again a second after it went (TCP_TIMEOUT_INIT).
+    out += [
+        f"i=1; while [ $i -le {frames} ]; do",
+        "  snmp > /tmp/before.$i",
+        "  echo > $T/trace; echo 1 > $T/tracing_on",
+        "  echo \"tracer-vm: want $i\"",
+        "  sleep 0.3",
+        "  snmp > /tmp/after.$i; echo 0 > $T/tracing_on",
+        "  grep -v '^#' $T/trace > /tmp/trace.$i",
+        "  i=$((i + 1))",
+        "done",
+        f"i=1; while [ $i -le {frames} ]; do",
+        "  echo \"== snmp before $i\"; cat /tmp/before.$i; echo \"== trace $i\"; cat /tmp/trace.$i; echo \"== snmp after $i\"; cat /tmp/after.$i",
+        "  i=$((i + 1))",
+        "done",
+        "echo 0 > $T/tracing_on",
+    ]
+    print("\n".join(out))
+    sys.exit(0)
+out += [
     f"i=1; slot=0; while [ $i -le {frames} ]; do",
     "  cs; while [ $CS -lt $slot ]; do sleep 0.05; cs; done",
     "  echo \"== snmp before $i\"; snmp" + ("; rx; before=$RX" if gdb else ""),

@@ -62,7 +62,9 @@ for k in "${!nics[@]}"; do
     ip -n "$ns" tuntap add "tap$k" mode tap
     ip -n "$ns" link set "tap$k" up
     ip netns exec "$ns" sysctl -qw "net.ipv6.conf.tap$k.disable_ipv6=1"   # the namespace itself says nothing on the wire
-    ip netns exec "$ns" tcpdump -i "tap$k" -U -w "$outdir/wire-$k.pcap" >/dev/null 2>&1 & dump_pid="$dump_pid $!"
+    # --immediate-mode: each packet written as it comes (not a block a second later), so that the
+    # injector finds the guest's SYN in it at once (a connect's answer: tx-check.sh).
+    ip netns exec "$ns" tcpdump -i "tap$k" --immediate-mode -U -w "$outdir/wire-$k.pcap" >/dev/null 2>&1 & dump_pid="$dump_pid $!"
     netdevs+=(-netdev "tap,id=n$k,ifname=tap$k,script=no,downscript=no" -device "$device,netdev=n$k,mac=${nics[$k]}")
 done
 : > "$outdir/console.log"
@@ -128,38 +130,55 @@ def tcp(f):
     if len(f) < t + 20: return None
     return t, src, bytes(f[t:t + 2]), dst, bytes(f[t + 2:t + 4]), end
 
-def synacks():
-    """The guest's SYN-ACKs so far (the taps' pcaps, written packet by packet): the initial
-    sequence number it drew, by connection (peer address, peer port, guest address, guest port)."""
+def tsval(f, t):
+    """A TCP segment's timestamp option value, else None."""
+    o, end = t + 20, t + (f[t + 12] >> 4) * 4
+    while o < end:
+        if f[o] == 0: return None
+        if f[o] == 1: o += 1; continue
+        if f[o] == 8 and o + 10 <= end: return struct.unpack("!I", f[o + 2:o + 6])[0]
+        o += max(2, f[o + 1])
+    return None
+
+def opens(fs):
+    """The host's SYN-ACKs, and its SYNs (a connect), among frames `fs`: the initial sequence
+    number and TSval, by connection (peer address, peer port, host address, host port), and
+    whether the host opened it (a SYN of its own)."""
     isn = {}
+    for f in fs:
+        seg = tcp(f) if f[6:12] in macs else None
+        if seg and f[seg[0] + 13] & 0x02:
+            isn[seg[3], seg[4], seg[1], seg[2]] = (struct.unpack("!I", f[seg[0] + 4:seg[0] + 8])[0], tsval(f, seg[0]),
+                                                   not f[seg[0] + 13] & 0x10)
+    return isn
+
+def synacks():
+    """The guest's SYN-ACKs and SYNs so far (the taps' pcaps, written packet by packet)."""
+    out = []
     for k in range(len(macs)):
         try: d = open(f"{outdir}/wire-{k}.pcap", "rb").read()
         except FileNotFoundError: continue
         p = 24
         while p + 16 <= len(d):
-            cl = struct.unpack("<I", d[p + 8:p + 12])[0]; f = d[p + 16:p + 16 + cl]; p += 16 + cl
-            if f[6:12] in macs:
-                seg = tcp(f)
-                if seg and f[seg[0] + 13] & 0x12 == 0x12:
-                    isn[seg[3], seg[4], seg[1], seg[2]] = struct.unpack("!I", f[seg[0] + 4:seg[0] + 8])[0]
-    return isn
+            cl = struct.unpack("<I", d[p + 8:p + 12])[0]; out.append(d[p + 16:p + 16 + cl]); p += 16 + cl
+    return opens(out)
 
-def captured_isns():
-    """The host's SYN-ACKs the capture itself shows, by connection: the ISN the capture's segments
-    acknowledge. Where the capture has none, they acknowledge the model's SYN-ACK, whose ISN is 0."""
-    isn = {}
-    for f in frames:
-        seg = tcp(f) if f[6:12] in macs else None
-        if seg and f[seg[0] + 13] & 0x12 == 0x12:
-            isn[seg[3], seg[4], seg[1], seg[2]] = struct.unpack("!I", f[seg[0] + 4:seg[0] + 8])[0]
-    return isn
+def pcap_frames(path):
+    d, p, out = open(path, "rb").read(), 24, []
+    while p + 16 <= len(d):
+        cl = struct.unpack("<I", d[p + 8:p + 12])[0]; out.append(d[p + 16:p + 16 + cl]); p += 16 + cl
+    return out
 
-implied = captured_isns()
+# The host's SYN-ACKs (and SYNs) the capture itself shows: the ISN its segments acknowledge, the
+# TSval they echo. Where the capture has none, they acknowledge the model's SYN-ACK, whose ISN is
+# 0. HOST_FRAMES (tx-check.sh): the capture's frames the host sent, which are not injected (the
+# guest sends its own): a connect's SYN.
+implied = opens(frames + (pcap_frames(os.environ["HOST_FRAMES"]) if os.environ.get("HOST_FRAMES") else []))
 def live(frame):
-    """A peer's TCP segment answering a SYN-ACK: its acknowledgement number moved from the ISN the
-    capture's segments acknowledge (its own SYN-ACK's, else the model's 0) to the one the guest
-    drew, as the peer's stack would have it (what LivePlay does for `tracer verify`): a bad ACK
-    stays as bad."""
+    """A peer's TCP segment answering a SYN-ACK or a SYN of the guest's: its acknowledgement
+    number moved from the ISN the capture's segments acknowledge (its own SYN-ACK's or SYN's, else
+    the model's 0) to the one the guest drew, as the peer's stack would have it (what LivePlay does
+    for `tracer verify`): a bad ACK stays as bad."""
     f = bytearray(frame)
     seg = tcp(f)
     if seg is None: return frame
@@ -167,9 +186,27 @@ def live(frame):
     if not f[t + 13] & 0x10: return frame
     key = (src, sport, dst, dport)
     real = synacks().get(key)
+    if real is None and implied.get(key, (0, None, False))[2]:
+        # An answer to the guest's own SYN: its SYN may still be on its way to the tap's pcap.
+        deadline = time.time() + 0.5
+        while real is None and time.time() < deadline:
+            time.sleep(0.01)
+            real = synacks().get(key)
     if real is None: return frame
+    captured = implied.get(key, (0, None, False))
     ack = struct.unpack("!I", f[t + 8:t + 12])[0]
-    f[t + 8:t + 12] = struct.pack("!I", (ack - implied.get(key, 0) + real) & 0xffffffff)
+    f[t + 8:t + 12] = struct.pack("!I", (ack - captured[0] + real[0]) & 0xffffffff)
+    # Answering the guest's own SYN (a connect): the timestamp it echoes moves from the capture's
+    # SYN's TSval to the guest's by the same distance (SYN_SENT checks the echo: PAWS), in place.
+    if real[2] and captured[1] is not None and real[1] is not None:
+        o, opts_end = t + 20, t + (f[t + 12] >> 4) * 4
+        while o < opts_end and f[o] != 0:
+            if f[o] == 1: o += 1; continue
+            if f[o] == 8 and o + 10 <= opts_end:
+                ecr = struct.unpack("!I", f[o + 6:o + 10])[0]
+                f[o + 6:o + 10] = struct.pack("!I", (ecr - captured[1] + real[1]) & 0xffffffff)
+                break
+            o += max(2, f[o + 1])
     f[t + 16:t + 18] = b"\0\0"
     pseudo = src + dst + struct.pack("!I", end - t) + b"\0\0\0\x06" if len(src) == 16 else src + dst + b"\0\x06" + struct.pack("!H", end - t)
     f[t + 16:t + 18] = struct.pack("!H", csum(pseudo + bytes(f[t:end])))

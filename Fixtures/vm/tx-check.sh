@@ -3,7 +3,9 @@
 # full call path. TXCAPTURE holds one packet a program on the host sent (its frames: one, or the
 # fragments of one sendto): a UDP datagram (IPv4 or IPv6), an ICMP or ICMPv6 echo request (ping's
 # raw socket: the snapshot's ping_group_range must allow no ping sockets), or another IPv4
-# protocol's packet (IPPROTO_RAW, IP_HDRINCL). The guest becomes HOST_DIR's host (guest-job.py)
+# protocol's packet (IPPROTO_RAW, IP_HDRINCL), or a TCP connect(2)'s SYN (sockets.c's connect:,
+# the capture's later frames from the peer injected after the cue, each rewritten onto the ISN
+# and clock the guest drew, with guest-job.py --back-to-back). The guest becomes HOST_DIR's host (guest-job.py)
 # with sockets.c's sender bound to the packet's source, sending its payload to its destination:
 # once before the first frame (as a program that has talked before: the next hop's header is
 # cached) and once more when it reads the cue, an IPv4 datagram (also for an IPv6 send) to a UDP
@@ -94,6 +96,24 @@ open(out, "wb").write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1) 
 # (IP_HDRINCL) with the whole packet for another IPv4 protocol.
 # A link-local address's interface (the sending one's): to bind to it, and to send to it.
 ep = lambda a, p: (f"[{a}%{iface['ifname']}]:{p}" if a.startswith("fe80:") else f"[{a}]:{p}") if v6 else f"{a}:{p}"
+if proto == 6 and len(whole) >= 20 and whole[13] & 0x12 == 0x02:
+    # A connect(2)'s SYN: the guest's sender connects on the cue; the capture's frames from the
+    # peer follow the cue, each answering what the guest sent (run-job.sh moves their ACK and
+    # timestamp echo onto the guest's ISN and clock: HOST_FRAMES, the capture's own SYN).
+    sport, dport = struct.unpack("!HH", whole[:4])
+    own_macs = {bytes.fromhex(i["address"].replace(":", "")) for i in ifaces if i.get("address")}
+    peer_frames = [g for g in frames[1:] if g[6:12] not in own_macs]
+    host_frames = [g for g in frames if g[6:12] in own_macs]
+    with open(out, "ab") as o:
+        for g in peer_frames:
+            o.write(struct.pack("<IIII", 1700000000, 0, len(g), len(g)) + g)
+    with open(os.path.join(os.path.dirname(out), "host.pcap"), "wb") as o:
+        o.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for g in host_frames:
+            o.write(struct.pack("<IIII", 1700000000, 0, len(g), len(g)) + g)
+    open(os.path.join(os.path.dirname(out), "frames"), "w").write(str(1 + len(peer_frames)))
+    print(f"connect:{ep(src, sport)}:{ep(dst, dport)}")
+    sys.exit(0)
 if proto == 17:
     sport, dport, ulen = struct.unpack("!HHH", whole[:6])
     print(f"send:{ep(src, sport)}:{ep(dst, dport)}:{ulen - 8}:{whole[8:ulen].hex()}")
@@ -111,7 +131,10 @@ else:
 print(f"sendraw:{raw}:{ep(src, 0)}:{ep(dst, 0)}:{len(payload)}:{payload.hex()}")
 PY
 )
-python3 "$here/guest-job.py" "$host" 1 --driver "$driver" --graph --send "$spec" > "$work/job.sh"
+# A connect: the cue, then the peer's answers, each as soon as the last frame's window is over.
+frames=1 pace=() window=()
+if [ -f "$work/frames" ]; then frames=$(cat "$work/frames"); pace=(--back-to-back); window=(--window 0.3); export HOST_FRAMES=$work/host.pcap; fi
+python3 "$here/guest-job.py" "$host" "$frames" --driver "$driver" --graph --send "$spec" "${pace[@]}" > "$work/job.sh"
 DRIVER=$driver HOST_DIR=$host bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/job.sh" "$work/cue.pcap" "$outdir"
 cp "$work/cue.pcap" "$outdir/cue.pcap"
-python3 "$here/compare.py" "$tracer" "$outdir/cue.pcap" "$host" "$outdir" --tx "$txcap" --kernel 6.1 --driver "$driver"
+python3 "$here/compare.py" "$tracer" "$outdir/cue.pcap" "$host" "$outdir" --tx "$txcap" "${window[@]}" --kernel 6.1 --driver "$driver"

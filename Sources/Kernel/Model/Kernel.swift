@@ -213,6 +213,7 @@ public final class Kernel {
     }
 
     func finishFrame(route: InputRoute?, iface: String, timerEnds: [SkbEnd]) -> FrameReport {
+        tcp_retransmit_timers()
         tcp_delack_timers(until: horizon, beforeFrame: false)
         var e = record.end ?? (Verdict(action: .queue, reason: nil, function: trace.lastEntered ?? "?", detail: "no end recorded"), [])
         if unmodelledIPv6Conntrack {
@@ -308,7 +309,8 @@ public final class Kernel {
         guard profile.backtraceStyle != .gdb else { return trace.liveStack().first }
         if let f = trace.innermostNotInlined() { return f.name }
         let context = Array(trace.context.reversed())
-        for i in context.indices where !profile.isInlined(context[i], into: i + 1 < context.count ? context[i + 1] : nil) { return context[i] }
+        let inlined = profile.inlinedFrames(context)
+        for i in context.indices where !inlined[i] { return context[i] }
         return nil
     }
 
@@ -316,7 +318,8 @@ public final class Kernel {
         guard profile.backtraceStyle != .gdb else { return stack }
         // Frames of one kind end on the same few stacks: the last answers are kept.
         return visibleMemo.value(for: stack) { stack in
-            stack.indices.filter { i in !profile.isInlined(stack[i], into: i + 1 < stack.count ? stack[i + 1] : nil) }.map { stack[$0] }
+            let inlined = profile.inlinedFrames(stack)
+            return stack.indices.filter { !inlined[$0] }.map { stack[$0] }
         }
     }
 }

@@ -89,6 +89,28 @@ public struct Profile: Sendable {
         }
     }
 
+    /// For each frame of `stack` (innermost first), whether this kernel's build inlined it: into
+    /// every caller, or at a listed call site, whose caller may be further out than the frame
+    /// below when the frames between were inlined too (`InlineTable`).
+    public func inlinedFrames(_ stack: [String]) -> [Bool] {
+        let sites: [String: Set<String>] = switch kernel {
+        case .v6_18: Self.inlinedInto6_18
+        case .v6_1: Self.inlinedInto6_1
+        case .v5_4: [:]
+        }
+        var flags = [Bool](repeating: false, count: stack.count)
+        for i in stack.indices.reversed() {
+            if isInlined(stack[i]) { flags[i] = true; continue }
+            var j = i + 1
+            while j < stack.count {
+                if sites[stack[j]]?.contains(stack[i]) == true { flags[i] = true; break }
+                if !flags[j] { break }
+                j += 1
+            }
+        }
+        return flags
+    }
+
     /// The same, by function id: a lookup in a table made once per kernel version.
     public func isInlined(_ fn: KFunc, into caller: KFunc? = nil) -> Bool {
         inlineTable.contains(fn, into: caller) ?? isInlined(fn.name, into: caller?.name)   // a name given at run time
@@ -115,8 +137,10 @@ public struct Profile: Sendable {
         // `static inline`, the okfn NF_HOOK calls once the hook accepts (the out-of-line copy is
         // for nf_reinject): the guest's trace goes from ip6_forward to ip6_output.
         "NF_HOOK": ["ip6_forward_finish"],
-        // ip_route_output_flow's: it goes to ip_route_output_key_hash_rcu (icmp_route_lookup's call is not inlined).
-        "__ip_route_output_key": ["ip_route_output_key_hash"],
+        // ip_route_output_flow's (through the header's __ip_route_output_key): its trace goes to
+        // ip_route_output_key_hash_rcu. Not icmp_route_lookup's, nor tcp_v4_connect's through
+        // ip_route_connect (other files: the guest's trace of a connect enters it).
+        "ip_route_output_flow": ["ip_route_output_key_hash"],
     ]) { $0.union($1) }
 
     /// Inlined only at these call sites in 6.18 (callee inlined into caller, same file): the
@@ -160,13 +184,14 @@ public struct Profile: Sendable {
     /// And every modelled function the build has no symbol for (KFunc+Symbols6_1.swift, read from
     /// its vmlinux: icmpv6_rt_has_prefsrc, __ip6_finish_output, ip_route_output_ports …).
     /// ip6_pkt_drop and ip_fragment are functions of their own in 6.1 (its guest's drops and trace
-    /// show them); dst_discard, a header's `static inline` (notrace, as every `inline` is), only
+    /// show them), and ip_queue_xmit (TCP's queue_xmit, called through a pointer; its guest's trace
+    /// of a connect enters it, and it leaves by a tail call); dst_discard, a header's `static inline` (notrace, as every `inline` is), only
     /// jumps to dst_discard_out; nf_defrag_ipv4's module inlines nf_ct_ipv4_gather_frags.
     /// netif_rx_internal, enqueue_to_backlog and __netif_receive_skb are called, not inlined, in
     /// 6.1's build (its vmlinux's calls, KFunc+GDB.swift; the guest's trace enters
     /// enqueue_to_backlog from netif_receive_skb_list_internal for a steered packet, and
     /// __netif_receive_skb from process_backlog).
-    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile", "__sock_sendmsg", "ip6_pkt_drop", "ip_fragment",
+    static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile", "__sock_sendmsg", "ip6_pkt_drop", "ip_fragment", "ip_queue_xmit",
                                                                    "netif_rx_internal", "enqueue_to_backlog", "__netif_receive_skb"])
         .union(["ip_mkroute_input", "ip_frag_reasm", "dst_discard", "nf_ct_ipv4_gather_frags"]).union(noSymbol6_1)
 
@@ -242,26 +267,46 @@ public enum KernelSource {
 
 /// Which modelled functions a kernel build inlined, by function id: into every caller, or only at
 /// the call sites listed (caller id << 16 | callee id: a handful, scanned without hashing).
+/// A call site's caller is the function the call is written in, or one further out that the
+/// callers between were themselves inlined into (the machine function the call is compiled in):
+/// ip_route_output_flow's call of ip_route_output_key_hash is written in the header's
+/// __ip_route_output_key, inlined into it.
 struct InlineTable: Sendable {
     let everywhere: [Bool]
     let callSites: [UInt32]
+    /// By function id: whether it is a callee at any listed call site.
+    let hasSites: [Bool]
 
     init(everywhere names: Set<String>, at sites: [String: Set<String>]) {
         everywhere = KFunc.names.map { names.contains($0) }
         callSites = sites.flatMap { caller, callees in callees.map { Self.site(KFunc(named: caller), KFunc(named: $0)) } }
+        let callees = Set(sites.values.flatMap { $0 })
+        hasSites = KFunc.names.map { callees.contains($0) }
     }
-    init() { everywhere = []; callSites = [] }
+    init() { everywhere = []; callSites = []; hasSites = [] }
 
     static func site(_ caller: KFunc, _ callee: KFunc) -> UInt32 { UInt32(caller.id) << 16 | UInt32(callee.id) }
 
-    /// nil for a function past the table (one named at run time): the caller asks by name.
-    func contains(_ fn: KFunc, into caller: KFunc?) -> Bool? {
+    /// Inlined into every caller; nil for a function past the table (one named at run time).
+    func isEverywhere(_ fn: KFunc) -> Bool? {
         let i = Int(fn.id)
-        guard i < everywhere.count else { return nil }
-        if everywhere[i] { return true }
-        guard let caller else { return false }
-        let site = Self.site(caller, fn)
+        return i < everywhere.count ? everywhere[i] : nil
+    }
+
+    /// Whether some call site lists `fn` (only then do its callers matter).
+    func hasCallSites(_ fn: KFunc) -> Bool { Int(fn.id) < hasSites.count && hasSites[Int(fn.id)] }
+
+    func isSite(_ caller: KFunc, _ callee: KFunc) -> Bool {
+        let site = Self.site(caller, callee)
         for s in callSites where s == site { return true }
         return false
+    }
+
+    /// `fn` called from `caller` (a function not itself inlined): nil past the table.
+    func contains(_ fn: KFunc, into caller: KFunc?) -> Bool? {
+        guard let e = isEverywhere(fn) else { return nil }
+        if e { return true }
+        guard let caller, hasCallSites(fn) else { return false }
+        return isSite(caller, fn)
     }
 }

@@ -36,8 +36,20 @@ public final class CallTrace {
         inlined = table; inlinedByName = byName
     }
 
-    func isInlined(_ fn: KFunc, _ caller: KFunc?) -> Bool {
-        inlined.contains(fn, into: caller) ?? inlinedByName(fn, caller)
+    /// Whether `fn`, called from the live stack's frames below index `top`, is inlined: into
+    /// every caller, or at a call site whose caller is the frame below or, past frames that were
+    /// inlined themselves, the function they were inlined into (`InlineTable`).
+    func isInlined(_ fn: KFunc, below top: Int) -> Bool {
+        guard let everywhere = inlined.isEverywhere(fn) else { return inlinedByName(fn, top > 0 ? stack[top - 1].fn : nil) }
+        if everywhere { return true }
+        guard inlined.hasCallSites(fn) else { return false }
+        var j = top - 1
+        while j >= 0 {
+            if inlined.isSite(stack[j].fn, fn) { return true }
+            if !isInlined(stack[j].fn, below: j) { return false }
+            j -= 1
+        }
+        return false
     }
     /// A function to stop at, as `b FUNCTION` in gdb.
     public var breakpoint: String? {
@@ -67,7 +79,7 @@ public final class CallTrace {
     public func enter(_ fn: KFunc) -> Frame {
         let id = nextID
         nextID += 1
-        if recordsPath { path.append(PathEntry(fn, depth: stack.count, inlined: isInlined(fn, stack.last?.fn))) }
+        if recordsPath { path.append(PathEntry(fn, depth: stack.count, inlined: isInlined(fn, below: stack.count))) }
         last = fn
         stack.append((fn, id))
         if let b = breakpointFunc, b == fn, breakStack == nil { breakStack = liveStack() }
@@ -91,7 +103,7 @@ public final class CallTrace {
     public func tailCall<T>(from frame: Frame, _ body: () -> T) -> T {
         if let i = stack.lastIndex(where: { $0.id == frame.id }) {
             var cut = i
-            while cut > 0 && isInlined(stack[cut].fn, stack[cut - 1].fn) { cut -= 1 }
+            while cut > 0 && isInlined(stack[cut].fn, below: cut) { cut -= 1 }
             stack.removeSubrange(cut...)
         }
         return body()
@@ -132,7 +144,7 @@ public final class CallTrace {
     func innermostNotInlined() -> KFunc? {
         var i = stack.count - 1
         while i >= 0 {
-            if !isInlined(stack[i].fn, i > 0 ? stack[i - 1].fn : nil) { return stack[i].fn }
+            if !isInlined(stack[i].fn, below: i) { return stack[i].fn }
             i -= 1
         }
         return nil

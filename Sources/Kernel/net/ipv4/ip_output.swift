@@ -295,10 +295,21 @@ extension Kernel {
         ip_send_skb(skb)
     }
 
+    /// ip_queue_xmit (TCP's queue_xmit): __ip_queue_xmit with the socket's TOS, its one statement
+    /// and so a tail call where it has a body of its own (6.1: the guest's function tracer enters
+    /// it, and no stack shows it); 6.18's build inlines it.
+    func ip_queue_xmit(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
+        let q = trace.enter(.ip_queue_xmit); defer { trace.leave(q) }
+        if profile.isInlined(.ip_queue_xmit) {
+            __ip_queue_xmit(p, segment: segment, key: key)
+        } else {
+            trace.tailCall(from: q) { __ip_queue_xmit(p, segment: segment, key: key) }
+        }
+    }
+
     /// __ip_queue_xmit (TCP): the socket's cached route, else ip_route_output_ports; DF unless
     /// the route MTU is locked; then ip_local_out.
     func __ip_queue_xmit(_ p: OutgoingPacket, segment: [UInt8], key: TCPKey) {
-        let q = trace.enter(.ip_queue_xmit); defer { trace.leave(q) }
         let f = trace.enter(.__ip_queue_xmit); defer { trace.leave(f) }
         let rt: OutputRoute
         if let cached = tcpHashinfo.dstCache[key] {

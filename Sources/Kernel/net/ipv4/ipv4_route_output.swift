@@ -42,10 +42,16 @@ extension Kernel {
         }
     }
 
-    /// ip_route_output_flow: the output route for `fl`, or the errno. The route is kept in
-    /// `outputRoute` for the frame's report.
+    /// ip_route_output_flow: the output route for `fl`, or the errno (__ip_route_output_key; no
+    /// xfrm policy is modelled). The route is kept in `outputRoute` for the frame's report.
     func ip_route_output_flow(_ fl: Flow) -> Result<OutputRoute, FibError> {
         let f = trace.enter(.ip_route_output_flow); defer { trace.leave(f) }
+        return __ip_route_output_key(fl)
+    }
+
+    /// __ip_route_output_key (include/net/route.h): ip_route_output_key_hash → _rcu, the lookup
+    /// itself; ip_route_connect calls it directly to choose an unbound socket's source address.
+    func __ip_route_output_key(_ fl: Flow) -> Result<OutputRoute, FibError> {
         let g = trace.enter(.__ip_route_output_key); defer { trace.leave(g) }
         let h = trace.enter(.ip_route_output_key_hash); defer { trace.leave(h) }
         let k = trace.enter(.ip_route_output_key_hash_rcu); defer { trace.leave(k) }

@@ -345,6 +345,22 @@ extension Kernel {
     /// ACK (tcp_event_ack_sent disarmed the timer). Only connections with a timer armed are
     /// looked at: none, on most frames. `beforeFrame`: they fired before the frame being
     /// reported (a timer line says so); else after it, in the time the caller has seen of it.
+    /// The SYNs whose retransmit timer a bad SYN-ACK re-armed to TCP_TIMEOUT_MIN (two jiffies):
+    /// sent again from the timer softirq (`run_timer_softirq`), after the frame's own softirq.
+    func tcp_retransmit_timers() {
+        guard !tcpHashinfo.retransmitDue.isEmpty else { return }
+        let due = tcpHashinfo.retransmitDue
+        tcpHashinfo.retransmitDue = []
+        for (p, key) in due {
+            let saved = (trace.context, record.socket)
+            trace.context = ["run_timer_softirq"]
+            emitting("SYN again (the retransmit timer, re-armed to TCP_TIMEOUT_MIN)") {
+                tcp_retransmit_timer(p, segment: Self.checksummedSegment(p), key: key)
+            }
+            (trace.context, record.socket) = saved
+        }
+    }
+
     func tcp_delack_timers(until t: Double, beforeFrame: Bool) {
         guard !tcpHashinfo.delackArmed.isEmpty else { return }
         var armed: [TCPKey] = []
@@ -435,14 +451,9 @@ extension Kernel {
                                  + (flags.contains(.rst) ? "ignored" : "RST sent") + "; the retransmit timer, re-armed to TCP_TIMEOUT_MIN, sends the SYN again")
                 // `if (icsk->icsk_retransmits == 0) inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
                 // TCP_TIMEOUT_MIN, …)`: the SYN goes again two jiffies later (a previous RST might
-                // have been lost), before the capture's next frame in all but the densest captures.
-                if let p = c.syn {
-                    let saved = record.socket
-                    emitting("SYN again (the retransmit timer, re-armed to TCP_TIMEOUT_MIN)") {
-                        tcp_retransmit_timer(p, segment: Self.checksummedSegment(p), key: key)
-                    }
-                    record.socket = saved
-                }
+                // have been lost), before the capture's next frame in all but the densest captures:
+                // from the timer softirq, once this frame's softirq is over (finishFrame).
+                if let p = c.syn { tcpHashinfo.retransmitDue.append((p, key)) }
                 return
             }
             // `if (saw_tstamp && rcv_tsecr && !between(rcv_tsecr, retrans_stamp, tcp_time_stamp_ts(tp)))`:
@@ -456,7 +467,10 @@ extension Kernel {
                         tcp_v4_send_reset(to: key.peer, from: key.local, sport: key.localPort, dport: key.peerPort, seq: seq, ack: ack,
                                           flags: flags, dataLength: dataLength)
                     }
-                    kfree_skb_reason("TCP_RFC7323_PAWS", detail: "echoes timestamp \(echo), not one of ours since the SYN (\(sent)): RST sent")
+                    // 6.18's tcp_rcv_state_process returns the reason; 6.1's returns 1 (reset)
+                    // and tcp_v4_do_rcv frees with the NOT_SPECIFIED it started with (its guest).
+                    kfree_skb_reason(profile.kernel == .v6_1 ? "NOT_SPECIFIED" : "TCP_RFC7323_PAWS",
+                                     detail: "echoes timestamp \(echo), not one of ours since the SYN (\(sent)): RST sent")
                     return
                 }
             }

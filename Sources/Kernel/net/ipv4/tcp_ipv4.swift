@@ -6,11 +6,14 @@ import Wire
 
 /// tcp_hashinfo: the TCP sockets, established and request sockets by their four-tuple (from
 /// the handshakes seen and the snapshot's ESTAB sockets), each socket's cached output route
-/// (sk_dst_cache), and the sockets whose delayed-ACK timer is armed (the timer wheel's).
+/// (sk_dst_cache), and the sockets whose delayed-ACK timer is armed, or whose retransmit timer
+/// is due at once (the timer wheel's).
 final class InetHashinfo {
     var connections: [TCPKey: TCPConnection] = [:]
     var dstCache: [TCPKey: OutputRoute] = [:]
     var delackArmed: [TCPKey] = []
+    /// SYNs to send again from the timer softirq once the frame's softirq is over.
+    var retransmitDue: [(OutgoingPacket, TCPKey)] = []
 }
 
 extension Kernel {

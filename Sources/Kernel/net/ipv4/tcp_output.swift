@@ -123,8 +123,8 @@ extension Kernel {
         return segment
     }
 
-    /// tcp_v4_connect: ip_route_connect looks the route up for the source address (twice when
-    /// the socket is unbound: first to choose it), then ip_route_newports once the port is
+    /// tcp_v4_connect: ip_route_connect looks the route up for the source address (an unbound
+    /// socket's chosen first by __ip_route_output_key), then ip_route_newports once the port is
     /// chosen; then tcp_connect sends the SYN.
     func tcp_v4_connect(_ p: OutgoingPacket, key: TCPKey, _ transmit: () -> Void) {
         let f = trace.enter(.tcp_v4_connect); defer { trace.leave(f) }
@@ -133,9 +133,13 @@ extension Kernel {
         var result: Result<OutputRoute, FibError>
         do {
             let g = trace.enter(.ip_route_connect); defer { trace.leave(g) }
-            result = ip_route_output_flow(fl)
-            if bound == .any, case .success(let r) = result {
-                fl.source = r.source
+            if bound == .any {
+                result = __ip_route_output_key(fl)
+                if case .success(let r) = result {
+                    fl.source = r.source
+                    result = ip_route_output_flow(fl)
+                }
+            } else {
                 result = ip_route_output_flow(fl)
             }
         }
@@ -189,6 +193,6 @@ extension Kernel {
         let f = trace.enter(.tcp_transmit_skb); defer { trace.leave(f) }
         let g = trace.enter(.__tcp_transmit_skb); defer { trace.leave(g) }
         if !retransmit { counters.inc(.TcpOutSegs, by: segments) }
-        __ip_queue_xmit(p, segment: segment, key: key)
+        ip_queue_xmit(p, segment: segment, key: key)
     }
 }
