@@ -253,11 +253,9 @@ if back_to_back:
         "  echo \"== snmp before $i\"; cat /tmp/before.$i; echo \"== trace $i\"; cat /tmp/trace.$i; echo \"== snmp after $i\"; cat /tmp/after.$i",
         "  i=$((i + 1))",
         "done",
-        "echo 0 > $T/tracing_on",
     ]
-    print("\n".join(out))
-    sys.exit(0)
-out += [
+else:
+    out += [
     f"i=1; slot=0; while [ $i -le {frames} ]; do",
     "  cs; while [ $CS -lt $slot ]; do sleep 0.05; cs; done",
     "  echo \"== snmp before $i\"; snmp" + ("; rx; before=$RX" if gdb else ""),
@@ -274,6 +272,6 @@ out += [
     "  echo \"== snmp after $i\"; cat /tmp/after",
     "  i=$((i + 1))",
     "done",
-    "echo 0 > $T/tracing_on",
-]
+    ]
+out.append("echo 0 > $T/tracing_on")
 print("\n".join(out))

@@ -95,18 +95,24 @@ if [ -n "$frames" ]; then
     ip netns exec "$ns" python3 - "$frames" "$outdir" "${nics[@]}" <<'PY'
 import os, socket, struct, sys, time
 path, outdir, macs = sys.argv[1], sys.argv[2], [bytes.fromhex(m.replace(":", "")) for m in sys.argv[3:]]
-data = open(path, "rb").read()
-magic = struct.unpack("<I", data[:4])[0]
+magic = struct.unpack("<I", open(path, "rb").read(4))[0]
 assert magic in (0xa1b2c3d4, 0xa1b23c4d), "a pcap (not pcapng) of Ethernet frames"
+
+def pcap_frames(path):
+    """A little-endian pcap's frames ([] before tcpdump has made the file)."""
+    try: d = open(path, "rb").read()
+    except FileNotFoundError: return []
+    p, out = 24, []
+    while p + 16 <= len(d):
+        cl = struct.unpack("<I", d[p + 8:p + 12])[0]; out.append(d[p + 16:p + 16 + cl]); p += 16 + cl
+    return out
+
 taps = []
 for k in range(len(macs)):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((f"tap{k}", 0))
     taps.append(s)
-frames, pos = [], 24
-while pos + 16 <= len(data):
-    _, _, caplen, _ = struct.unpack("<IIII", data[pos:pos + 16])
-    frames.append(data[pos + 16:pos + 16 + caplen]); pos += 16 + caplen
+frames = pcap_frames(path)
 console = f"{outdir}/console.log"
 log = open(f"{outdir}/inject.log", "w")
 
@@ -154,20 +160,7 @@ def opens(fs):
 
 def synacks():
     """The guest's SYN-ACKs and SYNs so far (the taps' pcaps, written packet by packet)."""
-    out = []
-    for k in range(len(macs)):
-        try: d = open(f"{outdir}/wire-{k}.pcap", "rb").read()
-        except FileNotFoundError: continue
-        p = 24
-        while p + 16 <= len(d):
-            cl = struct.unpack("<I", d[p + 8:p + 12])[0]; out.append(d[p + 16:p + 16 + cl]); p += 16 + cl
-    return opens(out)
-
-def pcap_frames(path):
-    d, p, out = open(path, "rb").read(), 24, []
-    while p + 16 <= len(d):
-        cl = struct.unpack("<I", d[p + 8:p + 12])[0]; out.append(d[p + 16:p + 16 + cl]); p += 16 + cl
-    return out
+    return opens([f for k in range(len(macs)) for f in pcap_frames(f"{outdir}/wire-{k}.pcap")])
 
 # The host's SYN-ACKs (and SYNs) the capture itself shows: the ISN its segments acknowledge, the
 # TSval they echo. Where the capture has none, they acknowledge the model's SYN-ACK, whose ISN is

@@ -93,40 +93,47 @@ enum Render {
                 appendDecimal(deltas[i], to: &parts.items)
                 parts.itemEnds.append(parts.items.count)
             }
-            appendWrapped("counters", items: parts.items, ends: parts.itemEnds, to: &out)
+            appendWrapped("counters", items: parts.items, ends: parts.itemEnds, separator: ", ", to: &out)
         }
-        out += parts.path.value(for: r.path) { bytes(of: wrapped("path", $0.map(\.function), separator: " › ")) }
+        out += parts.path.value(for: r.path) { path in
+            parts.items.removeAll(keepingCapacity: true)
+            parts.itemEnds.removeAll(keepingCapacity: true)
+            for p in path { append(p.function, to: &parts.items); parts.itemEnds.append(parts.items.count) }
+            var b: [UInt8] = []
+            appendWrapped("path", items: parts.items, ends: parts.itemEnds, separator: " › ", to: &b)
+            return b
+        }
         return slot
     }
 
-    /// `wrapped(label, items, separator: ", ")` for items given as bytes (`items`, the item before
-    /// `ends[k]` the k-th), appended as newline-ended UTF-8. The items are ASCII: a byte is a column.
-    static func appendWrapped(_ label: String, items: [UInt8], ends: [Int], to out: inout [UInt8]) {
+    /// Items joined by `separator` and wrapped to 80 columns under the label, appended as
+    /// newline-ended UTF-8: the items as bytes (`items`, the item before `ends[k]` the k-th, kept
+    /// by the caller for their storage). A line that breaks ends in the separator less its
+    /// trailing space.
+    static func appendWrapped(_ label: String, items: [UInt8], ends: [Int], separator: StaticString, to out: inout [UInt8]) {
+        let sep = UnsafeBufferPointer(start: separator.utf8Start, count: separator.utf8CodeUnitCount)
+        var tightCount = sep.count
+        while tightCount > 0 && sep[tightCount - 1] == UInt8(ascii: " ") { tightCount -= 1 }
+        let tight = UnsafeBufferPointer(rebasing: sep[..<tightCount])
+        let (tightWidth, separatorWidth) = (columns(tight), columns(sep))
         let indent = 4 + labelWidth
         appendLabel(label, to: &out)
         var width = indent, start = 0
         for (k, end) in ends.enumerated() {
-            let itemWidth = end - start
-            if k > 0 && width + 1 + 1 + itemWidth > 80 {       // the tight separator (",") and a space
-                out.append(UInt8(ascii: ","))
+            let itemWidth = columns(items[start..<end])
+            if k > 0 && width + tightWidth + 1 + itemWidth > 80 {
+                out.append(contentsOf: tight)
                 out.append(10)
                 out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent))
                 width = indent + itemWidth
             } else {
-                if k > 0 { out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " ")) }
-                width += (k > 0 ? 2 : 0) + itemWidth
+                if k > 0 { out.append(contentsOf: sep) }
+                width += (k > 0 ? separatorWidth : 0) + itemWidth
             }
             out.append(contentsOf: items[start..<end])
             start = end
         }
         out.append(10)
-    }
-
-    /// Lines as newline-ended UTF-8.
-    static func bytes(of lines: [String]) -> [UInt8] {
-        var b: [UInt8] = []
-        for l in lines { appendLine(l, to: &b) }
-        return b
     }
 
     static func append(_ s: String, to out: inout [UInt8]) {
@@ -208,26 +215,13 @@ enum Render {
         }
     }
 
-    /// Columns a piece of text takes on a terminal: its characters, colour escapes left out.
-    /// (Counted by Unicode scalar, which is the character count for everything printed here,
-    /// without building a copy of the text.)
-    static func visibleWidth(_ s: Substring) -> Int { columns(s.utf8) }
-
     static func summary(_ frame: [UInt8]) -> String {
         frame.withUnsafeBytes { Dissection($0, linkType: .ethernet).summary }
     }
 
-    /// `label value`, the value wrapped at spaces to 80 columns (colour codes do not count).
-    /// Measured and wrapped on its UTF-8 bytes: a column is a byte that does not continue a
-    /// character, outside a colour escape (the scalar count `visibleWidth` gives) — no words
-    /// split out as Strings.
-    static func field(_ label: String, _ value: String) -> [String] {
-        var b: [UInt8] = []
-        appendField(label, value, to: &b)
-        return lines(b[...])
-    }
-
-    /// `field`'s lines, appended to `out` as newline-ended UTF-8.
+    /// `label value`, the value wrapped at spaces to 80 columns (colour codes do not count),
+    /// appended to `out` as newline-ended UTF-8. Measured and wrapped on its UTF-8 bytes: a
+    /// column is a byte that does not continue a character, outside a colour escape.
     static func appendField(_ label: String, _ value: String, to out: inout [UInt8]) {
         // Most values fit on the line: then it is the line itself.
         var bytes = value
@@ -253,15 +247,9 @@ enum Render {
         return n
     }
 
-    /// `field` for a value longer than its line, wrapped on its bytes at spaces. (On the bytes
-    /// in place, each word measured as it is scanned: slices, copies and a generic count per word
-    /// were a tenth of the text output's time.)
-    static func wrappedField(_ label: String, _ bytes: [UInt8]) -> [String] {
-        var b: [UInt8] = []
-        bytes.withUnsafeBufferPointer { appendWrappedField(label, $0, to: &b) }
-        return lines(b[...])
-    }
-
+    /// `appendField` for a value longer than its line, wrapped on its bytes at spaces. (On the
+    /// bytes in place, each word measured as it is scanned: slices, copies and a generic count per
+    /// word were a tenth of the text output's time.)
     static func appendWrappedField(_ label: String, _ b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let indent = 4 + labelWidth
         appendLabel(label, to: &out)
@@ -302,31 +290,6 @@ enum Render {
     static func labelColumn(_ label: String) -> String {
         let n = label.utf8.count
         return "    " + (n >= labelWidth ? String(label.prefix(labelWidth)) : label + String(repeating: " ", count: labelWidth - n))
-    }
-
-    /// Items joined and wrapped to 80 columns under the label.
-    static func wrapped(_ label: String, _ items: [String], separator: String) -> [String] {
-        let indent = String(repeating: " ", count: 4 + labelWidth)
-        var lines: [String] = []
-        var line = labelColumn(label)
-        var width = 4 + labelWidth
-        let tight = separator.trimmingTrailingSpace
-        let (tightWidth, separatorWidth) = (visibleWidth(Substring(tight)), visibleWidth(Substring(separator)))
-        var first = true
-        for item in items {
-            let itemWidth = visibleWidth(Substring(item))
-            if !first && width + tightWidth + 1 + itemWidth > 80 {
-                lines.append(line + tight)
-                line = indent + item
-                width = indent.count + itemWidth
-            } else {
-                line += first ? item : separator + item
-                width += (first ? 0 : separatorWidth) + itemWidth
-            }
-            first = false
-        }
-        lines.append(line)
-        return lines
     }
 
     // MARK: json
@@ -388,7 +351,8 @@ enum Render {
         let netfilter = Recent<[HookPass], [UInt8]>()
         let path = Recent<[PathEntry], [UInt8]>()
         let counterOrder = Recent<[SNMPCounter], [(String, Int)]>()
-        /// A frame's counter items as bytes, and where each ends (kept for their storage).
+        /// A wrapped line's items (a frame's counters, a path's functions) as bytes, and where each
+        /// ends (kept for their storage).
         var items: [UInt8] = [], itemEnds: [Int] = []
     }
 
@@ -533,10 +497,4 @@ enum Render {
     }
 }
 
-extension String {
-    var trimmingTrailingSpace: String {
-        var s = self
-        while s.last == " " { s.removeLast() }
-        return s
-    }
-}
+

@@ -110,127 +110,64 @@ public struct FragmentReport: Equatable, Sendable {
 /// and as a plain struct of two dozen references each of those copies (and each destroy) cost a
 /// retain or release per field, a tenth of `--stats`' time (callgrind); now a copy is one.
 public struct FrameReport {
-    @usableFromInline final class Storage {
+    /// The report's fields, as one value: what the box holds.
+    @usableFromInline struct Fields {
         @usableFromInline var verdict: Verdict
-        @usableFromInline var route: InputRoute?
-        @usableFromInline var netfilter: [HookPass]
-        @usableFromInline var emitted: [EmittedFrame]
-        @usableFromInline var counters: Counters
-        @usableFromInline var path: [PathEntry]
-        @usableFromInline var fib: [FIBLookup]
-        @usableFromInline var breakStack: [String]?
-        @usableFromInline var endStack: [String]
-        @usableFromInline var socket: String?
+        @usableFromInline var route: InputRoute? = nil
+        @usableFromInline var netfilter: [HookPass] = []
+        @usableFromInline var emitted: [EmittedFrame] = []
+        @usableFromInline var counters: Counters = Counters()
+        @usableFromInline var path: [PathEntry] = []
+        @usableFromInline var fib: [FIBLookup] = []
+        /// The live stack at the breakpoint (innermost first), when one was set and reached.
+        @usableFromInline var breakStack: [String]? = nil
+        /// The live stack when the frame's life ended (kfree_skb/consume_skb), innermost first.
+        @usableFromInline var endStack: [String] = []
+        @usableFromInline var socket: String? = nil
         @usableFromInline var iface: String
-        @usableFromInline var ends: [SkbEnd]
-        @usableFromInline var fragment: FragmentReport?
-        @usableFromInline var timers: [String]
-        @usableFromInline var witness: [WitnessFinding]
-        @usableFromInline var whyNot: String?
-        @usableFromInline init(verdict: Verdict, route: InputRoute?, netfilter: [HookPass], emitted: [EmittedFrame], counters: Counters, path: [PathEntry], fib: [FIBLookup], breakStack: [String]?, endStack: [String], socket: String?, iface: String, ends: [SkbEnd], fragment: FragmentReport?, timers: [String], witness: [WitnessFinding], whyNot: String?) {
-            self.verdict = verdict; self.route = route; self.netfilter = netfilter; self.emitted = emitted; self.counters = counters; self.path = path; self.fib = fib; self.breakStack = breakStack; self.endStack = endStack; self.socket = socket; self.iface = iface; self.ends = ends; self.fragment = fragment; self.timers = timers; self.witness = witness; self.whyNot = whyNot
-        }
-        @usableFromInline func copy() -> Storage {
-            Storage(verdict: verdict, route: route, netfilter: netfilter, emitted: emitted, counters: counters, path: path, fib: fib, breakStack: breakStack, endStack: endStack, socket: socket, iface: iface, ends: ends, fragment: fragment, timers: timers, witness: witness, whyNot: whyNot)
-        }
-    }
-    @usableFromInline var storage: Storage
-
-    /// The box to write to: this report's own (copied first when another report shares it).
-    @inlinable var unique: Storage {
-        mutating get {
-            if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-            return storage
-        }
+        /// Every skb whose life ended while this frame was processed (timers that fired first included).
+        @usableFromInline var ends: [SkbEnd] = []
+        @usableFromInline var fragment: FragmentReport? = nil
+        /// What timers did before this frame (reassembly timeouts), one line each.
+        @usableFromInline var timers: [String] = []
+        /// Where the capture contradicts the explanation (filled in by `Witness`).
+        @usableFromInline var witness: [WitnessFinding] = []
+        /// For a drop: the nearest change to the host that lets the frame past where it was dropped,
+        /// checked by the model (set by the command that explains it).
+        @usableFromInline var whyNot: String? = nil
     }
 
-    @inlinable public var verdict: Verdict {
-        get { storage.verdict }
-        set { unique.verdict = newValue }
-        _modify { let s = unique; yield &s.verdict }
+    @usableFromInline final class Box {
+        @usableFromInline var fields: Fields
+        @usableFromInline init(_ fields: Fields) { self.fields = fields }
     }
-    @inlinable public var route: InputRoute? {
-        get { storage.route }
-        set { unique.route = newValue }
-        _modify { let s = unique; yield &s.route }
+    @usableFromInline var box: Box
+
+    /// The fields to write to: this report's own box (copied first when another report shares it).
+    @inlinable var fields: Fields {
+        _read { yield box.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+            yield &box.fields
+        }
     }
-    @inlinable public var netfilter: [HookPass] {
-        get { storage.netfilter }
-        set { unique.netfilter = newValue }
-        _modify { let s = unique; yield &s.netfilter }
-    }
-    @inlinable public var emitted: [EmittedFrame] {
-        get { storage.emitted }
-        set { unique.emitted = newValue }
-        _modify { let s = unique; yield &s.emitted }
-    }
-    @inlinable public var counters: Counters {
-        get { storage.counters }
-        set { unique.counters = newValue }
-        _modify { let s = unique; yield &s.counters }
-    }
-    @inlinable public var path: [PathEntry] {
-        get { storage.path }
-        set { unique.path = newValue }
-        _modify { let s = unique; yield &s.path }
-    }
-    @inlinable public var fib: [FIBLookup] {
-        get { storage.fib }
-        set { unique.fib = newValue }
-        _modify { let s = unique; yield &s.fib }
-    }
-    /// The live stack at the breakpoint (innermost first), when one was set and reached.
-    @inlinable public var breakStack: [String]? {
-        get { storage.breakStack }
-        set { unique.breakStack = newValue }
-        _modify { let s = unique; yield &s.breakStack }
-    }
-    /// The live stack when the frame's life ended (kfree_skb/consume_skb), innermost first.
-    @inlinable public var endStack: [String] {
-        get { storage.endStack }
-        set { unique.endStack = newValue }
-        _modify { let s = unique; yield &s.endStack }
-    }
-    @inlinable public var socket: String? {
-        get { storage.socket }
-        set { unique.socket = newValue }
-        _modify { let s = unique; yield &s.socket }
-    }
-    @inlinable public var iface: String {
-        get { storage.iface }
-        set { unique.iface = newValue }
-        _modify { let s = unique; yield &s.iface }
-    }
-    /// Every skb whose life ended while this frame was processed (timers that fired first included).
-    @inlinable public var ends: [SkbEnd] {
-        get { storage.ends }
-        set { unique.ends = newValue }
-        _modify { let s = unique; yield &s.ends }
-    }
-    @inlinable public var fragment: FragmentReport? {
-        get { storage.fragment }
-        set { unique.fragment = newValue }
-        _modify { let s = unique; yield &s.fragment }
-    }
-    /// What timers did before this frame (reassembly timeouts), one line each.
-    @inlinable public var timers: [String] {
-        get { storage.timers }
-        set { unique.timers = newValue }
-        _modify { let s = unique; yield &s.timers }
-    }
-    /// Where the capture contradicts the explanation (filled in by `Witness`).
-    @inlinable public var witness: [WitnessFinding] {
-        get { storage.witness }
-        set { unique.witness = newValue }
-        _modify { let s = unique; yield &s.witness }
-    }
-    /// For a drop: the nearest change to the host that lets the frame past where it was dropped,
-    /// checked by the model (set by the command that explains it).
-    @inlinable public var whyNot: String? {
-        get { storage.whyNot }
-        set { unique.whyNot = newValue }
-        _modify { let s = unique; yield &s.whyNot }
-    }
+
+    @inlinable public var verdict: Verdict { get { box.fields.verdict } _modify { yield &fields.verdict } }
+    @inlinable public var route: InputRoute? { get { box.fields.route } _modify { yield &fields.route } }
+    @inlinable public var netfilter: [HookPass] { get { box.fields.netfilter } _modify { yield &fields.netfilter } }
+    @inlinable public var emitted: [EmittedFrame] { get { box.fields.emitted } _modify { yield &fields.emitted } }
+    @inlinable public var counters: Counters { get { box.fields.counters } _modify { yield &fields.counters } }
+    @inlinable public var path: [PathEntry] { get { box.fields.path } _modify { yield &fields.path } }
+    @inlinable public var fib: [FIBLookup] { get { box.fields.fib } _modify { yield &fields.fib } }
+    @inlinable public var breakStack: [String]? { get { box.fields.breakStack } _modify { yield &fields.breakStack } }
+    @inlinable public var endStack: [String] { get { box.fields.endStack } _modify { yield &fields.endStack } }
+    @inlinable public var socket: String? { get { box.fields.socket } _modify { yield &fields.socket } }
+    @inlinable public var iface: String { get { box.fields.iface } _modify { yield &fields.iface } }
+    @inlinable public var ends: [SkbEnd] { get { box.fields.ends } _modify { yield &fields.ends } }
+    @inlinable public var fragment: FragmentReport? { get { box.fields.fragment } _modify { yield &fields.fragment } }
+    @inlinable public var timers: [String] { get { box.fields.timers } _modify { yield &fields.timers } }
+    @inlinable public var witness: [WitnessFinding] { get { box.fields.witness } _modify { yield &fields.witness } }
+    @inlinable public var whyNot: String? { get { box.fields.whyNot } _modify { yield &fields.whyNot } }
 
     /// The same report in storage of its own, each list no larger than it needs: a report kept
     /// (for another thread) then shares nothing with the model's per-frame buffers, which the
@@ -246,8 +183,7 @@ public struct FrameReport {
     public init(verdict: Verdict, route: InputRoute? = nil, netfilter: [HookPass] = [], emitted: [EmittedFrame] = [],
                 counters: Counters = Counters(), path: [PathEntry] = [], fib: [FIBLookup] = [], breakStack: [String]? = nil,
                 endStack: [String] = [], socket: String? = nil, iface: String) {
-        storage = Storage(verdict: verdict, route: route, netfilter: netfilter, emitted: emitted, counters: counters, path: path,
-                          fib: fib, breakStack: breakStack, endStack: endStack, socket: socket, iface: iface, ends: [],
-                          fragment: nil, timers: [], witness: [], whyNot: nil)
+        box = Box(Fields(verdict: verdict, route: route, netfilter: netfilter, emitted: emitted, counters: counters, path: path,
+                         fib: fib, breakStack: breakStack, endStack: endStack, socket: socket, iface: iface))
     }
 }
