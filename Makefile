@@ -273,32 +273,35 @@ oracle-vm: vm-setup
 oracle-vm-virtio:
 	@$(MAKE) --no-print-directory oracle-vm VM_DRIVER=virtio_net
 
-# The transmit side (Fixtures/vm/tx-check.sh): each VM_TX_FIXTURES datagram sent by a program in
-# the guest (its sendto's function_graph record against `tracer replay --tx`: drops, counters,
-# the frames that left, the send's path), on the e1000 and on virtio_net (VM_RECORD=1: kept in
-# Fixtures/vm/recorded-tx/DRIVER-NAME for VMRecordTests). Its snapshot as
+# The transmit side (Fixtures/vm/tx-check.sh): each VM_TX_FIXTURES capture's sends made by a
+# program in the guest, the peer's frames sent in where the capture has them (each send's
+# function_graph record against `tracer replay --tx`: drops, counters, the frames that left, the
+# send's path; each peer frame's explanation), on the e1000 and on virtio_net (VM_RECORD=1: kept
+# in Fixtures/vm/recorded-tx/DRIVER-NAME for VMRecordTests). Its snapshot as
 # Fixtures/tx/NAME.host names, else netns-h. What the guest's sender sends: UDP over IPv4 and
-# IPv6, ping's ICMP and ICMPv6 echo (its raw socket), IPv4 IP_HDRINCL, and a TCP connect's SYN,
+# IPv6, ping's ICMP and ICMPv6 echo (its raw socket), IPv4 IP_HDRINCL, each from one socket per
+# source, every send once before the first frame and again on its cue; and a TCP connect's SYN,
 # the capture's answers from the peer injected after it (each moved onto the ISN and clock the
 # guest drew; the connect's frames paced back to back: its SYN goes again after a second; the
 # peer's answer a connect sends nothing more for: tcp-connect-send-fin's data and FIN need a
-# SYN-ACK its capture does not show, as on the 6.18 host). Of udp-route-errors and
-# udp-policy-mtu, whose captures hold several sends, the first (tx-check.sh sends one packet).
+# SYN-ACK its capture does not show, as on the 6.18 host).
 # Not those whose outcome rests on a neighbour's state (the guest
 # installs the snapshot's neighbours permanent: seed-udp's and ipv6-ping-link-local's are STALE;
 # udp-unknown-neighbour's and ipv6-ping-unresolved's, whose first send the guest's sender made
-# seconds before, are still being probed or have failed) or on earlier traffic (udp-pmtu-learned's
-# and ipv6-udp-pmtu-learned's ICMP); installed as STALE, the sends agree but the probes that
-# follow five seconds after the first send (DELAY, PROBE) may land in the cue's window. On the
-# e1000 not the fragmented ones (udp-3000, ipv6-udp-3000): its qdisc may send the first fragment
-# and leave the others to net_tx_action, outside the sendto (the NIC queue's state again, as
-# forward-redirect's in VM_FIXTURES; in one run of each, one agreed and one did not).
+# seconds before, are still being probed or have failed); installed as STALE, the sends agree but
+# the probes that follow five seconds after the first send (DELAY, PROBE) may land in the cue's
+# window. On the e1000 not the fragmented sends (udp-3000, ipv6-udp-3000, and the last send of
+# udp-pmtu-learned and ipv6-udp-pmtu-learned, cut to the learned path MTU): its qdisc may send
+# the first fragment and leave the others to net_tx_action, outside the sendto (the NIC queue's
+# state again, as forward-redirect's in VM_FIXTURES; in one run of each of the first two, one
+# agreed and one did not).
 VM_TX_FIXTURES ?= udp-small udp-3000 udp-no-route udp-output-dropped \
 	ipv6-udp-small ipv6-udp-3000 ipv6-udp-output-dropped ipv6-udp-unreachable-route ipv6-udp-via-eth1 \
 	icmp-echo ipv6-ping raw-ip \
 	tcp-connect-synack tcp-connect-refused tcp-connect-synack-paws tcp-connect-synack-bad-ack tcp-connect-send-fin \
-	udp-route-errors udp-policy-mtu
-VM_TX_FIXTURES_e1000 ?= $(filter-out udp-3000 ipv6-udp-3000,$(VM_TX_FIXTURES))
+	udp-route-errors udp-policy-mtu udp-pmtu-learned ipv6-udp-pmtu-learned \
+	udp-query-answered icmp-echo-answered udp-port-unreachable-answer
+VM_TX_FIXTURES_e1000 ?= $(filter-out udp-3000 ipv6-udp-3000 udp-pmtu-learned ipv6-udp-pmtu-learned,$(VM_TX_FIXTURES))
 VM_TX_FIXTURES_virtio_net ?= $(VM_TX_FIXTURES)
 oracle-vm-tx: vm-setup
 	@[ "$$(id -u)" = 0 ] || exit 0; \

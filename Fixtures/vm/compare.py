@@ -10,13 +10,16 @@ each frame, field by field:
    NIC K), byte for byte with what the kernel draws masked (IP ID and checksums; its TCP
    sequence numbers, from the ISN it drew, and timestamp values);
  - path (when the guest ran the function_graph tracer): the model's path, its functions the
-   profile does not call inlined, must be entered in that order in the guest's record of the
+   profile does not call inlined (nor notrace: a body the tracer cannot see), must be entered in that order in the guest's record of the
    frame's softirq (an ordered subsequence: the model leaves helpers out); a function the
    profile calls inlined must not be in it (the tracer sees only functions with bodies).
---tx TXCAPTURE (tx-check.sh): the guest's sender (sockets.c) sent TXCAPTURE's datagram once before
-the first frame and once more as it read frame 1, the cue: the model replays the datagram twice
-(`tracer replay --tx --syscall sendto --bind`: the sender is bound), and the second send's drops, counters and frames join
-frame 1's; its path is held to the guest's function_graph record under __x64_sys_sendto.
+--tx TXCAPTURE (tx-check.sh): the guest's sender (sockets.c) made each of TXCAPTURE's sends once
+before the first frame and each again as it read its cue (a guest frame whose payload is "cue!"
+and the send's frame number; "cue!" alone, an older run's: frame 1); the guest's other frames are
+the capture's frames from the peer. The model replays the sends, then the whole capture a second
+later (`tracer replay --tx --syscall sendto --bind`: the sender is bound); each cue's send (its
+drops, counters and frames) joins the cue's frame, its path held to the guest's function_graph
+record under __x64_sys_sendto, and each peer frame is the replay's explanation of it.
 A TCP SYN first (a connect: sockets.c's connect:) is replayed once (`tracer replay --tx`,
 unbound): the connect joins frame 1 (its path held to the record under __x64_sys_connect), and
 each frame the capture shows the peer sending, the guest's frames 2, 3 …, is the replay's
@@ -213,30 +216,54 @@ traces, before, after = sections("trace"), sections("snmp before"), sections("sn
 model = [json.loads(l) for l in subprocess.run([tracer, "explain", capture, "--host", host, "--format", "json"] + extra,
                                                capture_output=True, text=True, check=True).stdout.split("\n") if l]
 rows, bad = [], 0
-txsend = None
+txsends = {}   # a guest frame's send (a cue's): the model's explanation of it
 connect = False
-if tx:
-    import tempfile
-    data = open(tx, "rb").read()
+
+
+def capture_frames(path):
+    """The frames of a pcap file, and its byte order."""
+    data = open(path, "rb").read()
     end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
     records, pos = [], 24
     while pos + 16 <= len(data):
         sec, frac, caplen, wlen = struct.unpack(end + "IIII", data[pos:pos + 16])
         records.append((sec, frac, caplen, wlen, data[pos + 16:pos + 16 + caplen])); pos += 16 + caplen
-    # The first datagram's frames only (its fragments: the same addresses and IP ID): the one the sender sends.
+    return data[:24], end, records
+
+
+def cue_number(f):
+    """A cue's send: the capture's frame number its payload names after "cue!" (an older run's cue,
+    "cue!" alone: frame 1); None for another frame (the peer's, injected as it is)."""
+    if f[12:14] != b"\x08\x00" or f[23] != 17:
+        return None
+    body = f[14 + (f[14] & 15) * 4 + 8:14 + struct.unpack("!H", f[16:18])[0]]
+    return (struct.unpack("!I", body[4:8])[0] if len(body) >= 8 else 1) if body[:4] == b"cue!" else None
+
+
+if tx:
+    import tempfile
+    head, end, records = capture_frames(tx)
+
     def datagram(f):
         """A frame's datagram: its ethertype, addresses and fragment id (IPv4's IP ID; IPv6's
         fragment header's, none without one)."""
         if f[12:14] == b"\x86\xdd":
             return f[12:14], f[22:54], f[58:62] if f[20] == 44 else None
         return f[12:14], f[26:34], f[18:20]
-    first = datagram(records[0][4])
+
+    def fragmented(f):
+        return f[12:14] == b"\x86\xdd" and f[20] == 44 or f[12:14] == b"\x08\x00" and struct.unpack("!H", f[20:22])[0] & 0x3fff
+
+    def send_frames(n):
+        """The capture's frame numbers of the send at frame n: it, and its datagram's later fragments."""
+        f = records[n - 1][4]
+        return [n] + [k for k in range(n + 1, len(records) + 1) if fragmented(f) and datagram(records[k - 1][4]) == datagram(f)]
+
     # A TCP SYN without ACK first: a connect(2)'s (IPv4, or IPv6 without extension headers).
     f0 = records[0][4]
     v4 = f0[12:14] == b"\x08\x00"
     t0 = 14 + (f0[14] & 15) * 4 if v4 else 54
     connect = (f0[23] if v4 else f0[20]) == 6 and len(f0) >= t0 + 14 and f0[t0 + 13] & 0x12 == 0x02
-    records = [r for r in records if datagram(r[4]) == first]
     if connect and window is None:
         window = 0.3
     if connect:
@@ -245,27 +272,49 @@ if tx:
         # (Unbound, as sockets.c's connect: is: connect picks the source address and port.)
         replayed = [json.loads(l) for l in subprocess.run([tracer, "replay", "--tx", tx, "--host", host, "--format", "json"] + extra,
                                                           capture_output=True, text=True, check=True).stdout.split("\n") if l]
-        txsend = replayed[0]
+        txsends[1] = replayed[0]
         model = model[:1] + [dict(r, frame=k + 2) for k, r in enumerate(r for r in replayed[1:] if r["dir"] == "rx")]
     else:
+        # The guest's frames: each cue made the send its payload names; the others are the
+        # capture's frames from the peer, in its order. The guest's sender made each send once
+        # before the first frame, in order, and again on its cue: the model replays those sends,
+        # then the whole capture a second later (`tracer replay --tx --syscall sendto --bind`:
+        # the sender is bound), and each cue's send (its drops, counters and frames joining the
+        # cue's) and each peer frame's explanation is the second pass's of that frame.
+        guest = [f for _, _, _, _, f in capture_frames(capture)[2]]
+        sends = [cue_number(f) for f in guest if cue_number(f)]
+        first = [k for n in sends for k in send_frames(n)]
         with tempfile.NamedTemporaryFile(suffix=".pcap", delete=False) as twice:
-            twice.write(data[:24])
-            for shift in (0, 1):   # the send before the first frame, and the one the cue made, a second later
-                for sec, frac, caplen, wlen, f in records:
+            twice.write(head)
+            for shift, numbers in ((0, first), (1, range(1, len(records) + 1))):
+                for k in numbers:
+                    sec, frac, caplen, wlen, f = records[k - 1]
                     twice.write(struct.pack(end + "IIII", sec + shift, frac, caplen, wlen) + f)
         try:
-            # --bind: sockets.c's sender is bound to the datagram's source address.
-            txsend = [json.loads(l) for l in subprocess.run([tracer, "replay", "--tx", twice.name, "--host", host, "--syscall", "sendto",
-                                                             "--bind", "--format", "json"] + extra, capture_output=True, text=True, check=True).stdout.split("\n") if l][-1]
+            replayed = [json.loads(l) for l in subprocess.run([tracer, "replay", "--tx", twice.name, "--host", host, "--syscall", "sendto",
+                                                               "--bind", "--format", "json"] + extra, capture_output=True, text=True, check=True).stdout.split("\n") if l]
         finally:
             os.unlink(twice.name)
-    o = model[0]
-    for k, v in txsend["counters"].items():
-        o["counters"][k] = o["counters"].get(k, 0) + v
-    o["emit"] = o.get("emit", []) + txsend.get("emit", [])
-    o["ends"] = o.get("ends", []) + txsend.get("ends", [])
-    if txsend["verdict"]["action"] == "drop" and txsend["verdict"].get("reason") and not any(e.get("event") == "kfree_skb" for e in txsend.get("ends", [])):
-        o["ends"].append({"event": "kfree_skb", "reason": txsend["verdict"]["reason"], "location": txsend["verdict"]["function"]})
+        second = {o["frame"] - len(first): o for o in replayed if o["frame"] > len(first)}
+        used = set()
+        for n, f in enumerate(guest, 1):
+            if cue_number(f):
+                txsends[n] = second.get(cue_number(f))
+                continue
+            k = next((k for k in range(1, len(records) + 1) if k not in used and records[k - 1][4] == f), None)
+            used.add(k)
+            if k in second:
+                model[n - 1] = dict(second[k], frame=n)
+    for n, txsend in txsends.items():
+        o = model[n - 1]
+        if txsend is None:
+            continue   # a row says so below
+        for k, v in txsend["counters"].items():
+            o["counters"][k] = o["counters"].get(k, 0) + v
+        o["emit"] = o.get("emit", []) + txsend.get("emit", [])
+        o["ends"] = o.get("ends", []) + txsend.get("ends", [])
+        if txsend["verdict"]["action"] == "drop" and txsend["verdict"].get("reason") and not any(e.get("event") == "kfree_skb" for e in txsend.get("ends", [])):
+            o["ends"].append({"event": "kfree_skb", "reason": txsend["verdict"]["reason"], "location": txsend["verdict"]["function"]})
 
 
 window = 0.5 if window is None else window
@@ -332,14 +381,16 @@ for o in model:
         # (A packet steered to the backlog (RPS) is taken up by the softirq's next pass,
         # net_rx_action again, whose process_backlog the guest traces too: the record goes on.)
         end = next((i for i, p in enumerate(path) if i > root and p["depth"] == 0 and p["fn"] != "net_rx_action"), len(path))
-        want = [p["fn"] for p in path[root:end] if not p.get("inlined") and p["depth"] >= path[root]["depth"]]
+        want = [p["fn"] for p in path[root:end] if not p.get("inlined") and not p.get("notrace") and p["depth"] >= path[root]["depth"]]
         path_rows(n, "", want, path, calls, f"{len(calls)} functions entered")
-    if txsend is not None and n == 1:
+    if n in txsends and txsends[n] is None:
+        row(n, "send", f"no explanation of the capture's frame {cue_number(guest[n - 1])}", "a send", ok=False)
+    if txsends.get(n) is not None:
         call = "__x64_sys_connect" if connect else "__x64_sys_sendto"
         sent = graph_subtree(traces[n], call)
-        path = txsend["path"]
+        path = txsends[n]["path"]
         root = next((i for i, p in enumerate(path) if p["fn"] == call), 0)
-        want = [p["fn"] for p in path[root + 1:] if not p.get("inlined") and p["depth"] > path[root]["depth"]]
+        want = [p["fn"] for p in path[root + 1:] if not p.get("inlined") and not p.get("notrace") and p["depth"] > path[root]["depth"]]
         path_rows(n, "send ", want, path, sent, f"{len(sent)} functions entered under {call}" if sent else f"no {call} in the record")
 
 w = max(len(r[2]) for r in rows)

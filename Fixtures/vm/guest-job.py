@@ -27,7 +27,8 @@ guest prints "tracer-vm: module " and the NIC driver module's section addresses 
 arguments, and after each "want" waits (up to 2 minutes) for the frame to arrive, since the host
 sends it only once gdb is attached (the module: the NIC driver's, e1000 or virtio_net).
 --send SPEC adds sockets.c's sender (send:SRC:SPORT:DST:DPORT:LEN[:HEX], or sendraw:PROTO:...,
-or connect:SRC:SPORT:DST:DPORT), which sends (connects) again for each datagram a listener reads,
+or connect:SRC:SPORT:DST:DPORT), which sends (connects) again for each datagram a listener reads
+(--send again: a program's next send; each is sent at the start, then one a cue, in order),
 and a listener on UDP port 9 for the harness's cue; with --graph the function_graph tracer
 records its sendto (connect) too (__x64_sys_sendto, __x64_sys_connect: tx-check.sh).
 --back-to-back: each frame is asked for as soon as the last one's window (0.3 s, not 0.5) is
@@ -38,7 +39,9 @@ import json, os, shlex, sys
 host, frames = sys.argv[1], int(sys.argv[2])
 graph = "--graph" in sys.argv[3:]
 gdb = "--gdb" in sys.argv[3:]
-send = sys.argv[sys.argv.index("--send") + 1] if "--send" in sys.argv[3:] else None
+# --send SPEC, as many as the program sends (sockets.c: in order, one a cue)
+sends = [sys.argv[k + 1] for k in range(3, len(sys.argv) - 1) if sys.argv[k] == "--send"]
+send = sends[0] if sends else None
 back_to_back = "--back-to-back" in sys.argv[3:]
 # The guest's NICs (run-job.sh's DRIVER): the module gdb loads symbols for, and the driver's
 # NAPI poll, where the function_graph tracer's record of a frame starts.
@@ -134,6 +137,10 @@ for r, v6 in routes:
             cmd += [word, str(r[key])]
     if "protocol" in r and r["protocol"] != "boot":
         cmd += ["proto", r["protocol"]]
+    # the route's MTU metric (ip -j: "metrics": [{"mtu": 1280}], a locked one ["lock", 1280])
+    for m in r.get("metrics", []):
+        if "mtu" in m:
+            cmd += ["mtu"] + (["lock", str(m["mtu"][-1])] if isinstance(m["mtu"], list) else [str(m["mtu"])])
     out.append(" ".join(cmd))
 defaults = {(0, "local"), (32766, "main"), (32767, "default")}
 for r in load("ip-rule.json", []) + [dict(r, v6=True) for r in load("ip6-rule.json", [])]:
@@ -190,7 +197,7 @@ for i in load("ip-maddr.json", []):
 if send:
     # the cue: a datagram to port 9 (discard); SPEC as sockets.c's send: (the prefix may be left
     # out) or sendraw:
-    listen += ["udp:*:9", send if send.startswith(("send:", "sendraw:", "connect:")) else "send:" + send]
+    listen += ["udp:*:9"] + [s if s.startswith(("send:", "sendraw:", "connect:")) else "send:" + s for s in sends]
 if any(l.startswith("join:") for l in listen):
     # Joining sends unsolicited IGMP/MLD reports, repeated a report interval later: made 1 ms,
     # they are over before the first frame.

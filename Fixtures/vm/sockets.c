@@ -7,9 +7,13 @@
  * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN[:HEX]`
  * (gdb-bt.sh's and tx-check.sh's sender; IPv6 addresses in brackets, a link-local one's
  * interface after %) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes (zeros, or the
- * payload HEX spells) to DST:DPORT once at the
- * start (which leaves the next hop's neighbour entry with its cached header, as on a host that
- * has talked before) and once more each time a UDP listener reads a datagram (the harness's cue).
+ * payload HEX spells) to DST:DPORT. Several send: and sendraw: arguments are a program's sends in
+ * order (one socket for each source they name, as a program that sends from one socket): each is
+ * sent once at the start, in order (which leaves the next hops' neighbour entries with their
+ * cached headers and the flows' conntrack entries, as on a host that has talked before), and then
+ * the k-th time a UDP listener reads a datagram (the harness's cue), the k-th send goes again
+ * (after the last, the first again). The senders' sockets are read as answers come (a client's
+ * reads), which sends nothing.
  * `sendraw:PROTO:SPEC` is the same from a raw socket of that protocol (ping's IPPROTO_ICMP or
  * IPPROTO_ICMPV6 socket, with the message as the payload; IPPROTO_RAW with the whole packet).
  * `connect:SRC:SPORT:DST:DPORT` instead makes an unbound TCP socket connect(2) to DST:DPORT from
@@ -28,9 +32,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int sender = -1, send_len;
-static char payload[65507];
-static struct sockaddr_storage send_to;
+/* A program's sends (send:, sendraw:), in the order given: each one's socket, its destination
+ * and its payload. */
+struct send {
+    int fd, len, proto;
+    struct sockaddr_storage from, to;
+    char *payload;
+};
+static struct send sends[64];
+static int nsends, next_send;
+static struct sockaddr_storage send_to;   /* connect:'s destination */
 
 /* ADDR:PORT at *spec (ADDR in brackets when IPv6) into `a`; advances *spec past it and a ':'. */
 static int parse_endpoint(char **spec, struct sockaddr_storage *a) {
@@ -67,22 +78,37 @@ static socklen_t sockaddr_len(const struct sockaddr_storage *a) {
 
 /* SRC:SPORT:DST:DPORT:LEN[:HEX], IPv6 addresses in brackets; `proto` 0: a UDP socket, else a
  * raw one of that protocol (ports 0; IPPROTO_RAW, 255: the payload is the whole IPv4 packet, as
- * IP_HDRINCL, which the kernel sets for it). */
+ * IP_HDRINCL, which the kernel sets for it). A send from the source (and protocol) of an earlier
+ * one goes from that one's socket. */
 static int parse_send(char *spec, int proto) {
-    struct sockaddr_storage a;
+    struct send *s = &sends[nsends];
     int used = 0;
-    if (parse_endpoint(&spec, &a) < 0 || parse_endpoint(&spec, &send_to) < 0 || a.ss_family != send_to.ss_family) return -1;
-    if (sscanf(spec, "%d%n", &send_len, &used) != 1 || send_len > 65507) return -1;
+    if (nsends == 64 || parse_endpoint(&spec, &s->from) < 0 || parse_endpoint(&spec, &s->to) < 0 || s->from.ss_family != s->to.ss_family) return -1;
+    if (sscanf(spec, "%d%n", &s->len, &used) != 1 || s->len < 0 || s->len > 65507 || !(s->payload = calloc(1, s->len + 1))) return -1;
     if (spec[used] == ':') {
         const char *hex = spec + used + 1;
-        for (int k = 0; k < send_len && hex[2 * k] && hex[2 * k + 1]; k++) {
+        for (int k = 0; k < s->len && hex[2 * k] && hex[2 * k + 1]; k++) {
             unsigned v;
             if (sscanf(hex + 2 * k, "%2x", &v) != 1) return -1;
-            payload[k] = (char)v;
+            s->payload[k] = (char)v;
         }
     }
-    sender = proto ? socket(a.ss_family, SOCK_RAW, proto) : socket(a.ss_family, SOCK_DGRAM, 0);
-    return sender < 0 || bind(sender, (struct sockaddr *)&a, sockaddr_len(&a)) < 0 ? -1 : 0;
+    s->proto = proto;
+    s->fd = -1;
+    for (int k = 0; k < nsends; k++)
+        if (sends[k].proto == proto && sockaddr_len(&sends[k].from) == sockaddr_len(&s->from)
+            && memcmp(&sends[k].from, &s->from, sockaddr_len(&s->from)) == 0) s->fd = sends[k].fd;
+    if (s->fd < 0) {
+        s->fd = proto ? socket(s->from.ss_family, SOCK_RAW, proto) : socket(s->from.ss_family, SOCK_DGRAM, 0);
+        if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&s->from, sockaddr_len(&s->from)) < 0) return -1;
+    }
+    nsends++;
+    return 0;
+}
+
+static void send_at(int k) {
+    struct send *s = &sends[k];
+    if (sendto(s->fd, s->payload, s->len, 0, (struct sockaddr *)&s->to, sockaddr_len(&s->to)) < 0) perror("sendto");
 }
 
 /* connect:SRC:SPORT:DST:DPORT: an unbound TCP socket connect(2)ed (non-blocking) to DST:DPORT at
@@ -112,7 +138,7 @@ static void send_one(void) {
         port_range(saved);
         return;   /* kept open: the handshake goes on in the kernel */
     }
-    if (sender >= 0 && sendto(sender, payload, send_len, 0, (struct sockaddr *)&send_to, sockaddr_len(&send_to)) < 0) perror("sendto");
+    if (nsends) { send_at(next_send); next_send = (next_send + 1) % nsends; }
 }
 
 int main(int argc, char **argv) {
@@ -189,9 +215,16 @@ int main(int argc, char **argv) {
         fds[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
         udp[n++] = is_udp;
     }
+    /* The sender's sockets are read too, as a client reads its answers (a reply to a query, a
+     * ping's echo reply; what tracer verify's sender does): a read there sends nothing. */
+    for (int k = 0; k < nsends && n < 64; k++) {
+        int seen = 0;
+        for (int j = 0; j < k; j++) seen |= sends[j].fd == sends[k].fd;
+        if (!seen) { fds[n] = (struct pollfd){ .fd = sends[k].fd, .events = POLLIN }; udp[n++] = 2; }
+    }
     printf("sockets: %d bound\n", n);
     fflush(stdout);
-    if (!connecting) send_one();
+    if (!connecting) for (int k = 0; k < nsends; k++) send_at(k);
     else {
         /* A connect to a closed port on loopback first: the boot's first connect fills the port
          * allocator's table_perturb with 256 KiB of random bytes (net_get_random_once, thousands
@@ -206,7 +239,8 @@ int main(int argc, char **argv) {
         if (poll(fds, n, -1) < 0) return 1;
         for (int i = 0; i < n; i++) {
             if (!(fds[i].revents & POLLIN)) continue;
-            if (udp[i]) { recv(fds[i].fd, buf, sizeof buf, 0); send_one(); }
+            if (udp[i] == 2) recv(fds[i].fd, buf, sizeof buf, 0);   /* the sender's: an answer */
+            else if (udp[i]) { recv(fds[i].fd, buf, sizeof buf, 0); send_one(); }
             else accept(fds[i].fd, NULL, NULL);   /* kept open, never read */
         }
     }

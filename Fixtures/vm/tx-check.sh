@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # tx-check.sh VM_DIR TRACER TXCAPTURE HOST_DIR OUTDIR: the transmit side in the 6.1 guest, with its
-# full call path. TXCAPTURE holds one packet a program on the host sent (its frames: one, or the
-# fragments of one sendto): a UDP datagram (IPv4 or IPv6), an ICMP or ICMPv6 echo request (ping's
-# raw socket: the snapshot's ping_group_range must allow no ping sockets), or another IPv4
-# protocol's packet (IPPROTO_RAW, IP_HDRINCL), or a TCP connect(2)'s SYN (sockets.c's connect:,
-# the capture's later frames from the peer injected after the cue, each rewritten onto the ISN
-# and clock the guest drew, with guest-job.py --back-to-back). The guest becomes HOST_DIR's host (guest-job.py)
-# with sockets.c's sender bound to the packet's source, sending its payload to its destination:
-# once before the first frame (as a program that has talked before: the next hop's header is
-# cached) and once more when it reads the cue, an IPv4 datagram (also for an IPv6 send) to a UDP
-# port the snapshot listens on (ss.txt; else port 9, guest-job.py's) that run-job.sh sends in as
-# the only frame, while the function_graph tracer records the poll and __x64_sys_sendto.
-# compare.py --tx then sets the model beside it: the cue's explanation and the second send's
-# (`tracer replay --tx --syscall sendto --bind`, the packet replayed twice): drops, counters, the
-# frames that left, and the send's path, function by function.
+# full call path. TXCAPTURE holds what a program on the host sent, and what the peer sent it: each
+# packet of the host's that a program sends — a UDP datagram (IPv4 or IPv6; its fragments are one
+# send), an ICMP or ICMPv6 echo request (ping's raw socket: the snapshot's ping_group_range must
+# allow no ping sockets), another IPv4 protocol's packet (IPPROTO_RAW, IP_HDRINCL) — is a send of
+# sockets.c's sender in the guest (one socket per source, bound to it), and the peer's frames are
+# injected where the capture has them (an ICMP error the sends drew, a reply). The host's other
+# frames (its ICMP errors, echo replies, ARP, ND) are the kernel's answers, what the model predicts,
+# not sent. The guest becomes HOST_DIR's host (guest-job.py); the sender makes every send once
+# before the first frame (as a program that has talked before: the next hops' headers are cached),
+# and each again when it reads its cue, an IPv4 datagram (also for an IPv6 send) to a UDP port the
+# snapshot listens on (ss.txt; else port 9, guest-job.py's), "cue!" and the send's frame number,
+# which run-job.sh sends in where the capture has the send, one frame a slot, while the
+# function_graph tracer records the poll and __x64_sys_sendto.
+# A capture that starts with a TCP SYN is a connect(2)'s (sockets.c's connect:): the capture's
+# later frames from the peer injected after the cue, each rewritten onto the ISN and clock the
+# guest drew, with guest-job.py --back-to-back.
+# compare.py --tx then sets the model beside it: the cues' explanations and the sends' (`tracer
+# replay --tx --syscall sendto --bind`: the sends, then the whole capture a second later), the
+# peer's frames as that replay explains them: drops, counters, the frames that left, and each
+# send's path, function by function.
 # DRIVER: the guest's NICs, e1000 (default) or virtio_net.
 set -euo pipefail
 vm=$1 tracer=$2 txcap=$3 host=$4 outdir=$5
@@ -48,10 +54,15 @@ def datagram(g):
 frames, pos = [], 24
 while pos + 16 <= len(d):
     cl = struct.unpack(end + "I", d[pos + 8:pos + 12])[0]; frames.append(d[pos + 16:pos + 16 + cl]); pos += 16 + cl
-first = datagram(frames[0]) if frames else None
+ifaces = json.load(open(f"{host}/ip-addr.json"))
+own_macs = {bytes.fromhex(i["address"].replace(":", "")) for i in ifaces if i.get("address")}
+# The host's first packet (its first frame from one of the snapshot's MACs): its addresses choose
+# the cue's interface and peer; a TCP SYN there is a connect.
+at = next((k for k, g in enumerate(frames) if g[6:12] in own_macs and datagram(g)), None)
+first = datagram(frames[at]) if at is not None else None
 if first is None or first[2] != 0:
-    sys.exit(f"tx-check: {cap}: its first frame is not an IP packet's first fragment")
-v6 = frames[0][12:14] == b"\x86\xdd"
+    sys.exit(f"tx-check: {cap}: no IP packet sent by the host (a frame from a MAC of {host}'s), or its first is not a first fragment")
+v6 = frames[at][12:14] == b"\x86\xdd"
 fam = socket.AF_INET6 if v6 else socket.AF_INET
 half = len(first[0]) // 2
 src, dst = socket.inet_ntop(fam, first[0][:half]), socket.inet_ntop(fam, first[0][half:])
@@ -62,7 +73,6 @@ for g in frames:
     if x and x[0] == first[0] and x[1] == first[1]:
         data[x[2]] = x[3]
 whole, proto = b"".join(data[o] for o in sorted(data)), first[4]
-ifaces = json.load(open(f"{host}/ip-addr.json"))
 iface = next(i for i in ifaces if any(a.get("local") == src for a in i.get("addr_info", [])))
 neigh = json.load(open(f"{host}/ip-neigh.json")) if open(f"{host}/ip-neigh.json").read().strip() else []
 # The cue is IPv4 (also for an IPv6 datagram): to the sending interface's IPv4 address, from the
@@ -88,20 +98,27 @@ try:
             cue = int(w[4].rpartition(":")[2]); break
 except FileNotFoundError:
     pass
-ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + 4, 1, 0, 64, 17, 0, socket.inet_aton(peer_ip), socket.inet_aton(own["local"])))
-c = sum(struct.unpack("!10H", ip)); c = (c & 0xffff) + (c >> 16); ip[10:12] = struct.pack("!H", ~c & 0xffff)
-frame = bytes.fromhex(iface["address"].replace(":", "") + peer_mac.replace(":", "") + "0800") + bytes(ip) + struct.pack("!HHHH", 9, cue, 12, 0) + b"cue!"
+
+
+def cue_frame(number=None):
+    """The cue: "cue!", and the number of the capture's frame whose send it makes (none: the first)."""
+    body = b"cue!" + (struct.pack("!I", number) if number else b"")
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(body), 1, 0, 64, 17, 0, socket.inet_aton(peer_ip), socket.inet_aton(own["local"])))
+    c = sum(struct.unpack("!10H", ip)); c = (c & 0xffff) + (c >> 16); ip[10:12] = struct.pack("!H", ~c & 0xffff)
+    return bytes.fromhex(iface["address"].replace(":", "") + peer_mac.replace(":", "") + "0800") + bytes(ip) + struct.pack("!HHHH", 9, cue, 8 + len(body), 0) + body
+
+
+frame = cue_frame()
 open(out, "wb").write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1) + struct.pack("<IIII", 1700000000, 0, len(frame), len(frame)) + frame)
 # The sender: a UDP socket; ping's raw socket for an echo request (ICMP, ICMPv6); IPPROTO_RAW
 # (IP_HDRINCL) with the whole packet for another IPv4 protocol.
 # A link-local address's interface (the sending one's): to bind to it, and to send to it.
-ep = lambda a, p: (f"[{a}%{iface['ifname']}]:{p}" if a.startswith("fe80:") else f"[{a}]:{p}") if v6 else f"{a}:{p}"
-if proto == 6 and len(whole) >= 20 and whole[13] & 0x12 == 0x02:
+ep = lambda a, p, six=v6: (f"[{a}%{iface['ifname']}]:{p}" if a.startswith("fe80:") else f"[{a}]:{p}") if six else f"{a}:{p}"
+if proto == 6 and len(whole) >= 20 and whole[13] & 0x12 == 0x02 and at == 0:
     # A connect(2)'s SYN: the guest's sender connects on the cue; the capture's frames from the
     # peer follow the cue, each answering what the guest sent (run-job.sh moves their ACK and
     # timestamp echo onto the guest's ISN and clock: HOST_FRAMES, the capture's own SYN).
     sport, dport = struct.unpack("!HH", whole[:4])
-    own_macs = {bytes.fromhex(i["address"].replace(":", "")) for i in ifaces if i.get("address")}
     peer_frames = [g for g in frames[1:] if g[6:12] not in own_macs]
     host_frames = [g for g in frames if g[6:12] in own_macs]
     with open(out, "ab") as o:
@@ -112,29 +129,67 @@ if proto == 6 and len(whole) >= 20 and whole[13] & 0x12 == 0x02:
         for g in host_frames:
             o.write(struct.pack("<IIII", 1700000000, 0, len(g), len(g)) + g)
     open(os.path.join(os.path.dirname(out), "frames"), "w").write(str(1 + len(peer_frames)))
+    open(os.path.join(os.path.dirname(out), "connect"), "w").write("")
     print(f"connect:{ep(src, sport)}:{ep(dst, dport)}")
     sys.exit(0)
-if proto == 17:
-    sport, dport, ulen = struct.unpack("!HHH", whole[:6])
-    print(f"send:{ep(src, sport)}:{ep(dst, dport)}:{ulen - 8}:{whole[8:ulen].hex()}")
-    sys.exit(0)
+# The program's sends, each cued: every datagram the host sent that a program sends (UDP; ICMP and
+# ICMPv6 echo requests; another IPv4 protocol's packet) is a send, the k-th cue (its payload
+# "cue!" and the send's frame number) making the k-th; the peer's frames go in between, where the
+# capture has them. (The host's other frames — its ICMP errors and echo replies, ARP, ND — are
+# the kernel's own answers, the model's predictions to check, not sent.)
 ping_groups = [l.split("=")[1].split() for l in open(f"{host}/sysctl.txt") if l.startswith("net.ipv4.ping_group_range")] \
     if os.path.exists(f"{host}/sysctl.txt") else []
-if (proto, whole[:1]) in ((1, b"\x08"), (58, b"\x80")):
-    if ping_groups and int(ping_groups[0][0]) <= 0 <= int(ping_groups[0][1]):
-        sys.exit(f"tx-check: {host}: ping_group_range allows ping sockets; the guest's sender has only ping's raw socket")
-    raw, payload = proto, whole
-elif not v6 and len(data) == 1:
-    raw, payload = 255, frames[0][14:14 + struct.unpack("!H", frames[0][16:18])[0]]
-else:
-    sys.exit(f"tx-check: {cap}: protocol {proto}: no sender for it in the guest (UDP, ICMP echo, IPv4 IP_HDRINCL)")
-print(f"sendraw:{raw}:{ep(src, 0)}:{ep(dst, 0)}:{len(payload)}:{payload.hex()}")
+specs, events = [], []
+for n, g in enumerate(frames, 1):
+    x = datagram(g)
+    if g[6:12] not in own_macs:
+        events.append(g)   # the peer's: injected as it is
+        continue
+    if x is None or x[2] != 0:
+        continue   # ARP, or a later fragment (its datagram's first frame made the send)
+    pfam = socket.AF_INET6 if g[12:14] == b"\x86\xdd" else socket.AF_INET
+    h = len(x[0]) // 2
+    six = pfam == socket.AF_INET6
+    a, b = socket.inet_ntop(pfam, x[0][:h]), socket.inet_ntop(pfam, x[0][h:])
+    # The datagram's payload, from its fragments (by offset; the same addresses and fragment id).
+    parts = {0: x[3]}
+    if x[1] is not None and (pfam == socket.AF_INET6 or struct.unpack("!H", g[20:22])[0] & 0x2000):
+        for later in frames[n:]:
+            y = datagram(later)
+            if y and y[0] == x[0] and y[1] == x[1] and y[2] != 0:
+                parts.setdefault(y[2], y[3])
+    body, p = b"".join(parts[o] for o in sorted(parts)), x[4]
+    if p == 17:
+        sport, dport, ulen = struct.unpack("!HHH", body[:6])
+        specs.append(f"send:{ep(a, sport, six)}:{ep(b, dport, six)}:{ulen - 8}:{body[8:ulen].hex()}")
+    elif (p, body[:1]) in ((1, b"\x08"), (58, b"\x80")):
+        if ping_groups and int(ping_groups[0][0]) <= 0 <= int(ping_groups[0][1]):
+            sys.exit(f"tx-check: {host}: ping_group_range allows ping sockets; the guest's sender has only ping's raw socket")
+        specs.append(f"sendraw:{p}:{ep(a, 0, six)}:{ep(b, 0, six)}:{len(body)}:{body.hex()}")
+    elif p in (1, 58) or p == 6:
+        continue   # the kernel's: an ICMP error or echo reply, a TCP answer
+    elif pfam == socket.AF_INET and len(parts) == 1:
+        whole_packet = g[14:14 + struct.unpack("!H", g[16:18])[0]]
+        specs.append(f"sendraw:255:{ep(a, 0)}:{ep(b, 0)}:{len(whole_packet)}:{whole_packet.hex()}")
+    else:
+        sys.exit(f"tx-check: {cap}: frame {n}: protocol {p}: no sender for it in the guest (UDP, ICMP echo, IPv4 IP_HDRINCL)")
+    events.append(cue_frame(n))
+if not specs:
+    sys.exit(f"tx-check: {cap}: no packet a program sends (UDP, ICMP echo, IPv4 IP_HDRINCL, a TCP connect's SYN)")
+with open(out, "wb") as o:
+    o.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for g in events:
+        o.write(struct.pack("<IIII", 1700000000, 0, len(g), len(g)) + g)
+open(os.path.join(os.path.dirname(out), "frames"), "w").write(str(len(events)))
+print(" ".join(specs))
 PY
 )
 # A connect: the cue, then the peer's answers, each as soon as the last frame's window is over.
-frames=1 pace=() window=()
-if [ -f "$work/frames" ]; then frames=$(cat "$work/frames"); pace=(--back-to-back); window=(--window 0.3); export HOST_FRAMES=$work/host.pcap; fi
-python3 "$here/guest-job.py" "$host" "$frames" --driver "$driver" --graph --send "$spec" "${pace[@]}" > "$work/job.sh"
+# Else each send's cue and each of the peer's frames, one a slot (1.5 s).
+frames=$(cat "$work/frames") pace=() window=() sends=()
+if [ -f "$work/connect" ]; then pace=(--back-to-back); window=(--window 0.3); export HOST_FRAMES=$work/host.pcap; fi
+for s in $spec; do sends+=(--send "$s"); done
+python3 "$here/guest-job.py" "$host" "$frames" --driver "$driver" --graph "${sends[@]}" "${pace[@]}" > "$work/job.sh"
 DRIVER=$driver HOST_DIR=$host bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/job.sh" "$work/cue.pcap" "$outdir"
 cp "$work/cue.pcap" "$outdir/cue.pcap"
 python3 "$here/compare.py" "$tracer" "$outdir/cue.pcap" "$host" "$outdir" --tx "$txcap" "${window[@]}" --kernel 6.1 --driver "$driver"

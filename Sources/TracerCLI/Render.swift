@@ -322,7 +322,8 @@ enum Render {
             }
         }
 
-        /// An inlined entry says so (`"inlined":true`); the others leave the key out.
+        /// An inlined entry says so (`"inlined":true`), and one the function tracer cannot see
+        /// though it has a body (`"notrace":true`, Profile.isNotrace); the others leave the keys out.
         func parts(_ fn: String, kernel: KernelVersion, inlined: Bool = false) -> (head: [UInt8], tail: [UInt8]) {
             if let p = inlined ? inlinedParts[fn] : parts[fn] { return p }
             var head = Array(#""fn":"#.utf8), tail = Array(#","file":"#.utf8)
@@ -333,6 +334,7 @@ enum Render {
                 tail += Array(#","inlined":true"#.utf8)
                 inlinedParts[fn] = (head, tail)
             } else {
+                if Profile(kernel: kernel).isNotrace(fn) { tail += Array(#","notrace":true"#.utf8) }
                 parts[fn] = (head, tail)
             }
             return (head, tail)

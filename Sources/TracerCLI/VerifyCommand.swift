@@ -166,8 +166,8 @@ struct VerifyCommand: ParsableCommand {
             let isPcap = magic.count == 4 && [0xa1b2c3d4, 0xa1b23c4d].contains(magic.withUnsafeBytes { $0.load(as: UInt32.self) })
             FileHandle.standardOutput.write(Data("== \(capture)\n".utf8))
             // A capture of the host's own frames (its first one from a MAC of the snapshot's):
-            // the guest's program sends its first packet (tx-check.sh); else every frame is sent
-            // in to the guest.
+            // a program in the guest makes its sends, and the peer's frames go in between
+            // (tx-check.sh); else every frame is sent in to the guest.
             let first = try? reader.next()
             let sends = first.map { $0.bytes.count >= 12 && snapshot.interface(mac: MACAddress($0.bytes, at: 6)) != nil } ?? false
             // The guest's injector reads classic pcap: a pcapng is rewritten as one first, frame
@@ -183,7 +183,7 @@ struct VerifyCommand: ParsableCommand {
                 } catch { throw fail("\(capture): \(error)") }
             }
             defer { if given != capture { try? FileManager.default.removeItem(atPath: given) } }
-            if sends { FileHandle.standardOutput.write(Data("the host's own frames: its first packet sent by a program in the guest\n".utf8)) }
+            if sends { FileHandle.standardOutput.write(Data("the host's own frames: its sends made by a program in the guest, the peer's frames sent in between\n".utf8)) }
             agree = try VMGuest.check(capture: given, host: host, tracer: exe, scripts: scripts!, assets: assets, driver: driver.rawValue,
                                       send: sends) && agree
         }

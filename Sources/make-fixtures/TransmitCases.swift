@@ -42,6 +42,18 @@ func transmitCases() -> [TransmitCase] {
     let big = (0..<3000).map { UInt8($0 & 0xff) }
     let echo = IPv4Header(source: h, destination: gw, protocol: .icmp, ident: 0x5101)
         .emit(payload: ICMPv4Header.echoRequest(ident: 9, sequence: 1).emit(body: (0..<56).map { UInt8($0) }))
+    let echo2 = IPv4Header(source: h, destination: gw, protocol: .icmp, ident: 0x5102)
+        .emit(payload: ICMPv4Header.echoRequest(ident: 9, sequence: 2).emit(body: (0..<56).map { UInt8($0) }))
+    func peer(_ ip: [UInt8]) -> [UInt8] { EthernetHeader(destination: hostMAC, source: gwMAC, etherType: .ipv4).emit(payload: ip) }
+    func echoReply(_ sequence: UInt16, ident: UInt16) -> [UInt8] {
+        IPv4Header(source: gw, destination: h, protocol: .icmp, ident: ident, dontFrag: false)
+            .emit(payload: ICMPv4Header.echoReply(ident: 9, sequence: sequence).emit(body: (0..<56).map { UInt8($0) }))
+    }
+    let closed = udp(gw, dport: 9999, ident: 0x5c01)
+    let portUnreachable: [UInt8] = {
+        let ip = IPv4Header(source: gw, destination: h, protocol: .icmp, ttl: 64, tos: 0xc0, ident: 0x5c02, dontFrag: false)
+        return ip.emit(payload: ICMPv4Header.unreachable(code: 3).emit(body: closed))
+    }()
     let raw = IPv4Header(source: h, destination: gw, protocol: .unknown(253), ident: 0x5201).emit(payload: data)
     // PMTU: a 1472-byte datagram fits the 1500-byte path; the gateway answers with
     // fragmentation needed (MTU 1400) quoting it; the same send again is then cut at 1400.
@@ -89,6 +101,13 @@ func transmitCases() -> [TransmitCase] {
         // sendto() returns EPERM and nothing leaves; the next datagram (another port) goes.
         TransmitCase(name: "udp-output-dropped", frames: [out(udp(gw, dport: 9999)), out(udp(gw, dport: 9998, ident: 0x5005))]),
         TransmitCase(name: "icmp-echo", frames: [out(echo)]),
+        // What a capture of ordinary programs holds: each send, and the peer's answer to it. A
+        // query answered to the sending socket's port (queued on it: the program has not read
+        // it yet); ping's two requests, each answered (the raw socket's copy); a datagram to a
+        // closed port, answered with port unreachable (udp_err: reported to its socket).
+        TransmitCase(name: "udp-query-answered", frames: [out(udp(gw)), peer(udp(h, src: gw, dport: 40000, sport: 5353, payload: Array("hello back".utf8), ident: 0x5a01))]),
+        TransmitCase(name: "icmp-echo-answered", frames: [out(echo), peer(echoReply(1, ident: 0x5b01)), out(echo2), peer(echoReply(2, ident: 0x5b02))]),
+        TransmitCase(name: "udp-port-unreachable-answer", frames: [out(closed), peer(portUnreachable)]),
         TransmitCase(name: "raw-ip", frames: [out(raw)]),
         TransmitCase(name: "seed-udp", frames: [
             out(udp(IPv4Address(8, 8, 8, 8), src: seedHost, dport: 53, payload: data), from: seedMAC, to: seedGW),

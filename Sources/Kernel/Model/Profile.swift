@@ -111,6 +111,16 @@ public struct Profile: Sendable {
         return flags
     }
 
+    /// True when `fn` has a body of its own (stacks and gdb show its frame) that the function
+    /// tracer cannot see: `inline` is `notrace` in the kernel's compiler_types.h, and a `static
+    /// inline` whose address is taken is still compiled as a function. 6.1's udpv6_err (an
+    /// err_handler): its guest's function_graph record goes from icmpv6_notify to
+    /// __udp6_lib_err, and its vmlinux calls the one from the other (KFunc+GDB.swift).
+    public func isNotrace(_ fn: String) -> Bool {
+        kernel == .v6_1 && Self.notrace6_1.contains(fn)
+    }
+    static let notrace6_1: Set<String> = ["udpv6_err"]
+
     /// The same, by function id: a lookup in a table made once per kernel version.
     public func isInlined(_ fn: KFunc, into caller: KFunc? = nil) -> Bool {
         inlineTable.contains(fn, into: caller) ?? isInlined(fn.name, into: caller?.name)   // a name given at run time

@@ -291,28 +291,46 @@ extension Kernel {
         guard proto == 17 else { return "destination unreachable (code \(code)) about protocol \(proto), passed to its error handler" }
         let sport = UInt16(quoted[qhlen]) << 8 | UInt16(quoted[qhlen + 1])
         let h = trace.enter(.udp_err); defer { trace.leave(h) }
+        // 6.1's udp_err (6.12's too) updates the path MTU from the quoted header first, whether
+        // or not a socket sent it (ipv4_update_pmtu); 6.18's leaves it to the socket's
+        // ipv4_sk_update_pmtu (fib:fib_table_lookup's stacks on this host: only
+        // __ipv4_sk_update_pmtu's lookups). (6.1 checked in the guest: udp-pmtu-learned.)
+        let flow = Flow(source: qsrc, destination: qdst, iif: nil, oif: nil, proto: 17)
+        if code == 4 && info > 0 && profile.kernel == .v6_1 {
+            let u = trace.enter(.ipv4_update_pmtu); defer { trace.leave(u) }
+            update_pmtu(flow, mtu: info)
+        }
         let k = trace.enter(.__udp4_lib_err); defer { trace.leave(k) }
         let socket = udpTable.bound.contains(SocketKey(local: qsrc, port: sport))
             || host.sockets.contains { $0.protocolKind == .udp && $0.localPort == sport && ($0.localAddress == nil || $0.localAddress == .v4(qsrc)) }
+        let learned = { self.net.ipv4.fnhe[qdst].map { "path MTU to \(qdst) is now \($0.mtu)" } ?? "path MTU to \(qdst) unchanged" }
         guard socket else {
             counters.inc(.IcmpInErrors)
-            return "destination unreachable (code \(code)) about UDP \(qsrc):\(sport) → \(qdst): no such socket"
+            let pmtu = code == 4 && info > 0 && profile.kernel == .v6_1 ? " (\(learned()) all the same)" : ""
+            return "destination unreachable (code \(code)) about UDP \(qsrc):\(sport) → \(qdst): no such socket\(pmtu)"
         }
         if code == 4 && info > 0 {
             // An unconnected socket has no cached route: __ipv4_sk_update_pmtu looks one up from
-            // the quoted header, and __ip_rt_update_pmtu looks up the FIB entry to hang the
-            // exception on (two lookups, as fib:fib_table_lookup shows).
+            // the quoted header (__ip_route_output_key), and __ip_rt_update_pmtu looks up the
+            // FIB entry to hang the exception on (two lookups, as fib:fib_table_lookup shows) —
+            // unless udp_err has just done so (6.1): the route then carries that MTU, and it
+            // returns before its lookup.
             let m = trace.enter(.ipv4_sk_update_pmtu); defer { trace.leave(m) }
             let n = trace.enter(.__ipv4_sk_update_pmtu); defer { trace.leave(n) }
-            let flow = Flow(source: qsrc, destination: qdst, iif: nil, oif: nil, proto: 17)
-            let saved = outputRoute
-            let routeMTU: Int
-            if case .success(let r) = ip_route_output_flow(flow) { routeMTU = r.mtu } else { routeMTU = 1500 }
-            outputRoute = saved
-            __ip_rt_update_pmtu(daddr: qdst, mtu: info, routeMTU: routeMTU, flow: flow)
-            let learned = net.ipv4.fnhe[qdst].map { "path MTU to \(qdst) is now \($0.mtu)" } ?? "path MTU to \(qdst) unchanged"
-            return "fragmentation needed (next-hop MTU \(info)) about UDP \(qsrc):\(sport) → \(qdst): \(learned) (a route exception for \(host.sysctls.int("net.ipv4.route.mtu_expires") ?? 600) s)"
+            update_pmtu(flow, mtu: info)
+            return "fragmentation needed (next-hop MTU \(info)) about UDP \(qsrc):\(sport) → \(qdst): \(learned()) (a route exception for \(host.sysctls.int("net.ipv4.route.mtu_expires") ?? 600) s)"
         }
         return "destination unreachable (code \(code)) about UDP \(qsrc):\(sport) → \(qdst): reported to its socket"
+    }
+
+    /// The body ipv4_update_pmtu and __ipv4_sk_update_pmtu share: the output route for the
+    /// quoted datagram's flow (__ip_route_output_key), then __ip_rt_update_pmtu on it. The
+    /// frame's own route report is left as it was.
+    func update_pmtu(_ flow: Flow, mtu: Int) {
+        let saved = outputRoute
+        let routeMTU: Int
+        if case .success(let r) = __ip_route_output_key(flow) { routeMTU = r.mtu } else { routeMTU = 1500 }
+        outputRoute = saved
+        __ip_rt_update_pmtu(daddr: flow.destination, mtu: mtu, routeMTU: routeMTU, flow: flow)
     }
 }

@@ -42,8 +42,9 @@ extension Kernel {
 
 // The receiving half: icmp_rcv hands an echo reply to ping_rcv, which looks the ping socket up
 // by the echo id (ping_lookup) and queues a clone to it; the original is then consumed by
-// icmp_rcv. No ping socket: SKB_DROP_REASON_NO_SOCKET (6.18; 5.4's ping_rcv returns false and
-// icmp_rcv frees it without a reason). A raw ICMP socket (ping without ping sockets) took its
+// icmp_rcv. No ping socket: SKB_DROP_REASON_NO_SOCKET (6.18 frees it in ping_rcv; 6.1's returns
+// the reason for icmp_rcv to free it with; 5.4's returns false and icmp_rcv frees it without a
+// reason). A raw ICMP socket (ping without ping sockets) took its
 // copy earlier, in raw_local_deliver, and does not stop the drop.
 extension Kernel {
     func ping_rcv(_ skb: SKB, reply: [UInt8], rawCopy: Bool) {
@@ -51,10 +52,13 @@ extension Kernel {
         let found = pingTable.ids.contains(id)
         let drop = { self.kfree_skb_reason("NO_SOCKET", detail: "no ping socket with echo id \(id)" + (rawCopy ? " (a raw ICMP socket took its copy)" : "")) }
         let f = trace.enter(.ping_rcv)
-        // 6.18: skb:kfree_skb names ping_rcv as the location (seen live); 5.4 frees it in icmp_rcv.
-        if !found && profile.hasDropReasons { drop() }
+        // 6.18: skb:kfree_skb names ping_rcv as the location (seen live); 6.1's ping_rcv returns
+        // the reason and icmp_rcv frees it (its guest: icmp-echo-answered); 5.4 frees it in
+        // icmp_rcv, without a reason.
+        let freesItself = profile.kernel == .v6_18
+        if !found && freesItself { drop() }
         trace.leave(f)
         if found { consume_skb(.deliver, detail: "echo reply queued to the ping socket with echo id \(id)") }
-        else if !profile.hasDropReasons { drop() }
+        else if !freesItself { drop() }
     }
 }

@@ -82,9 +82,9 @@ extension Kernel {
     }
 
     /// icmpv6_notify: an error about a packet of ours goes to the protocol's err_handler (UDP:
-    /// __udp6_lib_err, which first updates the route's PMTU for a packet too big, socket or
-    /// not — udpv6_err_update_exception), then to raw sockets; the skb is consumed. Without a
-    /// socket to tell, Icmp6InErrors.
+    /// __udp6_lib_err, which in 6.18 first updates the route's PMTU for a packet too big, socket
+    /// or not — udpv6_err_update_exception — and in 6.1 only for its socket), then to raw
+    /// sockets; the skb is consumed. Without a socket to tell, Icmp6InErrors.
     /// The consumed skb's description; nil when it was dropped.
     func icmpv6_notify(_ skb: SKB, message: [UInt8]) -> String? {
         let f = trace.enter(.icmpv6_notify); defer { trace.leave(f) }
@@ -103,10 +103,18 @@ extension Kernel {
         if next == 17 {
             let g = trace.enter(.udpv6_err); defer { trace.leave(g) }
             let h = trace.enter(.__udp6_lib_err); defer { trace.leave(h) }
-            if type == 2 { what += "; " + ip6_update_pmtu(saddr: qsrc, daddr: qdst, mtu: Int(info), oif: skb.dev) }
+            // 6.18 (6.12 too: udpv6_err_update_exception) makes the route exception first,
+            // socket or not; 6.1 only for a socket, through ip6_sk_update_pmtu (its guest's trace
+            // of ipv6-udp-pmtu-learned: __udp6_lib_lookup, then ip6_sk_update_pmtu →
+            // ip6_update_pmtu with the socket's oif, none).
+            if type == 2 && profile.kernel == .v6_18 { what += "; " + ip6_update_pmtu(saddr: qsrc, daddr: qdst, mtu: Int(info), oif: skb.dev) }
             let sport = UInt16(inner[40]) << 8 | UInt16(inner[41])
             if udpTable.bound6.contains(sport) {
-                // ip6_sk_update_pmtu finds the exception just made: no second lookup (seen on 6.18).
+                if type == 2 && profile.kernel != .v6_18 {
+                    let s = trace.enter(.ip6_sk_update_pmtu); defer { trace.leave(s) }
+                    what += "; " + ip6_update_pmtu(saddr: qsrc, daddr: qdst, mtu: Int(info), oif: nil)
+                }
+                // 6.18's ip6_sk_update_pmtu finds the exception just made: no second lookup (seen on 6.18).
                 what += "; the socket on port \(sport) is told"
             } else {
                 counters.inc(.Icmp6InErrors)
