@@ -198,12 +198,14 @@ demo: build
 # unpacked under .build/vm, not installed. About 10 s to boot, then 1.5 s a frame.
 VM_DIR := .build/vm
 # The fixtures oracle-vm checks (their snapshots as Fixtures/rx/NAME.host names, else netns-h).
-# Not those whose outcome rests on the capture's clock: the guest takes a frame every second or
-# so, and frag-too-far's 26 frames (frag-timeout's 30 s wait) would outlive the reassembly timer.
+# compare.py gives the model each frame at the time the guest took it (inject.log: 1.5 s apart or
+# more), not the capture's. Not those whose point rests on the capture's clock, then: the guest
+# takes a frame every second or so, and frag-too-far's 26 frames (frag-timeout's 30 s wait) would
+# outlive the reassembly timer.
 # Not frag-forward-smaller-mtu (the second fragment waits in the NIC's queue, as
 # forward-redirect's second packet does).
 # Not ipv6-icmp-ratelimit-burst either (its burst is 1 ms apart; the guest's token bucket refills
-# between frames). Nor forward-redirect: there the redirect and the
+# between frames: model and guest agree that nothing is limited, which says nothing of the limit). Nor forward-redirect: there the redirect and the
 # forwarded packet leave back to back, and the e1000's queue defers the second to net_tx_action
 # (outside the traced softirq) — the queue's state, which no capture shows. On the e1000 (only)
 # not nft-stateful-fragments either: its forwarded datagram leaves as two fragments, and the

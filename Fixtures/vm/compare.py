@@ -24,6 +24,9 @@ A TCP SYN first (a connect: sockets.c's connect:) is replayed once (`tracer repl
 unbound): the connect joins frame 1 (its path held to the record under __x64_sys_connect), and
 each frame the capture shows the peer sending, the guest's frames 2, 3 …, is the replay's
 explanation of it as received; the windows are --back-to-back's 0.3 s (--window S says otherwise).
+The model takes each frame at the time the guest did (inject.log: the capture's first frame's
+time, then the guest's gaps, 1.5 s or more), so that rate limits, timers and neighbour states
+run on the guest's clock in both.
 Prints one line per field (agree / DISAGREE) and a total; exits 1 if a field disagrees.
 OUTDIR's files may be gzipped (console.log.gz, wire-K.pcap.gz, inject.log.gz): a recorded run."""
 import gzip, json, os, re, struct, subprocess, sys
@@ -213,8 +216,53 @@ injected = [(int(n), int(k), float(t)) for n, k, t in (l.split() for l in read("
 wire = sorted((t, ifaces[k], f) for k in range(len(ifaces)) for t, f in pcap(f"wire-{k}.pcap") if f[6:12] in macs)
 traces, before, after = sections("trace"), sections("snmp before"), sections("snmp after")
 
-model = [json.loads(l) for l in subprocess.run([tracer, "explain", capture, "--host", host, "--format", "json"] + extra,
-                                               capture_output=True, text=True, check=True).stdout.split("\n") if l]
+
+
+def retimed(path, times):
+    """A temporary copy of the pcap at `path` with frame n's timestamp (1-based) moved to
+    times[n] (seconds) where given, and each frame between kept as far after the one before as
+    the capture has it: the model takes the frames when the guest took them."""
+    import tempfile
+    data = open(path, "rb").read()
+    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    scale = 1e9 if nano else 1e6
+    out, pos, n, last, shift = bytearray(data[:24]), 24, 0, None, 0.0
+    while pos + 16 <= len(data):
+        sec, frac, caplen, wlen = struct.unpack(end + "IIII", data[pos:pos + 16])
+        n += 1
+        t = sec + frac / scale
+        if n in times:
+            shift = times[n] - t
+        t = max(t + shift, last if last is not None else 0.0)
+        last = t
+        whole = int(t)
+        out += struct.pack(end + "IIII", whole, min(int(round((t - whole) * scale)), int(scale) - 1), caplen, wlen) + data[pos + 16:pos + 16 + caplen]
+        pos += 16 + caplen
+    f = tempfile.NamedTemporaryFile(suffix=".pcap", delete=False)
+    f.write(out); f.close()
+    return f.name
+
+
+def first_time(path):
+    data = open(path, "rb").read()
+    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    sec, frac = struct.unpack(end + "II", data[24:32])
+    return sec + frac / (1e9 if nano else 1e6)
+
+
+# The guest took frame n when run-job.sh sent it in (inject.log): 1.5 s apart, or later, not as
+# the capture has them. The model is given the same frames at the same times (the capture's
+# first frame's time, and the guest's gaps after it), so that what rests on the clock (rate
+# limits, timers, neighbour states) is the guest's case too.
+t0, g0 = first_time(capture), min((t for _, _, t in injected), default=0.0)
+timed = retimed(capture, {m: t0 + t - g0 for m, _, t in injected})
+try:
+    model = [json.loads(l) for l in subprocess.run([tracer, "explain", timed, "--host", host, "--format", "json"] + extra,
+                                                   capture_output=True, text=True, check=True).stdout.split("\n") if l]
+finally:
+    os.unlink(timed)
 rows, bad = [], 0
 txsends = {}   # a guest frame's send (a cue's): the model's explanation of it
 connect = False

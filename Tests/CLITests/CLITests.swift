@@ -32,6 +32,22 @@ import Kernel
         }
     }
 
+    /// A path entry the function tracer cannot see though it has a body says so in JSON (6.1's
+    /// udpv6_err, `static __inline__`: notrace), and only for the kernel whose profile says so.
+    @Test func notraceEntriesAreMarked() throws {
+        func entries(_ kernel: String) throws -> [[String: Any]] {
+            let t = try runTracer(["replay", "--tx", "Fixtures/tx/ipv6-udp-pmtu-learned.pcap", "--host", "Fixtures/hosts/netns-h6",
+                                   "--kernel", kernel, "--driver", "e1000", "--format", "json"])
+            #expect(t.status == 0)
+            let frame2 = try #require(t.stdout.split(separator: "\n").dropFirst().first)
+            let o = try #require(try JSONSerialization.jsonObject(with: Data(frame2.utf8)) as? [String: Any])
+            return try #require(o["path"] as? [[String: Any]])
+        }
+        let six1 = try entries("6.1")
+        #expect(six1.filter { $0["notrace"] as? Bool == true }.map { $0["fn"] as? String } == ["udpv6_err"])
+        #expect(try entries("6.18").allSatisfy { $0["notrace"] == nil })
+    }
+
     /// A closed stdout (`tracer explain … | head -1`) ends the run quietly, with no crash.
     @Test func closedPipe() throws {
         let p = Process()
