@@ -282,7 +282,9 @@ oracle-vm-virtio:
 # in Fixtures/vm/recorded-tx/DRIVER-NAME for VMRecordTests). Its snapshot as
 # Fixtures/tx/NAME.host names, else netns-h. What the guest's sender sends: UDP over IPv4 and
 # IPv6, ping's ICMP and ICMPv6 echo (its raw socket), IPv4 IP_HDRINCL, each from one socket per
-# source, every send once before the first frame and again on its cue; and a TCP connect's SYN,
+# source (a server's answer from its listener's port too), every send once before the first frame
+# and again on its cue (a datagram "cue!…" whichever socket reads it; the sockets read what else
+# comes, as programs do); and a TCP connect's SYN,
 # the capture's answers from the peer injected after it (each moved onto the ISN and clock the
 # guest drew; the connect's frames paced back to back: its SYN goes again after a second; the
 # peer's answer a connect sends nothing more for: tcp-connect-send-fin's data and FIN need a
@@ -302,7 +304,7 @@ VM_TX_FIXTURES ?= udp-small udp-3000 udp-no-route udp-output-dropped \
 	icmp-echo ipv6-ping raw-ip \
 	tcp-connect-synack tcp-connect-refused tcp-connect-synack-paws tcp-connect-synack-bad-ack tcp-connect-send-fin \
 	udp-route-errors udp-policy-mtu udp-pmtu-learned ipv6-udp-pmtu-learned \
-	udp-query-answered icmp-echo-answered udp-port-unreachable-answer
+	udp-query-answered icmp-echo-answered udp-port-unreachable-answer udp-server-answers
 VM_TX_FIXTURES_e1000 ?= $(filter-out udp-3000 ipv6-udp-3000 udp-pmtu-learned ipv6-udp-pmtu-learned,$(VM_TX_FIXTURES))
 VM_TX_FIXTURES_virtio_net ?= $(VM_TX_FIXTURES)
 oracle-vm-tx: vm-setup

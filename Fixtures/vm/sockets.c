@@ -11,9 +11,9 @@
  * order (one socket for each source they name, as a program that sends from one socket): each is
  * sent once at the start, in order (which leaves the next hops' neighbour entries with their
  * cached headers and the flows' conntrack entries, as on a host that has talked before), and then
- * the k-th time a UDP listener reads a datagram (the harness's cue), the k-th send goes again
- * (after the last, the first again). The senders' sockets are read as answers come (a client's
- * reads), which sends nothing.
+ * the k-th time a UDP listener reads the harness's cue (a datagram whose payload starts "cue!"),
+ * the k-th send goes again (after the last, the first again). Other datagrams a listener reads
+ * (a query to a server), and the senders' sockets' (a client's answers), send nothing.
  * `sendraw:PROTO:SPEC` is the same from a raw socket of that protocol (ping's IPPROTO_ICMP or
  * IPPROTO_ICMPV6 socket, with the message as the payload; IPPROTO_RAW with the whole packet).
  * `connect:SRC:SPORT:DST:DPORT` instead makes an unbound TCP socket connect(2) to DST:DPORT from
@@ -100,6 +100,8 @@ static int parse_send(char *spec, int proto) {
             && memcmp(&sends[k].from, &s->from, sockaddr_len(&s->from)) == 0) s->fd = sends[k].fd;
     if (s->fd < 0) {
         s->fd = proto ? socket(s->from.ss_family, SOCK_RAW, proto) : socket(s->from.ss_family, SOCK_DGRAM, 0);
+        int one = 1;   /* a server answers from the port a listener of the snapshot's holds too */
+        if (s->fd >= 0) setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&s->from, sockaddr_len(&s->from)) < 0) return -1;
     }
     nsends++;
@@ -239,8 +241,13 @@ int main(int argc, char **argv) {
         if (poll(fds, n, -1) < 0) return 1;
         for (int i = 0; i < n; i++) {
             if (!(fds[i].revents & POLLIN)) continue;
-            if (udp[i] == 2) recv(fds[i].fd, buf, sizeof buf, 0);   /* the sender's: an answer */
-            else if (udp[i]) { recv(fds[i].fd, buf, sizeof buf, 0); send_one(); }
+            if (udp[i]) {
+                /* a datagram: the harness's cue ("cue!…") makes the next send, another (a query
+                 * to a server, an answer to the sender) is only read. (A sender bound to the
+                 * listener's port and address takes the cue itself.) */
+                ssize_t got = recv(fds[i].fd, buf, sizeof buf, 0);
+                if (got >= 4 && memcmp(buf, "cue!", 4) == 0) send_one();
+            }
             else accept(fds[i].fd, NULL, NULL);   /* kept open, never read */
         }
     }

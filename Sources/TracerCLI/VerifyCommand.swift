@@ -165,25 +165,29 @@ struct VerifyCommand: ParsableCommand {
             let magic = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: capture)).readData(ofLength: 4)) ?? Data()
             let isPcap = magic.count == 4 && [0xa1b2c3d4, 0xa1b23c4d].contains(magic.withUnsafeBytes { $0.load(as: UInt32.self) })
             FileHandle.standardOutput.write(Data("== \(capture)\n".utf8))
-            // A capture of the host's own frames (its first one from a MAC of the snapshot's):
-            // a program in the guest makes its sends, and the peer's frames go in between
-            // (tx-check.sh); else every frame is sent in to the guest.
-            let first = try? reader.next()
-            let sends = first.map { $0.bytes.count >= 12 && snapshot.interface(mac: MACAddress($0.bytes, at: 6)) != nil } ?? false
-            // The guest's injector reads classic pcap: a pcapng is rewritten as one first, frame
-            // for frame through libpcap, and both sides get that copy.
-            var given = capture
-            if !isPcap {
+            // A capture of a program's sends (its first frame one of the host's, or any frame of
+            // the host's a program sends: VMGuest.isProgramSend): a program in the guest makes
+            // them, and the peer's frames go in between (tx-check.sh); else every frame is sent
+            // in to the guest. The guest's injector reads classic pcap: a pcapng is rewritten as
+            // one first, frame for frame through libpcap, and both sides get that copy.
+            var given = capture, sends = false, first = true
+            let writer: CaptureWriter?
+            if isPcap { writer = nil } else {
                 given = NSTemporaryDirectory() + "tracer-vm-\(getpid()).pcap"
-                do {
-                    let w = try CaptureWriter(path: given, linkType: .ethernet, snapLength: reader.snapLength)
-                    if let f = first { w.write(f.bytes, timestamp: f.timestamp, wireLength: f.wireLength) }
-                    while let f = try reader.next() { w.write(f.bytes, timestamp: f.timestamp, wireLength: f.wireLength) }
-                    try w.close()
-                } catch { throw fail("\(capture): \(error)") }
+                do { writer = try CaptureWriter(path: given, linkType: .ethernet, snapLength: reader.snapLength) } catch { throw fail("\(capture): \(error)") }
             }
             defer { if given != capture { try? FileManager.default.removeItem(atPath: given) } }
-            if sends { FileHandle.standardOutput.write(Data("the host's own frames: its sends made by a program in the guest, the peer's frames sent in between\n".utf8)) }
+            do {
+                while let f = try reader.next() {
+                    writer?.write(f.bytes, timestamp: f.timestamp, wireLength: f.wireLength)
+                    if !sends && f.bytes.count >= 12 && snapshot.interface(mac: MACAddress(f.bytes, at: 6)) != nil {
+                        sends = first || VMGuest.isProgramSend(Array(f.bytes))
+                    }
+                    first = false
+                }
+                try writer?.close()
+            } catch { throw fail("\(capture): \(error)") }
+            if sends { FileHandle.standardOutput.write(Data("a program's sends: made by a program in the guest, the peer's frames sent in between\n".utf8)) }
             agree = try VMGuest.check(capture: given, host: host, tracer: exe, scripts: scripts!, assets: assets, driver: driver.rawValue,
                                       send: sends) && agree
         }

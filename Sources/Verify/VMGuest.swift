@@ -51,11 +51,35 @@ public enum VMGuest {
         return nil
     }
 
+    /// True when an Ethernet frame is a packet a program sends, which tx-check.sh has the guest's
+    /// sender make (the same rule): a UDP datagram's first fragment (IPv4 or IPv6), an ICMP or
+    /// ICMPv6 echo request, or an IPv4 packet of another protocol than TCP and ICMP. (A TCP SYN
+    /// first in a capture is a connect; the host's other frames are the kernel's answers.)
+    public static func isProgramSend(_ f: [UInt8]) -> Bool {
+        guard f.count >= 34 else { return false }
+        if f[12] == 0x08 && f[13] == 0x00 {
+            let ihl = Int(f[14] & 15) * 4, offset = (Int(f[20] & 0x1f) << 8 | Int(f[21])) * 8, proto = f[23]
+            guard offset == 0 else { return false }
+            if proto == 1 { return f.count > 14 + ihl && f[14 + ihl] == 8 }
+            return proto != 6
+        }
+        if f[12] == 0x86 && f[13] == 0xdd && f.count >= 55 {
+            var next = f[20], at = 54
+            if next == 44 {   // a fragment header: the first fragment's next header
+                guard f.count >= 62, (Int(f[56]) << 8 | Int(f[57])) & 0xfff8 == 0 else { return false }
+                next = f[54]; at = 62
+            }
+            return next == 17 || (next == 58 && f.count > at && f[at] == 128)
+        }
+        return false
+    }
+
     /// One capture through the guest and the model; the table goes to this process's stdout as
     /// compare.py prints it. True when every field agrees.
     /// `driver`: the guest's NICs, e1000 or virtio_net (check.sh's DRIVER).
-    /// `send`: the capture shows the host sending; its first packet is sent by a program in the
-    /// guest (tx-check.sh) and compared with `tracer replay --tx`.
+    /// `send`: the capture shows a program of the host's sending; its sends are made by a program
+    /// in the guest and the peer's frames sent in between (tx-check.sh), compared with `tracer
+    /// replay --tx`.
     public static func check(capture: String, host: String, tracer: String, scripts: String, assets: String, driver: String = "e1000",
                              send: Bool = false) throws -> Bool {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("tracer-vm-\(getpid())-\(UUID().uuidString.prefix(8))").path

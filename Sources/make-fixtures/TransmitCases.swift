@@ -108,6 +108,10 @@ func transmitCases() -> [TransmitCase] {
         TransmitCase(name: "udp-query-answered", frames: [out(udp(gw)), peer(udp(h, src: gw, dport: 40000, sport: 5353, payload: Array("hello back".utf8), ident: 0x5a01))]),
         TransmitCase(name: "icmp-echo-answered", frames: [out(echo), peer(echoReply(1, ident: 0x5b01)), out(echo2), peer(echoReply(2, ident: 0x5b02))]),
         TransmitCase(name: "udp-port-unreachable-answer", frames: [out(closed), peer(portUnreachable)]),
+        // A server's side: the peer's query to the port the host listens on (5353), read there,
+        // and the program's answer from that port.
+        TransmitCase(name: "udp-server-answers", frames: [peer(udp(h, src: gw, dport: 5353, sport: 40000, ident: 0x5d01)),
+                                                          out(udp(gw, dport: 40000, sport: 5353, payload: Array("hello back".utf8), ident: 0x5d02))]),
         TransmitCase(name: "raw-ip", frames: [out(raw)]),
         TransmitCase(name: "seed-udp", frames: [
             out(udp(IPv4Address(8, 8, 8, 8), src: seedHost, dport: 53, payload: data), from: seedMAC, to: seedGW),
