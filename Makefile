@@ -237,7 +237,7 @@ VM_FIXTURES ?= udp-delivered udp-closed-port udp-bad-checksum tcp-syn-listener t
 	ipt-drop ipt-forward ipt-jump-return ipt-named-set ipt-prerouting-raw ipt-reject-icmp ipt-reject-tcp-reset \
 	ipt-tcp-flags igmp-query igmp-report-other mcast-joined-no-socket nft-nat unicast-in-l2-multicast-drop \
 	rps-udp-delivered rps-udp-closed-port rps-tcp-syn-listener rps-arp-request-for-us tcp-no-early-demux \
-	udp-connected ipv6-udp-connected
+	udp-connected ipv6-udp-connected udp-rcvbuf-full udp-rcvbuf-read
 vm-setup: build
 	@[ "$$(id -u)" = 0 ] || { echo "vm: skipped: needs root (a network namespace and taps)"; exit 0; }; \
 	command -v qemu-system-x86_64 >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-system-x86 >/dev/null; }; \

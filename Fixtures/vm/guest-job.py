@@ -8,7 +8,8 @@ promiscuous (as tcpdump makes it on the host a capture comes from); the
 routes and rules that are not the kernel's own (ip-route.json, ip-rule.json, ip6-route.json,
 ip6-rule.json), the neighbours (ip-neigh.json, installed permanent, as `tracer verify` does), the
 sysctls (sysctl.txt: net.ipv4 and net.ipv6 but their neighbour settings, and net.core), the
-nftables ruleset (nft.txt), the listening and unconnected sockets of ss.txt and the multicast
+nftables ruleset (nft.txt), the listening and unconnected sockets of ss.txt (with `ss -m`'s
+sk_rcvbuf, and never read where ss shows data waiting: the model's reader policy) and the multicast
 memberships of ip-maddr.json (Fixtures/vm/sockets.c). IPv6 is on where the snapshot has IPv6
 addresses, with its addresses only (no DAD, no router solicitation), else off; the IGMP and MLD
 reports of the guest's joins are over before the first frame (1 ms report intervals):
@@ -34,7 +35,7 @@ records its sendto (connect) too (__x64_sys_sendto, __x64_sys_connect: tx-check.
 --back-to-back: each frame is asked for as soon as the last one's window (0.3 s, not 0.5) is
 over, the records kept in the guest's memory and printed once all frames are in (a connect's
 peer answers well within its SYN's one-second retransmission timer)."""
-import json, os, shlex, sys
+import json, os, re, shlex, sys
 
 host, frames = sys.argv[1], int(sys.argv[2])
 graph = "--graph" in sys.argv[3:]
@@ -174,16 +175,28 @@ if os.path.exists(nft) and open(nft).read().strip():
 
 listen = []
 if os.path.exists(os.path.join(host, "ss.txt")):
+    # A UDP socket with data waiting (Recv-Q) is one its application does not read (the model's
+    # reader policy: ,noread); `ss -m`'s skmem line under it gives its sk_rcvbuf (rb: ,rcvbuf=).
+    last = None
     for line in open(os.path.join(host, "ss.txt")):
         f = line.split()
+        if f and f[0].startswith("skmem:(") and last is not None:
+            rb = re.search(r"[(,]rb(\d+)", f[0])
+            if rb:
+                listen[last] += f",rcvbuf={rb.group(1)}"
+            last = None
+            continue
+        last = None
         if len(f) >= 5 and ((f[0] == "udp" and f[1] == "UNCONN") or (f[0] == "tcp" and f[1] == "LISTEN")):
             addr, _, port = f[4].rpartition(":")
             # `*` is a dual-stack IPv6 socket on any address, [ADDR] an IPv6 one (sockets.c).
             if addr not in ("127.0.0.1", "[::1]") and (":" not in addr or addr.startswith("[")):
-                listen.append(f"{f[0]}:{addr}:{port}")
+                listen.append(f"{f[0]}:{addr}:{port}" + (",noread" if f[0] == "udp" and f[2].isdigit() and int(f[2]) > 0 else ""))
+                last = len(listen) - 1 if f[0] == "udp" else None
         elif len(f) >= 6 and f[0] == "udp" and f[1] == "ESTAB" and not f[4].startswith(("127.", "[::1]", "[::ffff:")) \
                 and (f[4].count(":") == 1 or f[4].startswith("[")):
-            listen.append(f"udp:{f[4]}>{f[5]}")   # a connect(2)ed socket: its peer after >
+            listen.append(f"udp:{f[4]}>{f[5]}" + (",noread" if f[2].isdigit() and int(f[2]) > 0 else ""))   # a connect(2)ed socket: its peer after >
+            last = len(listen) - 1
 # The snapshot's multicast memberships (ip-maddr.json), but those the kernel holds by itself:
 # all-hosts, all-nodes, all-routers, solicited-node groups.
 for i in load("ip-maddr.json", []):

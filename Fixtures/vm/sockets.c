@@ -4,7 +4,8 @@
  * after `>`, the peer a UDP socket is connect(2)ed to), listens on the TCP ones, reads every
  * UDP datagram as it comes (the prompt reader tracer's model assumes), and accepts connections
  * but neither reads nor closes them (an application that has not got to them yet: their data
- * stays queued, as the model has it), until killed. `send:SRC:SPORT:DST:DPORT:LEN[:HEX]`
+ * stays queued, as the model has it), until killed. A UDP spec may end in ,rcvbuf=N (its
+ * sk_rcvbuf) and ,noread (never read: ss showed data waiting on it, the model's reader policy). `send:SRC:SPORT:DST:DPORT:LEN[:HEX]`
  * (gdb-bt.sh's and tx-check.sh's sender; IPv6 addresses in brackets, a link-local one's
  * interface after %) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes (zeros, or the
  * payload HEX spells) to DST:DPORT. Several send: and sendraw: arguments are a program's sends in
@@ -186,6 +187,19 @@ int main(int argc, char **argv) {
         if (!is_udp && !is_tcp) { fprintf(stderr, "sockets: %s: udp:PORT or tcp:PORT\n", argv[i]); return 2; }
         /* ss's forms: ADDR:PORT (IPv4), [ADDR]:PORT (IPv6 only), *:PORT (IPv6, any address, and
          * IPv4 through it: a dual-stack socket), PORT (IPv4, any address). */
+        /* ,rcvbuf=N: the socket's sk_rcvbuf (ss -m's rb; SO_RCVBUFFORCE with half of it, which
+         * the kernel doubles); ,noread: its application does not read it (ss showed data
+         * waiting), so datagrams stay queued until the buffer is full. */
+        int rcvbuf = 0, noread = 0;
+        char *opt = strchr(argv[i], ',');
+        if (opt) *opt++ = 0;
+        while (opt) {
+            char *next = strchr(opt, ',');
+            if (next) *next++ = 0;
+            if (strcmp(opt, "noread") == 0) noread = 1;
+            else if (sscanf(opt, "rcvbuf=%d", &rcvbuf) != 1) { fprintf(stderr, "sockets: %s: ,noread or ,rcvbuf=N\n", opt); return 2; }
+            opt = next;
+        }
         /* udp:ADDR:PORT>PEER:PEERPORT: connect(2)ed to the peer, as ss's ESTAB line. */
         char *peer = strchr(argv[i], '>');
         struct sockaddr_storage to;
@@ -214,6 +228,11 @@ int main(int argc, char **argv) {
         int bound = v6 ? bind(fd, (struct sockaddr *)&a6, sizeof a6) : bind(fd, (struct sockaddr *)&a, sizeof a);
         if (fd < 0 || bound < 0 || (is_tcp && listen(fd, 128) < 0)) { perror(argv[i]); return 1; }
         if (peer && connect(fd, (struct sockaddr *)&to, sockaddr_len(&to)) < 0) { perror(argv[i]); return 1; }
+        if (rcvbuf > 0) {
+            int half = rcvbuf / 2;
+            if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &half, sizeof half) < 0) perror("SO_RCVBUFFORCE");
+        }
+        if (noread) continue;   /* held open, never polled */
         fds[n] = (struct pollfd){ .fd = fd, .events = POLLIN };
         udp[n++] = is_udp;
     }

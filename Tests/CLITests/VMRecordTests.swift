@@ -21,9 +21,11 @@ import TestSupport
 
     @Test func thereAreRecords() {
         // The cases: UDP delivered and to a closed port, a TCP handshake, forwarding,
-        // reassembly, a netfilter drop; on the e1000, and on virtio_net.
+        // reassembly, a netfilter drop; a receive buffer that fills (its socket never read) and
+        // one read as datagrams come; on the e1000, and on virtio_net.
         for driver in ["e1000", "virtio_net"] {
-            for name in ["udp-delivered", "udp-closed-port", "tcp-handshake-data-fin", "forward", "frag-out-of-order", "nft-drop"] {
+            for name in ["udp-delivered", "udp-closed-port", "tcp-handshake-data-fin", "forward", "frag-out-of-order", "nft-drop",
+                         "udp-rcvbuf-full", "udp-rcvbuf-read"] {
                 #expect(Self.recorded.contains("\(driver)/\(name)"), "no record of \(name) on \(driver)")
             }
         }
