@@ -289,22 +289,22 @@ oracle-vm-virtio:
 # guest drew; the connect's frames paced back to back: its SYN goes again after a second; the
 # peer's answer a connect sends nothing more for: tcp-connect-send-fin's data and FIN need a
 # SYN-ACK its capture does not show, as on the 6.18 host).
-# Not those whose outcome rests on a neighbour's state (the guest
-# installs the snapshot's neighbours permanent: seed-udp's and ipv6-ping-link-local's are STALE;
-# udp-unknown-neighbour's and ipv6-ping-unresolved's, whose first send the guest's sender made
-# seconds before, are still being probed or have failed); installed as STALE, the sends agree but
-# the probes that follow five seconds after the first send (DELAY, PROBE) may land in the cue's
-# window. On the e1000 not the fragmented sends (udp-3000, ipv6-udp-3000, and the last send of
+# A send whose next hop the snapshot has STALE (seed-udp, ipv6-ping-link-local), unresolved or
+# not at all (udp-unknown-neighbour, ipv6-ping-unresolved) is made first on its cue (no send
+# before: it would start the neighbour's DELAY/PROBE/FAILED timers), with the snapshot's STALE
+# neighbours installed STALE (tx-check.sh's settled()).
+# On the e1000 not the fragmented sends (udp-3000, ipv6-udp-3000, and the last send of
 # udp-pmtu-learned and ipv6-udp-pmtu-learned, cut to the learned path MTU): its qdisc may send
 # the first fragment and leave the others to net_tx_action, outside the sendto (the NIC queue's
-# state again, as forward-redirect's in VM_FIXTURES; in one run of each of the first two, one
+# state again, as forward-redirect's on the e1000 in VM_FIXTURES; in one run of each of the first two, one
 # agreed and one did not).
 VM_TX_FIXTURES ?= udp-small udp-3000 udp-no-route udp-output-dropped \
 	ipv6-udp-small ipv6-udp-3000 ipv6-udp-output-dropped ipv6-udp-unreachable-route ipv6-udp-via-eth1 \
 	icmp-echo ipv6-ping raw-ip \
 	tcp-connect-synack tcp-connect-refused tcp-connect-synack-paws tcp-connect-synack-bad-ack tcp-connect-send-fin \
 	udp-route-errors udp-policy-mtu udp-pmtu-learned ipv6-udp-pmtu-learned \
-	udp-query-answered icmp-echo-answered udp-port-unreachable-answer udp-server-answers
+	udp-query-answered icmp-echo-answered udp-port-unreachable-answer udp-server-answers \
+	seed-udp ipv6-ping-link-local udp-unknown-neighbour ipv6-ping-unresolved
 VM_TX_FIXTURES_e1000 ?= $(filter-out udp-3000 ipv6-udp-3000 udp-pmtu-learned ipv6-udp-pmtu-learned,$(VM_TX_FIXTURES))
 VM_TX_FIXTURES_virtio_net ?= $(VM_TX_FIXTURES)
 oracle-vm-tx: vm-setup

@@ -14,7 +14,8 @@ each frame, field by field:
    frame's softirq (an ordered subsequence: the model leaves helpers out); a function the
    profile calls inlined must not be in it (the tracer sees only functions with bodies).
 --tx TXCAPTURE (tx-check.sh): the guest's sender (sockets.c) made each of TXCAPTURE's sends once
-before the first frame and each again as it read its cue (a guest frame whose payload is "cue!"
+before the first frame (unless the cue ends in a 0 byte: a next hop left STALE or unresolved)
+and each again as it read its cue (a guest frame whose payload is "cue!"
 and the send's frame number; "cue!" alone, an older run's: frame 1); the guest's other frames are
 the capture's frames from the peer. The model replays the sends, then the whole capture a second
 later (`tracer replay --tx --syscall sendto --bind`: the sender is bound); each cue's send (its
@@ -288,6 +289,13 @@ def cue_number(f):
     return (struct.unpack("!I", body[4:8])[0] if len(body) >= 8 else 1) if body[:4] == b"cue!" else None
 
 
+def cue_presend(f):
+    """Whether the sender made its sends once before the first frame: yes unless the cue says
+    not (a 0 byte after the frame number: a send's next hop STALE or unresolved, tx-check.sh)."""
+    body = f[14 + (f[14] & 15) * 4 + 8:14 + struct.unpack("!H", f[16:18])[0]]
+    return not (len(body) >= 9 and body[8] == 0)
+
+
 if tx:
     import tempfile
     head, end, records = capture_frames(tx)
@@ -331,7 +339,7 @@ if tx:
         # cue's) and each peer frame's explanation is the second pass's of that frame.
         guest = [f for _, _, _, _, f in capture_frames(capture)[2]]
         sends = [cue_number(f) for f in guest if cue_number(f)]
-        first = [k for n in sends for k in send_frames(n)]
+        first = [k for n in sends for k in send_frames(n)] if all(cue_presend(f) for f in guest if cue_number(f)) else []
         with tempfile.NamedTemporaryFile(suffix=".pcap", delete=False) as twice:
             twice.write(head)
             for shift, numbers in ((0, first), (1, range(1, len(records) + 1))):

@@ -6,7 +6,8 @@ The host: each Ethernet interface of ip-addr.json is one emulated NIC, in order 
 NIC i the interface's MAC), renamed to the snapshot's name, with its MTU and IPv4 addresses,
 promiscuous (as tcpdump makes it on the host a capture comes from); the
 routes and rules that are not the kernel's own (ip-route.json, ip-rule.json, ip6-route.json,
-ip6-rule.json), the neighbours (ip-neigh.json, installed permanent, as `tracer verify` does), the
+ip6-rule.json), the neighbours (ip-neigh.json, installed permanent, as `tracer verify` does; with
+--stale-neighbours a STALE one as STALE), the
 sysctls (sysctl.txt: net.ipv4 and net.ipv6 but their neighbour settings, and net.core), the
 nftables ruleset (nft.txt), the listening and unconnected sockets of ss.txt (with `ss -m`'s
 sk_rcvbuf, and never read where ss shows data waiting: the model's reader policy) and the multicast
@@ -44,6 +45,9 @@ gdb = "--gdb" in sys.argv[3:]
 sends = [sys.argv[k + 1] for k in range(3, len(sys.argv) - 1) if sys.argv[k] == "--send"]
 send = sends[0] if sends else None
 back_to_back = "--back-to-back" in sys.argv[3:]
+# --stale-neighbours: the snapshot's STALE neighbours are installed STALE, not permanent
+# (tx-check.sh: a send whose next hop is one, made first on its cue).
+stale_neighbours = "--stale-neighbours" in sys.argv[3:]
 # The guest's NICs (run-job.sh's DRIVER): the module gdb loads symbols for, and the driver's
 # NAPI poll, where the function_graph tracer's record of a frame starts.
 driver = sys.argv[sys.argv.index("--driver") + 1] if "--driver" in sys.argv[3:] else "e1000"
@@ -168,7 +172,8 @@ def v6dev(dev):
 for n in load("ip-neigh.json", []):
     v6 = ":" in n["dst"]
     if "lladdr" in n and not set(n.get("state", [])) & {"FAILED", "INCOMPLETE"} and (not v6 or v6dev(n["dev"])):
-        out.append(f"{IP} {'-6' if v6 else '-4'} neigh replace {n['dst']} lladdr {n['lladdr']} dev {n['dev']} nud permanent")
+        nud = "stale" if stale_neighbours and "STALE" in n.get("state", []) else "permanent"
+        out.append(f"{IP} {'-6' if v6 else '-4'} neigh replace {n['dst']} lladdr {n['lladdr']} dev {n['dev']} nud {nud}")
 nft = os.path.join(host, "nft.txt")
 if os.path.exists(nft) and open(nft).read().strip():
     out += [f"{NFT} -f - <<'NFT'", open(nft).read().rstrip("\n"), "NFT"]
@@ -210,7 +215,7 @@ for i in load("ip-maddr.json", []):
 if send:
     # the cue: a datagram to port 9 (discard); SPEC as sockets.c's send: (the prefix may be left
     # out) or sendraw:
-    listen += ["udp:*:9"] + [s if s.startswith(("send:", "sendraw:", "connect:")) else "send:" + s for s in sends]
+    listen += ["udp:*:9"] + [s if s.startswith(("send:", "sendraw:", "connect:")) or s == "nopresend" else "send:" + s for s in sends]
 if any(l.startswith("join:") for l in listen):
     # Joining sends unsolicited IGMP/MLD reports, repeated a report interval later: made 1 ms,
     # they are over before the first frame.

@@ -5,15 +5,15 @@
  * UDP datagram as it comes (the prompt reader tracer's model assumes), and accepts connections
  * but neither reads nor closes them (an application that has not got to them yet: their data
  * stays queued, as the model has it), until killed. A UDP spec may end in ,rcvbuf=N (its
- * sk_rcvbuf) and ,noread (never read: ss showed data waiting on it, the model's reader policy). `send:SRC:SPORT:DST:DPORT:LEN[:HEX]`
- * (gdb-bt.sh's and tx-check.sh's sender; IPv6 addresses in brackets, a link-local one's
+ * sk_rcvbuf) and ,noread (never read: ss showed data waiting on it, the model's reader policy).
+ * `send:SRC:SPORT:DST:DPORT:LEN[:HEX]` (gdb-bt.sh's and tx-check.sh's sender; IPv6 addresses in brackets, a link-local one's
  * interface after %) is a UDP socket bound to SRC:SPORT that sendto()s LEN bytes (zeros, or the
  * payload HEX spells) to DST:DPORT. Several send: and sendraw: arguments are a program's sends in
  * order (one socket for each source they name, as a program that sends from one socket): each is
  * sent once at the start, in order (which leaves the next hops' neighbour entries with their
- * cached headers and the flows' conntrack entries, as on a host that has talked before), and then
- * the k-th time a UDP listener reads the harness's cue (a datagram whose payload starts "cue!"),
- * the k-th send goes again (after the last, the first again). Other datagrams a listener reads
+ * cached headers and the flows' conntrack entries, as on a host that has talked before; not with
+ * the argument `nopresend`), and then the k-th time a UDP listener reads the harness's cue (a
+ * datagram whose payload starts "cue!"), the k-th send goes again (after the last, the first again). Other datagrams a listener reads
  * (a query to a server), and the senders' sockets' (a client's answers), send nothing.
  * `sendraw:PROTO:SPEC` is the same from a raw socket of that protocol (ping's IPPROTO_ICMP or
  * IPPROTO_ICMPV6 socket, with the message as the payload; IPPROTO_RAW with the whole packet).
@@ -41,7 +41,7 @@ struct send {
     char *payload;
 };
 static struct send sends[64];
-static int nsends, next_send;
+static int nsends, next_send, nopresend;
 static struct sockaddr_storage send_to;   /* connect:'s destination */
 
 /* ADDR:PORT at *spec (ADDR in brackets when IPv6) into `a`; advances *spec past it and a ':'. */
@@ -163,6 +163,7 @@ int main(int argc, char **argv) {
             if (fd < 0 || ifindex == 0 || r < 0) { perror(argv[i]); return 1; }
             continue;   /* kept open, never read: it holds the membership */
         }
+        if (strcmp(argv[i], "nopresend") == 0) { nopresend = 1; continue; }   /* no send before the first cue */
         if (strncmp(argv[i], "sendraw:", 8) == 0) {   /* sendraw:PROTO:SPEC */
             char *spec;
             int proto = (int)strtol(argv[i] + 8, &spec, 10);
@@ -245,7 +246,7 @@ int main(int argc, char **argv) {
     }
     printf("sockets: %d bound\n", n);
     fflush(stdout);
-    if (!connecting) for (int k = 0; k < nsends; k++) send_at(k);
+    if (!connecting && !nopresend) for (int k = 0; k < nsends; k++) send_at(k);
     else {
         /* A connect to a closed port on loopback first: the boot's first connect fills the port
          * allocator's table_perturb with 256 KiB of random bytes (net_get_random_once, thousands

@@ -8,8 +8,9 @@
 # injected where the capture has them (an ICMP error the sends drew, a reply). The host's other
 # frames (its ICMP errors, echo replies, ARP, ND) are the kernel's answers, what the model predicts,
 # not sent. The guest becomes HOST_DIR's host (guest-job.py); the sender makes every send once
-# before the first frame (as a program that has talked before: the next hops' headers are cached),
-# and each again when it reads its cue, an IPv4 datagram (also for an IPv6 send) to a UDP port the
+# before the first frame (as a program that has talked before: the next hops' headers are cached;
+# not when a send's next hop is a neighbour the snapshot has STALE, unresolved or not at all: its
+# state is left to the capture's send), and each again when it reads its cue, an IPv4 datagram (also for an IPv6 send) to a UDP port the
 # snapshot listens on (ss.txt; else port 9, guest-job.py's), "cue!" and the send's frame number,
 # which run-job.sh sends in where the capture has the send, one frame a slot, while the
 # function_graph tracer records the poll and __x64_sys_sendto.
@@ -100,9 +101,10 @@ except FileNotFoundError:
     pass
 
 
-def cue_frame(number=None):
-    """The cue: "cue!", and the number of the capture's frame whose send it makes (none: the first)."""
-    body = b"cue!" + (struct.pack("!I", number) if number else b"")
+def cue_frame(number=None, presend=True):
+    """The cue: "cue!", the number of the capture's frame whose send it makes (none: the first),
+    and a 0 byte when the sender made no send before the first frame."""
+    body = b"cue!" + (struct.pack("!I", number) if number else b"") + (b"" if presend else b"\0")
     ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(body), 1, 0, 64, 17, 0, socket.inet_aton(peer_ip), socket.inet_aton(own["local"])))
     c = sum(struct.unpack("!10H", ip)); c = (c & 0xffff) + (c >> 16); ip[10:12] = struct.pack("!H", ~c & 0xffff)
     return bytes.fromhex(iface["address"].replace(":", "") + peer_mac.replace(":", "") + "0800") + bytes(ip) + struct.pack("!HHHH", 9, cue, 8 + len(body), 0) + body
@@ -140,6 +142,25 @@ if proto == 6 and len(whole) >= 20 and whole[13] & 0x12 == 0x02 and at == 0:
 ping_groups = [l.split("=")[1].split() for l in open(f"{host}/sysctl.txt") if l.startswith("net.ipv4.ping_group_range")] \
     if os.path.exists(f"{host}/sysctl.txt") else []
 specs, events = [], []
+
+
+def settled(g, x, six):
+    """Whether a send's next hop (the neighbour with its destination's address, else those with
+    the frame's destination MAC) is one the snapshot has PERMANENT, REACHABLE or NOARP: then the
+    sender sends once before the first frame, as a program that has talked before. A STALE, an
+    unresolved or an unknown one is left as the snapshot has it (the guest installs a STALE
+    neighbour as STALE), and the first send is the cue's: one earlier would start the neighbour's
+    probes (DELAY, PROBE, FAILED) before the capture's send."""
+    pfam = socket.AF_INET6 if six else socket.AF_INET
+    h = len(x[0]) // 2
+    to, mac = socket.inet_ntop(pfam, x[0][h:]), ":".join(f"{b:02x}" for b in g[0:6])
+    hops = [n for n in neigh if n.get("dst") == to] or \
+           [n for n in neigh if n.get("lladdr", "").lower() == mac and (":" in n["dst"]) == six]
+    return bool(hops) and all(set(n.get("state", [])) & {"PERMANENT", "REACHABLE", "NOARP"} for n in hops)
+
+
+sends = [(g, datagram(g)) for g in frames if g[6:12] in own_macs and datagram(g) and datagram(g)[2] == 0]
+presend = all(settled(g, x, g[12:14] == b"\x86\xdd") for g, x in sends)
 for n, g in enumerate(frames, 1):
     x = datagram(g)
     if g[6:12] not in own_macs:
@@ -173,7 +194,7 @@ for n, g in enumerate(frames, 1):
         specs.append(f"sendraw:255:{ep(a, 0)}:{ep(b, 0)}:{len(whole_packet)}:{whole_packet.hex()}")
     else:
         sys.exit(f"tx-check: {cap}: frame {n}: protocol {p}: no sender for it in the guest (UDP, ICMP echo, IPv4 IP_HDRINCL)")
-    events.append(cue_frame(n))
+    events.append(cue_frame(n, presend))
 if not specs:
     sys.exit(f"tx-check: {cap}: no packet a program sends (UDP, ICMP echo, IPv4 IP_HDRINCL, a TCP connect's SYN)")
 with open(out, "wb") as o:
@@ -181,7 +202,9 @@ with open(out, "wb") as o:
     for g in events:
         o.write(struct.pack("<IIII", 1700000000, 0, len(g), len(g)) + g)
 open(os.path.join(os.path.dirname(out), "frames"), "w").write(str(len(events)))
-print(" ".join(specs))
+if not presend:
+    open(os.path.join(os.path.dirname(out), "as-is"), "w").write("")
+print(" ".join(specs + ([] if presend else ["nopresend"])))
 PY
 )
 # A connect: the cue, then the peer's answers, each as soon as the last frame's window is over.
@@ -189,6 +212,8 @@ PY
 frames=$(cat "$work/frames") pace=() window=() sends=()
 if [ -f "$work/connect" ]; then pace=(--back-to-back); window=(--window 0.3); export HOST_FRAMES=$work/host.pcap; fi
 for s in $spec; do sends+=(--send "$s"); done
+# No send before the first frame (tx-check's settled()): the snapshot's STALE neighbours stay STALE.
+[ ! -f "$work/as-is" ] || sends+=(--stale-neighbours)
 python3 "$here/guest-job.py" "$host" "$frames" --driver "$driver" --graph "${sends[@]}" "${pace[@]}" > "$work/job.sh"
 DRIVER=$driver HOST_DIR=$host bash "$here/run-job.sh" "$vm/kernel" "$vm/base.cpio.gz" "$work/job.sh" "$work/cue.pcap" "$outdir"
 cp "$work/cue.pcap" "$outdir/cue.pcap"
