@@ -10,10 +10,11 @@
 # not sent. The guest becomes HOST_DIR's host (guest-job.py); the sender makes every send once
 # before the first frame (as a program that has talked before: the next hops' headers are cached;
 # not when a send's next hop is a neighbour the snapshot has STALE, unresolved or not at all: its
-# state is left to the capture's send), and each again when it reads its cue, an IPv4 datagram (also for an IPv6 send) to a UDP port the
-# snapshot listens on (ss.txt; else port 9, guest-job.py's), "cue!" and the send's frame number,
-# which run-job.sh sends in where the capture has the send, one frame a slot, while the
-# function_graph tracer records the poll and __x64_sys_sendto.
+# state is left to the capture's send), and each again when it reads its cue, an IPv4 datagram
+# (also for an IPv6 send) to a UDP port the snapshot listens on (ss.txt; else port 9,
+# guest-job.py's), "cue!" and the send's frame number, which run-job.sh sends in where the capture
+# has the send, one frame a slot, while the function_graph tracer records the poll and
+# __x64_sys_sendto.
 # A capture that starts with a TCP SYN is a connect(2)'s (sockets.c's connect:): the capture's
 # later frames from the peer injected after the cue, each rewritten onto the ISN and clock the
 # guest drew, with guest-job.py --back-to-back.
@@ -28,9 +29,9 @@ here=$(dirname "$0")
 driver=${DRIVER:-e1000}
 work=$(mktemp -d /tmp/tracer-vm-tx.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-# The datagram's addresses and length, and the cue: from the peer the datagram goes to when it is
-# a neighbour of the snapshot's (its MAC), else from 02:00:00:00:00:99, to the sending
-# interface's MAC and the datagram's source address.
+# The sends, the peer's frames and the cues between them: each cue from the peer the host's first
+# packet goes to when it is a neighbour of the snapshot's (its MAC), else from 02:00:00:00:00:99,
+# to the sending interface's MAC and its IPv4 address.
 spec=$(python3 - "$txcap" "$host" "$work/cue.pcap" <<'PY'
 import ipaddress, json, os, socket, struct, sys
 cap, host, out = sys.argv[1:4]
