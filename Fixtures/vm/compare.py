@@ -219,38 +219,43 @@ traces, before, after = sections("trace"), sections("snmp before"), sections("sn
 
 
 
+def capture_frames(path):
+    """The frames of a pcap file, and its byte order."""
+    data = open(path, "rb").read()
+    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    records, pos = [], 24
+    while pos + 16 <= len(data):
+        sec, frac, caplen, wlen = struct.unpack(end + "IIII", data[pos:pos + 16])
+        records.append((sec, frac, caplen, wlen, data[pos + 16:pos + 16 + caplen])); pos += 16 + caplen
+    return data[:24], end, records
+
+
 def retimed(path, times):
     """A temporary copy of the pcap at `path` with frame n's timestamp (1-based) moved to
     times[n] (seconds) where given, and each frame between kept as far after the one before as
     the capture has it: the model takes the frames when the guest took them."""
     import tempfile
-    data = open(path, "rb").read()
-    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    scale = 1e9 if nano else 1e6
-    out, pos, n, last, shift = bytearray(data[:24]), 24, 0, None, 0.0
-    while pos + 16 <= len(data):
-        sec, frac, caplen, wlen = struct.unpack(end + "IIII", data[pos:pos + 16])
-        n += 1
+    head, end, records = capture_frames(path)
+    scale = 1e9 if head[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d") else 1e6
+    out, last, shift = bytearray(head), None, 0.0
+    for n, (sec, frac, caplen, wlen, f) in enumerate(records, 1):
         t = sec + frac / scale
         if n in times:
             shift = times[n] - t
         t = max(t + shift, last if last is not None else 0.0)
         last = t
         whole = int(t)
-        out += struct.pack(end + "IIII", whole, min(int(round((t - whole) * scale)), int(scale) - 1), caplen, wlen) + data[pos + 16:pos + 16 + caplen]
-        pos += 16 + caplen
+        out += struct.pack(end + "IIII", whole, min(int(round((t - whole) * scale)), int(scale) - 1), caplen, wlen) + f
     f = tempfile.NamedTemporaryFile(suffix=".pcap", delete=False)
     f.write(out); f.close()
     return f.name
 
 
 def first_time(path):
-    data = open(path, "rb").read()
-    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    sec, frac = struct.unpack(end + "II", data[24:32])
-    return sec + frac / (1e9 if nano else 1e6)
+    """The pcap's first frame's time, in seconds."""
+    head, _, records = capture_frames(path)
+    scale = 1e9 if head[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d") else 1e6
+    return records[0][0] + records[0][1] / scale if records else 0.0
 
 
 # The guest took frame n when run-job.sh sent it in (inject.log): 1.5 s apart, or later, not as
@@ -267,17 +272,6 @@ finally:
 rows, bad = [], 0
 txsends = {}   # a guest frame's send (a cue's): the model's explanation of it
 connect = False
-
-
-def capture_frames(path):
-    """The frames of a pcap file, and its byte order."""
-    data = open(path, "rb").read()
-    end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    records, pos = [], 24
-    while pos + 16 <= len(data):
-        sec, frac, caplen, wlen = struct.unpack(end + "IIII", data[pos:pos + 16])
-        records.append((sec, frac, caplen, wlen, data[pos + 16:pos + 16 + caplen])); pos += 16 + caplen
-    return data[:24], end, records
 
 
 def cue_number(f):
