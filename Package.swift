@@ -2,6 +2,11 @@
 // tracer — explains what the Linux kernel does with every packet in a capture.
 import PackageDescription
 
+// Release builds leave out the dynamic exclusivity checks of the modules a frame goes through
+// (in the kernel model they were about a tenth of the per-frame instructions, measured with
+// callgrind; in the wire layer and the command line, another 2%); debug builds and the tests keep them.
+let uncheckedInRelease: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+
 let package = Package(
     name: "tracer",
     platforms: [.macOS(.v14)],
@@ -21,17 +26,14 @@ let package = Package(
             providers: [.apt(["libpcap-dev"])]
         ),
         // The only module that calls libpcap: read, filter, write captures.
-        .target(name: "Capture", dependencies: ["CPcap", "Wire"]),
+        .target(name: "Capture", dependencies: ["CPcap", "Wire"], swiftSettings: uncheckedInRelease),
         // The wire layer: zero-copy views over frame bytes, checksums, frame builders.
-        .target(name: "Wire"),
+        .target(name: "Wire", swiftSettings: uncheckedInRelease),
         // The host: interfaces, routes, rules, neighbours, sysctls, sockets; snapshot load/capture.
         .target(name: "HostModel", dependencies: ["Wire"]),
         // The model of the Linux kernel's network stack: one file per kernel file it mirrors.
-        // Release builds leave out the dynamic exclusivity checks on the kernel's state (about a
-        // tenth of the per-frame instructions, measured with callgrind); debug builds and the
-        // tests keep them.
         .target(name: "Kernel", dependencies: ["Wire", "HostModel", .product(name: "DequeModule", package: "swift-collections")],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+                swiftSettings: uncheckedInRelease),
         // Linux calls Swift's Glibc does not expose (setns), for `tracer verify`.
         .systemLibrary(name: "CLinux"),
         // `tracer verify`: the model against the live kernel, in namespaces built from a snapshot.
@@ -41,7 +43,7 @@ let package = Package(
             "Capture", "Wire", "HostModel", "Kernel", "Verify",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "DequeModule", package: "swift-collections"),
-        ]),
+        ], swiftSettings: uncheckedInRelease),
         // jemalloc (Debian: libjemalloc-dev; libjemalloc2 at run time) in place of glibc's malloc: with
         // `--jobs`, frames the model thread allocates are freed on the render threads, and glibc's
         // malloc took its arena lock for each (a tenth of both threads' time in futex waits,

@@ -64,6 +64,8 @@ struct JSONObject {
     mutating func addNull(_ k: StaticString) { key(k); bytes.append(contentsOf: "null".utf8) }
     mutating func addRaw(_ k: StaticString, _ json: String) { key(k); Self.appendUTF8(json, to: &bytes) }
     mutating func addRaw(_ k: StaticString, _ json: [UInt8]) { key(k); bytes.append(contentsOf: json) }
+    /// `"k":` and the JSON `write` appends itself, straight into the object.
+    mutating func addRawParts(_ k: StaticString, _ write: (inout [UInt8]) -> Void) { key(k); write(&bytes) }
     /// The object's text as bytes, closed.
     /// Closes the object and hands over its bytes (no copy: the object is done with).
     mutating func finish() -> [UInt8] {
@@ -73,7 +75,17 @@ struct JSONObject {
     }
 
 
-    /// `"k":[{…},{…}]`, each object written by `body` and copied in as bytes.
+    /// `"k":{…}`: the fields `body` adds, written straight into this object (no buffer of their own).
+    mutating func addObject(_ k: StaticString, _ body: (inout JSONObject) -> Void) {
+        key(k)
+        bytes.append(UInt8(ascii: "{"))
+        first = true
+        body(&self)
+        bytes.append(UInt8(ascii: "}"))
+        first = false
+    }
+
+    /// `"k":[{…},{…}]`, each object's fields added by `body`, written straight into this object.
     mutating func addObjects<S: Sequence>(_ k: StaticString, _ items: S, _ body: (inout JSONObject, S.Element) -> Void) {
         key(k)
         bytes.append(UInt8(ascii: "["))
@@ -81,12 +93,22 @@ struct JSONObject {
         for item in items {
             if !firstItem { bytes.append(UInt8(ascii: ",")) }
             firstItem = false
-            var inner = JSONObject()
-            body(&inner, item)
-            bytes.append(contentsOf: inner.bytes)
+            bytes.append(UInt8(ascii: "{"))
+            first = true
+            body(&self, item)
             bytes.append(UInt8(ascii: "}"))
         }
         bytes.append(UInt8(ascii: "]"))
+        first = false
+    }
+
+    /// `"k":"address"`: an IPv4 address written digit by digit (no string made); IPv6 as its text.
+    mutating func add(_ k: StaticString, address: IPAddress) {
+        guard case .v4(let a) = address else { add(k, address.description); return }
+        key(k)
+        bytes.append(UInt8(ascii: "\""))
+        a.appendDottedQuad(to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// `"k":["…","…"]`.

@@ -300,7 +300,8 @@ enum Render {
         private var parts: [String: (head: [UInt8], tail: [UInt8])] = [:], inlinedParts: [String: (head: [UInt8], tail: [UInt8])] = [:]
         let path = Recent<[PathEntry], [UInt8]>(), netfilter = Recent<[HookPass], [UInt8]>(), ends = Recent<[SkbEnd], [UInt8]>()
         let stack = Recent<[String], [UInt8]>(), route = Recent<InputRoute?, [UInt8]>()
-        let counters = Recent<SameBumps, [UInt8]>()
+        /// The bumped counters' keys (`"Name":`), in name order, with where each one's delta is.
+        let counterOrder = Recent<[SNMPCounter], [(key: [UInt8], index: Int)]>()
         /// The frame object being written (see `jsonBytes`).
         var scratch: [UInt8] = []
 
@@ -341,12 +342,6 @@ enum Render {
         }
     }
 
-    /// Counters compared as bumped, in order (cheaper than by name; a miss only renders again).
-    struct SameBumps: Equatable {
-        let counters: Counters
-        static func == (a: SameBumps, b: SameBumps) -> Bool { a.counters.sameBumps(as: b.counters) }
-    }
-
     /// The text parts frames of one kind share (see `Recent`), for one run and its palette.
     final class TextParts {
         let verdict = Recent<Verdict, [UInt8]>(), route = Recent<InputRoute, [UInt8]>()
@@ -376,15 +371,14 @@ enum Render {
         // Written each time, not looked up: a verdict's detail names the frame's own ports and
         // addresses, so the remembered ones rarely matched, and comparing them cost three times
         // the writing.
-        o.addRaw("verdict", { (verdict: Verdict) -> [UInt8] in
-            var v = JSONObject(capacity: 256)
+        let verdict = r.verdict
+        o.addObject("verdict") { v in
             v.add("action", verdict.action.rawValue)
             if let reason = verdict.reason { v.add("reason", reason) } else { v.addNull("reason") }
             if let errno = verdict.errno { v.add("errno", errno) }
             v.add("function", verdict.function)
             v.add("detail", verdict.detail)
-            return v.finish()
-        }(r.verdict))
+        }
         if let w = r.whyNot { o.add("why_not", w) }
         if let s = r.socket { o.add("socket", s) } else { o.addNull("socket") }
         o.addRaw("route", paths.route.value(for: r.route) { route in
@@ -437,11 +431,26 @@ enum Render {
         o.addRaw("emit", "[" + r.emitted.map { e in
             var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hex: e.bytes); return j.closed()
         }.joined(separator: ",") + "]")
-        o.addRaw("counters", paths.counters.value(for: SameBumps(counters: r.counters)) { bumps in
-            var c = JSONObject()
-            for (k, n) in bumps.counters.sorted { c.add(named: k, n) }
-            return c.finish()
-        })
+        // Frames of one kind bump the same counters by other amounts (octets): the names' order
+        // and their quoted keys are remembered, the amounts written each time.
+        let order = paths.counterOrder.value(for: r.counters.bumpedCounters) { ids in
+            ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }.map { name, i -> (key: [UInt8], index: Int) in
+                var key: [UInt8] = []
+                JSONObject.appendQuoted(name, to: &key)
+                key.append(UInt8(ascii: ":"))
+                return (key, i)
+            }
+        }
+        let deltas = r.counters.bumpedDeltas
+        o.addRawParts("counters") { out in
+            out.append(UInt8(ascii: "{"))
+            for (n, item) in order.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: item.key)
+                JSONObject.appendInt(deltas[item.index], to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
         o.addRaw("path", paths.json(r.path, kernel: kernel))
         o.addRaw("stack", paths.stack.value(for: r.endStack) { stack in
             var out: [UInt8] = [UInt8(ascii: "[")]
@@ -450,8 +459,8 @@ enum Render {
             return out
         })
         o.addObjects("fib", r.fib) { j, l in
-            j.add("table", l.table.description); j.add("src", l.source.description)
-            j.add("dst", l.destination.description); j.add("iif", l.iif); j.add("oif", l.oif); j.add("result", l.result)
+            j.add("table", l.table.description); j.add("src", address: l.source)
+            j.add("dst", address: l.destination); j.add("iif", l.iif); j.add("oif", l.oif); j.add("result", l.result)
         }
         paths.scratch = o.finish()
         return held ? paths.scratch.withUnsafeBufferPointer { Array($0) } : paths.scratch   // (Array(scratch) would share it)

@@ -120,6 +120,19 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
         }
     }
     public static func < (l: IPv4Address, r: IPv4Address) -> Bool { l.value < r.value }
+
+    /// The dotted quad appended to `out` as ASCII (no string made).
+    public func appendDottedQuad(to out: inout [UInt8]) {
+        var shift = 24
+        while shift >= 0 {
+            let o = Int((value >> UInt32(shift)) & 0xff)
+            if o >= 100 { out.append(UInt8(ascii: "0") + UInt8(o / 100)) }
+            if o >= 10 { out.append(UInt8(ascii: "0") + UInt8(o / 10 % 10)) }
+            out.append(UInt8(ascii: "0") + UInt8(o % 10))
+            if shift > 0 { out.append(UInt8(ascii: ".")) }
+            shift -= 8
+        }
+    }
 }
 
 public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertible {

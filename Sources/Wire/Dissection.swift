@@ -96,7 +96,7 @@ public struct Dissection {
             // own and joining them cost more than the rest of a frame's JSON.
             var line = SummaryLine(prefix)
             line += "IP "
-            Self.summarize(transport, src: ip.source.description, dst: ip.destination.description, proto: ip.nextProtocol,
+            Self.summarize(transport, src: .v4(ip.source), dst: .v4(ip.destination), proto: ip.nextProtocol,
                            payloadLength: ip.payload.count, into: &line)
             if ip.isFragment {
                 line += " (frag "; line.number(ip.ident); line += ":"; line.number(ip.payload.count)
@@ -107,16 +107,16 @@ public struct Dissection {
         case .ipv6(let ip):
             var line = SummaryLine(prefix)
             line += "IP6 "
-            Self.summarize(transport, src: ip.source.description, dst: ip.destination.description, proto: ip.nextHeader,
+            Self.summarize(transport, src: .v6(ip.source), dst: .v6(ip.destination), proto: ip.nextHeader,
                            payloadLength: ip.payload.count, into: &line)
             return line.string
         }
     }
 
     /// The part of `summary` after "IP " or "IP6 ": addresses, ports and the transport's words.
-    static func summarize(_ t: Transport?, src: String, dst: String, proto: IPProtocol, payloadLength: Int, into line: inout SummaryLine) {
+    static func summarize(_ t: Transport?, src: IPAddress, dst: IPAddress, proto: IPProtocol, payloadLength: Int, into line: inout SummaryLine) {
         func ends(_ sport: UInt16, _ dport: UInt16) {
-            line.text(src); line += "."; line.number(sport); line += " > "; line.text(dst); line += "."; line.number(dport); line += ": "
+            line.address(src); line += "."; line.number(sport); line += " > "; line.address(dst); line += "."; line.number(dport); line += ": "
         }
         switch t {
         case .udp(let u)?:
@@ -134,7 +134,7 @@ public struct Dissection {
             }
             line += ", length "; line.number(payloadLength - s.headerLength)
         case .icmp(let m)?:
-            line.text(src); line += " > "; line.text(dst); line += ": ICMP "; line.text(m.kind.description)
+            line.address(src); line += " > "; line.address(dst); line += ": ICMP "; line.text(m.kind.description)
             switch m.kind {
             case .echoRequest, .echoReply: line += ", id "; line.number(m.echoIdent); line += ", seq "; line.number(m.echoSequence)
             case .destinationUnreachable(code: 4): line += ", mtu "; line.number(m.nextHopMTU)
@@ -151,11 +151,19 @@ public struct Dissection {
     }
 
     static func summarize(_ a: ARPPacket) -> String {
+        var line = SummaryLine("")
         switch a.operation {
-        case .request: "ARP, Request who-has \(a.targetProtocolAddress) tell \(a.senderProtocolAddress), length \(a.bytes.count)"
-        case .reply: "ARP, Reply \(a.senderProtocolAddress) is-at \(a.senderHardwareAddress), length \(a.bytes.count)"
-        case .unknown(let op): "ARP, op \(op), length \(a.bytes.count)"
+        case .request:
+            line += "ARP, Request who-has "; line.address(.v4(a.targetProtocolAddress))
+            line += " tell "; line.address(.v4(a.senderProtocolAddress))
+        case .reply:
+            line += "ARP, Reply "; line.address(.v4(a.senderProtocolAddress))
+            line += " is-at "; line.mac(a.senderHardwareAddress)
+        case .unknown(let op):
+            line += "ARP, op "; line.number(Int(op))
         }
+        line += ", length "; line.number(a.bytes.count)
+        return line.string
     }
 }
 
@@ -178,6 +186,20 @@ public struct SummaryLine {
     }
 
     mutating func number(_ v: Int) { appendDecimal(v, to: &bytes) }
+    /// aa:bb:cc:dd:ee:ff, as MACAddress.description writes it.
+    mutating func mac(_ m: MACAddress) {
+        let hex: StaticString = "0123456789abcdef"
+        withUnsafeBytes(of: m.octets) { octets in
+            for (i, b) in octets.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ":")) }
+                bytes.append(hex.utf8Start[Int(b >> 4)]); bytes.append(hex.utf8Start[Int(b & 0xf)])
+            }
+        }
+    }
+    /// An IPv4 address digit by digit (no string made); IPv6 as its text.
+    mutating func address(_ a: IPAddress) {
+        if case .v4(let v4) = a { v4.appendDottedQuad(to: &bytes) } else { text(a.description) }
+    }
     mutating func number(_ v: UInt16) { appendDecimal(Int(v), to: &bytes) }
     mutating func number(_ v: UInt32) { appendDecimal(Int(v), to: &bytes) }
 

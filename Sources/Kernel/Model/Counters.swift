@@ -422,6 +422,4 @@ public struct Counters: Equatable, Sendable {
     public func forEach(_ body: (SNMPCounter, Int) -> Void) { for (c, n) in zip(ids, counts) { body(c, n) } }
 
     public static func == (a: Counters, b: Counters) -> Bool { a.deltas == b.deltas }
-    /// The same counters bumped by the same amounts in the same order (a cheaper, stricter ==).
-    public func sameBumps(as o: Counters) -> Bool { ids == o.ids && counts == o.counts }
 }

@@ -21,14 +21,16 @@ final class FrameRecord {
     /// Empties the lists keeping their storage: once the caller has dropped the last report, the
     /// next frame appends without allocating (while a report still holds a list, emptying it
     /// makes a new one and the report keeps its own).
+    /// An empty list is left as it is: emptying one a report still shares would allocate its
+    /// storage anew for a list the next frame may not use (most frames have no timers).
     func reset() {
-        emitted.removeAll(keepingCapacity: true)
-        hooks.removeAll(keepingCapacity: true)
-        fib.removeAll(keepingCapacity: true)
+        if !emitted.isEmpty { emitted.removeAll(keepingCapacity: true) }
+        if !hooks.isEmpty { hooks.removeAll(keepingCapacity: true) }
+        if !fib.isEmpty { fib.removeAll(keepingCapacity: true) }
         end = nil
-        ends.removeAll(keepingCapacity: true)
+        if !ends.isEmpty { ends.removeAll(keepingCapacity: true) }
         fragment = nil
-        timers.removeAll(keepingCapacity: true)
+        if !timers.isEmpty { timers.removeAll(keepingCapacity: true) }
         socket = nil
         icmpSuppressed = nil
     }

@@ -224,7 +224,7 @@ public final class Kernel {
         var report = FrameReport(verdict: e.verdict, route: route, netfilter: record.hooks, emitted: record.emitted, counters: counters,
                                  path: trace.path, fib: record.fib, breakStack: trace.breakStack.map(visible), endStack: e.stack,
                                  socket: record.socket, iface: iface)
-        report.ends = timerEnds + record.ends
+        report.ends = timerEnds.isEmpty ? record.ends : timerEnds + record.ends   // (an empty + copies)
         report.fragment = record.fragment
         report.timers = record.timers
         return report

@@ -16,13 +16,23 @@ public struct PathEntry: Equatable, Sendable {
 }
 
 public final class CallTrace {
-    public private(set) var path: [PathEntry] = []
+    /// Every function entered this frame, in order (see `pathEntries`: kept in a buffer of its
+    /// own while the frame runs, made an array once, when the report is made).
+    public var path: [PathEntry] { Array(UnsafeBufferPointer(start: pathBuffer, count: pathCount)) }
     /// False when only the outcome is wanted (totals): the live stack is kept, the path is not.
     public var recordsPath = true
     private var last: KFunc?
     /// The last function entered (what `path.last` would name).
     public var lastEntered: String? { last?.name }
-    private var stack: [(fn: KFunc, id: Int)] = []
+    // The path and the live stack in buffers the trace owns, grown by doubling and never shrunk:
+    // entered and left forty times a frame, an Array's uniqueness and capacity checks, and a new
+    // path buffer each frame while the last report still held the old one, were a tenth of the
+    // model's instructions (callgrind, the bench capture).
+    private var pathBuffer: UnsafeMutablePointer<PathEntry>
+    private var pathCount = 0, pathCapacity = 64
+    private var stackBuffer: UnsafeMutablePointer<Slot>
+    private var stackCount = 0, stackCapacity = 64
+    private struct Slot { let fn: KFunc; let id: Int }
     private var nextID = 0
     /// Frames below the first modelled function (the context the driver runs in), outermost first.
     var context: [String] = []
@@ -40,13 +50,13 @@ public final class CallTrace {
     /// every caller, or at a call site whose caller is the frame below or, past frames that were
     /// inlined themselves, the function they were inlined into (`InlineTable`).
     func isInlined(_ fn: KFunc, below top: Int) -> Bool {
-        guard let everywhere = inlined.isEverywhere(fn) else { return inlinedByName(fn, top > 0 ? stack[top - 1].fn : nil) }
+        guard let everywhere = inlined.isEverywhere(fn) else { return inlinedByName(fn, top > 0 ? stackBuffer[top - 1].fn : nil) }
         if everywhere { return true }
         guard inlined.hasCallSites(fn) else { return false }
         var j = top - 1
         while j >= 0 {
-            if inlined.isSite(stack[j].fn, fn) { return true }
-            if !isInlined(stack[j].fn, below: j) { return false }
+            if inlined.isSite(stackBuffer[j].fn, fn) { return true }
+            if !isInlined(stackBuffer[j].fn, below: j) { return false }
             j -= 1
         }
         return false
@@ -59,14 +69,22 @@ public final class CallTrace {
     /// The live stack (innermost first) the first time `breakpoint` was entered.
     public private(set) var breakStack: [String]?
 
-    public init() {}
+    public init() {
+        pathBuffer = .allocate(capacity: pathCapacity)
+        stackBuffer = .allocate(capacity: stackCapacity)
+    }
+
+    deinit {
+        pathBuffer.deinitialize(count: pathCount); pathBuffer.deallocate()
+        stackBuffer.deinitialize(count: stackCount); stackBuffer.deallocate()
+    }
 
     /// Empties the trace for the next frame, keeping its storage.
     func reset(breakpoint: String?) {
-        path.removeAll(keepingCapacity: true)
-        stack.removeAll(keepingCapacity: true)
+        pathCount = 0
+        stackCount = 0
         nextID = 0
-        context = []
+        if !context.isEmpty { context = [] }
         last = nil
         if breakpoint != self.breakpoint { self.breakpoint = breakpoint }
         breakStack = nil
@@ -79,32 +97,54 @@ public final class CallTrace {
     public func enter(_ fn: KFunc) -> Frame {
         let id = nextID
         nextID += 1
-        if recordsPath { path.append(PathEntry(fn, depth: stack.count, inlined: isInlined(fn, below: stack.count))) }
+        let depth = stackCount
+        if recordsPath {
+            if pathCount == pathCapacity { pathBuffer = Self.grown(pathBuffer, count: pathCount, capacity: &pathCapacity) }
+            (pathBuffer + pathCount).initialize(to: PathEntry(fn, depth: depth, inlined: isInlined(fn, below: depth)))
+            pathCount += 1
+        }
         last = fn
-        stack.append((fn, id))
+        if stackCount == stackCapacity { stackBuffer = Self.grown(stackBuffer, count: stackCount, capacity: &stackCapacity) }
+        (stackBuffer + stackCount).initialize(to: Slot(fn: fn, id: id))
+        stackCount += 1
         if let b = breakpointFunc, b == fn, breakStack == nil { breakStack = liveStack() }
-        return Frame(id: id, depth: stack.count - 1)
+        return Frame(id: id, depth: depth)
+    }
+
+    private static func grown<T>(_ p: UnsafeMutablePointer<T>, count: Int, capacity: inout Int) -> UnsafeMutablePointer<T> {
+        capacity *= 2
+        let q = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+        q.moveInitialize(from: p, count: count)
+        p.deallocate()
+        return q
     }
 
     /// The function that called the one of `frame` (nil at the bottom, or once it left).
     func caller(of frame: Frame) -> KFunc? {
-        guard frame.depth > 0, frame.depth < stack.count, stack[frame.depth].id == frame.id else { return nil }
-        return stack[frame.depth - 1].fn
+        guard frame.depth > 0, frame.depth < stackCount, stackBuffer[frame.depth].id == frame.id else { return nil }
+        return stackBuffer[frame.depth - 1].fn
+    }
+
+    /// The index of the live frame `id` (nil once it left).
+    private func index(of id: Int) -> Int? {
+        var i = stackCount - 1
+        while i >= 0 { if stackBuffer[i].id == id { return i }; i -= 1 }
+        return nil
     }
 
     /// Leaves the function of `frame` (a no-op if it already left through a tail call).
     public func leave(_ frame: Frame) {
-        if stack.last?.id == frame.id { stack.removeLast(); return }
-        if let i = stack.lastIndex(where: { $0.id == frame.id }) { stack.removeSubrange(i...) }
+        if stackCount > 0 && stackBuffer[stackCount - 1].id == frame.id { stackCount -= 1; return }
+        if let i = index(of: frame.id) { stackCount = i }
     }
 
     /// The function of `frame` ends by calling `body` and returning its result: its frame is gone
     /// while `body` runs (a tail call).
     public func tailCall<T>(from frame: Frame, _ body: () -> T) -> T {
-        if let i = stack.lastIndex(where: { $0.id == frame.id }) {
+        if let i = index(of: frame.id) {
             var cut = i
-            while cut > 0 && isInlined(stack[cut].fn, below: cut) { cut -= 1 }
-            stack.removeSubrange(cut...)
+            while cut > 0 && isInlined(stackBuffer[cut].fn, below: cut) { cut -= 1 }
+            stackCount = cut
         }
         return body()
     }
@@ -112,10 +152,12 @@ public final class CallTrace {
     /// Runs `body` and then forgets what it entered: the path, the live stack and the breakpoint's
     /// stack are as they were before.
     func muted<T>(_ body: () -> T) -> T {
-        let (pathCount, savedStack, savedLast, savedBreak) = (path.count, stack, last, breakStack)
+        let (savedPath, savedStack, savedLast, savedBreak) = (pathCount, Array(UnsafeBufferPointer(start: stackBuffer, count: stackCount)), last, breakStack)
         defer {
-            if path.count > pathCount { path.removeSubrange(pathCount...) }
-            stack = savedStack; last = savedLast; breakStack = savedBreak
+            if pathCount > savedPath { pathCount = savedPath }
+            savedStack.withUnsafeBufferPointer { stackBuffer.update(from: $0.baseAddress!, count: $0.count) }
+            stackCount = savedStack.count
+            last = savedLast; breakStack = savedBreak
         }
         return body()
     }
@@ -123,28 +165,28 @@ public final class CallTrace {
     /// The live stack's function ids, innermost first, and the context below them: what a memo of
     /// anything made from the live stack is keyed on.
     func stackKey() -> (ids: [UInt16], context: [String]) {
-        (stack.reversed().map(\.fn.id), context)
+        ((0..<stackCount).reversed().map { stackBuffer[$0].fn.id }, context)
     }
 
     /// True when the live stack is the one `key` was taken of (compared in place, nothing built).
     func stackMatches(_ key: (ids: [UInt16], context: [String])) -> Bool {
-        guard key.ids.count == stack.count, key.context == context else { return false }
-        var i = stack.count - 1
-        for id in key.ids { if stack[i].fn.id != id { return false }; i -= 1 }
+        guard key.ids.count == stackCount, key.context == context else { return false }
+        var i = stackCount - 1
+        for id in key.ids { if stackBuffer[i].fn.id != id { return false }; i -= 1 }
         return true
     }
 
     /// Innermost first: the modelled frames, then the context frames below them.
     public func liveStack() -> [String] {
-        stack.reversed().map(\.fn.name) + context.reversed()
+        (0..<stackCount).reversed().map { stackBuffer[$0].fn.name } + context.reversed()
     }
 
     /// The innermost modelled frame the compiler did not inline into its caller, without building
     /// the stack; nil when every modelled frame is inlined (then the context decides).
     func innermostNotInlined() -> KFunc? {
-        var i = stack.count - 1
+        var i = stackCount - 1
         while i >= 0 {
-            if !isInlined(stack[i].fn, below: i) { return stack[i].fn }
+            if !isInlined(stackBuffer[i].fn, below: i) { return stackBuffer[i].fn }
             i -= 1
         }
         return nil
