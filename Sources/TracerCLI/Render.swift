@@ -52,8 +52,14 @@ enum Render {
             if let errno = v.errno { verdict += " " + errno }
             if !v.function.isEmpty { verdict += " in \(v.function)" }
             let coloured = v.action == .drop || v.action == .error || v.action == .fail ? palette.red(verdict) : palette.green(verdict)
+            // The value as bytes (not one more string the length of the detail).
+            var value: [UInt8] = []
+            value.reserveCapacity(coloured.utf8.count + 2 + v.detail.utf8.count)
+            append(coloured, to: &value)
+            value.append(UInt8(ascii: ":")); value.append(UInt8(ascii: " "))
+            append(v.detail, to: &value)
             var b: [UInt8] = []
-            appendField("verdict", coloured + ": " + v.detail, to: &b)
+            value.withUnsafeBufferPointer { appendField("verdict", bytes: $0, to: &b) }
             return b
         }
         if let w = r.whyNot { appendField("why-not", w, to: &out) }
@@ -223,16 +229,19 @@ enum Render {
     /// appended to `out` as newline-ended UTF-8. Measured and wrapped on its UTF-8 bytes: a
     /// column is a byte that does not continue a character, outside a colour escape.
     static func appendField(_ label: String, _ value: String, to out: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { appendField(label, bytes: $0, to: &out) }
+    }
+
+    /// `appendField` for a value given as UTF-8 bytes.
+    static func appendField(_ label: String, bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         // Most values fit on the line: then it is the line itself.
-        var bytes = value
-        bytes.withUTF8 { bytes in
-            if columns(bytes) <= 80 - 4 - labelWidth {
-                appendLabel(label, to: &out)
-                out.append(contentsOf: bytes)
-                out.append(10)
-            } else {
-                appendWrappedField(label, bytes, to: &out)
-            }
+        if columns(bytes) <= 80 - 4 - labelWidth {
+            appendLabel(label, to: &out)
+            out.append(contentsOf: bytes)
+            out.append(10)
+        } else {
+            appendWrappedField(label, bytes, to: &out)
         }
     }
 
@@ -421,16 +430,14 @@ enum Render {
             j.add("length", fr.length); j.add("more", fr.more); j.add("detail", fr.detail)
             o.addRaw("fragment", j.closed())
         } else { o.addNull("fragment") }
-        o.addRaw("timers", "[" + r.timers.map { JSONObject.quote($0) }.joined(separator: ",") + "]")
-        o.addRaw("witness", witnessJSON(r.witness))
+        o.addStrings("timers", r.timers)
+        o.addObjects("witness", r.witness) { j, w in j.add("kind", w.kind.rawValue); j.add("capture", w.capture); j.add("model", w.model) }
         o.addRaw("ends", paths.ends.value(for: r.ends) { ends in Array(("[" + ends.map { e in
             var j = JSONObject(); j.add("event", e.event)
             if let reason = e.reason { j.add("reason", reason) } else { j.addNull("reason") }
             j.add("location", e.location); return j.closed()
         }.joined(separator: ",") + "]").utf8) })
-        o.addRaw("emit", "[" + r.emitted.map { e in
-            var j = JSONObject(); j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hex: e.bytes); return j.closed()
-        }.joined(separator: ",") + "]")
+        o.addObjects("emit", r.emitted) { j, e in j.add("iface", e.iface); j.add("summary", summary(e.bytes)); j.add("why", e.why); j.add("hex", hex: e.bytes) }
         // Frames of one kind bump the same counters by other amounts (octets): the names' order
         // and their quoted keys are remembered, the amounts written each time.
         let order = paths.counterOrder.value(for: r.counters.bumpedCounters) { ids in

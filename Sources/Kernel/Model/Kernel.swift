@@ -24,6 +24,8 @@ public final class Kernel {
     /// ICMP errors the global limit's mean draw sent though another could have held them back,
     /// and held back though another could have sent them (6.18's random credit spend).
     var icmpGlobalUncertain = (maySend: 0, mayHold: 0)
+    /// icmp_global_allow's words for a message it held back (made at the first).
+    var icmpGlobalHeldWords: (held: String, maySend: String)?
     /// ICMPv6 errors counted Icmp6OutRateLimitHost because icmpv6_xrlim_allow found no route
     /// back, not for want of a token.
     var icmp6NoRouteHeld = 0
@@ -274,7 +276,11 @@ public final class Kernel {
             record.ends.append(SkbEnd(event: entry == "consume_skb" ? "consume_skb" : "kfree_skb", reason: reason, location: location, stack: shown))
         }
         guard record.end == nil else { return }
-        let words = recordsStacks ? detail() + (record.icmpSuppressed.map { " — \($0)" } ?? "") : ""
+        var words = ""
+        if recordsStacks {
+            words = detail()
+            if let held = record.icmpSuppressed { words += " — "; words += held }
+        }
         record.end = (Verdict(action: action, reason: reason, function: location, detail: words), shown)
     }
 
