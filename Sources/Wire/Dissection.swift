@@ -81,7 +81,9 @@ public struct Dissection {
         guard let link else { return "[\(linkError.map(String.init(describing:)) ?? "unreadable")]" }
         var prefix = ""
         if let eth = link.ethernet {
-            for tag in eth.vlanTags { prefix += "\(tag), " }
+            // (The tags one by one: `vlanTags` makes two arrays a frame.)
+            if let tag = eth.outerTag { prefix += "\(tag), " }
+            if let tag = eth.innerTag { prefix += "\(tag), " }
         }
         guard let network else { return prefix + "[no network layer]" }
         switch network {
