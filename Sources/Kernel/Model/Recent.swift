@@ -41,7 +41,9 @@ extension Recent where Key: Equatable {
             // is made of most are then found after the fewest comparisons.
             // (New keys still take the oldest slot in turn: no key stays for good.)
             if at > 0 {
-                recent.swapAt(at, at - 1)
+                // Swapped in place by moves (Array's swapAt copies each pair: a retain and a
+                // release per field).
+                recent.withUnsafeMutableBufferPointer { $0.swapAt(at, at - 1) }
                 return recent[at - 1].value
             }
             return recent[at].value

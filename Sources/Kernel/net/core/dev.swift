@@ -25,13 +25,15 @@ extension Kernel {
             record.end = (ringFull(), [])
             return
         }
-        trace.context = profile.kernel == .v6_1
-            ? ["asm_common_interrupt", "common_interrupt", "__irq_exit_rcu", "handle_softirqs"]
-            : ["ret_from_fork", "kthread", "smpboot_thread_fn", "run_ksoftirqd", "run_ksoftirqd", "__do_softirq"]
+        trace.context = profile.kernel == .v6_1 ? Self.softirqOnIRQExit : Self.softirqInKsoftirqd
         var steering = Steering.received
         net_rx_action { steering = poll() }
         if steering == .backlog { net_rx_action { self.process_backlog(skb) } }
     }
+
+    /// The frames below net_rx_action, outermost first (made once, not an array a frame).
+    static let softirqOnIRQExit = ["asm_common_interrupt", "common_interrupt", "__irq_exit_rcu", "handle_softirqs"]
+    static let softirqInKsoftirqd = ["ret_from_fork", "kthread", "smpboot_thread_fn", "run_ksoftirqd", "run_ksoftirqd", "__do_softirq"]
 
     /// Inlined into process_backlog (6.18), whose loop goes on afterwards: not a tail call
     /// there. In 5.4, netif_receive_skb_internal's callee, it is a tail call (gdb shows
