@@ -186,7 +186,10 @@ public struct Witness {
     /// Hands over the frames whose window has passed (or that no longer fit), oldest first, in
     /// the order they were added: each frame's number and what the witness found.
     public mutating func release(_ body: (Int, [WitnessFinding]) -> Void) {
-        while let first = held.first, first.holdUntil < lastTime || held.count > capacity || first.expectations.allSatisfy(\.fulfilled) && !isReferenced(first) {
+        // The oldest frame is asked in place: `held.first` copied it (a retain and a release for
+        // each of its fields) at every frame.
+        while !held.isEmpty, held[0].holdUntil < lastTime || held.count > capacity
+                || held[0].expectations.allSatisfy(\.fulfilled) && !isReferenced(outgoing: held[0].outgoing, time: held[0].time) {
             let (n, f) = pop(endOfCapture: false)
             body(n, f)
         }
@@ -213,14 +216,15 @@ public struct Witness {
     public var isEmpty: Bool { held.isEmpty }
 
     /// A received frame may still be paired with a forwarded copy or an answer until its window passes.
-    func isReferenced(_ h: Held) -> Bool { !h.outgoing && h.time + window >= lastTime }
+    func isReferenced(outgoing: Bool, time: Double) -> Bool { !outgoing && time + window >= lastTime }
 
     mutating func pop(endOfCapture: Bool) -> (Int, [WitnessFinding]) {
         var h = held.removeFirst()
         let indexed = h.seq < indexedTo
         if indexed, let id = h.ipIdentity, byIdentity[id] == h.seq { byIdentity[id] = nil }
         if indexed, let f = h.flow, lastReceived[f] == h.seq { lastReceived[f] = nil }
-        for e in h.expectations where !e.fulfilled && checksAnswers && checksSends {
+        // (No interface seen sending: nothing to check, and no name hashed per expectation.)
+        for e in h.expectations where !e.fulfilled && checksAnswers && checksSends && !seenInterfaces.isEmpty {
             guard seenInterfaces.contains(e.iface) else { continue }   // an interface the capture does not show
             let waited = lastTime - h.time
             if e.rateLimited {
@@ -236,14 +240,14 @@ public struct Witness {
                                                  model: "the host sends it (\(e.why))"))
             }
         }
-        for e in h.expectations where indexed {
+        if indexed { for e in h.expectations {
             while let f = bySignature[e.signature]?.first, f.seq <= h.seq { bySignature[e.signature]!.removeFirst() }
             if bySignature[e.signature]?.isEmpty == true { bySignature[e.signature] = nil }
             if let c = e.connection {
                 while let f = byConnection[c]?.first, f.seq <= h.seq { byConnection[c]!.removeFirst() }
                 if byConnection[c]?.isEmpty == true { byConnection[c] = nil }
             }
-        }
+        } }
         return (h.number, h.findings)
     }
 
@@ -294,7 +298,7 @@ public struct Witness {
     mutating func icmpAllowed(_ frame: [UInt8], at time: Double) -> Bool {
         guard frame.count >= 14 + 20 + 2, frame[12] == 8, frame[13] == 0, frame[14 + 9] == 1 else { return true }
         let t = 14 + Int(frame[14] & 0x0f) * 4
-        guard frame.count > t + 1, [3, 11, 12].contains(frame[t]), !(frame[t] == 3 && frame[t + 1] == 4) else { return true }
+        guard frame.count > t + 1, frame[t] == 3 || frame[t] == 11 || frame[t] == 12, !(frame[t] == 3 && frame[t + 1] == 4) else { return true }
         let dst = UInt32(frame[30]) << 24 | UInt32(frame[31]) << 16 | UInt32(frame[32]) << 8 | UInt32(frame[33])
         icmpGlobal.tokens = min(50, icmpGlobal.tokens + max(0, time - icmpGlobal.at) * 1000)
         icmpGlobal.at = time
