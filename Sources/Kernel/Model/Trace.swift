@@ -125,23 +125,21 @@ public final class CallTrace {
         return stackBuffer[frame.depth - 1].fn
     }
 
-    /// The index of the live frame `id` (nil once it left).
-    private func index(of id: Int) -> Int? {
-        var i = stackCount - 1
-        while i >= 0 { if stackBuffer[i].id == id { return i }; i -= 1 }
-        return nil
+    /// Where `frame` is on the live stack (nil once it left): at the depth it was entered at, or
+    /// nowhere — the frames below it leave only after it (no scan of the stack).
+    private func index(of frame: Frame) -> Int? {
+        frame.depth < stackCount && stackBuffer[frame.depth].id == frame.id ? frame.depth : nil
     }
 
     /// Leaves the function of `frame` (a no-op if it already left through a tail call).
     public func leave(_ frame: Frame) {
-        if stackCount > 0 && stackBuffer[stackCount - 1].id == frame.id { stackCount -= 1; return }
-        if let i = index(of: frame.id) { stackCount = i }
+        if let i = index(of: frame) { stackCount = i }
     }
 
     /// The function of `frame` ends by calling `body` and returning its result: its frame is gone
     /// while `body` runs (a tail call).
     public func tailCall<T>(from frame: Frame, _ body: () -> T) -> T {
-        if let i = index(of: frame.id) {
+        if let i = index(of: frame) {
             var cut = i
             while cut > 0 && isInlined(stackBuffer[cut].fn, below: cut) { cut -= 1 }
             stackCount = cut
