@@ -268,10 +268,11 @@ public final class Kernel {
     }
 
     private func recordEnd(_ action: VerdictAction, reason: String?, detail: @autoclosure () -> String, entry: String) {
-        // Totals need only the location: the innermost frame the kernel's stack would show.
-        let stack = recordsStacks ? visibleStack() : innermostVisible().map { [$0] } ?? []
-        let location = stack.first ?? "?"
-        let shown = profile.backtraceStyle == .kernelStack ? [entry] + stack : stack
+        // Totals need only the location: the innermost frame the kernel's stack would show (no
+        // stack made: two arrays a drop).
+        let stack = recordsStacks ? visibleStack() : []
+        let location = recordsStacks ? stack.first ?? "?" : innermostVisible() ?? "?"
+        let shown = !recordsStacks ? [] : profile.backtraceStyle == .kernelStack ? [entry] + stack : stack
         if entry != "__kfree_skb" {
             record.ends.append(SkbEnd(event: entry == "consume_skb" ? "consume_skb" : "kfree_skb", reason: reason, location: location, stack: shown))
         }
@@ -294,9 +295,9 @@ public final class Kernel {
     /// An skb that ends on the side (a fragment merged into its datagram, a purged queue, the
     /// fragment list of a freed datagram): listed in `ends`, not the frame's verdict.
     func sideEnd(_ event: String, reason: String?, location: String? = nil) {
-        let stack = location != nil ? [] : recordsStacks ? visibleStack() : innermostVisible().map { [$0] } ?? []
+        let innermost = location != nil ? nil : recordsStacks ? visibleStack().first : innermostVisible()
         record.ends.append(SkbEnd(event: event, reason: event == "kfree_skb" && profile.hasDropReasons ? reason.map(profile.dropReason) : nil,
-                           location: location ?? stack.first ?? "?", stack: []))
+                           location: location ?? innermost ?? "?", stack: []))
     }
 
     /// The live stack as this profile's backtraces show it: the kernel's own stack traces leave
