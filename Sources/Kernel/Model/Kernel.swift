@@ -24,6 +24,8 @@ public final class Kernel {
     /// ICMP errors the global limit's mean draw sent though another could have held them back,
     /// and held back though another could have sent them (6.18's random credit spend).
     var icmpGlobalUncertain = (maySend: 0, mayHold: 0)
+    /// driver(of:)'s answers by interface index, and the driver name each was for.
+    var driverByIndex: [DriverKind?] = [], driverNames: [String?] = []
     /// icmp_global_allow's words for a message it held back (made at the first).
     var icmpGlobalHeldWords: (held: String, maySend: String)?
     /// ICMPv6 errors counted Icmp6OutRateLimitHost because icmpv6_xrlim_allow found no route
@@ -140,6 +142,21 @@ public final class Kernel {
     /// else the profile's default (veth).
     func driver(of iface: Interface) -> DriverKind {
         if profile.driverIsExplicit { return profile.driver }
+        // By interface index, worked out once (the name's string switch each frame cost more
+        // than the rest of the driver's choice).
+        if iface.index >= 0 && iface.index < driverByIndex.count, let k = driverByIndex[iface.index], driverNames[iface.index] == iface.driver { return k }
+        let k = snapshotDriver(of: iface)
+        if iface.index >= 0 && iface.index < 4096 {
+            if iface.index >= driverByIndex.count {
+                driverByIndex += [DriverKind?](repeating: nil, count: iface.index + 1 - driverByIndex.count)
+                driverNames += [String?](repeating: nil, count: iface.index + 1 - driverNames.count)
+            }
+            driverByIndex[iface.index] = k; driverNames[iface.index] = iface.driver
+        }
+        return k
+    }
+
+    private func snapshotDriver(of iface: Interface) -> DriverKind {
         // virtio_net is not modelled for 5.4: such an interface takes the profile's driver, as
         // one of a driver the model does not know does.
         if let d = iface.driver, let k = DriverKind(rawValue: d), !(k == .virtio_net && profile.kernel == .v5_4) { return k }

@@ -39,7 +39,13 @@ struct NeighbourEntry {
 /// struct neigh_table (arp_tbl for IPv4): the entries by device and protocol address, seeded
 /// from the snapshot, updated by the protocol's own messages and by the host's sends.
 final class NeighTable<Address: Hashable> {
-    struct Key: Hashable { let device: String; let address: Address }
+    struct Key: Hashable {
+        let device: String; let address: Address
+        /// The address alone: a device's name hashed at every lookup (several a packet sent)
+        /// cost more than the rest of the lookup; keys differing only by device are rare and
+        /// still told apart by ==.
+        func hash(into h: inout Hasher) { h.combine(address) }
+    }
     var entries: [Key: NeighbourEntry] = [:]
     /// Entries made INCOMPLETE by a solicitation the capture shows the host sending: the packet
     /// waiting on them is in the capture (sent after the reply), not in the model's queue.
