@@ -97,7 +97,7 @@ extension Kernel {
     func neigh_resolve_output(_ skb: OutputSKB, key: NeighbourKey, dev: Interface) {
         let f = trace.enter(.neigh_resolve_output); defer { trace.leave(f) }
         guard !neigh_event_send(skb, key: key, dev: dev), let mac = arpTbl[key]?.mac else { return }
-        arpTbl[key]?.hhCached = true   // neigh_hh_init: Ethernet's header_ops cache
+        if arpTbl[key]?.hhCached == false { arpTbl[key]?.hhCached = true }   // neigh_hh_init: Ethernet's header_ops cache
         // dev_hard_header, then `rc = dev_queue_xmit(skb); return rc;`: compiled as a jump.
         let frame = ethernetFrame(skb.packet, to: mac, dev: dev)
         trace.tailCall(from: f) { dev_queue_xmit(frame, dev: dev, reachedByJump: true) }
