@@ -47,8 +47,9 @@ public struct Interface: Equatable, Sendable {
         var linkType: String, kind: String?, driver: String?, promiscuity: Int, addresses: [InterfaceAddress]
         var rpsCPUs: String? = nil
         /// What the receive path asks of the flags on every frame, worked out when they are set.
-        var isUp = false, hasCarrier = false, isLoopback = false, isPromiscuous = false
+        var isUp = false, hasCarrier = false, isLoopback = false, isPromiscuous = false, isNoARP = false
         var primaryIPv4: IPv4Address?
+        var ipv4Addresses: [InterfaceAddress] = []
 
         init(index: Int, name: String, mac: MACAddress?, mtu: Int, flags: [String], operState: String, linkType: String,
              kind: String?, driver: String?, promiscuity: Int, addresses: [InterfaceAddress]) {
@@ -70,8 +71,10 @@ public struct Interface: Equatable, Sendable {
             hasCarrier = flags.contains("LOWER_UP")
             isLoopback = flags.contains("LOOPBACK") || linkType == "loopback"
             isPromiscuous = promiscuity > 0 || flags.contains("PROMISC")
+            isNoARP = flags.contains("NOARP")
             // The first IPv4 address with global scope, else the first at all.
             let v4 = addresses.filter { $0.address.isV4 }
+            ipv4Addresses = v4
             if case .v4(let a)? = (v4.first { $0.scope == .universe } ?? v4.first)?.address { primaryIPv4 = a } else { primaryIPv4 = nil }
         }
     }
@@ -119,7 +122,10 @@ public struct Interface: Equatable, Sendable {
     public var hasCarrier: Bool { box.hasCarrier }
     public var isLoopback: Bool { box.isLoopback }
     public var isPromiscuous: Bool { box.isPromiscuous }
-    public var ipv4Addresses: [InterfaceAddress] { addresses.filter { $0.address.isV4 } }
+    /// IFF_NOARP: no link address is resolved for it (point-to-point, tun).
+    public var isNoARP: Bool { box.isNoARP }
+    /// The IPv4 ones of `addresses` (kept with them: asked for every packet sent).
+    public var ipv4Addresses: [InterfaceAddress] { box.ipv4Addresses }
     /// The first IPv4 address with global scope, else the first at all (inet_select_addr's choice
     /// when no other hint applies).
     public var primaryIPv4: IPv4Address? { box.primaryIPv4 }

@@ -67,13 +67,14 @@ extension Kernel {
         let key = NeighbourKey(device: dev.name, address: skb.nextHop)
         let noarp: MACAddress? = skb.broadcast || skb.nextHop.isLimitedBroadcast || dev.ipv4Addresses.contains(where: { $0.broadcast == skb.nextHop }) ? .broadcast
             // arp_constructor: a device without ARP (point-to-point, tun) needs no link address.
-            : dev.flags.contains("NOARP") ? dev.mac ?? .zero
+            : dev.isNoARP ? dev.mac ?? .zero
             // arp_mc_map → ip_eth_mc_map: 01:00:5e and the group's low 23 bits, NUD_NOARP.
             : skb.nextHop.isMulticast ? skb.nextHop.multicastMAC : nil
         if let noarp, arpTbl[key]?.state != .noarp || arpTbl[key]?.mac != noarp { arpTbl[key] = NeighbourEntry(mac: noarp, state: .noarp) }
-        if arpTbl[key] == nil { __neigh_create(key) }
+        let entry = arpTbl[key]   // (__neigh_create makes no entry: __neigh_event_send does)
+        if entry == nil { __neigh_create(key) }
         // 5.4 keeps the seed notes' backtraces, which show neigh_hh_output for every send.
-        if let e = arpTbl[key], e.state.isConnected, e.hhCached || profile.kernel == .v5_4, let mac = e.mac {
+        if let e = entry, e.state.isConnected, e.hhCached || profile.kernel == .v5_4, let mac = e.mac {
             let h = trace.enter(.neigh_hh_output); defer { trace.leave(h) }
             dev_queue_xmit(ethernetFrame(skb.packet, to: mac, dev: dev), dev: dev)
         } else {

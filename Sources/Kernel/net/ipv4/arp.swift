@@ -13,7 +13,7 @@ extension Kernel {
             kfree_skb_reason("NOT_SPECIFIED", detail: "not an Ethernet/IPv4 ARP packet of 28 bytes")
             return
         }
-        if skb.pktType == .otherHost || skb.dev.flags.contains("NOARP") {
+        if skb.pktType == .otherHost || skb.dev.isNoARP {
             consume_skb(.consume, detail: "ARP for another host's MAC or on a NOARP device")
             return
         }
