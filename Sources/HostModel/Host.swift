@@ -73,9 +73,8 @@ public struct Interface: Equatable, Sendable {
             isPromiscuous = promiscuity > 0 || flags.contains("PROMISC")
             isNoARP = flags.contains("NOARP")
             // The first IPv4 address with global scope, else the first at all.
-            let v4 = addresses.filter { $0.address.isV4 }
-            ipv4Addresses = v4
-            if case .v4(let a)? = (v4.first { $0.scope == .universe } ?? v4.first)?.address { primaryIPv4 = a } else { primaryIPv4 = nil }
+            ipv4Addresses = addresses.filter { $0.address.isV4 }
+            if case .v4(let a)? = (ipv4Addresses.first { $0.scope == .universe } ?? ipv4Addresses.first)?.address { primaryIPv4 = a } else { primaryIPv4 = nil }
         }
     }
     private var box: Storage

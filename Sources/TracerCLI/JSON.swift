@@ -102,12 +102,12 @@ struct JSONObject {
         first = false
     }
 
-    /// `"k":"address"`: an IPv4 address written digit by digit (no string made); IPv6 as its text.
+    /// `"k":"address"`, written as IPAddress.appendText writes it (no string made for IPv4; an
+    /// address's text never needs escaping).
     mutating func add(_ k: StaticString, address: IPAddress) {
-        guard case .v4(let a) = address else { add(k, address.description); return }
         key(k)
         bytes.append(UInt8(ascii: "\""))
-        a.appendDottedQuad(to: &bytes)
+        address.appendText(to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 

@@ -87,9 +87,7 @@ enum Render {
             // counters (frames of one kind bump the same ones, by other amounts), each item
             // (`Name +n`) written as bytes and wrapped as `wrapped` wraps.
             let deltas = r.counters.bumpedDeltas
-            let order = parts.counterOrder.value(for: r.counters.bumpedCounters) { ids in
-                ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }
-            }
+            let order = parts.counterOrder.value(for: r.counters.bumpedCounters, make: counterOrder)
             parts.items.removeAll(keepingCapacity: true)
             parts.itemEnds.removeAll(keepingCapacity: true)
             for (name, i) in order {
@@ -168,9 +166,20 @@ enum Render {
     /// The JSON `witness` array.
     static func witnessJSON(_ findings: [WitnessFinding]) -> String {
         "[" + findings.map { w in
-            var j = JSONObject(); j.add("kind", w.kind.rawValue); j.add("capture", w.capture); j.add("model", w.model)
+            var j = JSONObject(); addWitness(w, to: &j)
             return j.closed()
         }.joined(separator: ",") + "]"
+    }
+
+    /// One witness finding's fields, as the frame object and `witnessJSON` both write them.
+    static func addWitness(_ w: WitnessFinding, to j: inout JSONObject) {
+        j.add("kind", w.kind.rawValue); j.add("capture", w.capture); j.add("model", w.model)
+    }
+
+    /// The bumped counters' names in name order, as nstat sorts them, each with its index among
+    /// `ids` (where its delta is): text and JSON remember it per set of counters (`Recent`).
+    static func counterOrder(_ ids: [SNMPCounter]) -> [(name: String, index: Int)] {
+        ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }
     }
 
     /// `LOCAL_IN drop [inet filter input: tcp dport 23 counter drop]`: the hook, its verdict,
@@ -356,7 +365,7 @@ enum Render {
         let verdict = Recent<Verdict, [UInt8]>(), route = Recent<InputRoute, [UInt8]>()
         let netfilter = Recent<[HookPass], [UInt8]>()
         let path = Recent<[PathEntry], [UInt8]>()
-        let counterOrder = Recent<[SNMPCounter], [(String, Int)]>()
+        let counterOrder = Recent<[SNMPCounter], [(name: String, index: Int)]>()
         /// A wrapped line's items (a frame's counters, a path's functions) as bytes, and where each
         /// ends (kept for their storage).
         var items: [UInt8] = [], itemEnds: [Int] = []
@@ -431,7 +440,7 @@ enum Render {
             o.addRaw("fragment", j.closed())
         } else { o.addNull("fragment") }
         o.addStrings("timers", r.timers)
-        o.addObjects("witness", r.witness) { j, w in j.add("kind", w.kind.rawValue); j.add("capture", w.capture); j.add("model", w.model) }
+        o.addObjects("witness", r.witness) { j, w in addWitness(w, to: &j) }
         o.addRaw("ends", paths.ends.value(for: r.ends) { ends in Array(("[" + ends.map { e in
             var j = JSONObject(); j.add("event", e.event)
             if let reason = e.reason { j.add("reason", reason) } else { j.addNull("reason") }
@@ -441,7 +450,7 @@ enum Render {
         // Frames of one kind bump the same counters by other amounts (octets): the names' order
         // and their quoted keys are remembered, the amounts written each time.
         let order = paths.counterOrder.value(for: r.counters.bumpedCounters) { ids in
-            ids.indices.map { (ids[$0].name, $0) }.sorted { $0.0 < $1.0 }.map { name, i -> (key: [UInt8], index: Int) in
+            counterOrder(ids).map { name, i -> (key: [UInt8], index: Int) in
                 var key: [UInt8] = []
                 JSONObject.appendQuoted(name, to: &key)
                 key.append(UInt8(ascii: ":"))

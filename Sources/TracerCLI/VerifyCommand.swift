@@ -184,6 +184,7 @@ struct VerifyCommand: ParsableCommand {
                         sends = first || VMGuest.isProgramSend(Array(f.bytes))
                     }
                     first = false
+                    if sends && writer == nil { break }   // nothing more to copy or learn
                 }
                 try writer?.close()
             } catch { throw fail("\(capture): \(error)") }

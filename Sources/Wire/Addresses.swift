@@ -33,7 +33,20 @@ public struct MACAddress: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var isMulticast: Bool { octets.0 & 1 == 1 }
 
     public var description: String {
-        bytes.map { let s = String($0, radix: 16); return s.count == 1 ? "0" + s : s }.joined(separator: ":")
+        var out: [UInt8] = []
+        appendText(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// aa:bb:cc:dd:ee:ff appended to `out` as ASCII (what `description` is made of).
+    public func appendText(to out: inout [UInt8]) {
+        let hex: StaticString = "0123456789abcdef"
+        withUnsafeBytes(of: octets) { octets in
+            for (i, b) in octets.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ":")) }
+                out.append(hex.utf8Start[Int(b >> 4)]); out.append(hex.utf8Start[Int(b & 0xf)])
+            }
+        }
     }
 
     public static func == (l: MACAddress, r: MACAddress) -> Bool { l.octets == r.octets }
@@ -106,33 +119,30 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
     /// Dotted quad, written digit by digit into the string's own storage (interpolating four
     /// numbers cost more than the rest of a frame's summary).
     public var description: String {
-        String(unsafeUninitializedCapacity: 15) { buf in
-            var n = 0, shift = 24
-            while shift >= 0 {
-                let o = Int((value >> UInt32(shift)) & 0xff)
-                if o >= 100 { buf[n] = UInt8(ascii: "0") + UInt8(o / 100); n += 1 }
-                if o >= 10 { buf[n] = UInt8(ascii: "0") + UInt8(o / 10 % 10); n += 1 }
-                buf[n] = UInt8(ascii: "0") + UInt8(o % 10); n += 1
-                if shift > 0 { buf[n] = UInt8(ascii: "."); n += 1 }
-                shift -= 8
-            }
-            return n
-        }
+        String(unsafeUninitializedCapacity: 15) { write(into: $0) }
     }
-    public static func < (l: IPv4Address, r: IPv4Address) -> Bool { l.value < r.value }
 
     /// The dotted quad appended to `out` as ASCII (no string made).
     public func appendDottedQuad(to out: inout [UInt8]) {
-        var shift = 24
-        while shift >= 0 {
-            let o = Int((value >> UInt32(shift)) & 0xff)
-            if o >= 100 { out.append(UInt8(ascii: "0") + UInt8(o / 100)) }
-            if o >= 10 { out.append(UInt8(ascii: "0") + UInt8(o / 10 % 10)) }
-            out.append(UInt8(ascii: "0") + UInt8(o % 10))
-            if shift > 0 { out.append(UInt8(ascii: ".")) }
-            shift -= 8
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buf in
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[..<write(into: buf)]))
         }
     }
+
+    /// Writes the dotted quad into `buf` (15 bytes at least); returns how many bytes it took.
+    private func write(into buf: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var n = 0, shift = 24
+        while shift >= 0 {
+            let o = Int((value >> UInt32(shift)) & 0xff)
+            if o >= 100 { buf[n] = UInt8(ascii: "0") + UInt8(o / 100); n += 1 }
+            if o >= 10 { buf[n] = UInt8(ascii: "0") + UInt8(o / 10 % 10); n += 1 }
+            buf[n] = UInt8(ascii: "0") + UInt8(o % 10); n += 1
+            if shift > 0 { buf[n] = UInt8(ascii: "."); n += 1 }
+            shift -= 8
+        }
+        return n
+    }
+    public static func < (l: IPv4Address, r: IPv4Address) -> Bool { l.value < r.value }
 }
 
 public struct IPv6Address: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -242,6 +252,13 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
     public var description: String {
         switch self { case .v4(let a): a.description; case .v6(let a): a.description }
+    }
+    /// The address's text appended to `out`: IPv4 digit by digit, IPv6 as its description.
+    public func appendText(to out: inout [UInt8]) {
+        switch self {
+        case .v4(let a): a.appendDottedQuad(to: &out)
+        case .v6(let a): out.append(contentsOf: a.description.utf8)
+        }
     }
     public var isV4: Bool { if case .v4 = self { true } else { false } }
     public var isMulticast: Bool {

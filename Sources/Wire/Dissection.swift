@@ -188,20 +188,8 @@ public struct SummaryLine {
     }
 
     mutating func number(_ v: Int) { appendDecimal(v, to: &bytes) }
-    /// aa:bb:cc:dd:ee:ff, as MACAddress.description writes it.
-    mutating func mac(_ m: MACAddress) {
-        let hex: StaticString = "0123456789abcdef"
-        withUnsafeBytes(of: m.octets) { octets in
-            for (i, b) in octets.enumerated() {
-                if i > 0 { bytes.append(UInt8(ascii: ":")) }
-                bytes.append(hex.utf8Start[Int(b >> 4)]); bytes.append(hex.utf8Start[Int(b & 0xf)])
-            }
-        }
-    }
-    /// An IPv4 address digit by digit (no string made); IPv6 as its text.
-    mutating func address(_ a: IPAddress) {
-        if case .v4(let v4) = a { v4.appendDottedQuad(to: &bytes) } else { text(a.description) }
-    }
+    mutating func mac(_ m: MACAddress) { m.appendText(to: &bytes) }
+    mutating func address(_ a: IPAddress) { a.appendText(to: &bytes) }
     mutating func number(_ v: UInt16) { appendDecimal(Int(v), to: &bytes) }
     mutating func number(_ v: UInt32) { appendDecimal(Int(v), to: &bytes) }
 

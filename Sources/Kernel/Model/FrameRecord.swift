@@ -24,13 +24,10 @@ final class FrameRecord {
     /// An empty list is left as it is: emptying one a report still shares would allocate its
     /// storage anew for a list the next frame may not use (most frames have no timers).
     func reset() {
-        if !emitted.isEmpty { emitted.removeAll(keepingCapacity: true) }
-        if !hooks.isEmpty { hooks.removeAll(keepingCapacity: true) }
-        if !fib.isEmpty { fib.removeAll(keepingCapacity: true) }
+        func empty<T>(_ list: inout [T]) { if !list.isEmpty { list.removeAll(keepingCapacity: true) } }
+        empty(&emitted); empty(&hooks); empty(&fib); empty(&ends); empty(&timers)
         end = nil
-        if !ends.isEmpty { ends.removeAll(keepingCapacity: true) }
         fragment = nil
-        if !timers.isEmpty { timers.removeAll(keepingCapacity: true) }
         socket = nil
         icmpSuppressed = nil
     }

@@ -4,7 +4,7 @@
 // past it, once, at run time.
 import Synchronization
 
-public struct KFunc: Hashable, Sendable {
+public struct KFunc: Hashable, Sendable, BitwiseCopyable {
     public let id: UInt16
     init(id: UInt16) { self.id = id }
 

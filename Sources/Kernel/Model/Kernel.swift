@@ -24,10 +24,15 @@ public final class Kernel {
     /// ICMP errors the global limit's mean draw sent though another could have held them back,
     /// and held back though another could have sent them (6.18's random credit spend).
     var icmpGlobalUncertain = (maySend: 0, mayHold: 0)
-    /// driver(of:)'s answers by interface index, and the driver name each was for.
-    var driverByIndex: [DriverKind?] = [], driverNames: [String?] = []
-    /// icmp_global_allow's words for a message it held back (made at the first).
-    var icmpGlobalHeldWords: (held: String, maySend: String)?
+    /// driver(of:)'s last answer and the snapshot's driver name it was for.
+    private var lastDriver: (name: String?, kind: DriverKind)?
+    /// icmp_global_allow's words for a message it held back (the sysctls are the host's, fixed for
+    /// the run: made once, at the first).
+    lazy var icmpGlobalHeldWords: (held: String, maySend: String) = {
+        let s = net.ipv4.sysctl
+        let held = "not sent: the global ICMP limit (icmp_msgs_per_sec \(s.icmpMsgsPerSec), burst \(s.icmpMsgsBurst)) had no credit"
+        return (held, held + " (may have been sent: 6.18 spends a random 0–2 credits per message)")
+    }()
     /// ICMPv6 errors counted Icmp6OutRateLimitHost because icmpv6_xrlim_allow found no route
     /// back, not for want of a token.
     var icmp6NoRouteHeld = 0
@@ -142,17 +147,11 @@ public final class Kernel {
     /// else the profile's default (veth).
     func driver(of iface: Interface) -> DriverKind {
         if profile.driverIsExplicit { return profile.driver }
-        // By interface index, worked out once (the name's string switch each frame cost more
-        // than the rest of the driver's choice).
-        if iface.index >= 0 && iface.index < driverByIndex.count, let k = driverByIndex[iface.index], driverNames[iface.index] == iface.driver { return k }
+        // The last answer again for the same driver name (a capture's frames mostly arrive on
+        // one interface; the name's string switch each frame cost more than the rest).
+        if let last = lastDriver, last.name == iface.driver { return last.kind }
         let k = snapshotDriver(of: iface)
-        if iface.index >= 0 && iface.index < 4096 {
-            if iface.index >= driverByIndex.count {
-                driverByIndex += [DriverKind?](repeating: nil, count: iface.index + 1 - driverByIndex.count)
-                driverNames += [String?](repeating: nil, count: iface.index + 1 - driverNames.count)
-            }
-            driverByIndex[iface.index] = k; driverNames[iface.index] = iface.driver
-        }
+        lastDriver = (iface.driver, k)
         return k
     }
 

@@ -224,7 +224,8 @@ public struct Witness {
         if indexed, let id = h.ipIdentity, byIdentity[id] == h.seq { byIdentity[id] = nil }
         if indexed, let f = h.flow, lastReceived[f] == h.seq { lastReceived[f] = nil }
         // (No interface seen sending: nothing to check, and no name hashed per expectation.)
-        for e in h.expectations where !e.fulfilled && checksAnswers && checksSends && !seenInterfaces.isEmpty {
+        let checked = checksAnswers && checksSends && !seenInterfaces.isEmpty
+        for e in h.expectations where checked && !e.fulfilled {
             guard seenInterfaces.contains(e.iface) else { continue }   // an interface the capture does not show
             let waited = lastTime - h.time
             if e.rateLimited {
@@ -240,14 +241,14 @@ public struct Witness {
                                                  model: "the host sends it (\(e.why))"))
             }
         }
-        if indexed { for e in h.expectations {
+        for e in h.expectations where indexed {
             while let f = bySignature[e.signature]?.first, f.seq <= h.seq { bySignature[e.signature]!.removeFirst() }
             if bySignature[e.signature]?.isEmpty == true { bySignature[e.signature] = nil }
             if let c = e.connection {
                 while let f = byConnection[c]?.first, f.seq <= h.seq { byConnection[c]!.removeFirst() }
                 if byConnection[c]?.isEmpty == true { byConnection[c] = nil }
             }
-        } }
+        }
         return (h.number, h.findings)
     }
 

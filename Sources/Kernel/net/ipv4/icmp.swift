@@ -170,12 +170,7 @@ extension Kernel {
             counters.inc(.IcmpOutRateLimitGlobal)
             // The words only reach a verdict's detail, which totals never print.
             if recordsStacks {
-                // (The sysctls are the host's, fixed for the run: the words are made once.)
-                if icmpGlobalHeldWords == nil {
-                    let held = "not sent: the global ICMP limit (icmp_msgs_per_sec \(s.icmpMsgsPerSec), burst \(s.icmpMsgsBurst)) had no credit"
-                    icmpGlobalHeldWords = (held, held + " (may have been sent: 6.18 spends a random 0–2 credits per message)")
-                }
-                record.icmpSuppressed = anyAllowed ? icmpGlobalHeldWords!.maySend : icmpGlobalHeldWords!.held
+                record.icmpSuppressed = anyAllowed ? icmpGlobalHeldWords.maySend : icmpGlobalHeldWords.held
             }
             return false
         }
