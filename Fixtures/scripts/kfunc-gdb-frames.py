@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads Debian's 6.1 build (linux-image-<abi>-amd64-dbg's vmlinux, e1000.ko and virtio_net.ko,
 `make vm-dbg`)
-and writes Sources/Kernel/Model/KFunc+GDB.swift: what gdb's `bt` shows for the 6.1 profile's
+and writes Sources/Kernel/Model/KFunc+GDBBreaks.swift and KFunc+GDBCallSites.swift: what gdb's `bt` shows for the 6.1 profile's
 frames, so that `--kernel 6.1 --format bt` prints gdb's frames and lines, not guesses.
 
 Usage: python3 Fixtures/scripts/kfunc-gdb-frames.py VM_DIR [--check]   (root: it boots the guest)
@@ -26,7 +26,10 @@ reading, this joins them. --check: exit 1 when the committed table differs."""
 import json, os, pathlib, re, subprocess, sys, tempfile, importlib.util
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-OUT = ROOT / "Sources/Kernel/Model/KFunc+GDB.swift"
+# Two tables, a file each: where gdb breaks in each function, and what it shows between a callee
+# and its caller.
+OUT_BREAKS = ROOT / "Sources/Kernel/Model/KFunc+GDBBreaks.swift"
+OUT_SITES = ROOT / "Sources/Kernel/Model/KFunc+GDBCallSites.swift"
 spec = importlib.util.spec_from_file_location("ks", ROOT / "Fixtures/scripts/kfunc-sources.py")
 ks = importlib.util.module_from_spec(spec); spec.loader.exec_module(ks)
 
@@ -237,13 +240,14 @@ for callee, caller, ret, frames in res["sites"]:
     frames = [(fn, src(file), line) for fn, file, line in frames]
     if not frames: continue
     sites.setdefault((caller, callee), {})[ret] = frames
-lines = [
+head = [
     "// Written by Fixtures/scripts/kfunc-gdb-frames.py from Debian's " + abi + " build (its -dbg package's",
     "// vmlinux, e1000.ko and virtio_net.ko) and gdb attached to it under qemu; do not edit. What gdb's `bt` shows in",
-    "// that kernel: `break FUNCTION`'s line, and for each call between modelled functions the frames",
-    "// between the callee's and the caller's, innermost first, each \"function file:line\".",
+    "// that kernel: `break FUNCTION`'s line (KFunc+GDBBreaks.swift), and for each call between modelled functions the",
+    "// frames between the callee's and the caller's, innermost first, each \"function file:line\" (KFunc+GDBCallSites.swift).",
     "",
-    "extension KernelSource {",
+    "extension KernelSource {"]
+lines = head + [
     "    /// The build these tables were read from.",
     f"    static let gdbBuild6_1 = {q(abi)}",
     "",
@@ -253,7 +257,8 @@ lines = [
 for f in sorted(res["breaks"], key=str.encode):
     file, line = res["breaks"][f]
     lines.append(f"        {q(f)}: ({q(src(file))}, {line}),")
-lines += ["    ]", "",
+breaks = "\n".join(lines + ["    ]", "}", ""])
+lines = head + [
           "    /// \"CALLER CALLEE\" (CALLEE \"*\": an indirect call): each call site's frames, innermost first,",
           "    /// in address order; the last is CALLER's own.",
           "    static let gdbCallSites6_1: [String: [[String]]] = ["]
@@ -265,10 +270,11 @@ for key in sorted(sites, key=lambda k: (k[0].encode(), k[1].encode())):
     rendered = ", ".join("[" + ", ".join(q(f"{fn} {file}:{line}") for fn, file, line in ch) + "]" for ch in chs)
     lines.append(f"        {q(key[0] + ' ' + key[1])}: [{rendered}],")
 lines += ["    ]", "}", ""]
-text = "\n".join(lines)
+written = {OUT_BREAKS: breaks, OUT_SITES: "\n".join(lines)}
 if check:
-    same = OUT.exists() and OUT.read_text() == text
-    print("kfunc-gdb-frames: " + ("the table matches" if same else f"{OUT} differs from the build"))
+    same = all(out.exists() and out.read_text() == text for out, text in written.items())
+    print("kfunc-gdb-frames: " + ("the tables match" if same else f"{OUT_BREAKS.name} or {OUT_SITES.name} differs from the build"))
     sys.exit(0 if same else 1)
-OUT.write_text(text)
-print(f"kfunc-gdb-frames: {OUT.relative_to(ROOT)}: {len(res['breaks'])} breakpoints, {len(sites)} caller/callee pairs from {abi}")
+for out, text in written.items():
+    out.write_text(text)
+print(f"kfunc-gdb-frames: {OUT_BREAKS.relative_to(ROOT)}: {len(res['breaks'])} breakpoints; {OUT_SITES.relative_to(ROOT)}: {len(sites)} caller/callee pairs; from {abi}")

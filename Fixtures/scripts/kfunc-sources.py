@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Finds where each modelled kernel function is defined in a kernel source tree and writes
-Sources/Kernel/Model/KFunc+Source.swift: file and line of each definition, per tree.
+Sources/Kernel/Model/KFunc+Source<VERSION>.swift (KFunc+Source6_12.swift, …): file and line of each
+definition, one file per tree (the release is the seam: lines move between them).
 
 Usage: python3 Fixtures/scripts/kfunc-sources.py 6.12=/usr/src/linux-source-6.12 6.1=/usr/src/linux-source-6.1
        python3 Fixtures/scripts/kfunc-sources.py --check 6.12=/usr/src/linux-source-6.12 ...
@@ -13,11 +14,16 @@ generates, an assembly SYM_CODE_START(name). A name defined in several files (fq
 reassembly, nf_conntrack_reasm and 6lowpan) takes the file of its subsystem: the one the previous
 table gave (HINTS, below, for names new to it). A name found nowhere is an error: the model would
 be claiming a function the kernel does not have.
---check: compare instead of writing; exit 1 when the table in the repository differs."""
+--check: compare instead of writing; exit 1 when a table in the repository differs."""
 import pathlib, re, subprocess, sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-OUT = ROOT / "Sources/Kernel/Model/KFunc+Source.swift"
+MODEL = ROOT / "Sources/Kernel/Model"
+
+
+def out_path(version):
+    """The table of one tree: KFunc+Source6_12.swift for 6.12."""
+    return MODEL / f"KFunc+Source{version.replace('.', '_')}.swift"
 # What ctags reads: every file a modelled function can live in.
 SCAN = ["net", "include/net", "include/linux", "drivers/net/veth.c", "drivers/net/ethernet/intel/e1000", "drivers/net/virtio_net.c",
         "kernel/softirq.c", "kernel/smpboot.c", "kernel/kthread.c", "arch/x86/kernel/process.c",
@@ -108,14 +114,15 @@ def locate(tree, ns, hints):
     return found, missing
 
 
-def previous():
-    """The files the table in the repository gives now, and KernelSource's own list (hints for
-    names with several definitions)."""
+def previous(versions):
+    """The files the tables in the repository give now (in the trees' order: a later tree's file
+    wins), and KernelSource's own list (hints for names with several definitions)."""
     prof = (ROOT / "Sources/Kernel/Model/Profile.swift").read_text()
     block = re.search(r'static let files: \[String: String\] = \[(.*?)\n    \]', prof, re.S)
     hints = dict(re.findall(r'"([^"/]+)": "([^"]+)"', block.group(1))) if block else {}
-    if OUT.exists():
-        hints.update(re.findall(r'^        "([^"]+)": \("([^"]+)", \d+\),$', OUT.read_text(), re.M))
+    for v in versions:
+        if out_path(v).exists():
+            hints.update(re.findall(r'^        "([^"]+)": \("([^"]+)", \d+\),$', out_path(v).read_text(), re.M))
     return hints
 
 
@@ -126,20 +133,19 @@ def release(tree):
     return ".".join(m.group(1) for m in v if m and m.group(1)) or tree.name
 
 
-def render(results):
-    out = ["// Where each modelled function is defined, per kernel source tree: written by",
-           "// Fixtures/scripts/kfunc-sources.py from the trees of Debian's linux-source packages (ctags, then",
+def render(version, rel, found):
+    """One tree's table, as its own file."""
+    ident = "defined" + version.replace(".", "_")
+    out = [f"// Where each modelled function is defined in Linux {rel}'s source: written by",
+           "// Fixtures/scripts/kfunc-sources.py from the tree of Debian's linux-source package (ctags, then",
            "// patterns for what ctags does not see as a function). Do not edit; rerun the script.", "",
-           "extension KernelSource {"]
-    for version, rel, found in results:
-        ident = "defined" + version.replace(".", "_")
-        out.append(f"    /// The release of the tree `{ident}` was read from (lines move between releases).")
-        out.append(f'    static let release{version.replace(".", "_")} = "{rel}"')
-        out.append(f"    /// Linux {rel}: file and line of each definition.")
-        out.append(f"    static let {ident}: [String: (file: String, line: Int)] = [")
-        out += [f'        "{n}": ("{f}", {l}),' for n, (f, l) in sorted(found.items(), key=lambda kv: kv[0].encode())]
-        out.append("    ]")
-    out.append("}")
+           "extension KernelSource {",
+           f"    /// The release of the tree `{ident}` was read from (lines move between releases).",
+           f'    static let release{version.replace(".", "_")} = "{rel}"',
+           f"    /// Linux {rel}: file and line of each definition.",
+           f"    static let {ident}: [String: (file: String, line: Int)] = ["]
+    out += [f'        "{n}": ("{f}", {l}),' for n, (f, l) in sorted(found.items(), key=lambda kv: kv[0].encode())]
+    out += ["    ]", "}"]
     return "\n".join(out) + "\n"
 
 
@@ -149,7 +155,7 @@ def main():
     trees = [a.split("=", 1) for a in args if "=" in a]
     if not trees:
         sys.exit(__doc__)
-    ns, hints, results, bad = names(), previous(), [], False
+    ns, hints, results, bad = names(), previous([v for v, _ in trees]), [], False
     for k, (version, tree) in enumerate(trees):
         found, missing = locate(pathlib.Path(tree), ns, hints)
         for n in missing:
@@ -159,14 +165,15 @@ def main():
             print(f"kfunc-sources: {n}: no definition in {tree}" + ("" if k == 0 else " (noted)"), file=sys.stderr)
             bad = bad or k == 0
         results.append((version, release(pathlib.Path(tree)), found))
-    text = render(results)
-    if check:
-        if OUT.read_text() != text:
-            print(f"kfunc-sources: {OUT.relative_to(ROOT)} differs from the trees; rerun without --check", file=sys.stderr)
-            sys.exit(1)
-    else:
-        OUT.write_text(text)
-        print(f"wrote {len(ns)} names for {', '.join(v for v, _ in trees)} to {OUT.relative_to(ROOT)}")
+    for version, rel, found in results:
+        out, text = out_path(version), render(version, rel, found)
+        if check:
+            if not out.exists() or out.read_text() != text:
+                print(f"kfunc-sources: {out.relative_to(ROOT)} differs from the tree; rerun without --check", file=sys.stderr)
+                bad = True
+        else:
+            out.write_text(text)
+            print(f"wrote {len(found)} names for {version} to {out.relative_to(ROOT)}")
     sys.exit(1 if bad else 0)
 
 

@@ -17,7 +17,7 @@ vmlinux = sorted((vm / "dbg/usr/lib/debug/boot").glob("vmlinux-*"))[0]
 abi = vmlinux.name.removeprefix("vmlinux-")
 MODULES = ("net/netfilter/", "net/ipv4/netfilter/", "net/ipv6/netfilter/", "net/bridge/", "drivers/")
 
-source = (ROOT / "Sources/Kernel/Model/KFunc+Source.swift").read_text()
+source = (ROOT / "Sources/Kernel/Model/KFunc+Source6_1.swift").read_text()
 block = source.split("static let defined6_1: [String: (file: String, line: Int)] = [", 1)[1].split("\n    ]", 1)[0]
 defined = dict(re.findall(r'^        "([^"]+)": \("([^"]+)", \d+\),$', block, re.M))
 names = ks.names()

@@ -1,5 +1,5 @@
 // Where path[].file and backtraces say a function lives: the kernel tree's own answer. The table
-// (KFunc+Source.swift) is written from Debian's linux-source trees by
+// (KFunc+Source6_12.swift, KFunc+Source6_1.swift), one per tree, is written from Debian's linux-source trees by
 // Fixtures/scripts/kfunc-sources.py; these tests hold the model to it and it to the trees.
 import Foundation
 import Testing
@@ -25,7 +25,7 @@ import TestSupport
     /// Every function the model can enter has a definition in the table, for both profiles.
     @Test func everyModelledFunctionHasALocation() {
         let missing = KFunc.names.filter { KernelSource.location(of: $0) == nil }
-        #expect(missing.isEmpty, "not in KFunc+Source.swift (rerun Fixtures/scripts/kfunc-sources.py): \(missing)")
+        #expect(missing.isEmpty, "not in KFunc+Source6_12.swift (rerun Fixtures/scripts/kfunc-sources.py): \(missing)")
         let missing54 = KFunc.names.filter { KernelSource.location(of: $0, kernel: .v5_4) == nil }
         #expect(missing54.isEmpty, "no 5.4 file: \(missing54)")
         // 6.1 from its own tree, with lines; sk_skb_reason_drop (6.11) is its kfree_skb_reason;
@@ -53,7 +53,7 @@ import TestSupport
         // the helpers inlined at each call, as read from its build with gdb.)
         let missing = seen.filter { KernelSource.location(of: $0) == nil && KernelSource.location(of: $0, kernel: .v6_1) == nil
             && !KernelSource.gdbFunctions6_1.contains($0) }.sorted()
-        #expect(missing.isEmpty, "in a golden's path[] but not in KFunc+Source.swift: \(missing)")
+        #expect(missing.isEmpty, "in a golden's path[] but not in KFunc+Source6_12.swift: \(missing)")
     }
 
     /// Each recorded definition is where the table says, in the tree it was read from: the file

@@ -1,5 +1,5 @@
 // gdb's `bt` for the model's stacks, where the profile's build is at hand with its debug info
-// (6.1: Debian's build, read by Fixtures/scripts/kfunc-gdb-frames.py into KFunc+GDB.swift).
+// (6.1: Debian's build, read by Fixtures/scripts/kfunc-gdb-frames.py into KFunc+GDBBreaks.swift and KFunc+GDBCallSites.swift).
 // The model's stacks hold the machine frames a kernel stack trace shows; gdb shows more: the
 // functions inlined at each call (dst_input, NF_HOOK, neigh_hh_output …) and, where the DWARF
 // call-site records leave one way, the frames of tail calls (udp_rcv's jump to __udp4_lib_rcv).

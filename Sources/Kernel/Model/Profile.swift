@@ -115,7 +115,7 @@ public struct Profile: Sendable {
     /// tracer cannot see: `inline` is `notrace` in the kernel's compiler_types.h, and a `static
     /// inline` whose address is taken is still compiled as a function. 6.1's udpv6_err (an
     /// err_handler): its guest's function_graph record goes from icmpv6_notify to
-    /// __udp6_lib_err, and its vmlinux calls the one from the other (KFunc+GDB.swift).
+    /// __udp6_lib_err, and its vmlinux calls the one from the other (KFunc+GDBCallSites.swift).
     public func isNotrace(_ fn: String) -> Bool {
         kernel == .v6_1 && Self.notrace6_1.contains(fn)
     }
@@ -198,7 +198,7 @@ public struct Profile: Sendable {
     /// of a connect enters it, and it leaves by a tail call); dst_discard, a header's `static inline` (notrace, as every `inline` is), only
     /// jumps to dst_discard_out; nf_defrag_ipv4's module inlines nf_ct_ipv4_gather_frags.
     /// netif_rx_internal, enqueue_to_backlog and __netif_receive_skb are called, not inlined, in
-    /// 6.1's build (its vmlinux's calls, KFunc+GDB.swift; the guest's trace enters
+    /// 6.1's build (its vmlinux's calls, KFunc+GDBCallSites.swift; the guest's trace enters
     /// enqueue_to_backlog from netif_receive_skb_list_internal for a steered packet, and
     /// __netif_receive_skb from process_backlog).
     static let inlined6_1: Set<String> = inlined6_18.subtracting(["ip_finish_output", "__ip_make_skb", "udp_queue_rcv_skb", "icmp_reply", "arp_send_dst", "ip_options_compile", "__sock_sendmsg", "ip6_pkt_drop", "ip_fragment", "ip_queue_xmit",
@@ -226,7 +226,7 @@ public struct Profile: Sendable {
 
 /// Where each modelled function is defined in the kernel tree (for `path[].file` and backtraces).
 /// The 6.18 profile's files and lines are those of the nearest tree at hand, Debian's 6.12
-/// (KFunc+Source.swift, written from it by Fixtures/scripts/kfunc-sources.py and checked against
+/// (KFunc+Source6_12.swift, written from it by Fixtures/scripts/kfunc-sources.py and checked against
 /// it by KernelSourceTests); 5.4's, where 5.4 kept a function elsewhere, are listed below, and
 /// otherwise those of the 6.1 tree, without lines (no 5.4 tree is at hand).
 public enum KernelSource {
